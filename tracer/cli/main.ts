@@ -1,0 +1,143 @@
+// The `utap` command: parses the command line (commander), dispatches to a command module, and
+// turns every failure into a message and an exit status. Command modules are loaded on demand so
+// `utap -e 'probe begin { exit() }'` pays only for what it uses.
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT_SCRIPT_ERROR, UtapError } from './errors';
+import type { EngineChoice, ListOptions, RunOptions } from './options';
+
+const VERSION: string = require('../../../package.json').version;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parsePid(value: string): number {
+  if (!/^[1-9][0-9]*$/.test(value)) throw new UtapError(`'${value}' is not a process id; give -p a positive number such as $(pidof psql).`);
+  return Number(value);
+}
+
+function parseDefines(raw: string[]): RunOptions['defines'] {
+  return raw.map((d) => {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(d);
+    if (!m) throw new UtapError(`-D '${d}' is not NAME=VALUE; write for example -D MAXMAPENTRIES=10000.`, EXIT_SCRIPT_ERROR);
+    return { name: m[1], value: m[2] };
+  });
+}
+
+function buildProgram(): Command {
+  const program = new Command('utap');
+  program
+    .description('Trace a Linux user process with a SystemTap-language script, through ptrace or uprobes and eBPF.')
+    .usage('[options] SCRIPT_FILE [ARG...]\n       utap [options] -e SCRIPT [ARG...]\n       utap -l|-L PROBE_POINT\n       utap handlers [list | show NAME | rm NAME]')
+    .version(VERSION, '-V, --version', 'print the version')
+    .argument('[script-or-args...]', 'script file (unless -e is given), then $1.. script arguments')
+    .option('-p, --pid <pid>', 'trace the running process PID, all its threads; detach cleanly at the end', parsePid)
+    .option('-c, --cmd <command>', 'start COMMAND (shell words) under tracing; end when it exits')
+    .option('-e, --script <text>', 'script text given on the command line')
+    .addOption(new Option('--engine <engine>', 'which engine places the probes').choices(['auto', 'ptrace', 'uprobe']).default('auto'))
+    .option('-l, --list <probe-point>', 'list the probe points PROBE_POINT matches, one per line')
+    .option('-L, --list-vars <probe-point>', 'like -l, with the $variables available at each point and their C types')
+    .option('-o, --output <file>', 'write the script output to FILE')
+    .option('--json', 'print JSON lines instead of text')
+    .option('-D, --define <NAME=VALUE>', 'set a limit (MAXSTRINGLEN, MAXMAPENTRIES, MAXACTION, MAXNESTING, ...); repeatable', collect, [])
+    .option('-v, --verbose', 'on stderr: time of each pass and each engine decision')
+    .option('--pin', 'ptrace engine: run tracer and target on one CPU')
+    .option('-g, --guru', 'guru mode: handlers may write target variables, memory and registers')
+    .option('-I, --include <dir>', 'add a tapset directory (searched before the bundled tapset/); repeatable', collect, [])
+    .option('--name <name>', 'uprobe engine: register the kernel handlers under NAME (pinned in /sys/fs/bpf/utap/NAME)')
+    .option('--detach', 'uprobe engine: with --name, leave the handlers collecting after utap exits')
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 success; 1 the script is wrong (parse, semantic or runtime error);
+2 the environment refuses (no such process, permission, missing debug info, engine unsupported).
+
+Examples:
+  utap -p $(pidof psql) psql-latency.stp
+  utap -c 'psql -f load.sql' psql-latency.stp
+  utap -e 'probe process.function("SendQuery") { n++ } probe end { println(n) }' -p 4242
+  utap -L 'process("/usr/lib/postgresql/15/bin/psql").function("SendQuery")'`,
+    )
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('handlers')
+    .description('registered kernel handlers (uprobe engine): list, show NAME, rm NAME')
+    .argument('[action]', 'list | show | rm', 'list')
+    .argument('[name]', 'handler name for show and rm')
+    .option('--json', 'print JSON lines instead of text')
+    .action(async (action: string, name: string | undefined, opts: { json?: boolean }) => {
+      const { handlersCommand } = require('./handlers-command') as typeof import('./handlers-command');
+      process.exitCode = await handlersCommand(action, name, { json: Boolean(opts.json) });
+    });
+
+  program.action(async (positional: string[], opts: Record<string, unknown>) => {
+    const includeDirs = opts.include as string[];
+    const listPoint = (opts.listVars ?? opts.list) as string | undefined;
+    if (listPoint !== undefined) {
+      const listOptions: ListOptions = {
+        probePoint: listPoint,
+        withVariables: opts.listVars !== undefined,
+        pid: opts.pid as number | undefined,
+        command: opts.cmd as string | undefined,
+        verbose: Boolean(opts.verbose),
+        includeDirs,
+      };
+      const { listCommand } = require('./list-command') as typeof import('./list-command');
+      process.exitCode = await listCommand(listOptions);
+      return;
+    }
+    const scriptText = opts.script as string | undefined;
+    if (scriptText === undefined && positional.length === 0) {
+      throw new UtapError('No script given; name a script file or pass the script with -e (see utap --help).', EXIT_SCRIPT_ERROR);
+    }
+    if (opts.pid !== undefined && opts.cmd !== undefined) throw new UtapError('-p and -c cannot be used together; attach to a running process or start one, not both.');
+    if (opts.detach && !opts.name) throw new UtapError('--detach needs --name NAME so the handlers can be found again with utap handlers.');
+    const runOptions: RunOptions = {
+      scriptFile: scriptText === undefined ? positional[0] : undefined,
+      scriptText,
+      scriptArgs: scriptText === undefined ? positional.slice(1) : positional,
+      pid: opts.pid as number | undefined,
+      command: opts.cmd as string | undefined,
+      engine: opts.engine as EngineChoice,
+      outputFile: opts.output as string | undefined,
+      json: Boolean(opts.json),
+      defines: parseDefines(opts.define as string[]),
+      verbose: Boolean(opts.verbose),
+      pin: Boolean(opts.pin),
+      guru: Boolean(opts.guru),
+      includeDirs,
+      handlerName: opts.name as string | undefined,
+      detach: Boolean(opts.detach),
+    };
+    const { runCommand } = require('./run-command') as typeof import('./run-command');
+    process.exitCode = await runCommand(runOptions);
+  });
+  return program;
+}
+
+/** Prints a user error as one message; anything else is a utap bug, reported without a stack unless UTAP_DEBUG is set. */
+export function reportFailure(error: unknown): number {
+  if (error instanceof UtapError) {
+    process.stderr.write(error.preformatted ? error.message.replace(/\n?$/, '\n') : `utap: ${error.message}\n`);
+    return error.status;
+  }
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+    return EXIT_SCRIPT_ERROR; // commander already printed its message
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`utap: internal error: ${message}\n`);
+  if (process.env.UTAP_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  else process.stderr.write('utap: this is a bug in utap; rerun with UTAP_DEBUG=1 for details and report it.\n');
+  return 70;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    process.exitCode = reportFailure(error);
+  }
+}

@@ -1,0 +1,39 @@
+// The command line as plain data, produced by main.ts and handed to the commands.
+
+export type EngineChoice = 'auto' | 'ptrace' | 'uprobe';
+
+export interface RunOptions {
+  /** Script file path, or undefined with -e. */
+  scriptFile?: string;
+  /** -e text. */
+  scriptText?: string;
+  /** $1.. / @1.. script arguments. */
+  scriptArgs: string[];
+  pid?: number;
+  /** -c: shell words of the command to start under tracing. */
+  command?: string;
+  engine: EngineChoice;
+  outputFile?: string;
+  json: boolean;
+  /** -D NAME=VALUE, in order. */
+  defines: Array<{ name: string; value: string }>;
+  verbose: boolean;
+  pin: boolean;
+  guru: boolean;
+  /** -I DIR, in order; the bundled tapset/ folder is searched after these. */
+  includeDirs: string[];
+  /** --name: register the kernel handlers under this name (uprobe engine). */
+  handlerName?: string;
+  /** --detach: keep registered handlers collecting after utap exits. */
+  detach: boolean;
+}
+
+export interface ListOptions {
+  probePoint: string;
+  /** -L: also print the $vars available at each point. */
+  withVariables: boolean;
+  pid?: number;
+  command?: string;
+  verbose: boolean;
+  includeDirs: string[];
+}
