@@ -50,7 +50,11 @@ export interface ProgramIR {
 
 /** SystemTap's limits, settable with -D NAME=VALUE. */
 export interface Limits {
-  /** MAXSTRINGLEN: longest string value in bytes, including what user_string reads. */
+  /**
+   * MAXSTRINGLEN: size of a string buffer in bytes *including* its terminating NUL, as in
+   * SystemTap; a string value holds at most maxStringLen - 1 bytes (longer results, user_string
+   * reads included, are cut there).
+   */
   maxStringLen: number;
   /** MAXMAPENTRIES: default capacity of a global array (a declaration `global a[N]` overrides it). */
   maxMapEntries: number;
@@ -58,9 +62,17 @@ export interface Limits {
   maxAction: number;
   /** MAXNESTING: deepest chain of function calls. */
   maxNesting: number;
-  /** Any other -D NAME=VALUE given, for engines that honour more knobs. */
+  /** Any other -D NAME=VALUE given, for engines that honour more knobs (e.g. MAXACTION_INTERRUPTIBLE). */
   extra: Record<string, string>;
 }
+
+/** SystemTap's defaults on 64-bit machines (runtime_defines.h). */
+export const DEFAULT_LIMITS = {
+  maxStringLen: 512,
+  maxMapEntries: 2048,
+  maxAction: 1000,
+  maxNesting: 10,
+} as const;
 
 export type HistSpec = { kind: 'log' } | { kind: 'linear'; low: bigint; high: bigint; step: bigint };
 
@@ -400,6 +412,16 @@ export const BUILTINS = {
   umodname: { args: ['long'], returns: 'string' },
   /** Symbolized form of a ubacktrace() string, one frame per line. */
   sprint_ubacktrace: { args: ['string'], returns: 'string' },
+  /** stringat(s, i): the byte at index i, 0 when out of range. */
+  stringat: { args: ['string', 'long'], returns: 'long' },
+  /** str_replace(s, search, replacement): every occurrence replaced. */
+  str_replace: { args: ['string', 'string', 'string'], returns: 'string' },
+  /** text_str(s): non-printable bytes escaped as C escapes. */
+  text_str: { args: ['string'], returns: 'string' },
+  /** text_strn(s, len, quoted): text_str of at most len bytes (0: no limit), in "..." when quoted != 0. */
+  text_strn: { args: ['string', 'long', 'long'], returns: 'string' },
+  /** isdigit(s): 1 when the first byte is an ASCII digit. */
+  isdigit: { args: ['string'], returns: 'long' },
 } as const satisfies Record<string, { args: readonly ScalarType[]; returns: ExprType }>;
 export type BuiltinName = keyof typeof BUILTINS;
 

@@ -1,0 +1,133 @@
+// The planner: ProgramIR → PlanIR. Sorts every probe point into begin / end / error / timer
+// handlers or process probe sites, computes each handler's HandlerNeeds, and completes the
+// statistics globals' StatsUse (tracer/ir/stats-use.ts) so executors can rely on it.
+//
+// Process probes (`process(...).function(...)`, `.statement(...)`, ...) are resolved to concrete
+// sites by a ProcessProbeResolver: the symbolizer's work of finding the binary, the address and
+// the DWARF view of `$vars`, and of lowering `target` nodes for each site. That hook is where
+// probe-point resolution plugs in; without one, a script with process probes is refused with a
+// plain message.
+import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
+import type { PlannedHandler, PlanIR, ProbeIR, ProbePointIR, ProbeSiteIR, ProgramIR, TimerProbeIR } from '../ir/ir';
+import { handlerNeeds } from '../ir/needs';
+import { completeStatsUse } from '../ir/stats-use';
+
+/** Context a resolver gets along with the point. */
+export interface ResolveContext {
+  program: ProgramIR;
+  /** -p PID / the -c child, when tracing one process. */
+  targetPid?: number;
+  /** A fresh ProbeSiteIR.id, unique in the plan. */
+  nextSiteId(): number;
+}
+
+/**
+ * Resolves one process probe point of `probe` to its sites, each with the handler lowered for
+ * that site (`target` nodes replaced) and its needs computed (handlerNeeds). Returns [] when
+ * nothing matches (the planner then refuses the script unless the point is optional).
+ */
+export type ProcessProbeResolver = (probe: ProbeIR, point: ProbePointIR, context: ResolveContext) => ProbeSiteIR[];
+
+export interface PlanOptions {
+  targetPid?: number;
+  resolveProcessProbe?: ProcessProbeResolver;
+}
+
+const TIMER_UNITS_NS: Record<string, bigint> = {
+  s: 1_000_000_000n,
+  sec: 1_000_000_000n,
+  ms: 1_000_000n,
+  msec: 1_000_000n,
+  us: 1_000n,
+  usec: 1_000n,
+  ns: 1n,
+  nsec: 1n,
+};
+
+function where(point: ProbePointIR): string {
+  return `${point.loc.file}:${point.loc.line}:${point.loc.column}`;
+}
+
+function scriptError(point: ProbePointIR, message: string): UtapError {
+  return new UtapError(`${where(point)}: error: ${message}`, EXIT_SCRIPT_ERROR, true);
+}
+
+/** A timer point's period in ns, e.g. timer.s(5) → 5e9, timer.hz(100) → 1e7. */
+export function timerPeriodNs(point: ProbePointIR): bigint {
+  const unit = point.components[1];
+  if (!unit || point.components.length !== 2) throw scriptError(point, `'${point.text}' is not a timer probe utap knows; write timer.s(N), timer.ms(N), timer.us(N), timer.ns(N) or timer.hz(N).`);
+  const n = typeof unit.arg === 'bigint' ? unit.arg : typeof unit.arg === 'string' && /^[0-9]+$/.test(unit.arg) ? BigInt(unit.arg) : undefined;
+  if (n === undefined || n <= 0n) throw scriptError(point, `'${point.text}' needs a positive whole number, as in timer.${unit.name}(5).`);
+  if (unit.name === 'hz') return 1_000_000_000n / n > 0n ? 1_000_000_000n / n : 1n;
+  const scale = TIMER_UNITS_NS[unit.name];
+  if (scale === undefined) throw scriptError(point, `'${point.text}' is not a timer probe utap knows; write timer.s(N), timer.ms(N), timer.us(N), timer.ns(N) or timer.hz(N).`);
+  return n * scale;
+}
+
+/** The begin/end sequence number (`begin(-1)` runs before `begin`), 0 when absent. */
+function sequence(point: ProbePointIR): bigint {
+  const arg = point.components[0].arg;
+  if (typeof arg === 'bigint') return arg;
+  return 0n;
+}
+
+export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
+  const program = completeStatsUse(input);
+  const begin: Array<PlannedHandler & { seq: bigint }> = [];
+  const end: Array<PlannedHandler & { seq: bigint }> = [];
+  const error: PlannedHandler[] = [];
+  const timers: TimerProbeIR[] = [];
+  const sites: ProbeSiteIR[] = [];
+  let siteIds = 0;
+  const resolveContext: ResolveContext = { program, targetPid: options.targetPid, nextSiteId: () => siteIds++ };
+
+  for (const probe of program.probes) {
+    const needs = handlerNeeds(program, probe.handler);
+    for (const point of probe.points) {
+      const kind = point.components[0]?.name;
+      const planned: PlannedHandler = { probe: probe.index, pp: point.text, handler: probe.handler, needs };
+      switch (kind) {
+        case 'begin':
+          begin.push({ ...planned, seq: sequence(point) });
+          break;
+        case 'end':
+          end.push({ ...planned, seq: sequence(point) });
+          break;
+        case 'error':
+          error.push(planned);
+          break;
+        case 'never':
+          break;
+        case 'timer':
+          timers.push({ ...planned, periodNs: timerPeriodNs(point) });
+          break;
+        case 'process': {
+          if (!options.resolveProcessProbe) {
+            if (point.optional) break;
+            throw new UtapError(
+              `probe ${point.text} (${where(point)}) needs an engine that places probes in processes, and no such engine is available in this build yet; scripts with only begin, end, error and timer probes run.`,
+              EXIT_ENVIRONMENT,
+            );
+          }
+          const found = options.resolveProcessProbe(probe, point, resolveContext);
+          if (found.length === 0 && !point.optional) throw scriptError(point, `probe point '${point.text}' matches nothing; check the names with utap -l, or end the point with '?' to make it optional.`);
+          sites.push(...found);
+          break;
+        }
+        default:
+          throw scriptError(point, `'${point.text}' is not a probe point utap knows (begin, end, error, never, timer.*, process.*).`);
+      }
+    }
+  }
+  // Stable sorts keep script order among equal sequence numbers.
+  const bySeq = (a: { seq: bigint }, b: { seq: bigint }) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0);
+  const strip = ({ seq: _seq, ...h }: PlannedHandler & { seq: bigint }): PlannedHandler => h;
+  return {
+    program,
+    begin: begin.sort(bySeq).map(strip),
+    end: end.sort(bySeq).map(strip),
+    error,
+    timers,
+    sites,
+  };
+}

@@ -1,0 +1,41 @@
+// Script strings are byte strings, as SystemTap's C strings are: strlen() counts bytes,
+// MAXSTRINGLEN truncates bytes, user_string() copies bytes. The runtime holds them as JS
+// strings with one char per byte (char codes 0–255, what Buffer's 'latin1' encoding gives), so
+// every string builtin is byte-exact and V8 keeps them as compact one-byte strings.
+//
+// Text enters from two places: script literals (Unicode text from the source, encoded here to
+// their UTF-8 bytes) and target memory (bytes as read). It leaves as bytes to the output file
+// (written 'latin1', i.e. byte for byte), or decoded as UTF-8 in JSON records.
+
+/** The byte string of a Unicode text (its UTF-8 encoding). */
+export function fromText(text: string): string {
+  // Pure ASCII is already its own byte string; skip the round trip.
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  return Buffer.from(text, 'utf8').toString('latin1');
+}
+
+/** A byte string decoded as UTF-8 (invalid sequences become U+FFFD), for JSON and messages. */
+export function toText(bytes: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(bytes)) return bytes;
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+/** The byte string of raw bytes. */
+export function fromBytes(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/** The bytes of a byte string, for writing. */
+export function toBytes(bytes: string): Buffer {
+  return Buffer.from(bytes, 'latin1');
+}
+
+/**
+ * A SystemTap string buffer is MAXSTRINGLEN bytes including the terminating NUL, so a string
+ * value holds at most MAXSTRINGLEN - 1 bytes; longer results are cut there.
+ */
+export function maxContentLength(maxStringLen: number): number {
+  return Math.max(0, maxStringLen - 1);
+}

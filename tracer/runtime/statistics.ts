@@ -1,0 +1,121 @@
+// A statistics value (what `x <<< v` feeds): count, sum, min, max and the histograms the script
+// reads, with SystemTap's bucket rules (runtime/stat-common.c): log2 buckets over the whole
+// signed 64-bit range, linear buckets with an underflow and an overflow bucket.
+import type { HistSpec, StatsUse } from '../ir/ir';
+import { add, div, type Long } from './long';
+
+/** SystemTap's log histogram: 128 buckets, bucket 64 holds 0 (stat.h HIST_LOG_BUCKETS/BUCKET0). */
+export const HIST_LOG_BUCKETS = 128;
+export const HIST_LOG_BUCKET0 = 64;
+/** Most buckets a linear histogram may have besides underflow and overflow (STP_MAX_BUCKETS). */
+export const STP_MAX_BUCKETS = 128;
+
+export interface StatsValue {
+  /** Number of values added; never 0 for a stored value (an empty statistic reads as undefined). */
+  count: number;
+  sum: Long;
+  min: Long;
+  max: Long;
+  /** Bucket counts, one array per HistSpec of the statistic's StatsUse.hist, in that order. */
+  hists: number[][];
+}
+
+/** Bucket layout of one histogram, precomputed from its HistSpec. */
+export type HistLayout =
+  | { kind: 'log'; buckets: number }
+  | { kind: 'linear'; buckets: number; low: number; high: number; step: number };
+
+export function histLayout(spec: HistSpec): HistLayout {
+  if (spec.kind === 'log') return { kind: 'log', buckets: HIST_LOG_BUCKETS };
+  const low = Number(spec.low), high = Number(spec.high), step = Number(spec.step);
+  if (!(step > 0)) throw new RangeError(`@hist_linear step must be positive (got ${spec.step})`);
+  // Underflow and overflow buckets around (high - low) / step + 1 regular ones.
+  const buckets = Math.trunc((high - low) / step) + 3;
+  if (buckets < 3 || buckets > STP_MAX_BUCKETS + 2) throw new RangeError(`@hist_linear(${low}, ${high}, ${step}) needs between 1 and ${STP_MAX_BUCKETS} buckets`);
+  return { kind: 'linear', buckets, low, high, step };
+}
+
+export function histLayouts(use: StatsUse | undefined): HistLayout[] {
+  return (use?.hist ?? []).map(histLayout);
+}
+
+/** Number of bits needed for |v| (v != 0), with |INT64_MIN| = 2^63 needing 64. */
+function bitLength(magnitude: Long): number {
+  if (typeof magnitude === 'number') {
+    if (magnitude < 0x100000000) return 32 - Math.clz32(magnitude);
+    return 64 - Math.clz32(Math.floor(magnitude / 0x100000000));
+  }
+  return magnitude.toString(2).length;
+}
+
+/** _stp_val_to_bucket: 64 for 0, 64 + bits(v) for positives, 64 - bits(|v|) for negatives. */
+export function logBucket(value: Long): number {
+  if (value === 0) return HIST_LOG_BUCKET0;
+  if (value > 0) return HIST_LOG_BUCKET0 + bitLength(value);
+  const magnitude = typeof value === 'number' ? -value : -value; // bigint -INT64_MIN is 2^63: fine
+  return HIST_LOG_BUCKET0 - bitLength(magnitude);
+}
+
+/** _stp_bucket_to_val: the smallest magnitude a log bucket holds, with its sign. */
+export function logBucketValue(bucket: number): bigint {
+  if (bucket === HIST_LOG_BUCKET0) return 0n;
+  if (bucket < HIST_LOG_BUCKET0) return -(1n << BigInt(63 - bucket));
+  return 1n << BigInt(bucket - HIST_LOG_BUCKET0 - 1);
+}
+
+/** Index of the linear bucket `value` falls in (0 underflow, buckets-1 overflow). */
+export function linearBucket(layout: Extract<HistLayout, { kind: 'linear' }>, value: Long): number {
+  const offset = Number(value) - layout.low;
+  if (offset < 0) return 0;
+  const index = Math.floor(offset / layout.step) + 1;
+  return index >= layout.buckets - 1 ? layout.buckets - 1 : index;
+}
+
+/** A fresh statistic holding one value. */
+export function newStats(value: Long, layouts: readonly HistLayout[]): StatsValue {
+  const hists: number[][] = [];
+  for (const layout of layouts) {
+    const buckets = new Array<number>(layout.buckets).fill(0);
+    buckets[layout.kind === 'log' ? logBucket(value) : linearBucket(layout, value)]++;
+    hists.push(buckets);
+  }
+  return { count: 1, sum: value, min: value, max: value, hists };
+}
+
+/** Adds one value in place (__stp_stat_add). */
+export function addToStats(stats: StatsValue, value: Long, layouts: readonly HistLayout[]): void {
+  stats.count++;
+  stats.sum = add(stats.sum, value);
+  if (value < stats.min) stats.min = value;
+  if (value > stats.max) stats.max = value;
+  for (let i = 0; i < layouts.length; i++) {
+    const layout = layouts[i];
+    stats.hists[i][layout.kind === 'log' ? logBucket(value) : linearBucket(layout, value)]++;
+  }
+}
+
+/** SystemTap's @avg: the sum divided by the count, truncated toward zero (_stp_div64). */
+export function average(stats: StatsValue): Long {
+  return div(stats.sum, stats.count);
+}
+
+/** Merges `from` into `into` (used by engines that keep per-CPU parts). */
+export function mergeStats(into: StatsValue, from: StatsValue): void {
+  into.count += from.count;
+  into.sum = add(into.sum, from.sum);
+  if (from.min < into.min) into.min = from.min;
+  if (from.max > into.max) into.max = from.max;
+  for (let i = 0; i < into.hists.length; i++) for (let b = 0; b < into.hists[i].length; b++) into.hists[i][b] += from.hists[i]?.[b] ?? 0;
+}
+
+export function copyStats(stats: StatsValue): StatsValue {
+  return { count: stats.count, sum: stats.sum, min: stats.min, max: stats.max, hists: stats.hists.map((h) => h.slice()) };
+}
+
+/** Index of `spec` in a statistic's histogram list (same kind and parameters). */
+export function histIndex(use: StatsUse | undefined, spec: HistSpec): number {
+  const list = use?.hist ?? [];
+  return list.findIndex((h) =>
+    h.kind === spec.kind && (h.kind === 'log' || (spec.kind === 'linear' && h.low === spec.low && h.high === spec.high && h.step === spec.step)),
+  );
+}
