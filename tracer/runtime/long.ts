@@ -17,6 +17,7 @@ const MIN_SAFE = -MAX_SAFE;
 
 /** Wraps a bigint to 64 bits and normalizes it. */
 export function fromBigInt(value: bigint): Long {
+  if (value >= MIN_SAFE && value <= MAX_SAFE) return Number(value); // the common case: no wrap needed
   const wrapped = BigInt.asIntN(64, value);
   return wrapped >= MIN_SAFE && wrapped <= MAX_SAFE ? Number(wrapped) : wrapped;
 }

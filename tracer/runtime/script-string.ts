@@ -22,9 +22,15 @@ export function toText(bytes: string): string {
   return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
-/** The byte string of raw bytes. */
-export function fromBytes(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
+// Buffer's own latin1 decoder, called on the bytes directly: about 3× faster than wrapping them
+// in a Buffer first, which matters for user_string on every hit.
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
+
+/** The byte string of `bytes[0..end)`. */
+export function fromBytes(bytes: Uint8Array, end = bytes.length): string {
+  if (latin1Slice) return latin1Slice.call(bytes, 0, end);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('latin1');
 }
 
 /** The bytes of a byte string, for writing. */

@@ -75,6 +75,7 @@ export class Session {
   private readonly maxActionInterruptible: number;
   private exitRequested = false;
   private status = 0;
+  private targetPid: number;
 
   state: SessionState = 'ready';
   endReason: EndReason | undefined;
@@ -86,6 +87,7 @@ export class Session {
     this.output = options.output ?? new FdSink(1);
     this.errors = options.errors ?? new FdSink(2, false, 0);
     this.json = options.json ?? false;
+    this.targetPid = options.targetPid ?? 0;
     this.stores = createGlobalStores(program.globals, options.storage);
     this.maxAction = program.limits.maxAction;
     const interruptible = Number(program.limits.extra.MAXACTION_INTERRUPTIBLE);
@@ -220,6 +222,12 @@ export class Session {
     return this.status;
   }
 
+  /** The traced process became known (the -c child was started): target() returns it from now on. */
+  setTarget(pid: number): void {
+    this.targetPid = pid;
+    this.noThread.clear();
+  }
+
   /** Writes out buffered output; call before blocking. Cheap when nothing is pending. */
   flush(): void {
     if (this.output.pending) this.output.flush();
@@ -265,7 +273,7 @@ export class Session {
   private contextFor(pp: string): ProbeContext {
     let ctx = this.noThread.get(pp);
     if (ctx === undefined) {
-      ctx = new NoThreadContext(pp, this.options.targetPid ?? 0);
+      ctx = new NoThreadContext(pp, this.targetPid);
       this.noThread.set(pp, ctx);
     }
     return ctx;

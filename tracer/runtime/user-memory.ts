@@ -3,6 +3,7 @@
 import type { SourceLoc } from '../ir/ir';
 import { fromBytesLE, toBytesLE, toUnsigned, type Long } from './long';
 import { MemoryFault, type ProbeContext } from './probe-context';
+import { fromBytes } from './script-string';
 import { MESSAGES, NoThreadError, ScriptRuntimeError } from './runtime-error';
 
 const PAGE_SIZE = 4096;
@@ -48,7 +49,7 @@ export function readUserString(ctx: ProbeContext, addr: Long, maxBytes: number, 
       if (bytes.length === 0) throw new MemoryFault(at, want);
       const nul = bytes.indexOf(0);
       const end = nul === -1 ? bytes.length : nul;
-      text += Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('latin1');
+      text += fromBytes(bytes, end);
       if (nul !== -1) break;
       at += BigInt(bytes.length);
     }

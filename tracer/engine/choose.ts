@@ -1,0 +1,31 @@
+// Which engine runs a script with process probes: `--engine ptrace|uprobe`, or `auto`: the
+// uprobe engine when it can run here (privileged, kernel support), else ptrace.
+import { EXIT_ENVIRONMENT, UtapError } from '../cli/errors';
+import type { EngineChoice } from '../cli/options';
+import type { Engine, EngineName, EngineRunRequest } from './engine';
+
+/**
+ * Engines built into utap, in `auto` preference order, each loaded only when needed. The
+ * engine modules add themselves here (`load: () => require('./uprobe/engine').uprobeEngine`).
+ */
+export const ENGINES: Array<{ name: EngineName; load(): Engine }> = [];
+
+export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): Engine {
+  const candidates = ENGINES.filter((e) => choice === 'auto' || e.name === choice);
+  if (candidates.length === 0) {
+    const which = choice === 'auto' ? 'a ptrace or uprobe engine' : `the ${choice} engine`;
+    throw new UtapError(`this script has probes inside processes, which need ${which}, and this build of utap does not have it yet; scripts with only begin, end, error and timer probes run.`, EXIT_ENVIRONMENT);
+  }
+  const reasons: string[] = [];
+  for (const candidate of candidates) {
+    const engine = candidate.load();
+    const why = engine.unavailable(request);
+    if (why === undefined) {
+      request.log(`engine: ${engine.name}${choice === 'auto' ? ' (auto)' : ''}`);
+      return engine;
+    }
+    reasons.push(`${engine.name}: ${why}`);
+    request.log(`engine: ${engine.name} not usable: ${why}`);
+  }
+  throw new UtapError(`no engine can run this script here (${reasons.join('; ')}).`, EXIT_ENVIRONMENT);
+}

@@ -1,0 +1,34 @@
+// The contract between the run pipeline and an engine that places probes inside processes.
+// An engine gets the plan (every probe resolved to sites) and a SessionSpec, creates the Session
+// where its loop runs (openSession; in a worker thread for ptrace), drives it — hits, timers
+// (TimerSchedule), stop on signals or target exit — and resolves with session.finish()'s status.
+import type { PlanIR } from '../ir/ir';
+import type { SessionSpec } from '../runtime/open-session';
+
+export type EngineName = 'ptrace' | 'uprobe';
+
+export interface EngineRunRequest {
+  plan: PlanIR;
+  session: SessionSpec;
+  /** -p */
+  pid?: number;
+  /** -c (shell words) */
+  command?: string;
+  /** --pin */
+  pin: boolean;
+  /** -g */
+  guru: boolean;
+  /** --name / --detach (uprobe engine) */
+  handlerName?: string;
+  detach: boolean;
+  /** -v: one line of diagnostics on stderr (engine decisions, per-probe placement). */
+  log(message: string): void;
+}
+
+export interface Engine {
+  readonly name: EngineName;
+  /** Undefined when this engine can run `request` on this machine now; else one sentence why not. */
+  unavailable(request: EngineRunRequest): string | undefined;
+  /** Runs the script to its end; resolves with the exit status (session.finish()). */
+  run(request: EngineRunRequest): Promise<number>;
+}

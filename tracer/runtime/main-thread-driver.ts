@@ -1,0 +1,135 @@
+// Drives a session on the main thread, for scripts with no probes inside a process (only begin,
+// end, error and timer probes): begin → timers → end, where the end comes from exit(), a runtime
+// error, SIGINT (Ctrl-C) or SIGTERM, or the traced process exiting (-p: the process is watched;
+// -c: the command is started after the begin probes, as SystemTap does, and waited for).
+//
+// Timers are fired from one setTimeout chain over a TimerSchedule. A script with nothing that
+// could end it but a signal keeps running until one comes, as `stap -e 'probe begin {...}'` does.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import type { Session } from './session';
+import { monotonicNs, TimerSchedule } from './timer-schedule';
+
+export interface MainThreadOptions {
+  /** -p: end when this process exits. */
+  watchPid?: number;
+  /** -c: the command to start (by /bin/sh) once the begin probes have run; end when it exits. */
+  command?: string;
+  /** Told the -c child's pid as soon as it exists (so target() can return it). */
+  onChildStarted?(pid: number): void;
+  /** Diagnostics for the user (child exit warnings), on stderr by default. */
+  warn?(message: string): void;
+  /** How often -p checks that its process still runs (ms). */
+  pollMs?: number;
+}
+
+/** True while `pid` exists and is not a zombie. */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `session` to its end; resolves with the exit status. */
+export function driveOnMainThread(session: Session, options: MainThreadOptions = {}): Promise<number> {
+  const warn = options.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
+  session.begin();
+  const periods = session.plan.timers.map((t) => t.periodNs);
+  const schedule = new TimerSchedule(periods, monotonicNs());
+  let childFailed = false;
+
+  return new Promise<number>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    let keepAlive: NodeJS.Timeout | undefined;
+    let poll: NodeJS.Timeout | undefined;
+    let child: ChildProcess | undefined;
+    let done = false;
+
+    const finish = () => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      if (keepAlive) clearInterval(keepAlive);
+      if (poll) clearInterval(poll);
+      process.removeListener('SIGINT', onInt);
+      process.removeListener('SIGTERM', onTerm);
+      child?.removeAllListeners('exit');
+      const status = session.finish();
+      // SystemTap fails the run when its -c command failed.
+      resolve(status === 0 && childFailed ? 1 : status);
+    };
+    const check = () => {
+      if (!session.running) finish();
+    };
+    const onInt = () => {
+      session.stop('SIGINT');
+      finish();
+    };
+    const onTerm = () => {
+      session.stop('SIGTERM');
+      finish();
+    };
+
+    const arm = () => {
+      if (done) return;
+      const delay = schedule.delayNs(monotonicNs());
+      if (delay === undefined) return;
+      timer = setTimeout(tick, Math.max(0, Math.ceil(Number(delay) / 1e6)));
+    };
+    const tick = () => {
+      for (const index of schedule.due(monotonicNs())) {
+        session.timer(index);
+        if (!session.running) break;
+      }
+      session.flush();
+      check();
+      arm();
+    };
+
+    if (!session.running) {
+      finish();
+      return;
+    }
+    session.flush();
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    // Something must hold the event loop open while the script waits for a signal.
+    keepAlive = setInterval(() => undefined, 1 << 30);
+
+    if (options.watchPid !== undefined) {
+      const pid = options.watchPid;
+      poll = setInterval(() => {
+        if (!processAlive(pid)) {
+          session.stop('target-exited');
+          finish();
+        }
+      }, options.pollMs ?? 100);
+    }
+    if (options.command !== undefined) {
+      child = spawn('/bin/sh', ['-c', `exec ${options.command}`], { stdio: 'inherit' });
+      if (child.pid !== undefined) options.onChildStarted?.(child.pid);
+      child.on('error', (error) => {
+        warn(`utap: could not start '${options.command}': ${error.message}`);
+        childFailed = true;
+        session.stop('target-exited');
+        finish();
+      });
+      child.on('exit', (code, signal) => {
+        if (signal) {
+          warn(`Warning: child process exited with signal ${signal}`);
+          childFailed = true;
+        } else if (code) {
+          warn(`Warning: child process exited with status ${code}`);
+          childFailed = true;
+        }
+        session.stop('target-exited');
+        finish();
+      });
+    }
+    arm();
+  });
+}
