@@ -5,7 +5,7 @@
 //
 // Timers are fired from one setTimeout chain over a TimerSchedule. A script with nothing that
 // could end it but a signal keeps running until one comes, as `stap -e 'probe begin {...}'` does.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Session } from './session';
 import { monotonicNs, TimerSchedule } from './timer-schedule';
@@ -110,6 +110,8 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
       }, options.pollMs ?? 100);
     }
     if (options.command !== undefined) {
+      // Loaded only for -c: node:child_process costs ~3 ms of startup.
+      const { spawn } = require('node:child_process') as typeof import('node:child_process');
       child = spawn('/bin/sh', ['-c', `exec ${options.command}`], { stdio: 'inherit' });
       if (child.pid !== undefined) options.onChildStarted?.(child.pid);
       child.on('error', (error) => {
