@@ -8,7 +8,7 @@ import { openSession } from '../../tracer/runtime/open-session';
 import type { ProgramIR } from '../../tracer/ir/ir';
 import { assign, cmp, ctx, ex, exit, glob, incdec, L, lit, print, printf, ProgramBuilder, str } from './ir-builder';
 
-function program(name: string): ProgramIR {
+export function program(name: string): ProgramIR {
   const b = new ProgramBuilder();
   switch (name) {
     case 'ticker': {
@@ -49,4 +49,4 @@ async function main(): Promise<void> {
   session.close();
 }
 
-void main();
+if (require.main === module) void main();

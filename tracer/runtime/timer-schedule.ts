@@ -43,3 +43,24 @@ export class TimerSchedule {
 export function monotonicNs(): bigint {
   return process.hrtime.bigint();
 }
+
+/** The part of a Session a timer driver needs (kept structural so this module imports nothing). */
+export interface TimerTarget {
+  readonly running: boolean;
+  timer(index: number): void;
+  flush(): void;
+}
+
+/**
+ * For a driver whose thread blocks instead of running an event loop (the ptrace worker waiting
+ * in waitpid): fires every timer due now, flushes output, and returns how long the driver may
+ * block before the next one is due (undefined: no timers; block as long as you like).
+ */
+export function fireDueTimers(session: TimerTarget, schedule: TimerSchedule, nowNs: bigint = monotonicNs()): bigint | undefined {
+  for (const index of schedule.due(nowNs)) {
+    if (!session.running) break;
+    session.timer(index);
+  }
+  session.flush();
+  return schedule.delayNs(monotonicNs());
+}
