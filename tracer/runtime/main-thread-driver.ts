@@ -34,7 +34,10 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** Runs `session` to its end; resolves with the exit status. */
+/**
+ * Runs `session` to its end; resolves with the exit status. Rejects only on a utap bug (an
+ * exception that is not a script runtime error), after cleaning up its timers and listeners.
+ */
 export function driveOnMainThread(session: Session, options: MainThreadOptions = {}): Promise<number> {
   const warn = options.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
   session.begin();
@@ -42,15 +45,31 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
   const schedule = new TimerSchedule(periods, monotonicNs());
   let childFailed = false;
 
-  return new Promise<number>((resolve) => {
+  return new Promise<number>((resolveStatus, reject) => {
+    let settled = false;
+    const resolve = (status: number) => {
+      settled = true;
+      resolveStatus(status);
+    };
+    // Every callback below runs through `guard`, so a bug surfaces as a rejection, not a crash.
+    const guard = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
+      try {
+        fn(...args);
+      } catch (error) {
+        cleanup();
+        if (!settled) {
+          settled = true;
+          reject(error);
+        }
+      }
+    };
     let timer: NodeJS.Timeout | undefined;
     let keepAlive: NodeJS.Timeout | undefined;
     let poll: NodeJS.Timeout | undefined;
     let child: ChildProcess | undefined;
     let done = false;
 
-    const finish = () => {
-      if (done) return;
+    const cleanup = () => {
       done = true;
       if (timer) clearTimeout(timer);
       if (keepAlive) clearInterval(keepAlive);
@@ -58,6 +77,10 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
       process.removeListener('SIGINT', onInt);
       process.removeListener('SIGTERM', onTerm);
       child?.removeAllListeners('exit');
+    };
+    const finish = () => {
+      if (done) return;
+      cleanup();
       const status = session.finish();
       // SystemTap fails the run when its -c command failed.
       resolve(status === 0 && childFailed ? 1 : status);
@@ -65,14 +88,14 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
     const check = () => {
       if (!session.running) finish();
     };
-    const onInt = () => {
+    const onInt = guard(() => {
       session.stop('SIGINT');
       finish();
-    };
-    const onTerm = () => {
+    });
+    const onTerm = guard(() => {
       session.stop('SIGTERM');
       finish();
-    };
+    });
 
     const arm = () => {
       if (done) return;
@@ -80,7 +103,7 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
       if (delay === undefined) return;
       timer = setTimeout(tick, Math.max(0, Math.ceil(Number(delay) / 1e6)));
     };
-    const tick = () => {
+    const tick = guard(() => {
       for (const index of schedule.due(monotonicNs())) {
         session.timer(index);
         if (!session.running) break;
@@ -88,7 +111,7 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
       session.flush();
       check();
       arm();
-    };
+    });
 
     if (!session.running) {
       finish();
@@ -102,25 +125,31 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
 
     if (options.watchPid !== undefined) {
       const pid = options.watchPid;
-      poll = setInterval(() => {
-        if (!processAlive(pid)) {
-          session.stop('target-exited');
-          finish();
-        }
-      }, options.pollMs ?? 100);
+      poll = setInterval(
+        guard(() => {
+          if (!processAlive(pid)) {
+            session.stop('target-exited');
+            finish();
+          }
+        }),
+        options.pollMs ?? 100,
+      );
     }
     if (options.command !== undefined) {
       // Loaded only for -c: node:child_process costs ~3 ms of startup.
       const { spawn } = require('node:child_process') as typeof import('node:child_process');
       child = spawn('/bin/sh', ['-c', `exec ${options.command}`], { stdio: 'inherit' });
       if (child.pid !== undefined) options.onChildStarted?.(child.pid);
-      child.on('error', (error) => {
-        warn(`utap: could not start '${options.command}': ${error.message}`);
-        childFailed = true;
-        session.stop('target-exited');
-        finish();
-      });
-      child.on('exit', (code, signal) => {
+      child.on(
+        'error',
+        guard((error: Error) => {
+          warn(`utap: could not start '${options.command}': ${error.message}`);
+          childFailed = true;
+          session.stop('target-exited');
+          finish();
+        }),
+      );
+      child.on('exit', guard((code: number | null, signal: NodeJS.Signals | null) => {
         if (signal) {
           warn(`Warning: child process exited with signal ${signal}`);
           childFailed = true;
@@ -130,7 +159,7 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
         }
         session.stop('target-exited');
         finish();
-      });
+      }));
     }
     arm();
   });
