@@ -16,18 +16,19 @@
 import type {
   AssignOp, BinaryOp, ContextValue, Expr, ForeachStmt, FormatIR, FunctionIR, GlobalDecl, HandlerIR, HistSpec, LValue, ProgramIR, SourceLoc, Stmt,
 } from '../ir/ir';
-import { aggregateOf, foreachEntries } from './foreach-order';
-import { histogramText } from './histogram-text';
 import * as L from './long';
-import { compileFormat, type Formatter } from './printf-format';
+import type { Formatter } from './printf-format';
 import type { ProbeContext } from './probe-context';
 import { MESSAGES, NEXT_SIGNAL, NoThreadError, ScriptRuntimeError } from './runtime-error';
 import type { RuntimeServices } from './runtime-services';
 import { fromText, maxContentLength, toText } from './script-string';
 import { histIndex, histLayout, type StatsValue } from './statistics';
 import type { GlobalStore, Scalar } from './storage';
-import * as S from './string-builtins';
-import { readUser, readUserString, writeUser } from './user-memory';
+
+// Helpers only some scripts use are loaded on first use (see `bindings`), which keeps
+// `utap -e 'probe begin { exit() }'` from paying for printf, foreach, histograms or user memory.
+const foreachOrder = () => require('./foreach-order') as typeof import('./foreach-order');
+const userMemory = () => require('./user-memory') as typeof import('./user-memory');
 
 /** One handler to compile, with what pp() and probefunc() return while it runs. */
 export interface HandlerToCompile {
@@ -569,24 +570,36 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   const emit = input.emit;
   const services = input.services;
   const fieldLimitPrintf = 8192;
-  const formats: Formatter[] = program.formats.map((f: FormatIR) => compileFormat(f, fieldLimitPrintf));
-  const sformats: Formatter[] = program.formats.map((f: FormatIR) => compileFormat(f, program.limits.maxStringLen));
+  const compileFormats = (fieldLimit: number): Formatter[] => {
+    const { compileFormat } = require('./printf-format') as typeof import('./printf-format');
+    return program.formats.map((f: FormatIR) => compileFormat(f, fieldLimit));
+  };
 
+  // The generated module destructures only the bindings its code names; the getters below load
+  // their modules at that moment.
   const bindings = {
     L,
-    S,
+    get S() {
+      return require('./string-builtins') as typeof import('./string-builtins');
+    },
     stores: input.stores,
     locs: module.locs,
     sorts: module.sorts,
-    fmt: formats,
-    sfmt: sformats,
+    get fmt() {
+      return compileFormats(fieldLimitPrintf);
+    },
+    get sfmt() {
+      return compileFormats(program.limits.maxStringLen);
+    },
     svc: services,
     NEXT: NEXT_SIGNAL,
     MAXC: maxContent,
     MAXNEST: program.limits.maxNesting,
     emit,
     exitNow: input.exit,
-    aggregateOf,
+    get aggregateOf() {
+      return foreachOrder().aggregateOf;
+    },
     cut(text: string): string {
       return text.length > maxContent ? text.slice(0, maxContent) : text;
     },
@@ -622,17 +635,25 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     aggSum(stats: StatsValue | undefined): L.Long {
       return stats === undefined ? 0 : stats.sum;
     },
-    agg(stats: StatsValue | undefined, fn: 'min' | 'max' | 'avg', loc: SourceLoc): L.Long {
-      if (stats === undefined || stats.count === 0) throw new ScriptRuntimeError(MESSAGES.emptyAggregate, loc);
-      return aggregateOf(stats, fn);
+    get agg() {
+      const { aggregateOf } = foreachOrder();
+      return (stats: StatsValue | undefined, fn: 'min' | 'max' | 'avg', loc: SourceLoc): L.Long => {
+        if (stats === undefined || stats.count === 0) throw new ScriptRuntimeError(MESSAGES.emptyAggregate, loc);
+        return aggregateOf(stats, fn);
+      };
     },
-    hist(stats: StatsValue | undefined, global: number, spec: number, loc: SourceLoc): string {
-      if (stats === undefined || stats.count === 0) throw new ScriptRuntimeError(MESSAGES.emptyAggregate, loc);
-      const decl = globalNames.get(global)!;
-      const use = decl.kind === 'stats' || decl.kind === 'array' ? decl.stats : undefined;
-      return histogramText(histLayout(use!.hist[spec]), stats.hists[spec]);
+    get hist() {
+      const { histogramText } = require('./histogram-text') as typeof import('./histogram-text');
+      return (stats: StatsValue | undefined, global: number, spec: number, loc: SourceLoc): string => {
+        if (stats === undefined || stats.count === 0) throw new ScriptRuntimeError(MESSAGES.emptyAggregate, loc);
+        const decl = globalNames.get(global)!;
+        const use = decl.kind === 'stats' || decl.kind === 'array' ? decl.stats : undefined;
+        return histogramText(histLayout(use!.hist[spec]), stats.hists[spec]);
+      };
     },
-    iter: foreachEntries,
+    get iter() {
+      return foreachOrder().foreachEntries;
+    },
     reg(ctx: ProbeContext, name: Parameters<ProbeContext['reg']>[0], loc: SourceLoc): L.Long {
       try {
         return L.toLong(ctx.reg(name));
@@ -668,18 +689,27 @@ export function compileProgram(input: CompileInput): CompiledProgram {
         throw error;
       }
     },
-    ru: readUser,
-    rs(ctx: ProbeContext, addr: L.Long, maxLen: L.Long, loc: SourceLoc): string {
-      const max = maxLen < 0 ? 0 : maxLen > maxContent ? maxContent : Number(maxLen);
-      return readUserString(ctx, addr, max, loc);
+    get ru() {
+      return userMemory().readUser;
     },
-    wu: writeUser,
+    get rs() {
+      const { readUserString } = userMemory();
+      return (ctx: ProbeContext, addr: L.Long, maxLen: L.Long, loc: SourceLoc): string => {
+        const max = maxLen < 0 ? 0 : maxLen > maxContent ? maxContent : Number(maxLen);
+        return readUserString(ctx, addr, max, loc);
+      };
+    },
+    get wu() {
+      return userMemory().writeUser;
+    },
     ent: toScalar,
   };
 
+  const code = [...parts].join('\n');
+  const used = Object.keys(bindings).filter((name) => name === 'L' || name === 'stores' || name === 'NEXT' || new RegExp(`\\b${name}\\b`).test(code));
   const prelude = [
     '"use strict";',
-    `const { L, S, stores, locs, sorts, fmt, sfmt, svc, NEXT, MAXC, MAXNEST, emit, exitNow, aggregateOf, cut, cat, divz, modz, act, nesting, overflow, userError, aggCount, aggSum, agg, hist, iter, reg, wreg, cl, cs, ru, rs, wu, ent } = B;`,
+    `const { ${used.join(', ')} } = B;`,
     'const { add, sub, mul, shl, shr, ushr, and, or, xor, neg, not } = L;',
     ...program.globals.map((g) => `const g${g.index} = stores[${g.index}];`),
     'let ctx = null, steps = 0, limit = 0, depth = 0, curPP = "", curFunc = "";',

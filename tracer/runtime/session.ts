@@ -19,9 +19,7 @@
 // unchanged inside a worker thread whose loop blocks in waitpid. Output goes to an OutputSink
 // (fs.writeSync on fd 1 or the -o file).
 import type { Expr, PlanIR, PlannedHandler } from '../ir/ir';
-import { formatRuntimeError } from './error-report';
 import { compileProgram, type CompiledProgram, type HandlerToCompile } from './handler-compiler';
-import { globalRecord, jsonLine } from './json-output';
 import { createGlobalStores } from './memory-storage';
 import { NoThreadContext } from './no-thread-context';
 import { FdSink, type OutputSink } from './output-sink';
@@ -30,6 +28,10 @@ import { ScriptRuntimeError } from './runtime-error';
 import { defaultServices, type RuntimeServices } from './runtime-services';
 import { toText } from './script-string';
 import type { GlobalStore, Scalar, StorageProvider } from './storage';
+
+// Loaded when first needed: most runs print no error and no JSON.
+const loadJsonOutput = () => require('./json-output') as typeof import('./json-output');
+const errorReport = () => require('./error-report') as typeof import('./error-report');
 
 export interface SessionOptions {
   /** Script output (stdout or the -o file). Default: fd 1. */
@@ -64,6 +66,7 @@ export class Session {
   private readonly output: OutputSink;
   private readonly errors: OutputSink;
   private readonly json: boolean;
+  private readonly jsonLine: ((record: object) => string) | undefined;
   private readonly beginSlots: Slot[] = [];
   private readonly endSlots: Slot[] = [];
   private readonly errorSlots: Slot[] = [];
@@ -87,6 +90,7 @@ export class Session {
     this.output = options.output ?? new FdSink(1);
     this.errors = options.errors ?? new FdSink(2, false, 0);
     this.json = options.json ?? false;
+    this.jsonLine = this.json ? loadJsonOutput().jsonLine : undefined;
     this.targetPid = options.targetPid ?? 0;
     this.stores = createGlobalStores(program.globals, options.storage);
     this.maxAction = program.limits.maxAction;
@@ -213,6 +217,7 @@ export class Session {
     if (this.failed) for (const s of this.errorSlots) this.run(s, this.contextFor(s.pp));
     this.status = this.failed ? 1 : 0;
     if (this.json) {
+      const { globalRecord, jsonLine } = loadJsonOutput();
       for (const decl of this.plan.program.globals) this.output.write(jsonLine(globalRecord(decl, this.stores[decl.index])));
       this.output.write(jsonLine({ type: 'exit', status: this.status, reason: this.endReason ?? 'stop' }));
     }
@@ -257,16 +262,16 @@ export class Session {
     if (this.state === 'running') this.state = 'stopping';
     this.endReason ??= 'error';
     this.output.flush(); // what the script printed before the error comes first
-    this.errors.write(formatRuntimeError(error.message, error.loc, this.plan.program.sources));
+    this.errors.write(errorReport().formatRuntimeError(error.message, error.loc, this.plan.program.sources));
     this.errors.flush();
     if (this.json) {
       const { file, line, column } = error.loc;
-      this.output.write(jsonLine({ type: 'error', message: error.message, file, line, column, probe: toText(pp) }));
+      this.output.write(loadJsonOutput().jsonLine({ type: 'error', message: error.message, file, line, column, probe: toText(pp) }));
     }
   }
 
   private print(text: string, pp: string): void {
-    if (this.json) this.output.write(jsonLine({ type: 'print', probe: toText(pp), text: toText(text) }));
+    if (this.jsonLine) this.output.write(this.jsonLine({ type: 'print', probe: toText(pp), text: toText(text) }));
     else this.output.write(text);
   }
 
