@@ -32,6 +32,13 @@ test('flags, width and precision', () => {
   assert.is(f('[%08.3d]', 7), '[00000007]', 'SystemTap keeps zero padding with a precision');
 });
 
+test('where SystemTap's number() differs from C printf', () => {
+  assert.is(f('[%.0d]', 0), '[0]', 'C prints nothing');
+  assert.is(f('[%#x]', 0), '[0x0]', 'C prints 0');
+  assert.is(f('[%#.3o]', 1), '[0001]', 'C prints 001');
+  assert.is(f('[%06.2d]', 5), '[000005]', 'C ignores 0 with a precision');
+});
+
 test('strings: width, left, precision', () => {
   assert.is(f('[%5s][%-5s][%.2s][%5.1s]', 'ab', 'ab', 'abcdef', 'xyz'), '[   ab][ab   ][ab][    x]');
   assert.is(f('[%s]', ''), '[]');
