@@ -32,7 +32,7 @@ test('flags, width and precision', () => {
   assert.is(f('[%08.3d]', 7), '[00000007]', 'SystemTap keeps zero padding with a precision');
 });
 
-test('where SystemTap's number() differs from C printf', () => {
+test("where SystemTap's number() differs from C printf", () => {
   assert.is(f('[%.0d]', 0), '[0]', 'C prints nothing');
   assert.is(f('[%#x]', 0), '[0x0]', 'C prints 0');
   assert.is(f('[%#.3o]', 1), '[0001]', 'C prints 001');
