@@ -73,7 +73,11 @@ export class TypeTable {
     if (ref === undefined) return { ref: 0, kind: 'void' };
     let t = this.cache.get(ref);
     if (!t) {
-      t = decodeType(this.entry(ref), ref);
+      let entry = this.entry(ref);
+      // A declaration stub standing for a type unit's type (-fdebug-types-section): use the real one.
+      const signature = entry.value(DW_AT.DW_AT_signature);
+      if (signature?.kind === 'refSig8') entry = this.ctx.typeUnitEntry(signature.signature) ?? entry;
+      t = decodeType(entry, ref);
       this.cache.set(ref, t);
     }
     return t;
