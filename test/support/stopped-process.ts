@@ -8,10 +8,15 @@ export class StoppedProcess implements ProbeContext {
   readonly tid: number;
   private readonly fd: number;
 
+  /** With `recordWrites`, guru writes are kept here (for the test to apply through its tracer) instead of refused. */
+  readonly registerWrites: Array<[RegName, bigint]> = [];
+  readonly memoryWrites: Array<[bigint, Uint8Array]> = [];
+
   constructor(
     readonly pid: number,
     private readonly registers: Partial<Record<RegName, bigint>>,
     private readonly values: { uaddr?: bigint; entry?: Array<bigint | number | string> } = {},
+    private readonly recordWrites = false,
   ) {
     this.tid = pid;
     this.fd = fs.openSync(`/proc/${pid}/mem`, 'r');
@@ -66,12 +71,14 @@ export class StoppedProcess implements ProbeContext {
     throw new Error(`no captured value ${index}`);
   }
 
-  writeReg(): void {
-    throw new Error('read-only context');
+  writeReg(name: RegName, value: bigint): void {
+    if (!this.recordWrites) throw new Error('read-only context');
+    this.registerWrites.push([name, value]);
   }
 
-  writeMemory(): void {
-    throw new Error('read-only context');
+  writeMemory(address: bigint, bytes: Uint8Array): void {
+    if (!this.recordWrites) throw new Error('read-only context');
+    this.memoryWrites.push([address, bytes.slice()]);
   }
 }
 

@@ -529,7 +529,8 @@ export class TargetLowering implements TargetRewriter {
 
   /**
    * SystemTap's pretty form: `{.x=0x1, .y=0x2}` for structs (nested ones as `{...}` unless
-   * expanding, `$$`), `[0x1, 0x2]` for arrays, `"text"` for char pointers and arrays.
+   * expanding, `$$`; a pointer to a struct at the top prints the struct), `[0x1, 0x2]` for arrays,
+   * `"text"` for char pointers and arrays.
    */
   private pretty(v: Located, b: ExprBuilder, depth: number, expand: boolean): FormatPart[] {
     const t = this.stripped(v.type);
@@ -572,6 +573,10 @@ export class TargetLowering implements TargetRewriter {
         }
         case 'pointer': {
           const target = types.strip(t.target);
+          // At the top, a pointer to a struct prints the struct it points to, as SystemTap does.
+          if (depth === 0 && (target.kind === 'struct' || target.kind === 'union' || target.kind === 'class')) {
+            return this.pretty(this.deref(v, t.target, b), b, 0, expand);
+          }
           const value = this.scalar(v, b);
           if (target.kind === 'base' && CHAR_ENCODINGS.includes(target.encoding) && target.byteSize === 1) {
             const quoted: Expr = {
