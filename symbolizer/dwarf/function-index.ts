@@ -273,6 +273,14 @@ function scanUnit(unit: Unit, out: Map<number, RawFunctionDie>): void {
   }
 }
 
+/** The attributes of subprogram / inlined-subroutine DIEs the index keeps; the rest are stepped over. */
+const WANTED_ATTRIBUTES = new Set<number>([
+  DW_AT.DW_AT_name, DW_AT.DW_AT_linkage_name, DW_AT.DW_AT_MIPS_linkage_name, DW_AT.DW_AT_decl_file, DW_AT.DW_AT_decl_line,
+  DW_AT.DW_AT_decl_column, DW_AT.DW_AT_external, DW_AT.DW_AT_declaration, DW_AT.DW_AT_inline, DW_AT.DW_AT_abstract_origin,
+  DW_AT.DW_AT_specification, DW_AT.DW_AT_low_pc, DW_AT.DW_AT_high_pc, DW_AT.DW_AT_ranges, DW_AT.DW_AT_entry_pc,
+  DW_AT.DW_AT_call_file, DW_AT.DW_AT_call_line, DW_AT.DW_AT_call_column,
+]);
+
 function decodeFunctionDie(unit: Unit, r: ByteReader, offset: number, abbrev: Abbreviation, caller: number): RawFunctionDie {
   const h = unit.header;
   const raw: RawFunctionDie = { offset, unit, tag: abbrev.tag, external: false, declaration: false, ranges: [], caller };
@@ -283,6 +291,10 @@ function decodeFunctionDie(unit: Unit, r: ByteReader, offset: number, abbrev: Ab
   const num = (v: FormValue): number | undefined => (v.kind === 'constant' ? Number(v.value) : undefined);
   const ref = (v: FormValue): number | undefined => (v.kind === 'ref' ? v.offset : undefined);
   for (const spec of abbrev.attributes) {
+    if (!WANTED_ATTRIBUTES.has(spec.name)) {
+      skipFormValue(r, spec.form, h);
+      continue;
+    }
     const v = readFormValue(r, spec.form, h, h.offset, spec.implicitConst);
     switch (spec.name) {
       case DW_AT.DW_AT_name: raw.name = unit.string(v); break;

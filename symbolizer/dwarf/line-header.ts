@@ -2,8 +2,8 @@
 // machine and its directory and file tables, joined into the paths that DW_AT_decl_file,
 // DW_AT_call_file and the program's DW_LNS_set_file refer to.
 import { ByteReader } from '../byte-reader';
-import { DW_LNCT } from './constants';
-import { readFormValue, type FormValue } from './form';
+import { DW_FORM, DW_LNCT } from './constants';
+import { readFormValue, skipFormValue, type FormValue } from './form';
 
 export interface LineFile {
   /** The name as written in the table. */
@@ -92,30 +92,41 @@ export function parseLineProgramHeader(
     return joinPath(directories[0] ?? compDir, d);
   };
   if (version >= 5) {
-    const readEntries = (): Array<Map<number, FormValue>> => {
+    // Entries are read field by field with no intermediate objects: big programs have thousands.
+    const readEntries = (onEntry: (path: string, directoryIndex: number) => void): void => {
       const formatCount = r.u8();
-      const format: Array<[number, number]> = [];
-      for (let i = 0; i < formatCount; i++) format.push([r.uleb(), r.uleb()]);
-      const count = r.uleb();
-      const out: Array<Map<number, FormValue>> = [];
-      for (let i = 0; i < count; i++) {
-        const fields = new Map<number, FormValue>();
-        for (const [content, form] of format) fields.set(content, readFormValue(r, form, encoding, 0));
-        out.push(fields);
+      const contents: number[] = [];
+      const forms: number[] = [];
+      for (let i = 0; i < formatCount; i++) {
+        contents.push(r.uleb());
+        forms.push(r.uleb());
       }
-      return out;
+      const count = r.uleb();
+      for (let i = 0; i < count; i++) {
+        let path = '';
+        let directoryIndex = 0;
+        for (let k = 0; k < formatCount; k++) {
+          const content = contents[k];
+          const form = forms[k];
+          if (content === DW_LNCT.DW_LNCT_path) {
+            if (form === DW_FORM.DW_FORM_line_strp) path = strings({ kind: 'lineStrp', offset: offsetSize === 4 ? r.u32() : r.u64Number() }) ?? '';
+            else path = strings(readFormValue(r, form, encoding, 0)) ?? '';
+          } else if (content === DW_LNCT.DW_LNCT_directory_index) {
+            if (form === DW_FORM.DW_FORM_udata) directoryIndex = r.uleb();
+            else if (form === DW_FORM.DW_FORM_data1) directoryIndex = r.u8();
+            else if (form === DW_FORM.DW_FORM_data2) directoryIndex = r.u16();
+            else {
+              const v = readFormValue(r, form, encoding, 0);
+              directoryIndex = v.kind === 'constant' ? Number(v.value) : 0;
+            }
+          } else if (form === DW_FORM.DW_FORM_data16) r.skip(16);
+          else skipFormValue(r, form, encoding);
+        }
+        onEntry(path, directoryIndex);
+      }
     };
-    const pathOf = (fields: Map<number, FormValue>): string => {
-      const v = fields.get(DW_LNCT.DW_LNCT_path);
-      return (v && strings(v)) ?? '';
-    };
-    for (const fields of readEntries()) directories.push(pathOf(fields));
-    for (const fields of readEntries()) {
-      const d = fields.get(DW_LNCT.DW_LNCT_directory_index);
-      const directoryIndex = d?.kind === 'constant' ? Number(d.value) : 0;
-      const name = pathOf(fields);
-      files.push({ name, directoryIndex, path: joinPath(resolveDir(directoryIndex), name) });
-    }
+    readEntries((path) => directories.push(path));
+    readEntries((name, directoryIndex) => files.push({ name, directoryIndex, path: joinPath(resolveDir(directoryIndex), name) }));
   } else {
     directories.push(compDir);
     for (;;) {
