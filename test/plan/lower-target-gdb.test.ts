@@ -143,7 +143,7 @@ for (const variant of VARIANTS) {
     const line = PARAMS_C.split('\n').findIndex((l) => l.includes('total += sq;')) + 1;
     for (const row of dwarf.linesFor((p) => p.endsWith('/params.c'), line).filter((r) => r.address >= withLocals.lowPc && r.address < withLocals.highPc)) {
       // At -O2 the line's code sits inside the inlined square(): its $v is visible, and so are with_locals' own.
-      addSite('with_locals', 'statement', row.address, withLocals.entryPc, withLocals.die, [LONG('$n', 'n', 4n), LONG('$i', 'i'), LONG('$sq', 'sq'), LONG('$total', 'total'), LONG('$v', 'v')]);
+      addSite('with_locals', 'statement', row.address, withLocals.entryPc, withLocals.die, [LONG('$n', 'n', 4n), LONG('$i', 'i'), LONG('$sq', 'sq'), LONG('$total', 'total'), LONG('$v', 'v'), LONG('$calls', 'calls'), LONG('&$calls', '&calls')]);
     }
     // $return and an entry capture at the return instruction of with_locals (its entry stop takes the capture).
     addSite('with_locals', 'entry', withLocals.entryPc, withLocals.entryPc, withLocals.die, []);

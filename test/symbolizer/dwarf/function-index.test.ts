@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { ElfFile } from '../../../symbolizer/elf-file';
 import { Dwarf } from '../../../symbolizer/dwarf/dwarf';
 import { FunctionIndex } from '../../../symbolizer/dwarf/function-index';
-import { libcDebugFile, OTHER_C, PARAMS_C, paramsProgram, VARIANTS } from './programs';
+import { buildProgram, libcDebugFile, OTHER_C, PARAMS_C, paramsProgram, VARIANTS } from './programs';
 
 /** nm's function symbols: address → names (without version suffixes; also without glibc's __GI_ alias prefix). */
 function nmFunctions(file: string): Map<bigint, string[]> {
@@ -94,6 +94,50 @@ for (const variant of VARIANTS) {
     elf.close();
   });
 }
+
+for (const variant of VARIANTS.filter((v) => v.name.startsWith('O0'))) {
+  test(`${variant.name}: the after-prologue address is where gdb puts \`break FUNCTION\``, () => {
+    const exe = paramsProgram(variant);
+    const elf = ElfFile.open(exe);
+    const dwarf = Dwarf.fromElf(elf)!;
+    // Functions of several lines (on a one-line function gdb also skips the frame setup by
+    // disassembling it; the line table alone cannot tell, and the entry pc is where we stay).
+    const names = ['take_ints', 'take_pointers', 'take_structs', 'with_locals', 'main'];
+    const out = execFileSync('gdb', ['-q', '-nx', '-batch', ...names.flatMap((n) => ['-ex', `break ${n}`]), exe], { encoding: 'utf8' });
+    const theirs = [...out.matchAll(/Breakpoint \d+ at (0x[0-9a-f]+)/g)].map((m) => BigInt(m[1]));
+    const ours = names.map((n) => dwarf.afterPrologue(dwarf.functionIndex().byName(n)[0].instances[0]));
+    assert.equal(ours, theirs);
+    elf.close();
+  });
+}
+
+test('C++: member functions defined out of class (DW_AT_specification), namespaces, linkage names', () => {
+  const exe = buildProgram('cxx-methods', {
+    'methods.cc': [
+      'namespace shapes {',
+      'struct Circle {',
+      '  int r;',
+      '  __attribute__((noinline)) int area(int scale) const;',
+      '};',
+      'int Circle::area(int scale) const { return 3 * r * r * scale; }',
+      '}',
+      'int main(int argc, char **) { shapes::Circle c{argc}; return c.area(2); }',
+      '',
+    ].join('\n'),
+  }, ['-O0', '-g']);
+  const elf = ElfFile.open(exe);
+  const dwarf = Dwarf.fromElf(elf)!;
+  const [area] = dwarf.functionIndex().byName('area');
+  assert.ok(area, 'area is indexed under its DW_AT_name');
+  assert.is(area.linkageName, '_ZNK6shapes6Circle4areaEi');
+  assert.is(area.declLine, 6, 'the definition\'s own line, as libdw reports it');
+  assert.is(area.instances.length, 1);
+  const nm = execFileSync('nm', [exe], { encoding: 'utf8' });
+  assert.match(nm, new RegExp(`^0*${area.instances[0].entryPc.toString(16)} T _ZNK6shapes6Circle4areaEi$`, 'm'));
+  const params = dwarf.variables(area.instances[0].die).map((v) => `${v.artificial ? '*' : ''}$${v.name}:${dwarf.typeName(v.type)}`);
+  assert.equal(params, ['*$this:struct Circle const* const', '$scale:int']);
+  elf.close();
+});
 
 test('the index survives a JSON round trip (the build-id cache format)', () => {
   const elf = ElfFile.open(paramsProgram(VARIANTS[1]));

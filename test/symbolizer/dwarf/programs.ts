@@ -42,7 +42,9 @@ __attribute__((noinline)) long take_structs(struct point p, struct flags f, unio
 static inline int square(int v) { return v * v; }
 
 __attribute__((noinline)) int with_locals(int n) {
+  static int calls;
   int total = 0;
+  calls++;
   for (int i = 0; i < n; i++) {
     int sq = square(i);
     total += sq;
@@ -67,6 +69,7 @@ int main(int argc, char **argv) {
     sum += take_pointers("hello", &first, &value, &value, callback_impl, BLUE, 99UL);
     sum += take_structs(p, f, n, &first, arr);
     sum += with_locals(4) + square(rounds) + same_name(r) + same_name_other(r);
+    sum += with_locals(4) - 14;
   }
   printf("%ld\n", sum);
   return 0;
