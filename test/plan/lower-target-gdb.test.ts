@@ -15,7 +15,7 @@ import { Session } from '../../tracer/runtime/session';
 import { UtapError } from '../../tracer/cli/errors';
 import { GdbMi, type MiValue } from '../support/gdb-mi';
 import { mappedBase, StoppedProcess } from '../support/stopped-process';
-import { PARAMS_C, paramsProgram, VARIANTS } from '../symbolizer/dwarf/programs';
+import { NO_PIE, PARAMS_C, paramsProgram, VARIANTS } from '../symbolizer/dwarf/programs';
 
 interface Check {
   /** SystemTap spelling: `$p->x`, `$arr[3]`, `$str` (string checks read user_string of it). */
@@ -104,7 +104,7 @@ function registers(names: string[], values: MiValue): Partial<Record<RegName, bi
   return out;
 }
 
-for (const variant of VARIANTS) {
+for (const variant of [...VARIANTS, NO_PIE]) {
   test(`${variant.name}: lowered $params read what gdb and the source say, at entry and after the prologue`, async () => {
     const exe = paramsProgram(variant);
     const elf = ElfFile.open(exe);
@@ -117,7 +117,7 @@ for (const variant of VARIANTS) {
       const site: Site = { id: sites.length, fn, kind, pc, entryPc, die, checks, lowered: [], entryCaptures: [] };
       const lowering = new TargetLowering(program, {
         binary: exe, dwarf, cfi, functionName: fn, functionDie: die, kind, pc, entryPc, vaddr: kind === 'return' ? entryPc : pc,
-        relocatable: true, entryCaptures: true,
+        relocatable: elf.header.type === 3 /* ET_DYN */, entryCaptures: true,
       });
       for (const check of checks) {
         try {

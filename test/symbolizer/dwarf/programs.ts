@@ -95,6 +95,9 @@ export const VARIANTS: Variant[] = [
   { name: 'O2-dwarf4', flags: ['-O2', '-gdwarf-4'] },
 ];
 
+/** A position-dependent executable (ET_EXEC): link-time addresses are run-time addresses. */
+export const NO_PIE: Variant = { name: 'O2-dwarf5-no-pie', flags: ['-O2', '-g', '-no-pie'] };
+
 /** Compiles `sources` (file name → text) with `flags` and returns the executable's path. */
 export function buildProgram(name: string, sources: Record<string, string>, flags: string[]): string {
   const hash = crypto.createHash('sha256').update(JSON.stringify([sources, flags])).digest('hex').slice(0, 16);
