@@ -357,8 +357,11 @@ export class TargetLowering implements TargetRewriter {
     } else if (loc.kind === 'stack') {
       // Returned in memory: rax holds the address of the caller's buffer.
       place = { kind: 'memory', address: b.reg('rax') };
-    } else {
+    } else if (loc.kind === 'vector') {
       place = { kind: 'unavailable', why: 'is returned in a vector register, which utap cannot read' };
+    } else {
+      // A type the convention cannot classify (an assembly function's unspecified type): rax.
+      place = { kind: 'register', reg: 'rax' };
     }
     return { place, bitOffset: 0, type: dwarfType(type), spelling: '$return' };
   }
@@ -481,6 +484,9 @@ export class TargetLowering implements TargetRewriter {
         throw new LoweringProblem(`${v.spelling} is ${this.describe(v.type)}; name one of its members (${v.spelling}->member) or print the whole of it with ${v.spelling}$.`, 1);
       case 'function':
         return this.addressOf(v, 'a function');
+      case 'unspecified':
+        // Assembly functions describe what they return with DW_TAG_unspecified_type: take the whole word.
+        return readBits(b, v.place, v.bitOffset, 64, false);
       default:
         throw new LoweringProblem(`${v.spelling} has type ${this.describe(v.type)}, which has no value a script can hold.`, 1);
     }
