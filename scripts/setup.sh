@@ -7,5 +7,6 @@ if [ ! -d node_modules/koffi ] || [ ! -d node_modules/typescript ]; then
   echo "setup: installing npm packages" >&2
   npm install --no-audit --no-fund --loglevel=error >&2
 fi
+sh scripts/system-packages.sh
 node_modules/.bin/tsc -p .
 make -s -C runtime-c
