@@ -1,0 +1,41 @@
+// What this kernel and this user allow, probed once up front so the engine can say in one
+// sentence why it cannot run (and `auto` can fall back to ptrace) before touching any process.
+import * as fs from 'node:fs';
+import { BpfError } from './bpf-syscall';
+import { BPF_EXIT_INSN, BPF_MOV64_IMM } from './insn';
+import { BpfMap } from './map';
+import { loadProgram, VerifierError } from './program';
+import * as U from './uapi';
+import { uprobePmu } from './uprobe';
+
+export interface BpfFeatures {
+  /** Undefined when uprobes with BPF handlers can run here; else one sentence why not. */
+  unavailable?: string;
+}
+
+let cached: BpfFeatures | undefined;
+
+export function detectBpfFeatures(): BpfFeatures {
+  if (cached) return cached;
+  cached = probe();
+  return cached;
+}
+
+function probe(): BpfFeatures {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return { unavailable: 'the uprobe engine runs on x86-64 Linux only' };
+  if (!fs.existsSync('/sys/bus/event_source/devices/uprobe/type') || !uprobePmu()) return { unavailable: 'this kernel has no uprobe PMU (/sys/bus/event_source/devices/uprobe is missing)' };
+  try {
+    const prog = loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: 'utap_probe', insns: [BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()] });
+    prog.close();
+    const ring = BpfMap.create({ type: U.BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096, name: 'utap_probe' });
+    ring.close();
+  } catch (error) {
+    if (error instanceof BpfError || error instanceof VerifierError) {
+      if (error.errno === 1 || error.errno === 13) return { unavailable: 'loading BPF programs needs root or CAP_BPF with CAP_PERFMON, which this user does not have' };
+      if (error.errno === 38) return { unavailable: 'this kernel was built without the bpf() system call' };
+      return { unavailable: `this kernel refuses BPF tracing programs (${error.message})` };
+    }
+    throw error;
+  }
+  return {};
+}

@@ -1,0 +1,86 @@
+// Uprobes and uretprobes through the uprobe PMU (perf_event_open with the PMU type from
+// /sys/bus/event_source/devices/uprobe/type, config1 = path, config2 = file offset), each
+// running a BPF program (PERF_EVENT_IOC_SET_BPF). A pid restricts the probe to that process
+// (the kernel filters by its mm, so every thread of it, and nobody else); pid -1 with one
+// event per CPU probes every process running the file.
+import * as fs from 'node:fs';
+import { BpfError, closeFd } from './bpf-syscall';
+import { addressOf, errno, sys } from './libc';
+import * as U from './uapi';
+
+const PMU_DIR = '/sys/bus/event_source/devices/uprobe';
+
+interface UprobePmu {
+  type: number;
+  /** Bit of attr.config that makes it a uretprobe (format/retprobe: "config:0"). */
+  retprobeBit: number;
+}
+
+let pmu: UprobePmu | undefined;
+/** The uprobe PMU, or undefined when the kernel has none. */
+export function uprobePmu(): UprobePmu | undefined {
+  if (pmu) return pmu;
+  try {
+    const type = Number(fs.readFileSync(`${PMU_DIR}/type`, 'latin1').trim());
+    const format = fs.readFileSync(`${PMU_DIR}/format/retprobe`, 'latin1').trim();
+    const m = /^config:(\d+)$/.exec(format);
+    pmu = { type, retprobeBit: m ? Number(m[1]) : 0 };
+    return pmu;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface UprobeSpec {
+  /** The ELF file holding the code. */
+  path: string;
+  /** File offset of the probed instruction. */
+  offset: bigint;
+  retprobe: boolean;
+  /** Restrict to this process; -1: every process (then `cpu` must be given). */
+  pid: number;
+  cpu?: number;
+  programFd: number;
+}
+
+/** One armed uprobe: a perf event with a program attached. close() disarms it. */
+export class UprobeLink {
+  private closed = false;
+  constructor(readonly fd: number, readonly spec: UprobeSpec) {}
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    sys.ioctl(this.fd, U.PERF_EVENT_IOC_DISABLE, 0);
+    closeFd(this.fd);
+  }
+}
+
+export function attachUprobe(spec: UprobeSpec): UprobeLink {
+  const p = uprobePmu();
+  if (!p) throw new BpfError('opening a uprobe', 2, `${PMU_DIR} is missing: this kernel has no uprobe PMU`);
+  const path = Buffer.from(`${spec.path}\0`, 'utf8');
+  const attr = Buffer.alloc(U.PERF_EVENT_ATTR_SIZE);
+  const o = U.PERF_ATTR_OFFSET;
+  attr.writeUInt32LE(p.type, o.type);
+  attr.writeUInt32LE(U.PERF_EVENT_ATTR_SIZE, o.size);
+  attr.writeBigUInt64LE(spec.retprobe ? 1n << BigInt(p.retprobeBit) : 0n, o.config);
+  attr.writeBigUInt64LE(1n, o.sample_period);
+  attr.writeUInt32LE(1, o.wakeup_events);
+  attr.writeBigUInt64LE(addressOf(path), o.config1);
+  attr.writeBigUInt64LE(spec.offset, o.config2);
+  const fd = Number(sys.syscallPerfEventOpen(U.__NR_perf_event_open, attr, spec.pid, spec.cpu ?? -1, -1, U.PERF_FLAG_FD_CLOEXEC));
+  void path; // attr points into `path`: keep it reachable through the call
+  if (fd < 0) throw new BpfError(`placing a ${spec.retprobe ? 'uretprobe' : 'uprobe'} at ${spec.path}+0x${spec.offset.toString(16)}`, errno());
+  if (sys.ioctl(fd, U.PERF_EVENT_IOC_SET_BPF, spec.programFd) < 0) {
+    const e = errno();
+    closeFd(fd);
+    throw new BpfError('attaching a BPF program to a uprobe', e);
+  }
+  if (sys.ioctl(fd, U.PERF_EVENT_IOC_ENABLE, 0) < 0) {
+    const e = errno();
+    closeFd(fd);
+    throw new BpfError('enabling a uprobe', e);
+  }
+  return new UprobeLink(fd, spec);
+}
