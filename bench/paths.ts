@@ -1,0 +1,9 @@
+// Where the benchmark finds things, seen from a compiled module under dist/bench.
+import * as path from 'node:path';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+export const benchBuild = path.join(repoRoot, 'build', 'bench');
+export const utapBin = path.join(repoRoot, 'bin', 'utap.js');
+export const runMeasured = path.join(benchBuild, 'run-measured');
+export const ptraceFloor = path.join(benchBuild, 'ptrace-floor');
+export const resultsDir = path.join(repoRoot, 'bench', 'results');

@@ -1,0 +1,82 @@
+// The raw results of one benchmark run, as written to bench/results/<date>.json and read back by
+// the report writers and the test. Plain data; times in ns unless the name says otherwise.
+import type { Spread } from './statistics';
+
+export const RESULTS_SCHEMA = 'utap-bench/1';
+
+export type RowStatus = 'measured' | 'skipped' | 'failed' | 'not-applicable';
+
+export interface RunRecord {
+  events: number;
+  loopNs: number;
+  startupNs: number;
+  tracerCpuNs: number;
+  maxRssKb: number;
+  wallNs: number;
+}
+
+export interface ResultRow {
+  tool: string;
+  target: string;
+  status: RowStatus;
+  /** Why a row is not measured (always set unless status is 'measured'). */
+  reason?: string;
+  /** The exact command of the last attempted run. */
+  command?: string;
+  pinned: boolean;
+  eventsPerRun?: number;
+  runs: RunRecord[];
+  /** Loop time per event, traced (the target's own work included). */
+  perEventNs?: Spread;
+  /** Per event, minus the untraced median: what the tool adds to each hit. */
+  overheadNs?: Spread;
+  /** Start-up: from starting the tool to the first probed call having returned. */
+  startupMs?: Spread;
+  /** Median CPU time of the tracer (without the target's), per million events. */
+  tracerCpuSecPerMillion?: number;
+  /** Largest peak RSS over the runs (tool and what it waited for, e.g. the target). */
+  peakRssMb?: number;
+  /** overheadNs.median divided by that of `ratioTo` on the same target. */
+  ratioTo?: string;
+  ratio?: number;
+}
+
+export interface TargetRecord {
+  name: string;
+  description: string;
+  command: string;
+  probe: { binary: string; symbol: string; fileOffset: number; firstInsn: string; firstInsnLength: number };
+  syscall?: string;
+  pltFunction?: string;
+}
+
+export interface ToolRecord {
+  name: string;
+  family: string;
+  compareTo?: string;
+}
+
+export interface Machine {
+  hostname: string;
+  cpuModel: string;
+  cpus: number;
+  memoryGiB: number;
+  kernel: string;
+  os: string;
+  node: string;
+  loadAverageAtStart: number[];
+  versions: Record<string, string>;
+}
+
+export interface BenchResults {
+  schema: typeof RESULTS_SCHEMA;
+  date: string;
+  quick: boolean;
+  commandLine: string;
+  runsPerCell: number;
+  durationSec: number;
+  machine: Machine;
+  targets: TargetRecord[];
+  tools: ToolRecord[];
+  rows: ResultRow[];
+}
