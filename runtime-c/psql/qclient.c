@@ -13,7 +13,7 @@
  *   anything else                        a few hundred iterations
  * Lines that are empty, start with "--" or are "\q" (ends input) are not statements.
  *
- *   psql [-X] [-q] [-h H] [-p P] [-U U] [-d D] [-f FILE]      (connection options are ignored)
+ *   psql [-X] [-q] [-h H] [-p P] [-U U] [-d D] [-f FILE] [-o OUTFILE]   (connection options are ignored)
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -72,6 +72,9 @@ int main(int argc, char **argv)
 			const char *file = argv[++i];
 			in = fopen(file, "r");
 			if (!in) { perror(file); return 1; }
+		} else if (!strcmp(a, "-o") && i + 1 < argc) {
+			const char *file = argv[++i];
+			if (!freopen(file, "w", stdout)) { perror(file); return 1; }
 		} else if ((!strcmp(a, "-h") || !strcmp(a, "-p") || !strcmp(a, "-U") || !strcmp(a, "-d") || !strcmp(a, "-v")) && i + 1 < argc) {
 			i++;
 		}

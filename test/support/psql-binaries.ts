@@ -17,12 +17,12 @@ let built: { path?: string; error?: string } | undefined;
  * The debug psql: runs build.sh (instant when cached, about a minute the first time) and
  * returns its path, or `{ error }` with the reason it could not be built.
  */
-export function debugPsql(): { path?: string; error?: string } {
+export function debugPsql(options: { showProgress?: boolean } = {}): { path?: string; error?: string } {
   if (built) return built;
-  const r = spawnSync('sh', [PSQL_BUILD_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 });
+  const r = spawnSync('sh', [PSQL_BUILD_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', options.showProgress ? 'inherit' : 'pipe'], timeout: 15 * 60_000 });
   const out = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status === 0 && out && fs.existsSync(out)) built = { path: out };
-  else built = { error: `the debug psql could not be built (runtime-c/psql/build.sh: ${(r.stderr || String(r.error ?? '')).trim().split('\n').pop()})` };
+  else built = { error: `the debug psql could not be built (runtime-c/psql/build.sh${r.stderr ? ': ' + r.stderr.trim().split('\n').pop() : options.showProgress ? ', see above' : ''})` };
   return built;
 }
 
