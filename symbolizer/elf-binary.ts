@@ -168,7 +168,7 @@ export class ElfBinary {
       }
     }
     const progress = this.options.progress;
-    progress?.begin(`reading the debug information of ${this.path}`);
+    progress?.begin(`reading the debug information of ${this.path}`, debug!.section('.debug_info')?.size);
     try {
       dwarf.functionIndex();
     } finally {

@@ -99,7 +99,23 @@ export async function runCommand(options: RunOptions): Promise<number> {
     }),
   );
   const { buildPlan } = require('../plan/plan') as typeof import('../plan/plan');
-  const plan: PlanIR = passes.pass('plan', () => buildPlan(program, { targetPid: options.pid }));
+  const plan: PlanIR = passes.pass('plan', () => {
+    // Process probe points are resolved lazily: a script of begin/end/timer probes opens no binary.
+    const { createProbeResolver } = require('../plan/probe-resolver') as typeof import('../plan/probe-resolver');
+    const { terminalProgress } = require('./progress') as typeof import('./progress');
+    let resolver: ReturnType<typeof createProbeResolver> | undefined;
+    try {
+      return buildPlan(program, {
+        targetPid: options.pid,
+        resolveProcessProbe: (probe, point, context) => {
+          resolver ??= createProbeResolver({ targetPid: options.pid, command: options.command, progress: terminalProgress() });
+          return resolver.resolve(probe, point, context);
+        },
+      });
+    } finally {
+      resolver?.close();
+    }
+  });
   const spec: SessionSpec = { json: options.json, outputFile: options.outputFile, targetPid: options.pid };
 
   if (plan.sites.length > 0) {

@@ -1,0 +1,31 @@
+// Progress of slow symbol loading (the first read of a big binary's DWARF), on a terminal only:
+// one line on stderr, rewritten in place and erased when done. Pipes and files get nothing.
+import type { LoadProgress } from '../../symbolizer/elf-binary';
+
+/** Below this much work (bytes of .debug_info) loading is quick enough to go unannounced. */
+const ANNOUNCE_ABOVE = 2 << 20;
+
+export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): LoadProgress | undefined {
+  if (!stream.isTTY) return undefined;
+  let shown = false;
+  let started = 0;
+  let label = '';
+  let total: number | undefined;
+  return {
+    begin(what, size) {
+      label = what;
+      total = size;
+      started = Date.now();
+      shown = size === undefined || size > ANNOUNCE_ABOVE;
+      if (shown) stream.write(`\rutap: ${label}...\x1b[K`);
+    },
+    update(done) {
+      if (!shown && Date.now() - started > 300) shown = true;
+      if (shown && total) stream.write(`\rutap: ${label}... ${Math.min(100, Math.floor((done / total) * 100))}%\x1b[K`);
+    },
+    end() {
+      if (shown) stream.write('\r\x1b[K');
+      shown = false;
+    },
+  };
+}

@@ -1,0 +1,190 @@
+// The concrete places a function or statement pattern names in one binary: from the DWARF
+// function index (out-of-line and inlined instances, declaration file and line), and for code
+// the DWARF does not describe — a stripped binary, assembly functions — from the symbol table.
+// Each place has its address, its kind of site and its canonical probe point text.
+import type { SiteKind } from '../ir/ir';
+import type { Dwarf } from '../../symbolizer/dwarf/dwarf';
+import type { FunctionInstance, FunctionRecord, InlinedInstance } from '../../symbolizer/dwarf/function-index';
+import { decodeExpression } from '../../symbolizer/dwarf/op';
+import { variableLocationAt } from '../../symbolizer/dwarf/scopes';
+import type { ElfBinary } from '../../symbolizer/elf-binary';
+import { compileGlob, type Glob } from '../../symbolizer/glob';
+import type { FunctionPattern, ProcessProbeSpec } from './probe-spec';
+
+export interface ProbeLocation {
+  binary: ElfBinary;
+  kind: SiteKind;
+  /** Function name, for probefunc(). */
+  function: string;
+  /** Link-time address of the probed instruction. */
+  vaddr: bigint;
+  /** Entry pc of the function instance (where .return entry captures are taken). */
+  entryPc: bigint;
+  /** The DWARF instance (subprogram or inlined subroutine DIE); undefined without DWARF. */
+  functionDie?: number;
+  /** Source position shown in the canonical text: declaration (functions) or line (statements). */
+  file?: string;
+  line?: number;
+  inlined: boolean;
+  /** `process("/abs/path").function("name@file.c:12").return` */
+  canonical: string;
+}
+
+/** Matches a file glob against a path as written in DWARF: the whole path or any trailing part after a '/'. */
+export function fileMatcher(pattern: string): (path: string) => boolean {
+  const glob = compileGlob(pattern);
+  return (path: string) => {
+    if (glob.matches(path)) return true;
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) if (glob.matches(path.slice(i + 1))) return true;
+    return false;
+  };
+}
+
+function quote(s: string): string {
+  return JSON.stringify(s);
+}
+
+export function canonicalText(binaryPath: string, what: 'function' | 'statement', name: string, file: string | undefined, line: number | undefined, variant?: 'call' | 'return'): string {
+  const where = file ? `@${file}${line ? `:${line}` : ''}` : '';
+  return `process(${quote(binaryPath)}).${what}(${quote(name + where)})${variant ? `.${variant}` : ''}`;
+}
+
+const usesEntryValue = (expression: Uint8Array): boolean => {
+  try {
+    return decodeExpression(expression).some((o) => o.operation.kind === 'entryValue');
+  } catch {
+    return true;
+  }
+};
+
+/**
+ * Where a plain `.function` probe goes: after the prologue (SystemTap's rule, so that -O0
+ * parameters are in their stack slots), unless some parameter readable at the entry would be
+ * lost there — optimized out, or only describable by its entry value — then at the entry.
+ */
+export function functionProbePc(dwarf: Dwarf, instance: FunctionInstance): bigint {
+  const after = dwarf.afterPrologue(instance);
+  if (after === instance.entryPc) return after;
+  try {
+    for (const v of dwarf.variables(instance.die, after)) {
+      if (v.kind !== 'parameter') continue;
+      const there = variableLocationAt(v, after);
+      const atEntry = variableLocationAt(v, instance.entryPc);
+      if (there.kind === 'optimizedOut' && (atEntry.kind !== 'optimizedOut' || v.location.kind === 'list')) return instance.entryPc;
+      if (there.kind === 'expression' && usesEntryValue(there.expression)) return instance.entryPc;
+    }
+  } catch {
+    return instance.entryPc;
+  }
+  return after;
+}
+
+function lineInRange(line: number | undefined, pattern: FunctionPattern): boolean {
+  return !pattern.lines || (line !== undefined && line >= pattern.lines.first && line <= pattern.lines.last);
+}
+
+function dwarfRecords(dwarf: Dwarf, glob: Glob, pattern: FunctionPattern): FunctionRecord[] {
+  const index = dwarf.functionIndex();
+  const candidates = glob.literal ? index.byName(glob.pattern) : index.functions.filter((f) => glob.matches(f.name));
+  const inFile = pattern.file ? fileMatcher(pattern.file) : undefined;
+  return candidates.filter((f) => (!inFile || (f.declFile !== undefined && inFile(f.declFile))) && lineInRange(f.declLine, pattern));
+}
+
+/** Function probes: `.function(PATTERN)` with its variant. */
+export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
+  const glob = compileGlob(spec.pattern.name);
+  const dwarf = binary.dwarf();
+  const out: ProbeLocation[] = [];
+  const kind: SiteKind = spec.variant === 'return' ? 'return' : 'entry';
+  const covered = new Set<bigint>();
+  if (dwarf) {
+    for (const record of dwarfRecords(dwarf, glob, spec.pattern)) {
+      const canonical = canonicalText(binary.path, 'function', record.name, record.declFile, record.declLine, spec.variant);
+      for (const instance of record.instances) {
+        covered.add(instance.entryPc);
+        const vaddr = spec.variant ? instance.entryPc : functionProbePc(dwarf, instance);
+        out.push({ binary, kind, function: record.name, vaddr, entryPc: instance.entryPc, functionDie: instance.die, file: record.declFile, line: record.declLine, inlined: false, canonical });
+      }
+      // SystemTap: a plain .function also fires where the function was inlined; .call and .return do not.
+      if (!spec.variant) {
+        for (const inlined of record.inlined as InlinedInstance[]) {
+          out.push({ binary, kind: 'entry', function: record.name, vaddr: inlined.entryPc, entryPc: inlined.entryPc, functionDie: inlined.die, file: record.declFile, line: record.declLine, inlined: true, canonical });
+        }
+      }
+    }
+  }
+  // Code the DWARF does not describe: every function of a stripped binary, assembly routines.
+  if (!spec.pattern.file && !spec.pattern.lines) {
+    const index = dwarf?.functionIndex();
+    const symbols = binary.symbols();
+    const candidates = glob.literal ? symbols.byName(glob.pattern) : symbols.symbols.filter((s) => glob.matches(s.name));
+    const seen = new Set<bigint>();
+    for (const s of candidates) {
+      if (s.source === 'plt' || covered.has(s.address) || seen.has(s.address)) continue;
+      seen.add(s.address);
+      const described = index?.functionAt(s.address);
+      if (described && dwarf) {
+        // Another name (an alias such as libc's malloc for __libc_malloc) for a function the
+        // DWARF describes: probe that function, under the name the user wrote.
+        const { record, instance } = described;
+        if (instance.entryPc !== s.address) continue; // a label inside a function, not a function
+        const vaddr = spec.variant ? instance.entryPc : functionProbePc(dwarf, instance);
+        out.push({
+          binary, kind, function: s.name, vaddr, entryPc: instance.entryPc, functionDie: instance.die, file: record.declFile, line: record.declLine, inlined: false,
+          canonical: canonicalText(binary.path, 'function', s.name, record.declFile, record.declLine, spec.variant),
+        });
+        continue;
+      }
+      out.push({ binary, kind, function: s.name, vaddr: s.address, entryPc: s.address, inlined: false, canonical: canonicalText(binary.path, 'function', s.name, undefined, undefined, spec.variant) });
+    }
+  }
+  return out;
+}
+
+/** The name of the function (out-of-line or inlined) whose DIE is `die`. */
+function recordsByDie(dwarf: Dwarf): Map<number, FunctionRecord> {
+  const map = new Map<number, FunctionRecord>();
+  for (const f of dwarf.functionIndex().functions) {
+    for (const i of f.instances) map.set(i.die, f);
+    for (const i of f.inlined) map.set(i.die, f);
+  }
+  return map;
+}
+
+/** Statement probes: `.statement("FUNC@file.c:LINE")`, one site per breakpoint address of the line in a matching function. */
+export function matchStatements(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
+  const dwarf = binary.dwarf();
+  if (!dwarf || !spec.pattern.file || !spec.pattern.lines) return [];
+  const glob = compileGlob(spec.pattern.name);
+  const inFile = fileMatcher(spec.pattern.file);
+  const index = dwarf.functionIndex();
+  const byDie = recordsByDie(dwarf);
+  const out: ProbeLocation[] = [];
+  const seen = new Set<bigint>();
+  for (let line = spec.pattern.lines.first; line <= spec.pattern.lines.last; line++) {
+    for (const row of dwarf.linesFor(inFile, line)) {
+      if (seen.has(row.address)) continue;
+      const outer = index.functionAt(row.address);
+      if (!outer) continue;
+      const chain = dwarf.inlineChainAt(outer.instance.die, row.address);
+      const innermost = chain.length ? chain[chain.length - 1] : outer.instance.die;
+      const record = byDie.get(innermost) ?? outer.record;
+      // The pattern may name the inlined function or the one it was inlined into.
+      const names = [record.name, outer.record.name];
+      if (!names.some((n) => glob.matches(n))) continue;
+      seen.add(row.address);
+      const inlined = record.inlined.find((i) => i.die === innermost);
+      const entryPc = inlined ? inlined.entryPc : outer.instance.entryPc;
+      out.push({
+        binary, kind: 'statement', function: record.name, vaddr: row.address, entryPc, functionDie: innermost,
+        file: row.path, line: row.line, inlined: !!inlined,
+        canonical: canonicalText(binary.path, 'statement', record.name, row.path, row.line),
+      });
+    }
+  }
+  return out;
+}
+
+export function matchProbe(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
+  return spec.kind === 'statement' ? matchStatements(binary, spec) : matchFunctions(binary, spec);
+}

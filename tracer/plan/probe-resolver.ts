@@ -1,0 +1,81 @@
+// The planner's ProcessProbeResolver: a process probe point → the binary it names → the places
+// its pattern matches → one ProbeSiteIR per place, with the handler's target variables lowered
+// for that pc (DWARF locations, CFI for the frame base, entry captures for .return).
+import { EXIT_ENVIRONMENT, UtapError } from '../cli/errors';
+import type { ProbeIR, ProbePointIR, ProbeSiteIR } from '../ir/ir';
+import { handlerNeeds } from '../ir/needs';
+import { BinaryCatalog, defaultSymbolCache, type CatalogOptions } from './binaries';
+import { lowerTargets } from './lower-target';
+import type { ProcessProbeResolver, ResolveContext } from './plan';
+import { matchProbe, type ProbeLocation } from './probe-match';
+import { parseProcessProbe } from './probe-spec';
+
+/** Resolves probe points against the binaries of one run; close() releases the files. */
+export interface ProbeResolver {
+  resolve: ProcessProbeResolver;
+  catalog: BinaryCatalog;
+  close(): void;
+}
+
+/** The places `point` names (no lowering): what `utap -l` lists and what sites are built from. */
+export function locateProbe(catalog: BinaryCatalog, point: Pick<ProbePointIR, 'components' | 'text'>): ProbeLocation[] {
+  const spec = parseProcessProbe(point.components, point.text);
+  const file = catalog.fileFor(spec, point.text);
+  const binary = catalog.binary(file);
+  if (spec.kind === 'statement' && !binary.dwarf()) {
+    throw new UtapError(`${file} has no debug information, so statement probes (source lines) cannot be placed in it; install its debug symbols (a -dbg or -dbgsym package) or rebuild it with -g.`, EXIT_ENVIRONMENT);
+  }
+  return matchProbe(binary, spec);
+}
+
+function siteFor(location: ProbeLocation, probe: ProbeIR, context: ResolveContext): ProbeSiteIR {
+  const { binary } = location;
+  const fileOffset = binary.fileOffset(location.vaddr);
+  if (fileOffset === undefined) {
+    throw new UtapError(`${location.canonical}: address 0x${location.vaddr.toString(16)} is not in a loaded segment of ${binary.path}.`, EXIT_ENVIRONMENT);
+  }
+  const dwarf = location.functionDie !== undefined ? binary.dwarf() : undefined;
+  const lowered = lowerTargets(context.program, probe.handler, {
+    binary: binary.path,
+    dwarf,
+    cfi: binary.cfi(),
+    functionName: location.function,
+    functionDie: location.functionDie,
+    kind: location.kind,
+    pc: location.vaddr,
+    entryPc: location.entryPc,
+    vaddr: location.vaddr,
+    relocatable: binary.relocatable,
+  });
+  return {
+    id: context.nextSiteId(),
+    probe: probe.index,
+    pp: location.canonical,
+    handler: lowered.handler,
+    needs: handlerNeeds(context.program, lowered.handler, lowered.entryCaptures),
+    kind: location.kind,
+    binary: binary.path,
+    ...(binary.buildId !== undefined && { buildId: binary.buildId }),
+    vaddr: location.vaddr,
+    fileOffset,
+    function: location.function,
+    entryCaptures: lowered.entryCaptures,
+  };
+}
+
+export function createProbeResolver(options: CatalogOptions = {}): ProbeResolver {
+  const catalog = new BinaryCatalog({ cache: defaultSymbolCache(), ...options });
+  const resolve: ProcessProbeResolver = (probe, point, context) => {
+    if (context.targetPid !== undefined && catalog.options.targetPid === undefined) catalog.options.targetPid = context.targetPid;
+    const sites: ProbeSiteIR[] = [];
+    const seen = new Set<string>();
+    for (const location of locateProbe(catalog, point)) {
+      const key = `${location.binary.path}\0${location.vaddr}\0${location.kind}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      sites.push(siteFor(location, probe, context));
+    }
+    return sites;
+  };
+  return { resolve, catalog, close: () => catalog.close() };
+}

@@ -1,0 +1,78 @@
+// A process probe point as plain data: which program (and library), which functions or source
+// line, which kind of site. Parsed from the components the front end gives
+// (`process("psql").library("libpq.so.5").function("PQexec@fe-exec.c").return`).
+import { EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
+import type { ProbePointComponent } from '../ir/ir';
+
+export interface FunctionPattern {
+  /** Glob on the function name. */
+  name: string;
+  /** Glob on the source file (matched against the whole path or a trailing part of it). */
+  file?: string;
+  /** Declaration line (functions) or statement line, inclusive range. */
+  lines?: { first: number; last: number };
+}
+
+export interface ProcessProbeSpec {
+  /** process("...") as written: a path or basename; undefined for `process.function` (the target); a number for process(PID). */
+  process?: string | number;
+  library?: string;
+  kind: 'function' | 'statement';
+  pattern: FunctionPattern;
+  /** `.call` / `.return`, or neither (plain `.function`: after the prologue). */
+  variant?: 'call' | 'return';
+}
+
+function bad(text: string, why: string): never {
+  throw new UtapError(`probe point '${text}': ${why}`, EXIT_SCRIPT_ERROR);
+}
+
+/** Splits `GLOB[@FILE[:LINE[-LINE]]]`. */
+export function parseFunctionPattern(text: string, pointText: string): FunctionPattern {
+  const at = text.indexOf('@');
+  if (at < 0) return { name: text };
+  const name = text.slice(0, at) || '*';
+  const rest = text.slice(at + 1);
+  const m = /^(.*?)(?::(\d+)(?:-(\d+))?)?$/.exec(rest)!;
+  const file = m[1];
+  if (!file) bad(pointText, `'${text}' names no source file after '@'; write NAME@file.c or NAME@file.c:LINE.`);
+  if (m[2] === undefined) {
+    if (/:[^/]*$/.test(rest) && rest.includes(':')) bad(pointText, `'${text}' has a line that is not a number; write NAME@file.c:LINE.`);
+    return { name, file };
+  }
+  const first = Number(m[2]);
+  const last = m[3] === undefined ? first : Number(m[3]);
+  if (last < first) bad(pointText, `the line range ${first}-${last} is empty.`);
+  return { name, file, lines: { first, last } };
+}
+
+/** The process probe spec of a point whose first component is `process`. */
+export function parseProcessProbe(components: ProbePointComponent[], pointText: string): ProcessProbeSpec {
+  let i = 0;
+  const process = components[i++];
+  if (!process || process.name !== 'process') bad(pointText, 'is not a process probe point.');
+  const processArg = process.arg === undefined ? undefined : typeof process.arg === 'bigint' ? Number(process.arg) : process.arg;
+  let library: string | undefined;
+  if (components[i]?.name === 'library') {
+    const arg = components[i++].arg;
+    if (typeof arg !== 'string' || !arg) bad(pointText, 'library needs a name in quotes, as in library("libc.so.6").');
+    library = arg;
+  }
+  const what = components[i++];
+  if (!what || (what.name !== 'function' && what.name !== 'statement')) {
+    bad(pointText, `utap knows process(...).function("NAME"), .statement("FUNC@file.c:LINE") and .library("LIB").function(...)${what ? `, not .${what.name}` : ''}.`);
+  }
+  if (typeof what.arg !== 'string' || !what.arg) bad(pointText, `.${what.name} needs a pattern in quotes, as in ${what.name}("${what.name === 'function' ? 'main' : 'main@main.c:12'}").`);
+  const pattern = parseFunctionPattern(what.arg, pointText);
+  let variant: ProcessProbeSpec['variant'];
+  const suffix = components[i++];
+  if (suffix) {
+    if (what.name !== 'function' || (suffix.name !== 'call' && suffix.name !== 'return') || suffix.arg !== undefined) {
+      bad(pointText, `.${suffix.name} cannot follow .${what.name}(...); a function probe may end in .call or .return.`);
+    }
+    variant = suffix.name;
+  }
+  if (components[i]) bad(pointText, `unexpected .${components[i].name} at the end.`);
+  if (what.name === 'statement' && !pattern.lines) bad(pointText, `a statement probe needs a source line: statement("FUNC@file.c:LINE").`);
+  return { process: processArg, library, kind: what.name, pattern, variant };
+}
