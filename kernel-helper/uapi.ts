@@ -118,6 +118,7 @@ export const BPF_FUNC_get_current_task = 35;
 export const BPF_FUNC_probe_read_user = 112;
 export const BPF_FUNC_probe_read_kernel = 113;
 export const BPF_FUNC_probe_read_user_str = 114;
+export const BPF_FUNC_probe_read_kernel_str = 115;
 export const BPF_FUNC_ringbuf_output = 130;
 export const BPF_FUNC_ringbuf_reserve = 131;
 export const BPF_FUNC_ringbuf_submit = 132;

@@ -8,7 +8,10 @@ import type { Engine, EngineName, EngineRunRequest } from './engine';
  * Engines built into utap, in `auto` preference order, each loaded only when needed. The
  * engine modules add themselves here (`load: () => require('./uprobe/engine').uprobeEngine`).
  */
-export const ENGINES: Array<{ name: EngineName; load(): Engine }> = [];
+export const ENGINES: Array<{ name: EngineName; load(): Engine }> = [
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  { name: 'uprobe', load: () => (require('./uprobe/engine') as typeof import('./uprobe/engine')).uprobeEngine },
+];
 
 export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): Engine {
   const candidates = ENGINES.filter((e) => choice === 'auto' || e.name === choice);

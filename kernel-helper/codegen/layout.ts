@@ -1,0 +1,93 @@
+// How script values sit in BPF maps and ring-buffer records: the one place both the code
+// generator and the userspace stores read, so the two sides agree byte for byte.
+//
+// - long: 8 bytes, little-endian two's complement.
+// - string: a NUL-terminated byte string in a fixed field of limits.maxStringLen bytes; in keys
+//   the bytes after the NUL are zero, so equal strings are equal keys.
+// - array key: the key parts one after the other (8 or maxStringLen bytes each).
+// - statistics value: count, sum, min, max (8 bytes each), then the bucket counts of each
+//   histogram of the global's StatsUse.hist, 8 bytes each. Kept per CPU, merged when read.
+import type { GlobalDecl, HistSpec, ScalarType } from '../../tracer/ir/ir';
+
+export const HIST_LOG_BUCKETS = 128;
+export const HIST_LOG_BUCKET0 = 64;
+
+export function scalarSize(type: ScalarType, maxStringLen: number): number {
+  return type === 'long' ? 8 : maxStringLen;
+}
+
+export function histBuckets(spec: HistSpec): number {
+  if (spec.kind === 'log') return HIST_LOG_BUCKETS;
+  return Number((spec.high - spec.low) / spec.step) + 3;
+}
+
+export interface StatsLayout {
+  size: number;
+  /** Byte offset of each histogram's first bucket, in StatsUse.hist order. */
+  histOffsets: number[];
+  histBuckets: number[];
+}
+
+export const STATS_COUNT = 0;
+export const STATS_SUM = 8;
+export const STATS_MIN = 16;
+export const STATS_MAX = 24;
+
+export function statsLayout(hists: readonly HistSpec[]): StatsLayout {
+  let at = 32;
+  const histOffsets: number[] = [];
+  const buckets: number[] = [];
+  for (const h of hists) {
+    histOffsets.push(at);
+    buckets.push(histBuckets(h));
+    at += 8 * histBuckets(h);
+  }
+  return { size: at, histOffsets, histBuckets: buckets };
+}
+
+/** Key layout of an array global: offset of each part and the total size. */
+export interface KeyLayout {
+  size: number;
+  parts: Array<{ type: ScalarType; offset: number; size: number }>;
+}
+
+export function keyLayout(keyTypes: readonly ScalarType[], maxStringLen: number): KeyLayout {
+  let at = 0;
+  const parts = keyTypes.map((type) => {
+    const size = scalarSize(type, maxStringLen);
+    const part = { type, offset: at, size };
+    at += size;
+    return part;
+  });
+  return { size: at, parts };
+}
+
+/** Key and value sizes of the map holding `decl`. Scalars and stats globals are 1-entry arrays. */
+export function globalMapShape(decl: GlobalDecl, maxStringLen: number): { keySize: number; valueSize: number; perCpu: boolean; hash: boolean; maxEntries: number } {
+  switch (decl.kind) {
+    case 'scalar':
+      return { keySize: 4, valueSize: scalarSize(decl.type, maxStringLen), perCpu: false, hash: false, maxEntries: 1 };
+    case 'stats':
+      return { keySize: 4, valueSize: statsLayout(decl.stats.hist).size, perCpu: true, hash: false, maxEntries: 1 };
+    case 'array': {
+      const key = keyLayout(decl.keyTypes, maxStringLen);
+      const valueSize = decl.value === 'stats' ? statsLayout(decl.stats?.hist ?? []).size : scalarSize(decl.value, maxStringLen);
+      return { keySize: key.size, valueSize, perCpu: decl.value === 'stats', hash: true, maxEntries: decl.maxEntries };
+    }
+  }
+}
+
+// ── ring-buffer records ──
+
+/** Every record starts with: u32 record id, u32 tid, u32 pid, u32 cpu. */
+export const RECORD_HEADER = 16;
+
+export type RecordField = { type: 'long' } | { type: 'string'; size: number };
+
+export function fieldSize(f: RecordField): number {
+  return f.type === 'long' ? 8 : f.size;
+}
+
+export function recordSize(fields: readonly RecordField[]): number {
+  return RECORD_HEADER + fields.reduce((n, f) => n + fieldSize(f), 0);
+}

@@ -1,0 +1,1126 @@
+// Handler IR → eBPF for one probe site: the kernel handler that runs at each hit.
+//
+// Machine model of the generated code:
+//   r9  the context (struct pt_regs of the probed thread), kept for the whole program
+//   r8  the heap: this program's per-CPU scratch map value (strings, keys, records, literals)
+//   r7  a return site's entry captures (a value of the entry map), or 0
+//   r0  every long expression's result; r1-r5 helper arguments and short-lived scratch
+//   the stack: long locals and long temporaries, 8 bytes each; fp-8 holds u32 array keys
+// A string expression's result is an offset in the heap where a NUL-terminated copy lives.
+// Literal strings and a zero region are written into the heap by userspace before the probes
+// are armed (HeapInit), so they cost no instructions.
+//
+// Anything eBPF cannot do, or this compiler does not yet, throws EventModeNeeded.
+import type { ContextValue, Expr, LValue, ProbeSiteIR, ProgramIR, RegName, ScalarType, SourceLoc, Stmt, StatsRef } from '../../tracer/ir/ir';
+import { Assembler, type Label } from '../assembler';
+import * as I from '../insn';
+import type { Insn } from '../insn';
+import * as U from '../uapi';
+import { EventModeNeeded, KERNEL_CONTEXT } from './event-mode';
+import { globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
+import type { KernelErrorKind, RecordSpec } from './records';
+
+const CTX = 9;
+const HEAP = 8;
+const ENTRY = 7;
+/** Largest per-CPU value the kernel allocates (PCPU_MIN_UNIT_SIZE). */
+export const MAX_HEAP = 32 * 1024;
+const BPF_FETCH = 0x01;
+
+/** Map file descriptors the code refers to (0 while only checking what a handler needs). */
+export interface MapFds {
+  global(index: number): number;
+  ring: number;
+  state: number;
+  heap: number;
+  /** The entry-captures map of this return site. */
+  entry: number;
+}
+
+export interface HeapInit {
+  size: number;
+  /** Bytes to write at offsets (literals); the rest is zero. */
+  fill: Array<{ offset: number; bytes: Buffer }>;
+}
+
+export interface CompiledProgram {
+  insns: Insn[];
+  locs: Array<SourceLoc | undefined>;
+  heap: HeapInit;
+}
+
+export interface CompileOptions {
+  program: ProgramIR;
+  site: ProbeSiteIR;
+  fds: MapFds;
+  /** Allocates record ids, unique across the session's programs. */
+  nextRecordId(): number;
+  /** -p/-c process for target(), 0 without one. */
+  targetPid: number;
+  /** CLOCK_REALTIME - CLOCK_MONOTONIC, for walltime from bpf_ktime_get_ns. */
+  walltimeOffsetNs: bigint;
+}
+
+export interface CompiledSite {
+  main: CompiledProgram;
+  /** For a return site with entry captures: the program at function entry that saves them. */
+  entry?: CompiledProgram;
+  /** Bytes of one entry-captures value (the entry map's value size). */
+  entryValueSize: number;
+  records: RecordSpec[];
+  /** Globals the kernel handler touches: they must live in maps. */
+  globals: Set<number>;
+}
+
+type StringRef = { heap: number };
+
+/** Context values an event record carries (tid, pid and cpu are in every record's header). */
+const EVENT_CONTEXT = new Set<ContextValue>(['uid', 'gid', 'execname', 'walltime_ns', 'monotonic_ns', 'uaddr']);
+
+/** Compiles the event-mode program of a site (or of a return site's entry). */
+export function compileEventProgram(options: CompileOptions, kind: 'event' | 'entry', regs: readonly RegName[], context: readonly ContextValue[], records: RecordSpec[]): CompiledProgram {
+  return new SiteCodegen(options, records, new Set(), []).compileEvent(kind, regs, context);
+}
+
+/** Compiles one site's handler (and entry captures). Throws EventModeNeeded. */
+export function compileSite(options: CompileOptions): CompiledSite {
+  const { site, program } = options;
+  const records: RecordSpec[] = [];
+  const globals = new Set<number>();
+  let entryValueSize = 0;
+  let entry: CompiledProgram | undefined;
+  const entryOffsets: number[] = [];
+  if (site.kind === 'return' && site.entryCaptures.length > 0) {
+    for (const e of site.entryCaptures) {
+      entryOffsets.push(entryValueSize);
+      entryValueSize += scalarSize(e.type as ScalarType, program.limits.maxStringLen);
+    }
+    const g = new SiteCodegen(options, records, globals, entryOffsets);
+    entry = g.compileEntry();
+  }
+  const g = new SiteCodegen(options, records, globals, entryOffsets);
+  const main = g.compileMain();
+  return { main, entry, entryValueSize, records, globals };
+}
+
+class SiteCodegen {
+  private readonly a = new Assembler<SourceLoc>();
+  private readonly program: ProgramIR;
+  private readonly site: ProbeSiteIR;
+  private readonly maxStr: number;
+  private readonly exitLabel: Label;
+  private readonly localOffset = new Map<number, number>();
+  private readonly localHeap = new Map<number, number>();
+  private stackUsed = 8;
+  private heapUsed: number;
+  private readonly heapFill: Array<{ offset: number; bytes: Buffer }> = [];
+  private readonly literals = new Map<string, number>();
+  private readonly zeroSize: number;
+  private emptyString = -1;
+
+  constructor(
+    private readonly options: CompileOptions,
+    private readonly records: RecordSpec[],
+    private readonly globals: Set<number>,
+    private readonly entryOffsets: number[],
+  ) {
+    this.program = options.program;
+    this.site = options.site;
+    this.maxStr = this.program.limits.maxStringLen;
+    this.exitLabel = this.a.label();
+    // The zero region at the heap's start is large enough to clear any key or value.
+    let zero = this.maxStr;
+    for (const d of this.program.globals) {
+      const shape = globalMapShape(d, this.maxStr);
+      zero = Math.max(zero, shape.keySize, shape.valueSize);
+    }
+    this.zeroSize = (zero + 7) & ~7;
+    this.heapUsed = this.zeroSize;
+  }
+
+  // ───────────── programs ─────────────
+
+  compileMain(): CompiledProgram {
+    this.prologue();
+    if (this.entryOffsets.length > 0) {
+      // r7 = entry_map[tid] or 0
+      this.tidKeyToStack();
+      this.emitLdMap(1, this.options.fds.entry);
+      this.stackPtr(2, -8);
+      this.call(U.BPF_FUNC_map_lookup_elem);
+      this.a.emit(I.BPF_MOV64_REG(ENTRY, 0));
+    }
+    for (const l of this.site.handler.locals.entries()) this.declareLocal(l[0], l[1].type);
+    this.stmt(this.site.handler.body);
+    this.a.place(this.exitLabel);
+    if (this.entryOffsets.length > 0) {
+      this.tidKeyToStack();
+      this.emitLdMap(1, this.options.fds.entry);
+      this.stackPtr(2, -8);
+      this.call(U.BPF_FUNC_map_delete_elem);
+    }
+    this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
+    return this.finish();
+  }
+
+  compileEntry(): CompiledProgram {
+    this.prologue();
+    const value = this.heapAlloc(this.entryOffsets.length === 0 ? 8 : this.entryValueEnd());
+    this.site.entryCaptures.forEach((e, i) => {
+      this.a.loc = e.loc;
+      const at = value + this.entryOffsets[i];
+      if (e.type === 'string') this.copyString(at, this.str(e));
+      else {
+        this.long(e);
+        this.a.emit(I.BPF_STX_MEM(8, HEAP, 0, at));
+      }
+    });
+    this.tidKeyToStack();
+    this.emitLdMap(1, this.options.fds.entry);
+    this.stackPtr(2, -8);
+    this.heapPtr(3, value);
+    this.a.emit(I.BPF_MOV64_IMM(4, U.BPF_ANY));
+    this.call(U.BPF_FUNC_map_update_elem);
+    this.a.place(this.exitLabel);
+    this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
+    return this.finish();
+  }
+
+  /**
+   * An event-mode program: one record with the registers and kernel-known context values the
+   * userspace handler needs (kind 'event' at the site, 'entry' at a return site's function entry).
+   */
+  compileEvent(kind: 'event' | 'entry', regs: readonly RegName[], context: readonly ContextValue[]): CompiledProgram {
+    this.prologue();
+    const shipped = context.filter((c) => EVENT_CONTEXT.has(c));
+    const fields: RecordField[] = [...regs.map((): RecordField => ({ type: 'long' })), ...shipped.map((c): RecordField => (c === 'execname' ? { type: 'string', size: 16 } : { type: 'long' }))];
+    const id = this.options.nextRecordId();
+    this.records.push({ id, site: this.site.id, kind, regs: [...regs], context: shipped, fields });
+    const size = recordSize(fields);
+    const at = this.heapAlloc(size);
+    let off = at + RECORD_HEADER;
+    for (const r of regs) {
+      this.a.emit(I.BPF_LDX_MEM(8, 0, CTX, U.PT_REGS_OFFSET[r]), I.BPF_STX_MEM(8, HEAP, 0, off));
+      off += 8;
+    }
+    for (const c of shipped) {
+      if (c === 'execname') {
+        this.heapPtr(1, off);
+        this.a.emit(I.BPF_MOV64_IMM(2, 16));
+        this.call(U.BPF_FUNC_get_current_comm);
+        off += 16;
+      } else {
+        this.contextLong(c, this.site.handler.body.loc);
+        this.a.emit(I.BPF_STX_MEM(8, HEAP, 0, off));
+        off += 8;
+      }
+    }
+    this.recordHeader(at, id);
+    this.sendRecord(at, size);
+    this.a.place(this.exitLabel);
+    this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
+    return this.finish();
+  }
+
+  private entryValueEnd(): number {
+    const last = this.site.entryCaptures.length - 1;
+    return this.entryOffsets[last] + scalarSize(this.site.entryCaptures[last].type as ScalarType, this.maxStr);
+  }
+
+  private finish(): CompiledProgram {
+    if (this.heapUsed > MAX_HEAP) throw new EventModeNeeded(`its strings and keys need ${this.heapUsed} bytes of scratch, more than the ${MAX_HEAP} a kernel handler has`);
+    return { insns: this.a.finish(), locs: this.a.locs, heap: { size: this.heapUsed, fill: this.heapFill } };
+  }
+
+  /** r9 = ctx; leave at once when the session is stopping; r8 = heap. */
+  private prologue(): void {
+    this.a.emit(I.BPF_MOV64_REG(CTX, 1));
+    this.a.emit(I.BPF_MOV64_IMM(ENTRY, 0));
+    this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
+    this.emitLdMap(1, this.options.fds.state);
+    this.stackPtr(2, -8);
+    this.call(U.BPF_FUNC_map_lookup_elem);
+    const go = this.a.label();
+    this.a.jumpImm(U.BPF_JEQ, 0, 0, go);
+    this.a.emit(I.BPF_LDX_MEM(8, 1, 0, 0));
+    this.a.jumpImm(U.BPF_JNE, 1, 0, this.exitLabel);
+    this.a.place(go);
+    this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
+    this.emitLdMap(1, this.options.fds.heap);
+    this.stackPtr(2, -8);
+    this.call(U.BPF_FUNC_map_lookup_elem);
+    this.a.jumpImm(U.BPF_JEQ, 0, 0, this.exitLabel);
+    this.a.emit(I.BPF_MOV64_REG(HEAP, 0));
+  }
+
+  // ───────────── small emitters ─────────────
+
+  private call(helper: number): void {
+    this.a.emit(I.BPF_CALL_HELPER(helper));
+  }
+
+  private emitLdMap(reg: number, fd: number): void {
+    this.a.emit(...I.BPF_LD_MAP_FD(reg, fd));
+  }
+
+  private stackPtr(reg: number, off: number): void {
+    this.a.emit(I.BPF_MOV64_REG(reg, 10), I.BPF_ALU64_IMM(U.BPF_ADD, reg, off));
+  }
+
+  private heapPtr(reg: number, off: number): void {
+    this.a.emit(I.BPF_MOV64_REG(reg, HEAP));
+    if (off !== 0) this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, reg, off));
+  }
+
+  private loadImm(reg: number, value: bigint): void {
+    const v = BigInt.asIntN(64, value);
+    if (v >= -(1n << 31n) && v < 1n << 31n) this.a.emit(I.BPF_MOV64_IMM(reg, Number(v)));
+    else this.a.emit(...I.BPF_LD_IMM64(reg, v));
+  }
+
+  /** *(u64 *)(fp-8) = current tid (the key of per-thread maps). */
+  private tidKeyToStack(): void {
+    this.call(U.BPF_FUNC_get_current_pid_tgid);
+    this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, 0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32), I.BPF_STX_MEM(8, 10, 0, -8));
+  }
+
+  private allocTemp(): number {
+    this.stackUsed += 8;
+    if (this.stackUsed > U.MAX_BPF_STACK) throw new EventModeNeeded('it needs more than the 512 bytes of stack a kernel handler has');
+    return -this.stackUsed;
+  }
+
+  private freeTemp(): void {
+    this.stackUsed -= 8;
+  }
+
+  private heapAlloc(size: number): number {
+    const at = this.heapUsed;
+    this.heapUsed += (size + 7) & ~7;
+    if (this.heapUsed > MAX_HEAP) throw new EventModeNeeded(`its strings and keys need more than the ${MAX_HEAP} bytes of scratch a kernel handler has`);
+    return at;
+  }
+
+  private literal(text: string): number {
+    let at = this.literals.get(text);
+    if (at !== undefined) return at;
+    const bytes = Buffer.from(text, 'latin1').subarray(0, this.maxStr - 1);
+    at = this.heapAlloc(this.maxStr);
+    this.heapFill.push({ offset: at, bytes });
+    this.literals.set(text, at);
+    return at;
+  }
+
+  private empty(): number {
+    if (this.emptyString < 0) this.emptyString = this.heapAlloc(8);
+    return this.emptyString;
+  }
+
+  private declareLocal(slot: number, type: ScalarType): void {
+    if (type === 'long') {
+      const off = this.allocTemp();
+      this.localOffset.set(slot, off);
+      this.a.emit(I.BPF_ST_MEM(8, 10, off, 0));
+    } else {
+      const at = this.heapAlloc(this.maxStr);
+      this.localHeap.set(slot, at);
+      this.a.emit(I.BPF_ST_MEM(1, HEAP, at, 0));
+    }
+  }
+
+  /** Copies the string at heap `from` to heap `to` (at most maxStringLen bytes with the NUL). */
+  private copyString(to: number, from: StringRef | number): void {
+    const src = typeof from === 'number' ? from : from.heap;
+    if (src === to) return;
+    this.heapPtr(1, to);
+    this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
+    this.heapPtr(3, src);
+    this.call(U.BPF_FUNC_probe_read_kernel_str);
+  }
+
+  /** Copies a NUL-terminated string from the kernel pointer in r3 into heap `to` (or "" when r3 is 0). */
+  private copyStringFromPtr(to: number): void {
+    const done = this.a.label();
+    const some = this.a.label();
+    this.a.jumpImm(U.BPF_JNE, 3, 0, some);
+    this.a.emit(I.BPF_ST_MEM(1, HEAP, to, 0));
+    this.a.jump(done);
+    this.a.place(some);
+    this.heapPtr(1, to);
+    this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
+    this.call(U.BPF_FUNC_probe_read_kernel_str);
+    this.a.place(done);
+  }
+
+  /** Zeroes `size` bytes of heap at `at` (keys must be zero past each string's NUL). */
+  private zeroHeap(at: number, size: number): void {
+    this.heapPtr(1, at);
+    this.a.emit(I.BPF_MOV64_IMM(2, size));
+    this.heapPtr(3, 0);
+    this.call(U.BPF_FUNC_probe_read_kernel);
+  }
+
+  // ───────────── records and errors ─────────────
+
+  /** Writes the record header at heap `at` (id, tid, pid, cpu). */
+  private recordHeader(at: number, id: number): void {
+    this.a.emit(I.BPF_ST_MEM(4, HEAP, at, id));
+    this.call(U.BPF_FUNC_get_current_pid_tgid);
+    this.a.emit(I.BPF_STX_MEM(4, HEAP, 0, at + 4), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32), I.BPF_STX_MEM(4, HEAP, 0, at + 8));
+    this.call(U.BPF_FUNC_get_smp_processor_id);
+    this.a.emit(I.BPF_STX_MEM(4, HEAP, 0, at + 12));
+  }
+
+  private sendRecord(at: number, size: number): void {
+    this.emitLdMap(1, this.options.fds.ring);
+    this.heapPtr(2, at);
+    this.a.emit(I.BPF_MOV64_IMM(3, size), I.BPF_MOV64_IMM(4, 0));
+    this.call(U.BPF_FUNC_ringbuf_output);
+  }
+
+  /** Evaluates `args` into a fresh record and sends it. */
+  private valuesRecord(spec: (id: number, fields: RecordField[]) => RecordSpec, args: readonly Expr[]): void {
+    const fields: RecordField[] = args.map((e) => (e.type === 'string' ? { type: 'string', size: this.maxStr } : { type: 'long' }));
+    const size = recordSize(fields);
+    const id = this.options.nextRecordId();
+    this.records.push(spec(id, fields));
+    const at = this.heapAlloc(size);
+    let off = at + RECORD_HEADER;
+    for (const e of args) {
+      if (e.type === 'string') {
+        this.copyString(off, this.str(e));
+        off += this.maxStr;
+      } else {
+        this.long(e);
+        this.a.emit(I.BPF_STX_MEM(8, HEAP, 0, off));
+        off += 8;
+      }
+    }
+    this.recordHeader(at, id);
+    this.sendRecord(at, size);
+  }
+
+  /** Sets the stop flag, so no further hit runs a kernel handler (exit() or an error). */
+  private setStopFlag(): void {
+    this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
+    this.emitLdMap(1, this.options.fds.state);
+    this.stackPtr(2, -8);
+    this.call(U.BPF_FUNC_map_lookup_elem);
+    const skip = this.a.label();
+    this.a.jumpImm(U.BPF_JEQ, 0, 0, skip);
+    this.a.emit(I.BPF_MOV64_IMM(1, 1), I.BPF_STX_MEM(8, 0, 1, 0));
+    this.a.place(skip);
+  }
+
+  /** A runtime error: stop the session, tell userspace, leave the handler. r6 holds the address for faults. */
+  private kernelError(error: KernelErrorKind, loc: SourceLoc, extra: { size?: number; global?: number; addressInR6?: boolean } = {}): void {
+    const fields: RecordField[] = extra.addressInR6 ? [{ type: 'long' }] : [];
+    const id = this.options.nextRecordId();
+    this.records.push({ id, site: this.site.id, kind: 'kernelError', error, size: extra.size, global: extra.global, fields, loc });
+    const size = recordSize(fields);
+    const at = this.heapAlloc(size);
+    if (extra.addressInR6) this.a.emit(I.BPF_STX_MEM(8, HEAP, 6, at + RECORD_HEADER));
+    this.setStopFlag();
+    this.recordHeader(at, id);
+    this.sendRecord(at, size);
+    this.a.jump(this.exitLabel);
+  }
+
+  // ───────────── statements ─────────────
+
+  private stmt(s: Stmt): void {
+    this.a.loc = s.loc;
+    switch (s.kind) {
+      case 'block':
+        for (const b of s.body) this.stmt(b);
+        return;
+      case 'expr':
+        if (s.expr.type === 'string') this.str(s.expr);
+        else if (s.expr.type === 'void') throw new EventModeNeeded('it calls a function', s.loc);
+        else this.long(s.expr);
+        return;
+      case 'if': {
+        const otherwise = this.a.label();
+        const end = this.a.label();
+        this.long(s.test);
+        this.a.jumpImm(U.BPF_JEQ, 0, 0, otherwise);
+        this.stmt(s.then);
+        this.a.jump(end);
+        this.a.place(otherwise);
+        if (s.else) this.stmt(s.else);
+        this.a.place(end);
+        return;
+      }
+      case 'next':
+        this.a.jump(this.exitLabel);
+        return;
+      case 'delete':
+        return this.deleteStmt(s);
+      case 'statsAdd':
+        return this.statsAdd(s.target, s.value, s.loc);
+      case 'printf':
+        return this.valuesRecord((id, fields) => ({ id, site: this.site.id, kind: 'printf', format: s.format, fields, loc: s.loc }), s.args);
+      case 'print':
+        return this.valuesRecord((id, fields) => ({ id, site: this.site.id, kind: 'print', newline: s.newline, fields, loc: s.loc }), s.args);
+      case 'exit':
+        this.setStopFlag();
+        return this.valuesRecord((id, fields) => ({ id, site: this.site.id, kind: 'exit', fields, loc: s.loc }), []);
+      case 'error':
+        this.setStopFlag();
+        this.valuesRecord((id, fields) => ({ id, site: this.site.id, kind: 'scriptError', fields, loc: s.loc }), [s.message]);
+        this.a.jump(this.exitLabel);
+        return;
+      case 'while':
+      case 'for':
+      case 'foreach':
+      case 'break':
+      case 'continue':
+        throw new EventModeNeeded('it has a loop', s.loc);
+      case 'return':
+        throw new EventModeNeeded('it returns from a function', s.loc);
+      case 'printHist':
+        throw new EventModeNeeded('it prints a histogram', s.loc);
+      case 'printBacktrace':
+        throw new EventModeNeeded('it prints a backtrace', s.loc);
+    }
+  }
+
+  private deleteStmt(s: Extract<Stmt, { kind: 'delete' }>): void {
+    const t = s.target;
+    switch (t.kind) {
+      case 'local':
+        if (this.localOffset.has(t.slot)) this.a.emit(I.BPF_ST_MEM(8, 10, this.localOffset.get(t.slot)!, 0));
+        else this.a.emit(I.BPF_ST_MEM(1, HEAP, this.localHeap.get(t.slot)!, 0));
+        return;
+      case 'element': {
+        const decl = this.arrayDecl(t.global);
+        const key = this.buildKey(decl.keyTypes, t.keys);
+        this.emitLdMap(1, this.globalFd(t.global));
+        this.heapPtr(2, key);
+        this.call(U.BPF_FUNC_map_delete_elem);
+        return;
+      }
+      case 'global': {
+        const decl = this.program.globals[t.global];
+        if (decl.kind !== 'scalar') throw new EventModeNeeded('it deletes a whole statistic, which lives per CPU', s.loc);
+        this.scalarPtr(t.global);
+        const skip = this.a.label();
+        this.a.jumpImm(U.BPF_JEQ, 0, 0, skip);
+        if (decl.type === 'long') this.a.emit(I.BPF_ST_MEM(8, 0, 0, 0));
+        else this.a.emit(I.BPF_ST_MEM(1, 0, 0, 0));
+        this.a.place(skip);
+        return;
+      }
+      case 'array':
+        throw new EventModeNeeded('it deletes a whole array', s.loc);
+    }
+  }
+
+  // ───────────── globals ─────────────
+
+  private globalFd(index: number): number {
+    this.globals.add(index);
+    return this.options.fds.global(index);
+  }
+
+  private arrayDecl(index: number): Extract<ProgramIR['globals'][number], { kind: 'array' }> {
+    const d = this.program.globals[index];
+    if (d.kind !== 'array') throw new Error(`global ${index} is not an array`);
+    return d;
+  }
+
+  /** r0 = pointer to a scalar or stats global's value (0 only if the kernel failed). */
+  private scalarPtr(index: number): void {
+    this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
+    this.emitLdMap(1, this.globalFd(index));
+    this.stackPtr(2, -8);
+    this.call(U.BPF_FUNC_map_lookup_elem);
+  }
+
+  /** Evaluates key parts and assembles the key in a fresh heap buffer; returns its offset. */
+  private buildKey(types: readonly ScalarType[], keys: readonly Expr[]): number {
+    const layout = keyLayout(types, this.maxStr);
+    // Every part is evaluated first: a part may itself look up an array.
+    const temps: Array<{ stack?: number; str?: StringRef }> = [];
+    for (const k of keys) {
+      if (k.type === 'string') temps.push({ str: this.str(k) });
+      else {
+        this.long(k);
+        const t = this.allocTemp();
+        this.a.emit(I.BPF_STX_MEM(8, 10, 0, t));
+        temps.push({ stack: t });
+      }
+    }
+    const at = this.heapAlloc(layout.size);
+    if (layout.parts.some((p) => p.type === 'string')) this.zeroHeap(at, layout.size);
+    layout.parts.forEach((p, i) => {
+      const t = temps[i];
+      if (t.str) this.copyString(at + p.offset, t.str);
+      else this.a.emit(I.BPF_LDX_MEM(8, 0, 10, t.stack!), I.BPF_STX_MEM(8, HEAP, 0, at + p.offset));
+    });
+    for (const t of temps) if (t.stack !== undefined) this.freeTemp();
+    return at;
+  }
+
+  /** r0 = pointer to the element, creating it (zeroed) when absent; an overflow error when full. */
+  private elementPtrCreate(global: number, key: number, loc: SourceLoc): void {
+    const decl = this.arrayDecl(global);
+    const fd = this.globalFd(global);
+    const found = this.a.label();
+    this.emitLdMap(1, fd);
+    this.heapPtr(2, key);
+    this.call(U.BPF_FUNC_map_lookup_elem);
+    this.a.jumpImm(U.BPF_JNE, 0, 0, found);
+    this.emitLdMap(1, fd);
+    this.heapPtr(2, key);
+    this.heapPtr(3, 0);
+    this.a.emit(I.BPF_MOV64_IMM(4, U.BPF_NOEXIST));
+    this.call(U.BPF_FUNC_map_update_elem);
+    this.emitLdMap(1, fd);
+    this.heapPtr(2, key);
+    this.call(U.BPF_FUNC_map_lookup_elem);
+    this.a.jumpImm(U.BPF_JNE, 0, 0, found);
+    this.kernelError('arrayOverflow', loc, { global, size: decl.maxEntries });
+    this.a.place(found);
+  }
+
+  // ───────────── statistics ─────────────
+
+  private statsAdd(target: StatsRef, value: Expr, loc: SourceLoc): void {
+    const decl = this.program.globals[target.global];
+    const hists = decl.kind === 'stats' ? decl.stats.hist : decl.kind === 'array' ? decl.stats?.hist ?? [] : [];
+    const layout = statsLayout(hists);
+    this.long(value);
+    const v = this.allocTemp();
+    this.a.emit(I.BPF_STX_MEM(8, 10, 0, v));
+    if (target.keys && target.keys.length > 0) {
+      const key = this.buildKey(this.arrayDecl(target.global).keyTypes, target.keys);
+      this.elementPtrCreate(target.global, key, loc);
+    } else {
+      this.scalarPtr(target.global);
+      this.a.jumpImm(U.BPF_JEQ, 0, 0, this.exitLabel);
+    }
+    // r6 = value pointer, r1 = v, r2 = old count
+    this.a.emit(I.BPF_MOV64_REG(6, 0), I.BPF_LDX_MEM(8, 1, 10, v), I.BPF_LDX_MEM(8, 2, 6, STATS_COUNT));
+    this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, 2, 1), I.BPF_STX_MEM(8, 6, 2, STATS_COUNT));
+    this.a.emit(I.BPF_LDX_MEM(8, 3, 6, STATS_SUM), I.BPF_ALU64_REG(U.BPF_ADD, 3, 1), I.BPF_STX_MEM(8, 6, 3, STATS_SUM));
+    const first = this.a.label();
+    const minDone = this.a.label();
+    const maxDone = this.a.label();
+    this.a.jumpImm(U.BPF_JEQ, 2, 1, first);
+    this.a.emit(I.BPF_LDX_MEM(8, 3, 6, STATS_MIN));
+    this.a.jumpReg(U.BPF_JSGE, 1, 3, minDone);
+    this.a.emit(I.BPF_STX_MEM(8, 6, 1, STATS_MIN));
+    this.a.place(minDone);
+    this.a.emit(I.BPF_LDX_MEM(8, 3, 6, STATS_MAX));
+    this.a.jumpReg(U.BPF_JSLE, 1, 3, maxDone);
+    this.a.emit(I.BPF_STX_MEM(8, 6, 1, STATS_MAX));
+    this.a.jump(maxDone);
+    this.a.place(first);
+    this.a.emit(I.BPF_STX_MEM(8, 6, 1, STATS_MIN), I.BPF_STX_MEM(8, 6, 1, STATS_MAX));
+    this.a.place(maxDone);
+    hists.forEach((h, i) => {
+      this.a.emit(I.BPF_LDX_MEM(8, 1, 10, v));
+      if (h.kind === 'log') this.logBucket();
+      else this.linearBucket(h.low, h.step, layout.histBuckets[i]);
+      // r1 = bucket index in [0, buckets-1]; the jump teaches the verifier that bound.
+      const ok = this.a.label();
+      this.a.jumpImm(U.BPF_JLE, 1, layout.histBuckets[i] - 1, ok);
+      this.a.emit(I.BPF_MOV64_IMM(1, layout.histBuckets[i] - 1));
+      this.a.place(ok);
+      this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, 1, 3), I.BPF_MOV64_REG(2, 6), I.BPF_ALU64_REG(U.BPF_ADD, 2, 1));
+      this.a.emit(I.BPF_LDX_MEM(8, 3, 2, layout.histOffsets[i]), I.BPF_ALU64_IMM(U.BPF_ADD, 3, 1), I.BPF_STX_MEM(8, 2, 3, layout.histOffsets[i]));
+    });
+    this.freeTemp();
+  }
+
+  /** r1 = SystemTap's log2 bucket of r1: 64 for 0, 64 ± bit length of |v|. Uses r2-r4. */
+  private logBucket(): void {
+    const zero = this.a.label();
+    const done = this.a.label();
+    const positive = this.a.label();
+    this.a.jumpImm(U.BPF_JEQ, 1, 0, zero);
+    this.a.emit(I.BPF_MOV64_IMM(4, 1)); // sign: 1 positive, -1 negative
+    this.a.jumpImm(U.BPF_JSGT, 1, 0, positive);
+    this.a.emit(I.BPF_MOV64_IMM(4, -1), I.BPF_NEG64(1));
+    this.a.place(positive);
+    // r2 = bit length of r1 (unsigned), by halving.
+    this.a.emit(I.BPF_MOV64_IMM(2, 0));
+    for (const shift of [32, 16, 8, 4, 2, 1]) {
+      const skip = this.a.label();
+      this.a.emit(I.BPF_MOV64_REG(3, 1), I.BPF_ALU64_IMM(U.BPF_RSH, 3, shift));
+      this.a.jumpImm(U.BPF_JEQ, 3, 0, skip);
+      this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, 2, shift), I.BPF_MOV64_REG(1, 3));
+      this.a.place(skip);
+    }
+    this.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, 2, 1)); // the remaining top bit
+    this.a.emit(I.BPF_ALU64_REG(U.BPF_MUL, 2, 4), I.BPF_MOV64_IMM(1, 64), I.BPF_ALU64_REG(U.BPF_ADD, 1, 2));
+    this.a.jump(done);
+    this.a.place(zero);
+    this.a.emit(I.BPF_MOV64_IMM(1, 64));
+    this.a.place(done);
+  }
+
+  /** r1 = linear bucket of r1: 0 below low, 1 + (v - low) / step, capped at the overflow bucket. */
+  private linearBucket(low: bigint, step: bigint, buckets: number): void {
+    const under = this.a.label();
+    const done = this.a.label();
+    this.loadImm(2, low);
+    this.a.jumpReg(U.BPF_JSLT, 1, 2, under);
+    this.a.emit(I.BPF_ALU64_REG(U.BPF_SUB, 1, 2));
+    this.loadImm(2, step);
+    this.a.emit(I.BPF_ALU64_REG(U.BPF_DIV, 1, 2), I.BPF_ALU64_IMM(U.BPF_ADD, 1, 1));
+    const ok = this.a.label();
+    this.a.jumpImm(U.BPF_JLE, 1, buckets - 1, ok);
+    this.a.emit(I.BPF_MOV64_IMM(1, buckets - 1));
+    this.a.place(ok);
+    this.a.jump(done);
+    this.a.place(under);
+    this.a.emit(I.BPF_MOV64_IMM(1, 0));
+    this.a.place(done);
+  }
+
+  // ───────────── long expressions: result in r0 ─────────────
+
+  private long(e: Expr): void {
+    this.a.loc = e.loc;
+    switch (e.op) {
+      case 'long':
+        return this.loadImm(0, e.value);
+      case 'local': {
+        const off = this.localOffset.get(e.slot);
+        if (off === undefined) throw new Error(`long local ${e.slot} not declared`);
+        this.a.emit(I.BPF_LDX_MEM(8, 0, 10, off));
+        return;
+      }
+      case 'global': {
+        this.scalarPtr(e.global);
+        const done = this.a.label();
+        this.a.jumpImm(U.BPF_JEQ, 0, 0, done);
+        this.a.emit(I.BPF_LDX_MEM(8, 0, 0, 0));
+        this.a.place(done);
+        return;
+      }
+      case 'arrayGet':
+      case 'arrayIn': {
+        const decl = this.arrayDecl(e.global);
+        if (decl.value === 'stats') throw new EventModeNeeded('it reads a statistic, whose parts live on every CPU', e.loc);
+        const key = this.buildKey(decl.keyTypes, e.keys);
+        this.emitLdMap(1, this.globalFd(e.global));
+        this.heapPtr(2, key);
+        this.call(U.BPF_FUNC_map_lookup_elem);
+        const done = this.a.label();
+        if (e.op === 'arrayIn') {
+          this.a.jumpImm(U.BPF_JEQ, 0, 0, done);
+          this.a.emit(I.BPF_MOV64_IMM(0, 1));
+        } else {
+          this.a.jumpImm(U.BPF_JEQ, 0, 0, done);
+          this.a.emit(I.BPF_LDX_MEM(8, 0, 0, 0));
+        }
+        this.a.place(done);
+        return;
+      }
+      case 'binary':
+        return this.binary(e);
+      case 'compare': {
+        if (e.left.type === 'string') throw new EventModeNeeded('it compares strings', e.loc);
+        const ops = { '==': U.BPF_JEQ, '!=': U.BPF_JNE, '<': U.BPF_JSLT, '<=': U.BPF_JSLE, '>': U.BPF_JSGT, '>=': U.BPF_JSGE };
+        this.twoOperands(e.left, e.right);
+        const yes = this.a.label();
+        const done = this.a.label();
+        this.a.jumpReg(ops[e.operator], 0, 1, yes);
+        this.a.emit(I.BPF_MOV64_IMM(0, 0));
+        this.a.jump(done);
+        this.a.place(yes);
+        this.a.emit(I.BPF_MOV64_IMM(0, 1));
+        this.a.place(done);
+        return;
+      }
+      case 'logical': {
+        const short = this.a.label();
+        const done = this.a.label();
+        this.long(e.left);
+        this.a.jumpImm(e.operator === '&&' ? U.BPF_JEQ : U.BPF_JNE, 0, 0, short);
+        this.long(e.right);
+        this.a.jumpImm(U.BPF_JEQ, 0, 0, done); // r0 is already 0
+        this.a.emit(I.BPF_MOV64_IMM(0, 1));
+        this.a.jump(done);
+        this.a.place(short);
+        this.a.emit(I.BPF_MOV64_IMM(0, e.operator === '&&' ? 0 : 1));
+        this.a.place(done);
+        return;
+      }
+      case 'unary':
+        this.long(e.operand);
+        if (e.operator === '-') this.a.emit(I.BPF_NEG64(0));
+        else if (e.operator === '~') this.a.emit(I.BPF_ALU64_IMM(U.BPF_XOR, 0, -1));
+        else if (e.operator === '!') {
+          const zero = this.a.label();
+          const done = this.a.label();
+          this.a.jumpImm(U.BPF_JEQ, 0, 0, zero);
+          this.a.emit(I.BPF_MOV64_IMM(0, 0));
+          this.a.jump(done);
+          this.a.place(zero);
+          this.a.emit(I.BPF_MOV64_IMM(0, 1));
+          this.a.place(done);
+        }
+        return;
+      case 'conditional': {
+        const otherwise = this.a.label();
+        const done = this.a.label();
+        this.long(e.test);
+        this.a.jumpImm(U.BPF_JEQ, 0, 0, otherwise);
+        this.long(e.then);
+        this.a.jump(done);
+        this.a.place(otherwise);
+        this.long(e.else);
+        this.a.place(done);
+        return;
+      }
+      case 'assign':
+        return this.assignLong(e);
+      case 'incdec':
+        return this.incdec(e);
+      case 'context':
+        return this.contextLong(e.what, e.loc);
+      case 'reg':
+        this.a.emit(I.BPF_LDX_MEM(8, 0, CTX, U.PT_REGS_OFFSET[e.reg]));
+        return;
+      case 'userRead':
+        return this.userRead(e);
+      case 'entry': {
+        const done = this.a.label();
+        this.a.emit(I.BPF_MOV64_IMM(0, 0));
+        this.a.jumpImm(U.BPF_JEQ, ENTRY, 0, done);
+        this.a.emit(I.BPF_LDX_MEM(8, 0, ENTRY, this.entryOffsets[e.index]));
+        this.a.place(done);
+        return;
+      }
+      case 'aggregate':
+        throw new EventModeNeeded('it reads a statistic, whose parts live on every CPU', e.loc);
+      case 'call':
+        throw new EventModeNeeded('it calls a script function', e.loc);
+      case 'builtin':
+        throw new EventModeNeeded(`it calls ${e.name}()`, e.loc);
+      default:
+        throw new EventModeNeeded(`it uses ${e.op} expressions`, e.loc);
+    }
+  }
+
+  /** r0 = left, r1 = right (right evaluated after left, as the runtime does). */
+  private twoOperands(left: Expr, right: Expr): void {
+    this.long(left);
+    const t = this.allocTemp();
+    this.a.emit(I.BPF_STX_MEM(8, 10, 0, t));
+    this.long(right);
+    this.a.emit(I.BPF_MOV64_REG(1, 0), I.BPF_LDX_MEM(8, 0, 10, t));
+    this.freeTemp();
+  }
+
+  private binary(e: Extract<Expr, { op: 'binary' }>): void {
+    this.twoOperands(e.left, e.right);
+    this.applyOp(e.operator, e.loc);
+  }
+
+  /** r0 = r0 op r1. */
+  private applyOp(op: string, loc: SourceLoc): void {
+    switch (op) {
+      case '+': this.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, 0, 1)); return;
+      case '-': this.a.emit(I.BPF_ALU64_REG(U.BPF_SUB, 0, 1)); return;
+      case '*': this.a.emit(I.BPF_ALU64_REG(U.BPF_MUL, 0, 1)); return;
+      case '&': this.a.emit(I.BPF_ALU64_REG(U.BPF_AND, 0, 1)); return;
+      case '|': this.a.emit(I.BPF_ALU64_REG(U.BPF_OR, 0, 1)); return;
+      case '^': this.a.emit(I.BPF_ALU64_REG(U.BPF_XOR, 0, 1)); return;
+      case '<<': this.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, 1, 63), I.BPF_ALU64_REG(U.BPF_LSH, 0, 1)); return;
+      case '>>': this.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, 1, 63), I.BPF_ALU64_REG(U.BPF_ARSH, 0, 1)); return;
+      case '>>>': this.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, 1, 63), I.BPF_ALU64_REG(U.BPF_RSH, 0, 1)); return;
+      case '/':
+      case '%': {
+        const ok = this.a.label();
+        this.a.jumpImm(U.BPF_JNE, 1, 0, ok);
+        this.kernelError('divisionByZero', loc);
+        this.a.place(ok);
+        this.a.emit(I.BPF_ALU64_REG_SIGNED(op === '/' ? U.BPF_DIV : U.BPF_MOD, 0, 1));
+        return;
+      }
+      default:
+        throw new EventModeNeeded(`it uses the ${op} operator`, loc);
+    }
+  }
+
+  private contextLong(what: ContextValue, loc: SourceLoc): void {
+    if (!KERNEL_CONTEXT.has(what)) throw new EventModeNeeded(`it reads ${what}()`, loc);
+    switch (what) {
+      case 'tid':
+        this.call(U.BPF_FUNC_get_current_pid_tgid);
+        this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, 0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32));
+        return;
+      case 'pid':
+        this.call(U.BPF_FUNC_get_current_pid_tgid);
+        this.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32));
+        return;
+      case 'uid':
+        this.call(U.BPF_FUNC_get_current_uid_gid);
+        this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, 0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32));
+        return;
+      case 'gid':
+        this.call(U.BPF_FUNC_get_current_uid_gid);
+        this.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32));
+        return;
+      case 'cpu':
+        this.call(U.BPF_FUNC_get_smp_processor_id);
+        return;
+      case 'target':
+        return this.loadImm(0, BigInt(this.options.targetPid));
+      case 'monotonic_ns':
+        this.call(U.BPF_FUNC_ktime_get_ns);
+        return;
+      case 'walltime_ns':
+        this.call(U.BPF_FUNC_ktime_get_ns);
+        this.loadImm(1, this.options.walltimeOffsetNs);
+        this.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, 0, 1));
+        return;
+      case 'uaddr':
+        this.a.emit(I.BPF_LDX_MEM(8, 0, CTX, U.PT_REGS_OFFSET.rip));
+        return;
+      default:
+        throw new EventModeNeeded(`it reads ${what}() as a number`, loc);
+    }
+  }
+
+  private userRead(e: Extract<Expr, { op: 'userRead' }>): void {
+    this.long(e.addr);
+    const buf = this.allocTemp();
+    this.a.emit(I.BPF_MOV64_REG(6, 0), I.BPF_ST_MEM(8, 10, buf, 0));
+    this.stackPtr(1, buf);
+    this.a.emit(I.BPF_MOV64_IMM(2, e.size), I.BPF_MOV64_REG(3, 6));
+    this.call(U.BPF_FUNC_probe_read_user);
+    const ok = this.a.label();
+    this.a.jumpImm(U.BPF_JSGE, 0, 0, ok);
+    this.kernelError('readFault', e.loc, { size: e.size, addressInR6: true });
+    this.a.place(ok);
+    if (e.signed && e.size < 8) this.a.emit(I.BPF_LDX_MEMSX(e.size as 1 | 2 | 4, 0, 10, buf));
+    else this.a.emit(I.BPF_LDX_MEM(e.size, 0, 10, buf));
+    this.freeTemp();
+  }
+
+  // ───────────── assignment ─────────────
+
+  private assignLong(e: Extract<Expr, { op: 'assign' }>): void {
+    if (e.type === 'string') {
+      this.str(e);
+      return;
+    }
+    const op = e.operator === '=' ? undefined : e.operator.slice(0, -1);
+    const t = e.target;
+    if (t.kind === 'local') {
+      const off = this.localOffset.get(t.slot)!;
+      if (op) {
+        this.long(e.value);
+        this.a.emit(I.BPF_MOV64_REG(1, 0), I.BPF_LDX_MEM(8, 0, 10, off));
+        this.applyOp(op, e.loc);
+      } else this.long(e.value);
+      this.a.emit(I.BPF_STX_MEM(8, 10, 0, off));
+      return;
+    }
+    if (t.kind === 'global' || t.kind === 'element') {
+      // The value first (it may look up other globals), then the target's pointer.
+      this.long(e.value);
+      const v = this.allocTemp();
+      this.a.emit(I.BPF_STX_MEM(8, 10, 0, v));
+      this.targetPtr(t, e.loc);
+      this.a.emit(I.BPF_MOV64_REG(6, 0), I.BPF_LDX_MEM(8, 1, 10, v));
+      if (op === '+' || op === '-') {
+        // Atomic: several CPUs may add to the same counter at once.
+        if (op === '-') this.a.emit(I.BPF_NEG64(1));
+        this.a.emit(I.BPF_MOV64_REG(2, 1), I.BPF_ATOMIC_OP(8, U.BPF_ADD | BPF_FETCH, 6, 1, 0), I.BPF_ALU64_REG(U.BPF_ADD, 1, 2), I.BPF_MOV64_REG(0, 1));
+      } else if (op) {
+        this.a.emit(I.BPF_LDX_MEM(8, 0, 6, 0));
+        this.applyOp(op, e.loc);
+        this.a.emit(I.BPF_STX_MEM(8, 6, 0, 0));
+      } else {
+        this.a.emit(I.BPF_STX_MEM(8, 6, 1, 0), I.BPF_MOV64_REG(0, 1));
+      }
+      this.freeTemp();
+      return;
+    }
+    throw new EventModeNeeded('it writes to the target', e.loc);
+  }
+
+  /** r0 = pointer to a long/string global or element, created when absent. Leaves on failure. */
+  private targetPtr(t: Extract<LValue, { kind: 'global' | 'element' }>, loc: SourceLoc): void {
+    if (t.kind === 'global') {
+      this.scalarPtr(t.global);
+      this.a.jumpImm(U.BPF_JEQ, 0, 0, this.exitLabel);
+      return;
+    }
+    const key = this.buildKey(this.arrayDecl(t.global).keyTypes, t.keys);
+    this.elementPtrCreate(t.global, key, loc);
+  }
+
+  private incdec(e: Extract<Expr, { op: 'incdec' }>): void {
+    const t = e.target;
+    if (t.kind === 'local') {
+      const off = this.localOffset.get(t.slot)!;
+      this.a.emit(I.BPF_LDX_MEM(8, 0, 10, off), I.BPF_MOV64_REG(1, 0), I.BPF_ALU64_IMM(U.BPF_ADD, 1, e.delta), I.BPF_STX_MEM(8, 10, 1, off));
+      if (e.prefix) this.a.emit(I.BPF_MOV64_REG(0, 1));
+      return;
+    }
+    if (t.kind === 'global' || t.kind === 'element') {
+      this.targetPtr(t, e.loc);
+      this.a.emit(I.BPF_MOV64_IMM(1, e.delta), I.BPF_ATOMIC_OP(8, U.BPF_ADD | BPF_FETCH, 0, 1, 0), I.BPF_MOV64_REG(0, 1));
+      if (e.prefix) this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, 0, e.delta));
+      return;
+    }
+    throw new EventModeNeeded('it writes to the target', e.loc);
+  }
+
+  // ───────────── strings: result is a heap offset ─────────────
+
+  private str(e: Expr): StringRef {
+    this.a.loc = e.loc;
+    switch (e.op) {
+      case 'string':
+        return { heap: this.literal(e.value) };
+      case 'local':
+        return { heap: this.localHeap.get(e.slot)! };
+      case 'global':
+      case 'arrayGet': {
+        if (e.op === 'global') this.scalarPtr(e.global);
+        else {
+          const decl = this.arrayDecl(e.global);
+          const key = this.buildKey(decl.keyTypes, e.keys);
+          this.emitLdMap(1, this.globalFd(e.global));
+          this.heapPtr(2, key);
+          this.call(U.BPF_FUNC_map_lookup_elem);
+        }
+        const to = this.heapAlloc(this.maxStr);
+        this.a.emit(I.BPF_MOV64_REG(3, 0));
+        this.copyStringFromPtr(to);
+        return { heap: to };
+      }
+      case 'conditional': {
+        const to = this.heapAlloc(this.maxStr);
+        const otherwise = this.a.label();
+        const done = this.a.label();
+        this.long(e.test);
+        this.a.jumpImm(U.BPF_JEQ, 0, 0, otherwise);
+        this.copyString(to, this.str(e.then));
+        this.a.jump(done);
+        this.a.place(otherwise);
+        this.copyString(to, this.str(e.else));
+        this.a.place(done);
+        return { heap: to };
+      }
+      case 'assign': {
+        if (e.operator !== '=') throw new EventModeNeeded('it appends to a string', e.loc);
+        const value = this.str(e.value);
+        const t = e.target;
+        if (t.kind === 'local') {
+          const to = this.localHeap.get(t.slot)!;
+          this.copyString(to, value);
+          return { heap: to };
+        }
+        if (t.kind === 'global') {
+          this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
+          this.emitLdMap(1, this.globalFd(t.global));
+          this.stackPtr(2, -8);
+          this.heapPtr(3, value.heap);
+          this.a.emit(I.BPF_MOV64_IMM(4, U.BPF_ANY));
+          this.call(U.BPF_FUNC_map_update_elem);
+          return value;
+        }
+        if (t.kind === 'element') {
+          const key = this.buildKey(this.arrayDecl(t.global).keyTypes, t.keys);
+          this.emitLdMap(1, this.globalFd(t.global));
+          this.heapPtr(2, key);
+          this.heapPtr(3, value.heap);
+          this.a.emit(I.BPF_MOV64_IMM(4, U.BPF_ANY));
+          this.call(U.BPF_FUNC_map_update_elem);
+          const ok = this.a.label();
+          this.a.jumpImm(U.BPF_JSGE, 0, 0, ok);
+          this.kernelError('arrayOverflow', e.loc, { global: t.global, size: this.arrayDecl(t.global).maxEntries });
+          this.a.place(ok);
+          return value;
+        }
+        throw new EventModeNeeded('it writes to the target', e.loc);
+      }
+      case 'context': {
+        if (e.what === 'pp') return { heap: this.literal(this.site.pp) };
+        if (e.what === 'probefunc') return { heap: this.literal(this.site.function) };
+        if (e.what !== 'execname') throw new EventModeNeeded(`it reads ${e.what}()`, e.loc);
+        const to = this.heapAlloc(Math.max(16, 8));
+        this.heapPtr(1, to);
+        this.a.emit(I.BPF_MOV64_IMM(2, 16));
+        this.call(U.BPF_FUNC_get_current_comm);
+        return { heap: to };
+      }
+      case 'userString':
+        return this.userString(e);
+      case 'entry': {
+        const to = this.heapAlloc(this.maxStr);
+        const done = this.a.label();
+        this.a.emit(I.BPF_ST_MEM(1, HEAP, to, 0));
+        this.a.jumpImm(U.BPF_JEQ, ENTRY, 0, done);
+        this.a.emit(I.BPF_MOV64_REG(3, ENTRY), I.BPF_ALU64_IMM(U.BPF_ADD, 3, this.entryOffsets[e.index]));
+        this.heapPtr(1, to);
+        this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
+        this.call(U.BPF_FUNC_probe_read_kernel_str);
+        this.a.place(done);
+        return { heap: to };
+      }
+      case 'concat':
+        throw new EventModeNeeded('it builds strings', e.loc);
+      case 'sprintf':
+        throw new EventModeNeeded('it formats strings with sprintf', e.loc);
+      case 'call':
+        throw new EventModeNeeded('it calls a script function', e.loc);
+      case 'builtin':
+        throw new EventModeNeeded(`it calls ${e.name}()`, e.loc);
+      default:
+        throw new EventModeNeeded(`it uses ${e.op} string expressions`, e.loc);
+    }
+  }
+
+  private userString(e: Extract<Expr, { op: 'userString' }>): StringRef {
+    const to = this.heapAlloc(this.maxStr);
+    // r6 = address, r7 is the entry pointer: keep the size in a stack temp.
+    const size = this.allocTemp();
+    if (e.maxLen) {
+      this.long(e.maxLen);
+      const ok = this.a.label();
+      const small = this.a.label();
+      this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, 0, 1));
+      this.a.jumpImm(U.BPF_JSGE, 0, 1, small);
+      this.a.emit(I.BPF_MOV64_IMM(0, 1));
+      this.a.place(small);
+      this.a.jumpImm(U.BPF_JSLE, 0, this.maxStr, ok);
+      this.a.emit(I.BPF_MOV64_IMM(0, this.maxStr));
+      this.a.place(ok);
+      this.a.emit(I.BPF_STX_MEM(8, 10, 0, size));
+    } else {
+      this.a.emit(I.BPF_ST_MEM(8, 10, size, this.maxStr));
+    }
+    this.long(e.addr);
+    this.a.emit(I.BPF_MOV64_REG(6, 0));
+    this.heapPtr(1, to);
+    this.a.emit(I.BPF_LDX_MEM(8, 2, 10, size));
+    // Re-establish the bound for the verifier after the spill.
+    const inRange = this.a.label();
+    this.a.jumpImm(U.BPF_JLE, 2, this.maxStr, inRange);
+    this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
+    this.a.place(inRange);
+    const positive = this.a.label();
+    this.a.jumpImm(U.BPF_JGE, 2, 1, positive);
+    this.a.emit(I.BPF_MOV64_IMM(2, 1));
+    this.a.place(positive);
+    this.a.emit(I.BPF_MOV64_REG(3, 6));
+    this.call(U.BPF_FUNC_probe_read_user_str);
+    this.freeTemp();
+    const ok = this.a.label();
+    this.a.jumpImm(U.BPF_JSGE, 0, 0, ok);
+    this.kernelError('userStringFault', e.loc, { addressInR6: true });
+    this.a.place(ok);
+    return { heap: to };
+  }
+}

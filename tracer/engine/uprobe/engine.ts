@@ -1,0 +1,228 @@
+// The uprobe engine: kernel handlers in eBPF at uprobes, the runtime on the main thread for
+// begin/end/timer probes, event-mode probes and the records kernel handlers send.
+//
+//   compile and load every site's program (KernelHandlers) → open the Session with the globals
+//   kernel handlers touch backed by their maps → begin → arm the uprobes (-p pid, the -c child
+//   started stopped, or every process) → the event loop: ring-buffer records, timers, signals,
+//   target exit → stop the kernel handlers, disarm, drain → end probes (reading the maps) → close.
+import type { ChildProcess } from 'node:child_process';
+import koffi from 'koffi';
+import { detectBpfFeatures } from '../../../kernel-helper/features';
+import { errno, sys } from '../../../kernel-helper/libc';
+import { __NR_pidfd_open } from '../../../kernel-helper/uapi';
+import { EXIT_ENVIRONMENT, UtapError } from '../../cli/errors';
+import { processAlive } from '../../runtime/main-thread-driver';
+import { openSession } from '../../runtime/open-session';
+import { MESSAGES } from '../../runtime/runtime-error';
+import type { Session } from '../../runtime/session';
+import { monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
+import type { Scalar } from '../../runtime/storage';
+import type { Engine, EngineRunRequest } from '../engine';
+import { mapStore } from './bpf-storage';
+import { KernelHandlers } from './kernel-handlers';
+import { closeMemoryFiles, RecordContext } from './record-context';
+import { planWithRecordSites, type RecordRoute } from './record-sites';
+import { startStopped } from './start-stopped';
+import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
+
+function kernelErrorMessage(route: RecordRoute, record: Buffer, plan: KernelHandlers): string {
+  const spec = route.spec;
+  if (spec.kind !== 'kernelError') return '';
+  const address = spec.fields.length > 0 ? BigInt.asUintN(64, record.readBigInt64LE(16)) : 0n;
+  switch (spec.error) {
+    case 'divisionByZero': return MESSAGES.divisionByZero;
+    case 'readFault': return MESSAGES.readFault(address, spec.size ?? 8);
+    case 'userStringFault': return MESSAGES.userStringFault(address);
+    case 'arrayOverflow': {
+      void plan;
+      return MESSAGES.arrayOverflow(spec.size ?? 0, false);
+    }
+  }
+}
+
+export const uprobeEngine: Engine = {
+  name: 'uprobe',
+
+  unavailable(request: EngineRunRequest): string | undefined {
+    const why = detectBpfFeatures().unavailable;
+    if (why) return why;
+    if (request.guru && request.plan.sites.some((s) => s.needs.writesTarget)) return 'its handlers cannot change the traced process (guru writes need the ptrace engine)';
+    if (request.handlerName !== undefined || request.detach) return 'registered handlers (--name, --detach) are not built yet';
+    return undefined;
+  },
+
+  async run(request: EngineRunRequest): Promise<number> {
+    const { plan } = request;
+    if (request.pid !== undefined && !processAlive(request.pid)) throw new UtapError(`there is no process ${request.pid}; check the pid (e.g. pidof NAME).`, EXIT_ENVIRONMENT);
+    const targetPid = request.pid ?? 0;
+    const kernel = new KernelHandlers(plan, targetPid);
+    try {
+      for (const m of kernel.modes) {
+        request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${m.mode === 'kernel' ? 'kernel handler (eBPF)' : `event mode (${m.reason})`}`);
+      }
+      const { plan: sessionPlan, routes } = planWithRecordSites(plan, kernel.records.values());
+      const maxStr = plan.program.limits.maxStringLen;
+      const session = openSession(sessionPlan, { ...request.session, targetPid: request.pid }, {
+        storage: (decl) => {
+          const map = kernel.globalMaps.get(decl.index);
+          return map ? mapStore(decl, map, maxStr) : undefined;
+        },
+      });
+      try {
+        return await drive(session, kernel, routes, request);
+      } finally {
+        session.close();
+      }
+    } finally {
+      kernel.close();
+      closeMemoryFiles();
+    }
+  },
+};
+
+function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest): Promise<number> {
+  session.begin();
+  let child: ChildProcess | undefined;
+  let targetPid = request.pid ?? 0;
+  if (session.running) {
+    if (request.command !== undefined) {
+      child = startStopped(request.command);
+      if (child.pid === undefined) throw new UtapError(`could not start '${request.command}'.`, EXIT_ENVIRONMENT);
+      targetPid = child.pid;
+      session.setTarget(child.pid);
+    }
+    try {
+      kernel.attach(targetPid === 0 ? undefined : targetPid);
+    } catch (error) {
+      if (child?.pid) process.kill(child.pid, 'SIGKILL');
+      throw error;
+    }
+    request.log(`probes armed${targetPid ? ` for process ${targetPid}` : ' for every process running the probed files'}`);
+    if (child?.pid) process.kill(child.pid, 'SIGCONT');
+  }
+
+  // Per thread and site: the values captured at the entries of event-mode return sites.
+  const entryStacks = new Map<string, Array<Scalar[] | undefined>>();
+  const reader = new RingBufferReader(kernel.ring);
+  kernel.reader = reader;
+  const onRecord = (record: Buffer) => {
+    const route = routes.get(record.readUInt32LE(0));
+    if (!route) return;
+    const spec = route.spec;
+    const tid = record.readUInt32LE(4);
+    if (spec.kind === 'entry') {
+      const ctx = new RecordContext(spec, record, targetPid, undefined);
+      const key = `${spec.site}:${tid}`;
+      const stack = entryStacks.get(key) ?? [];
+      stack.push(session.captureEntry(route.siteId, ctx));
+      entryStacks.set(key, stack);
+      return;
+    }
+    if (spec.kind === 'event') {
+      const values = entryStacks.get(`${spec.site}:${tid}`)?.pop();
+      session.hit(route.siteId, new RecordContext(spec, record, targetPid, values));
+      return;
+    }
+    if (spec.kind === 'kernelError') {
+      session.hit(route.siteId, new RecordContext(spec, record, targetPid, undefined, [kernelErrorMessage(route, record, kernel)]));
+      return;
+    }
+    session.hit(route.siteId, new RecordContext(spec, record, targetPid, undefined));
+  };
+  const drain = () => {
+    reader.consume(onRecord);
+    session.flush();
+  };
+
+  const schedule = new TimerSchedule(session.plan.timers.map((t) => t.periodNs), monotonicNs());
+  return new Promise<number>((resolve, reject) => {
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    let pidPoll: { close(): void } | undefined;
+    let pidfd = -1;
+    let childFailed = false;
+    const cleanup = () => {
+      done = true;
+      if (timer) clearTimeout(timer);
+      reader.unwatch();
+      pidPoll?.close();
+      if (pidfd >= 0) sys.close(pidfd);
+      process.removeListener('SIGINT', onInt);
+      process.removeListener('SIGTERM', onTerm);
+      child?.removeAllListeners('exit');
+    };
+    const finish = () => {
+      if (done) return;
+      try {
+        cleanup();
+        kernel.stopKernelHandlers();
+        kernel.detach();
+        drain();
+        const status = session.finish();
+        resolve(status === 0 && childFailed ? 1 : status);
+      } catch (error) {
+        reject(error);
+      }
+    };
+    const guard = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
+      try {
+        fn(...args);
+        if (!session.running) finish();
+      } catch (error) {
+        cleanup();
+        reject(error);
+      }
+    };
+    const onInt = guard(() => session.stop('SIGINT'));
+    const onTerm = guard(() => session.stop('SIGTERM'));
+    if (!session.running) return finish();
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    reader.watch(guard(drain));
+    const arm = () => {
+      if (done) return;
+      const delay = schedule.delayNs(monotonicNs());
+      if (delay === undefined) return;
+      timer = setTimeout(tick, Math.max(0, Math.ceil(Number(delay) / 1e6)));
+    };
+    const tick = guard(() => {
+      drain();
+      for (const index of schedule.due(monotonicNs())) {
+        session.timer(index);
+        if (!session.running) break;
+      }
+      session.flush();
+      arm();
+    });
+    arm();
+    if (child) {
+      child.on('exit', guard((code: number | null, signal: NodeJS.Signals | null) => {
+        if (signal) {
+          process.stderr.write(`Warning: child process exited with signal ${signal}\n`);
+          childFailed = true;
+        } else if (code) {
+          process.stderr.write(`Warning: child process exited with status ${code}\n`);
+          childFailed = true;
+        }
+        session.stop('target-exited');
+      }));
+    } else if (request.pid !== undefined) {
+      // A pidfd turns readable when the process exits: the event loop waits on it.
+      pidfd = Number(sys.syscallIntUint(__NR_pidfd_open, request.pid, 0));
+      if (pidfd < 0) {
+        if (errno() === 3) session.stop('target-exited');
+        else throw new UtapError(`cannot watch process ${request.pid} (pidfd_open failed).`, EXIT_ENVIRONMENT);
+      } else {
+        pidPoll = koffi.node.poll(pidfd, { readable: true }, guard(() => session.stop('target-exited')));
+      }
+    } else {
+      // System-wide: only a signal, exit() or an error ends it; keep the loop alive meanwhile.
+      timerKeepers.push(setInterval(() => undefined, 1 << 30));
+    }
+    if (!session.running) finish();
+  }).finally(() => {
+    for (const k of timerKeepers.splice(0)) clearInterval(k);
+  });
+}
+
+const timerKeepers: NodeJS.Timeout[] = [];

@@ -1,0 +1,136 @@
+// A ProbeContext over one ring-buffer record: tid/pid/cpu from its header, registers and
+// context values an event record carries, `captured` values of print/printf records. Target
+// memory for event-mode handlers is read from /proc/PID/mem when the record is handled (the
+// process has run on since the hit: documented as event mode's limit).
+import * as fs from 'node:fs';
+import type { ContextValue, RegName } from '../../ir/ir';
+import { fieldSize, RECORD_HEADER } from '../../../kernel-helper/codegen/layout';
+import type { RecordSpec } from '../../../kernel-helper/codegen/records';
+import { MemoryFault, type ProbeContext } from '../../runtime/probe-context';
+
+export function decodeFields(spec: RecordSpec, record: Buffer): Array<bigint | string> {
+  const out: Array<bigint | string> = [];
+  let at = RECORD_HEADER;
+  for (const f of spec.fields) {
+    if (f.type === 'long') out.push(record.readBigInt64LE(at));
+    else {
+      const end = record.indexOf(0, at);
+      out.push(record.toString('latin1', at, end < 0 || end > at + f.size ? at + f.size : end));
+    }
+    at += fieldSize(f);
+  }
+  return out;
+}
+
+const memFds = new Map<number, number>();
+
+/** Reads target memory through /proc/PID/mem (fds kept per process until closeMemoryFiles). */
+export function readProcessMemory(pid: number, address: bigint, length: number): Uint8Array {
+  let fd = memFds.get(pid);
+  if (fd === undefined) {
+    try {
+      fd = fs.openSync(`/proc/${pid}/mem`, 'r');
+    } catch {
+      throw new MemoryFault(address, length, 'process gone');
+    }
+    memFds.set(pid, fd);
+  }
+  const out = Buffer.alloc(length);
+  try {
+    const n = fs.readSync(fd, out, 0, length, address as unknown as number);
+    return out.subarray(0, n);
+  } catch {
+    return out.subarray(0, 0);
+  }
+}
+
+export function closeMemoryFiles(): void {
+  for (const fd of memFds.values()) fs.closeSync(fd);
+  memFds.clear();
+}
+
+function statusField(pid: number, name: string, index = 0): number {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/status`, 'latin1');
+    const m = new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(text);
+    return m ? Number(m[1].split(/\s+/)[index]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export class RecordContext implements ProbeContext {
+  readonly tid: number;
+  readonly pid: number;
+  private readonly cpu: number;
+  private readonly values: Array<bigint | string>;
+
+  constructor(
+    private readonly spec: RecordSpec,
+    record: Buffer,
+    private readonly targetPid: number,
+    private readonly entryValues: ReadonlyArray<bigint | number | string> | undefined,
+    /** kernelError: the message in place of the record's fields. */
+    override?: Array<bigint | string>,
+  ) {
+    this.tid = record.readUInt32LE(4);
+    this.pid = record.readUInt32LE(8);
+    this.cpu = record.readUInt32LE(12);
+    this.values = override ?? decodeFields(spec, record);
+  }
+
+  reg(name: RegName): bigint {
+    if (this.spec.kind === 'event' || this.spec.kind === 'entry') {
+      const i = this.spec.regs.indexOf(name);
+      if (i >= 0) return this.values[i] as bigint;
+    }
+    throw new Error(`register ${name} was not shipped by the kernel handler`);
+  }
+
+  readMemory(address: bigint, length: number): Uint8Array {
+    return readProcessMemory(this.pid, address, length);
+  }
+
+  context(what: ContextValue): bigint | number | string {
+    if (this.spec.kind === 'event' || this.spec.kind === 'entry') {
+      const i = this.spec.context.indexOf(what);
+      if (i >= 0) return this.values[this.spec.regs.length + i];
+    }
+    switch (what) {
+      case 'tid': return this.tid;
+      case 'pid': return this.pid;
+      case 'cpu': return this.cpu;
+      case 'target': return this.targetPid;
+      case 'ppid': return statusField(this.pid, 'PPid');
+      case 'uid': return statusField(this.pid, 'Uid', 0);
+      case 'euid': return statusField(this.pid, 'Uid', 1);
+      case 'gid': return statusField(this.pid, 'Gid', 0);
+      case 'walltime_ns': return BigInt(Date.now()) * 1_000_000n;
+      case 'monotonic_ns': return process.hrtime.bigint();
+      case 'execname':
+        try {
+          return fs.readFileSync(`/proc/${this.pid}/comm`, 'latin1').trim();
+        } catch {
+          return '';
+        }
+      case 'ubacktrace': return '';
+      default: return 0;
+    }
+  }
+
+  entryValue(index: number): bigint | number | string {
+    return this.entryValues?.[index] ?? 0;
+  }
+
+  captured(index: number): bigint | string {
+    return this.values[index];
+  }
+
+  writeReg(): void {
+    throw new Error('the uprobe engine does not write registers');
+  }
+
+  writeMemory(address: bigint, bytes: Uint8Array): void {
+    throw new MemoryFault(address, bytes.length, 'the uprobe engine does not write target memory');
+  }
+}

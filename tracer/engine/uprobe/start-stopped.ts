@@ -1,0 +1,28 @@
+// -c under the uprobe engine: the command is started stopped (its shell stops itself before
+// exec), the uprobes are armed for its pid, then it is let go — so no hit is missed and the
+// probes follow it through exec (the kernel filters by the task's current mm).
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+
+function stateOf(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Starts `command` with /bin/sh, stopped before it execs; resolves once it is stopped. */
+export function startStopped(command: string): ChildProcess {
+  const child = spawn('/bin/sh', ['-c', `kill -STOP $$; exec ${command}`], { stdio: 'inherit' });
+  if (child.pid === undefined) return child;
+  for (let i = 0; i < 5000; i++) {
+    const s = stateOf(child.pid);
+    if (s === 'T' || s === undefined || s === 'Z') break;
+    Atomics.wait(sleeper, 0, 0, 1);
+  }
+  return child;
+}
