@@ -79,6 +79,16 @@ export function functionProbePc(dwarf: Dwarf, instance: FunctionInstance): bigin
   return after;
 }
 
+/**
+ * A location whose `vaddr` is worked out on first read: a plain .function's address needs the
+ * unit's line table and the parameters' locations, which a listing of thousands never asks for.
+ */
+function withProbePc(location: Omit<ProbeLocation, 'vaddr'>, dwarf: Dwarf, instance: FunctionInstance, variant: ProcessProbeSpec['variant']): ProbeLocation {
+  if (variant) return { ...location, vaddr: instance.entryPc };
+  let pc: bigint | undefined;
+  return Object.defineProperty(location, 'vaddr', { enumerable: true, get: () => (pc ??= functionProbePc(dwarf, instance)) }) as ProbeLocation;
+}
+
 function lineInRange(line: number | undefined, pattern: FunctionPattern): boolean {
   return !pattern.lines || (line !== undefined && line >= pattern.lines.first && line <= pattern.lines.last);
 }
@@ -102,8 +112,7 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
       const canonical = canonicalText(binary.path, 'function', record.name, record.declFile, record.declLine, spec.variant);
       for (const instance of record.instances) {
         covered.add(instance.entryPc);
-        const vaddr = spec.variant ? instance.entryPc : functionProbePc(dwarf, instance);
-        out.push({ binary, kind, function: record.name, vaddr, entryPc: instance.entryPc, functionDie: instance.die, file: record.declFile, line: record.declLine, inlined: false, canonical });
+        out.push(withProbePc({ binary, kind, function: record.name, entryPc: instance.entryPc, functionDie: instance.die, file: record.declFile, line: record.declLine, inlined: false, canonical }, dwarf, instance, spec.variant));
       }
       // SystemTap: a plain .function also fires where the function was inlined; .call and .return do not.
       if (!spec.variant) {
@@ -128,11 +137,10 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
         // DWARF describes: probe that function, under the name the user wrote.
         const { record, instance } = described;
         if (instance.entryPc !== s.address) continue; // a label inside a function, not a function
-        const vaddr = spec.variant ? instance.entryPc : functionProbePc(dwarf, instance);
-        out.push({
-          binary, kind, function: s.name, vaddr, entryPc: instance.entryPc, functionDie: instance.die, file: record.declFile, line: record.declLine, inlined: false,
+        out.push(withProbePc({
+          binary, kind, function: s.name, entryPc: instance.entryPc, functionDie: instance.die, file: record.declFile, line: record.declLine, inlined: false,
           canonical: canonicalText(binary.path, 'function', s.name, record.declFile, record.declLine, spec.variant),
-        });
+        }, dwarf, instance, spec.variant));
         continue;
       }
       out.push({ binary, kind, function: s.name, vaddr: s.address, entryPc: s.address, inlined: false, canonical: canonicalText(binary.path, 'function', s.name, undefined, undefined, spec.variant) });
