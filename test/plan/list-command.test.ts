@@ -31,6 +31,17 @@ test('-l "*" covers every function nm lists in .text', async () => {
   for (const s of nmCode(fixture('args-O2'))) if (s.kind !== 'i') assert.ok(listed.has(s.name), s.name);
 });
 
+const POSTGRES = '/usr/lib/postgresql/15/bin/postgres';
+if (fs.existsSync(POSTGRES)) {
+  test('postgres (no DWARF): -l "*" lists exactly the functions of nm -D', async () => {
+    const r = await runUtap(['-l', `process("${POSTGRES}").function("*")`], { env });
+    assert.is(r.status, 0, r.stderr);
+    const listed = r.stdout.trimEnd().split('\n').map((l) => /\.function\("([^"]+)"\)$/.exec(l)![1]);
+    const nm = [...new Set(nmCode(POSTGRES, true).map((s) => s.name.replace(/@.*$/, '')))].sort();
+    assert.equal([...new Set(listed)].sort(), nm);
+  });
+}
+
 test('-L appends $name:ctype for parameters and locals, and $return for .return', async () => {
   const r = await runUtap(['-L', `process("${fixture('args-O0')}").function("pointers").return`], { env });
   assert.is(r.status, 0, r.stderr);
