@@ -168,9 +168,9 @@ export class ElfBinary {
       }
     }
     const progress = this.options.progress;
-    progress?.begin(`reading the debug information of ${this.path}`, debug!.section('.debug_info')?.size);
+    progress?.begin(`reading the debug information of ${this.path}`, dwarf.sections.get('.debug_info')?.length);
     try {
-      dwarf.functionIndex();
+      dwarf.functionIndex((offset) => progress?.update(offset));
     } finally {
       progress?.end();
     }

@@ -35,8 +35,8 @@ export class Dwarf {
   }
 
   /** The function index: built by a full scan on first use unless one was given with useFunctionIndex. */
-  functionIndex(): FunctionIndex {
-    return (this.index ??= buildFunctionIndex(this.ctx));
+  functionIndex(progress?: (offset: number) => void): FunctionIndex {
+    return (this.index ??= buildFunctionIndex(this.ctx, progress));
   }
 
   /** Installs an index rebuilt from a cache (FunctionIndex.fromJSON) for the same build-id. */

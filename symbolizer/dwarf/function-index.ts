@@ -192,10 +192,11 @@ function skipPlan(abbrev: Abbreviation, unit: Unit): SkipPlan {
   return { fixed, siblingAt, siblingForm };
 }
 
-/** Scans every compile unit and builds the index. */
-export function buildFunctionIndex(ctx: DwarfContext): FunctionIndex {
+/** Scans every compile unit and builds the index; `progress` hears the .debug_info offset reached after each unit. */
+export function buildFunctionIndex(ctx: DwarfContext, progress?: (offset: number) => void): FunctionIndex {
   const raws = new Map<number, RawFunctionDie>();
   for (const unit of ctx.units()) {
+    progress?.(unit.offset);
     unit.withAbbreviations(() => {
       void unit.bases; // read the root's bases while its abbreviations are at hand
       scanUnit(unit, raws);

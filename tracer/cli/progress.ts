@@ -11,17 +11,23 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): L
   let started = 0;
   let label = '';
   let total: number | undefined;
+  let lastPercent = -1;
   return {
     begin(what, size) {
       label = what;
       total = size;
       started = Date.now();
+      lastPercent = -1;
       shown = size === undefined || size > ANNOUNCE_ABOVE;
       if (shown) stream.write(`\rutap: ${label}...\x1b[K`);
     },
     update(done) {
       if (!shown && Date.now() - started > 300) shown = true;
-      if (shown && total) stream.write(`\rutap: ${label}... ${Math.min(100, Math.floor((done / total) * 100))}%\x1b[K`);
+      if (!shown || !total) return;
+      const percent = Math.min(100, Math.floor((done / total) * 100));
+      if (percent === lastPercent) return;
+      lastPercent = percent;
+      stream.write(`\rutap: ${label}... ${percent}%\x1b[K`);
     },
     end() {
       if (shown) stream.write('\r\x1b[K');
