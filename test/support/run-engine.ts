@@ -12,7 +12,7 @@ export interface EngineRun {
   log: string[];
 }
 
-export async function runEngine(engine: Engine, plan: PlanIR, options: { pid?: number; command?: string } = {}): Promise<EngineRun> {
+export async function runEngine(engine: Engine, plan: PlanIR, options: { pid?: number; command?: string; onLog?: (message: string) => void } = {}): Promise<EngineRun> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-engine-'));
   const out = path.join(dir, 'out');
   const log: string[] = [];
@@ -25,7 +25,10 @@ export async function runEngine(engine: Engine, plan: PlanIR, options: { pid?: n
       pin: false,
       guru: false,
       detach: false,
-      log: (m) => log.push(m),
+      log: (m) => {
+        log.push(m);
+        options.onLog?.(m);
+      },
     });
     return { status, stdout: fs.readFileSync(out, 'latin1'), log };
   } finally {
