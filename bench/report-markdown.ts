@@ -63,7 +63,7 @@ export function writeMarkdownReport(results: BenchResults, jsonPath: string): st
   out.push(`Run of ${results.date}${results.quick ? ' (**--quick**: fewer events and runs; figures are rough)' : ''}: \`${results.commandLine}\`, ` +
     `${results.runsPerCell} runs per tool and target, ${results.durationSec < 120 ? `${results.durationSec} s` : `${Math.round(results.durationSec / 60)} min`} in all. Raw data: [${jsonPath}](${jsonPath}); chart: [report.svg](report.svg).`);
   out.push('');
-  out.push('Reproduce with `npm run bench` (full run, ~15 min) or `npm run bench -- --quick` (under 3 min, written to build/bench-quick/).');
+  out.push('Reproduce with `npm run bench` (the full run) or `npm run bench -- --quick` (under 3 min, written to build/bench-quick/).');
   out.push('');
   out.push('## Machine');
   out.push('');
@@ -73,15 +73,15 @@ export function writeMarkdownReport(results: BenchResults, jsonPath: string): st
   out.push(`| memory | ${m.memoryGiB} GiB |`);
   out.push(`| system | ${m.os}, kernel ${m.kernel} |`);
   out.push(`| node | ${m.node} |`);
-  out.push(`| load average at start | ${m.loadAverageAtStart.join(', ')} (other work on the machine makes unpinned ptrace figures noisier) |`);
+  out.push(`| load average (1, 5, 15 min) | at start ${m.loadAverageAtStart.join(', ')}${m.loadAverageAtEnd ? `; at end ${m.loadAverageAtEnd.join(', ')}` : ''} (${m.cpus} CPUs: a load above that means other work competed with the run, which makes ptrace figures above all slower and noisier) |`);
   for (const [tool, version] of Object.entries(m.versions)) out.push(`| ${tool} | ${escape(version)} |`);
   out.push('');
   out.push('## How to read the figures');
   out.push('');
-  out.push('- Every target times its own loop of EVENTS calls (CLOCK_MONOTONIC) and reports it; every run was checked to have seen exactly EVENTS events in the tool\'s own output (counts, summary lines, printed lines, `uprobe_profile`), else the row is *failed*.');
-  out.push('- **per event** = loop time per event minus the untraced loop\'s (median over the runs, with min–max): what the tool adds to each hit.');
+  out.push('- Every target times its own loop of EVENTS calls (CLOCK_MONOTONIC) and reports it; every run (and one more run with a single event, for the fixed costs) was checked to have seen exactly EVENTS events in the tool\'s own output (counts, summary lines, printed lines, `uprobe_profile`), else the row is *failed*.');
+  out.push('- **per event** = loop time per event minus that of an untraced run with the same EVENTS made just before each traced run (median over the runs, with min–max): what the tool adds to each hit. Pairing keeps a change of load on the shared machine out of the difference; what is left shows in min–max (on the client target, whose loop waits for a server process, the noise is as large as the kernel-side tools\' cost, hence differences near or below zero).');
   out.push('- **× utap** = that, divided by utap\'s corresponding engine on the same target: kernel-side tools against `utap uprobe`, ptrace tools against `utap ptrace` (pinned tools against `utap ptrace --pin`). Empty while that utap row is not measured.');
-  out.push('- **start-up** = from starting the tool to the return of the first probed call (ms). **tracer CPU** = CPU time of the tool and its helpers without the target\'s own, in seconds per million events (handlers that run in the kernel are charged to the target, not to the tracer). **peak RSS** = the largest resident set of the tool and what it waited for (at least the target\'s).');
+  out.push('- **start-up** = from starting the tool to the return of the first probed call (ms). **tracer CPU** = CPU time of the tool and its helpers without the target\'s own, beyond that of a 1-event run of the same tool, in seconds per million events; **fixed CPU** = the 1-event run\'s (start-up, loading symbols, exit), in ms. Handlers that run in the kernel are charged to the target, not to the tracer. **peak RSS** = the largest resident set of the tool and what it waited for (at least the target\'s).');
   out.push('- *(pinned)* rows run tracer and target on CPU 0 (`taskset`-style affinity, or the tool\'s own `--pin`).');
   out.push('');
   out.push('## Summary: time added per event (median)');
@@ -97,22 +97,22 @@ export function writeMarkdownReport(results: BenchResults, jsonPath: string): st
   for (const target of results.targets) {
     out.push(`## ${target.name}`);
     out.push('');
-    out.push(`${target.description}. Probe: \`${target.probe.symbol}\` at file offset 0x${target.probe.fileOffset.toString(16)} of ${target.probe.binary}, first instruction \`${target.probe.firstInsn}\` (${target.probe.firstInsnLength} bytes)` +
+    out.push(`${target.description}. Probe: \`${target.probe.symbol}\` at file offset 0x${target.probe.fileOffset.toString(16)} of ${target.probe.binary}, first instruction \`${target.probe.firstInsn}\` (${target.probe.firstInsnLength} byte${target.probe.firstInsnLength === 1 ? '' : 's'})` +
       `${target.syscall ? `; system call \`${target.syscall}\`` : ''}${target.pltFunction ? `; PLT call \`${target.pltFunction}\`` : ''}.`);
     out.push('');
-    out.push('| tool | per event, median (min–max) | × utap | start-up ms | tracer CPU s / 1M events | peak RSS MB | events × runs |');
-    out.push('|---|---:|---:|---:|---:|---:|---:|');
+    out.push('| tool | per event, median (min–max) | × utap | start-up ms | tracer CPU s / 1M events | fixed CPU ms | peak RSS MB | events × runs |');
+    out.push('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const tool of tools) {
       const row = find(results, tool, target.name);
       if (!row) continue;
       if (row.status !== 'measured') {
-        out.push(`| ${tool} | ${row.status}: ${escape(row.reason ?? '')} | | | | | |`);
+        out.push(`| ${tool} | ${row.status}: ${escape(row.reason ?? '')} | | | | | | |`);
         continue;
       }
       const o = row.overheadNs!;
       const per = tool === 'untraced' ? `loop ${formatNs(row.perEventNs!.median)} (${formatNs(row.perEventNs!.min)}–${formatNs(row.perEventNs!.max)})` : `${formatNs(o.median)} (${formatNs(o.min)}–${formatNs(o.max)})`;
       const ratio = row.ratio !== undefined ? `${formatNumber(row.ratio)}× ${row.ratioTo}` : '';
-      out.push(`| ${tool} | ${per} | ${ratio} | ${formatNumber(row.startupMs!.median, 1)} | ${formatNumber(row.tracerCpuSecPerMillion!)} | ${formatNumber(row.peakRssMb!, 1)} | ${row.eventsPerRun} × ${row.runs.length} |`);
+      out.push(`| ${tool} | ${per} | ${ratio} | ${formatNumber(row.startupMs!.median, 1)} | ${formatNumber(row.tracerCpuSecPerMillion!)} | ${formatNumber(row.fixedCpuMs!, 1)} | ${formatNumber(row.peakRssMb!, 1)} | ${row.eventsPerRun} × ${row.runs.length} |`);
     }
     out.push('');
   }

@@ -28,7 +28,7 @@ export function writeSvgReport(results: BenchResults): string {
   const x = (ns: number): number => (Math.log10(Math.min(MAX_NS, Math.max(MIN_NS, ns))) - Math.log10(MIN_NS)) / (Math.log10(MAX_NS) - Math.log10(MIN_NS)) * plotWidth;
   const family = new Map(results.tools.map((t) => [t.name, t.family]));
   const body: string[] = [];
-  let y = 70;
+  let y = 90;
   for (const target of results.targets) {
     const rows = results.rows.filter((r) => r.target === target.name && r.status !== 'not-applicable');
     body.push(`<text x="10" y="${y}" class="target">${xml(target.name)} — ${xml(target.description)}</text>`);
@@ -43,9 +43,9 @@ export function writeSvgReport(results: BenchResults): string {
         const lo = x(Math.max(MIN_NS, row.tool === 'untraced' ? row.perEventNs!.min : row.overheadNs!.min));
         const hi = x(row.tool === 'untraced' ? row.perEventNs!.max : row.overheadNs!.max);
         body.push(`<line x1="${(LABEL_WIDTH + lo).toFixed(1)}" x2="${(LABEL_WIDTH + hi).toFixed(1)}" y1="${top + BAR_HEIGHT / 2}" y2="${top + BAR_HEIGHT / 2}" class="range"/>`);
-        body.push(`<text x="${(LABEL_WIDTH + w + 4).toFixed(1)}" y="${top + BAR_HEIGHT - 2}" class="value">${xml(row.tool === 'untraced' ? `${formatNs(ns)} (loop)` : formatNs(ns))}</text>`);
+        body.push(`<text x="${(LABEL_WIDTH + Math.max(w, hi) + 4).toFixed(1)}" y="${top + BAR_HEIGHT - 2}" class="value">${xml(row.tool === 'untraced' ? `${formatNs(ns)} (loop)` : formatNs(ns))}</text>`);
       } else {
-        const reason = (row.reason ?? '').slice(0, 110);
+        const reason = (row.reason ?? '').length > 100 ? `${row.reason!.slice(0, 99)}…` : row.reason ?? '';
         body.push(`<text x="${LABEL_WIDTH + 4}" y="${top + BAR_HEIGHT - 2}" class="skip">${xml(`${row.status}: ${reason}`)}</text>`);
       }
       y += ROW_HEIGHT;
@@ -56,16 +56,20 @@ export function writeSvgReport(results: BenchResults): string {
   const grid: string[] = [];
   for (let p = Math.log10(MIN_NS); p <= Math.log10(MAX_NS); p++) {
     const gx = LABEL_WIDTH + x(10 ** p);
-    grid.push(`<line x1="${gx.toFixed(1)}" x2="${gx.toFixed(1)}" y1="48" y2="${height - 10}" class="grid"/>`);
-    grid.push(`<text x="${gx.toFixed(1)}" y="44" class="axis" text-anchor="middle">${formatNs(10 ** p).replace('.00', '').replace('.0 ', ' ')}</text>`);
+    grid.push(`<line x1="${gx.toFixed(1)}" x2="${gx.toFixed(1)}" y1="66" y2="${height - 10}" class="grid"/>`);
+    grid.push(`<text x="${gx.toFixed(1)}" y="62" class="axis" text-anchor="middle">${formatNs(10 ** p).replace('.00', '').replace('.0 ', ' ')}</text>`);
   }
-  const title = `Time added per probe hit, by tool and target (log scale; median of ${results.runsPerCell} runs, whisker min–max) — ${results.date}, ${results.machine.cpus} CPUs, kernel ${results.machine.kernel}${results.quick ? ', --quick' : ''}`;
+  const title = `Time added per probe hit, by tool and target — ${results.date}, ${results.machine.cpus} CPUs, kernel ${results.machine.kernel}${results.quick ? ', --quick' : ''}`;
+  const subtitle = [
+    `log scale; bar = median of ${results.runsPerCell} runs, whisker = min–max; the untraced bar is the loop's own time per event`,
+    'dark green: utap uprobe · dark blue: utap ptrace · purple: C ptrace floor · light green: other kernel-side tools · light blue: other ptrace tools',
+  ];
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
     '<style>.target{font-size:13px;font-weight:bold}.label{font-size:11px}.value{font-size:10px;fill:#333}.skip{font-size:10px;fill:#888;font-style:italic}.axis{font-size:10px;fill:#555}.grid{stroke:#ddd;stroke-width:1}.range{stroke:#000;stroke-width:1}</style>',
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
     `<text x="10" y="20" font-size="13">${xml(title)}</text>`,
-    `<text x="10" y="34" font-size="10" fill="#555">dark green: utap uprobe · dark blue: utap ptrace · purple: C ptrace floor · light green: other kernel-side tools · light blue: other ptrace tools · grey: untraced loop</text>`,
+    ...subtitle.map((line, i) => `<text x="10" y="${34 + 12 * i}" font-size="10" fill="#555">${xml(line)}</text>`),
     ...grid,
     ...body,
     '</svg>',

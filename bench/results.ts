@@ -9,6 +9,8 @@ export type RowStatus = 'measured' | 'skipped' | 'failed' | 'not-applicable';
 export interface RunRecord {
   events: number;
   loopNs: number;
+  /** The untraced loop with the same events, run just before (equal to loopNs for untraced). */
+  baselineLoopNs: number;
   startupNs: number;
   tracerCpuNs: number;
   maxRssKb: number;
@@ -28,11 +30,15 @@ export interface ResultRow {
   runs: RunRecord[];
   /** Loop time per event, traced (the target's own work included). */
   perEventNs?: Spread;
-  /** Per event, minus the untraced median: what the tool adds to each hit. */
+  /** Per event, minus the paired untraced run's: what the tool adds to each hit. */
   overheadNs?: Spread;
   /** Start-up: from starting the tool to the first probed call having returned. */
   startupMs?: Spread;
-  /** Median CPU time of the tracer (without the target's), per million events. */
+  /** A run of the same tool with one event: its fixed costs. */
+  fixedRun?: Omit<RunRecord, 'baselineLoopNs'>;
+  /** Tracer CPU time of the 1-event run: start-up, loading symbols, exit. */
+  fixedCpuMs?: number;
+  /** Median tracer CPU time (without the target's) beyond the 1-event run's, per million events. */
   tracerCpuSecPerMillion?: number;
   /** Largest peak RSS over the runs (tool and what it waited for, e.g. the target). */
   peakRssMb?: number;
@@ -65,6 +71,8 @@ export interface Machine {
   os: string;
   node: string;
   loadAverageAtStart: number[];
+  /** Load average when the last run ended: other work on the machine during the run shows here. */
+  loadAverageAtEnd?: number[];
   versions: Record<string, string>;
 }
 

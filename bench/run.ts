@@ -25,6 +25,8 @@ import { spread } from './statistics';
 import { probeBinary, TARGETS, type Target } from './targets';
 import { TOOLS, type CostClass, type Tool } from './tools';
 
+const untracedTool = TOOLS.find((t) => t.name === 'untraced')!;
+
 interface Options {
   quick: boolean;
   runs: number;
@@ -74,20 +76,24 @@ function log(line: string): void {
 }
 
 async function measureCell(tool: Tool, target: Target, site: ProbeSite, options: Options, scratch: string): Promise<ResultRow> {
-  const row: ResultRow = { tool: tool.name, target: target.name, status: 'measured', pinned: /pin/.test(tool.name), runs: [] };
+  const row: ResultRow = { tool: tool.name, target: target.name, status: 'measured', pinned: tool.pinned, runs: [] };
   const notApplicable = tool.notApplicable(target);
   if (notApplicable) return { ...row, status: 'not-applicable', reason: notApplicable };
   const missing = tool.missing(log);
   if (missing) return { ...row, status: 'skipped', reason: missing };
   const events = eventsFor(target, tool, options.quick);
   row.eventsPerRun = events;
-  // A run can take a while under the slowest tools on a busy machine; none should take minutes.
-  const timeoutMs = 120_000;
+  // Runs last about a second (--quick: a tenth); a run taking far longer means the tool hangs.
+  const timeoutMs = options.quick ? 30_000 : 120_000;
   for (let i = 0; i < options.runs; i++) {
     const plan = tool.plan(target, site, events, scratch);
     row.command = plan.display;
     try {
-      row.runs.push(await measureRun(plan, scratch, timeoutMs));
+      // The untraced loop with the same events, just before: the machine is shared, and a
+      // baseline taken minutes earlier under another load would skew the difference.
+      const baseline = tool === untracedTool ? undefined : await measureRun(untracedTool.plan(target, site, events, scratch), scratch, timeoutMs);
+      const run = await measureRun(plan, scratch, timeoutMs);
+      row.runs.push({ ...run, baselineLoopNs: baseline?.loopNs ?? run.loopNs });
     } catch (error) {
       if (!(error instanceof RunFailure)) throw error;
       // utap says with status 2 when the environment (or this build) cannot run the script yet.
@@ -97,23 +103,28 @@ async function measureCell(tool: Tool, target: Target, site: ProbeSite, options:
       return { ...row, status: 'failed', reason: `run ${i + 1}: ${error.message}` };
     }
   }
-  const perEvent = row.runs.map((r) => r.loopNs / r.events);
-  row.perEventNs = spread(perEvent);
+  // One more run with a single event gives the tool's fixed CPU cost (start-up, symbol loading,
+  // exit), so the per-event CPU figure is what each hit costs, not start-up spread over events.
+  const onePlan = tool.plan(target, site, 1, scratch);
+  let fixedCpuNs: number;
+  try {
+    row.fixedRun = await measureRun(onePlan, scratch, timeoutMs);
+    fixedCpuNs = row.fixedRun.tracerCpuNs;
+  } catch (error) {
+    if (!(error instanceof RunFailure)) throw error;
+    return { ...row, status: 'failed', reason: `the 1-event run (fixed CPU cost): ${error.message}` };
+  }
+  row.perEventNs = spread(row.runs.map((r) => r.loopNs / r.events));
+  row.overheadNs = spread(row.runs.map((r) => (r.loopNs - r.baselineLoopNs) / r.events));
   row.startupMs = spread(row.runs.map((r) => r.startupNs / 1e6));
-  row.tracerCpuSecPerMillion = spread(row.runs.map((r) => (r.tracerCpuNs / 1e9) * (1e6 / r.events))).median;
+  row.fixedCpuMs = fixedCpuNs / 1e6;
+  row.tracerCpuSecPerMillion = spread(row.runs.map((r) => (Math.max(0, r.tracerCpuNs - fixedCpuNs) / 1e9) * (1e6 / r.events))).median;
   row.peakRssMb = Math.max(...row.runs.map((r) => r.maxRssKb)) / 1024;
   return row;
 }
 
-/** Overheads against the untraced loop, ratios against utap's corresponding engine. */
-function deriveFigures(rows: ResultRow[]): void {
-  for (const row of rows) {
-    const base = rows.find((r) => r.target === row.target && r.tool === 'untraced');
-    if (row.status !== 'measured' || !base?.perEventNs) continue;
-    const baseline = row.tool === 'untraced' ? row.perEventNs!.median : base.perEventNs.median;
-    const per = row.runs.map((r) => r.loopNs / r.events - baseline);
-    row.overheadNs = spread(per);
-  }
+/** Ratios against utap's corresponding engine on the same target. */
+function deriveRatios(rows: ResultRow[]): void {
   for (const row of rows) {
     const tool = TOOLS.find((t) => t.name === row.tool);
     if (!tool?.compareTo || !row.overheadNs) continue;
@@ -153,7 +164,8 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-  deriveFigures(rows);
+  deriveRatios(rows);
+  machine.loadAverageAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
 
   const date = new Date().toISOString().slice(0, 10);
   const results: BenchResults = {

@@ -41,6 +41,8 @@ export interface Tool {
   name: string;
   family: Family;
   costClass: CostClass;
+  /** Tracer and target run on one CPU. */
+  pinned: boolean;
   /** The utap row this tool's figures are divided by (absent for utap's own count rows). */
   compareTo?: string;
   /** utap rows: an exit status 2 (the environment, e.g. an engine not built yet) is a skip. */
@@ -74,7 +76,7 @@ function countLines(text: string, line: RegExp): number {
 // untraced
 
 const untraced: Tool = {
-  name: 'untraced', family: 'baseline', costClass: 'untraced',
+  name: 'untraced', family: 'baseline', costClass: 'untraced', pinned: false,
   missing: () => undefined,
   notApplicable: () => undefined,
   plan: (target, _site, events) => {
@@ -95,7 +97,7 @@ function utapProbePoint(target: Target): string {
 
 function utapTool(name: string, engine: 'uprobe' | 'ptrace', options: { pin?: boolean; printf?: boolean; compareTo?: string }): Tool {
   return {
-    name, family: engine === 'uprobe' ? 'kernel' : 'ptrace', costClass: engine === 'uprobe' ? 'kernel' : 'ptrace', isUtap: true, compareTo: options.compareTo,
+    name, family: engine === 'uprobe' ? 'kernel' : 'ptrace', costClass: engine === 'uprobe' ? 'kernel' : 'ptrace', isUtap: true, compareTo: options.compareTo, pinned: options.pin ?? false,
     missing: () => (engine === 'uprobe' ? rootMissing('the utap uprobe engine') : undefined),
     notApplicable: () => undefined,
     plan: (target, _site, events, scratch) => {
@@ -103,7 +105,7 @@ function utapTool(name: string, engine: 'uprobe' | 'ptrace', options: { pin?: bo
       const outFile = path.join(scratch, 'utap.out');
       const script = options.printf
         ? `probe ${pp} { printf("hit\\n") }`
-        : `global n; probe ${pp} { n++ } probe end { printf("utap-bench hits=%d\\n", n) }`;
+        : `global n\nprobe ${pp} { n++ }\nprobe end { printf("utap-bench hits=%d\\n", n) }`;
       const args = ['--engine', engine, ...(options.pin ? ['--pin'] : []), ...(options.printf ? ['-o', outFile] : []), '-c', shellLine(targetCommand(target, events)), '-e', script];
       return {
         argv: [process.execPath, utapBin, ...args],
@@ -122,7 +124,7 @@ function utapTool(name: string, engine: 'uprobe' | 'ptrace', options: { pin?: bo
 // bpftrace
 
 const bpftrace: Tool = {
-  name: 'bpftrace', family: 'kernel', costClass: 'kernel', compareTo: 'utap uprobe',
+  name: 'bpftrace', family: 'kernel', costClass: 'kernel', pinned: false, compareTo: 'utap uprobe',
   missing: (log) => rootMissing('bpftrace') ?? toolMissing('bpftrace', 'bpftrace', log),
   notApplicable: () => undefined,
   plan: (target, site, events) => {
@@ -140,7 +142,7 @@ const bpftrace: Tool = {
 // process at all (the harness defines the event, the kernel writes each hit to the trace buffer).
 
 const tracefs: Tool = {
-  name: 'perf uprobe (tracefs)', family: 'kernel', costClass: 'kernel', compareTo: 'utap uprobe',
+  name: 'perf uprobe (tracefs)', family: 'kernel', costClass: 'kernel', pinned: false, compareTo: 'utap uprobe',
   missing: () => tracefsMissing(),
   notApplicable: () => undefined,
   plan: (target, site, events) => {
@@ -162,7 +164,7 @@ const tracefs: Tool = {
 
 function gdbTool(name: string, kind: 'break' | 'dprintf', pin: boolean): Tool {
   return {
-    name, family: 'ptrace', costClass: 'slow', compareTo: pin ? 'utap ptrace --pin' : 'utap ptrace',
+    name, family: 'ptrace', costClass: 'slow', pinned: pin, compareTo: pin ? 'utap ptrace --pin' : 'utap ptrace',
     missing: (log) => toolMissing('gdb', 'gdb', log),
     notApplicable: () => undefined,
     plan: (target, site, events, scratch) => {
@@ -196,7 +198,7 @@ function gdbTool(name: string, kind: 'break' | 'dprintf', pin: boolean): Tool {
 
 function straceTool(name: string, mode: 'summary' | 'trace', pin: boolean): Tool {
   return {
-    name, family: 'ptrace', costClass: 'ptrace', compareTo: pin ? 'utap ptrace --pin' : 'utap ptrace',
+    name, family: 'ptrace', costClass: 'ptrace', pinned: pin, compareTo: pin ? 'utap ptrace --pin' : 'utap ptrace',
     missing: (log) => toolMissing('strace', 'strace', log),
     notApplicable: (target) => (target.syscall ? undefined : 'makes no system call per event'),
     plan: (target, _site, events, scratch) => {
@@ -223,7 +225,7 @@ function straceTool(name: string, mode: 'summary' | 'trace', pin: boolean): Tool
 
 function ltraceTool(name: string, pin: boolean): Tool {
   return {
-    name, family: 'ptrace', costClass: 'slow', compareTo: pin ? 'utap ptrace --pin' : 'utap ptrace',
+    name, family: 'ptrace', costClass: 'slow', pinned: pin, compareTo: pin ? 'utap ptrace --pin' : 'utap ptrace',
     missing: (log) => toolMissing('ltrace', 'ltrace', log),
     notApplicable: (target) => (target.pltFunction ? undefined : 'makes no library call through the PLT per event'),
     plan: (target, _site, events, scratch) => {
@@ -247,7 +249,7 @@ function ltraceTool(name: string, pin: boolean): Tool {
 
 function floorTool(name: string, mode: 'classic' | 'ool', pin: boolean): Tool {
   return {
-    name, family: 'ptrace', costClass: 'ptrace', compareTo: pin ? 'utap ptrace --pin' : 'utap ptrace',
+    name, family: 'ptrace', costClass: 'ptrace', pinned: pin, compareTo: pin ? 'utap ptrace --pin' : 'utap ptrace',
     missing: () => (fs.existsSync(ptraceFloor) ? undefined : `${ptraceFloor} is not built (make -C runtime-c)`),
     notApplicable: (target) => (mode === 'classic' && target.multiThreaded
       ? 'classic restore/step/re-insert would lose the other threads\' hits while the breakpoint is out'

@@ -16,7 +16,7 @@ let results: BenchResults;
 let stderr = '';
 
 test.before(() => {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'bench', 'run.js'), '--quick', '--target', 'emulated', '--out', outDir], { encoding: 'utf8', timeout: 170_000 });
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'bench', 'run.js'), '--quick', '--target', 'emulated', '--out', outDir], { encoding: 'utf8', timeout: 240_000 });
   stderr = r.stderr;
   assert.is(r.status, 0, `bench exited with ${r.status}: ${r.stderr.slice(-2000)}`);
   const dir = path.join(outDir, 'results');
@@ -45,11 +45,12 @@ test('every tool has a row: measured with figures, or skipped / not applicable w
       assert.is(row.runs.length, results.runsPerCell, `${where}: every run kept`);
       for (const run of row.runs) {
         assert.is(run.events, row.eventsPerRun, `${where}: the target made the events asked for`);
-        assert.ok(run.loopNs > 0 && run.startupNs > 0 && run.wallNs > 0 && run.maxRssKb > 0, `${where}: run figures present`);
+        assert.ok(run.loopNs > 0 && run.baselineLoopNs > 0 && run.startupNs > 0 && run.wallNs > 0 && run.maxRssKb > 0, `${where}: run figures present`);
       }
       assert.ok(row.perEventNs && row.overheadNs && row.startupMs, `${where}: spreads present`);
       assert.ok(row.perEventNs!.min <= row.perEventNs!.median && row.perEventNs!.median <= row.perEventNs!.max, `${where}: min <= median <= max`);
       assert.type(row.tracerCpuSecPerMillion, 'number');
+      assert.is(row.fixedRun?.events, 1, `${where}: the 1-event run for fixed costs`);
       assert.type(row.peakRssMb, 'number');
       assert.ok(row.command && row.command.length > 0, `${where}: command recorded`);
     } else {
