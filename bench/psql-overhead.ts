@@ -1,7 +1,7 @@
 // What tracing a real psql costs: the wall time each tool adds to a psql workload running the
 // lecture's latency script (or the tool's nearest equivalent) against a throwaway server.
 //
-//   node dist/bench/psql-overhead.js [--statements N] [--runs N] [--out FILE]
+//   node dist/bench/psql-overhead.js [--statements N] [--runs N] [--out FILE] [--tools untraced,ptrace,uprobe,bpftrace,stap]
 //
 // Method: each tool runs `psql -f FILE` through its own -c (so its startup is included), once
 // with an empty workload and once with N statements (`SELECT 1;`, the cheapest round trip, so
@@ -29,7 +29,7 @@ import { engineMissing, frontEndMissing } from '../test/support/utap-features';
 import { fakeKernelBuildTree, mountDebugfsTracing, STAP_BPF_SCRIPT, stapEnv } from './stap-bpf-setup';
 import { toolMissing } from './tool-availability';
 
-interface Options { statements: number; runs: number; out: string }
+interface Options { statements: number; runs: number; out: string; tools?: string[] }
 
 function parseOptions(argv: string[]): Options {
   const o: Options = { statements: 2000, runs: 3, out: path.join(repoRoot, 'bench', 'PSQL-OVERHEAD.md') };
@@ -38,6 +38,7 @@ function parseOptions(argv: string[]): Options {
     if (argv[i] === '--statements') { o.statements = Number(v); i++; }
     else if (argv[i] === '--runs') { o.runs = Number(v); i++; }
     else if (argv[i] === '--out') { o.out = path.resolve(v); i++; }
+    else if (argv[i] === '--tools') { o.tools = v.split(','); i++; }
     else { process.stderr.write(`psql-overhead: unknown option ${argv[i]}\n`); process.exit(1); }
   }
   return o;
@@ -138,7 +139,9 @@ async function main(): Promise<void> {
     const untraced: Tool = { name: 'untraced', missing: () => undefined, argv: (p) => p, counted: () => undefined };
     const stapScript = path.join(tmp, 'psql-latency-stapbpf.stp');
     fs.writeFileSync(stapScript, STAP_BPF_SCRIPT);
-    const tools = [untraced, utapTool('ptrace'), utapTool('uprobe'), bpftraceTool(psql.path), stapTool(psql.path, stapScript)];
+    const keys = ['untraced', 'ptrace', 'uprobe', 'bpftrace', 'stap'];
+    const tools = [untraced, utapTool('ptrace'), utapTool('uprobe'), bpftraceTool(psql.path), stapTool(psql.path, stapScript)]
+      .filter((_, i) => i === 0 || !o.tools || o.tools.includes(keys[i]));
     const rows: Row[] = [];
     let base: { empty: number; full: number } | undefined;
     for (const tool of tools) {
