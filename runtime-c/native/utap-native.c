@@ -1,0 +1,140 @@
+/*
+ * Native helpers the ptrace engine loads with koffi (build/libutap-native.so).
+ *
+ * Why C: fork() in a multi-threaded Node process is only safe if the child runs nothing but
+ * async-signal-safe code until exec, and the per-hit path wants as few FFI crossings as
+ * possible (each costs ~0.2 us here). Everything else stays in TypeScript.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Raw ptrace: the glibc wrapper is variadic and rewrites PEEK* results. Returns -errno on failure. */
+long utap_ptrace(long request, long pid, uint64_t addr, uint64_t data) {
+  long r = syscall(SYS_ptrace, request, pid, addr, data);
+  return r == -1 ? -errno : r;
+}
+
+/*
+ * waitpid(-1, __WALL | __WNOTHREAD | WUNTRACED) and, when the stopped thread is a tracee in a
+ * SIGTRAP stop (a breakpoint, most likely), PTRACE_GETREGS into regs in the same call.
+ * Returns the pid (>0), or -errno. *status gets the wait status; *have_regs 1 if regs were read.
+ */
+int utap_wait_event(int *status, struct user_regs_struct *regs, int *have_regs) {
+  *have_regs = 0;
+  int pid;
+  do pid = waitpid(-1, status, __WALL | __WNOTHREAD | WUNTRACED);
+  while (pid < 0 && errno == EINTR);
+  if (pid < 0) return -errno;
+  if (WIFSTOPPED(*status) && WSTOPSIG(*status) == SIGTRAP && (*status >> 16) == 0) {
+    if (syscall(SYS_ptrace, PTRACE_GETREGS, pid, 0, regs) == 0) *have_regs = 1;
+  }
+  return pid;
+}
+
+/* PTRACE_SETREGS (when set_regs) then PTRACE_CONT with signal sig: the resume half of a hit. */
+long utap_resume(int pid, const struct user_regs_struct *regs, int set_regs, int sig) {
+  if (set_regs && syscall(SYS_ptrace, PTRACE_SETREGS, pid, 0, regs) != 0) return -errno;
+  if (syscall(SYS_ptrace, PTRACE_CONT, pid, 0, (long)sig) != 0) return -errno;
+  return 0;
+}
+
+/* process_vm_readv of len bytes; returns bytes read or -errno. */
+long utap_read_memory(int pid, uint64_t address, void *buffer, uint64_t length) {
+  struct iovec local = {buffer, length};
+  struct iovec remote = {(void *)(uintptr_t)address, length};
+  ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  return n < 0 ? -errno : n;
+}
+
+/*
+ * Starts `/bin/sh -c command` as a tracee of the calling thread: the child asks to be traced,
+ * stops itself with SIGSTOP before exec, and the caller sets ptrace options, then continues it
+ * into exec. Returns the child's pid or -errno.
+ */
+int utap_spawn_traced(const char *command) {
+  int pid = fork();
+  if (pid < 0) return -errno;
+  if (pid == 0) {
+    /* Only async-signal-safe calls from here on. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, 0);
+    if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0) != 0) _exit(126);
+    raise(SIGSTOP);
+    char *const argv[] = {"sh", "-c", (char *)command, 0};
+    execv("/bin/sh", argv);
+    _exit(127);
+  }
+  return pid;
+}
+
+/*
+ * The waker: a child of the calling (tracer) thread that stops itself with SIGSTOP when asked,
+ * so the tracer's blocking waitpid returns. Writing a 4-byte int N to the returned fd means
+ * "stop in N ms" (N = 0: at once, N < 0: never); the main thread may also send it SIGSTOP
+ * directly. It exits when the fd closes or its parent thread dies.
+ * Returns the waker's pid; *write_fd gets the control fd.
+ */
+int utap_waker_start(int *write_fd) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
+  int pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(fds[0]);
+    close(fds[1]);
+    return -e;
+  }
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(fds[1]);
+    int timeout = -1;
+    for (;;) {
+      struct pollfd p = {fds[0], POLLIN, 0};
+      int r = poll(&p, 1, timeout);
+      if (r == 0) {
+        timeout = -1;
+        raise(SIGSTOP);
+        continue;
+      }
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        _exit(1);
+      }
+      int ms;
+      ssize_t n = read(fds[0], &ms, sizeof ms);
+      if (n <= 0) _exit(0);
+      if (n == sizeof ms) timeout = ms;
+    }
+  }
+  close(fds[0]);
+  *write_fd = fds[1];
+  return pid;
+}
+
+/* The calling thread's tid, for sched_setaffinity of the tracer thread itself. */
+int utap_gettid(void) { return (int)syscall(SYS_gettid); }
+
+/* sched_setaffinity(tid, one CPU). Returns 0 or -errno. */
+int utap_pin_to_cpu(int tid, int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(tid, sizeof set, &set) == 0 ? 0 : -errno;
+}
