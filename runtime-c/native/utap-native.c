@@ -27,6 +27,12 @@ long utap_ptrace(long request, long pid, uint64_t addr, uint64_t data) {
   return r == -1 ? -errno : r;
 }
 
+/* ptrace with a pointer for data (GETREGS, SETREGS, GETSIGINFO, GETEVENTMSG). */
+long utap_ptrace_buffer(long request, long pid, uint64_t addr, void *data) {
+  long r = syscall(SYS_ptrace, request, pid, addr, data);
+  return r == -1 ? -errno : r;
+}
+
 /*
  * waitpid(-1, __WALL | __WNOTHREAD | WUNTRACED) and, when the stopped thread is a tracee in a
  * SIGTRAP stop (a breakpoint, most likely), PTRACE_GETREGS into regs in the same call.
@@ -42,6 +48,14 @@ int utap_wait_event(int *status, struct user_regs_struct *regs, int *have_regs) 
     if (syscall(SYS_ptrace, PTRACE_GETREGS, pid, 0, regs) == 0) *have_regs = 1;
   }
   return pid;
+}
+
+/* waitpid for one thread (__WALL | WUNTRACED); returns the pid or -errno. */
+int utap_wait_for(int pid, int *status) {
+  int r;
+  do r = waitpid(pid, status, __WALL | WUNTRACED);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? -errno : r;
 }
 
 /* PTRACE_SETREGS (when set_regs) then PTRACE_CONT with signal sig: the resume half of a hit. */
@@ -60,11 +74,11 @@ long utap_read_memory(int pid, uint64_t address, void *buffer, uint64_t length) 
 }
 
 /*
- * Starts `/bin/sh -c command` as a tracee of the calling thread: the child asks to be traced,
- * stops itself with SIGSTOP before exec, and the caller sets ptrace options, then continues it
- * into exec. Returns the child's pid or -errno.
+ * Starts `/bin/sh -c command` stopped: the child stops itself with SIGSTOP before exec, so the
+ * caller can PTRACE_SEIZE it (seized tracees report group-stops distinctly), set up, then send
+ * SIGCONT. Returns the child's pid or -errno.
  */
-int utap_spawn_traced(const char *command) {
+int utap_spawn_stopped(const char *command) {
   int pid = fork();
   if (pid < 0) return -errno;
   if (pid == 0) {
@@ -72,7 +86,6 @@ int utap_spawn_traced(const char *command) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, 0);
-    if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0) != 0) _exit(126);
     raise(SIGSTOP);
     char *const argv[] = {"sh", "-c", (char *)command, 0};
     execv("/bin/sh", argv);

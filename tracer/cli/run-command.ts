@@ -129,6 +129,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       guru: options.guru,
       handlerName: options.handlerName,
       detach: options.detach,
+      verbose: options.verbose,
       log: (message: string) => passes.log(message),
     };
     const engine = chooseEngine(options.engine, request);

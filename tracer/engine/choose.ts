@@ -11,6 +11,7 @@ import type { Engine, EngineName, EngineRunRequest } from './engine';
 export const ENGINES: Array<{ name: EngineName; load(): Engine }> = [
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   { name: 'uprobe', load: () => (require('./uprobe/engine') as typeof import('./uprobe/engine')).uprobeEngine },
+  { name: 'ptrace', load: () => (require('./ptrace/ptrace-engine') as typeof import('./ptrace/ptrace-engine')).ptraceEngine },
 ];
 
 export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): Engine {

@@ -1,0 +1,94 @@
+// Code areas: small executable mappings utap adds to the target, each within reach (rel32) of
+// the module whose instructions it holds out-of-line copies of. The first area also holds the
+// `syscall; int3` stub later injections use and the return trampoline (an int3 that .return
+// probes redirect return addresses to).
+import { findNearbyGap, readMappings } from './address-space';
+import { SLOT_SIZE } from './out-of-line';
+import { injectSyscall, MAP, PROT, SYS, syscallFailed } from './syscall-injection';
+import type { TargetMemory } from './target-memory';
+
+const AREA_SIZE = 64 * 1024;
+/** Offsets in every area: the stub and the trampoline live in the first 64 bytes. */
+const STUB_OFFSET = 0;
+const TRAMPOLINE_OFFSET = 16;
+const FIRST_SLOT = 64;
+
+export interface CodeArea {
+  start: number;
+  size: number;
+  nextSlot: number;
+}
+
+export class CodeAreaError extends Error {}
+
+export class CodeAreas {
+  readonly areas: CodeArea[] = [];
+
+  constructor(
+    private readonly pid: number,
+    private readonly memory: TargetMemory,
+  ) {}
+
+  /** Address of the `syscall; int3` stub, once an area exists. */
+  get stub(): number | undefined {
+    return this.areas.length ? this.areas[0].start + STUB_OFFSET : undefined;
+  }
+
+  /** Address of the return trampoline's int3 (a hit reports rip = this + 1). */
+  get trampoline(): number | undefined {
+    return this.areas.length ? this.areas[0].start + TRAMPOLINE_OFFSET : undefined;
+  }
+
+  contains(address: number): boolean {
+    return this.areas.some((a) => address >= a.start && address < a.start + a.size);
+  }
+
+  /**
+   * A free slot within reach of [moduleStart, moduleEnd), mapping a new area (through thread
+   * `tid`, which must be stopped) when no existing one is close enough or has room.
+   */
+  slotNear(moduleStart: number, moduleEnd: number, tid: number): number {
+    const reachable = (a: CodeArea) => Math.abs(a.start - moduleStart) < 2 ** 30 && Math.abs(a.start + a.size - moduleEnd) < 2 ** 30;
+    let area = this.areas.find((a) => reachable(a) && a.nextSlot + SLOT_SIZE <= a.size);
+    if (!area) area = this.map(moduleStart, moduleEnd, tid);
+    const slot = area.start + area.nextSlot;
+    area.nextSlot += SLOT_SIZE;
+    return slot;
+  }
+
+  private map(moduleStart: number, moduleEnd: number, tid: number): CodeArea {
+    const gap = findNearbyGap(readMappings(this.pid), moduleStart, moduleEnd, AREA_SIZE);
+    if (gap === undefined) throw new CodeAreaError('no free address range near the probed code for out-of-line execution');
+    const rax = injectSyscall(
+      tid,
+      this.memory,
+      SYS.mmap,
+      [BigInt(gap), BigInt(AREA_SIZE), BigInt(PROT.READ | PROT.EXEC), BigInt(MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED_NOREPLACE), -1n, 0n],
+      this.stub,
+    );
+    if (syscallFailed(rax) || Number(rax) !== gap) throw new CodeAreaError(`mmap of a code area in the target failed (${BigInt.asIntN(64, rax)})`);
+    const area: CodeArea = { start: gap, size: AREA_SIZE, nextSlot: FIRST_SLOT };
+    // Every area gets the stub and trampoline bytes; only the first one's are used.
+    const head = new Uint8Array(FIRST_SLOT).fill(0xcc);
+    head.set([0x0f, 0x05, 0xcc], STUB_OFFSET);
+    this.memory.write(gap, head);
+    this.areas.push(area);
+    return area;
+  }
+
+  /** Removes every area from the target (all threads must be stopped and none inside an area). */
+  unmapAll(tid: number): void {
+    const stub = this.stub;
+    for (const area of [...this.areas].reverse()) {
+      // the stub lives in the first area: unmap it last, borrowing the thread's rip for itself
+      const useStub = area === this.areas[0] ? undefined : stub;
+      injectSyscall(tid, this.memory, SYS.munmap, [BigInt(area.start), BigInt(area.size)], useStub);
+    }
+    this.areas.length = 0;
+  }
+
+  /** Forgets the areas without touching the target (after exec, the mappings are gone). */
+  forget(): void {
+    this.areas.length = 0;
+  }
+}

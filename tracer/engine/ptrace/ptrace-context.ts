@@ -1,0 +1,131 @@
+// The ProbeContext of a thread stopped at a breakpoint: its registers (already read with the
+// wait), its memory, and the process facts handlers ask for. One object is reused for every hit.
+import * as fs from 'node:fs';
+import type { ContextValue, RegName } from '../../ir/ir';
+import { wallClockNs } from '../../runtime/no-thread-context';
+import { MemoryFault, type ProbeContext } from '../../runtime/probe-context';
+import type { Scalar } from '../../runtime/storage';
+import type { Registers } from './registers';
+import type { TargetMemory } from './target-memory';
+
+export class PtraceProbeContext implements ProbeContext {
+  tid = 0;
+  pid = 0;
+  regs!: Registers;
+  memory!: TargetMemory;
+  /** Run-time address of the site's ProbeSiteIR.vaddr (the function entry for return sites). */
+  uaddr = 0;
+  /** Values captured at entry, for return sites. */
+  entry: Scalar[] | undefined;
+  /** Set when a handler wrote a register: the engine must write them back. */
+  regsDirty = false;
+  targetPid = 0;
+  private readonly execnames = new Map<number, string>();
+
+  bind(tid: number, pid: number, regs: Registers, memory: TargetMemory, uaddr: number, entry?: Scalar[]): this {
+    this.tid = tid;
+    this.pid = pid;
+    this.regs = regs;
+    this.memory = memory;
+    this.uaddr = uaddr;
+    this.entry = entry;
+    return this;
+  }
+
+  reg(name: RegName): bigint {
+    return this.regs.get(name);
+  }
+
+  readMemory(address: bigint, length: number): Uint8Array {
+    const buffer = new Uint8Array(length);
+    const n = this.memory.readInto(address, buffer, length);
+    if (n <= 0) throw new MemoryFault(address, length);
+    return n === length ? buffer : buffer.subarray(0, n);
+  }
+
+  writeReg(name: RegName, value: bigint): void {
+    this.regs.set(name, value);
+    this.regsDirty = true;
+  }
+
+  writeMemory(address: bigint, bytes: Uint8Array): void {
+    this.memory.write(address, bytes);
+  }
+
+  entryValue(index: number): Scalar {
+    const value = this.entry?.[index];
+    if (value === undefined) throw new Error(`no entry value ${index} at this site`);
+    return value;
+  }
+
+  captured(index: number): Scalar {
+    throw new Error(`captured value ${index} requested on the ptrace engine`);
+  }
+
+  /** Forget cached process facts (after exec, comm changes). */
+  forgetProcess(pid: number): void {
+    this.execnames.delete(pid);
+  }
+
+  context(what: ContextValue): bigint | number | string {
+    switch (what) {
+      case 'tid':
+        return this.tid;
+      case 'pid':
+        return this.pid;
+      case 'target':
+        return this.targetPid;
+      case 'walltime_ns':
+        return wallClockNs();
+      case 'monotonic_ns':
+        return process.hrtime.bigint();
+      case 'uaddr':
+        return this.uaddr;
+      case 'execname': {
+        let name = this.execnames.get(this.pid);
+        if (name === undefined) {
+          name = readProc(this.pid, 'comm').replace(/\n$/, '');
+          this.execnames.set(this.pid, name);
+        }
+        return name;
+      }
+      case 'cpu': {
+        const stat = readProc(this.tid, 'stat');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36] ?? 0);
+      }
+      case 'ppid':
+      case 'uid':
+      case 'euid':
+      case 'gid':
+        return statusField(this.pid, what);
+      case 'pp':
+      case 'probefunc':
+        return ''; // answered by the runtime from the site
+      case 'ubacktrace':
+        return ''; // TODO(ptrace): CFI unwinding through symbolizer/dwarf/unwind.ts
+    }
+  }
+}
+
+function readProc(pid: number, file: string): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/${file}`, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+function statusField(pid: number, what: 'ppid' | 'uid' | 'euid' | 'gid'): number {
+  const status = readProc(pid, 'status');
+  const line = (key: string) => new RegExp(`^${key}:\\s+(.*)$`, 'm').exec(status)?.[1].split(/\s+/) ?? [];
+  switch (what) {
+    case 'ppid':
+      return Number(line('PPid')[0] ?? 0);
+    case 'uid':
+      return Number(line('Uid')[0] ?? 0);
+    case 'euid':
+      return Number(line('Uid')[1] ?? 0);
+    case 'gid':
+      return Number(line('Gid')[0] ?? 0);
+  }
+}

@@ -1,0 +1,682 @@
+// The ptrace engine's tracer: it runs inside one worker thread that makes every ptrace call,
+// owns the script session, and blocks in waitpid between events. One stop per probe hit: the
+// breakpoint's displaced instruction runs out of line in a code area mapped into the target.
+//
+// Lifecycle: attach (-p) or spawn (-c) → begin probes → place breakpoints → event loop (hits,
+// returns, threads, forks, exec, signals, timers, stop requests) → teardown (every byte
+// restored, return addresses repaired, code areas unmapped, threads detached) → end probes.
+import * as fs from 'node:fs';
+import type { PlanIR, ProbeSiteIR } from '../../ir/ir';
+import { openSession, type SessionSpec } from '../../runtime/open-session';
+import type { Session } from '../../runtime/session';
+import type { Scalar } from '../../runtime/storage';
+import { fireDueTimers, monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
+import { readMappings } from './address-space';
+import { CodeAreas } from './code-area';
+import { dynamicLinkerHook } from './dynamic-linker-hook';
+import { ERRNO, native, PTRACE, PTRACE_EVENT, PTRACE_O, SIG, type Native } from './native';
+import { CannotDisplace, planDisplaced, type DisplacedPlan } from './out-of-line';
+import { PtraceProbeContext } from './ptrace-context';
+import { Registers } from './registers';
+import { placeSites, type PlacedSite } from './site-placement';
+import { TargetMemory } from './target-memory';
+import { decodeWaitStatus, type WaitStatus } from './wait-status';
+import { DecodeFailure } from './x86-decode';
+
+/** What the main thread sends the worker (structured-clone safe). */
+export interface PtraceRunSpec {
+  plan: PlanIR;
+  session: SessionSpec;
+  pid?: number;
+  command?: string;
+  pin: boolean;
+  verbose: boolean;
+  /** Shared with the main thread: [0] stop request (1 SIGINT, 2 SIGTERM), [1] the waker's pid. */
+  control: Int32Array;
+}
+
+/** A failure to report to the user: one sentence, an exit status. */
+export class TracerError extends Error {
+  constructor(message: string, readonly status = 2) {
+    super(message);
+  }
+}
+
+export const CONTROL_STOP = 0;
+export const CONTROL_WAKER_PID = 1;
+
+const TRACE_OPTIONS =
+  PTRACE_O.PTRACE_O_TRACECLONE | PTRACE_O.PTRACE_O_TRACEFORK | PTRACE_O.PTRACE_O_TRACEVFORK | PTRACE_O.PTRACE_O_TRACEEXEC;
+
+interface Breakpoint {
+  address: number;
+  originalByte: number;
+  plan: DisplacedPlan;
+  slot: number;
+  /** entry and statement sites at this address */
+  entrySites: ProbeSiteIR[];
+  /** .return sites of the function that starts here */
+  returnSites: ProbeSiteIR[];
+  /** the dynamic linker's "library list changed" hook (r_brk), not a script probe */
+  linkerHook: boolean;
+}
+
+interface ReturnFrame {
+  /** where the return address sits on the stack (rsp at function entry) */
+  stackSlot: number;
+  returnAddress: bigint;
+  breakpoint: Breakpoint;
+  captures: Array<Scalar[] | undefined>;
+}
+
+interface Thread {
+  tid: number;
+  shadow: ReturnFrame[];
+  /** after single-stepping an out-of-line indirect call: the return address to put back */
+  stepCallReturn?: bigint;
+  /** a signal the thread had pending when we stopped it for teardown */
+  pendingSignal: number;
+}
+
+interface ForkChild {
+  kind: 'fork' | 'vfork';
+  parentTid: number;
+}
+
+export class PtraceTracer {
+  private readonly n: Native = native();
+  private readonly session: Session;
+  private readonly regs = new Registers();
+  private readonly status = new Int32Array(1);
+  private readonly haveRegs = new Int32Array(1);
+  private readonly ctx = new PtraceProbeContext();
+  private readonly schedule: TimerSchedule;
+  private pid = 0;
+  private memory!: TargetMemory;
+  private areas!: CodeAreas;
+  private readonly breakpoints = new Map<number, Breakpoint>();
+  private readonly threads = new Map<number, Thread>();
+  /** Children forked by the target: known from the parent's event or from their first stop. */
+  private readonly expectedChildren = new Map<number, ForkChild>();
+  private readonly unclaimedChildren = new Set<number>();
+  private readonly vforkChildren = new Set<number>();
+  private wakerPid = 0;
+  private wakerFd = -1;
+  private wakerDeadline: bigint | undefined;
+  private targetExit: WaitStatus | undefined;
+  private targetGone = false;
+  private pinnedCpu: number | undefined;
+
+  constructor(private readonly spec: PtraceRunSpec) {
+    this.session = openSession(spec.plan, spec.session);
+    this.schedule = new TimerSchedule(spec.plan.timers.map((t) => t.periodNs), monotonicNs());
+  }
+
+  private log(message: string): void {
+    if (this.spec.verbose) fs.writeSync(2, `utap: ptrace: ${message}\n`);
+  }
+
+  /** Runs the whole session; returns the exit status. */
+  run(): number {
+    this.startWaker();
+    try {
+      if (this.spec.command !== undefined) this.spawn(this.spec.command);
+      else this.attach(this.spec.pid!);
+      this.session.setTarget(this.pid);
+      this.ctx.targetPid = this.pid;
+      this.session.begin();
+      if (this.spec.command !== undefined) {
+        // probes go in at the exec of the program; the shell is let go now
+        this.n.kill(this.pid, SIG.SIGCONT);
+      } else {
+        this.installPending(this.pid);
+        this.resumeAllStopped();
+      }
+      this.loop();
+    } finally {
+      this.teardown();
+      this.stopWaker();
+    }
+    let status = this.session.finish();
+    if (this.spec.command !== undefined && this.targetExit && status === 0) {
+      const exit = this.targetExit;
+      if (exit.kind === 'exited' && exit.code !== 0) {
+        fs.writeSync(2, `Warning: child process exited with status ${exit.code}\n`);
+        status = 1;
+      } else if (exit.kind === 'killed') {
+        fs.writeSync(2, `Warning: child process exited with signal ${exit.signal}\n`);
+        status = 1;
+      }
+    }
+    this.session.close();
+    return status;
+  }
+
+  // ───────────── setup ─────────────
+
+  private startWaker(): void {
+    const fd = new Int32Array(1);
+    const pid = this.n.wakerStart(fd);
+    if (pid < 0) throw new TracerError(`cannot start utap's helper process (errno ${-pid}).`);
+    this.wakerPid = pid;
+    this.wakerFd = fd[0];
+    Atomics.store(this.spec.control, CONTROL_WAKER_PID, pid);
+  }
+
+  private stopWaker(): void {
+    if (this.wakerFd >= 0) this.n.close(this.wakerFd);
+    this.wakerFd = -1;
+    this.n.kill(this.wakerPid, SIG.SIGKILL);
+    this.n.waitFor(this.wakerPid, this.status);
+  }
+
+  private spawn(command: string): void {
+    const pid = this.n.spawnStopped(command);
+    if (pid < 0) throw new TracerError(`cannot start the command (errno ${-pid}).`);
+    this.pid = pid;
+    const r = this.n.waitFor(pid, this.status);
+    const s = decodeWaitStatus(this.status[0]);
+    if (r < 0 || s.kind !== 'stopped') throw new TracerError('the command could not be started under tracing.');
+    if (this.n.ptrace(PTRACE.PTRACE_SEIZE, pid, 0, TRACE_OPTIONS) < 0) throw new TracerError('cannot trace the started command.');
+    this.threads.set(pid, { tid: pid, shadow: [], pendingSignal: 0 });
+    this.memory = new TargetMemory(pid);
+    this.areas = new CodeAreas(pid, this.memory);
+    this.pinIfAsked([pid]);
+  }
+
+  private attach(pid: number): void {
+    this.pid = pid;
+    if (!fs.existsSync(`/proc/${pid}`)) throw new TracerError(`there is no process ${pid}; check the pid (e.g. pidof NAME).`);
+    const seen = new Set<number>();
+    for (;;) {
+      let tids: number[];
+      try {
+        tids = fs.readdirSync(`/proc/${pid}/task`).map(Number).filter((t) => !seen.has(t));
+      } catch {
+        throw new TracerError(`process ${pid} ended while utap was attaching.`);
+      }
+      if (tids.length === 0) break;
+      for (const tid of tids) {
+        seen.add(tid);
+        const r = this.n.ptrace(PTRACE.PTRACE_SEIZE, tid, 0, TRACE_OPTIONS);
+        if (r === -ERRNO.ESRCH) continue; // the thread just exited
+        if (r < 0) throw new TracerError(permissionMessage(pid, -r));
+        this.n.ptrace(PTRACE.PTRACE_INTERRUPT, tid, 0, 0);
+        this.threads.set(tid, { tid, shadow: [], pendingSignal: 0 });
+      }
+    }
+    // collect each thread's interrupt stop
+    for (const tid of [...this.threads.keys()]) this.waitUntilStopped(tid);
+    this.memory = new TargetMemory(pid);
+    this.areas = new CodeAreas(pid, this.memory);
+    this.pinIfAsked([...this.threads.keys()]);
+    this.log(`attached to ${this.threads.size} thread(s) of process ${pid}`);
+  }
+
+  /** Waits for `tid`'s next ptrace-stop, keeping a signal it carried for later delivery. */
+  private waitUntilStopped(tid: number): boolean {
+    for (;;) {
+      if (this.n.waitFor(tid, this.status) < 0) {
+        this.threads.delete(tid);
+        return false;
+      }
+      const s = decodeWaitStatus(this.status[0]);
+      if (s.kind === 'exited' || s.kind === 'killed') {
+        this.onThreadGone(tid, s);
+        return false;
+      }
+      if (s.kind !== 'stopped') continue;
+      if (s.event === 0 && s.signal !== SIG.SIGTRAP) {
+        const t = this.threads.get(tid);
+        if (t) t.pendingSignal = s.signal;
+      }
+      return true;
+    }
+  }
+
+  private pinIfAsked(tids: number[]): void {
+    if (!this.spec.pin) return;
+    if (this.pinnedCpu === undefined) {
+      const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'latin1');
+      this.pinnedCpu = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36] ?? 0);
+      this.n.pinToCpu(this.n.gettid(), this.pinnedCpu);
+      this.log(`pinned tracer and target to CPU ${this.pinnedCpu}`);
+    }
+    for (const tid of tids) this.n.pinToCpu(tid, this.pinnedCpu);
+  }
+
+  private resumeAllStopped(): void {
+    for (const t of this.threads.values()) {
+      this.n.ptrace(PTRACE.PTRACE_CONT, t.tid, 0, t.pendingSignal);
+      t.pendingSignal = 0;
+    }
+  }
+
+  // ───────────── placing probes ─────────────
+
+  private placedSiteIds = new Set<number>();
+
+  /** Places every site whose binary is now mapped and not yet placed; all threads must be stopped or `tid` stopped. */
+  private installPending(tid: number): void {
+    const mappings = readMappings(this.pid);
+    const todo = this.spec.plan.sites.filter((s) => !this.placedSiteIds.has(s.id));
+    for (const placed of placeSites(todo, mappings)) {
+      this.placeSite(placed, tid);
+      this.placedSiteIds.add(placed.site.id);
+    }
+    const hook = dynamicLinkerHook(mappings);
+    if (hook && !this.breakpoints.has(hook.address)) {
+      const bp = this.ensureBreakpoint(hook.address, hook.moduleStart, hook.moduleEnd, tid);
+      if (bp) bp.linkerHook = true;
+    }
+  }
+
+  private placeSite(placed: PlacedSite, tid: number): void {
+    const bp = this.ensureBreakpoint(placed.address, placed.moduleStart, placed.moduleEnd, tid, placed.site);
+    if (!bp) return;
+    if (placed.site.kind === 'return') bp.returnSites.push(placed.site);
+    else bp.entrySites.push(placed.site);
+    this.log(`${placed.site.kind} probe ${placed.site.pp} at 0x${placed.address.toString(16)} (${bp.plan.mode === 'jump' ? 'out of line' : 'single-step out of line'})`);
+  }
+
+  private ensureBreakpoint(address: number, moduleStart: number, moduleEnd: number, tid: number, site?: ProbeSiteIR): Breakpoint | undefined {
+    const existing = this.breakpoints.get(address);
+    if (existing) return existing;
+    const original = this.memory.read(address, 16);
+    if (original[0] === 0xcc) throw new TracerError(`0x${address.toString(16)}${site ? ` (${site.pp})` : ''} already holds a breakpoint; is another debugger attached?`);
+    const slot = this.areas.slotNear(moduleStart, moduleEnd, tid);
+    let plan: DisplacedPlan;
+    try {
+      plan = planDisplaced(original, BigInt(address), BigInt(slot));
+    } catch (error) {
+      if (error instanceof CannotDisplace || error instanceof DecodeFailure) {
+        throw new TracerError(`cannot probe ${site ? site.pp : `0x${address.toString(16)}`}: ${error.message}.`);
+      }
+      throw error;
+    }
+    this.memory.write(slot, plan.bytes);
+    this.memory.write(address, Uint8Array.of(0xcc));
+    const bp: Breakpoint = { address, originalByte: original[0], plan, slot, entrySites: [], returnSites: [], linkerHook: false };
+    this.breakpoints.set(address, bp);
+    return bp;
+  }
+
+  // ───────────── the event loop ─────────────
+
+  private loop(): void {
+    const n = this.n;
+    const regs = this.regs;
+    while (this.session.running && !this.targetGone) {
+      this.fireTimers();
+      if (!this.session.running) break;
+      this.session.flush();
+      const pid = n.waitEvent(this.status, regs.bytes, this.haveRegs);
+      if (pid < 0) {
+        if (pid === -ERRNO.ECHILD) break; // nothing left to wait for
+        throw new Error(`waitpid failed (errno ${-pid})`);
+      }
+      if (pid === this.wakerPid) {
+        this.onWaker();
+        continue;
+      }
+      const s = decodeWaitStatus(this.status[0]);
+      const thread = this.threads.get(pid);
+      if (s.kind === 'exited' || s.kind === 'killed') {
+        this.onThreadGone(pid, s);
+        continue;
+      }
+      if (s.kind !== 'stopped') continue;
+      if (!thread) {
+        this.onUnknownStop(pid, s);
+        continue;
+      }
+      if (s.event === 0) {
+        if (s.signal === SIG.SIGTRAP && this.haveRegs[0]) this.onTrap(thread, pid);
+        else n.ptrace(PTRACE.PTRACE_CONT, pid, 0, s.signal); // the target's own signal
+        continue;
+      }
+      this.onEvent(thread, s.event, s.signal);
+    }
+  }
+
+  private fireTimers(): void {
+    const now = monotonicNs();
+    const delay = fireDueTimers(this.session, this.schedule, now);
+    if (delay === undefined) return;
+    const deadline = now + delay;
+    if (this.wakerDeadline !== undefined && this.wakerDeadline <= deadline) return;
+    this.wakerDeadline = deadline;
+    const ms = new Int32Array([Math.max(1, Math.ceil(Number(delay) / 1e6))]);
+    this.n.write(this.wakerFd, new Uint8Array(ms.buffer), 4);
+  }
+
+  private onWaker(): void {
+    this.wakerDeadline = undefined;
+    const request = Atomics.load(this.spec.control, CONTROL_STOP);
+    if (request === 1) this.session.stop('SIGINT');
+    else if (request === 2) this.session.stop('SIGTERM');
+    this.n.kill(this.wakerPid, SIG.SIGCONT);
+  }
+
+  private onTrap(thread: Thread, tid: number): void {
+    const regs = this.regs;
+    if (thread.stepCallReturn !== undefined) {
+      // an out-of-line indirect call was single-stepped: put the original return address back
+      this.memory.writeU64(regs.getNumber('rsp'), thread.stepCallReturn);
+      thread.stepCallReturn = undefined;
+      this.n.resume(tid, regs.bytes, 0, 0);
+      return;
+    }
+    const at = regs.getNumber('rip') - 1;
+    const bp = this.breakpoints.get(at);
+    if (bp) {
+      this.onBreakpoint(thread, tid, bp);
+      return;
+    }
+    if (at === this.areas.trampoline) {
+      this.onReturn(thread, tid);
+      return;
+    }
+    this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, SIG.SIGTRAP); // the program's own trap
+  }
+
+  private onBreakpoint(thread: Thread, tid: number, bp: Breakpoint): void {
+    const regs = this.regs;
+    const inTarget = !this.vforkChildren.has(tid);
+    if (inTarget && this.session.running) {
+      const ctx = this.ctx.bind(tid, this.pid, regs, this.memory, bp.address);
+      for (const site of bp.entrySites) this.session.hit(site.id, ctx);
+      if (bp.returnSites.length && this.areas.trampoline !== undefined) {
+        const captures = bp.returnSites.map((site) => this.session.captureEntry(site.id, ctx));
+        const rsp = regs.getNumber('rsp');
+        const returnAddress = this.memory.readU64(rsp);
+        this.memory.writeU64(rsp, BigInt(this.areas.trampoline));
+        thread.shadow.push({ stackSlot: rsp, returnAddress, breakpoint: bp, captures });
+      }
+    }
+    if (bp.linkerHook) this.installPending(tid);
+    this.displace(thread, tid, bp);
+  }
+
+  private displace(thread: Thread, tid: number, bp: Breakpoint): void {
+    const regs = this.regs;
+    regs.setNumber('rip', bp.slot);
+    if (bp.plan.mode === 'jump') {
+      this.n.resume(tid, regs.bytes, 1, 0);
+      return;
+    }
+    this.n.setRegs(tid, regs.bytes);
+    thread.stepCallReturn = bp.plan.returnAddress;
+    this.n.ptrace(PTRACE.PTRACE_SINGLESTEP, tid, 0, 0);
+  }
+
+  private onReturn(thread: Thread, tid: number): void {
+    const regs = this.regs;
+    const rsp = regs.getNumber('rsp');
+    // frames a longjmp or exception skipped never return through the trampoline
+    while (thread.shadow.length > 1 && thread.shadow[thread.shadow.length - 1].stackSlot + 8 < rsp) thread.shadow.pop();
+    const frame = thread.shadow.pop();
+    if (!frame) {
+      fs.writeSync(2, `utap: thread ${tid} returned through utap's trampoline with no recorded frame; stopping.\n`);
+      this.session.stop('error');
+      return;
+    }
+    if (this.session.running && !this.vforkChildren.has(tid)) {
+      frame.breakpoint.returnSites.forEach((site, i) => {
+        this.session.hit(site.id, this.ctx.bind(tid, this.pid, regs, this.memory, frame.breakpoint.address, frame.captures[i]));
+      });
+    }
+    regs.set('rip', frame.returnAddress);
+    this.n.resume(tid, regs.bytes, 1, 0);
+  }
+
+  private onEvent(thread: Thread, event: number, signal: number): void {
+    const tid = thread.tid;
+    const message = new BigUint64Array(1);
+    switch (event) {
+      case PTRACE_EVENT.PTRACE_EVENT_CLONE: {
+        this.n.ptraceBuffer(PTRACE.PTRACE_GETEVENTMSG, tid, 0, new Uint8Array(message.buffer));
+        const child = Number(message[0]);
+        if (!this.threads.has(child)) this.threads.set(child, { tid: child, shadow: [], pendingSignal: 0 });
+        this.pinIfAsked([child]);
+        break;
+      }
+      case PTRACE_EVENT.PTRACE_EVENT_FORK:
+      case PTRACE_EVENT.PTRACE_EVENT_VFORK: {
+        this.n.ptraceBuffer(PTRACE.PTRACE_GETEVENTMSG, tid, 0, new Uint8Array(message.buffer));
+        const child = Number(message[0]);
+        const info: ForkChild = { kind: event === PTRACE_EVENT.PTRACE_EVENT_FORK ? 'fork' : 'vfork', parentTid: tid };
+        if (this.unclaimedChildren.delete(child)) this.releaseChild(child, info);
+        else this.expectedChildren.set(child, info);
+        break;
+      }
+      case PTRACE_EVENT.PTRACE_EVENT_EXEC:
+        if (this.vforkChildren.has(tid) || tid !== this.pid && !this.threads.has(tid)) {
+          this.vforkChildren.delete(tid);
+          this.threads.delete(tid);
+          this.n.ptrace(PTRACE.PTRACE_DETACH, tid, 0, 0);
+          return;
+        }
+        this.onExec();
+        break;
+      case PTRACE_EVENT.PTRACE_EVENT_STOP:
+        if (signal === SIG.SIGSTOP || signal === SIG.SIGTSTP || signal === SIG.SIGTTIN || signal === SIG.SIGTTOU) {
+          // a group-stop: stay stopped as an untraced process would, but keep watching
+          this.n.ptrace(PTRACE.PTRACE_LISTEN, tid, 0, 0);
+          return;
+        }
+        break;
+    }
+    this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
+  }
+
+  /** The process replaced its program: every probe, area and frame of the old image is gone. */
+  private onExec(): void {
+    // after exec only the thread that called it remains, under the process's pid
+    this.threads.clear();
+    this.threads.set(this.pid, { tid: this.pid, shadow: [], pendingSignal: 0 });
+    this.breakpoints.clear();
+    this.placedSiteIds.clear();
+    this.areas.forget();
+    this.memory.close();
+    this.memory = new TargetMemory(this.pid);
+    this.areas = new CodeAreas(this.pid, this.memory);
+    this.ctx.forgetProcess(this.pid);
+    let exe = '';
+    try {
+      exe = fs.readlinkSync(`/proc/${this.pid}/exe`);
+    } catch {
+      /* gone already */
+    }
+    this.log(`exec of ${exe}`);
+    this.installPending(this.pid);
+  }
+
+  private onUnknownStop(pid: number, s: WaitStatus & { kind: 'stopped' }): void {
+    const tgid = readTgid(pid);
+    if (tgid === this.pid) {
+      // a new thread whose first stop came before its parent's clone event
+      this.threads.set(pid, { tid: pid, shadow: [], pendingSignal: 0 });
+      this.pinIfAsked([pid]);
+      this.n.ptrace(PTRACE.PTRACE_CONT, pid, 0, 0);
+      return;
+    }
+    const expected = this.expectedChildren.get(pid);
+    if (expected) {
+      this.expectedChildren.delete(pid);
+      this.releaseChild(pid, expected);
+    } else if (s.event !== 0 || s.signal === SIG.SIGSTOP) {
+      this.unclaimedChildren.add(pid); // its parent's fork event has not arrived yet
+    } else {
+      this.n.ptrace(PTRACE.PTRACE_CONT, pid, 0, s.signal);
+    }
+  }
+
+  /**
+   * A child the target forked. A fork child gets its own copy of memory: take our breakpoints
+   * and redirected return addresses out of it and let it go. A vfork child shares the parent's
+   * memory until it execs or exits: keep it traced, step it over breakpoints without running
+   * handlers, and let it go at its exec.
+   */
+  private releaseChild(child: number, info: ForkChild): void {
+    if (info.kind === 'vfork') {
+      this.vforkChildren.add(child);
+      const parent = this.threads.get(info.parentTid);
+      this.threads.set(child, { tid: child, shadow: parent ? [...parent.shadow] : [], pendingSignal: 0 });
+      this.n.ptrace(PTRACE.PTRACE_CONT, child, 0, 0);
+      return;
+    }
+    const childMemory = new TargetMemory(child);
+    try {
+      for (const bp of this.breakpoints.values()) childMemory.write(bp.address, Uint8Array.of(bp.originalByte));
+      const parent = this.threads.get(info.parentTid);
+      for (const frame of parent?.shadow ?? []) childMemory.writeU64(frame.stackSlot, frame.returnAddress);
+    } catch {
+      /* the child may already be gone */
+    } finally {
+      childMemory.close();
+    }
+    this.n.ptrace(PTRACE.PTRACE_DETACH, child, 0, 0);
+  }
+
+  private onThreadGone(tid: number, s: WaitStatus): void {
+    this.threads.delete(tid);
+    this.vforkChildren.delete(tid);
+    if (tid === this.pid) {
+      this.targetExit = s;
+      this.targetGone = true;
+      this.session.stop('target-exited');
+    }
+  }
+
+  // ───────────── teardown ─────────────
+
+  /**
+   * Leaves the target as if never traced: stops every thread, restores the original bytes,
+   * puts back redirected return addresses, moves threads out of code areas, unmaps the areas
+   * and detaches. Runs however the session ended.
+   */
+  private teardown(): void {
+    if (this.targetGone || this.pid === 0 || !this.memory) return;
+    const live = [...this.threads.keys()];
+    for (const tid of live) this.n.ptrace(PTRACE.PTRACE_INTERRUPT, tid, 0, 0);
+    for (const tid of live) this.settleForDetach(tid);
+    if (this.targetGone) return;
+    for (const bp of this.breakpoints.values()) {
+      try {
+        this.memory.write(bp.address, Uint8Array.of(bp.originalByte));
+      } catch {
+        /* mapping gone (library unloaded) */
+      }
+    }
+    const trampoline = this.areas.trampoline;
+    for (const thread of this.threads.values()) {
+      for (const frame of thread.shadow) {
+        try {
+          if (trampoline !== undefined && this.memory.readU64(frame.stackSlot) === BigInt(trampoline)) this.memory.writeU64(frame.stackSlot, frame.returnAddress);
+        } catch {
+          /* the stack moved on */
+        }
+      }
+      thread.shadow.length = 0;
+    }
+    const anyThread = [...this.threads.keys()][0];
+    if (anyThread !== undefined && this.areas.areas.length) {
+      for (const tid of this.threads.keys()) this.stepOutOfCodeAreas(tid);
+      try {
+        this.areas.unmapAll(anyThread);
+      } catch (error) {
+        this.log(`could not unmap code areas (${(error as Error).message}); they stay mapped, unused`);
+      }
+    }
+    for (const thread of this.threads.values()) this.n.ptrace(PTRACE.PTRACE_DETACH, thread.tid, 0, thread.pendingSignal);
+    for (const child of this.vforkChildren) this.n.ptrace(PTRACE.PTRACE_DETACH, child, 0, 0);
+    this.memory.close();
+    this.log('detached; every original byte restored');
+  }
+
+  /** Brings `tid` to a stop where it is safe to restore code, finishing any hit in progress. */
+  private settleForDetach(tid: number): void {
+    for (;;) {
+      if (this.n.waitFor(tid, this.status) < 0) {
+        this.threads.delete(tid);
+        return;
+      }
+      const s = decodeWaitStatus(this.status[0]);
+      if (s.kind === 'exited' || s.kind === 'killed') {
+        this.onThreadGone(tid, s);
+        return;
+      }
+      if (s.kind !== 'stopped') continue;
+      const thread = this.threads.get(tid);
+      if (!thread) return;
+      if (s.event === PTRACE_EVENT.PTRACE_EVENT_STOP) return; // our interrupt (or a group-stop)
+      if (s.event !== 0) {
+        // a clone/fork/exec event raced with the interrupt; let it finish, the interrupt follows
+        this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
+        continue;
+      }
+      if (s.signal === SIG.SIGTRAP) {
+        const regs = new Registers();
+        this.n.getRegs(tid, regs.bytes);
+        const at = regs.getNumber('rip') - 1;
+        if (thread.stepCallReturn !== undefined) {
+          this.memory.writeU64(regs.getNumber('rsp'), thread.stepCallReturn);
+          thread.stepCallReturn = undefined;
+        } else if (this.breakpoints.has(at)) {
+          // hit while we were stopping: run the original instruction again once it is restored
+          regs.setNumber('rip', at);
+          this.n.setRegs(tid, regs.bytes);
+        } else if (at === this.areas.trampoline && thread.shadow.length) {
+          regs.set('rip', thread.shadow.pop()!.returnAddress);
+          this.n.setRegs(tid, regs.bytes);
+        } else thread.pendingSignal = SIG.SIGTRAP;
+        this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0); // the interrupt is still pending: it stops again
+        continue;
+      }
+      thread.pendingSignal = s.signal; // deliver it when we detach
+      this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
+    }
+  }
+
+  /** Single-steps a thread that is inside an out-of-line copy until it is back in the program. */
+  private stepOutOfCodeAreas(tid: number): void {
+    const regs = new Registers();
+    for (let steps = 0; steps < 8; steps++) {
+      if (this.n.getRegs(tid, regs.bytes) < 0) return;
+      if (!this.areas.contains(regs.getNumber('rip'))) return;
+      this.n.ptrace(PTRACE.PTRACE_SINGLESTEP, tid, 0, 0);
+      if (this.n.waitFor(tid, this.status) < 0) return;
+    }
+  }
+}
+
+function readTgid(pid: number): number {
+  try {
+    const m = /^Tgid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function permissionMessage(pid: number, errno: number): string {
+  if (errno === ERRNO.ESRCH) return `there is no process ${pid}; check the pid (e.g. pidof NAME).`;
+  if (errno === ERRNO.EPERM) {
+    let owner = '';
+    try {
+      owner = ` (it belongs to uid ${fs.statSync(`/proc/${pid}`).uid})`;
+    } catch {
+      /* ignore */
+    }
+    let scope = '';
+    try {
+      const value = fs.readFileSync('/proc/sys/kernel/yama/ptrace_scope', 'utf8').trim();
+      if (value !== '0') scope = `, and kernel.yama.ptrace_scope is ${value}`;
+    } catch {
+      /* no yama */
+    }
+    return `you may not trace process ${pid}${owner}${scope}; run utap as the process's owner or as root, or use a process you started.`;
+  }
+  return `cannot attach to process ${pid} (errno ${errno}).`;
+}
