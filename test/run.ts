@@ -56,7 +56,7 @@ function runFile(file: string): Promise<FileResult> {
 
 async function main(): Promise<void> {
   const filters = process.argv.slice(2);
-  const files = findTestFiles(distTest).filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)));
+  const files = findTestFiles(distTest).filter((f) => filters.length === 0 || filters.some((flt) => path.relative(path.dirname(distTest), f).includes(flt)));
   let passed = 0, failed = 0, skipped = 0;
   const skipReasons: string[] = [];
   for (const file of files) {

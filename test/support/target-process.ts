@@ -1,6 +1,16 @@
-// Starts a runtime-c target that waits on stdin ("ready PID"), so a test can attach to it
-// before it runs, then lets it go and collects its ground-truth output.
+// Fixture processes for -p tests: a runtime-c target that says it is ready (`ready PID` or
+// `ready pid=N`) and waits on stdin, so a test can attach to it before it runs.
+//
+// Targets start as grandchildren of the test (through sh) on purpose: Node's own child reaper
+// calls waitpid on the pids it spawned, and from another thread of the tracing process that
+// would swallow the ptrace stops meant for the ptrace engine's tracer thread. A real user's
+// target is never utap's own child, so this is also the realistic setup.
 import { spawn, type ChildProcess } from 'node:child_process';
+
+/** `binary args...` run by sh in the background, its stdin and stdout still the returned child's pipes. */
+export function spawnGrandchild(binary: string, args: string[]): ChildProcess {
+  return spawn('/bin/sh', ['-c', 'exec 3<&0; "$@" <&3 3<&- & wait $!', 'sh', binary, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+}
 
 export interface WaitingTarget {
   pid: number;
@@ -10,7 +20,7 @@ export interface WaitingTarget {
 }
 
 export function startWaiting(binary: string, args: string[]): Promise<WaitingTarget> {
-  const child = spawn(binary, [...args, 'wait'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawnGrandchild(binary, [...args, 'wait']);
   let stdout = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -31,6 +41,51 @@ export function startWaiting(binary: string, args: string[]): Promise<WaitingTar
           },
         });
       }
+    });
+  });
+}
+
+export interface TargetProcess {
+  /** the fixture's own pid, from its `ready pid=N` line */
+  pid: number;
+  /** everything the fixture printed so far */
+  output(): string;
+  send(line: string): void;
+  /** resolves with the fixture's exit code once it ended (its stdout is complete then) */
+  exited: Promise<number>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Starts `binary args...` (which must print `ready pid=N` and then wait) and waits until it is ready. */
+export function startTarget(binary: string, args: string[]): Promise<TargetProcess> {
+  const shell = spawnGrandchild(binary, args);
+  let text = '';
+  const exited = new Promise<number>((resolve) => shell.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 0))));
+  return new Promise((resolve, reject) => {
+    shell.stdout!.on('data', (d) => {
+      text += d;
+      const m = /ready (?:pid=)?(\d+)/.exec(text);
+      if (m && !resolved) {
+        resolved = true;
+        const pid = Number(m[1]);
+        resolve({
+          pid,
+          output: () => text,
+          send: (line) => shell.stdin!.write(line),
+          exited,
+          kill: (signal = 'SIGKILL') => {
+            try {
+              process.kill(pid, signal);
+            } catch {
+              /* gone */
+            }
+          },
+        });
+      }
+    });
+    let resolved = false;
+    void exited.then((code) => {
+      if (!resolved) reject(new Error(`${binary} exited (${code}) before it was ready: ${text}`));
     });
   });
 }

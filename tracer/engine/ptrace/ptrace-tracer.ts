@@ -171,7 +171,7 @@ export class PtraceTracer {
   }
 
   private spawn(command: string): void {
-    const pid = this.n.spawnStopped(command);
+    const pid = this.n.spawnStopped(shellCommand(command));
     if (pid < 0) throw new TracerError(`cannot start the command (errno ${-pid}).`);
     this.pid = pid;
     const r = this.n.waitFor(pid, this.status);
@@ -320,6 +320,7 @@ export class PtraceTracer {
         continue;
       }
       const s = decodeWaitStatus(this.status[0]);
+      if (process.env.UTAP_PTRACE_DEBUG) this.log(`event pid=${pid} ${JSON.stringify(s)} rip=0x${this.haveRegs[0] ? this.regs.getNumber('rip').toString(16) : '?'}`);
       const thread = this.threads.get(pid);
       if (s.kind === 'exited' || s.kind === 'killed') {
         this.onThreadGone(pid, s);
@@ -368,6 +369,10 @@ export class PtraceTracer {
       return;
     }
     const at = regs.getNumber('rip') - 1;
+    if (this.entryTrap?.address === at && tid === this.pid) {
+      this.onEntryTrap(tid);
+      return;
+    }
     const bp = this.breakpoints.get(at);
     if (bp) {
       this.onBreakpoint(thread, tid, bp);
@@ -489,7 +494,27 @@ export class PtraceTracer {
       /* gone already */
     }
     this.log(`exec of ${exe}`);
-    this.installPending(this.pid);
+    // The exec stop is still inside execve, whose return would overwrite an injected system
+    // call's number; so code areas are mapped at the first instruction of the new program
+    // instead, where a one-shot int3 stops the thread in plain user mode.
+    const regs = new Registers();
+    this.n.getRegs(this.pid, regs.bytes);
+    const entry = regs.getNumber('rip');
+    this.entryTrap = { address: entry, originalByte: this.memory.read(entry, 1)[0] };
+    this.memory.write(entry, Uint8Array.of(0xcc));
+  }
+
+  /** The one-shot int3 at the new program's first instruction, after an exec. */
+  private entryTrap: { address: number; originalByte: number } | undefined;
+
+  private onEntryTrap(tid: number): void {
+    const trap = this.entryTrap!;
+    this.entryTrap = undefined;
+    this.memory.write(trap.address, Uint8Array.of(trap.originalByte));
+    this.regs.setNumber('rip', trap.address);
+    this.n.setRegs(tid, this.regs.bytes);
+    this.installPending(tid);
+    this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
   }
 
   private onUnknownStop(pid: number, s: WaitStatus & { kind: 'stopped' }): void {
@@ -562,6 +587,9 @@ export class PtraceTracer {
     for (const tid of live) this.n.ptrace(PTRACE.PTRACE_INTERRUPT, tid, 0, 0);
     for (const tid of live) this.settleForDetach(tid);
     if (this.targetGone) return;
+    if (this.entryTrap) {
+      this.memory.write(this.entryTrap.address, Uint8Array.of(this.entryTrap.originalByte));
+    }
     for (const bp of this.breakpoints.values()) {
       try {
         this.memory.write(bp.address, Uint8Array.of(bp.originalByte));
@@ -623,7 +651,7 @@ export class PtraceTracer {
         if (thread.stepCallReturn !== undefined) {
           this.memory.writeU64(regs.getNumber('rsp'), thread.stepCallReturn);
           thread.stepCallReturn = undefined;
-        } else if (this.breakpoints.has(at)) {
+        } else if (this.breakpoints.has(at) || this.entryTrap?.address === at) {
           // hit while we were stopping: run the original instruction again once it is restored
           regs.setNumber('rip', at);
           this.n.setRegs(tid, regs.bytes);
@@ -649,6 +677,16 @@ export class PtraceTracer {
       if (this.n.waitFor(tid, this.status) < 0) return;
     }
   }
+}
+
+/**
+ * The shell line that runs `command` as the traced process itself: a single command is prefixed
+ * with `exec` (as gdb does), because the shell would otherwise run it in a vforked child that
+ * the tracer leaves alone. A compound command (`a; b`, pipes, `&&`) keeps the shell as the target.
+ */
+export function shellCommand(command: string): string {
+  const single = /^(?:[^;|()`\n&]|[<>]&)*$/.test(command);
+  return single && !/^\s*exec\s/.test(command) ? `exec ${command}` : command;
 }
 
 function readTgid(pid: number): number {
