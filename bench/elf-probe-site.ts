@@ -33,10 +33,15 @@ export function probeSite(binary: string, symbol: string): ProbeSite {
   }
   if (fileOffset === undefined) throw new Error(`${symbol} at 0x${vaddr.toString(16)} is in no LOAD segment of ${binary}`);
 
-  // The first instruction: objdump's line "  13de:\t55                   \tpush   %rbp".
+  const insn = instructionAt(binary, vaddr);
+  return { binary, symbol, vaddr, fileOffset, firstInsnLength: insn.length, firstInsn: insn.text };
+}
+
+/** The instruction at `vaddr`, from objdump's line "  13de:\t55                   \tpush   %rbp". */
+export function instructionAt(binary: string, vaddr: number): { length: number; text: string } {
   const dump = run('objdump', ['-d', `--start-address=0x${vaddr.toString(16)}`, `--stop-address=0x${(vaddr + 16).toString(16)}`, binary]);
   const insn = dump.split('\n').find((l) => /^\s*[0-9a-f]+:\t/.test(l));
-  if (!insn) throw new Error(`objdump shows no instruction at ${symbol} in ${binary}`);
+  if (!insn) throw new Error(`objdump shows no instruction at 0x${vaddr.toString(16)} in ${binary}`);
   const [, bytes, text] = insn.split('\t');
-  return { binary, symbol, vaddr, fileOffset, firstInsnLength: bytes.trim().split(/\s+/).length, firstInsn: (text ?? '').trim().replace(/\s+/g, ' ') };
+  return { length: bytes.trim().split(/\s+/).length, text: (text ?? '').trim().replace(/\s+/g, ' ').replace(/\s*#.*$/, '') };
 }

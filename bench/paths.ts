@@ -4,6 +4,8 @@ import * as path from 'node:path';
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const benchBuild = path.join(repoRoot, 'build', 'bench');
 export const utapBin = path.join(repoRoot, 'bin', 'utap.js');
+/** utap's engines driven from IR, without the script front end (bench/engine-driver.ts). */
+export const engineDriver = path.join(__dirname, 'engine-driver.js');
 export const runMeasured = path.join(benchBuild, 'run-measured');
 export const ptraceFloor = path.join(benchBuild, 'ptrace-floor');
 export const resultsDir = path.join(repoRoot, 'bench', 'results');

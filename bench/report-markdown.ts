@@ -48,9 +48,18 @@ function seedsClaims(results: BenchResults): string[] {
     claim('strace, per traced system call', '≈ 10 µs', both(ns('strace -e trace (pinned)', 'syscall') && `${ns('strace -e trace (pinned)', 'syscall')} pinned`, ns('strace -e trace', 'syscall') && `${ns('strace -e trace', 'syscall')} unpinned`)),
     claim('gdb breakpoint with commands, per hit', '`gdb -batch` ≈ 111 µs', both(ns('gdb break (pinned)', 'emulated') && `${ns('gdb break (pinned)', 'emulated')} pinned`, ns('gdb break', 'emulated') && `${ns('gdb break', 'emulated')} unpinned`)),
     claim('ptrace vs uprobe, per hit (floors)', 'ptrace 12–15× worse', ratio('floor ool (pinned)', 'perf uprobe (tracefs)', 'emulated')),
-    claim('ptrace vs uprobe, per hit (utap engines)', 'ptrace 12–15× worse', ratio('utap ptrace --pin', 'utap uprobe', 'emulated')),
+    claim('ptrace vs uprobe, per hit (utap engines)', 'ptrace 12–15× worse', ratio('utap ptrace --pin', 'utap uprobe', 'emulated') ?? ratio('utap ptrace --pin [IR]', 'utap uprobe [IR]', 'emulated')),
     claim('uprobe on a single-stepped vs an emulated first instruction (tracefs)', '—', stepVsEmulated(results)),
   ];
+}
+
+function utapSiteNote(target: BenchResults['targets'][number]): string {
+  const site = target.utapSite;
+  if (!site) return '';
+  if ('error' in site) return ` utap's probe site: unknown (${escape(site.error)}).`;
+  if (site.vaddr === target.probe.vaddr) return ' utap probes the same instruction.';
+  return ` utap's planner puts the \`.function\` probe after the prologue, as SystemTap and gdb's \`break FUNC\` do: at 0x${site.vaddr.toString(16)}, \`${site.insn}\`` +
+    ' — what the uprobe engine pays depends on whether uprobes emulate that instruction or single-step it (docs/bench.md).';
 }
 
 export function writeMarkdownReport(results: BenchResults, jsonPath: string): string {
@@ -80,7 +89,7 @@ export function writeMarkdownReport(results: BenchResults, jsonPath: string): st
   out.push('');
   out.push('- Every target times its own loop of EVENTS calls (CLOCK_MONOTONIC) and reports it; every run (and one more run with a single event, for the fixed costs) was checked to have seen exactly EVENTS events in the tool\'s own output (counts, summary lines, printed lines, `uprobe_profile`), else the row is *failed*.');
   out.push('- **per event** = loop time per event minus that of an untraced run with the same EVENTS made just before each traced run (median over the runs, with min–max): what the tool adds to each hit. Pairing keeps a change of load on the shared machine out of the difference; what is left shows in min–max (on the client target, whose loop waits for a server process, the noise is as large as the kernel-side tools\' cost, hence differences near or below zero).');
-  out.push('- **× utap** = that, divided by utap\'s corresponding engine on the same target: kernel-side tools against `utap uprobe`, ptrace tools against `utap ptrace` (pinned tools against `utap ptrace --pin`). Empty while that utap row is not measured.');
+  out.push('- **× utap** = that, divided by utap\'s corresponding engine on the same target: kernel-side tools against `utap uprobe`, ptrace tools against `utap ptrace` (pinned tools against `utap ptrace --pin`); while those rows of the whole command are not measured, against the same engine driven from IR (the *[IR]* rows: `bench/engine-driver.ts` builds the benchmark\'s scripts as handler IR and runs them through the real planner and engine, without the script front end).');
   out.push('- **start-up** = from starting the tool to the return of the first probed call (ms). **tracer CPU** = CPU time of the tool and its helpers without the target\'s own, beyond that of a 1-event run of the same tool, in seconds per million events; **fixed CPU** = the 1-event run\'s (start-up, loading symbols, exit), in ms. Handlers that run in the kernel are charged to the target, not to the tracer. **peak RSS** = the largest resident set of the tool and what it waited for (at least the target\'s).');
   out.push('- *(pinned)* rows run tracer and target on CPU 0 (`taskset`-style affinity, or the tool\'s own `--pin`).');
   out.push('');
@@ -98,7 +107,8 @@ export function writeMarkdownReport(results: BenchResults, jsonPath: string): st
     out.push(`## ${target.name}`);
     out.push('');
     out.push(`${target.description}. Probe: \`${target.probe.symbol}\` at file offset 0x${target.probe.fileOffset.toString(16)} of ${target.probe.binary}, first instruction \`${target.probe.firstInsn}\` (${target.probe.firstInsnLength} byte${target.probe.firstInsnLength === 1 ? '' : 's'})` +
-      `${target.syscall ? `; system call \`${target.syscall}\`` : ''}${target.pltFunction ? `; PLT call \`${target.pltFunction}\`` : ''}.`);
+      `${target.syscall ? `; system call \`${target.syscall}\`` : ''}${target.pltFunction ? `; PLT call \`${target.pltFunction}\`` : ''}.` +
+      utapSiteNote(target));
     out.push('');
     out.push('| tool | per event, median (min–max) | × utap | start-up ms | tracer CPU s / 1M events | fixed CPU ms | peak RSS MB | events × runs |');
     out.push('|---|---:|---:|---:|---:|---:|---:|---:|');

@@ -51,15 +51,17 @@ export interface TargetRecord {
   name: string;
   description: string;
   command: string;
-  probe: { binary: string; symbol: string; fileOffset: number; firstInsn: string; firstInsnLength: number };
+  probe: { binary: string; symbol: string; vaddr: number; fileOffset: number; firstInsn: string; firstInsnLength: number };
   syscall?: string;
   pltFunction?: string;
+  /** Where utap's planner puts the `.function` probe (it may skip the prologue), or why unknown. */
+  utapSite?: { vaddr: number; insn: string } | { error: string };
 }
 
 export interface ToolRecord {
   name: string;
   family: string;
-  compareTo?: string;
+  compareTo?: string[];
 }
 
 export interface Machine {

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { probeSite, type ProbeSite } from './elf-probe-site';
+import { instructionAt, probeSite, type ProbeSite } from './elf-probe-site';
 import { formatNs } from './format';
 import { describeMachine } from './machine';
 import { measureRun, RunFailure } from './measure-run';
@@ -24,6 +24,7 @@ import { shellLine } from './shell-words';
 import { spread } from './statistics';
 import { probeBinary, TARGETS, type Target } from './targets';
 import { TOOLS, type CostClass, type Tool } from './tools';
+import { planBenchScript } from './utap-ir-plan';
 
 const untracedTool = TOOLS.find((t) => t.name === 'untraced')!;
 
@@ -128,9 +129,24 @@ function deriveRatios(rows: ResultRow[]): void {
   for (const row of rows) {
     const tool = TOOLS.find((t) => t.name === row.tool);
     if (!tool?.compareTo || !row.overheadNs) continue;
-    row.ratioTo = tool.compareTo;
-    const ref = rows.find((r) => r.target === row.target && r.tool === tool.compareTo);
-    if (ref?.overheadNs && ref.overheadNs.median > 0) row.ratio = row.overheadNs.median / ref.overheadNs.median;
+    const ref = tool.compareTo
+      .map((name) => rows.find((r) => r.target === row.target && r.tool === name))
+      .find((r) => r?.overheadNs && r.overheadNs.median > 0);
+    if (!ref) continue;
+    row.ratioTo = ref.tool;
+    row.ratio = row.overheadNs.median / ref.overheadNs!.median;
+  }
+}
+
+/** Where utap's planner places the benchmark's probe on `target`, and the instruction there. */
+function utapSite(target: Target): TargetRecord['utapSite'] {
+  try {
+    const plan = planBenchScript({ printf: false, function: target.probeFunction, library: target.library, command: shellLine([target.executable, '1']) });
+    const site = plan.sites[0];
+    if (!site) return { error: 'the planner placed no probe' };
+    return { vaddr: Number(site.vaddr), insn: instructionAt(site.binary, Number(site.vaddr)).text };
+  } catch (error) {
+    return { error: (error as Error).message };
   }
 }
 
@@ -151,8 +167,8 @@ async function main(): Promise<void> {
       const site = probeSite(probeBinary(target), target.probeFunction);
       targets.push({
         name: target.name, description: target.description, command: shellLine([target.executable, 'EVENTS']),
-        probe: { binary: site.binary, symbol: site.symbol, fileOffset: site.fileOffset, firstInsn: site.firstInsn, firstInsnLength: site.firstInsnLength },
-        syscall: target.syscall, pltFunction: target.pltFunction,
+        probe: { binary: site.binary, symbol: site.symbol, vaddr: site.vaddr, fileOffset: site.fileOffset, firstInsn: site.firstInsn, firstInsnLength: site.firstInsnLength },
+        syscall: target.syscall, pltFunction: target.pltFunction, utapSite: utapSite(target),
       });
       for (const tool of options.tools) {
         const row = await measureCell(tool, target, site, options, scratch);

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProbeSite } from './elf-probe-site';
-import { ptraceFloor, utapBin } from './paths';
+import { engineDriver, ptraceFloor, utapBin } from './paths';
 import { shellLine } from './shell-words';
 import type { Target } from './targets';
 import { rootMissing, toolMissing } from './tool-availability';
@@ -43,8 +43,11 @@ export interface Tool {
   costClass: CostClass;
   /** Tracer and target run on one CPU. */
   pinned: boolean;
-  /** The utap row this tool's figures are divided by (absent for utap's own count rows). */
-  compareTo?: string;
+  /**
+   * The utap rows this tool's figures are divided by, in preference order: the whole command
+   * when it is measured, else the same engine driven from IR (absent for utap's count rows).
+   */
+  compareTo?: string[];
   /** utap rows: an exit status 2 (the environment, e.g. an engine not built yet) is a skip. */
   isUtap?: boolean;
   /** Undefined when the tool can run here; else why not (installing it first when root). */
@@ -55,6 +58,12 @@ export interface Tool {
 }
 
 const PIN_CPU = 0;
+
+const UPROBE_REFERENCE = ['utap uprobe', 'utap uprobe [IR]'];
+
+function ptraceReference(pin: boolean): string[] {
+  return pin ? ['utap ptrace --pin', 'utap ptrace --pin [IR]'] : ['utap ptrace', 'utap ptrace [IR]'];
+}
 
 function targetCommand(target: Target, events: number): string[] {
   return [target.executable, String(events)];
@@ -87,7 +96,17 @@ const untraced: Tool = {
 
 // ---------------------------------------------------------------------------------------------
 // utap: the real command, as a user runs it. While an engine or the front end is not built, utap
-// exits with status 2 and a sentence saying so: the row is skipped with that sentence.
+// exits with status 2 and a sentence saying so: the row is skipped with that sentence. The "[IR]"
+// rows run the same scripts as IR through the real planner and engines (bench/engine-driver.ts),
+// which measures the engines before the front end lands and, after, what the command adds.
+
+interface UtapVariant {
+  pin?: boolean;
+  printf?: boolean;
+  /** Through bench/engine-driver.js instead of bin/utap.js. */
+  ir?: boolean;
+  compareTo?: string[];
+}
 
 function utapProbePoint(target: Target): string {
   return target.library
@@ -95,23 +114,34 @@ function utapProbePoint(target: Target): string {
     : `process.function("${target.probeFunction}")`;
 }
 
-function utapTool(name: string, engine: 'uprobe' | 'ptrace', options: { pin?: boolean; printf?: boolean; compareTo?: string }): Tool {
+function utapArguments(target: Target, events: number, engine: 'uprobe' | 'ptrace', variant: UtapVariant, outFile: string): string[] {
+  const common = ['--engine', engine, ...(variant.pin ? ['--pin'] : []), ...(variant.printf ? ['-o', outFile] : [])];
+  const command = ['-c', shellLine(targetCommand(target, events))];
+  if (variant.ir) {
+    const where = ['--function', target.probeFunction, ...(target.library ? ['--library', target.library] : [])];
+    return [...common, ...(variant.printf ? ['--printf'] : []), ...where, ...command];
+  }
+  const pp = utapProbePoint(target);
+  const script = variant.printf
+    ? `probe ${pp} { printf("hit\\n") }`
+    : `global n\nprobe ${pp} { n++ }\nprobe end { printf("utap-bench hits=%d\\n", n) }`;
+  return [...common, ...command, '-e', script];
+}
+
+function utapTool(name: string, engine: 'uprobe' | 'ptrace', variant: UtapVariant): Tool {
   return {
-    name, family: engine === 'uprobe' ? 'kernel' : 'ptrace', costClass: engine === 'uprobe' ? 'kernel' : 'ptrace', isUtap: true, compareTo: options.compareTo, pinned: options.pin ?? false,
+    name, family: engine === 'uprobe' ? 'kernel' : 'ptrace', costClass: engine === 'uprobe' ? 'kernel' : 'ptrace', isUtap: true, compareTo: variant.compareTo, pinned: variant.pin ?? false,
     missing: () => (engine === 'uprobe' ? rootMissing('the utap uprobe engine') : undefined),
     notApplicable: () => undefined,
     plan: (target, _site, events, scratch) => {
-      const pp = utapProbePoint(target);
       const outFile = path.join(scratch, 'utap.out');
-      const script = options.printf
-        ? `probe ${pp} { printf("hit\\n") }`
-        : `global n\nprobe ${pp} { n++ }\nprobe end { printf("utap-bench hits=%d\\n", n) }`;
-      const args = ['--engine', engine, ...(options.pin ? ['--pin'] : []), ...(options.printf ? ['-o', outFile] : []), '-c', shellLine(targetCommand(target, events)), '-e', script];
+      const args = utapArguments(target, events, engine, variant, outFile);
+      const program = variant.ir ? engineDriver : utapBin;
       return {
-        argv: [process.execPath, utapBin, ...args],
-        display: shellLine(['utap', ...args]),
+        argv: [process.execPath, program, ...args],
+        display: shellLine([variant.ir ? 'node dist/bench/engine-driver.js' : 'utap', ...args]).replace(outFile, 'FILE'),
         before: () => fs.rmSync(outFile, { force: true }),
-        eventsSeen: (o) => options.printf
+        eventsSeen: (o) => variant.printf
           ? countLines(fs.readFileSync(outFile, 'utf8'), /^hit$/)
           : matchNumber(o.stdout, /^utap-bench hits=(\d+)$/m, 'the end probe\'s "utap-bench hits=N"'),
         after: () => fs.rmSync(outFile, { force: true }),
@@ -124,7 +154,7 @@ function utapTool(name: string, engine: 'uprobe' | 'ptrace', options: { pin?: bo
 // bpftrace
 
 const bpftrace: Tool = {
-  name: 'bpftrace', family: 'kernel', costClass: 'kernel', pinned: false, compareTo: 'utap uprobe',
+  name: 'bpftrace', family: 'kernel', costClass: 'kernel', pinned: false, compareTo: UPROBE_REFERENCE,
   missing: (log) => rootMissing('bpftrace') ?? toolMissing('bpftrace', 'bpftrace', log),
   notApplicable: () => undefined,
   plan: (target, site, events) => {
@@ -142,7 +172,7 @@ const bpftrace: Tool = {
 // process at all (the harness defines the event, the kernel writes each hit to the trace buffer).
 
 const tracefs: Tool = {
-  name: 'perf uprobe (tracefs)', family: 'kernel', costClass: 'kernel', pinned: false, compareTo: 'utap uprobe',
+  name: 'perf uprobe (tracefs)', family: 'kernel', costClass: 'kernel', pinned: false, compareTo: UPROBE_REFERENCE,
   missing: () => tracefsMissing(),
   notApplicable: () => undefined,
   plan: (target, site, events) => {
@@ -164,7 +194,7 @@ const tracefs: Tool = {
 
 function gdbTool(name: string, kind: 'break' | 'dprintf', pin: boolean): Tool {
   return {
-    name, family: 'ptrace', costClass: 'slow', pinned: pin, compareTo: pin ? 'utap ptrace --pin' : 'utap ptrace',
+    name, family: 'ptrace', costClass: 'slow', pinned: pin, compareTo: ptraceReference(pin),
     missing: (log) => toolMissing('gdb', 'gdb', log),
     notApplicable: () => undefined,
     plan: (target, site, events, scratch) => {
@@ -198,7 +228,7 @@ function gdbTool(name: string, kind: 'break' | 'dprintf', pin: boolean): Tool {
 
 function straceTool(name: string, mode: 'summary' | 'trace', pin: boolean): Tool {
   return {
-    name, family: 'ptrace', costClass: 'ptrace', pinned: pin, compareTo: pin ? 'utap ptrace --pin' : 'utap ptrace',
+    name, family: 'ptrace', costClass: 'ptrace', pinned: pin, compareTo: ptraceReference(pin),
     missing: (log) => toolMissing('strace', 'strace', log),
     notApplicable: (target) => (target.syscall ? undefined : 'makes no system call per event'),
     plan: (target, _site, events, scratch) => {
@@ -225,7 +255,7 @@ function straceTool(name: string, mode: 'summary' | 'trace', pin: boolean): Tool
 
 function ltraceTool(name: string, pin: boolean): Tool {
   return {
-    name, family: 'ptrace', costClass: 'slow', pinned: pin, compareTo: pin ? 'utap ptrace --pin' : 'utap ptrace',
+    name, family: 'ptrace', costClass: 'slow', pinned: pin, compareTo: ptraceReference(pin),
     missing: (log) => toolMissing('ltrace', 'ltrace', log),
     notApplicable: (target) => (target.pltFunction ? undefined : 'makes no library call through the PLT per event'),
     plan: (target, _site, events, scratch) => {
@@ -249,7 +279,7 @@ function ltraceTool(name: string, pin: boolean): Tool {
 
 function floorTool(name: string, mode: 'classic' | 'ool', pin: boolean): Tool {
   return {
-    name, family: 'ptrace', costClass: 'ptrace', pinned: pin, compareTo: pin ? 'utap ptrace --pin' : 'utap ptrace',
+    name, family: 'ptrace', costClass: 'ptrace', pinned: pin, compareTo: ptraceReference(pin),
     missing: () => (fs.existsSync(ptraceFloor) ? undefined : `${ptraceFloor} is not built (make -C runtime-c)`),
     notApplicable: (target) => (mode === 'classic' && target.multiThreaded
       ? 'classic restore/step/re-insert would lose the other threads\' hits while the breakpoint is out'
@@ -269,9 +299,13 @@ function floorTool(name: string, mode: 'classic' | 'ool', pin: boolean): Tool {
 export const TOOLS: Tool[] = [
   untraced,
   utapTool('utap uprobe', 'uprobe', {}),
-  utapTool('utap uprobe printf', 'uprobe', { printf: true, compareTo: 'utap uprobe' }),
+  utapTool('utap uprobe printf', 'uprobe', { printf: true, compareTo: ['utap uprobe'] }),
   utapTool('utap ptrace', 'ptrace', {}),
   utapTool('utap ptrace --pin', 'ptrace', { pin: true }),
+  utapTool('utap uprobe [IR]', 'uprobe', { ir: true }),
+  utapTool('utap uprobe printf [IR]', 'uprobe', { ir: true, printf: true, compareTo: ['utap uprobe [IR]'] }),
+  utapTool('utap ptrace [IR]', 'ptrace', { ir: true }),
+  utapTool('utap ptrace --pin [IR]', 'ptrace', { ir: true, pin: true }),
   bpftrace,
   tracefs,
   gdbTool('gdb break', 'break', false),
