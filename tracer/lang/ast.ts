@@ -1,0 +1,110 @@
+// The syntax tree the parser builds: the script as written, names not yet resolved, no types.
+// The checker (check.ts) turns it into the handler IR.
+import type { AssignOp, SourceLoc } from '../ir/ir';
+
+export type AstExpr =
+  | { kind: 'number'; value: bigint; loc: SourceLoc }
+  | { kind: 'string'; value: string; loc: SourceLoc }
+  /** A plain name: a local or a global scalar/statistic/array. */
+  | { kind: 'name'; name: string; loc: SourceLoc }
+  /** `name[k1, k2]`: an element of a global array. */
+  | { kind: 'index'; name: string; nameLoc: SourceLoc; keys: AstExpr[]; loc: SourceLoc }
+  /** `$name`, `$p->a[2]`, `$$parms`, `$var$`, `&$var`. */
+  | { kind: 'target'; name: string; path: AstTargetStep[]; pretty?: '$' | '$$'; addressOf?: boolean; loc: SourceLoc }
+  /** `@entry(expr)` */
+  | { kind: 'entry'; operand: AstExpr; loc: SourceLoc }
+  | { kind: 'call'; name: string; args: AstExpr[]; loc: SourceLoc }
+  /** `@count(x)` ... `@avg(x)`; `@hist_log(x)`, `@hist_linear(x, lo, hi, step)` (only inside print). */
+  | { kind: 'aggregate'; fn: string; operand: AstExpr; args: AstExpr[]; loc: SourceLoc }
+  | { kind: 'binary'; operator: string; left: AstExpr; right: AstExpr; loc: SourceLoc }
+  | { kind: 'unary'; operator: '-' | '+' | '!' | '~'; operand: AstExpr; loc: SourceLoc }
+  | { kind: 'conditional'; test: AstExpr; then: AstExpr; else: AstExpr; loc: SourceLoc }
+  | { kind: 'assign'; operator: AssignOp; target: AstExpr; value: AstExpr; loc: SourceLoc }
+  | { kind: 'incdec'; delta: 1 | -1; prefix: boolean; target: AstExpr; loc: SourceLoc }
+  /** `[k1, k2] in arr` or `k in arr` */
+  | { kind: 'in'; keys: AstExpr[]; name: string; nameLoc: SourceLoc; loc: SourceLoc }
+  /** `x <<< v` (a statement in practice, an expression in the grammar) */
+  | { kind: 'statsAdd'; target: AstExpr; value: AstExpr; loc: SourceLoc };
+
+export type AstTargetStep = { kind: 'member'; name: string } | { kind: 'index'; index: AstExpr };
+
+export interface ForeachKey {
+  name: string;
+  sort?: 'asc' | 'desc';
+  loc: SourceLoc;
+}
+
+export type AstStmt =
+  | { kind: 'block'; body: AstStmt[]; loc: SourceLoc }
+  | { kind: 'expr'; expr: AstExpr; loc: SourceLoc }
+  | { kind: 'if'; test: AstExpr; then: AstStmt; else?: AstStmt; loc: SourceLoc }
+  | { kind: 'while'; test: AstExpr; body: AstStmt; loc: SourceLoc }
+  | { kind: 'for'; init?: AstExpr; test?: AstExpr; step?: AstExpr; body: AstStmt; loc: SourceLoc }
+  | {
+      kind: 'foreach';
+      value?: ForeachKey;
+      keys: ForeachKey[];
+      array: string;
+      arrayLoc: SourceLoc;
+      /** `arr+` / `arr-`, optionally by an aggregate (`arr @sum -`) */
+      valueSort?: { direction: 'asc' | 'desc'; aggregate?: string };
+      limit?: AstExpr;
+      body: AstStmt;
+      loc: SourceLoc;
+    }
+  | { kind: 'break'; loc: SourceLoc }
+  | { kind: 'continue'; loc: SourceLoc }
+  | { kind: 'next'; loc: SourceLoc }
+  | { kind: 'return'; value?: AstExpr; loc: SourceLoc }
+  | { kind: 'delete'; target: AstExpr; loc: SourceLoc }
+  | { kind: 'empty'; loc: SourceLoc };
+
+export interface AstProbePointComponent {
+  name: string;
+  arg?: string | bigint;
+  loc: SourceLoc;
+}
+
+export interface AstProbePoint {
+  components: AstProbePointComponent[];
+  optional: boolean;
+  loc: SourceLoc;
+}
+
+export interface AstGlobal {
+  name: string;
+  size?: number;
+  init?: bigint | string;
+  loc: SourceLoc;
+}
+
+export interface AstFunction {
+  name: string;
+  returnType?: 'long' | 'string';
+  params: Array<{ name: string; type?: 'long' | 'string'; loc: SourceLoc }>;
+  body: AstStmt;
+  loc: SourceLoc;
+}
+
+export interface AstProbe {
+  points: AstProbePoint[];
+  body: AstStmt;
+  loc: SourceLoc;
+}
+
+/** `probe NAME = POINTS { body }` (prologue) or `probe NAME += POINTS { body }` (epilogue). */
+export interface AstAlias {
+  names: string[][];
+  points: AstProbePoint[];
+  body: AstStmt;
+  epilogue: boolean;
+  loc: SourceLoc;
+}
+
+export interface AstFile {
+  file: string;
+  globals: AstGlobal[];
+  functions: AstFunction[];
+  probes: AstProbe[];
+  aliases: AstAlias[];
+}

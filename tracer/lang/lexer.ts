@@ -1,0 +1,202 @@
+// The lexer: script text → tokens with 1-based line/column. Comments (`#`, `//`, `/* */`) are
+// skipped. Script arguments are substituted here, as SystemTap does: `$1` becomes the argument's
+// number token, `@1` a string token holding it.
+import type { SourceLoc } from '../ir/ir';
+import type { Diagnostics } from './diagnostic';
+
+export type TokenKind = 'ident' | 'number' | 'string' | 'op' | 'target' | 'at' | 'eof';
+
+export interface Token {
+  kind: TokenKind;
+  /** The token as written (for `target`: `$name`/`$$parms`; for `at`: `@count`). */
+  text: string;
+  /** Numbers: the value as written (up to 2^64-1; wrapped to a long when lowered); strings: the decoded bytes (latin1). */
+  value?: bigint | string;
+  /** `target` tokens: a trailing `$` or `$$` asking for a pretty-printed string. */
+  pretty?: '$' | '$$';
+  loc: SourceLoc;
+}
+
+const OPERATORS = [
+  '>>>=', '<<<', '>>>', '<<=', '>>=',
+  '==', '!=', '<=', '>=', '&&', '||', '++', '--', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '.=', '<<', '>>', '->',
+  '+', '-', '*', '/', '%', '<', '>', '=', '!', '~', '&', '|', '^', '?', ':', ',', ';', '.', '(', ')', '{', '}', '[', ']',
+];
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', '"': '"', "'": "'", '?': '?' };
+
+const MAX_LONG = (1n << 63n) - 1n;
+
+export function tokenize(text: string, file: string, scriptArgs: readonly string[], diag: Diagnostics): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  let line = 1;
+  let lineStart = 0;
+  const loc = (at: number): SourceLoc => ({ file, line, column: at - lineStart + 1 });
+  const fail = (at: number, why: string): never => diag.error(loc(at), why);
+
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '\n') {
+      i++;
+      line++;
+      lineStart = i;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') {
+      i++;
+      continue;
+    }
+    if (c === '#' || (c === '/' && text[i + 1] === '/')) {
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      const start = i;
+      i += 2;
+      while (i < text.length && !(text[i] === '*' && text[i + 1] === '/')) {
+        if (text[i] === '\n') {
+          line++;
+          lineStart = i + 1;
+        }
+        i++;
+      }
+      if (i >= text.length) {
+        // report where the comment began
+        const saved = { line, lineStart };
+        const before = text.slice(0, start);
+        line = before.split('\n').length;
+        lineStart = before.lastIndexOf('\n') + 1;
+        const at = loc(start);
+        line = saved.line;
+        lineStart = saved.lineStart;
+        diag.error(at, 'this comment is never closed; end it with */.');
+      }
+      i += 2;
+      continue;
+    }
+    const start = i;
+    if (/[A-Za-z_]/.test(c)) {
+      while (i < text.length && /[A-Za-z0-9_]/.test(text[i])) i++;
+      tokens.push({ kind: 'ident', text: text.slice(start, i), loc: loc(start) });
+      continue;
+    }
+    if (/[0-9]/.test(c)) {
+      const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(text.slice(i))!;
+      let end = i + m[0].length;
+      if (/[A-Za-z0-9_]/.test(text[end] ?? '')) {
+        while (end < text.length && /[A-Za-z0-9_]/.test(text[end])) end++;
+        fail(start, `'${text.slice(start, end)}' is not a number: write decimal (42), hexadecimal (0x2a) or octal (052).`);
+      }
+      const digits = m[0];
+      const value = /^0[xX]/.test(digits) ? BigInt(digits) : digits.length > 1 && digits[0] === '0' ? BigInt('0o' + digits.slice(1)) : BigInt(digits);
+      // 9223372036854775808 is allowed so that -9223372036854775808 can be written
+      if (value > MAX_LONG + 1n && !/^0[xX]/.test(digits)) fail(start, `the number ${digits} does not fit in a 64-bit long.`);
+      if (value >= 1n << 64n) fail(start, `the number ${digits} does not fit in 64 bits.`);
+      i = end;
+      tokens.push({ kind: 'number', text: digits, value, loc: loc(start) });
+      continue;
+    }
+    if (c === '"') {
+      i++;
+      let value = '';
+      for (;;) {
+        if (i >= text.length || text[i] === '\n') fail(start, 'this string has no closing quote.');
+        const ch = text[i];
+        if (ch === '"') break;
+        if (ch === '\\') {
+          const e = text[i + 1];
+          if (e === undefined) fail(i, 'this string has no closing quote.');
+          if (/[0-7]/.test(e)) {
+            const m = /^[0-7]{1,3}/.exec(text.slice(i + 1))!;
+            value += String.fromCharCode(parseInt(m[0], 8) & 0xff);
+            i += 1 + m[0].length;
+            continue;
+          }
+          if (e === 'x') {
+            const m = /^[0-9a-fA-F]{1,2}/.exec(text.slice(i + 2));
+            if (!m) fail(i, "'\\x' needs hexadecimal digits after it.");
+            value += String.fromCharCode(parseInt(m![0], 16));
+            i += 2 + m![0].length;
+            continue;
+          }
+          if (e === '\n') {
+            // a backslash-newline continues the string on the next line
+            i += 2;
+            line++;
+            lineStart = i;
+            continue;
+          }
+          const decoded = ESCAPES[e];
+          if (decoded === undefined) fail(i, `'\\${e}' is not an escape utap knows; write \\\\ for a backslash.`);
+          value += decoded;
+          i += 2;
+          continue;
+        }
+        value += ch;
+        i++;
+      }
+      i++;
+      tokens.push({ kind: 'string', text: text.slice(start, i), value: Buffer.from(value, 'utf8').toString('latin1'), loc: loc(start) });
+      continue;
+    }
+    if (c === '$') {
+      const m = /^\$(\$?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|#)?/.exec(text.slice(i))!;
+      if (/^\$[0-9]+/.test(m[0]) && !m[1]) {
+        tokens.push(scriptArgument(m[0], 'number', start));
+        i += m[0].length;
+        continue;
+      }
+      if (m[0] === '$#' || m[0] === '$$#') {
+        tokens.push({ kind: 'number', text: m[0], value: BigInt(scriptArgs.length), loc: loc(start) });
+        i += m[0].length;
+        continue;
+      }
+      if (!m[2] || /^[0-9]/.test(m[2])) fail(start, "'$' must start a target variable such as $name, $$parms or a script argument such as $1.");
+      i += m[0].length;
+      let pretty: '$' | '$$' | undefined;
+      if (text[i] === '$') {
+        pretty = text[i + 1] === '$' ? '$$' : '$';
+        i += pretty.length;
+      }
+      tokens.push({ kind: 'target', text: m[0], pretty, loc: loc(start) });
+      continue;
+    }
+    if (c === '@') {
+      const m = /^@([A-Za-z_][A-Za-z0-9_]*|[0-9]+|#)?/.exec(text.slice(i))!;
+      if (!m[1]) fail(start, "'@' must start an aggregate such as @count(x), @entry($var) or a script argument such as @1.");
+      if (/^[0-9]+$/.test(m[1])) {
+        tokens.push(scriptArgument(m[0], 'string', start));
+        i += m[0].length;
+        continue;
+      }
+      if (m[1] === '#') {
+        tokens.push({ kind: 'string', text: m[0], value: String(scriptArgs.length), loc: loc(start) });
+        i += m[0].length;
+        continue;
+      }
+      i += m[0].length;
+      tokens.push({ kind: 'at', text: m[0], loc: loc(start) });
+      continue;
+    }
+    const op = OPERATORS.find((o) => text.startsWith(o, i));
+    if (!op) fail(start, `'${c}' is not part of the script language here.`);
+    i += op!.length;
+    tokens.push({ kind: 'op', text: op!, loc: loc(start) });
+  }
+  tokens.push({ kind: 'eof', text: '', loc: loc(i) });
+  return tokens;
+
+  function scriptArgument(spelled: string, kind: 'number' | 'string', at: number): Token {
+    const n = Number(spelled.slice(1));
+    const value = scriptArgs[n - 1];
+    if (n < 1 || value === undefined) {
+      fail(at, `${spelled} refers to script argument ${n}, but ${scriptArgs.length === 0 ? 'no arguments were' : `only ${scriptArgs.length} argument${scriptArgs.length === 1 ? ' was' : 's were'}`} given after the script.`);
+    }
+    if (kind === 'string') return { kind: 'string', text: spelled, value: Buffer.from(value, 'utf8').toString('latin1'), loc: loc(at) };
+    const m = /^\s*(-?)(0[xX][0-9a-fA-F]+|[0-9]+)\s*$/.exec(value);
+    if (!m) fail(at, `${spelled} must be a number, but script argument ${n} is '${value}'; use @${n} for it as a string.`);
+    const magnitude = BigInt(m![2].length > 1 && m![2][0] === '0' && !/^0[xX]/.test(m![2]) ? '0o' + m![2].slice(1) : m![2]);
+    return { kind: 'number', text: spelled, value: BigInt.asIntN(64, m![1] ? -magnitude : magnitude), loc: loc(at) };
+  }
+}

@@ -1,0 +1,535 @@
+// The parser: tokens → syntax tree, by recursive descent with SystemTap's operator precedence
+// (lowest first): assignment and `<<<` (right-associative), `?:`, `||`, `&&`, `|`, `^`, `&`,
+// `in`, `== !=`, `< <= > >=`, `<< >> >>>`, `.` (concatenation), `+ -`, `* / %`, unary, postfix.
+import type { AssignOp, SourceLoc } from '../ir/ir';
+import type { AstAlias, AstExpr, AstFile, AstFunction, AstGlobal, AstProbe, AstProbePoint, AstProbePointComponent, AstStmt, AstTargetStep, ForeachKey } from './ast';
+import type { Diagnostics } from './diagnostic';
+import type { Token } from './lexer';
+
+const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '>>>=', '&=', '|=', '^=', '.=']);
+const KEYWORDS = new Set(['if', 'else', 'while', 'for', 'foreach', 'in', 'limit', 'break', 'continue', 'next', 'return', 'delete', 'global', 'function', 'probe', 'private']);
+
+/** Binary levels from loosest to tightest; each is left-associative. */
+const BINARY_LEVELS: string[][] = [['||'], ['&&'], ['|'], ['^'], ['&'], ['in'], ['==', '!='], ['<', '<=', '>', '>='], ['<<', '>>', '>>>'], ['.'], ['+', '-'], ['*', '/', '%']];
+
+export class Parser {
+  private pos = 0;
+
+  constructor(
+    private readonly tokens: Token[],
+    private readonly file: string,
+    private readonly diag: Diagnostics,
+  ) {}
+
+  // ───────────── helpers ─────────────
+
+  private get tok(): Token {
+    return this.tokens[this.pos];
+  }
+
+  private peek(n = 1): Token {
+    return this.tokens[Math.min(this.pos + n, this.tokens.length - 1)];
+  }
+
+  private is(text: string): boolean {
+    const t = this.tok;
+    return (t.kind === 'op' || t.kind === 'ident') && t.text === text;
+  }
+
+  private accept(text: string): Token | undefined {
+    if (!this.is(text)) return undefined;
+    return this.tokens[this.pos++];
+  }
+
+  private expect(text: string, what?: string): Token {
+    const t = this.accept(text);
+    if (!t) this.fail(`expected '${text}'${what ? ` ${what}` : ''} but found ${this.describe(this.tok)}.`);
+    return t!;
+  }
+
+  private describe(t: Token): string {
+    if (t.kind === 'eof') return 'the end of the file';
+    if (t.kind === 'string') return `the string ${t.text}`;
+    if (t.kind === 'number') return `the number ${t.text}`;
+    return `'${t.text}'`;
+  }
+
+  private fail(reason: string, loc: SourceLoc = this.tok.loc): never {
+    return this.diag.error(loc, reason);
+  }
+
+  private ident(what: string): Token {
+    const t = this.tok;
+    if (t.kind !== 'ident' || KEYWORDS.has(t.text)) this.fail(`expected ${what} but found ${this.describe(t)}.`);
+    this.pos++;
+    return t;
+  }
+
+  // ───────────── top level ─────────────
+
+  parseFile(): AstFile {
+    const out: AstFile = { file: this.file, globals: [], functions: [], probes: [], aliases: [] };
+    while (this.tok.kind !== 'eof') {
+      if (this.accept(';')) continue;
+      if (this.is('global')) out.globals.push(...this.parseGlobals());
+      else if (this.is('function')) out.functions.push(this.parseFunction());
+      else if (this.is('private')) {
+        this.pos++;
+        if (this.is('global')) out.globals.push(...this.parseGlobals());
+        else if (this.is('function')) out.functions.push(this.parseFunction());
+        else this.fail(`expected 'global' or 'function' after 'private' but found ${this.describe(this.tok)}.`);
+      } else if (this.is('probe')) {
+        const parsed = this.parseProbe();
+        if ('names' in parsed) out.aliases.push(parsed);
+        else out.probes.push(parsed);
+      } else if (this.tok.kind === 'op' && this.tok.text === '%' && this.peek().text === '{') {
+        this.fail('embedded C (%{ ... %}) is not supported by utap: scripts cannot run C code inside the traced process.');
+      } else {
+        this.fail(`expected 'probe', 'global' or 'function' at the top level but found ${this.describe(this.tok)}.`);
+      }
+    }
+    return out;
+  }
+
+  private parseGlobals(): AstGlobal[] {
+    this.expect('global');
+    const out: AstGlobal[] = [];
+    do {
+      const name = this.ident('a global variable name');
+      const g: AstGlobal = { name: name.text, loc: name.loc };
+      if (this.accept('[')) {
+        const size = this.tok;
+        if (size.kind !== 'number') this.fail(`an array size must be a number, as in global ${name.text}[1000]; found ${this.describe(size)}.`);
+        this.pos++;
+        if ((size.value as bigint) <= 0n || (size.value as bigint) > 1_000_000_000n) this.fail(`the array size ${size.text} must be between 1 and 1000000000.`, size.loc);
+        g.size = Number(size.value);
+        this.expect(']', 'after the array size');
+      }
+      if (this.accept('=')) {
+        const negative = this.accept('-');
+        const v = this.tok;
+        if (v.kind === 'number') g.init = BigInt.asIntN(64, negative ? -(v.value as bigint) : (v.value as bigint));
+        else if (v.kind === 'string' && !negative) g.init = v.value as string;
+        else this.fail(`a global's initial value must be a number or a string literal; found ${this.describe(v)}.`);
+        this.pos++;
+      }
+      out.push(g);
+    } while (this.accept(','));
+    return out;
+  }
+
+  private parseType(): 'long' | 'string' {
+    const t = this.ident("a type ('long' or 'string')");
+    if (t.text !== 'long' && t.text !== 'string') this.fail(`'${t.text}' is not a type; write long or string.`, t.loc);
+    return t.text as 'long' | 'string';
+  }
+
+  private parseFunction(): AstFunction {
+    const keyword = this.expect('function');
+    const name = this.ident('a function name');
+    let returnType: 'long' | 'string' | undefined;
+    if (this.accept(':')) returnType = this.parseType();
+    this.expect('(', 'after the function name');
+    const params: AstFunction['params'] = [];
+    if (!this.is(')')) {
+      do {
+        const p = this.ident('a parameter name');
+        let type: 'long' | 'string' | undefined;
+        if (this.accept(':')) type = this.parseType();
+        if (params.some((q) => q.name === p.text)) this.fail(`the parameter '${p.text}' is listed twice.`, p.loc);
+        params.push({ name: p.text, type, loc: p.loc });
+      } while (this.accept(','));
+    }
+    this.expect(')', 'after the parameters');
+    if (!this.is('{')) this.fail(`expected '{' to start the body of function '${name.text}' but found ${this.describe(this.tok)}.`);
+    const body = this.parseBlock();
+    return { name: name.text, returnType, params, body, loc: keyword.loc };
+  }
+
+  private parseProbe(): AstProbe | AstAlias {
+    const keyword = this.expect('probe');
+    const first = this.parseProbePoint();
+    if (this.is('=') || this.is('+=')) {
+      const epilogue = this.tok.text === '+=';
+      this.pos++;
+      const names = [first].map((p) => {
+        if (p.optional || p.components.some((c) => c.arg !== undefined)) this.fail('an alias name is made of plain names joined by dots, as in probe libpq.query = ...', p.loc);
+        return p.components.map((c) => c.name);
+      });
+      const points = this.parsePointList();
+      const body = this.parseBlock();
+      return { names, points, body, epilogue, loc: keyword.loc };
+    }
+    const points = [first];
+    while (this.accept(',')) points.push(this.parseProbePoint());
+    if (!this.is('{')) this.fail(`expected '{' to start the probe's handler but found ${this.describe(this.tok)}.`);
+    const body = this.parseBlock();
+    return { points, body, loc: keyword.loc };
+  }
+
+  private parsePointList(): AstProbePoint[] {
+    const points = [this.parseProbePoint()];
+    while (this.accept(',')) points.push(this.parseProbePoint());
+    return points;
+  }
+
+  private parseProbePoint(): AstProbePoint {
+    const loc = this.tok.loc;
+    const components: AstProbePointComponent[] = [];
+    do {
+      const t = this.tok;
+      let name: string;
+      if (t.kind === 'ident') name = t.text;
+      else if (t.kind === 'op' && t.text === '*') name = '*';
+      else this.fail(`expected a probe point such as begin, timer.s(1) or process("prog").function("f") but found ${this.describe(t)}.`);
+      this.pos++;
+      const component: AstProbePointComponent = { name: name!, loc: t.loc };
+      if (this.accept('(')) {
+        const negative = this.accept('-');
+        const a = this.tok;
+        if (a.kind === 'string' && !negative) component.arg = a.value as string;
+        else if (a.kind === 'number') component.arg = BigInt.asIntN(64, negative ? -(a.value as bigint) : (a.value as bigint));
+        else this.fail(`a probe point's argument must be a "string" or a number; found ${this.describe(a)}.`);
+        this.pos++;
+        this.expect(')', "after the probe point's argument");
+      }
+      components.push(component);
+    } while (this.accept('.'));
+    let optional = false;
+    if (this.accept('?')) optional = true;
+    else if (this.accept('!')) optional = true;
+    return { components, optional, loc };
+  }
+
+  // ───────────── statements ─────────────
+
+  private parseBlock(): AstStmt {
+    const open = this.expect('{');
+    const body: AstStmt[] = [];
+    while (!this.is('}')) {
+      if (this.tok.kind === 'eof') this.fail("this block is never closed; add '}'.", open.loc);
+      body.push(this.parseStatement());
+    }
+    this.pos++;
+    return { kind: 'block', body, loc: open.loc };
+  }
+
+  private endSimple(): void {
+    this.accept(';');
+  }
+
+  private parseStatement(): AstStmt {
+    const t = this.tok;
+    const loc = t.loc;
+    if (t.kind === 'op' && t.text === '{') return this.parseBlock();
+    if (t.kind === 'op' && t.text === ';') {
+      this.pos++;
+      return { kind: 'empty', loc };
+    }
+    if (t.kind === 'ident') {
+      switch (t.text) {
+        case 'if': {
+          this.pos++;
+          this.expect('(', "after 'if'");
+          const test = this.parseExpr();
+          this.expect(')', "after the condition of 'if'");
+          const then = this.parseStatement();
+          const otherwise = this.accept('else') ? this.parseStatement() : undefined;
+          return { kind: 'if', test, then, else: otherwise, loc };
+        }
+        case 'while': {
+          this.pos++;
+          this.expect('(', "after 'while'");
+          const test = this.parseExpr();
+          this.expect(')', "after the condition of 'while'");
+          return { kind: 'while', test, body: this.parseStatement(), loc };
+        }
+        case 'for': {
+          this.pos++;
+          this.expect('(', "after 'for'");
+          const init = this.is(';') ? undefined : this.parseExpr();
+          this.expect(';', "after the initialisation of 'for'");
+          const test = this.is(';') ? undefined : this.parseExpr();
+          this.expect(';', "after the condition of 'for'");
+          const step = this.is(')') ? undefined : this.parseExpr();
+          this.expect(')', "to close 'for (...)'");
+          return { kind: 'for', init, test, step, body: this.parseStatement(), loc };
+        }
+        case 'foreach':
+          return this.parseForeach();
+        case 'break':
+        case 'continue':
+        case 'next':
+          this.pos++;
+          this.endSimple();
+          return { kind: t.text, loc };
+        case 'return': {
+          this.pos++;
+          const value = this.is(';') || this.is('}') ? undefined : this.parseExpr();
+          this.endSimple();
+          return { kind: 'return', value, loc };
+        }
+        case 'delete': {
+          this.pos++;
+          const target = this.parseUnary();
+          this.endSimple();
+          return { kind: 'delete', target, loc };
+        }
+        case 'else':
+          this.fail("'else' without a matching 'if'.");
+          break;
+        case 'global':
+        case 'function':
+        case 'probe':
+          this.fail(`'${t.text}' can only appear at the top level of a script; is a '}' missing before it?`);
+      }
+    }
+    const expr = this.parseExpr();
+    this.endSimple();
+    return { kind: 'expr', expr, loc };
+  }
+
+  private parseForeachKey(): ForeachKey {
+    const t = this.ident('a variable name for the key');
+    const key: ForeachKey = { name: t.text, loc: t.loc };
+    if (this.accept('+')) key.sort = 'asc';
+    else if (this.accept('-')) key.sort = 'desc';
+    return key;
+  }
+
+  private parseForeach(): AstStmt {
+    const loc = this.expect('foreach').loc;
+    this.expect('(', "after 'foreach'");
+    let value: ForeachKey | undefined;
+    let keys: ForeachKey[];
+    if (this.tok.kind === 'ident' && this.peek().text === '=') {
+      value = this.parseForeachKey();
+      this.expect('=');
+    } else if (this.tok.kind === 'ident' && (this.peek().text === '+' || this.peek().text === '-') && this.peek(2).text === '=') {
+      value = this.parseForeachKey();
+      this.expect('=');
+    }
+    if (this.accept('[')) {
+      keys = [this.parseForeachKey()];
+      while (this.accept(',')) keys.push(this.parseForeachKey());
+      this.expect(']', 'after the foreach keys');
+    } else keys = [this.parseForeachKey()];
+    this.expect('in', 'after the foreach keys');
+    const array = this.ident('the name of the array to iterate');
+    let valueSort: { direction: 'asc' | 'desc'; aggregate?: string } | undefined;
+    let aggregate: string | undefined;
+    if (this.tok.kind === 'at') {
+      aggregate = this.tok.text.slice(1);
+      if (!['count', 'sum', 'min', 'max', 'avg'].includes(aggregate)) this.fail(`foreach can sort statistics by @count, @sum, @min, @max or @avg, not ${this.tok.text}.`);
+      this.pos++;
+    }
+    if (this.accept('+')) valueSort = { direction: 'asc', aggregate };
+    else if (this.accept('-')) valueSort = { direction: 'desc', aggregate };
+    else if (aggregate) this.fail(`after ${'@' + aggregate} write + or - for the sort order.`);
+    let limit: AstExpr | undefined;
+    if (this.accept('limit')) limit = this.parseExpr();
+    this.expect(')', "to close 'foreach (...)'");
+    if (value?.sort && valueSort) this.fail('sort either by the value variable or by the array, not both.', value.loc);
+    if (value?.sort) valueSort = { direction: value.sort };
+    const sortedKeys = keys.filter((k) => k.sort);
+    if (sortedKeys.length > 1 || (sortedKeys.length && valueSort)) this.fail('foreach sorts by one thing only: one key or the value.', (sortedKeys[1] ?? sortedKeys[0]).loc);
+    return { kind: 'foreach', value, keys, array: array.text, arrayLoc: array.loc, valueSort, limit, body: this.parseStatement(), loc };
+  }
+
+  // ───────────── expressions ─────────────
+
+  parseExpr(): AstExpr {
+    return this.parseAssignment();
+  }
+
+  private parseAssignment(): AstExpr {
+    const left = this.parseTernary();
+    const t = this.tok;
+    if (t.kind === 'op' && ASSIGN_OPS.has(t.text)) {
+      this.pos++;
+      const value = this.parseAssignment();
+      return { kind: 'assign', operator: t.text as AssignOp, target: left, value, loc: left.loc };
+    }
+    if (t.kind === 'op' && t.text === '<<<') {
+      this.pos++;
+      const value = this.parseAssignment();
+      return { kind: 'statsAdd', target: left, value, loc: left.loc };
+    }
+    return left;
+  }
+
+  private parseTernary(): AstExpr {
+    const test = this.parseBinary(0);
+    if (!this.is('?')) return test;
+    const q = this.expect('?');
+    const then = this.parseAssignment();
+    this.expect(':', "in 'a ? b : c'");
+    const otherwise = this.parseTernary();
+    return { kind: 'conditional', test, then, else: otherwise, loc: q.loc };
+  }
+
+  private parseBinary(level: number): AstExpr {
+    if (level >= BINARY_LEVELS.length) return this.parseUnary();
+    let left = this.parseBinary(level + 1);
+    for (;;) {
+      const t = this.tok;
+      if (!((t.kind === 'op' || t.kind === 'ident') && BINARY_LEVELS[level].includes(t.text))) return left;
+      this.pos++;
+      if (t.text === 'in') {
+        const name = this.ident('an array name after in');
+        left = { kind: 'in', keys: [left], name: name.text, nameLoc: name.loc, loc: left.loc };
+        continue;
+      }
+      const right = this.parseBinary(level + 1);
+      left = { kind: 'binary', operator: t.text, left, right, loc: t.loc };
+    }
+  }
+
+  private parseUnary(): AstExpr {
+    const t = this.tok;
+    if (t.kind === 'op') {
+      if (t.text === '-' || t.text === '+' || t.text === '!' || t.text === '~') {
+        this.pos++;
+        const operand = this.parseUnary();
+        if (t.text === '-' && operand.kind === 'number') return { kind: 'number', value: -operand.value, loc: t.loc };
+        return { kind: 'unary', operator: t.text, operand, loc: t.loc };
+      }
+      if (t.text === '++' || t.text === '--') {
+        this.pos++;
+        const target = this.parseUnary();
+        return { kind: 'incdec', delta: t.text === '++' ? 1 : -1, prefix: true, target, loc: t.loc };
+      }
+      if (t.text === '&' && this.peek().kind === 'target') {
+        this.pos++;
+        const target = this.parsePostfix();
+        if (target.kind !== 'target') this.fail("'&' can only take the address of a target variable such as &$buf.", t.loc);
+        return { ...target, addressOf: true, loc: t.loc };
+      }
+    }
+    return this.parsePostfix();
+  }
+
+  private parsePostfix(): AstExpr {
+    let e = this.parsePrimary();
+    while (this.tok.kind === 'op' && (this.tok.text === '++' || this.tok.text === '--')) {
+      const t = this.tok;
+      this.pos++;
+      e = { kind: 'incdec', delta: t.text === '++' ? 1 : -1, prefix: false, target: e, loc: e.loc };
+    }
+    return e;
+  }
+
+  private parseArgs(): AstExpr[] {
+    this.expect('(');
+    const args: AstExpr[] = [];
+    if (!this.is(')')) {
+      do args.push(this.parseExpr());
+      while (this.accept(','));
+    }
+    this.expect(')', 'to close the argument list');
+    return args;
+  }
+
+  private parsePrimary(): AstExpr {
+    const t = this.tok;
+    const loc = t.loc;
+    switch (t.kind) {
+      case 'number':
+        this.pos++;
+        return { kind: 'number', value: t.value as bigint, loc };
+      case 'string': {
+        this.pos++;
+        let value = t.value as string;
+        // adjacent string literals join, as in C
+        while (this.tok.kind === 'string') value += this.tokens[this.pos++].value as string;
+        return { kind: 'string', value, loc };
+      }
+      case 'target':
+        return this.parseTarget();
+      case 'at':
+        return this.parseAt();
+      case 'ident': {
+        if (KEYWORDS.has(t.text)) this.fail(`'${t.text}' cannot be used here: it is a keyword.`);
+        this.pos++;
+        if (this.is('(')) return { kind: 'call', name: t.text, args: this.parseArgs(), loc };
+        if (this.accept('[')) {
+          const keys = [this.parseExpr()];
+          while (this.accept(',')) keys.push(this.parseExpr());
+          this.expect(']', 'after the array keys');
+          return { kind: 'index', name: t.text, nameLoc: loc, keys, loc };
+        }
+        return { kind: 'name', name: t.text, loc };
+      }
+      case 'op':
+        if (t.text === '(') {
+          this.pos++;
+          const inner = this.parseExpr();
+          this.expect(')', 'to close the parenthesis');
+          return inner;
+        }
+        if (t.text === '[') {
+          this.pos++;
+          const keys = [this.parseExpr()];
+          while (this.accept(',')) keys.push(this.parseExpr());
+          this.expect(']', 'after the keys');
+          this.expect('in', "after '[keys]' (as in [k] in array)");
+          const name = this.ident('an array name after in');
+          return { kind: 'in', keys, name: name.text, nameLoc: name.loc, loc };
+        }
+        break;
+    }
+    return this.fail(`expected an expression but found ${this.describe(t)}.`);
+  }
+
+  private parseTarget(): AstExpr {
+    const t = this.tok;
+    this.pos++;
+    const name = t.text.slice(1);
+    const path: AstTargetStep[] = [];
+    for (;;) {
+      if (this.accept('->')) {
+        const m = this.ident('a member name after ->');
+        path.push({ kind: 'member', name: m.text });
+      } else if (this.is('[') ) {
+        this.pos++;
+        path.push({ kind: 'index', index: this.parseExpr() });
+        this.expect(']', 'after the subscript');
+      } else break;
+    }
+    let pretty = t.pretty;
+    if (!pretty && path.length && this.tok.kind === 'op' && this.tok.text === '$') pretty = '$';
+    return { kind: 'target', name, path, pretty, loc: t.loc };
+  }
+
+  private parseAt(): AstExpr {
+    const t = this.tok;
+    const fn = t.text.slice(1);
+    this.pos++;
+    switch (fn) {
+      case 'count':
+      case 'sum':
+      case 'min':
+      case 'max':
+      case 'avg':
+      case 'hist_log':
+      case 'hist_linear': {
+        const args = this.parseArgs();
+        if (args.length === 0) this.fail(`@${fn} needs a statistic, as in @${fn}(x).`, t.loc);
+        const expected = fn === 'hist_linear' ? 4 : 1;
+        if (args.length !== expected) this.fail(`@${fn} takes ${expected === 1 ? 'one argument' : `${expected} arguments (statistic, low, high, step)`}, not ${args.length}.`, t.loc);
+        return { kind: 'aggregate', fn, operand: args[0], args: args.slice(1), loc: t.loc };
+      }
+      case 'entry': {
+        const args = this.parseArgs();
+        if (args.length !== 1) this.fail('@entry takes one target expression, as in @entry($n).', t.loc);
+        return { kind: 'entry', operand: args[0], loc: t.loc };
+      }
+      default:
+        return this.fail(`${t.text} is not something utap knows; the @ forms are @count @sum @min @max @avg @hist_log @hist_linear @entry and script arguments @1, @2, ...`, t.loc);
+    }
+  }
+}
+
+export function parse(tokens: Token[], file: string, diag: Diagnostics): AstFile {
+  return new Parser(tokens, file, diag).parseFile();
+}
