@@ -86,6 +86,14 @@ int utap_spawn_stopped(const char *command) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, 0);
+    /* The command gets utap's stdin/stdout/stderr as a shell would pass them: Node marks them
+       close-on-exec and non-blocking (for its own streams), so undo both, as libuv does for
+       the children it spawns. */
+    for (int fd = 0; fd <= 2; fd++) {
+      fcntl(fd, F_SETFD, 0);
+      int flags = fcntl(fd, F_GETFL);
+      if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    }
     raise(SIGSTOP);
     char *const argv[] = {"sh", "-c", (char *)command, 0};
     execv("/bin/sh", argv);

@@ -6,7 +6,7 @@ import { SymbolCache } from '../../symbolizer/cache';
 import { DecodeError } from '../../symbolizer/decode-error';
 import { readDynamic } from '../../symbolizer/dynamic';
 import { ElfBinary, type LoadProgress } from '../../symbolizer/elf-binary';
-import { findLibrary, findOnPath, findProcessBinary, requireElf, targetExecutable } from './binary-lookup';
+import { commandProgram, findLibrary, findOnPath, findProcessBinary, requireElf, targetExecutable } from './binary-lookup';
 import type { ProcessProbeSpec } from './probe-spec';
 
 export interface CatalogOptions {
@@ -56,6 +56,8 @@ export class BinaryCatalog {
     if (this.options.targetPid !== undefined) return targetExecutable(this.options.targetPid);
     const word = this.options.command?.trim().split(/\s+/)[0];
     if (word) {
+      const program = commandProgram(this.options.command!, this.options.env);
+      if (program) return program;
       const found = word.includes('/') ? path.resolve(word) : findOnPath(word, this.options.env);
       if (!found) throw new UtapError(`-c: there is no program ${word} on PATH.`, EXIT_ENVIRONMENT);
       requireElf(found, word);
@@ -66,7 +68,7 @@ export class BinaryCatalog {
 
   /** The executable a spec's `process(...)` names. */
   executableFor(spec: ProcessProbeSpec, pointText: string): string {
-    const ctx = { targetPid: this.options.targetPid, env: this.options.env };
+    const ctx = { targetPid: this.options.targetPid, command: this.options.command, env: this.options.env };
     if (spec.process === undefined) return this.targetProgram(pointText);
     if (typeof spec.process === 'number') return targetExecutable(spec.process);
     return findProcessBinary(spec.process, ctx);

@@ -12,6 +12,8 @@ import { readMaps, mappedFiles } from '../../symbolizer/proc-maps';
 /** Where to look besides $PATH: the traced process, and the -c command's program. */
 export interface LookupContext {
   targetPid?: number;
+  /** the -c command line: its program is what a basename means, even behind a wrapper script */
+  command?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -133,6 +135,21 @@ export function targetExecutable(pid: number): string {
   return processExe(pid);
 }
 
+/**
+ * The ELF program a -c command line ends up running: its first word (after `exec` and
+ * `NAME=value` words) on $PATH; for a wrapper script, the real program behind it by name
+ * (the engines place probes when the wrapper execs it). Undefined when it cannot be told.
+ */
+export function commandProgram(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const words = command.trim().split(/\s+/);
+  while (words.length && (words[0] === 'exec' || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]))) words.shift();
+  const word = words[0];
+  if (!word) return undefined;
+  const found = word.includes('/') ? path.resolve(word) : findOnPath(word, env);
+  if (!found || !isRegularFile(found)) return undefined;
+  return isElfFile(found) ? fs.realpathSync(found) : realBinaryCandidates(path.basename(found))[0];
+}
+
 /** The ELF file `process("PATH")` names. */
 export function findProcessBinary(written: string, context: LookupContext = {}): string {
   if (written.includes('/')) {
@@ -148,6 +165,10 @@ export function findProcessBinary(written: string, context: LookupContext = {}):
     for (const f of mappedFiles(readMaps(context.targetPid))) {
       if (path.basename(f.path) === written && isElfFile(f.path)) return f.path;
     }
+  }
+  if (context.command !== undefined) {
+    const program = commandProgram(context.command, context.env);
+    if (program && path.basename(program) === written) return program;
   }
   const onPath = findOnPath(written, context.env);
   if (!onPath) {
