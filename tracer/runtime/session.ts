@@ -123,7 +123,7 @@ export class Session {
       exit: () => {
         this.exitRequested = true;
       },
-      services: { ...defaultServices, ...options.services },
+      services: withDefaults(options.services),
     });
   }
 
@@ -285,3 +285,11 @@ export class Session {
   }
 }
 
+/** The services given (an object or a class instance: methods are bound), the defaults for the rest. */
+function withDefaults(given: Partial<RuntimeServices> | undefined): RuntimeServices {
+  const pick = <K extends keyof RuntimeServices>(name: K): RuntimeServices[K] => {
+    const f = given?.[name];
+    return (f ? (f as (...a: never[]) => unknown).bind(given) : defaultServices[name]) as RuntimeServices[K];
+  };
+  return { usymname: pick('usymname'), umodname: pick('umodname'), sprintUbacktrace: pick('sprintUbacktrace') };
+}

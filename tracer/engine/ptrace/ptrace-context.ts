@@ -5,6 +5,9 @@ import type { ContextValue, RegName } from '../../ir/ir';
 import { wallClockNs } from '../../runtime/no-thread-context';
 import { MemoryFault, type ProbeContext } from '../../runtime/probe-context';
 import type { Scalar } from '../../runtime/storage';
+import { unwindStack } from '../../../symbolizer/dwarf/unwind';
+import { X86_64_DWARF_REGISTERS } from '../../../symbolizer/dwarf/registers';
+import type { ProcessSymbols } from '../process-symbols';
 import type { Registers } from './registers';
 import type { TargetMemory } from './target-memory';
 
@@ -20,6 +23,12 @@ export class PtraceProbeContext implements ProbeContext {
   /** Set when a handler wrote a register: the engine must write them back. */
   regsDirty = false;
   targetPid = 0;
+  /** The traced process's symbols, for ubacktrace(). */
+  symbols: ProcessSymbols | undefined;
+  /** In a .return handler: the caller's pc the function returned to (the stack walk starts there). */
+  returnTo: bigint | undefined;
+  /** The thread's return addresses redirected to utap's trampoline, with what they hold for real. */
+  shadow: ReadonlyArray<{ stackSlot: number; returnAddress: bigint }> = [];
   private readonly execnames = new Map<number, string>();
 
   bind(tid: number, pid: number, regs: Registers, memory: TargetMemory, uaddr: number, entry?: Scalar[]): this {
@@ -62,6 +71,29 @@ export class PtraceProbeContext implements ProbeContext {
     throw new Error(`captured value ${index} requested on the ptrace engine`);
   }
 
+  /** ubacktrace(): the return addresses of the user stack, by CFI with a frame-pointer fallback. */
+  private backtrace(): string {
+    const symbols = this.symbols;
+    if (!symbols) return '';
+    const registers = new Map<number, bigint>();
+    X86_64_DWARF_REGISTERS.forEach((name, number) => registers.set(number, this.regs.get(name)));
+    registers.set(16, this.returnTo ?? BigInt(this.uaddr));
+    const redirected = new Map(this.shadow.map((f) => [f.stackSlot, f.returnAddress]));
+    const word = new Uint8Array(8);
+    const view = new DataView(word.buffer);
+    const frames = unwindStack({
+      registers,
+      readWord: (address) => {
+        const real = redirected.get(Number(address));
+        if (real !== undefined) return real;
+        return this.memory.readInto(address, word, 8) === 8 ? view.getBigUint64(0, true) : undefined;
+      },
+      moduleAt: (pc) => symbols.unwindModuleAt(pc),
+      maxFrames: 32,
+    });
+    return frames.map((f) => '0x' + f.pc.toString(16)).join(' ');
+  }
+
   /** Forget cached process facts (after exec, comm changes). */
   forgetProcess(pid: number): void {
     this.execnames.delete(pid);
@@ -102,7 +134,7 @@ export class PtraceProbeContext implements ProbeContext {
       case 'probefunc':
         return ''; // answered by the runtime from the site
       case 'ubacktrace':
-        return ''; // TODO(ptrace): CFI unwinding through symbolizer/dwarf/unwind.ts
+        return this.backtrace();
     }
   }
 }

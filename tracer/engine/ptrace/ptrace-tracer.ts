@@ -16,6 +16,7 @@ import { CodeAreas } from './code-area';
 import { dynamicLinkerHook } from './dynamic-linker-hook';
 import { ERRNO, native, PTRACE, PTRACE_EVENT, PTRACE_O, SIG, type Native } from './native';
 import { CannotDisplace, planDisplaced, type DisplacedPlan } from './out-of-line';
+import { ProcessSymbols } from '../process-symbols';
 import { PtraceProbeContext } from './ptrace-context';
 import { Registers } from './registers';
 import { placeSites, type PlacedSite } from './site-placement';
@@ -90,6 +91,7 @@ export class PtraceTracer {
   private readonly status = new Int32Array(1);
   private readonly haveRegs = new Int32Array(1);
   private readonly ctx = new PtraceProbeContext();
+  private readonly symbols = new ProcessSymbols(0);
   private readonly schedule: TimerSchedule;
   private pid = 0;
   private memory!: TargetMemory;
@@ -108,7 +110,8 @@ export class PtraceTracer {
   private pinnedCpu: number | undefined;
 
   constructor(private readonly spec: PtraceRunSpec) {
-    this.session = openSession(spec.plan, spec.session);
+    this.session = openSession(spec.plan, spec.session, { services: this.symbols });
+    this.ctx.symbols = this.symbols;
     this.schedule = new TimerSchedule(spec.plan.timers.map((t) => t.periodNs), monotonicNs());
   }
 
@@ -124,6 +127,7 @@ export class PtraceTracer {
       else this.attach(this.spec.pid!);
       this.session.setTarget(this.pid);
       this.ctx.targetPid = this.pid;
+      this.symbols.reset(this.pid);
       this.session.begin();
       if (this.spec.command !== undefined) {
         // probes go in at the exec of the program; the shell is let go now
@@ -390,6 +394,8 @@ export class PtraceTracer {
     const inTarget = !this.vforkChildren.has(tid);
     if (inTarget && this.session.running) {
       const ctx = this.ctx.bind(tid, this.pid, regs, this.memory, bp.address);
+      ctx.returnTo = undefined;
+      ctx.shadow = thread.shadow;
       for (const site of bp.entrySites) this.session.hit(site.id, ctx);
       if (bp.returnSites.length && this.areas.trampoline !== undefined) {
         const captures = bp.returnSites.map((site) => this.session.captureEntry(site.id, ctx));
@@ -427,6 +433,8 @@ export class PtraceTracer {
       return;
     }
     if (this.session.running && !this.vforkChildren.has(tid)) {
+      this.ctx.returnTo = frame.returnAddress;
+      this.ctx.shadow = thread.shadow;
       frame.breakpoint.returnSites.forEach((site, i) => {
         this.session.hit(site.id, this.ctx.bind(tid, this.pid, regs, this.memory, frame.breakpoint.address, frame.captures[i]));
       });
@@ -487,6 +495,7 @@ export class PtraceTracer {
     this.memory = new TargetMemory(this.pid);
     this.areas = new CodeAreas(this.pid, this.memory);
     this.ctx.forgetProcess(this.pid);
+    this.symbols.reset(this.pid);
     let exe = '';
     try {
       exe = fs.readlinkSync(`/proc/${this.pid}/exe`);

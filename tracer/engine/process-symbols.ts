@@ -1,0 +1,123 @@
+// Symbols of one traced process, for usymname(), umodname(), ubacktrace() and its printing:
+// run-time addresses mapped to the ELF file holding them (through /proc/PID/maps, re-read when
+// an address falls outside what is known, e.g. after a dlopen) and to symbol+offset there.
+// Both engines hand one to the session as its RuntimeServices.
+import * as fs from 'node:fs';
+import { ElfBinary } from '../../symbolizer/elf-binary';
+import { mappingAt, readMaps, type Mapping } from '../../symbolizer/proc-maps';
+import type { UnwindModule } from '../../symbolizer/dwarf/unwind';
+import type { Long } from '../runtime/long';
+import type { RuntimeServices } from '../runtime/runtime-services';
+import { defaultSymbolCache } from '../plan/binaries';
+
+interface Module {
+  binary: ElfBinary;
+  bias: bigint;
+}
+
+function toBig(address: Long): bigint {
+  return BigInt.asUintN(64, BigInt(address));
+}
+
+export class ProcessSymbols implements RuntimeServices {
+  private maps: Mapping[] = [];
+  private readonly binaries = new Map<string, ElfBinary | null>();
+  private readonly modules = new Map<string, Module | null>();
+
+  constructor(private pid: number) {}
+
+  /** After an exec: the same pid, a new program. */
+  reset(pid = this.pid): void {
+    this.pid = pid;
+    this.maps = [];
+    this.modules.clear();
+  }
+
+  close(): void {
+    for (const b of this.binaries.values()) b?.close();
+    this.binaries.clear();
+    this.modules.clear();
+  }
+
+  private mappingFor(address: bigint): Mapping | undefined {
+    let m = mappingAt(this.maps, address);
+    if (!m) {
+      try {
+        this.maps = readMaps(this.pid);
+      } catch {
+        return undefined;
+      }
+      m = mappingAt(this.maps, address);
+    }
+    return m;
+  }
+
+  /** The ELF file holding a run-time address and its load bias, if it is file-backed code. */
+  moduleAt(address: bigint): Module | undefined {
+    const m = this.mappingFor(address);
+    if (!m || !m.path.startsWith('/')) return undefined;
+    const key = `${m.path}\0${m.inode}`;
+    if (this.modules.has(key)) return this.modules.get(key) ?? undefined;
+    let module: Module | null = null;
+    let binary = this.binaries.get(m.path);
+    if (binary === undefined) {
+      try {
+        binary = fs.existsSync(m.path) ? ElfBinary.open(m.path, { cache: defaultSymbolCache() }) : null;
+      } catch {
+        binary = null;
+      }
+      this.binaries.set(m.path, binary);
+    }
+    if (binary) {
+      const bias = binary.loadBiasIn(this.maps);
+      if (bias !== undefined) module = { binary, bias };
+    }
+    this.modules.set(key, module);
+    return module ?? undefined;
+  }
+
+  /** For the unwinder: the CFI of the module holding `pc`. */
+  unwindModuleAt(pc: bigint): UnwindModule | undefined {
+    const m = this.moduleAt(pc);
+    if (!m) return undefined;
+    try {
+      return { cfi: m.binary.cfi(), bias: m.bias };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private symbolAt(address: bigint): { name: string; offset: bigint; size: number; path: string } | undefined {
+    const m = this.moduleAt(address);
+    if (!m) return undefined;
+    try {
+      const found = m.binary.symbols().at(address - m.bias);
+      if (!found) return undefined;
+      return { name: found.symbol.name, offset: found.offset, size: found.symbol.size, path: m.binary.path };
+    } catch {
+      return undefined;
+    }
+  }
+
+  usymname(address: Long): string {
+    const s = this.symbolAt(toBig(address));
+    return s ? s.name : '0x' + toBig(address).toString(16);
+  }
+
+  umodname(address: Long): string {
+    return this.moduleAt(toBig(address))?.binary.path ?? '<unknown>';
+  }
+
+  /** SystemTap's layout: ` 0xADDR : symbol+0xOFF/0xSIZE [path]`, one frame per line. */
+  sprintUbacktrace(backtrace: string): string {
+    let out = '';
+    for (const word of backtrace.split(' ')) {
+      if (!word) continue;
+      const address = BigInt(word);
+      const s = this.symbolAt(address);
+      const where = s ? ` : ${s.name}+0x${s.offset.toString(16)}/0x${s.size.toString(16)} [${s.path}]` : ` : 0x${address.toString(16)}`;
+      out += ` 0x${address.toString(16)}${where}\n`;
+    }
+    return out;
+  }
+}
