@@ -60,10 +60,10 @@ export function parseFormat(text: string, loc: SourceLoc): FormatIR {
       }
     }
     // C length modifiers carry no meaning for 64-bit script values; accept and ignore them
-    while (i < text.length && 'hlLqjzt'.includes(text[i])) i++;
+    while (i < text.length && 'hlLjzt'.includes(text[i])) i++;
     const c = text[i];
     if (c === undefined) throw new FormatProblem(`the format ends inside a conversion ('%' at the end); write %% for a literal percent sign.`);
-    if (!CONVERSIONS.includes(c)) throw new FormatProblem(`'%${c}' is not a printf conversion utap knows (use %d %i %u %x %X %o %s %p %c %b or %%).`);
+    if (!CONVERSIONS.includes(c)) throw new FormatProblem(`'%${JSON.stringify(c).slice(1, -1)}' is not a printf conversion utap knows (use %d %i %u %x %X %o %s %p %c %b or %%).`);
     i++;
     const conversion = c as FormatConversion;
     pieces.push({ kind: 'conversion', conversion, flags, width, precision, argType: conversion === 's' ? 'string' : 'long' });
