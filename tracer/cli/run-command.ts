@@ -101,14 +101,16 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const { buildPlan } = require('../plan/plan') as typeof import('../plan/plan');
   const plan: PlanIR = passes.pass('plan', () => {
     // Process probe points are resolved lazily: a script of begin/end/timer probes opens no binary.
-    const { createProbeResolver } = require('../plan/probe-resolver') as typeof import('../plan/probe-resolver');
-    const { terminalProgress } = require('./progress') as typeof import('./progress');
-    let resolver: ReturnType<typeof createProbeResolver> | undefined;
+    let resolver: ReturnType<typeof import('../plan/probe-resolver').createProbeResolver> | undefined;
     try {
       return buildPlan(program, {
         targetPid: options.pid,
         resolveProcessProbe: (probe, point, context) => {
-          resolver ??= createProbeResolver({ targetPid: options.pid, command: options.command, progress: terminalProgress() });
+          if (!resolver) {
+            const { createProbeResolver } = require('../plan/probe-resolver') as typeof import('../plan/probe-resolver');
+            const { terminalProgress } = require('./progress') as typeof import('./progress');
+            resolver = createProbeResolver({ targetPid: options.pid, command: options.command, progress: terminalProgress() });
+          }
           return resolver.resolve(probe, point, context);
         },
       });
