@@ -358,7 +358,8 @@ class Checker {
     if (g.shape === shape) return;
     const describe = { scalar: 'a scalar', array: 'an array', stats: 'a statistic (fed with <<<)' };
     const hint = g.shape === 'stats' ? ` Read it with @count(${g.name}), @sum, @min, @max, @avg or print(@hist_log(${g.name})).` : g.shape === 'array' ? ` Use it with keys, as in ${g.name}[key].` : '';
-    this.fail(loc, `'${g.name}' is ${describe[g.shape]} (see ${where(g.loc)}), so it cannot be used as ${describe[shape]} here.${hint}`);
+    const see = where(g.loc) === where(loc) ? '' : ` (see ${where(g.loc)})`;
+    this.fail(loc, `'${g.name}' is ${describe[g.shape]}${see}, so it cannot be used as ${describe[shape]} here.${hint}`);
   }
 
   private keys(g: GlobalSym, keys: AstExpr[], scope: Scope, loc: SourceLoc): Expr[] {
@@ -413,7 +414,7 @@ class Checker {
         if (scope.loops === 0) this.fail(loc, `'${s.kind}' is only allowed inside a loop (while, for, foreach).`);
         return { kind: s.kind, loc };
       case 'next':
-        if (scope.fn) this.fail(loc, "'next' leaves a probe handler; it cannot be used in a function (use return).");
+        // from a function too: it leaves the probe handler that called it
         return { kind: 'next', loc };
       case 'return': {
         const fn = scope.fn;
