@@ -10,6 +10,7 @@
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
 import type { PlannedHandler, PlanIR, ProbeIR, ProbePointIR, ProbeSiteIR, ProgramIR, TimerProbeIR } from '../ir/ir';
 import { handlerNeeds } from '../ir/needs';
+import { inlineSimpleCalls } from '../ir/inline-calls';
 import { completeStatsUse } from '../ir/stats-use';
 
 /** Context a resolver gets along with the point. */
@@ -72,7 +73,9 @@ function sequence(point: ProbePointIR): bigint {
 }
 
 export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
-  const program = completeStatsUse(input);
+  const completed = completeStatsUse(input);
+  // one-line helper functions become their expression (see inline-calls.ts)
+  const program: ProgramIR = { ...completed, probes: completed.probes.map((p) => ({ ...p, handler: inlineSimpleCalls(completed, p.handler) })) };
   const begin: Array<PlannedHandler & { seq: bigint }> = [];
   const end: Array<PlannedHandler & { seq: bigint }> = [];
   const error: PlannedHandler[] = [];
