@@ -5,6 +5,7 @@
 //   kernel handlers touch backed by their maps → begin → arm the uprobes (-p pid, the -c child
 //   started stopped, or every process) → the event loop: ring-buffer records, timers, signals,
 //   target exit → stop the kernel handlers, disarm, drain → end probes (reading the maps) → close.
+import { inexactEventModeReason } from './event-mode-check';
 import type { ChildProcess } from 'node:child_process';
 import koffi from 'koffi';
 import { detectBpfFeatures } from '../../../kernel-helper/features';
@@ -44,6 +45,8 @@ export const uprobeEngine: Engine = {
   name: 'uprobe',
 
   unavailable(request: EngineRunRequest): string | undefined {
+    const inexact = inexactEventModeReason(request.plan, request.pid ?? 0);
+    if (inexact) return inexact;
     const why = detectBpfFeatures().unavailable;
     if (why) return why;
     if (request.guru && request.plan.sites.some((s) => s.needs.writesTarget)) return 'its handlers cannot change the traced process (guru writes need the ptrace engine)';
