@@ -22,7 +22,7 @@ export interface WaitingTarget {
 export function startWaiting(binary: string, args: string[]): Promise<WaitingTarget> {
   const child = spawnGrandchild(binary, [...args, 'wait']);
   let stdout = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.stdout!.on('data', (d: Buffer) => {
