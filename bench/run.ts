@@ -1,4 +1,5 @@
-// `npm run bench`: what one probe hit costs with each tracing tool, on this machine, in one run.
+// `npm run bench`: what one probe hit costs with each tracing tool, on this machine, in one run
+// (docs/bench.md; a full run takes about 7 min here, --quick about 2).
 //
 //   node dist/bench/run.js [--quick] [--runs N] [--target NAME,...] [--tool NAME,...] [--out DIR]
 //
