@@ -153,6 +153,15 @@ int utap_waker_start(int *write_fd) {
 int utap_gettid(void) { return (int)syscall(SYS_gettid); }
 
 /* sched_setaffinity(tid, one CPU). Returns 0 or -errno. */
+/* A thread's CPU affinity as raw bytes (size bytes of a cpu mask), to put back at detach. */
+int utap_get_affinity(int tid, void *mask, int size) {
+  return sched_getaffinity(tid, size, (cpu_set_t *)mask) == 0 ? 0 : -errno;
+}
+
+int utap_set_affinity(int tid, const void *mask, int size) {
+  return sched_setaffinity(tid, size, (const cpu_set_t *)mask) == 0 ? 0 : -errno;
+}
+
 int utap_pin_to_cpu(int tid, int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);

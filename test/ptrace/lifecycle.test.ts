@@ -120,6 +120,34 @@ test('-p: attach, count, detach; the code and the mappings are exactly as before
   assert.match(target.output(), new RegExp(`calls=4000 sum=${expectedSum(4000)} fib10=55`));
 });
 
+test('--pin: tracer and target share one CPU while tracing; the target gets its own affinity back', async () => {
+  const cpus = (pid: number) => /^Cpus_allowed_list:\s*(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
+  const target = await startTarget(fixture('counter'), ['3000', 'wait']);
+  const before = cpus(target.pid);
+  const run = runUtap(['--engine', 'ptrace', '--pin', '-p', String(target.pid), '-e', `${COUNT} probe begin { println("armed") }`]);
+  await new Promise((r) => setTimeout(r, 800));
+  const during = cpus(target.pid);
+  target.send('go\n');
+  const r = await run;
+  assert.is(await target.exited, 0);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, 'armed\nn=3000\n');
+  assert.ok(/^\d+$/.test(during), `pinned to one CPU while traced (${during})`);
+  assert.is(before.includes('-') || before.includes(',') ? 'several' : 'one', os.cpus().length > 1 ? 'several' : 'one');
+  void before;
+});
+
+test('--pin on -p, then detach before the program runs: its affinity is exactly what it was', async () => {
+  const cpus = (pid: number) => /^Cpus_allowed_list:\s*(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
+  const target = await startTarget(fixture('counter'), ['10', 'wait']);
+  const before = cpus(target.pid);
+  const r = await runUtap(['--engine', 'ptrace', '--pin', '-p', String(target.pid), '-e', 'probe process("counter").function("work") { } probe timer.ms(300) { exit() }']);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(cpus(target.pid), before);
+  target.send('go\n');
+  assert.is(await target.exited, 0);
+});
+
 const user = 'utaptest';
 function ensureUser(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root: cannot create a test user';

@@ -53,6 +53,9 @@ export interface Native {
   wakerStart(writeFd: Int32Array): number;
   gettid(): number;
   pinToCpu(tid: number, cpu: number): number;
+  /** sched_getaffinity into `mask` (its byte length is the mask size); 0 or -errno. */
+  getAffinity(tid: number, mask: Uint8Array): number;
+  setAffinity(tid: number, mask: Uint8Array): number;
   kill(pid: number, signal: number): number;
   tgkill(tgid: number, tid: number, signal: number): number;
   write(fd: number, buffer: Uint8Array, length: number): number;
@@ -76,6 +79,8 @@ export function native(): Native {
   const wakerStart = lib.func('int utap_waker_start(_Out_ int32_t *write_fd)');
   const gettid = lib.func('int utap_gettid()');
   const pinToCpu = lib.func('int utap_pin_to_cpu(int tid, int cpu)');
+  const getAffinity = lib.func('int utap_get_affinity(int tid, _Out_ uint8_t *mask, int size)');
+  const setAffinity = lib.func('int utap_set_affinity(int tid, const uint8_t *mask, int size)');
   const kill = libc.func('int kill(int pid, int sig)');
   const tgkill = libc.func('int tgkill(int tgid, int tid, int sig)');
   const write = libc.func('long write(int fd, const uint8_t *buf, unsigned long count)');
@@ -94,6 +99,8 @@ export function native(): Native {
     wakerStart: (writeFd) => wakerStart(writeFd),
     gettid: () => gettid(),
     pinToCpu: (tid, cpu) => pinToCpu(tid, cpu),
+    getAffinity: (tid, mask) => getAffinity(tid, mask, mask.length),
+    setAffinity: (tid, mask) => setAffinity(tid, mask, mask.length),
     kill: (pid, signal) => errnoResult(kill(pid, signal)),
     tgkill: (tgid, tid, signal) => errnoResult(tgkill(tgid, tid, signal)),
     write: (fd, buffer, length) => errnoResult(Number(write(fd, buffer, length))),

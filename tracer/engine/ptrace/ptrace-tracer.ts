@@ -246,7 +246,21 @@ export class PtraceTracer {
       this.n.pinToCpu(this.n.gettid(), this.pinnedCpu);
       this.log(`pinned tracer and target to CPU ${this.pinnedCpu}`);
     }
-    for (const tid of tids) this.n.pinToCpu(tid, this.pinnedCpu);
+    for (const tid of tids) {
+      if (!this.affinity.has(tid)) {
+        const mask = new Uint8Array(128);
+        if (this.n.getAffinity(tid, mask) === 0) this.affinity.set(tid, mask);
+      }
+      this.n.pinToCpu(tid, this.pinnedCpu);
+    }
+  }
+
+  /** Each pinned thread's own CPU affinity, put back when utap detaches. */
+  private readonly affinity = new Map<number, Uint8Array>();
+
+  private restoreAffinity(): void {
+    for (const [tid, mask] of this.affinity) this.n.setAffinity(tid, mask);
+    this.affinity.clear();
   }
 
   private resumeAllStopped(): void {
@@ -626,6 +640,7 @@ export class PtraceTracer {
         this.log(`could not unmap code areas (${(error as Error).message}); they stay mapped, unused`);
       }
     }
+    this.restoreAffinity();
     for (const thread of this.threads.values()) this.n.ptrace(PTRACE.PTRACE_DETACH, thread.tid, 0, thread.pendingSignal);
     for (const child of this.vforkChildren) this.n.ptrace(PTRACE.PTRACE_DETACH, child, 0, 0);
     this.memory.close();
