@@ -12,7 +12,7 @@ export interface EngineRun {
   log: string[];
 }
 
-export async function runEngine(engine: Engine, plan: PlanIR, options: { pid?: number; command?: string; onLog?: (message: string) => void } = {}): Promise<EngineRun> {
+export async function runEngine(engine: Engine, plan: PlanIR, options: { pid?: number; command?: string; onLog?: (message: string) => void; handlerName?: string; detach?: boolean; script?: { file: string; text: string } } = {}): Promise<EngineRun> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-engine-'));
   const out = path.join(dir, 'out');
   const log: string[] = [];
@@ -24,7 +24,9 @@ export async function runEngine(engine: Engine, plan: PlanIR, options: { pid?: n
       command: options.command,
       pin: false,
       guru: false,
-      detach: false,
+      handlerName: options.handlerName,
+      detach: options.detach ?? false,
+      script: options.script,
       log: (m) => {
         log.push(m);
         options.onLog?.(m);

@@ -67,9 +67,11 @@ Examples:
     .argument('[action]', 'list | show | rm', 'list')
     .argument('[name]', 'handler name for show and rm')
     .option('--json', 'print JSON lines instead of text')
-    .action(async (action: string, name: string | undefined, opts: { json?: boolean }) => {
+    .action(async (action: string, name: string | undefined, opts: { json?: boolean }, command: Command) => {
       const { handlersCommand } = require('./handlers-command') as typeof import('./handlers-command');
-      process.exitCode = await handlersCommand(action, name, { json: Boolean(opts.json) });
+      // `--json` after the subcommand is the root's option too: commander gives it to the root.
+      const json = Boolean(opts.json || command.parent?.opts().json);
+      process.exitCode = await handlersCommand(action, name, { json });
     });
 
   program.action(async (positional: string[], opts: Record<string, unknown>) => {

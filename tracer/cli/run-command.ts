@@ -131,6 +131,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       guru: options.guru,
       handlerName: options.handlerName,
       detach: options.detach,
+      script: { file: script.file, text: script.text },
       verbose: options.verbose,
       log: (message: string) => passes.log(message),
     };

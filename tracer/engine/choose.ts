@@ -23,7 +23,7 @@ export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): E
   const reasons: string[] = [];
   for (const candidate of candidates) {
     const engine = candidate.load();
-    const why = engine.unavailable(request);
+    const why = request.handlerName !== undefined && engine.name !== 'uprobe' ? 'registered handlers (--name) are kernel handlers, which only the uprobe engine has' : engine.unavailable(request);
     if (why === undefined) {
       request.log(`engine: ${engine.name}${choice === 'auto' ? ' (auto)' : ''}`);
       return engine;
@@ -31,5 +31,6 @@ export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): E
     reasons.push(`${engine.name}: ${why}`);
     request.log(`engine: ${engine.name} not usable: ${why}`);
   }
+  if (choice !== 'auto') throw new UtapError(`the ${choice} engine cannot run here: ${reasons[0].replace(/^\w+: /, '')}; use --engine auto to fall back to another engine.`, EXIT_ENVIRONMENT);
   throw new UtapError(`no engine can run this script here (${reasons.join('; ')}).`, EXIT_ENVIRONMENT);
 }

@@ -21,6 +21,8 @@ export interface EngineRunRequest {
   /** --name / --detach (uprobe engine) */
   handlerName?: string;
   detach: boolean;
+  /** The script's text and file name (registered handlers keep them in their description). */
+  script?: { file: string; text: string };
   /** -v given (engines running in another thread print their own diagnostics). */
   verbose?: boolean;
   /** -v: one line of diagnostics on stderr (engine decisions, per-probe placement). */

@@ -84,8 +84,11 @@ function isFull(error: unknown): boolean {
   return error instanceof BpfError && (error.errno === E2BIG || error.errno === ENOSPC || error.errno === ENOMEM);
 }
 
-/** A store of `decl`'s kind over `map` (created with globalMapShape(decl)). Writes the initial value. */
-export function mapStore(decl: GlobalDecl, map: BpfMap, maxStringLen: number): GlobalStore {
+/**
+ * A store of `decl`'s kind over `map` (created with globalMapShape(decl)). Writes the initial
+ * value, unless `initialize` is false (a registered handler's map, already holding its values).
+ */
+export function mapStore(decl: GlobalDecl, map: BpfMap, maxStringLen: number, initialize = true): GlobalStore {
   const shape = globalMapShape(decl, maxStringLen);
   switch (decl.kind) {
     case 'scalar': {
@@ -98,7 +101,7 @@ export function mapStore(decl: GlobalDecl, map: BpfMap, maxStringLen: number): G
           map.update(KEY0, v);
         },
       };
-      cell.set(initialValue(decl));
+      if (initialize) cell.set(initialValue(decl));
       return cell;
     }
     case 'stats': {

@@ -11,35 +11,21 @@ import koffi from 'koffi';
 import { detectBpfFeatures } from '../../../kernel-helper/features';
 import { errno, sys } from '../../../kernel-helper/libc';
 import { __NR_pidfd_open } from '../../../kernel-helper/uapi';
-import { EXIT_ENVIRONMENT, UtapError } from '../../cli/errors';
+import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
 import { processAlive } from '../../runtime/main-thread-driver';
 import { openSession } from '../../runtime/open-session';
-import { MESSAGES } from '../../runtime/runtime-error';
 import type { Session } from '../../runtime/session';
 import { monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
-import type { Scalar } from '../../runtime/storage';
 import type { Engine, EngineRunRequest } from '../engine';
 import { mapStore } from './bpf-storage';
 import { KernelHandlers } from './kernel-handlers';
-import { closeMemoryFiles, RecordContext } from './record-context';
+import { closeMemoryFiles } from './record-context';
+import { recordDispatcher } from './record-dispatch';
 import { planWithRecordSites, type RecordRoute } from './record-sites';
 import { startStopped } from './start-stopped';
+import { checkHandlerName, registerHandlers } from './registration';
+import { removeRegistration } from '../../../kernel-helper/registry';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
-
-function kernelErrorMessage(route: RecordRoute, record: Buffer, plan: KernelHandlers): string {
-  const spec = route.spec;
-  if (spec.kind !== 'kernelError') return '';
-  const address = spec.fields.length > 0 ? BigInt.asUintN(64, record.readBigInt64LE(16)) : 0n;
-  switch (spec.error) {
-    case 'divisionByZero': return MESSAGES.divisionByZero;
-    case 'readFault': return MESSAGES.readFault(address, spec.size ?? 8);
-    case 'userStringFault': return MESSAGES.userStringFault(address);
-    case 'arrayOverflow': {
-      void plan;
-      return MESSAGES.arrayOverflow(spec.size ?? 0, false);
-    }
-  }
-}
 
 export const uprobeEngine: Engine = {
   name: 'uprobe',
@@ -50,7 +36,6 @@ export const uprobeEngine: Engine = {
     const why = detectBpfFeatures().unavailable;
     if (why) return why;
     if (request.guru && request.plan.sites.some((s) => s.needs.writesTarget)) return 'its handlers cannot change the traced process (guru writes need the ptrace engine)';
-    if (request.handlerName !== undefined || request.detach) return 'registered handlers (--name, --detach) are not built yet';
     return undefined;
   },
 
@@ -58,10 +43,20 @@ export const uprobeEngine: Engine = {
     const { plan } = request;
     if (request.pid !== undefined && !processAlive(request.pid)) throw new UtapError(`there is no process ${request.pid}; check the pid (e.g. pidof NAME).`, EXIT_ENVIRONMENT);
     const targetPid = request.pid ?? 0;
+    if (request.handlerName !== undefined) checkHandlerName(request.handlerName);
+    if (request.detach) {
+      if (request.command !== undefined) throw new UtapError('--detach cannot leave handlers on a command utap starts (-c), which ends with utap; start it yourself and use -p PID.', EXIT_SCRIPT_ERROR);
+      if (plan.timers.length > 0) throw new UtapError(`--detach cannot keep timer probes (${plan.timers[0].pp}) running: they run in utap, which --detach ends.`, EXIT_SCRIPT_ERROR);
+    }
     const kernel = new KernelHandlers(plan, targetPid);
+    const registration = { registered: false };
     try {
       for (const m of kernel.modes) {
         request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${m.mode === 'kernel' ? 'kernel handler (eBPF)' : `event mode (${m.reason})`}`);
+      }
+      const eventMode = kernel.modes.find((m) => m.mode === 'event');
+      if (request.detach && eventMode) {
+        throw new UtapError(`--detach leaves only kernel handlers collecting, and probe ${eventMode.site.pp} runs in event mode (${eventMode.reason}), which needs utap running.`, EXIT_SCRIPT_ERROR);
       }
       const { plan: sessionPlan, routes } = planWithRecordSites(plan, kernel.records.values());
       const maxStr = plan.program.limits.maxStringLen;
@@ -72,18 +67,19 @@ export const uprobeEngine: Engine = {
         },
       });
       try {
-        return await drive(session, kernel, routes, request);
+        return await drive(session, kernel, routes, request, registration);
       } finally {
         session.close();
       }
     } finally {
+      if (registration.registered && !request.detach) removeRegistration(request.handlerName!);
       kernel.close();
       closeMemoryFiles();
     }
   },
 };
 
-function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest): Promise<number> {
+function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest, registration: { registered: boolean }): Promise<number> {
   session.begin();
   let child: ChildProcess | undefined;
   let targetPid = request.pid ?? 0;
@@ -95,43 +91,43 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
       session.setTarget(child.pid);
     }
     try {
-      kernel.attach(targetPid === 0 ? undefined : targetPid);
+      kernel.attach(targetPid === 0 ? undefined : targetPid, request.handlerName !== undefined);
     } catch (error) {
       if (child?.pid) process.kill(child.pid, 'SIGKILL');
       throw error;
     }
     request.log(`probes armed${targetPid ? ` for process ${targetPid}` : ' for every process running the probed files'}`);
+    if (request.handlerName !== undefined) {
+      const name = request.handlerName;
+      let dir: string;
+      try {
+        dir = registerHandlers(kernel, {
+          name,
+          detached: request.detach,
+          plan: request.plan,
+          records: [...kernel.records.values()],
+          targetPid: targetPid === 0 ? undefined : targetPid,
+          command: request.command,
+          script: request.script,
+        });
+      } catch (error) {
+        if (child?.pid) process.kill(child.pid, 'SIGKILL');
+        throw error;
+      }
+      registration.registered = true;
+      request.log(`handlers registered as ${name} (${dir})`);
+      if (request.detach) {
+        session.flush();
+        process.stderr.write(`utap: handlers '${name}' keep collecting${targetPid ? ` in process ${targetPid}` : ''}; see them with: utap handlers show ${name}; remove them with: utap handlers rm ${name}\n`);
+        return Promise.resolve(0);
+      }
+    }
     if (child?.pid) process.kill(child.pid, 'SIGCONT');
   }
 
-  // Per thread and site: the values captured at the entries of event-mode return sites.
-  const entryStacks = new Map<string, Array<Scalar[] | undefined>>();
   const reader = new RingBufferReader(kernel.ring);
   kernel.reader = reader;
-  const onRecord = (record: Buffer) => {
-    const route = routes.get(record.readUInt32LE(0));
-    if (!route) return;
-    const spec = route.spec;
-    const tid = record.readUInt32LE(4);
-    if (spec.kind === 'entry') {
-      const ctx = new RecordContext(spec, record, targetPid, undefined);
-      const key = `${spec.site}:${tid}`;
-      const stack = entryStacks.get(key) ?? [];
-      stack.push(session.captureEntry(route.siteId, ctx));
-      entryStacks.set(key, stack);
-      return;
-    }
-    if (spec.kind === 'event') {
-      const values = entryStacks.get(`${spec.site}:${tid}`)?.pop();
-      session.hit(route.siteId, new RecordContext(spec, record, targetPid, values));
-      return;
-    }
-    if (spec.kind === 'kernelError') {
-      session.hit(route.siteId, new RecordContext(spec, record, targetPid, undefined, [kernelErrorMessage(route, record, kernel)]));
-      return;
-    }
-    session.hit(route.siteId, new RecordContext(spec, record, targetPid, undefined));
-  };
+  const onRecord = recordDispatcher(session, routes, targetPid);
   const drain = () => {
     reader.consume(onRecord);
     session.flush();

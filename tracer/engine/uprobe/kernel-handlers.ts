@@ -122,14 +122,17 @@ export class KernelHandlers {
     }
   }
 
-  /** Arms every uprobe; `pid` restricts them to one process, undefined probes every process. */
-  attach(pid: number | undefined): void {
+  /**
+   * Arms every uprobe; `pid` restricts them to one process, undefined probes every process.
+   * `pinnable`: through BPF links that pin() can keep armed after utap exits.
+   */
+  attach(pid: number | undefined, pinnable = false): void {
     const cpus = pid === undefined ? Array.from({ length: possibleCpuCount() }, (_, i) => i) : [-1];
     for (const p of this.programs) {
       for (const cpu of cpus) {
         try {
           this.links.push(
-            attachUprobe({ path: p.site.binary, offset: p.site.fileOffset, retprobe: p.site.kind === 'return' && !p.atEntry, pid: pid ?? -1, cpu, programFd: p.program.fd }),
+            attachUprobe({ path: p.site.binary, offset: p.site.fileOffset, retprobe: p.site.kind === 'return' && !p.atEntry, pid: pid ?? -1, cpu, programFd: p.program.fd, pinnable }),
           );
         } catch (error) {
           if (error instanceof BpfError) {
@@ -140,6 +143,17 @@ export class KernelHandlers {
         }
       }
     }
+  }
+
+  /**
+   * Pins what keeps the handlers collecting and readable without this process: the uprobe links,
+   * the globals' maps, the ring buffer and the state map. `path(file)` names each pin.
+   */
+  pin(path: (file: string) => string): void {
+    this.links.forEach((l, i) => l.pin(path(`link_${i}`)));
+    for (const [index, map] of this.globalMaps) map.pin(path(`global_${index}`));
+    this.ring.pin(path('ring'));
+    this.state.pin(path('state'));
   }
 
   /** Tells every kernel handler to do nothing more (exit(), an error, the end of the session). */
