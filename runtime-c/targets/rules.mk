@@ -1,7 +1,24 @@
-# Targets for the engines' end-to-end tests: each prints its own ground truth.
+# Targets for the engines' end-to-end tests: each prints its own ground truth (see each file's
+# header). With a trailing `wait` argument they print `ready pid=N` and wait for a line on
+# stdin (wait-go.h), so -p tests can attach before they run.
+#
+#   counter, counter-nopie   work() N times, fib(10)
+#   threads                  (i + 1) * BASE calls of tick() in thread i, per-thread counts
+#   recurse                  recursive depth(), the sum of every call's return value
+#   loader, libplugin.so     lib_add() in libfixture.so, then plugin_step() in a dlopened library
+#   alloc                    fixture_alloc(), a malloc-like function, reporting which calls failed
 TARGETS := counter
-ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie
+ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie \
+       $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc
 $(BUILD)/counter: targets/counter.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/counter-nopie: targets/counter.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O2 -g -no-pie -fno-pie -o $@ $<
+$(BUILD)/threads: targets/threads.c targets/wait-go.h | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -pthread -o $@ $<
+$(BUILD)/recurse $(BUILD)/alloc: $(BUILD)/%: targets/%.c targets/wait-go.h | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
+$(BUILD)/libplugin.so: targets/plugin.c | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O2 -g -fPIC -shared -Wl,-soname,libplugin.so -o $@ $<
+$(BUILD)/loader: targets/loader.c targets/wait-go.h $(BUILD)/libfixture.so | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $< -L$(BUILD) -lfixture -ldl '-Wl,-rpath,$$ORIGIN'

@@ -29,7 +29,7 @@ export function startWaiting(binary: string, args: string[]): Promise<WaitingTar
       const before = stdout;
       stdout += d.toString('latin1');
       if (!before.includes('\n') && stdout.includes('\n')) {
-        const m = /^ready (\d+)/.exec(stdout);
+        const m = /^ready (?:pid=)?(\d+)/.exec(stdout);
         if (!m) return reject(new Error(`target said ${stdout}`));
         resolve({
           pid: Number(m[1]),
