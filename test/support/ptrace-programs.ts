@@ -37,38 +37,6 @@ export function point(binary: string, fn: string, library?: string, suffix = '')
 }
 
 /**
- * global hits, lo, hi
- * probe POINT { hits++; if (hits == 1 || $arg1 < lo) lo = $arg1; if ($arg1 > hi) hi = $arg1 }
- * probe end { printf("hits=%d lo=%d hi=%d\n", hits, lo, hi) }
- * With consecutive first arguments (ticker's tick(i)), no lost hit means hits == hi - lo + 1.
- */
-export function countRange(where: string, extraEnd = false): ProgramIR {
-  const b = new ProgramBuilder();
-  const hits = b.scalar('hits'), lo = b.scalar('lo'), hi = b.scalar('hi');
-  b.probe([where], [],
-    ex(incdec(L.global(hits), 1, false)),
-    iff({ op: 'logical', type: 'long', operator: '||', left: cmp('==', glob(hits), lit(1)), right: cmp('<', reg('rdi'), glob(lo)), loc: b.globals[0].loc }, ex(assign(L.global(lo), reg('rdi')))),
-    iff(cmp('>', reg('rdi'), glob(hi)), ex(assign(L.global(hi), reg('rdi')))));
-  b.probe(['begin'], [], printf(b.format('begin\n'), []));
-  b.probe(['end'], [], printf(b.format('hits=%d lo=%d hi=%d\n'), [glob(hits), glob(lo), glob(hi)]));
-  if (extraEnd) b.probe(['error'], [], printf(b.format('error\n'), []));
-  return b.build();
-}
-
-/**
- * global n
- * probe POINT { if (++n == LIMIT) exit() }   // exit on the LIMIT-th hit, target still running
- * probe end { printf("hits=%d\n", n) }
- */
-export function exitAfter(where: string, limit: number): ProgramIR {
-  const b = new ProgramBuilder();
-  const n = b.scalar('n');
-  b.probe([where], [], iff(cmp('==', incdec(L.global(n), 1, true), lit(limit)), { kind: 'exit', loc: b.globals[0].loc }));
-  b.probe(['end'], [], printf(b.format('hits=%d\n'), [glob(n)]));
-  return b.build();
-}
-
-/**
  * global calls
  * probe POINT { calls[tid()]++ }
  * probe end { foreach ([t] in calls+) printf("%d\n", calls[t]) ... }  one line `tid calls` per thread
@@ -89,9 +57,9 @@ export interface EngineResult {
 }
 
 /** Runs `program` on the ptrace engine in this process (-c or -p), its output through a file (or stdout). */
-export async function runPtrace(program: ProgramIR, target: { command?: string; pid?: number; pin?: boolean; toStdout?: boolean }, captures?: Expr[]): Promise<EngineResult> {
+export async function runPtrace(program: ProgramIR, target: { command?: string; pid?: number; pin?: boolean }, captures?: Expr[]): Promise<EngineResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-ptrace-'));
-  const outputFile = target.toStdout ? undefined : path.join(dir, 'out');
+  const outputFile = path.join(dir, 'out');
   try {
     const plan: PlanIR = buildPlan(program, { targetPid: target.pid, resolveProcessProbe: siteResolver(captures) });
     const status = await ptraceEngine.run({
