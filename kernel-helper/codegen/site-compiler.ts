@@ -111,7 +111,8 @@ class SiteCodegen {
   private readonly exitLabel: Label;
   private readonly localOffset = new Map<number, number>();
   private readonly localHeap = new Map<number, number>();
-  private stackUsed = 8;
+  /** fp-16..fp-1 hold the key of per-thread maps (entryKeyToStack). */
+  private stackUsed = 16;
   private heapUsed: number;
   private readonly heapFill: Array<{ offset: number; bytes: Buffer }> = [];
   private readonly literals = new Map<string, number>();
@@ -143,10 +144,10 @@ class SiteCodegen {
   compileMain(): CompiledProgram {
     this.prologue();
     if (this.entryOffsets.length > 0) {
-      // r7 = entry_map[tid] or 0
-      this.tidKeyToStack();
+      // r7 = entry_map[tid, this call's frame] or 0
+      this.entryKeyToStack(true);
       this.emitLdMap(1, this.options.fds.entry);
-      this.stackPtr(2, -8);
+      this.stackPtr(2, -16);
       this.call(U.BPF_FUNC_map_lookup_elem);
       this.a.emit(I.BPF_MOV64_REG(ENTRY, 0));
     }
@@ -154,9 +155,9 @@ class SiteCodegen {
     this.stmt(this.site.handler.body);
     this.a.place(this.exitLabel);
     if (this.entryOffsets.length > 0) {
-      this.tidKeyToStack();
+      this.entryKeyToStack(true);
       this.emitLdMap(1, this.options.fds.entry);
-      this.stackPtr(2, -8);
+      this.stackPtr(2, -16);
       this.call(U.BPF_FUNC_map_delete_elem);
     }
     this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
@@ -175,9 +176,9 @@ class SiteCodegen {
         this.a.emit(I.BPF_STX_MEM(8, HEAP, 0, at));
       }
     });
-    this.tidKeyToStack();
+    this.entryKeyToStack(false);
     this.emitLdMap(1, this.options.fds.entry);
-    this.stackPtr(2, -8);
+    this.stackPtr(2, -16);
     this.heapPtr(3, value);
     this.a.emit(I.BPF_MOV64_IMM(4, U.BPF_ANY));
     this.call(U.BPF_FUNC_map_update_elem);
@@ -278,10 +279,18 @@ class SiteCodegen {
     else this.a.emit(...I.BPF_LD_IMM64(reg, v));
   }
 
-  /** *(u64 *)(fp-8) = current tid (the key of per-thread maps). */
-  private tidKeyToStack(): void {
+  /**
+   * The key of a return site's entry captures, 16 bytes at fp-16: the thread id, then the stack
+   * pointer at the function's entry (pointing at the return address). At the uretprobe the
+   * return address has been popped, so that is rsp - 8 there. Keyed so, each call of a
+   * recursive function pairs its return with its own entry.
+   */
+  private entryKeyToStack(atReturn: boolean): void {
     this.call(U.BPF_FUNC_get_current_pid_tgid);
-    this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, 0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32), I.BPF_STX_MEM(8, 10, 0, -8));
+    this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, 0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32), I.BPF_STX_MEM(8, 10, 0, -16));
+    this.a.emit(I.BPF_LDX_MEM(8, 0, CTX, U.PT_REGS_OFFSET.rsp));
+    if (atReturn) this.a.emit(I.BPF_ALU64_IMM(U.BPF_SUB, 0, 8));
+    this.a.emit(I.BPF_STX_MEM(8, 10, 0, -8));
   }
 
   private allocTemp(): number {

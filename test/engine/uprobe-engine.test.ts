@@ -39,7 +39,9 @@ function script(withStrings = true): { program: ProgramIR; captures: Record<numb
   const fmtName = b.format('%s=%d\n');
   // probe hit: calls++; total += $i; s <<< $i; shared += 1; if ($i == 3) printf(...)
   b.probe(['process.function("hit")'], [], ex(incdec(L.global(calls), 1, false)), ex(assign(L.global(total), reg('rdi'), '+=')), statsAdd({ global: s }, reg('rdi')),
-    ex(assign(L.global(shared), lit(1), '+=')), iff(cmp('==', reg('rdi'), lit(3)), printf(fmtThree, [ctx('execname', 'string')])));
+    iff(cmp('==', reg('rdi'), lit(3)), printf(fmtThree, [ctx('execname', 'string')])));
+  // probe hit: shared += 1 — `shared` is also the event-mode depth probe's, so this runs in event mode too.
+  b.probe(['process.function("hit")'], [], ex(assign(L.global(shared), lit(1), '+=')));
   // probe greet: names[user_string($who)] += $times; last = user_string($who)
   if (withStrings) b.probe(['process.function("greet")'], [], ex(assign(L.element(names, [ustr(reg('rdi'))]), reg('rsi'), '+=')), ex(assign(L.global(last), ustr(reg('rdi')))));
   // probe hit.return: if ($return > 100000) next; r <<< $return - @entry($i)
@@ -71,7 +73,9 @@ function expected(n: number, withStrings = true): string {
     drive: (session) => {
       const site = (fn: string, kind: string) => session.plan.sites.find((x) => x.function === fn && x.kind === kind)!.id;
       for (let i = 0; i < n; i++) {
-        session.hit(site('hit', 'entry'), new FakeContext({ regs: { rdi: BigInt(i) }, context: { execname: 'uprobe-hits' } }));
+        for (const hitSite of session.plan.sites.filter((x) => x.function === 'hit' && x.kind === 'entry')) {
+          session.hit(hitSite.id, new FakeContext({ regs: { rdi: BigInt(i) }, context: { execname: 'uprobe-hits' } }));
+        }
         session.hit(site('hit', 'return'), new FakeContext({ regs: { rax: BigInt(2 * i) }, entry: [BigInt(i)] }));
       }
       if (withStrings) for (const [who, times] of [['alice', 1n], ['bob', 2n], ['alice', 3n]] as const) {
@@ -97,6 +101,7 @@ liveTest(test, '-p: kernel handlers and an event-mode probe give the reference r
   assert.is(run.stdout, expected(N));
   assert.ok(run.log.some((l) => /function\("hit"\) at .*: kernel handler/.test(l)), run.log.join('\n'));
   assert.ok(run.log.some((l) => /function\("depth"\) at .*: event mode \(it has a loop\)/.test(l)), run.log.join('\n'));
+  assert.ok(run.log.some((l) => /function\("hit"\) at .*: event mode \(it shares global shared with an event-mode probe/.test(l)), run.log.join('\n'));
 });
 
 // Without user_string: the strings greet() gets sit in pages the fresh process has not touched

@@ -3,7 +3,7 @@
 // ring buffer and the state map, loads every program (a verifier rejection becomes one clear
 // error naming the script line), and arms the uprobes. close() releases everything.
 import { compileEventProgram, compileSite, type CompileOptions, type CompiledProgram } from '../../../kernel-helper/codegen/site-compiler';
-import { EventModeNeeded } from '../../../kernel-helper/codegen/event-mode';
+import { siteModes, type SiteMode } from './site-modes';
 import { globalMapShape, scalarSize } from '../../../kernel-helper/codegen/layout';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
 import { BpfMap, possibleCpuCount } from '../../../kernel-helper/map';
@@ -15,12 +15,6 @@ import { BpfError } from '../../../kernel-helper/bpf-syscall';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
 import { handlerNeeds } from '../../ir/needs';
 import type { PlanIR, ProbeSiteIR, ScalarType, SourceLoc } from '../../ir/ir';
-
-export interface SiteMode {
-  site: ProbeSiteIR;
-  mode: 'kernel' | 'event';
-  reason?: string;
-}
 
 interface LoadedProgram {
   site: ProbeSiteIR;
@@ -54,18 +48,8 @@ export class KernelHandlers {
     const maxStr = program.limits.maxStringLen;
     let ids = 0;
     // Pass 1: which sites compile to kernel handlers, and which globals those touch.
-    const kernelGlobals = new Set<number>();
-    const dryFds = { global: () => 0, ring: 0, state: 0, heap: 0, entry: 0 };
-    for (const site of plan.sites) {
-      try {
-        const compiled = compileSite({ program, site, fds: dryFds, nextRecordId: () => ids++, targetPid, walltimeOffsetNs: 0n });
-        for (const g of compiled.globals) kernelGlobals.add(g);
-        this.modes.push({ site, mode: 'kernel' });
-      } catch (error) {
-        if (!(error instanceof EventModeNeeded)) throw error;
-        this.modes.push({ site, mode: 'event', reason: error.reason });
-      }
-    }
+    const { modes, kernelGlobals } = siteModes(plan, targetPid);
+    this.modes.push(...modes);
     try {
       this.ring = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: RING_BYTES, name: 'utap_ring' }));
       this.state = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, name: 'utap_state' }));
@@ -94,7 +78,9 @@ export class KernelHandlers {
           const hasCaptures = m.site.kind === 'return' && m.site.entryCaptures.length > 0;
           if (hasCaptures) {
             const valueSize = m.site.entryCaptures.reduce((n, e) => n + scalarSize(e.type as ScalarType, maxStr), 0);
-            entryMap = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_HASH, keySize: 8, valueSize, maxEntries: ENTRY_MAP_THREADS, name: `utap_entry${m.site.id}` }));
+            // Keyed by thread and frame (site-compiler: entryKeyToStack); LRU, so the entries of calls
+            // that never return (longjmp, a thread killed mid-call) make room for new ones.
+            entryMap = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_LRU_HASH, keySize: 16, valueSize, maxEntries: ENTRY_MAP_THREADS, name: `utap_entry${m.site.id}` }));
           }
           const compiled = compileSite(options(entryMap?.fd ?? 0));
           records.push(...compiled.records);

@@ -1,0 +1,72 @@
+// The uprobe engine through the real command line: `-p PID` on a running process (a bystander
+// running the same binary is not counted), and `--name --detach` then `utap handlers show|rm`.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { detectBpfFeatures } from '../../kernel-helper/features';
+import { registrationDir } from '../../kernel-helper/registry';
+import { liveTest } from '../support/live';
+import { fixture, utapBin } from '../support/paths';
+import { runUtap } from '../support/run-utap';
+import { startWaiting } from '../support/target-process';
+import { utapMissing } from '../support/utap-features';
+
+const missing = utapMissing('uprobe') ?? detectBpfFeatures().unavailable;
+const HITS = fixture('uprobe-hits');
+const SCRIPT = 'global n, s\nprobe process.function("hit") { n++; s <<< $i }\nprobe end { printf("n %d sum %d max %d\\n", n, @sum(s), @max(s)) }';
+
+/** Starts utap -v; `armed` resolves once it says its probes are armed, `done` when it ends. */
+function utapArmed(args: string[]): { armed: Promise<void>; done: Promise<{ status: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [utapBin, '-v', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '';
+  let onArmed: () => void = () => undefined;
+  const armed = new Promise<void>((r) => (onArmed = r));
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (/probes armed/.test(stderr)) onArmed();
+  });
+  const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (status) => {
+    onArmed();
+    resolve({ status, stdout, stderr });
+  }));
+  return { armed, done };
+}
+
+liveTest(test, 'utap --engine uprobe -p PID: every call of the traced process, none of a bystander\'s', missing, async () => {
+  const traced = await startWaiting(HITS, ['300']);
+  const bystander = await startWaiting(HITS, ['50']);
+  const { armed, done } = utapArmed(['--engine', 'uprobe', '-p', String(traced.pid), '-e', SCRIPT]);
+  await armed;
+  const [truth] = await Promise.all([traced.release(), bystander.release()]);
+  const r = await done;
+  assert.match(truth.stdout, /calls 300 sum 44850/);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, 'n 300 sum 44850 max 299\n');
+  assert.match(r.stderr, /function\("hit@[^"]*"\) at .*: kernel handler \(eBPF\)/);
+  assert.match(r.stderr, new RegExp(`probes armed for process ${traced.pid}`));
+});
+
+liveTest(test, 'utap --name --detach -p PID, then utap handlers show and rm', missing, async () => {
+  const name = 'utap-test-cli';
+  fs.rmSync(registrationDir(name), { recursive: true, force: true });
+  const traced = await startWaiting(HITS, ['120']);
+  try {
+    const r = await runUtap(['--engine', 'uprobe', '--name', name, '--detach', '-p', String(traced.pid), '-e', SCRIPT]);
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, '');
+    assert.match(r.stderr, /^utap: handlers 'utap-test-cli' keep collecting in process \d+; see them with: utap handlers show utap-test-cli/);
+    await traced.release();
+    const shown = await runUtap(['handlers', 'show', name]);
+    assert.is(shown.stdout, 'n 120 sum 7140 max 119\n', shown.stderr);
+    const removed = await runUtap(['handlers', 'rm', name]);
+    assert.is(removed.status, 0, removed.stderr);
+    assert.not.ok(fs.existsSync(registrationDir(name)));
+  } finally {
+    fs.rmSync(registrationDir(name), { recursive: true, force: true });
+    traced.child.kill();
+  }
+});
+
+test.run();
