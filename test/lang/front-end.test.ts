@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fixture } from '../support/paths';
+import { fixture, utapBin } from '../support/paths';
 import { runUtap } from '../support/run-utap';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-lang-'));
@@ -69,6 +69,13 @@ test('-D with a bad value and -I with a missing directory are script errors', as
   const i = await runUtap(['-I', path.join(dir, 'nope'), '-e', 'probe begin { exit() }']);
   assert.is(i.status, 1);
   assert.match(i.stderr, /no such tapset directory/);
+});
+
+test('a reader that closes the pipe early (utap --help | head -1) ends utap quietly', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${utapBin}" --help | head -1`], { encoding: 'utf8' });
+  assert.is(r.stdout, 'Usage: utap [options] SCRIPT_FILE [ARG...]\n');
+  assert.is(r.stderr, '');
 });
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));

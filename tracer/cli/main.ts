@@ -136,7 +136,18 @@ export function reportFailure(error: unknown): number {
   return 70;
 }
 
+/** `utap --help | head`: a reader that went away ends the output quietly, as a pipeline expects. */
+function quietOnClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipes();
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
   } catch (error) {
