@@ -1,6 +1,7 @@
 // The uprobe engine through the real command line: `-p PID` on a running process (a bystander
 // running the same binary is not counted), and `--name --detach` then `utap handlers show|rm`.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,7 +18,7 @@ const HITS = fixture('uprobe-hits');
 const SCRIPT = 'global n, s\nprobe process.function("hit") { n++; s <<< $i }\nprobe end { printf("n %d sum %d max %d\\n", n, @sum(s), @max(s)) }';
 
 /** Starts utap -v; `armed` resolves once it says its probes are armed, `done` when it ends. */
-function utapArmed(args: string[]): { armed: Promise<void>; done: Promise<{ status: number | null; stdout: string; stderr: string }> } {
+function utapArmed(args: string[]): { child: ReturnType<typeof spawn>; armed: Promise<void>; done: Promise<{ status: number | null; stdout: string; stderr: string }> } {
   const child = spawn(process.execPath, [utapBin, '-v', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '', stderr = '';
   let onArmed: () => void = () => undefined;
@@ -31,7 +32,7 @@ function utapArmed(args: string[]): { armed: Promise<void>; done: Promise<{ stat
     onArmed();
     resolve({ status, stdout, stderr });
   }));
-  return { armed, done };
+  return { child, armed, done };
 }
 
 liveTest(test, 'utap --engine uprobe -p PID: every call of the traced process, none of a bystander\'s', missing, async () => {
@@ -67,6 +68,24 @@ liveTest(test, 'utap --name --detach -p PID, then utap handlers show and rm', mi
     fs.rmSync(registrationDir(name), { recursive: true, force: true });
     traced.child.kill();
   }
+});
+
+liveTest(test, 'without -p/-c a process probe is system-wide: every process running the binary, on any CPU, counted exactly once', missing, async () => {
+  const counter = fixture('counter');
+  const script = `global n\nprobe process("${counter}").function("work") { n[pid()]++ }\nprobe end { foreach ([p+] in n) printf("%d\\n", n[p]) }`;
+  const run = utapArmed(['--engine', 'uprobe', '-e', script]);
+  await run.armed;
+  const cpus = os.cpus().length;
+  const runs = [[0, 120], [1, 45], [0, 7]];
+  for (const [cpu, calls] of runs) {
+    const r = spawnSync('taskset', ['-c', String(cpu % cpus), counter, String(calls)], { encoding: 'utf8' });
+    assert.match(r.stdout, new RegExp(`calls=${calls} `));
+  }
+  run.child.kill('SIGINT');
+  const r = await run.done;
+  assert.is(r.status, 0, r.stderr);
+  // pids grow, so the sorted keys list the runs in order
+  assert.is(r.stdout, runs.map(([, calls]) => `${calls}\n`).join(''));
 });
 
 test.run();

@@ -6,7 +6,7 @@ import { compileEventProgram, compileSite, type CompileOptions, type CompiledPro
 import { siteModes, type SiteMode } from './site-modes';
 import { globalMapShape, scalarSize } from '../../../kernel-helper/codegen/layout';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
-import { BpfMap, possibleCpuCount } from '../../../kernel-helper/map';
+import { BpfMap } from '../../../kernel-helper/map';
 import { loadProgram, VerifierError, type BpfProgram } from '../../../kernel-helper/program';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
 import { attachUprobe, type UprobeLink } from '../../../kernel-helper/uprobe';
@@ -113,7 +113,10 @@ export class KernelHandlers {
    * `pinnable`: through BPF links that pin() can keep armed after utap exits.
    */
   attach(pid: number | undefined, pinnable = false): void {
-    const cpus = pid === undefined ? Array.from({ length: possibleCpuCount() }, (_, i) => i) : [-1];
+    // System-wide, one perf event (on CPU 0) is enough: a uprobe runs the BPF programs attached
+    // to its trace event on whichever CPU it hits, so one event per CPU ran each program once per
+    // CPU for every hit.
+    const cpus = pid === undefined ? [0] : [-1];
     for (const p of this.programs) {
       for (const cpu of cpus) {
         try {
