@@ -8,6 +8,7 @@ import type { Scalar } from '../../runtime/storage';
 import { unwindStack } from '../../../symbolizer/dwarf/unwind';
 import { X86_64_DWARF_REGISTERS } from '../../../symbolizer/dwarf/registers';
 import type { ProcessSymbols } from '../process-symbols';
+import { processStatus } from '../process-status';
 import type { Registers } from './registers';
 import type { TargetMemory } from './target-memory';
 
@@ -129,7 +130,7 @@ export class PtraceProbeContext implements ProbeContext {
       case 'uid':
       case 'euid':
       case 'gid':
-        return statusField(this.pid, what);
+        return processStatus(this.pid, what);
       case 'pp':
       case 'probefunc':
         return ''; // answered by the runtime from the site
@@ -144,20 +145,5 @@ function readProc(pid: number, file: string): string {
     return fs.readFileSync(`/proc/${pid}/${file}`, 'latin1');
   } catch {
     return '';
-  }
-}
-
-function statusField(pid: number, what: 'ppid' | 'uid' | 'euid' | 'gid'): number {
-  const status = readProc(pid, 'status');
-  const line = (key: string) => new RegExp(`^${key}:\\s+(.*)$`, 'm').exec(status)?.[1].split(/\s+/) ?? [];
-  switch (what) {
-    case 'ppid':
-      return Number(line('PPid')[0] ?? 0);
-    case 'uid':
-      return Number(line('Uid')[0] ?? 0);
-    case 'euid':
-      return Number(line('Uid')[1] ?? 0);
-    case 'gid':
-      return Number(line('Gid')[0] ?? 0);
   }
 }

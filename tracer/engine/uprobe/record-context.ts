@@ -2,6 +2,7 @@
 // context values an event record carries, `captured` values of print/printf records. Target
 // memory for event-mode handlers is read from /proc/PID/mem when the record is handled (the
 // process has run on since the hit: documented as event mode's limit).
+import { processStatus } from '../process-status';
 import * as fs from 'node:fs';
 import type { ContextValue, RegName } from '../../ir/ir';
 import { fieldSize, RECORD_HEADER } from '../../../kernel-helper/codegen/layout';
@@ -49,15 +50,6 @@ export function closeMemoryFiles(): void {
   memFds.clear();
 }
 
-function statusField(pid: number, name: string, index = 0): number {
-  try {
-    const text = fs.readFileSync(`/proc/${pid}/status`, 'latin1');
-    const m = new RegExp(`^${name}:\\s+(.*)$`, 'm').exec(text);
-    return m ? Number(m[1].split(/\s+/)[index]) : 0;
-  } catch {
-    return 0;
-  }
-}
 
 export class RecordContext implements ProbeContext {
   readonly tid: number;
@@ -101,10 +93,10 @@ export class RecordContext implements ProbeContext {
       case 'pid': return this.pid;
       case 'cpu': return this.cpu;
       case 'target': return this.targetPid;
-      case 'ppid': return statusField(this.pid, 'PPid');
-      case 'uid': return statusField(this.pid, 'Uid', 0);
-      case 'euid': return statusField(this.pid, 'Uid', 1);
-      case 'gid': return statusField(this.pid, 'Gid', 0);
+      case 'ppid': return processStatus(this.pid, 'ppid');
+      case 'uid': return processStatus(this.pid, 'uid');
+      case 'euid': return processStatus(this.pid, 'euid');
+      case 'gid': return processStatus(this.pid, 'gid');
       case 'walltime_ns': return BigInt(Date.now()) * 1_000_000n;
       case 'monotonic_ns': return process.hrtime.bigint();
       case 'execname':
