@@ -17,6 +17,7 @@ import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, 
 import type { Diagnostics } from './diagnostic';
 import { formatArgTypes, FormatProblem, parseFormat } from './format';
 import type { TapsetLibrary } from './tapsets';
+import { walkStmt } from '../ir/walk';
 
 type T = ScalarType;
 
@@ -1030,8 +1031,10 @@ function pointIR(p: AstProbePoint): ProbePointIR {
 function markRecursion(functions: FunctionIR[]): void {
   const calls = functions.map((f) => {
     const out = new Set<number>();
-    visitIR(f.body, (e) => {
-      if (e.op === 'call') out.add(e.function);
+    walkStmt(f.body, {
+      expr(e) {
+        if (e.op === 'call') out.add(e.function);
+      },
     });
     return out;
   });
@@ -1049,12 +1052,6 @@ function markRecursion(functions: FunctionIR[]): void {
       stack.push(...calls[g]);
     }
   }
-}
-
-function visitIR(s: Stmt, onExpr: (e: Expr) => void): void {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { walkStmt } = require('../ir/walk') as typeof import('../ir/walk');
-  walkStmt(s, { expr: onExpr });
 }
 
 /** Calls `onExpr` on every expression and `onStmt` on every statement of a syntax tree. */
