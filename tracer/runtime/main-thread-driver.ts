@@ -5,6 +5,7 @@
 //
 // Timers are fired from one setTimeout chain over a TimerSchedule. A script with nothing that
 // could end it but a signal keeps running until one comes, as `stap -e 'probe begin {...}'` does.
+import { childExitWarning } from './child-exit';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Session } from './session';
@@ -150,11 +151,9 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
         }),
       );
       child.on('exit', guard((code: number | null, signal: NodeJS.Signals | null) => {
-        if (signal) {
-          warn(`Warning: child process exited with signal ${signal}`);
-          childFailed = true;
-        } else if (code) {
-          warn(`Warning: child process exited with status ${code}`);
+        const warning = childExitWarning(code, signal);
+        if (warning) {
+          warn(warning);
           childFailed = true;
         }
         session.stop('target-exited');

@@ -7,6 +7,7 @@
 // restored, return addresses repaired, code areas unmapped, threads detached) → end probes.
 import * as fs from 'node:fs';
 import type { PlanIR, ProbeSiteIR } from '../../ir/ir';
+import { childExitWarning } from '../../runtime/child-exit';
 import { openSession, type SessionSpec } from '../../runtime/open-session';
 import type { Session } from '../../runtime/session';
 import type { Scalar } from '../../runtime/storage';
@@ -144,11 +145,9 @@ export class PtraceTracer {
     let status = this.session.finish();
     if (this.spec.command !== undefined && this.targetExit && status === 0) {
       const exit = this.targetExit;
-      if (exit.kind === 'exited' && exit.code !== 0) {
-        fs.writeSync(2, `Warning: child process exited with status ${exit.code}\n`);
-        status = 1;
-      } else if (exit.kind === 'killed') {
-        fs.writeSync(2, `Warning: child process exited with signal ${exit.signal}\n`);
+      const warning = exit.kind === 'exited' ? childExitWarning(exit.code, null) : exit.kind === 'killed' ? childExitWarning(null, exit.signal) : undefined;
+      if (warning) {
+        fs.writeSync(2, `${warning}\n`);
         status = 1;
       }
     }

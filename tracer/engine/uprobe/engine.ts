@@ -5,6 +5,7 @@
 //   kernel handlers touch backed by their maps → begin → arm the uprobes (-p pid, the -c child
 //   started stopped, or every process) → the event loop: ring-buffer records, timers, signals,
 //   target exit → stop the kernel handlers, disarm, drain → end probes (reading the maps) → close.
+import { childExitWarning } from '../../runtime/child-exit';
 import { inexactEventModeReason } from './event-mode-check';
 import type { ChildProcess } from 'node:child_process';
 import koffi from 'koffi';
@@ -196,11 +197,9 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
     arm();
     if (child) {
       child.on('exit', guard((code: number | null, signal: NodeJS.Signals | null) => {
-        if (signal) {
-          process.stderr.write(`Warning: child process exited with signal ${signal}\n`);
-          childFailed = true;
-        } else if (code) {
-          process.stderr.write(`Warning: child process exited with status ${code}\n`);
+        const warning = childExitWarning(code, signal);
+        if (warning) {
+          process.stderr.write(`${warning}\n`);
           childFailed = true;
         }
         session.stop('target-exited');
