@@ -3,11 +3,12 @@
 //   node dist/bench/launch.js [--runs N] [--json]
 //
 // Target (issue 3): `utap -e 'probe begin { exit() }'` under 120 ms on this machine, where
-// `node -e 0` alone takes ~70 ms. Each run is a fresh process, timed from spawn to exit.
+// `node -e 0` alone takes ~70 ms (26 ms without NODE_EXTRA_CA_CERTS, which bin/utap drops).
+// Each run is a fresh process, timed from spawn to exit.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
-const utap = path.resolve(__dirname, '..', '..', 'bin', 'utap.js');
+const utap = path.resolve(__dirname, '..', '..', 'bin', 'utap');
 
 export interface LaunchFigure {
   name: string;
@@ -19,12 +20,12 @@ export interface LaunchFigure {
   status: number | null;
 }
 
-function measure(name: string, command: string[], runs: number): LaunchFigure {
+function measure(name: string, command: string[], runs: number, env: NodeJS.ProcessEnv = process.env): LaunchFigure {
   const times: number[] = [];
   let status: number | null = null;
   for (let i = 0; i < runs; i++) {
     const started = process.hrtime.bigint();
-    const r = spawnSync(command[0], command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const r = spawnSync(command[0], command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env });
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
     status = r.status;
   }
@@ -32,11 +33,18 @@ function measure(name: string, command: string[], runs: number): LaunchFigure {
   return { name, command, runs, medianMs: times[Math.floor(times.length / 2)], minMs: times[0], status };
 }
 
+function withoutExtraCaCerts(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
 export function benchLaunch(runs = 15): LaunchFigure[] {
   return [
     measure('node -e 0 (floor)', [process.execPath, '-e', '0'], runs),
-    measure("utap -e 'probe begin { exit() }'", [process.execPath, utap, '-e', 'probe begin { exit() }'], runs),
-    measure("utap -e 'probe begin { printf(\"%d\\n\", 1 + 2); exit() }'", [process.execPath, utap, '-e', 'probe begin { printf("%d\\n", 1 + 2); exit() }'], runs),
+    measure('node -e 0 without NODE_EXTRA_CA_CERTS', [process.execPath, '-e', '0'], runs, withoutExtraCaCerts()),
+    measure("utap -e 'probe begin { exit() }'", [utap, '-e', 'probe begin { exit() }'], runs),
+    measure("utap -e 'probe begin { printf(\"%d\\n\", 1 + 2); exit() }'", [utap, '-e', 'probe begin { printf("%d\\n", 1 + 2); exit() }'], runs),
   ];
 }
 

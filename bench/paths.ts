@@ -3,7 +3,8 @@ import * as path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const benchBuild = path.join(repoRoot, 'build', 'bench');
-export const utapBin = path.join(repoRoot, 'bin', 'utap.js');
+/** The utap command as a user runs it (bin/utap, the launcher in front of bin/utap.js). */
+export const utapCommand = path.join(repoRoot, 'bin', 'utap');
 /** utap's engines driven from IR, without the script front end (bench/engine-driver.ts). */
 export const engineDriver = path.join(__dirname, 'engine-driver.js');
 export const runMeasured = path.join(benchBuild, 'run-measured');

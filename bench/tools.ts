@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProbeSite } from './elf-probe-site';
-import { engineDriver, ptraceFloor, utapBin } from './paths';
+import { engineDriver, ptraceFloor, utapCommand } from './paths';
 import { shellLine } from './shell-words';
 import type { Target } from './targets';
 import { rootMissing, toolMissing } from './tool-availability';
@@ -136,9 +136,8 @@ function utapTool(name: string, engine: 'uprobe' | 'ptrace', variant: UtapVarian
     plan: (target, _site, events, scratch) => {
       const outFile = path.join(scratch, 'utap.out');
       const args = utapArguments(target, events, engine, variant, outFile);
-      const program = variant.ir ? engineDriver : utapBin;
       return {
-        argv: [process.execPath, program, ...args],
+        argv: variant.ir ? [process.execPath, engineDriver, ...args] : [utapCommand, ...args],
         display: shellLine([variant.ir ? 'node dist/bench/engine-driver.js' : 'utap', ...args]).replace(outFile, 'FILE'),
         before: () => fs.rmSync(outFile, { force: true }),
         eventsSeen: (o) => variant.printf

@@ -51,6 +51,8 @@ export class BpfProgram {
 }
 
 const LOG_SIZE = 4 << 20;
+const EAGAIN = 11;
+const LOAD_ATTEMPTS = 5;
 
 function attemptLoad(spec: ProgramSpec, text: Buffer, license: Buffer, log: Buffer | null): number {
   const attr = bpfAttr();
@@ -65,8 +67,14 @@ function attemptLoad(spec: ProgramSpec, text: Buffer, license: Buffer, log: Buff
   }
   attr.write(spec.name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, U.BPF_OBJ_NAME_LEN - 1), 48, 'latin1'); // prog_name
   attr.writeUInt32LE(spec.expectedAttachType ?? 0, 68); // expected_attach_type
-  const fd = Number(sys.syscallIntPtrUint(U.__NR_bpf, U.BPF_PROG_LOAD, attr, attr.length));
-  return fd < 0 ? -errno() : fd;
+  // The verifier gives up with EAGAIN when a signal arrives while it works (a profiler's SIGPROF,
+  // a timer): that is no verdict on the program, so try again, as libbpf does.
+  for (let attempt = 1; ; attempt++) {
+    const fd = Number(sys.syscallIntPtrUint(U.__NR_bpf, U.BPF_PROG_LOAD, attr, attr.length));
+    if (fd >= 0) return fd;
+    const e = errno();
+    if (e !== EAGAIN || attempt === LOAD_ATTEMPTS) return -e;
+  }
 }
 
 /** Loads a program; throws VerifierError (with the log) when the verifier rejects it. */

@@ -3,22 +3,20 @@
 // path, size and modification time. Lives under $XDG_CACHE_HOME/utap (default ~/.cache/utap),
 // one JSON file per key and kind. A cache that cannot be read or written is simply not used:
 // correctness never depends on it.
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultCacheDirectory } from './cache-directory';
+
+export { defaultCacheDirectory };
 
 /** Bump when anything cached changes shape; older entries are then ignored. */
 const CACHE_LAYOUT = 'v1';
 
-export function defaultCacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(env.HOME || os.homedir(), '.cache');
-  return path.join(base, 'utap');
-}
-
 /** The cache key of a file: its build-id, else a digest of where it is and when it changed. */
 export function cacheKey(filePath: string, buildId: string | undefined): string {
   if (buildId) return buildId;
+  // Loaded only for a file without a build-id: node:crypto costs ~3 ms of start-up.
+  const crypto = require('node:crypto') as typeof import('node:crypto');
   try {
     const st = fs.statSync(filePath);
     const digest = crypto.createHash('sha256').update(`${fs.realpathSync(filePath)}\0${st.size}\0${st.mtimeMs}\0${st.ino}`).digest('hex');

@@ -2,7 +2,6 @@
 // read on demand (pread, cached), inflating SHF_COMPRESSED sections. Symbols, notes and the
 // rest live in their own modules on top of this one.
 import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
 import { ByteReader, stringAt } from './byte-reader';
 import { DecodeError } from './decode-error';
 import { ELFCOMPRESS_ZLIB, ELFCOMPRESS_ZSTD, EM_X86_64, SHF, SHT } from './elf-constants';
@@ -211,6 +210,8 @@ function inflateSection(name: string, data: Uint8Array): Uint8Array {
   const body = data.subarray(r.offset);
   let out: Buffer;
   try {
+    // Loaded here: few binaries compress their sections, and node:zlib costs start-up.
+    const zlib = require('node:zlib') as typeof import('node:zlib');
     if (chType === ELFCOMPRESS_ZLIB) out = zlib.inflateSync(body);
     else if (chType === ELFCOMPRESS_ZSTD && typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function') {
       out = (zlib as unknown as { zstdDecompressSync(b: Uint8Array): Buffer }).zstdDecompressSync(body);

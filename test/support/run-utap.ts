@@ -1,11 +1,11 @@
 // Runs the real `utap` command as a child process, the way a user would.
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { utapBin } from './paths';
+import { utapCommand } from './paths';
 
 export interface RunResult { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
 export function runUtap(args: string[], options: SpawnOptions & { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return runCommand(process.execPath, [utapBin, ...args], options);
+  return runCommand(utapCommand, args, options);
 }
 
 export function runCommand(command: string, args: string[], options: SpawnOptions & { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {

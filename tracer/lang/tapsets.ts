@@ -7,11 +7,11 @@ import type { AstFile } from './ast';
 import type { Diagnostics } from './diagnostic';
 import { tokenize } from './lexer';
 import { parse } from './parser';
+import { packageRoot } from '../install-paths';
 
 /** The bundled tapset folder (next to dist/ in a checkout or package). */
 export function bundledTapsetDir(): string {
-  // dist/tracer/lang → repo root
-  return path.resolve(__dirname, '..', '..', '..', 'tapset');
+  return path.join(packageRoot, 'tapset');
 }
 
 export class TapsetLibrary {

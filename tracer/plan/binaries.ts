@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
 import { SymbolCache } from '../../symbolizer/cache';
+import { cachesDisabled } from '../../symbolizer/cache-directory';
 import { DecodeError } from '../../symbolizer/decode-error';
 import { readDynamic } from '../../symbolizer/dynamic';
 import { ElfBinary, type LoadProgress } from '../../symbolizer/elf-binary';
@@ -22,7 +23,7 @@ export interface CatalogOptions {
 
 /** The cache utap uses unless UTAP_NO_CACHE is set. */
 export function defaultSymbolCache(env: NodeJS.ProcessEnv = process.env): SymbolCache {
-  return env.UTAP_NO_CACHE ? SymbolCache.disabled() : new SymbolCache();
+  return cachesDisabled(env) ? SymbolCache.disabled() : new SymbolCache();
 }
 
 export class BinaryCatalog {

@@ -3,9 +3,9 @@
 // of the engine that touches koffi. Functions return -errno on failure, never throw.
 import * as path from 'node:path';
 import koffi from 'koffi';
+import { packageRoot } from '../../install-paths';
 
-const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
-export const NATIVE_LIBRARY = path.join(repoRoot, 'build', 'libutap-native.so');
+export const NATIVE_LIBRARY = path.join(packageRoot, 'build', 'libutap-native.so');
 
 export const PTRACE = {
   PTRACE_TRACEME: 0, PTRACE_PEEKDATA: 2, PTRACE_CONT: 7, PTRACE_KILL: 8, PTRACE_SINGLESTEP: 9,

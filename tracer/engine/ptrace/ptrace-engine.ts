@@ -2,11 +2,11 @@
 // tracing and relays Ctrl-C and SIGTERM to it (through shared memory plus a SIGSTOP to the
 // worker's waker process, which makes the worker's blocking waitpid return).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EXIT_ENVIRONMENT, UtapError } from '../../cli/errors';
 import type { Engine, EngineRunRequest } from '../engine';
 import { NATIVE_LIBRARY } from './native';
+import { compiledScript } from '../../install-paths';
 import { CONTROL_STOP, CONTROL_WAKER_PID, type PtraceRunSpec } from './ptrace-tracer';
 import type { WorkerReply } from './ptrace-worker';
 
@@ -32,7 +32,7 @@ export const ptraceEngine: Engine = {
       verbose: request.verbose ?? false,
       control,
     };
-    const worker = new Worker(path.join(__dirname, 'ptrace-worker.js'), { workerData: spec, stdout: false, stderr: false });
+    const worker = new Worker(compiledScript('tracer/engine/ptrace/ptrace-worker.js'), { workerData: spec, stdout: false, stderr: false });
     const relay = (request_: number) => () => {
       Atomics.store(control, CONTROL_STOP, request_);
       const waker = Atomics.load(control, CONTROL_WAKER_PID);

@@ -1,7 +1,7 @@
 // -c under the uprobe engine: the command is started stopped (its shell stops itself before
 // exec), the uprobes are armed for its pid, then it is let go — so no hit is missed and the
 // probes follow it through exec (the kernel filters by the task's current mm).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 
 function stateOf(pid: number): string | undefined {
@@ -17,6 +17,8 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /** Starts `command` with /bin/sh, stopped before it execs; resolves once it is stopped. */
 export function startStopped(command: string): ChildProcess {
+  // Loaded only for -c: node:child_process (and node:net with it) costs ~4 ms of start-up.
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const child = spawn('/bin/sh', ['-c', `kill -STOP $$; exec ${command}`], { stdio: 'inherit' });
   if (child.pid === undefined) return child;
   for (let i = 0; i < 5000; i++) {

@@ -1,0 +1,91 @@
+// The utap command's start: bin/utap starts Node without NODE_EXTRA_CA_CERTS and hands it back to
+// the command utap runs; bin/utap.js loads the bundled CLI through V8's code cache, kept under
+// $XDG_CACHE_HOME/utap/v8 (not with UTAP_NO_CACHE), and a broken cache only costs time.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runUtap } from '../support/run-utap';
+import { repoRoot } from '../support/paths';
+
+const BEGIN_EXIT = ['-e', 'probe begin { printf("ran\\n"); exit() }'];
+
+function scratchCache(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'utap-launcher-'));
+}
+
+function withEnv(changes: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** What a -c command sees of NODE_EXTRA_CA_CERTS (and of the launcher's own variable). */
+async function seenByCommand(value: string | undefined): Promise<string> {
+  const show = `sh -c 'echo "extra=\${NODE_EXTRA_CA_CERTS-unset}. saved=\${UTAP_SAVED_NODE_EXTRA_CA_CERTS-unset}"'`;
+  const r = await runUtap(['--engine', 'ptrace', '-e', 'probe timer.s(30) { exit() }', '-c', show], { env: withEnv({ NODE_EXTRA_CA_CERTS: value }) });
+  assert.is(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+test('the command utap runs sees NODE_EXTRA_CA_CERTS as the user set it: a value, empty, or unset', async () => {
+  assert.is(await seenByCommand('/etc/ssl/certs/some.pem'), 'extra=/etc/ssl/certs/some.pem. saved=unset');
+  assert.is(await seenByCommand(''), 'extra=. saved=unset');
+  assert.is(await seenByCommand(undefined), 'extra=unset. saved=unset');
+});
+
+test('the bundled CLI is built and its code cache is written once, then reused', async () => {
+  assert.ok(fs.existsSync(path.join(repoRoot, 'dist', 'bundle', 'tracer', 'cli', 'main.js')), 'npm run build bundles the CLI');
+  const cache = scratchCache();
+  try {
+    const first = await runUtap(BEGIN_EXIT, { env: withEnv({ XDG_CACHE_HOME: cache, UTAP_NO_CACHE: undefined }) });
+    assert.is(first.status, 0, first.stderr);
+    assert.is(first.stdout, 'ran\n');
+    const v8Dir = path.join(cache, 'utap', 'v8');
+    const files = fs.readdirSync(v8Dir);
+    assert.is(files.length, 1, files.join(' '));
+    const written = fs.statSync(path.join(v8Dir, files[0]));
+    assert.ok(written.size > 10_000);
+    const second = await runUtap(BEGIN_EXIT, { env: withEnv({ XDG_CACHE_HOME: cache, UTAP_NO_CACHE: undefined }) });
+    assert.is(second.stdout, 'ran\n');
+    assert.equal(fs.readdirSync(v8Dir), files, 'no second cache file');
+    assert.is(fs.statSync(path.join(v8Dir, files[0])).mtimeMs, written.mtimeMs, 'an accepted cache is not rewritten by the same work');
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+});
+
+test('a corrupt code cache is rejected, the run is unharmed, and the cache is rewritten', async () => {
+  const cache = scratchCache();
+  try {
+    const env = withEnv({ XDG_CACHE_HOME: cache, UTAP_NO_CACHE: undefined });
+    await runUtap(BEGIN_EXIT, { env });
+    const v8Dir = path.join(cache, 'utap', 'v8');
+    const file = path.join(v8Dir, fs.readdirSync(v8Dir)[0]);
+    fs.writeFileSync(file, Buffer.alloc(4096, 0x5a));
+    const r = await runUtap(BEGIN_EXIT, { env });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, 'ran\n');
+    assert.is(r.stderr, '');
+    assert.ok(fs.statSync(file).size > 10_000, 'rewritten');
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+});
+
+test('UTAP_NO_CACHE: no code cache is written', async () => {
+  const cache = scratchCache();
+  try {
+    const r = await runUtap(BEGIN_EXIT, { env: withEnv({ XDG_CACHE_HOME: cache, UTAP_NO_CACHE: '1' }) });
+    assert.is(r.stdout, 'ran\n');
+    assert.not.ok(fs.existsSync(path.join(cache, 'utap', 'v8')));
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+});
+
+test.run();
