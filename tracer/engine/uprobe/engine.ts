@@ -173,8 +173,15 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
         reject(error);
       }
     };
-    const onInt = guard(() => session.stop('SIGINT'));
-    const onTerm = guard(() => session.stop('SIGTERM'));
+    // Whatever ends the session, the records already in the ring were hits before it ended: they
+    // are applied first (a stopped session ignores hits, and the target's exit can be seen by the
+    // event loop before the ring's last records are).
+    const stopAfterDrain = (reason: Parameters<Session['stop']>[0]) => {
+      drain();
+      session.stop(reason);
+    };
+    const onInt = guard(() => stopAfterDrain('SIGINT'));
+    const onTerm = guard(() => stopAfterDrain('SIGTERM'));
     if (!session.running) return finish();
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
@@ -202,16 +209,16 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
           process.stderr.write(`${warning}\n`);
           childFailed = true;
         }
-        session.stop('target-exited');
+        stopAfterDrain('target-exited');
       }));
     } else if (request.pid !== undefined) {
       // A pidfd turns readable when the process exits: the event loop waits on it.
       pidfd = Number(sys.syscallIntUint(__NR_pidfd_open, request.pid, 0));
       if (pidfd < 0) {
-        if (errno() === 3) session.stop('target-exited');
+        if (errno() === 3) stopAfterDrain('target-exited');
         else throw new UtapError(`cannot watch process ${request.pid} (pidfd_open failed).`, EXIT_ENVIRONMENT);
       } else {
-        pidPoll = koffi.node.poll(pidfd, { readable: true }, guard(() => session.stop('target-exited')));
+        pidPoll = koffi.node.poll(pidfd, { readable: true }, guard(() => stopAfterDrain('target-exited')));
       }
     } else {
       // System-wide: only a signal, exit() or an error ends it; keep the loop alive meanwhile.
