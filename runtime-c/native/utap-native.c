@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -63,6 +64,23 @@ long utap_resume(int pid, const struct user_regs_struct *regs, int set_regs, int
   if (set_regs && syscall(SYS_ptrace, PTRACE_SETREGS, pid, 0, regs) != 0) return -errno;
   if (syscall(SYS_ptrace, PTRACE_CONT, pid, 0, (long)sig) != 0) return -errno;
   return 0;
+}
+
+/*
+ * A breakpoint hit's resume and the wait for the next event in one call, so a hit crosses from
+ * JavaScript into C once: registers written as `how` says (0: none; 1: all, PTRACE_SETREGS;
+ * 2: only rip, PTRACE_POKEUSER — all an out-of-line displacement or a return changes), then
+ * PTRACE_CONT with sig, then utap_wait_event into the same regs. A failed resume (the thread was
+ * killed meanwhile) goes to *resume_error (-errno, else 0) and the wait goes on: its exit is the
+ * next event.
+ */
+int utap_resume_and_wait(int pid, struct user_regs_struct *regs, int how, int sig, int *resume_error, int *status, int *have_regs) {
+  long r = 0;
+  if (how == 1) r = syscall(SYS_ptrace, PTRACE_SETREGS, pid, 0, regs);
+  else if (how == 2) r = syscall(SYS_ptrace, PTRACE_POKEUSER, pid, offsetof(struct user, regs.rip), regs->rip);
+  if (r == 0) r = syscall(SYS_ptrace, PTRACE_CONT, pid, 0, (long)sig);
+  *resume_error = r == 0 ? 0 : -errno;
+  return utap_wait_event(status, regs, have_regs);
 }
 
 /* process_vm_readv of len bytes; returns bytes read or -errno. */

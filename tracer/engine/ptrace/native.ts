@@ -47,6 +47,11 @@ export interface Native {
   waitFor(pid: number, status: Int32Array): number;
   /** SETREGS (if setRegs) + CONT with signal. */
   resume(pid: number, regs: Uint8Array, setRegs: number, signal: number): number;
+  /**
+   * resume() and waitEvent() in one call (runtime-c/native: utap_resume_and_wait): `how` is one
+   * of RESUME_*; regs is written from, then read into. resumeError[0] gets the resume's -errno or 0.
+   */
+  resumeAndWait(pid: number, regs: Uint8Array, how: number, signal: number, resumeError: Int32Array, status: Int32Array, haveRegs: Int32Array): number;
   readMemory(pid: number, address: bigint | number, buffer: Uint8Array, length: number): number;
   /** fork + /bin/sh -c command, the child stopped (SIGSTOP) before exec. */
   spawnStopped(command: string): number;
@@ -62,6 +67,11 @@ export interface Native {
   close(fd: number): number;
 }
 
+/** How resumeAndWait writes the registers back before PTRACE_CONT. */
+export const RESUME_KEEP_REGS = 0;
+export const RESUME_SET_REGS = 1;
+export const RESUME_SET_RIP = 2;
+
 let loaded: Native | undefined;
 
 /** Loads the helper library once per thread (koffi handles are per isolate). */
@@ -74,6 +84,7 @@ export function native(): Native {
   const waitEvent = lib.func('int utap_wait_event(_Out_ int32_t *status, _Out_ uint8_t *regs, _Out_ int32_t *have_regs)');
   const waitFor = lib.func('int utap_wait_for(int pid, _Out_ int32_t *status)');
   const resume = lib.func('long utap_resume(int pid, const uint8_t *regs, int set_regs, int sig)');
+  const resumeAndWait = lib.func('int utap_resume_and_wait(int pid, _Inout_ uint8_t *regs, int how, int sig, _Out_ int32_t *resume_error, _Out_ int32_t *status, _Out_ int32_t *have_regs)');
   const readMemory = lib.func('long utap_read_memory(int pid, uint64_t address, _Out_ uint8_t *buffer, uint64_t length)');
   const spawnStopped = lib.func('int utap_spawn_stopped(const char *command)');
   const wakerStart = lib.func('int utap_waker_start(_Out_ int32_t *write_fd)');
@@ -94,6 +105,7 @@ export function native(): Native {
     waitEvent: (status, regs, haveRegs) => waitEvent(status, regs, haveRegs),
     waitFor: (pid, status) => waitFor(pid, status),
     resume: (pid, regs, setRegs, signal) => Number(resume(pid, regs, setRegs, signal)),
+    resumeAndWait: (pid, regs, how, signal, resumeError, status, haveRegs) => resumeAndWait(pid, regs, how, signal, resumeError, status, haveRegs),
     readMemory: (pid, address, buffer, length) => Number(readMemory(pid, BigInt(address), buffer, length)),
     spawnStopped: (command) => spawnStopped(command),
     wakerStart: (writeFd) => wakerStart(writeFd),

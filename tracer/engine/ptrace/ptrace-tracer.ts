@@ -15,7 +15,7 @@ import { fireDueTimers, monotonicNs, TimerSchedule } from '../../runtime/timer-s
 import { readMappings } from './address-space';
 import { CodeAreas } from './code-area';
 import { dynamicLinkerHook } from './dynamic-linker-hook';
-import { ERRNO, native, PTRACE, PTRACE_EVENT, PTRACE_O, SIG, type Native } from './native';
+import { ERRNO, native, PTRACE, PTRACE_EVENT, PTRACE_O, RESUME_SET_REGS, RESUME_SET_RIP, SIG, type Native } from './native';
 import { CannotDisplace, planDisplaced, type DisplacedPlan } from './out-of-line';
 import { ProcessSymbols } from '../process-symbols';
 import { PtraceProbeContext } from './ptrace-context';
@@ -46,6 +46,9 @@ export class TracerError extends Error {
 
 export const CONTROL_STOP = 0;
 export const CONTROL_WAKER_PID = 1;
+
+/** UTAP_PTRACE_DEBUG=1 logs every wait event; read once (process.env costs ~175 ns a read, per hit). */
+const DEBUG_EVENTS = !!process.env.UTAP_PTRACE_DEBUG;
 
 const TRACE_OPTIONS =
   PTRACE_O.PTRACE_O_TRACECLONE | PTRACE_O.PTRACE_O_TRACEFORK | PTRACE_O.PTRACE_O_TRACEVFORK | PTRACE_O.PTRACE_O_TRACEEXEC;
@@ -91,6 +94,13 @@ export class PtraceTracer {
   private readonly regs = new Registers();
   private readonly status = new Int32Array(1);
   private readonly haveRegs = new Int32Array(1);
+  private readonly resumeError = new Int32Array(1);
+  /**
+   * A thread a breakpoint or return hit left to resume (0: none) and how its registers go back
+   * (RESUME_*): the loop resumes it in the same native call as its next wait.
+   */
+  private pendingTid = 0;
+  private pendingHow = 0;
   private readonly ctx = new PtraceProbeContext();
   private readonly symbols = new ProcessSymbols(0);
   private readonly schedule: TimerSchedule;
@@ -327,7 +337,9 @@ export class PtraceTracer {
       this.fireTimers();
       if (!this.session.running) break;
       this.session.flush();
-      const pid = n.waitEvent(this.status, regs.bytes, this.haveRegs);
+      const pending = this.pendingTid;
+      this.pendingTid = 0;
+      const pid = pending ? n.resumeAndWait(pending, regs.bytes, this.pendingHow, 0, this.resumeError, this.status, this.haveRegs) : n.waitEvent(this.status, regs.bytes, this.haveRegs);
       if (pid < 0) {
         if (pid === -ERRNO.ECHILD) break; // nothing left to wait for
         throw new Error(`waitpid failed (errno ${-pid})`);
@@ -337,7 +349,7 @@ export class PtraceTracer {
         continue;
       }
       const s = decodeWaitStatus(this.status[0]);
-      if (process.env.UTAP_PTRACE_DEBUG) this.log(`event pid=${pid} ${JSON.stringify(s)} rip=0x${this.haveRegs[0] ? this.regs.getNumber('rip').toString(16) : '?'}`);
+      if (DEBUG_EVENTS) this.log(`event pid=${pid} ${JSON.stringify(s)} rip=0x${this.haveRegs[0] ? this.regs.getNumber('rip').toString(16) : '?'}`);
       const thread = this.threads.get(pid);
       if (s.kind === 'exited' || s.kind === 'killed') {
         this.onThreadGone(pid, s);
@@ -355,9 +367,24 @@ export class PtraceTracer {
       }
       this.onEvent(thread, s.event, s.signal);
     }
+    this.resumePending();
+  }
+
+  /** Resumes the thread a hit left stopped, when the loop ends before its next wait. */
+  private resumePending(): void {
+    if (!this.pendingTid) return;
+    this.n.resume(this.pendingTid, this.regs.bytes, this.pendingHow === RESUME_SET_RIP ? 1 : this.pendingHow, 0);
+    this.pendingTid = 0;
+  }
+
+  /** Resume `tid` with the loop's next wait; only rip changed unless a handler wrote registers. */
+  private resumeLater(tid: number): void {
+    this.pendingTid = tid;
+    this.pendingHow = this.ctx.regsDirty ? RESUME_SET_REGS : RESUME_SET_RIP;
   }
 
   private fireTimers(): void {
+    if (this.schedule.empty) return; // the common case, checked first: this runs before every wait
     const now = monotonicNs();
     const delay = fireDueTimers(this.session, this.schedule, now);
     if (delay === undefined) return;
@@ -405,6 +432,7 @@ export class PtraceTracer {
   private onBreakpoint(thread: Thread, tid: number, bp: Breakpoint): void {
     const regs = this.regs;
     const inTarget = !this.vforkChildren.has(tid);
+    this.ctx.regsDirty = false;
     if (inTarget && this.session.running) {
       const ctx = this.ctx.bind(tid, this.pid, regs, this.memory, bp.address);
       ctx.returnTo = undefined;
@@ -426,7 +454,7 @@ export class PtraceTracer {
     const regs = this.regs;
     regs.setNumber('rip', bp.slot);
     if (bp.plan.mode === 'jump') {
-      this.n.resume(tid, regs.bytes, 1, 0);
+      this.resumeLater(tid);
       return;
     }
     this.n.setRegs(tid, regs.bytes);
@@ -445,6 +473,7 @@ export class PtraceTracer {
       this.session.stop('error');
       return;
     }
+    this.ctx.regsDirty = false;
     if (this.session.running && !this.vforkChildren.has(tid)) {
       this.ctx.returnTo = frame.returnAddress;
       this.ctx.shadow = thread.shadow;
@@ -453,7 +482,7 @@ export class PtraceTracer {
       });
     }
     regs.set('rip', frame.returnAddress);
-    this.n.resume(tid, regs.bytes, 1, 0);
+    this.resumeLater(tid);
   }
 
   private onEvent(thread: Thread, event: number, signal: number): void {
