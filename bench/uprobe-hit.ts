@@ -14,6 +14,7 @@ import { assign, ex, L, ProgramBuilder, reg, statsAdd } from '../test/support/ir
 import { fixtureResolver } from '../test/support/fixture-resolver';
 import { startWaiting } from '../test/support/target-process';
 import { runEngine } from '../test/support/run-engine';
+import { benchArmed } from './armed';
 
 const root = path.resolve(__dirname, '..', '..');
 const N = Number(process.argv[2] ?? 1_000_000);
@@ -38,27 +39,20 @@ async function untraced(binary: string): Promise<number> {
   return loopNs((await t.release()).stdout);
 }
 
-async function utap(binary: string, ret: boolean): Promise<{ ns: number; armedMs: number; usage: ReturnType<typeof tracerUsage> }> {
+async function utap(binary: string, ret: boolean): Promise<{ ns: number; usage: ReturnType<typeof tracerUsage> }> {
   const b = new ProgramBuilder();
   const calls = b.scalar('calls');
   const s = b.stats('s');
   b.probe([`process.function("hit")${ret ? '.return' : ''}`], [], ex(assign(L.global(calls), reg('rdi'), '+=')), statsAdd({ global: s }, reg(ret ? 'rax' : 'rdi')));
   const t = await startWaiting(binary, [String(N)]);
-  const started = process.hrtime.bigint();
   const plan = buildPlan(b.build(), { resolveProcessProbe: fixtureResolver(binary) });
-  let armedMs = 0;
-  const running = runEngine(uprobeEngine, plan, {
-    pid: t.pid,
-    onLog: (m) => {
-      if (m.startsWith('probes armed')) armedMs = Number(process.hrtime.bigint() - started) / 1e6;
-    },
-  });
+  const running = runEngine(uprobeEngine, plan, { pid: t.pid });
   await new Promise((r) => setTimeout(r, 200));
   const before = tracerUsage();
   const out = await t.release();
   const after = tracerUsage();
   await running;
-  return { ns: loopNs(out.stdout), armedMs, usage: { cpuMs: after.cpuMs - before.cpuMs, voluntary: after.voluntary - before.voluntary, involuntary: after.involuntary - before.involuntary } };
+  return { ns: loopNs(out.stdout), usage: { cpuMs: after.cpuMs - before.cpuMs, voluntary: after.voluntary - before.voluntary, involuntary: after.involuntary - before.involuntary } };
 }
 
 async function bpftrace(binary: string, ret: boolean): Promise<{ ns: number; armedMs: number }> {
@@ -101,11 +95,13 @@ async function main(): Promise<void> {
     const per = (ns: number) => ((ns - base) / N).toFixed(0);
     rows.push(`| ${label} | ${per(u.ns)} | ${b ? per(b.ns) : 'n/a'} | ${b ? ((u.ns - base) / (b.ns - base)).toFixed(2) : 'n/a'} |`);
     rows.push(`|   tracer during ${N} hits: CPU ${u.usage.cpuMs.toFixed(0)} ms, ${u.usage.voluntary} voluntary + ${u.usage.involuntary} involuntary context switches (per million: ${((u.usage.cpuMs * 1e6) / N).toFixed(0)} ms, ${(((u.usage.voluntary + u.usage.involuntary) * 1e6) / N).toFixed(0)}) | | |`);
-    rows.push(`|   armed after: utap in-process (plan, compile, load, attach) / bpftrace from spawn to its 'Attaching' line | ${u.armedMs.toFixed(0)} ms | ${b ? b.armedMs.toFixed(0) : 'n/a'} ms | |`);
   }
   console.log(`uprobe engine vs bpftrace, ${N} hits, untraced loop subtracted\n`);
   console.log('| probe | utap ns/hit | bpftrace ns/hit | utap / bpftrace |\n|---|---|---|---|');
   console.log(rows.join('\n'));
+  // Launch to armed, the same way for both tools (int3 in the target): bench/armed.ts.
+  console.log('\n| launch → probe armed (int3 in the target), median (min–max) | ms |\n|---|---|');
+  for (const f of await benchArmed()) console.log(`| ${f.tool} | ${f.medianMs.toFixed(1)} (${f.minMs.toFixed(1)}–${f.maxMs.toFixed(1)}) |`);
 }
 
 main().catch((e) => {
