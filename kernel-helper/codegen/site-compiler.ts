@@ -17,8 +17,9 @@ import * as I from '../insn';
 import type { Insn } from '../insn';
 import * as U from '../uapi';
 import { EventModeNeeded, KERNEL_CONTEXT } from './event-mode';
-import { globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
-import type { KernelErrorKind, RecordSpec } from './records';
+import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
+import { EVENT_READ_FAULT, EVENT_READ_OK, EVENT_READ_SKIPPED, type EventRead, type KernelErrorKind, type RecordSpec } from './records';
+import { exprKey } from './expr-key';
 
 const CTX = 9;
 const HEAP = 8;
@@ -77,9 +78,49 @@ type StringRef = { heap: number };
 /** Context values an event record carries (tid, pid and cpu are in every record's header). */
 const EVENT_CONTEXT = new Set<ContextValue>(['uid', 'gid', 'execname', 'walltime_ns', 'monotonic_ns', 'uaddr']);
 
+/** What an event-mode program ships in its record. */
+export interface EventProgramRequest {
+  /** 'event' at the site, 'entry' at a return site's function entry (when the kernel keeps no captures). */
+  kind: 'event' | 'entry';
+  regs: readonly RegName[];
+  context: readonly ContextValue[];
+  /**
+   * Target-memory reads (userRead / userString nodes) to do at the hit and ship, each after the
+   * reads its address depends on; their addresses use only registers, constants, kernel-known
+   * context values, entry values (with entryInKernel) and earlier reads.
+   */
+  reads: readonly Expr[];
+  /** A return site whose entry captures the kernel keeps (compileEntryProgram): ship them too. */
+  entryInKernel: boolean;
+}
+
 /** Compiles the event-mode program of a site (or of a return site's entry). */
-export function compileEventProgram(options: CompileOptions, kind: 'event' | 'entry', regs: readonly RegName[], context: readonly ContextValue[], records: RecordSpec[]): CompiledProgram {
-  return new SiteCodegen(options, records, new Set(), []).compileEvent(kind, regs, context);
+export function compileEventProgram(options: CompileOptions, request: EventProgramRequest, records: RecordSpec[]): CompiledProgram {
+  const offsets = request.entryInKernel ? entryLayout(options.site, options.program.limits.maxStringLen).offsets : [];
+  return new SiteCodegen(options, records, new Set(), offsets).compileEvent(request);
+}
+
+/** Where each entry capture lives in a value of the entry map, and the value's size. */
+function entryLayout(site: ProbeSiteIR, maxStr: number): { offsets: number[]; size: number } {
+  const offsets: number[] = [];
+  let size = 0;
+  if (site.kind === 'return') {
+    for (const e of site.entryCaptures) {
+      offsets.push(size);
+      size += scalarSize(e.type as ScalarType, maxStr);
+    }
+  }
+  return { offsets, size };
+}
+
+/**
+ * The function-entry program of a return site alone: it saves the entry captures in the entry
+ * map, keyed by thread and frame (the kernel handler's; also an event-mode return site's, whose
+ * hoisted reads need entry values at return). Throws EventModeNeeded.
+ */
+export function compileEntryProgram(options: CompileOptions, records: RecordSpec[]): { program: CompiledProgram; valueSize: number } {
+  const layout = entryLayout(options.site, options.program.limits.maxStringLen);
+  return { program: new SiteCodegen(options, records, new Set(), layout.offsets).compileEntry(), valueSize: layout.size };
 }
 
 /** Compiles one site's handler (and entry captures). Throws EventModeNeeded. */
@@ -87,14 +128,9 @@ export function compileSite(options: CompileOptions): CompiledSite {
   const { site, program } = options;
   const records: RecordSpec[] = [];
   const globals = new Set<number>();
-  let entryValueSize = 0;
   let entry: CompiledProgram | undefined;
-  const entryOffsets: number[] = [];
-  if (site.kind === 'return' && site.entryCaptures.length > 0) {
-    for (const e of site.entryCaptures) {
-      entryOffsets.push(entryValueSize);
-      entryValueSize += scalarSize(e.type as ScalarType, program.limits.maxStringLen);
-    }
+  const { offsets: entryOffsets, size: entryValueSize } = entryLayout(site, program.limits.maxStringLen);
+  if (entryOffsets.length > 0) {
     const g = new SiteCodegen(options, records, globals, entryOffsets);
     entry = g.compileEntry();
   }
@@ -118,6 +154,10 @@ class SiteCodegen {
   private readonly literals = new Map<string, number>();
   private readonly zeroSize: number;
   private emptyString = -1;
+  /** While an event program computes a shipped read's address: where a failure there jumps. */
+  private skipTarget: Label | undefined;
+  /** An event program's reads done so far: their status and value in the record (by exprKey). */
+  private readonly hoisted = new Map<string, { status: number; value: number }>();
 
   constructor(
     private readonly options: CompileOptions,
@@ -143,23 +183,11 @@ class SiteCodegen {
 
   compileMain(): CompiledProgram {
     this.prologue();
-    if (this.entryOffsets.length > 0) {
-      // r7 = entry_map[tid, this call's frame] or 0
-      this.entryKeyToStack(true);
-      this.emitLdMap(1, this.options.fds.entry);
-      this.stackPtr(2, -16);
-      this.call(U.BPF_FUNC_map_lookup_elem);
-      this.a.emit(I.BPF_MOV64_REG(ENTRY, 0));
-    }
+    if (this.entryOffsets.length > 0) this.lookupEntry();
     for (const l of this.site.handler.locals.entries()) this.declareLocal(l[0], l[1].type);
     this.stmt(this.site.handler.body);
     this.a.place(this.exitLabel);
-    if (this.entryOffsets.length > 0) {
-      this.entryKeyToStack(true);
-      this.emitLdMap(1, this.options.fds.entry);
-      this.stackPtr(2, -16);
-      this.call(U.BPF_FUNC_map_delete_elem);
-    }
+    if (this.entryOffsets.length > 0) this.deleteEntry();
     this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
     return this.finish();
   }
@@ -189,14 +217,30 @@ class SiteCodegen {
 
   /**
    * An event-mode program: one record with the registers and kernel-known context values the
-   * userspace handler needs (kind 'event' at the site, 'entry' at a return site's function entry).
+   * userspace handler needs, the entry values when the kernel keeps them, and the target memory
+   * the handler reads, read now (when utap handles the record the target has run on).
    */
-  compileEvent(kind: 'event' | 'entry', regs: readonly RegName[], context: readonly ContextValue[]): CompiledProgram {
+  compileEvent(request: EventProgramRequest): CompiledProgram {
+    const { kind, regs, context, reads } = request;
     this.prologue();
+    const withEntry = this.entryOffsets.length > 0;
+    if (withEntry) this.lookupEntry();
     const shipped = context.filter((c) => EVENT_CONTEXT.has(c));
-    const fields: RecordField[] = [...regs.map((): RecordField => ({ type: 'long' })), ...shipped.map((c): RecordField => (c === 'execname' ? { type: 'string', size: 16 } : { type: 'long' }))];
+    const entries: ScalarType[] = withEntry ? this.site.entryCaptures.map((e) => e.type as ScalarType) : [];
+    const stringField: RecordField = { type: 'string', size: this.maxStr };
+    const fields: RecordField[] = [
+      ...regs.map((): RecordField => ({ type: 'long' })),
+      ...shipped.map((c): RecordField => (c === 'execname' ? { type: 'string', size: 16 } : { type: 'long' })),
+      ...entries.map((t): RecordField => (t === 'string' ? stringField : { type: 'long' })),
+    ];
+    const readSpecs: EventRead[] = reads.map((r) => {
+      if (r.op === 'userString') return { type: 'string', size: this.maxStr, what: r.maxLen ? 'user_string_n' : 'user_string', loc: r.loc };
+      if (r.op === 'userRead') return { type: 'long', size: r.size, what: `${r.size}-byte read`, loc: r.loc };
+      throw new Error(`event program: ${r.op} is not a target-memory read`);
+    });
+    for (const r of readSpecs) fields.push({ type: 'long' }, { type: 'long' }, r.type === 'string' ? stringField : { type: 'long' });
     const id = this.options.nextRecordId();
-    this.records.push({ id, site: this.site.id, kind, regs: [...regs], context: shipped, fields });
+    this.records.push({ id, site: this.site.id, kind, regs: [...regs], context: shipped, entries, reads: readSpecs, fields });
     const size = recordSize(fields);
     const at = this.heapAlloc(size);
     let off = at + RECORD_HEADER;
@@ -216,11 +260,84 @@ class SiteCodegen {
         off += 8;
       }
     }
+    entries.forEach((t, index) => {
+      const loc = this.site.entryCaptures[index].loc;
+      if (t === 'string') {
+        this.copyString(off, this.str({ op: 'entry', type: 'string', index, loc }));
+        off += fieldSize(stringField);
+      } else {
+        this.long({ op: 'entry', type: 'long', index, loc });
+        this.a.emit(I.BPF_STX_MEM(8, HEAP, 0, off));
+        off += 8;
+      }
+    });
+    reads.forEach((r, i) => {
+      this.hoistRead(r, off);
+      off += 16 + (readSpecs[i].type === 'string' ? fieldSize(stringField) : 8);
+    });
     this.recordHeader(at, id);
     this.sendRecord(at, size);
     this.a.place(this.exitLabel);
+    if (withEntry) this.deleteEntry();
     this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
     return this.finish();
+  }
+
+  /**
+   * One shipped read at record offset `at`: status, address, bytes. A failure while computing
+   * the address (a read it depends on faulted, a division by zero) ships EVENT_READ_SKIPPED, a
+   * fault of the read itself EVENT_READ_FAULT; neither stops anything here: the userspace
+   * handler reports the error only if it does that read.
+   */
+  private hoistRead(e: Expr, at: number): void {
+    if (e.op !== 'userRead' && e.op !== 'userString') throw new Error(`event program: ${e.op} is not a target-memory read`);
+    this.a.loc = e.loc;
+    const status = at;
+    const address = at + 8;
+    const value = at + 16;
+    const skip = this.a.label();
+    const fault = this.a.label();
+    const done = this.a.label();
+    this.skipTarget = skip;
+    if (e.op === 'userRead') {
+      this.long(e.addr);
+      this.skipTarget = undefined;
+      this.a.emit(I.BPF_STX_MEM(8, HEAP, 0, address), I.BPF_MOV64_REG(3, 0), I.BPF_ST_MEM(8, HEAP, value, 0));
+      this.heapPtr(1, value);
+      this.a.emit(I.BPF_MOV64_IMM(2, e.size));
+      this.call(U.BPF_FUNC_probe_read_user);
+    } else {
+      this.userStringRead(value, e);
+      this.skipTarget = undefined;
+      this.a.emit(I.BPF_STX_MEM(8, HEAP, 6, address));
+    }
+    this.a.jumpImm(U.BPF_JSLT, 0, 0, fault);
+    this.a.emit(I.BPF_ST_MEM(8, HEAP, status, EVENT_READ_OK));
+    this.a.jump(done);
+    this.a.place(fault);
+    this.a.emit(I.BPF_ST_MEM(8, HEAP, status, EVENT_READ_FAULT));
+    this.a.jump(done);
+    this.a.place(skip);
+    this.a.emit(I.BPF_ST_MEM(8, HEAP, status, EVENT_READ_SKIPPED), I.BPF_ST_MEM(8, HEAP, address, 0));
+    this.a.place(done);
+    this.hoisted.set(exprKey(e), { status, value });
+  }
+
+  /** r7 = entry_map[tid, this call's frame] or 0. */
+  private lookupEntry(): void {
+    this.entryKeyToStack(true);
+    this.emitLdMap(1, this.options.fds.entry);
+    this.stackPtr(2, -16);
+    this.call(U.BPF_FUNC_map_lookup_elem);
+    this.a.emit(I.BPF_MOV64_REG(ENTRY, 0));
+  }
+
+  /** The return is done with this call's entry captures. */
+  private deleteEntry(): void {
+    this.entryKeyToStack(true);
+    this.emitLdMap(1, this.options.fds.entry);
+    this.stackPtr(2, -16);
+    this.call(U.BPF_FUNC_map_delete_elem);
   }
 
   private entryValueEnd(): number {
@@ -423,6 +540,10 @@ class SiteCodegen {
 
   /** A runtime error: stop the session, tell userspace, leave the handler. r6 holds the address for faults. */
   private kernelError(error: KernelErrorKind, loc: SourceLoc, extra: { size?: number; global?: number; addressInR6?: boolean } = {}): void {
+    if (this.skipTarget) {
+      this.a.jump(this.skipTarget); // an event program computing a shipped read's address
+      return;
+    }
     const fields: RecordField[] = extra.addressInR6 ? [{ type: 'long' }] : [];
     const id = this.options.nextRecordId();
     this.records.push({ id, site: this.site.id, kind: 'kernelError', error, size: extra.size, global: extra.global, fields, loc });
@@ -795,8 +916,18 @@ class SiteCodegen {
       case 'reg':
         this.a.emit(I.BPF_LDX_MEM(8, 0, CTX, U.PT_REGS_OFFSET[e.reg]));
         return;
-      case 'userRead':
+      case 'userRead': {
+        const shipped = this.hoisted.get(exprKey(e));
+        if (shipped && this.skipTarget) {
+          // An event program: the read was done and shipped already; reuse its bytes.
+          this.a.emit(I.BPF_LDX_MEM(8, 0, HEAP, shipped.status));
+          this.a.jumpImm(U.BPF_JNE, 0, 0, this.skipTarget);
+          if (e.signed && e.size < 8) this.a.emit(I.BPF_LDX_MEMSX(e.size as 1 | 2 | 4, 0, HEAP, shipped.value));
+          else this.a.emit(I.BPF_LDX_MEM(e.size, 0, HEAP, shipped.value));
+          return;
+        }
         return this.userRead(e);
+      }
       case 'entry': {
         const done = this.a.label();
         this.a.emit(I.BPF_MOV64_IMM(0, 0));
@@ -1093,6 +1224,16 @@ class SiteCodegen {
 
   private userString(e: Extract<Expr, { op: 'userString' }>): StringRef {
     const to = this.heapAlloc(this.maxStr);
+    this.userStringRead(to, e);
+    const ok = this.a.label();
+    this.a.jumpImm(U.BPF_JSGE, 0, 0, ok);
+    this.kernelError('userStringFault', e.loc, { addressInR6: true });
+    this.a.place(ok);
+    return { heap: to };
+  }
+
+  /** Reads the string at e.addr into heap `to`; leaves the helper's result in r0 and the address in r6. */
+  private userStringRead(to: number, e: Extract<Expr, { op: 'userString' }>): void {
     // r6 = address, r7 is the entry pointer: keep the size in a stack temp.
     const size = this.allocTemp();
     if (e.maxLen) {
@@ -1126,10 +1267,5 @@ class SiteCodegen {
     this.a.emit(I.BPF_MOV64_REG(3, 6));
     this.call(U.BPF_FUNC_probe_read_user_str);
     this.freeTemp();
-    const ok = this.a.label();
-    this.a.jumpImm(U.BPF_JSGE, 0, 0, ok);
-    this.kernelError('userStringFault', e.loc, { addressInR6: true });
-    this.a.place(ok);
-    return { heap: to };
   }
 }

@@ -7,9 +7,10 @@
 #   recurse                  recursive depth(), the sum of every call's return value
 #   loader, libplugin.so     lib_add() in libfixture.so, then plugin_step() in a dlopened library
 #   alloc                    fixture_alloc(), a malloc-like function, reporting which calls failed
+#   overwrite                handle(struct item *, name, n) whose memory main overwrites after each call
 TARGETS := counter
 ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie \
-       $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc
+       $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc $(BUILD)/overwrite
 $(BUILD)/counter: targets/counter.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/counter-nopie: targets/counter.c | $(BUILD)
@@ -17,6 +18,8 @@ $(BUILD)/counter-nopie: targets/counter.c | $(BUILD)
 $(BUILD)/threads: targets/threads.c targets/wait-go.h | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -pthread -o $@ $<
 $(BUILD)/recurse $(BUILD)/alloc: $(BUILD)/%: targets/%.c targets/wait-go.h | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
+$(BUILD)/overwrite: targets/overwrite.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/libplugin.so: targets/plugin.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O2 -g -fPIC -shared -Wl,-soname,libplugin.so -o $@ $<

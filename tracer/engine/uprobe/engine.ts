@@ -20,7 +20,8 @@ import { monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
 import type { Engine, EngineRunRequest } from '../engine';
 import { mapStore } from './bpf-storage';
 import { KernelHandlers } from './kernel-handlers';
-import { closeMemoryFiles } from './record-context';
+import { describeReads } from './event-reads';
+import type { SiteMode } from './site-modes';
 import { recordDispatcher } from './record-dispatch';
 import { planWithRecordSites, type RecordRoute } from './record-sites';
 import { startStopped } from './start-stopped';
@@ -53,7 +54,7 @@ export const uprobeEngine: Engine = {
     const registration = { registered: false };
     try {
       for (const m of kernel.modes) {
-        request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${m.mode === 'kernel' ? 'kernel handler (eBPF)' : `event mode (${m.reason})`}`);
+        request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${m.mode === 'kernel' ? 'kernel handler (eBPF)' : `event mode (${m.reason})${eventShipping(m)}`}`);
       }
       const eventMode = kernel.modes.find((m) => m.mode === 'event');
       if (request.detach && eventMode) {
@@ -75,10 +76,18 @@ export const uprobeEngine: Engine = {
     } finally {
       if (registration.registered && !request.detach) removeRegistration(request.handlerName!);
       kernel.close();
-      closeMemoryFiles();
     }
   },
 };
+
+/** -v: what an event-mode site's kernel programs do besides shipping registers and context values. */
+function eventShipping(m: SiteMode): string {
+  const parts: string[] = [];
+  if (m.event?.entryInKernel) parts.push('keeps the entry values in a map from the function entry');
+  if (m.event && m.event.reads.length > 0) parts.push(`reads at the hit and ships ${describeReads(m.event.reads)}`);
+  if (m.event && m.event.entryReads.length > 0) parts.push(`reads at the function entry and ships ${describeReads(m.event.entryReads)}`);
+  return parts.length > 0 ? `; the kernel ${parts.join('; ')}` : '';
+}
 
 function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest, registration: { registered: boolean }): Promise<number> {
   session.begin();

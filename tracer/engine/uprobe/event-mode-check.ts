@@ -1,7 +1,8 @@
-// Which scripts the uprobe engine cannot run exactly: a probe whose handler must run in event
-// mode (eBPF cannot do what it does) and that reads the target's memory or stack. Event mode
-// reads those when utap handles the record, after the target has run on (or exited), so the
-// values could be wrong; such scripts go to the ptrace engine (auto) or are refused.
+// Which scripts the uprobe engine cannot run exactly. An event-mode handler runs when utap reads
+// its record, after the target has run on: the target memory it reads is read by the kernel at
+// the hit and shipped (event-reads.ts), which needs every read's address to be computable there.
+// A read whose address is not, or a backtrace (the stack is not shipped), would be read too
+// late: such scripts go to the ptrace engine (auto) or are refused.
 import type { PlanIR } from '../../ir/ir';
 import { siteModes } from './site-modes';
 
@@ -9,8 +10,8 @@ import { siteModes } from './site-modes';
 export function inexactEventModeReason(plan: PlanIR, targetPid: number): string | undefined {
   for (const m of siteModes(plan, targetPid).modes) {
     if (m.mode !== 'event') continue;
-    const readsTarget = m.site.needs.readsUserMemory || m.site.needs.context.includes('ubacktrace');
-    if (readsTarget) return `the handler of ${m.site.pp} runs in event mode (${m.reason}) and reads the target's memory or stack, which event mode would read too late to be exact; use --engine ptrace`;
+    if (m.event?.refusal) return `the handler of ${m.site.pp} runs in event mode (${m.reason}) and ${m.event.refusal}; use --engine ptrace`;
+    if (m.site.needs.context.includes('ubacktrace')) return `the handler of ${m.site.pp} runs in event mode (${m.reason}) and reads the target's stack (a backtrace), which event mode would read too late to be exact; use --engine ptrace`;
   }
   return undefined;
 }

@@ -2,8 +2,8 @@
 // kernel handler and event mode, creates the maps of the globals kernel handlers touch, the
 // ring buffer and the state map, loads every program (a verifier rejection becomes one clear
 // error naming the script line), and arms the uprobes. close() releases everything.
-import { compileEventProgram, compileSite, type CompileOptions, type CompiledProgram } from '../../../kernel-helper/codegen/site-compiler';
-import { siteModes, type SiteMode } from './site-modes';
+import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram } from '../../../kernel-helper/codegen/site-compiler';
+import { entryCaptureNeeds, siteModes, type SiteMode } from './site-modes';
 import { globalMapShape, scalarSize } from '../../../kernel-helper/codegen/layout';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
 import { BpfMap } from '../../../kernel-helper/map';
@@ -13,7 +13,6 @@ import { attachUprobe, type UprobeLink } from '../../../kernel-helper/uprobe';
 import * as U from '../../../kernel-helper/uapi';
 import { BpfError } from '../../../kernel-helper/bpf-syscall';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
-import { handlerNeeds } from '../../ir/needs';
 import type { PlanIR, ProbeSiteIR, ScalarType, SourceLoc } from '../../ir/ir';
 
 interface LoadedProgram {
@@ -88,13 +87,25 @@ export class KernelHandlers {
           this.load(m.site, compiled.main, false);
           if (compiled.entry) this.load(m.site, compiled.entry, true);
         } else {
+          // Event mode: the record carries what the handler needs, the memory it reads included.
+          const event = m.event!;
+          const programs: CompiledProgram[] = [];
+          let entryFd = 0;
+          if (event.entryInKernel) {
+            const probe = compileEntryProgram(options(0), []);
+            const entryMap = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_LRU_HASH, keySize: 16, valueSize: probe.valueSize, maxEntries: ENTRY_MAP_THREADS, name: `utap_entry${m.site.id}` }));
+            entryFd = entryMap.fd;
+            const entry = compileEntryProgram(options(entryFd), records).program;
+            programs.push(entry);
+            this.load(m.site, entry, true);
+          }
           const needs = m.site.needs;
-          const main = compileEventProgram(options(0), 'event', needs.registers, needs.context, records);
-          const programs = [main];
+          const main = compileEventProgram(options(entryFd), { kind: 'event', regs: needs.registers, context: needs.context, reads: event.reads, entryInKernel: event.entryInKernel }, records);
+          programs.push(main);
           this.load(m.site, main, false);
-          if (m.site.kind === 'return' && m.site.entryCaptures.length > 0) {
-            const entryNeeds = handlerNeeds(program, { locals: [], body: { kind: 'block', body: [], loc: m.site.handler.body.loc } }, m.site.entryCaptures);
-            const entry = compileEventProgram(options(0), 'entry', entryNeeds.registers, entryNeeds.context, records);
+          if (m.site.kind === 'return' && m.site.entryCaptures.length > 0 && !event.entryInKernel) {
+            const entryNeeds = entryCaptureNeeds(program, m.site);
+            const entry = compileEventProgram(options(0), { kind: 'entry', regs: entryNeeds.registers, context: entryNeeds.context, reads: event.entryReads, entryInKernel: false }, records);
             programs.push(entry);
             this.load(m.site, entry, true);
           }

@@ -1,13 +1,14 @@
-// A ProbeContext over one ring-buffer record: tid/pid/cpu from its header, registers and
-// context values an event record carries, `captured` values of print/printf records. Target
-// memory for event-mode handlers is read from /proc/PID/mem when the record is handled (the
-// process has run on since the hit: documented as event mode's limit).
+// A ProbeContext over one ring-buffer record: tid/pid/cpu from its header, registers, context
+// values, entry values and target-memory snapshots an event record carries, `captured` values of
+// print/printf records. Target memory is only ever answered from the snapshots the kernel took at
+// the hit (event-snapshots.ts).
 import { processStatus } from '../process-status';
 import * as fs from 'node:fs';
 import type { ContextValue, RegName } from '../../ir/ir';
 import { fieldSize, RECORD_HEADER } from '../../../kernel-helper/codegen/layout';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
 import { MemoryFault, type ProbeContext } from '../../runtime/probe-context';
+import { decodeSnapshots, readSnapshot, type Snapshot } from './event-snapshots';
 
 export function decodeFields(spec: RecordSpec, record: Buffer): Array<bigint | string> {
   const out: Array<bigint | string> = [];
@@ -23,43 +24,16 @@ export function decodeFields(spec: RecordSpec, record: Buffer): Array<bigint | s
   return out;
 }
 
-const memFds = new Map<number, number>();
-
-/** Reads target memory through /proc/PID/mem (fds kept per process until closeMemoryFiles). */
-export function readProcessMemory(pid: number, address: bigint, length: number): Uint8Array {
-  let fd = memFds.get(pid);
-  if (fd === undefined) {
-    try {
-      fd = fs.openSync(`/proc/${pid}/mem`, 'r');
-    } catch {
-      throw new MemoryFault(address, length, 'process gone');
-    }
-    memFds.set(pid, fd);
-  }
-  const out = Buffer.alloc(length);
-  try {
-    const n = fs.readSync(fd, out, 0, length, address as unknown as number);
-    return out.subarray(0, n);
-  } catch {
-    return out.subarray(0, 0);
-  }
-}
-
-export function closeMemoryFiles(): void {
-  for (const fd of memFds.values()) fs.closeSync(fd);
-  memFds.clear();
-}
-
-
 export class RecordContext implements ProbeContext {
   readonly tid: number;
   readonly pid: number;
   private readonly cpu: number;
   private readonly values: Array<bigint | string>;
+  private snapshots: Snapshot[] | undefined;
 
   constructor(
     private readonly spec: RecordSpec,
-    record: Buffer,
+    private readonly record: Buffer,
     private readonly targetPid: number,
     private readonly entryValues: ReadonlyArray<bigint | number | string> | undefined,
     /** kernelError: the message in place of the record's fields. */
@@ -80,7 +54,8 @@ export class RecordContext implements ProbeContext {
   }
 
   readMemory(address: bigint, length: number): Uint8Array {
-    return readProcessMemory(this.pid, address, length);
+    this.snapshots ??= decodeSnapshots(this.spec, this.record);
+    return readSnapshot(this.snapshots, address, length);
   }
 
   context(what: ContextValue): bigint | number | string {
@@ -111,6 +86,9 @@ export class RecordContext implements ProbeContext {
   }
 
   entryValue(index: number): bigint | number | string {
+    if (this.spec.kind === 'event' && this.spec.entries.length > 0) {
+      return index < this.spec.entries.length ? this.values[this.spec.regs.length + this.spec.context.length + index] : 0;
+    }
     return this.entryValues?.[index] ?? 0;
   }
 

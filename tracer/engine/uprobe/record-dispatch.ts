@@ -45,7 +45,8 @@ export function recordDispatcher(session: Session, routes: Map<number, RecordRou
       return;
     }
     if (spec.kind === 'event') {
-      const values = entryStacks.get(`${spec.site}:${tid}`)?.pop();
+      // Entry values come in the record when the kernel keeps them, else from the entry records.
+      const values = spec.entries.length > 0 ? undefined : entryStacks.get(`${spec.site}:${tid}`)?.pop();
       session.hit(route.siteId, new RecordContext(spec, record, targetPid, values));
       return;
     }

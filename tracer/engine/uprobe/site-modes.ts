@@ -5,14 +5,32 @@
 // ring) and userspace read-modify-writes would race the kernel's atomic adds; so every site
 // touching a global that an event-mode site touches runs in event mode too (to a fixpoint),
 // and those globals stay in the Session's memory, updated in hit order.
-import { compileSite } from '../../../kernel-helper/codegen/site-compiler';
+// An event-mode site's kernel program reads at the hit the target memory its handler reads
+// (event-reads.ts); at a return site the kernel keeps the entry captures, as for a kernel handler.
+import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions } from '../../../kernel-helper/codegen/site-compiler';
 import { EventModeNeeded } from '../../../kernel-helper/codegen/event-mode';
-import type { PlanIR, ProbeSiteIR } from '../../ir/ir';
+import type { Expr, PlanIR, ProbeSiteIR, ProgramIR } from '../../ir/ir';
+import { handlerNeeds } from '../../ir/needs';
+import { eventReads } from './event-reads';
 
 export interface SiteMode {
   site: ProbeSiteIR;
   mode: 'kernel' | 'event';
   reason?: string;
+  /** Event mode: what the kernel program ships. */
+  event?: EventPlan;
+}
+
+/** What an event-mode site's kernel programs do at the hit. */
+export interface EventPlan {
+  /** A return site whose entry captures the kernel saves at entry and ships at return. */
+  entryInKernel: boolean;
+  /** Target-memory reads shipped in the event record (see event-reads.ts). */
+  reads: Expr[];
+  /** Reads of the entry captures shipped in the entry record (return sites, !entryInKernel). */
+  entryReads: Expr[];
+  /** Why this site cannot run exactly on this engine (a read the kernel cannot do at the hit). */
+  refusal?: string;
 }
 
 export interface SiteModes {
@@ -23,12 +41,11 @@ export interface SiteModes {
 
 export function siteModes(plan: PlanIR, targetPid: number): SiteModes {
   const program = plan.program;
-  const dryFds = { global: () => 0, ring: 0, state: 0, heap: 0, entry: 0 };
   let ids = 0;
   const touched = new Map<number, Set<number>>();
   const modes: SiteMode[] = plan.sites.map((site) => {
     try {
-      const compiled = compileSite({ program, site, fds: dryFds, nextRecordId: () => ids++, targetPid, walltimeOffsetNs: 0n });
+      const compiled = compileSite(dryOptions(program, site, targetPid, () => ids++));
       touched.set(site.id, new Set(compiled.globals));
       return { site, mode: 'kernel' };
     } catch (error) {
@@ -52,5 +69,46 @@ export function siteModes(plan: PlanIR, targetPid: number): SiteModes {
   }
   const kernelGlobals = new Set<number>();
   for (const m of modes) if (m.mode === 'kernel') for (const g of touched.get(m.site.id)!) kernelGlobals.add(g);
+  for (const m of modes) if (m.mode === 'event') m.event = eventPlan(program, m.site, targetPid);
   return { modes, kernelGlobals };
+}
+
+function dryOptions(program: ProgramIR, site: ProbeSiteIR, targetPid: number, nextRecordId: () => number): CompileOptions {
+  return { program, site, fds: { global: () => 0, ring: 0, state: 0, heap: 0, entry: 0 }, nextRecordId, targetPid, walltimeOffsetNs: 0n };
+}
+
+function eventPlan(program: ProgramIR, site: ProbeSiteIR, targetPid: number): EventPlan {
+  let ids = 0;
+  const options = dryOptions(program, site, targetPid, () => ids++);
+  const hasCaptures = site.kind === 'return' && site.entryCaptures.length > 0;
+  let entryInKernel = false;
+  if (hasCaptures) {
+    try {
+      compileEntryProgram(options, []);
+      entryInKernel = true;
+    } catch (error) {
+      if (!(error instanceof EventModeNeeded)) throw error;
+    }
+  }
+  const atHit = eventReads(program, { stmts: [site.handler.body], exprs: [] }, entryInKernel);
+  const atEntry = hasCaptures && !entryInKernel ? eventReads(program, { stmts: [], exprs: site.entryCaptures }, false) : { reads: [] };
+  const plan: EventPlan = { entryInKernel, reads: atHit.reads, entryReads: atEntry.reads, refusal: atHit.refusal ?? atEntry.refusal };
+  if (plan.refusal) return plan;
+  // The record must fit the program's scratch: compile it once to know.
+  try {
+    compileEventProgram(options, { kind: 'event', regs: site.needs.registers, context: site.needs.context, reads: plan.reads, entryInKernel }, []);
+    if (hasCaptures && !entryInKernel) {
+      const entryNeeds = entryCaptureNeeds(program, site);
+      compileEventProgram(options, { kind: 'entry', regs: entryNeeds.registers, context: entryNeeds.context, reads: plan.entryReads, entryInKernel: false }, []);
+    }
+  } catch (error) {
+    if (!(error instanceof EventModeNeeded)) throw error;
+    plan.refusal = `its event record cannot carry the memory it reads: ${error.reason}`;
+  }
+  return plan;
+}
+
+/** What a return site's entry captures read from the probe context. */
+export function entryCaptureNeeds(program: ProgramIR, site: ProbeSiteIR): ReturnType<typeof handlerNeeds> {
+  return handlerNeeds(program, { locals: [], body: { kind: 'block', body: [], loc: site.handler.body.loc } }, site.entryCaptures);
 }
