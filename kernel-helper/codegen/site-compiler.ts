@@ -36,6 +36,12 @@ export interface MapFds {
   heap: number;
   /** The entry-captures map of this return site. */
   entry: number;
+  /**
+   * The scratch of the function-entry program, when it has its own (else `heap`): userspace
+   * writes the site program's literals into its heap once, and the entry program's captures
+   * must not land on them.
+   */
+  entryHeap?: number;
 }
 
 export interface HeapInit {
@@ -193,7 +199,7 @@ class SiteCodegen {
   }
 
   compileEntry(): CompiledProgram {
-    this.prologue();
+    this.prologue(this.options.fds.entryHeap ?? this.options.fds.heap);
     const value = this.heapAlloc(this.entryOffsets.length === 0 ? 8 : this.entryValueEnd());
     this.site.entryCaptures.forEach((e, i) => {
       this.a.loc = e.loc;
@@ -351,7 +357,7 @@ class SiteCodegen {
   }
 
   /** r9 = ctx; leave at once when the session is stopping; r8 = heap. */
-  private prologue(): void {
+  private prologue(heapFd = this.options.fds.heap): void {
     this.a.emit(I.BPF_MOV64_REG(CTX, 1));
     this.a.emit(I.BPF_MOV64_IMM(ENTRY, 0));
     this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
@@ -364,7 +370,7 @@ class SiteCodegen {
     this.a.jumpImm(U.BPF_JNE, 1, 0, this.exitLabel);
     this.a.place(go);
     this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
-    this.emitLdMap(1, this.options.fds.heap);
+    this.emitLdMap(1, heapFd);
     this.stackPtr(2, -8);
     this.call(U.BPF_FUNC_map_lookup_elem);
     this.a.jumpImm(U.BPF_JEQ, 0, 0, this.exitLabel);

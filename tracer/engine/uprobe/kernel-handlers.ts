@@ -62,11 +62,15 @@ export class KernelHandlers {
       ids = 0;
       const walltime = walltimeOffsetNs();
       for (const m of this.modes) {
-        const heap = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 32 * 1024, maxEntries: 1, name: `utap_heap${m.site.id}` }));
+        const newHeap = (name: string) => this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 32 * 1024, maxEntries: 1, name }));
+        const heap = newHeap(`utap_heap${m.site.id}`);
+        // A return site's entry program has its own scratch: its writes would clobber the literals
+        // initHeap puts in the site program's.
+        const entryHeap = m.site.kind === 'return' && m.site.entryCaptures.length > 0 ? newHeap(`utap_eheap${m.site.id}`) : undefined;
         const options = (entryFd: number): CompileOptions => ({
           program,
           site: m.site,
-          fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: heap.fd, entry: entryFd },
+          fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: heap.fd, entry: entryFd, entryHeap: entryHeap?.fd },
           nextRecordId: () => ids++,
           targetPid,
           walltimeOffsetNs: walltime,
@@ -83,20 +87,22 @@ export class KernelHandlers {
           }
           const compiled = compileSite(options(entryMap?.fd ?? 0));
           records.push(...compiled.records);
-          this.initHeap(heap, [compiled.main, ...(compiled.entry ? [compiled.entry] : [])]);
+          this.initHeap(heap, [compiled.main]);
+          if (compiled.entry) this.initHeap(entryHeap!, [compiled.entry]);
           this.load(m.site, compiled.main, false);
           if (compiled.entry) this.load(m.site, compiled.entry, true);
         } else {
           // Event mode: the record carries what the handler needs, the memory it reads included.
           const event = m.event!;
           const programs: CompiledProgram[] = [];
+          const entryPrograms: CompiledProgram[] = [];
           let entryFd = 0;
           if (event.entryInKernel) {
             const probe = compileEntryProgram(options(0), []);
             const entryMap = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_LRU_HASH, keySize: 16, valueSize: probe.valueSize, maxEntries: ENTRY_MAP_THREADS, name: `utap_entry${m.site.id}` }));
             entryFd = entryMap.fd;
             const entry = compileEntryProgram(options(entryFd), records).program;
-            programs.push(entry);
+            entryPrograms.push(entry);
             this.load(m.site, entry, true);
           }
           const needs = m.site.needs;
@@ -105,11 +111,12 @@ export class KernelHandlers {
           this.load(m.site, main, false);
           if (m.site.kind === 'return' && m.site.entryCaptures.length > 0 && !event.entryInKernel) {
             const entryNeeds = entryCaptureNeeds(program, m.site);
-            const entry = compileEventProgram(options(0), { kind: 'entry', regs: entryNeeds.registers, context: entryNeeds.context, reads: event.entryReads, entryInKernel: false }, records);
-            programs.push(entry);
+            const entry = compileEventProgram({ ...options(0), fds: { ...options(0).fds, heap: entryHeap!.fd } }, { kind: 'entry', regs: entryNeeds.registers, context: entryNeeds.context, reads: event.entryReads, entryInKernel: false }, records);
+            entryPrograms.push(entry);
             this.load(m.site, entry, true);
           }
           this.initHeap(heap, programs);
+          if (entryHeap) this.initHeap(entryHeap, entryPrograms);
         }
         for (const r of records) this.records.set(r.id, r);
       }
