@@ -17,11 +17,19 @@ export type RecordSpec =
   /**
    * An event-mode hit: the registers and context values the handler needs, in that order; then,
    * at a return site whose entry captures the kernel keeps, the entry values (`entries`); then
-   * three fields per `reads` entry: the target memory the handler reads, read at the hit.
+   * three fields per `reads` entry: the target memory the handler reads, read at the hit; then,
+   * when `stack` > 0 (a backtrace), the user stack from the stack pointer: three fields, its
+   * address (rsp rounded down to STACK_CHUNK), the bytes read, and a `stack`-byte field.
    */
-  | { id: number; site: number; kind: 'event'; regs: RegName[]; context: ContextValue[]; entries: ScalarType[]; reads: EventRead[]; fields: RecordField[] }
+  | { id: number; site: number; kind: 'event'; regs: RegName[]; context: ContextValue[]; entries: ScalarType[]; reads: EventRead[]; stack: number; fields: RecordField[] }
   /** The function entry of an event-mode return site: what its entry captures need (entries is empty). */
-  | { id: number; site: number; kind: 'entry'; regs: RegName[]; context: ContextValue[]; entries: ScalarType[]; reads: EventRead[]; fields: RecordField[] };
+  | { id: number; site: number; kind: 'entry'; regs: RegName[]; context: ContextValue[]; entries: ScalarType[]; reads: EventRead[]; stack: number; fields: RecordField[] };
+
+/**
+ * The user stack is read in chunks of this many bytes from a STACK_CHUNK-aligned address, up to
+ * the first that faults: an aligned chunk never straddles the end of the stack's mapping.
+ */
+export const STACK_CHUNK = 512;
 
 /**
  * A target-memory read an event record carries, in three fields: status (EVENT_READ_OK,

@@ -18,7 +18,7 @@ import type { Insn } from '../insn';
 import * as U from '../uapi';
 import { EventModeNeeded, KERNEL_CONTEXT } from './event-mode';
 import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
-import { EVENT_READ_FAULT, EVENT_READ_OK, EVENT_READ_SKIPPED, type EventRead, type KernelErrorKind, type RecordSpec } from './records';
+import { EVENT_READ_FAULT, EVENT_READ_OK, EVENT_READ_SKIPPED, STACK_CHUNK, type EventRead, type KernelErrorKind, type RecordSpec } from './records';
 import { exprKey } from './expr-key';
 
 const CTX = 9;
@@ -98,6 +98,8 @@ export interface EventProgramRequest {
   reads: readonly Expr[];
   /** A return site whose entry captures the kernel keeps (compileEntryProgram): ship them too. */
   entryInKernel: boolean;
+  /** Bytes of user stack to ship from the stack pointer (a multiple of STACK_CHUNK), 0 for none. */
+  stackBytes: number;
 }
 
 /** Compiles the event-mode program of a site (or of a return site's entry). */
@@ -245,8 +247,11 @@ class SiteCodegen {
       throw new Error(`event program: ${r.op} is not a target-memory read`);
     });
     for (const r of readSpecs) fields.push({ type: 'long' }, { type: 'long' }, r.type === 'string' ? stringField : { type: 'long' });
+    const stack = request.stackBytes;
+    if (stack % STACK_CHUNK !== 0) throw new Error(`event program: ${stack} bytes of stack is not a multiple of ${STACK_CHUNK}`);
+    if (stack > 0) fields.push({ type: 'long' }, { type: 'long' }, { type: 'string', size: stack });
     const id = this.options.nextRecordId();
-    this.records.push({ id, site: this.site.id, kind, regs: [...regs], context: shipped, entries, reads: readSpecs, fields });
+    this.records.push({ id, site: this.site.id, kind, regs: [...regs], context: shipped, entries, reads: readSpecs, stack, fields });
     const size = recordSize(fields);
     const at = this.heapAlloc(size);
     let off = at + RECORD_HEADER;
@@ -281,6 +286,7 @@ class SiteCodegen {
       this.hoistRead(r, off);
       off += 16 + (readSpecs[i].type === 'string' ? fieldSize(stringField) : 8);
     });
+    if (stack > 0) this.stackCopy(off, stack);
     this.recordHeader(at, id);
     this.sendRecord(at, size);
     this.a.place(this.exitLabel);
@@ -327,6 +333,26 @@ class SiteCodegen {
     this.a.emit(I.BPF_ST_MEM(8, HEAP, status, EVENT_READ_SKIPPED), I.BPF_ST_MEM(8, HEAP, address, 0));
     this.a.place(done);
     this.hoisted.set(exprKey(e), { status, value });
+  }
+
+  /**
+   * The user stack for a backtrace, at record offset `at`: the address it starts at (rsp rounded
+   * down to STACK_CHUNK), the number of bytes read, then up to `bytes` of it, chunk by chunk
+   * until one faults (the end of the stack's mapping).
+   */
+  private stackCopy(at: number, bytes: number): void {
+    const done = this.a.label();
+    this.a.emit(I.BPF_LDX_MEM(8, 6, CTX, U.PT_REGS_OFFSET.rsp), I.BPF_ALU64_IMM(U.BPF_AND, 6, -STACK_CHUNK));
+    this.a.emit(I.BPF_STX_MEM(8, HEAP, 6, at), I.BPF_ST_MEM(8, HEAP, at + 8, 0));
+    for (let i = 0; i < bytes / STACK_CHUNK; i++) {
+      this.heapPtr(1, at + 16 + i * STACK_CHUNK);
+      this.a.emit(I.BPF_MOV64_IMM(2, STACK_CHUNK), I.BPF_MOV64_REG(3, 6));
+      if (i > 0) this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, 3, i * STACK_CHUNK));
+      this.call(U.BPF_FUNC_probe_read_user);
+      this.a.jumpImm(U.BPF_JSLT, 0, 0, done);
+      this.a.emit(I.BPF_ST_MEM(8, HEAP, at + 8, (i + 1) * STACK_CHUNK));
+    }
+    this.a.place(done);
   }
 
   /** r7 = entry_map[tid, this call's frame] or 0. */

@@ -1,6 +1,6 @@
 // The uprobe engine through the real command line: `-p PID` on a running process (a bystander
 // running the same binary is not counted), and `--name --detach` then `utap handlers show|rm`.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as fs from 'node:fs';
 import { test } from 'uvu';
@@ -8,32 +8,15 @@ import * as assert from 'uvu/assert';
 import { detectBpfFeatures } from '../../kernel-helper/features';
 import { registrationDir } from '../../kernel-helper/registry';
 import { liveTest } from '../support/live';
-import { fixture, utapBin } from '../support/paths';
+import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
 import { startWaiting } from '../support/target-process';
 import { utapMissing } from '../support/utap-features';
+import { utapArmed } from '../support/utap-armed';
 
 const missing = utapMissing('uprobe') ?? detectBpfFeatures().unavailable;
 const HITS = fixture('uprobe-hits');
 const SCRIPT = 'global n, s\nprobe process.function("hit") { n++; s <<< $i }\nprobe end { printf("n %d sum %d max %d\\n", n, @sum(s), @max(s)) }';
-
-/** Starts utap -v; `armed` resolves once it says its probes are armed, `done` when it ends. */
-function utapArmed(args: string[]): { child: ReturnType<typeof spawn>; armed: Promise<void>; done: Promise<{ status: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [utapBin, '-v', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
-  let onArmed: () => void = () => undefined;
-  const armed = new Promise<void>((r) => (onArmed = r));
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    if (/probes armed/.test(stderr)) onArmed();
-  });
-  const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (status) => {
-    onArmed();
-    resolve({ status, stdout, stderr });
-  }));
-  return { child, armed, done };
-}
 
 liveTest(test, 'utap --engine uprobe -p PID: every call of the traced process, none of a bystander\'s', missing, async () => {
   const traced = await startWaiting(HITS, ['300']);

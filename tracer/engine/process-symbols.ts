@@ -33,6 +33,23 @@ export class ProcessSymbols implements RuntimeServices {
     this.modules.clear();
   }
 
+  /**
+   * Reads the process's mappings now, while it runs: the uprobe engine unwinds and symbolizes
+   * event-mode hits after the fact, maybe after the process is gone.
+   */
+  preload(): void {
+    try {
+      this.maps = readMaps(this.pid);
+    } catch {
+      // gone already: symbols stay unknown
+    }
+  }
+
+  /** Symbols of `pid` from now on (the uprobe engine system-wide: the process of the latest hit). */
+  follow(pid: number): void {
+    if (pid !== this.pid) this.reset(pid);
+  }
+
   close(): void {
     for (const b of this.binaries.values()) b?.close();
     this.binaries.clear();

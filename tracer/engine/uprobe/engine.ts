@@ -20,6 +20,7 @@ import { monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
 import type { Engine, EngineRunRequest } from '../engine';
 import { mapStore } from './bpf-storage';
 import { KernelHandlers } from './kernel-handlers';
+import { ProcessSymbols } from '../process-symbols';
 import { describeReads } from './event-reads';
 import type { SiteMode } from './site-modes';
 import { recordDispatcher } from './record-dispatch';
@@ -62,16 +63,21 @@ export const uprobeEngine: Engine = {
       }
       const { plan: sessionPlan, routes } = planWithRecordSites(plan, kernel.records.values());
       const maxStr = plan.program.limits.maxStringLen;
+      // Symbols of the traced process: usymname(), sprint_ubacktrace(), and the CFI that
+      // unwinds an event-mode hit's stack snapshot for ubacktrace().
+      const symbols = new ProcessSymbols(request.pid ?? 0);
       const session = openSession(sessionPlan, { ...request.session, targetPid: request.pid }, {
         storage: (decl) => {
           const map = kernel.globalMaps.get(decl.index);
           return map ? mapStore(decl, map, maxStr) : undefined;
         },
+        services: symbols,
       });
       try {
-        return await drive(session, kernel, routes, request, registration);
+        return await drive(session, kernel, routes, request, registration, symbols);
       } finally {
         session.close();
+        symbols.close();
       }
     } finally {
       if (registration.registered && !request.detach) removeRegistration(request.handlerName!);
@@ -89,7 +95,7 @@ function eventShipping(m: SiteMode): string {
   return parts.length > 0 ? `; the kernel ${parts.join('; ')}` : '';
 }
 
-function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest, registration: { registered: boolean }): Promise<number> {
+function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest, registration: { registered: boolean }, symbols: ProcessSymbols): Promise<number> {
   session.begin();
   let child: ChildProcess | undefined;
   let targetPid = request.pid ?? 0;
@@ -99,7 +105,11 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
       if (child.pid === undefined) throw new UtapError(`could not start '${request.command}'.`, EXIT_ENVIRONMENT);
       targetPid = child.pid;
       session.setTarget(child.pid);
+      symbols.follow(child.pid);
     }
+    // A process given with -p is mapped already: keep its mappings for unwinding and symbols
+    // (records may be handled after it is gone).
+    if (request.pid !== undefined) symbols.preload();
     try {
       kernel.attach(targetPid === 0 ? undefined : targetPid, request.handlerName !== undefined);
     } catch (error) {
@@ -137,7 +147,7 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
 
   const reader = new RingBufferReader(kernel.ring);
   kernel.reader = reader;
-  const onRecord = recordDispatcher(session, routes, targetPid);
+  const onRecord = recordDispatcher(session, routes, targetPid, symbols);
   const drain = () => {
     reader.consume(onRecord);
     session.flush();

@@ -1,8 +1,8 @@
 // Which scripts the uprobe engine cannot run exactly. An event-mode handler runs when utap reads
 // its record, after the target has run on: the target memory it reads is read by the kernel at
-// the hit and shipped (event-reads.ts), which needs every read's address to be computable there.
-// A read whose address is not, or a backtrace (the stack is not shipped), would be read too
-// late: such scripts go to the ptrace engine (auto) or are refused.
+// the hit and shipped (event-reads.ts), which needs every read's address to be computable there
+// (a backtrace ships the registers and the top of the user stack). A read whose address is not
+// computable would be read too late: such scripts go to the ptrace engine (auto) or are refused.
 import type { PlanIR } from '../../ir/ir';
 import { siteModes } from './site-modes';
 
@@ -11,7 +11,6 @@ export function inexactEventModeReason(plan: PlanIR, targetPid: number): string 
   for (const m of siteModes(plan, targetPid).modes) {
     if (m.mode !== 'event') continue;
     if (m.event?.refusal) return `the handler of ${m.site.pp} runs in event mode (${m.reason}) and ${m.event.refusal}; use --engine ptrace`;
-    if (m.site.needs.context.includes('ubacktrace')) return `the handler of ${m.site.pp} runs in event mode (${m.reason}) and reads the target's stack (a backtrace), which event mode would read too late to be exact; use --engine ptrace`;
   }
   return undefined;
 }

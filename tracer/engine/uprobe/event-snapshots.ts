@@ -4,6 +4,7 @@
 import { fieldSize, RECORD_HEADER } from '../../../kernel-helper/codegen/layout';
 import { EVENT_READ_FAULT, EVENT_READ_OK, type RecordSpec } from '../../../kernel-helper/codegen/records';
 import { MemoryFault } from '../../runtime/probe-context';
+import type { StackSnapshot } from './event-backtrace';
 
 export interface Snapshot {
   address: bigint;
@@ -14,7 +15,7 @@ export interface Snapshot {
 /** The snapshots of an event or entry record (reads that were skipped are left out). */
 export function decodeSnapshots(spec: RecordSpec, record: Buffer): Snapshot[] {
   if (spec.kind !== 'event' && spec.kind !== 'entry') return [];
-  const first = spec.fields.length - 3 * spec.reads.length;
+  const first = spec.fields.length - (spec.stack > 0 ? 3 : 0) - 3 * spec.reads.length;
   let at = RECORD_HEADER;
   for (let i = 0; i < first; i++) at += fieldSize(spec.fields[i]);
   const out: Snapshot[] = [];
@@ -35,6 +36,16 @@ export function decodeSnapshots(spec: RecordSpec, record: Buffer): Snapshot[] {
     }
   });
   return out;
+}
+
+/** The user stack an event record carries for ubacktrace() (its last three fields), if any. */
+export function decodeStack(spec: RecordSpec, record: Buffer): StackSnapshot | undefined {
+  if ((spec.kind !== 'event' && spec.kind !== 'entry') || spec.stack === 0) return undefined;
+  let at = RECORD_HEADER;
+  for (let i = 0; i < spec.fields.length - 3; i++) at += fieldSize(spec.fields[i]);
+  const base = record.readBigUInt64LE(at);
+  const length = Math.min(Number(record.readBigInt64LE(at + 8)), spec.stack);
+  return { base, bytes: record.subarray(at + 16, at + 16 + Math.max(0, length)) };
 }
 
 /**

@@ -3,7 +3,7 @@
 // ring buffer and the state map, loads every program (a verifier rejection becomes one clear
 // error naming the script line), and arms the uprobes. close() releases everything.
 import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram } from '../../../kernel-helper/codegen/site-compiler';
-import { entryCaptureNeeds, siteModes, type SiteMode } from './site-modes';
+import { entryRequest, eventRequest, siteModes, type SiteMode } from './site-modes';
 import { globalMapShape, scalarSize } from '../../../kernel-helper/codegen/layout';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
 import { BpfMap } from '../../../kernel-helper/map';
@@ -105,13 +105,11 @@ export class KernelHandlers {
             entryPrograms.push(entry);
             this.load(m.site, entry, true);
           }
-          const needs = m.site.needs;
-          const main = compileEventProgram(options(entryFd), { kind: 'event', regs: needs.registers, context: needs.context, reads: event.reads, entryInKernel: event.entryInKernel }, records);
+          const main = compileEventProgram(options(entryFd), eventRequest(m.site, event), records);
           programs.push(main);
           this.load(m.site, main, false);
           if (m.site.kind === 'return' && m.site.entryCaptures.length > 0 && !event.entryInKernel) {
-            const entryNeeds = entryCaptureNeeds(program, m.site);
-            const entry = compileEventProgram({ ...options(0), fds: { ...options(0).fds, heap: entryHeap!.fd } }, { kind: 'entry', regs: entryNeeds.registers, context: entryNeeds.context, reads: event.entryReads, entryInKernel: false }, records);
+            const entry = compileEventProgram({ ...options(0), fds: { ...options(0).fds, heap: entryHeap!.fd } }, entryRequest(program, m.site, event), records);
             entryPrograms.push(entry);
             this.load(m.site, entry, true);
           }

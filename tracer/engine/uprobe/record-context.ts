@@ -8,7 +8,9 @@ import type { ContextValue, RegName } from '../../ir/ir';
 import { fieldSize, RECORD_HEADER } from '../../../kernel-helper/codegen/layout';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
 import { MemoryFault, type ProbeContext } from '../../runtime/probe-context';
-import { decodeSnapshots, readSnapshot, type Snapshot } from './event-snapshots';
+import { decodeSnapshots, decodeStack, readSnapshot, type Snapshot } from './event-snapshots';
+import { snapshotBacktrace } from './event-backtrace';
+import type { ProcessSymbols } from '../process-symbols';
 
 export function decodeFields(spec: RecordSpec, record: Buffer): Array<bigint | string> {
   const out: Array<bigint | string> = [];
@@ -38,6 +40,8 @@ export class RecordContext implements ProbeContext {
     private readonly entryValues: ReadonlyArray<bigint | number | string> | undefined,
     /** kernelError: the message in place of the record's fields. */
     override?: Array<bigint | string>,
+    /** The hit's process's symbols, for ubacktrace(). */
+    private readonly symbols?: ProcessSymbols,
   ) {
     this.tid = record.readUInt32LE(4);
     this.pid = record.readUInt32LE(8);
@@ -80,7 +84,12 @@ export class RecordContext implements ProbeContext {
         } catch {
           return '';
         }
-      case 'ubacktrace': return '';
+      case 'ubacktrace': {
+        const stack = decodeStack(this.spec, this.record);
+        if (!stack || !this.symbols) return '';
+        this.symbols.follow(this.pid);
+        return snapshotBacktrace((name) => this.reg(name), stack, this.symbols);
+      }
       default: return 0;
     }
   }

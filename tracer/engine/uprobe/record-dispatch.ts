@@ -8,6 +8,7 @@ import { MESSAGES } from '../../runtime/runtime-error';
 import type { Scalar } from '../../runtime/storage';
 import { RecordContext } from './record-context';
 import type { RecordRoute } from './record-sites';
+import type { ProcessSymbols } from '../process-symbols';
 
 /** The message of a runtime error a kernel handler reported, worded as the userspace runtime words it. */
 export function kernelErrorMessage(route: RecordRoute, record: Buffer, maxMapEntries: number): string {
@@ -28,7 +29,7 @@ export function kernelErrorMessage(route: RecordRoute, record: Buffer, maxMapEnt
 
 
 /** A handler for each record the ring buffer yields, running it through `session`. */
-export function recordDispatcher(session: Session, routes: Map<number, RecordRoute>, targetPid: number): (record: Buffer) => void {
+export function recordDispatcher(session: Session, routes: Map<number, RecordRoute>, targetPid: number, symbols?: ProcessSymbols): (record: Buffer) => void {
   const entryStacks = new Map<string, Array<Scalar[] | undefined>>();
   const maxMapEntries = session.plan.program.limits.maxMapEntries;
   return (record: Buffer) => {
@@ -47,7 +48,7 @@ export function recordDispatcher(session: Session, routes: Map<number, RecordRou
     if (spec.kind === 'event') {
       // Entry values come in the record when the kernel keeps them, else from the entry records.
       const values = spec.entries.length > 0 ? undefined : entryStacks.get(`${spec.site}:${tid}`)?.pop();
-      session.hit(route.siteId, new RecordContext(spec, record, targetPid, values));
+      session.hit(route.siteId, new RecordContext(spec, record, targetPid, values, undefined, symbols));
       return;
     }
     if (spec.kind === 'kernelError') {

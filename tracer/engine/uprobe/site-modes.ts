@@ -7,9 +7,10 @@
 // and those globals stay in the Session's memory, updated in hit order.
 // An event-mode site's kernel program reads at the hit the target memory its handler reads
 // (event-reads.ts); at a return site the kernel keeps the entry captures, as for a kernel handler.
-import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions } from '../../../kernel-helper/codegen/site-compiler';
+import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type EventProgramRequest } from '../../../kernel-helper/codegen/site-compiler';
+import { X86_64_DWARF_REGISTERS } from '../../../symbolizer/dwarf/registers';
 import { EventModeNeeded } from '../../../kernel-helper/codegen/event-mode';
-import type { Expr, PlanIR, ProbeSiteIR, ProgramIR } from '../../ir/ir';
+import type { Expr, PlanIR, ProbeSiteIR, ProgramIR, RegName } from '../../ir/ir';
 import { handlerNeeds } from '../../ir/needs';
 import { eventReads } from './event-reads';
 
@@ -29,8 +30,25 @@ export interface EventPlan {
   reads: Expr[];
   /** Reads of the entry captures shipped in the entry record (return sites, !entryInKernel). */
   entryReads: Expr[];
+  /** Bytes of user stack shipped for ubacktrace() (with every register the unwinder reads), or 0. */
+  stackBytes: number;
   /** Why this site cannot run exactly on this engine (a read the kernel cannot do at the hit). */
   refusal?: string;
+}
+
+/** The user stack an event record carries for a backtrace: deep enough for typical call chains. */
+export const EVENT_STACK_BYTES = 16 * 1024;
+
+/** The event program of an event-mode site. */
+export function eventRequest(site: ProbeSiteIR, event: EventPlan): EventProgramRequest {
+  const regs = event.stackBytes > 0 ? [...new Set<RegName>([...site.needs.registers, ...X86_64_DWARF_REGISTERS])] : site.needs.registers;
+  return { kind: 'event', regs, context: site.needs.context, reads: event.reads, entryInKernel: event.entryInKernel, stackBytes: event.stackBytes };
+}
+
+/** The entry program of an event-mode return site whose captures the kernel does not keep. */
+export function entryRequest(program: ProgramIR, site: ProbeSiteIR, event: EventPlan): EventProgramRequest {
+  const needs = entryCaptureNeeds(program, site);
+  return { kind: 'entry', regs: needs.registers, context: needs.context, reads: event.entryReads, entryInKernel: false, stackBytes: 0 };
 }
 
 export interface SiteModes {
@@ -92,15 +110,13 @@ function eventPlan(program: ProgramIR, site: ProbeSiteIR, targetPid: number): Ev
   }
   const atHit = eventReads(program, { stmts: [site.handler.body], exprs: [] }, entryInKernel);
   const atEntry = hasCaptures && !entryInKernel ? eventReads(program, { stmts: [], exprs: site.entryCaptures }, false) : { reads: [] };
-  const plan: EventPlan = { entryInKernel, reads: atHit.reads, entryReads: atEntry.reads, refusal: atHit.refusal ?? atEntry.refusal };
+  const stackBytes = site.needs.context.includes('ubacktrace') ? EVENT_STACK_BYTES : 0;
+  const plan: EventPlan = { entryInKernel, reads: atHit.reads, entryReads: atEntry.reads, stackBytes, refusal: atHit.refusal ?? atEntry.refusal };
   if (plan.refusal) return plan;
   // The record must fit the program's scratch: compile it once to know.
   try {
-    compileEventProgram(options, { kind: 'event', regs: site.needs.registers, context: site.needs.context, reads: plan.reads, entryInKernel }, []);
-    if (hasCaptures && !entryInKernel) {
-      const entryNeeds = entryCaptureNeeds(program, site);
-      compileEventProgram(options, { kind: 'entry', regs: entryNeeds.registers, context: entryNeeds.context, reads: plan.entryReads, entryInKernel: false }, []);
-    }
+    compileEventProgram(options, eventRequest(site, plan), []);
+    if (hasCaptures && !entryInKernel) compileEventProgram(options, entryRequest(program, site, plan), []);
   } catch (error) {
     if (!(error instanceof EventModeNeeded)) throw error;
     plan.refusal = `its event record cannot carry the memory it reads: ${error.reason}`;
