@@ -103,6 +103,8 @@ export const BPF_EXIST = 2;
 export const BPF_PROG_TYPE_KPROBE = 2;
 export const BPF_PERF_EVENT = 41;
 export const BPF_TRACE_UPROBE_MULTI = 48;
+/** link_create.uprobe_multi.flags: uretprobes instead of uprobes. */
+export const BPF_F_UPROBE_MULTI_RETURN = 1;
 export const BPF_OBJ_NAME_LEN = 16;
 
 // ── helper function ids (enum bpf_func_id, ___BPF_FUNC_MAPPER order) ──
@@ -123,6 +125,8 @@ export const BPF_FUNC_ringbuf_output = 130;
 export const BPF_FUNC_ringbuf_reserve = 131;
 export const BPF_FUNC_ringbuf_submit = 132;
 export const BPF_FUNC_ringbuf_discard = 133;
+export const BPF_FUNC_get_func_ip = 173;
+export const BPF_FUNC_get_attach_cookie = 174;
 
 // ── ring buffer record header (bpf.h) ──
 export const BPF_RINGBUF_BUSY_BIT = 0x80000000;

@@ -24,6 +24,9 @@ import { exprKey } from './expr-key';
 const CTX = 9;
 const HEAP = 8;
 const ENTRY = 7;
+/** A shared program keeps its attach cookie at fp-24 (fp-16..fp-1: the entry-map key). */
+const COOKIE_SLOT = -24;
+const COOKIE_SLOT_END = 24;
 /** Largest per-CPU value the kernel allocates (PCPU_MIN_UNIT_SIZE). */
 export const MAX_HEAP = 32 * 1024;
 const BPF_FETCH = 0x01;
@@ -66,6 +69,14 @@ export interface CompileOptions {
   targetPid: number;
   /** CLOCK_REALTIME - CLOCK_MONOTONIC, for walltime from bpf_ktime_get_ns. */
   walltimeOffsetNs: bigint;
+  /**
+   * Compiling one program for several sites of a uprobe_multi link: which site hit is known only
+   * at run time, as bpf_get_attach_cookie() (the site's index in its group). Record ids are then
+   * nextRecordId() + cookie (the caller's allocator keeps a block of ids per record), and
+   * pp()/probefunc() are read from the `siteStrings` array map (key: cookie; value: probefunc,
+   * then pp, MAXSTRINGLEN bytes each).
+   */
+  shared?: { siteStrings: number };
 }
 
 export interface CompiledSite {
@@ -77,6 +88,8 @@ export interface CompiledSite {
   records: RecordSpec[];
   /** Globals the kernel handler touches: they must live in maps. */
   globals: Set<number>;
+  /** A shared program reads pp() or probefunc() from the site strings map. */
+  usesSiteStrings: boolean;
 }
 
 type StringRef = { heap: number };
@@ -138,13 +151,15 @@ export function compileSite(options: CompileOptions): CompiledSite {
   const globals = new Set<number>();
   let entry: CompiledProgram | undefined;
   const { offsets: entryOffsets, size: entryValueSize } = entryLayout(site, program.limits.maxStringLen);
+  let usesSiteStrings = false;
   if (entryOffsets.length > 0) {
     const g = new SiteCodegen(options, records, globals, entryOffsets);
     entry = g.compileEntry();
+    usesSiteStrings = g.usesSiteStrings;
   }
   const g = new SiteCodegen(options, records, globals, entryOffsets);
   const main = g.compileMain();
-  return { main, entry, entryValueSize, records, globals };
+  return { main, entry, entryValueSize, records, globals, usesSiteStrings: usesSiteStrings || g.usesSiteStrings };
 }
 
 class SiteCodegen {
@@ -166,6 +181,7 @@ class SiteCodegen {
   private skipTarget: Label | undefined;
   /** An event program's reads done so far: their status and value in the record (by exprKey). */
   private readonly hoisted = new Map<string, { status: number; value: number }>();
+  usesSiteStrings = false;
 
   constructor(
     private readonly options: CompileOptions,
@@ -177,6 +193,7 @@ class SiteCodegen {
     this.site = options.site;
     this.maxStr = this.program.limits.maxStringLen;
     this.exitLabel = this.a.label();
+    if (options.shared) this.stackUsed = COOKIE_SLOT_END;
     // The zero region at the heap's start is large enough to clear any key or value.
     let zero = this.maxStr;
     for (const d of this.program.globals) {
@@ -385,6 +402,10 @@ class SiteCodegen {
   /** r9 = ctx; leave at once when the session is stopping; r8 = heap. */
   private prologue(heapFd = this.options.fds.heap): void {
     this.a.emit(I.BPF_MOV64_REG(CTX, 1));
+    if (this.options.shared) {
+      this.call(U.BPF_FUNC_get_attach_cookie); // r1 is still the context
+      this.a.emit(I.BPF_STX_MEM(8, 10, 0, COOKIE_SLOT));
+    }
     this.a.emit(I.BPF_MOV64_IMM(ENTRY, 0));
     this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
     this.emitLdMap(1, this.options.fds.state);
@@ -469,6 +490,28 @@ class SiteCodegen {
     return at;
   }
 
+  /** A shared program's pp() or probefunc(): the hitting site's, from the site strings map. */
+  private siteString(which: 'probefunc' | 'pp'): StringRef {
+    this.usesSiteStrings = true;
+    const to = this.heapAlloc(this.maxStr);
+    const key = this.allocTemp();
+    const done = this.a.label();
+    this.a.emit(I.BPF_ST_MEM(1, HEAP, to, 0));
+    this.a.emit(I.BPF_LDX_MEM(8, 0, 10, COOKIE_SLOT), I.BPF_STX_MEM(4, 10, 0, key));
+    this.emitLdMap(1, this.options.shared!.siteStrings);
+    this.stackPtr(2, key);
+    this.call(U.BPF_FUNC_map_lookup_elem);
+    this.freeTemp();
+    this.a.jumpImm(U.BPF_JEQ, 0, 0, done);
+    this.a.emit(I.BPF_MOV64_REG(3, 0));
+    if (which === 'pp') this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, 3, this.maxStr));
+    this.heapPtr(1, to);
+    this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
+    this.call(U.BPF_FUNC_probe_read_kernel_str);
+    this.a.place(done);
+    return { heap: to };
+  }
+
   private empty(): number {
     if (this.emptyString < 0) this.emptyString = this.heapAlloc(8);
     return this.emptyString;
@@ -522,7 +565,8 @@ class SiteCodegen {
 
   /** Writes the record header at heap `at` (id, tid, pid, cpu). */
   private recordHeader(at: number, id: number): void {
-    this.a.emit(I.BPF_ST_MEM(4, HEAP, at, id));
+    if (this.options.shared) this.a.emit(I.BPF_LDX_MEM(8, 0, 10, COOKIE_SLOT), I.BPF_ALU64_IMM(U.BPF_ADD, 0, id), I.BPF_STX_MEM(4, HEAP, 0, at));
+    else this.a.emit(I.BPF_ST_MEM(4, HEAP, at, id));
     this.call(U.BPF_FUNC_get_current_pid_tgid);
     this.a.emit(I.BPF_STX_MEM(4, HEAP, 0, at + 4), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32), I.BPF_STX_MEM(4, HEAP, 0, at + 8));
     this.call(U.BPF_FUNC_get_smp_processor_id);
@@ -1218,8 +1262,8 @@ class SiteCodegen {
         throw new EventModeNeeded('it writes to the target', e.loc);
       }
       case 'context': {
-        if (e.what === 'pp') return { heap: this.literal(this.site.pp) };
-        if (e.what === 'probefunc') return { heap: this.literal(this.site.function) };
+        if (e.what === 'pp') return this.options.shared ? this.siteString('pp') : { heap: this.literal(this.site.pp) };
+        if (e.what === 'probefunc') return this.options.shared ? this.siteString('probefunc') : { heap: this.literal(this.site.function) };
         if (e.what !== 'execname') throw new EventModeNeeded(`it reads ${e.what}()`, e.loc);
         const to = this.heapAlloc(Math.max(16, 8));
         this.heapPtr(1, to);

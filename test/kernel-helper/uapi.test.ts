@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import * as U from '../../kernel-helper/uapi';
 
 // Names whose values the installed headers may predate (newer than linux-libc-dev 6.1).
-const NEWER_THAN_HEADERS = new Set(['BPF_TRACE_UPROBE_MULTI', 'BPF_MEMSX']);
+const NEWER_THAN_HEADERS = new Set(['BPF_TRACE_UPROBE_MULTI', 'BPF_F_UPROBE_MULTI_RETURN', 'BPF_MEMSX']);
 const NOT_IN_HEADERS = new Set(['BPF_ATTR_SIZE', 'PERF_EVENT_ATTR_SIZE', 'PERF_ATTR_OFFSET', 'PT_REGS_OFFSET', 'MAX_BPF_STACK', '__NR_perf_event_open', '__NR_bpf', '__NR_pidfd_open']);
 
 test('every uapi constant matches the kernel headers', () => {

@@ -57,6 +57,10 @@ export const uprobeEngine: Engine = {
       for (const m of kernel.modes) {
         request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${m.mode === 'kernel' ? 'kernel handler (eBPF)' : `event mode (${m.reason})${eventShipping(m)}`}`);
       }
+      for (const { group } of kernel.shared) {
+        const names = group.sites.slice(0, 3).map((s) => s.function).join(', ');
+        request.log(`${group.sites.length} ${group.kind === 'return' ? 'return ' : ''}sites in ${group.binary} (${names}${group.sites.length > 3 ? ', ...' : ''}) share one kernel handler through a uprobe_multi link`);
+      }
       const eventMode = kernel.modes.find((m) => m.mode === 'event');
       if (request.detach && eventMode) {
         throw new UtapError(`--detach leaves only kernel handlers collecting, and probe ${eventMode.site.pp} runs in event mode (${eventMode.reason}), which needs utap running.`, EXIT_SCRIPT_ERROR);

@@ -10,6 +10,8 @@ import { BpfMap } from '../../../kernel-helper/map';
 import { loadProgram, VerifierError, type BpfProgram } from '../../../kernel-helper/program';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
 import { attachUprobe, type UprobeLink } from '../../../kernel-helper/uprobe';
+import { attachUprobeMulti, uprobeMultiSupported, type UprobeMultiLink } from '../../../kernel-helper/uprobe-multi';
+import { candidateSets, sharedGroups, type CandidateSet, type SharedGroup } from './shared-sites';
 import * as U from '../../../kernel-helper/uapi';
 import { BpfError } from '../../../kernel-helper/bpf-syscall';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
@@ -20,6 +22,14 @@ interface LoadedProgram {
   program: BpfProgram;
   /** Attach at function entry as a uprobe even for a return site (entry captures). */
   atEntry: boolean;
+}
+
+/** One program several sites run, through uprobe_multi links (shared-sites.ts). */
+export interface SharedProgram {
+  group: SharedGroup;
+  main: BpfProgram;
+  /** A return group's program at the functions' entry (entry captures). */
+  entry?: BpfProgram;
 }
 
 const RING_BYTES = 1 << 22;
@@ -37,7 +47,9 @@ export class KernelHandlers {
   readonly globalMaps = new Map<number, BpfMap>();
   private readonly maps: BpfMap[] = [];
   private readonly programs: LoadedProgram[] = [];
-  private readonly links: UprobeLink[] = [];
+  /** Sites sharing a program through uprobe_multi links; reported under -v. */
+  readonly shared: SharedProgram[] = [];
+  private readonly links: Array<UprobeLink | UprobeMultiLink> = [];
   readonly ring: BpfMap;
   readonly state: BpfMap;
   reader: RingBufferReader | undefined;
@@ -58,10 +70,65 @@ export class KernelHandlers {
         const type = shape.hash ? (shape.perCpu ? U.BPF_MAP_TYPE_PERCPU_HASH : U.BPF_MAP_TYPE_HASH) : shape.perCpu ? U.BPF_MAP_TYPE_PERCPU_ARRAY : U.BPF_MAP_TYPE_ARRAY;
         this.globalMaps.set(index, this.track(BpfMap.create({ type, keySize: shape.keySize, valueSize: shape.valueSize, maxEntries: shape.maxEntries, name: `utap_${decl.name}` })));
       }
-      // Pass 2: the real programs.
+      // Pass 2: the real programs; first those several sites share, then one per remaining site.
       ids = 0;
       const walltime = walltimeOffsetNs();
+      const sharedSites = new Set<ProbeSiteIR>();
+      // UTAP_UPROBE_MULTI=0: one program and perf event per site even so (bench/multi-attach.ts compares).
+      if (process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported()) {
+        const sets = candidateSets(this.modes.filter((m) => m.mode === 'kernel').map((m) => m.site));
+        const setOf = new Map<ProbeSiteIR, CandidateSet>(sets.flatMap((set) => set.sites.map((site): [ProbeSiteIR, CandidateSet] => [site, set])));
+        // Same fds and the same id block start for every site, so equal handlers compile to equal bytes.
+        const groups = sharedGroups(sets, (site) => ({
+          program, site, targetPid, walltimeOffsetNs: walltime,
+          fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: 0, entry: 0 },
+          nextRecordId: idBlocks(0, setOf.get(site)!.sites.length),
+          shared: { siteStrings: 0 },
+        }));
+        const strings = new Map<number, BpfMap>();
+        for (const group of groups) {
+          const set = sets[group.candidateSet];
+          let siteStrings = strings.get(group.candidateSet);
+          if (!siteStrings) {
+            siteStrings = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 2 * maxStr, maxEntries: set.sites.length, name: 'utap_sites' }));
+            strings.set(group.candidateSet, siteStrings);
+          }
+          const start = ids;
+          const next = idBlocks(start, set.sites.length);
+          let used = 0;
+          const newHeap = (name: string) => this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 32 * 1024, maxEntries: 1, name }));
+          const heap = newHeap('utap_heap_multi');
+          const representative = group.sites[0];
+          let entryMap: BpfMap | undefined;
+          let entryHeap: BpfMap | undefined;
+          if (representative.kind === 'return' && representative.entryCaptures.length > 0) {
+            const valueSize = representative.entryCaptures.reduce((n, e) => n + scalarSize(e.type as ScalarType, maxStr), 0);
+            entryMap = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_LRU_HASH, keySize: 16, valueSize, maxEntries: ENTRY_MAP_THREADS, name: 'utap_entry_multi' }));
+            entryHeap = newHeap('utap_eheap_multi'); // as for one site: the entry program's own scratch
+          }
+          const compiled = compileSite({
+            program, site: representative, targetPid, walltimeOffsetNs: walltime,
+            fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: heap.fd, entry: entryMap?.fd ?? 0, entryHeap: entryHeap?.fd },
+            nextRecordId: () => (used++, next()),
+            shared: { siteStrings: siteStrings.fd },
+          });
+          ids = start + used * set.sites.length;
+          // The representative's records are cookie 0's; cookie c's are the same at id + c.
+          group.sites.forEach((site, i) => {
+            const cookie = Number(group.cookies[i]);
+            for (const r of compiled.records) this.records.set(r.id + cookie, { ...r, id: r.id + cookie, site: site.id });
+            if (compiled.usesSiteStrings) siteStrings!.update(u32(cookie), siteStringsValue(site, maxStr));
+          });
+          this.initHeap(heap, [compiled.main]);
+          if (compiled.entry) this.initHeap(entryHeap!, [compiled.entry]);
+          const main = loadSiteProgram(representative.pp, 'multi', compiled.main, U.BPF_TRACE_UPROBE_MULTI);
+          this.shared.push({ group, main });
+          if (compiled.entry) this.shared[this.shared.length - 1].entry = loadSiteProgram(representative.pp, 'multi_entry', compiled.entry, U.BPF_TRACE_UPROBE_MULTI);
+          for (const site of group.sites) sharedSites.add(site);
+        }
+      }
       for (const m of this.modes) {
+        if (sharedSites.has(m.site)) continue;
         const newHeap = (name: string) => this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 32 * 1024, maxEntries: 1, name }));
         const heap = newHeap(`utap_heap${m.site.id}`);
         // A return site's entry program has its own scratch: its writes would clobber the literals
@@ -133,6 +200,22 @@ export class KernelHandlers {
     // to its trace event on whichever CPU it hits, so one event per CPU ran each program once per
     // CPU for every hit.
     const cpus = pid === undefined ? [0] : [-1];
+    for (const s of this.shared) {
+      const { group } = s;
+      const place = (programFd: number, retprobe: boolean) => {
+        try {
+          this.links.push(attachUprobeMulti({ path: group.binary, offsets: group.sites.map((site) => site.fileOffset), cookies: group.cookies, retprobe, pid: pid ?? 0, programFd }));
+        } catch (error) {
+          if (error instanceof BpfError) {
+            const esrch = error.errno === 3;
+            throw new UtapError(esrch ? `process ${pid} is gone; cannot place probe ${group.sites[0].pp}.` : `cannot place the ${group.sites.length} probes of ${group.sites[0].pp} and the like in ${group.binary}: ${error.message}.`, EXIT_ENVIRONMENT);
+          }
+          throw error;
+        }
+      };
+      if (s.entry) place(s.entry.fd, false);
+      place(s.main.fd, group.kind === 'return');
+    }
     for (const p of this.programs) {
       for (const cpu of cpus) {
         try {
@@ -178,6 +261,10 @@ export class KernelHandlers {
     this.reader?.close();
     this.reader = undefined;
     for (const p of this.programs.splice(0)) p.program.close();
+    for (const s of this.shared.splice(0)) {
+      s.main.close();
+      s.entry?.close();
+    }
     for (const m of this.maps.splice(0)) m.close();
   }
 
@@ -201,9 +288,9 @@ export class KernelHandlers {
 }
 
 /** Loads one site's program; a verifier rejection becomes a UtapError naming the script line. */
-export function loadSiteProgram(pp: string, functionName: string, compiled: CompiledProgram): BpfProgram {
+export function loadSiteProgram(pp: string, functionName: string, compiled: CompiledProgram, expectedAttachType?: number): BpfProgram {
   try {
-    return loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: `utap_${functionName}`.slice(0, 15), insns: compiled.insns });
+    return loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: `utap_${functionName}`.slice(0, 15), insns: compiled.insns, expectedAttachType });
   } catch (error) {
     if (error instanceof VerifierError) {
       const at = error.failedInsn;
@@ -215,4 +302,28 @@ export function loadSiteProgram(pp: string, functionName: string, compiled: Comp
     if (error instanceof BpfError) throw new UtapError(`cannot load the kernel handler of probe ${pp}: ${error.message}.`, EXIT_ENVIRONMENT);
     throw error;
   }
+}
+
+/** A record-id allocator for shared programs: each record gets a block of `sites` ids from `start` (its id + cookie). */
+function idBlocks(start: number, sites: number): () => number {
+  let next = start;
+  return () => {
+    const id = next;
+    next += sites;
+    return id;
+  };
+}
+
+function u32(value: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(value);
+  return b;
+}
+
+/** A site's entry in the site strings map: probefunc(), then pp(), each NUL-padded to MAXSTRINGLEN. */
+function siteStringsValue(site: ProbeSiteIR, maxStr: number): Buffer {
+  const value = Buffer.alloc(2 * maxStr);
+  value.write(site.function.slice(0, maxStr - 1), 0, 'latin1');
+  value.write(site.pp.slice(0, maxStr - 1), maxStr, 'latin1');
+  return value;
 }

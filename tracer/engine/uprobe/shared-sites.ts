@@ -1,0 +1,75 @@
+// Which kernel-handler sites can share one program through a uprobe_multi link: sites in the
+// same file, of the same kind, whose handlers compile to the same instructions once the site is
+// left to run time (compiled with CompileOptions.shared: record ids and pp()/probefunc() by the
+// attach cookie). A glob such as function("*") whose handler reads no $var — or reads them at
+// the same places — becomes one program and one link instead of a program and a perf event per
+// function. Sites whose code differs (other $var locations, other entry captures) stay apart:
+// each distinct program is its own group, and a program only one site uses keeps the per-site
+// path.
+import { compileSite, type CompileOptions, type CompiledSite } from '../../../kernel-helper/codegen/site-compiler';
+import { encodeInsns } from '../../../kernel-helper/insn';
+import type { ProbeSiteIR } from '../../ir/ir';
+
+export interface SharedGroup {
+  binary: string;
+  kind: ProbeSiteIR['kind'];
+  /** The sites of one program; the cookie of sites[i] is cookies[i]. */
+  sites: ProbeSiteIR[];
+  cookies: bigint[];
+  /** Index of the candidate set the cookies index (several groups may share one set's ids and strings). */
+  candidateSet: number;
+}
+
+/** Sites of one file and kind that may share programs; cookies index `sites`. */
+export interface CandidateSet {
+  binary: string;
+  kind: ProbeSiteIR['kind'];
+  sites: ProbeSiteIR[];
+}
+
+/** Groups sites by file and kind; only sets of two or more can share anything. */
+export function candidateSets(sites: readonly ProbeSiteIR[]): CandidateSet[] {
+  const sets = new Map<string, CandidateSet>();
+  for (const site of sites) {
+    const key = `${site.kind}\0${site.binary}`;
+    let set = sets.get(key);
+    if (!set) sets.set(key, (set = { binary: site.binary, kind: site.kind, sites: [] }));
+    set.sites.push(site);
+  }
+  return [...sets.values()].filter((s) => s.sites.length >= 2);
+}
+
+function programKey(compiled: CompiledSite): string {
+  const fill = (p: CompiledSite['main']) => p.heap.fill.map((f) => `${f.offset}:${f.bytes.toString('hex')}`).join(',');
+  const parts = [encodeInsns(compiled.main.insns).toString('hex'), fill(compiled.main)];
+  if (compiled.entry) parts.push(encodeInsns(compiled.entry.insns).toString('hex'), fill(compiled.entry));
+  return parts.join('|');
+}
+
+/**
+ * The groups of two or more sites with the same shared program. `options(site)` gives the
+ * options to compile `site` with — the same map fds and record-id allocator start for every site,
+ * so that equal handlers give equal bytes — and a site that cannot compile (event mode) is
+ * left out.
+ */
+export function sharedGroups(sets: readonly CandidateSet[], options: (site: ProbeSiteIR) => CompileOptions): SharedGroup[] {
+  const groups: SharedGroup[] = [];
+  sets.forEach((set, candidateSet) => {
+    const byProgram = new Map<string, SharedGroup>();
+    set.sites.forEach((site, index) => {
+      let compiled: CompiledSite;
+      try {
+        compiled = compileSite(options(site));
+      } catch {
+        return; // runs in event mode: not shared
+      }
+      const key = programKey(compiled);
+      let group = byProgram.get(key);
+      if (!group) byProgram.set(key, (group = { binary: set.binary, kind: set.kind, sites: [], cookies: [], candidateSet }));
+      group.sites.push(site);
+      group.cookies.push(BigInt(index));
+    });
+    for (const group of byProgram.values()) if (group.sites.length >= 2) groups.push(group);
+  });
+  return groups;
+}
