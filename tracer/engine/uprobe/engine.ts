@@ -96,6 +96,7 @@ function eventShipping(m: SiteMode): string {
   if (m.event?.entryInKernel) parts.push('keeps the entry values in a map from the function entry');
   if (m.event && m.event.reads.length > 0) parts.push(`reads at the hit and ships ${describeReads(m.event.reads)}`);
   if (m.event && m.event.entryReads.length > 0) parts.push(`reads at the function entry and ships ${describeReads(m.event.entryReads)}`);
+  if (m.event && m.event.stackBytes > 0) parts.push(`ships every register and ${m.event.stackBytes / 1024} KiB of the user stack for ubacktrace()`);
   return parts.length > 0 ? `; the kernel ${parts.join('; ')}` : '';
 }
 
