@@ -2,7 +2,7 @@
 // kernel handler and event mode, creates the maps of the globals kernel handlers touch, the
 // ring buffer and the state map, loads every program (a verifier rejection becomes one clear
 // error naming the script line), and arms the uprobes. close() releases everything.
-import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram } from '../../../kernel-helper/codegen/site-compiler';
+import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram, type MapFds } from '../../../kernel-helper/codegen/site-compiler';
 import { entryRequest, eventRequest, siteModes, type SiteMode } from './site-modes';
 import { globalMapShape, scalarSize } from '../../../kernel-helper/codegen/layout';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
@@ -50,6 +50,8 @@ export class KernelHandlers {
   /** Sites sharing a program through uprobe_multi links; reported under -v. */
   readonly shared: SharedProgram[] = [];
   private readonly links: Array<UprobeLink | UprobeMultiLink> = [];
+  /** The next record id to hand out (ids are unique across all the session's programs). */
+  private nextId = 0;
   readonly ring: BpfMap;
   readonly state: BpfMap;
   reader: RingBufferReader | undefined;
@@ -57,7 +59,6 @@ export class KernelHandlers {
   constructor(private readonly plan: PlanIR, targetPid: number) {
     const program = plan.program;
     const maxStr = program.limits.maxStringLen;
-    let ids = 0;
     // Pass 1: which sites compile to kernel handlers, and which globals those touch.
     const { modes, kernelGlobals } = siteModes(plan, targetPid);
     this.modes.push(...modes);
@@ -71,87 +72,26 @@ export class KernelHandlers {
         this.globalMaps.set(index, this.track(BpfMap.create({ type, keySize: shape.keySize, valueSize: shape.valueSize, maxEntries: shape.maxEntries, name: `utap_${decl.name}` })));
       }
       // Pass 2: the real programs; first those several sites share, then one per remaining site.
-      ids = 0;
       const walltime = walltimeOffsetNs();
-      const sharedSites = new Set<ProbeSiteIR>();
       // UTAP_UPROBE_MULTI=0: one program and perf event per site even so (bench/multi-attach.ts compares).
-      if (process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported()) {
-        const sets = candidateSets(this.modes.filter((m) => m.mode === 'kernel').map((m) => m.site));
-        const setOf = new Map<ProbeSiteIR, CandidateSet>(sets.flatMap((set) => set.sites.map((site): [ProbeSiteIR, CandidateSet] => [site, set])));
-        // Same fds and the same id block start for every site, so equal handlers compile to equal bytes.
-        const groups = sharedGroups(sets, (site) => ({
-          program, site, targetPid, walltimeOffsetNs: walltime,
-          fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: 0, entry: 0 },
-          nextRecordId: idBlocks(0, setOf.get(site)!.sites.length),
-          shared: { siteStrings: 0 },
-        }));
-        const strings = new Map<number, BpfMap>();
-        for (const group of groups) {
-          const set = sets[group.candidateSet];
-          let siteStrings = strings.get(group.candidateSet);
-          if (!siteStrings) {
-            siteStrings = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 2 * maxStr, maxEntries: set.sites.length, name: 'utap_sites' }));
-            strings.set(group.candidateSet, siteStrings);
-          }
-          const start = ids;
-          const next = idBlocks(start, set.sites.length);
-          let used = 0;
-          const newHeap = (name: string) => this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 32 * 1024, maxEntries: 1, name }));
-          const heap = newHeap('utap_heap_multi');
-          const representative = group.sites[0];
-          let entryMap: BpfMap | undefined;
-          let entryHeap: BpfMap | undefined;
-          if (representative.kind === 'return' && representative.entryCaptures.length > 0) {
-            const valueSize = representative.entryCaptures.reduce((n, e) => n + scalarSize(e.type as ScalarType, maxStr), 0);
-            entryMap = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_LRU_HASH, keySize: 16, valueSize, maxEntries: ENTRY_MAP_THREADS, name: 'utap_entry_multi' }));
-            entryHeap = newHeap('utap_eheap_multi'); // as for one site: the entry program's own scratch
-          }
-          const compiled = compileSite({
-            program, site: representative, targetPid, walltimeOffsetNs: walltime,
-            fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: heap.fd, entry: entryMap?.fd ?? 0, entryHeap: entryHeap?.fd },
-            nextRecordId: () => (used++, next()),
-            shared: { siteStrings: siteStrings.fd },
-          });
-          ids = start + used * set.sites.length;
-          // The representative's records are cookie 0's; cookie c's are the same at id + c.
-          group.sites.forEach((site, i) => {
-            const cookie = Number(group.cookies[i]);
-            for (const r of compiled.records) this.records.set(r.id + cookie, { ...r, id: r.id + cookie, site: site.id });
-            if (compiled.usesSiteStrings) siteStrings!.update(u32(cookie), siteStringsValue(site, maxStr));
-          });
-          this.initHeap(heap, [compiled.main]);
-          if (compiled.entry) this.initHeap(entryHeap!, [compiled.entry]);
-          const main = loadSiteProgram(representative.pp, 'multi', compiled.main, U.BPF_TRACE_UPROBE_MULTI);
-          this.shared.push({ group, main });
-          if (compiled.entry) this.shared[this.shared.length - 1].entry = loadSiteProgram(representative.pp, 'multi_entry', compiled.entry, U.BPF_TRACE_UPROBE_MULTI);
-          for (const site of group.sites) sharedSites.add(site);
-        }
-      }
+      const sharedSites = process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported() ? this.loadShared(program, targetPid, walltime) : new Set<ProbeSiteIR>();
       for (const m of this.modes) {
         if (sharedSites.has(m.site)) continue;
-        const newHeap = (name: string) => this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 32 * 1024, maxEntries: 1, name }));
-        const heap = newHeap(`utap_heap${m.site.id}`);
+        const heap = this.newHeap(`utap_heap${m.site.id}`);
         // A return site's entry program has its own scratch: its writes would clobber the literals
         // initHeap puts in the site program's.
-        const entryHeap = m.site.kind === 'return' && m.site.entryCaptures.length > 0 ? newHeap(`utap_eheap${m.site.id}`) : undefined;
+        const entryHeap = hasEntryCaptures(m.site) ? this.newHeap(`utap_eheap${m.site.id}`) : undefined;
         const options = (entryFd: number): CompileOptions => ({
           program,
           site: m.site,
           fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: heap.fd, entry: entryFd, entryHeap: entryHeap?.fd },
-          nextRecordId: () => ids++,
+          nextRecordId: () => this.nextId++,
           targetPid,
           walltimeOffsetNs: walltime,
         });
         const records: RecordSpec[] = [];
         if (m.mode === 'kernel') {
-          let entryMap: BpfMap | undefined;
-          const hasCaptures = m.site.kind === 'return' && m.site.entryCaptures.length > 0;
-          if (hasCaptures) {
-            const valueSize = m.site.entryCaptures.reduce((n, e) => n + scalarSize(e.type as ScalarType, maxStr), 0);
-            // Keyed by thread and frame (site-compiler: entryKeyToStack); LRU, so the entries of calls
-            // that never return (longjmp, a thread killed mid-call) make room for new ones.
-            entryMap = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_LRU_HASH, keySize: 16, valueSize, maxEntries: ENTRY_MAP_THREADS, name: `utap_entry${m.site.id}` }));
-          }
+          const entryMap = hasEntryCaptures(m.site) ? this.newEntryMap(m.site, `utap_entry${m.site.id}`) : undefined;
           const compiled = compileSite(options(entryMap?.fd ?? 0));
           records.push(...compiled.records);
           this.initHeap(heap, [compiled.main]);
@@ -268,6 +208,76 @@ export class KernelHandlers {
     for (const m of this.maps.splice(0)) m.close();
   }
 
+  /**
+   * Loads the programs several kernel-handler sites share (shared-sites.ts), one per group, with
+   * their records (cookie c's are the representative's at id + c) and site strings; returns the
+   * sites so served.
+   */
+  private loadShared(program: PlanIR['program'], targetPid: number, walltime: bigint): Set<ProbeSiteIR> {
+    const maxStr = program.limits.maxStringLen;
+    const served = new Set<ProbeSiteIR>();
+    const sets = candidateSets(this.modes.filter((m) => m.mode === 'kernel').map((m) => m.site));
+    const setOf = new Map<ProbeSiteIR, CandidateSet>(sets.flatMap((set) => set.sites.map((site): [ProbeSiteIR, CandidateSet] => [site, set])));
+    const fds = (heap: number, entry: number, entryHeap?: number): MapFds => ({ global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap, entry, entryHeap });
+    // Same fds and the same id block start for every site, so equal handlers compile to equal bytes.
+    const groups = sharedGroups(sets, (site) => ({
+      program, site, targetPid, walltimeOffsetNs: walltime, fds: fds(0, 0), nextRecordId: idBlocks(0, setOf.get(site)!.sites.length), shared: { siteStrings: 0 },
+    }));
+    const strings = new Map<number, BpfMap>();
+    for (const group of groups) {
+      const set = sets[group.candidateSet];
+      let siteStrings = strings.get(group.candidateSet);
+      if (!siteStrings) {
+        siteStrings = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 2 * maxStr, maxEntries: set.sites.length, name: 'utap_sites' }));
+        strings.set(group.candidateSet, siteStrings);
+      }
+      const representative = group.sites[0];
+      const heap = this.newHeap('utap_heap_multi');
+      const entryMap = hasEntryCaptures(representative) ? this.newEntryMap(representative, 'utap_entry_multi') : undefined;
+      const entryHeap = entryMap ? this.newHeap('utap_eheap_multi') : undefined; // as for one site: the entry program's own scratch
+      const start = this.nextId;
+      const next = idBlocks(start, set.sites.length);
+      let records = 0;
+      const compiled = compileSite({
+        program, site: representative, targetPid, walltimeOffsetNs: walltime,
+        fds: fds(heap.fd, entryMap?.fd ?? 0, entryHeap?.fd),
+        nextRecordId: () => (records++, next()),
+        shared: { siteStrings: siteStrings.fd },
+      });
+      this.nextId = start + records * set.sites.length;
+      group.sites.forEach((site, i) => {
+        const cookie = Number(group.cookies[i]);
+        for (const r of compiled.records) this.records.set(r.id + cookie, { ...r, id: r.id + cookie, site: site.id });
+        if (compiled.usesSiteStrings) siteStrings!.update(u32(cookie), siteStringsValue(site, maxStr));
+        served.add(site);
+      });
+      this.initHeap(heap, [compiled.main]);
+      if (compiled.entry) this.initHeap(entryHeap!, [compiled.entry]);
+      this.shared.push({
+        group,
+        main: loadSiteProgram(representative.pp, 'multi', compiled.main, U.BPF_TRACE_UPROBE_MULTI),
+        entry: compiled.entry ? loadSiteProgram(representative.pp, 'multi_entry', compiled.entry, U.BPF_TRACE_UPROBE_MULTI) : undefined,
+      });
+    }
+    return served;
+  }
+
+  /** A per-CPU scratch map for one program (its strings, keys, records). */
+  private newHeap(name: string): BpfMap {
+    return this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 32 * 1024, maxEntries: 1, name }));
+  }
+
+  /**
+   * The entry-captures map of a return site: keyed by thread and frame (site-compiler:
+   * entryKeyToStack); LRU, so the entries of calls that never return (longjmp, a thread killed
+   * mid-call) make room for new ones.
+   */
+  private newEntryMap(site: ProbeSiteIR, name: string): BpfMap {
+    const maxStr = this.plan.program.limits.maxStringLen;
+    const valueSize = site.entryCaptures.reduce((n, e) => n + scalarSize(e.type as ScalarType, maxStr), 0);
+    return this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_LRU_HASH, keySize: 16, valueSize, maxEntries: ENTRY_MAP_THREADS, name }));
+  }
+
   private track(map: BpfMap): BpfMap {
     this.maps.push(map);
     return map;
@@ -326,4 +336,8 @@ function siteStringsValue(site: ProbeSiteIR, maxStr: number): Buffer {
   value.write(site.function.slice(0, maxStr - 1), 0, 'latin1');
   value.write(site.pp.slice(0, maxStr - 1), maxStr, 'latin1');
   return value;
+}
+
+function hasEntryCaptures(site: ProbeSiteIR): boolean {
+  return site.kind === 'return' && site.entryCaptures.length > 0;
 }
