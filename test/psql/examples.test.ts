@@ -115,8 +115,11 @@ for (const engine of ENGINES) {
     assert.is(rows.length, 5, out);
     const us = rows.map((m) => Number(m[1]));
     assert.equal(us, [...us].sort((a, b) => b - a), 'slowest first');
-    assert.is(rows.filter((m) => m[3] === SLEEP).length, 4, 'the four 20 ms sleeps are among the slowest');
     for (const m of rows) assert.ok(expected.has(m[3]), `a workload query: ${m[3]}`);
+    // Lower bounds only (a loaded machine may slow other queries past the sleeps): the slowest
+    // call took at least a pg_sleep(0.02), and each sleep kept is paired with such a latency.
+    assert.ok(us[0] >= 19_000, out);
+    for (const m of rows.filter((r) => r[3] === SLEEP)) assert.ok(Number(m[1]) >= 19_000, `a sleep's own latency: ${m[0]}`);
   });
 
   liveTest(test, `${engine}: 'libpq-latency.stp' on the stock stripped psql counts each query`, live, async () => {
