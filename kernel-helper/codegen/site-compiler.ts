@@ -453,11 +453,16 @@ class SiteCodegen {
    * The key of a return site's entry captures, 16 bytes at fp-16: the thread id, then the stack
    * pointer at the function's entry (pointing at the return address). At the uretprobe the
    * return address has been popped, so that is rsp - 8 there. Keyed so, each call of a
-   * recursive function pairs its return with its own entry.
+   * recursive function pairs its return with its own entry. A shared program's sites share one
+   * entry map, so its key also holds the site (the cookie) above the thread id: a function that
+   * ends in a tail call (`jmp g`) enters g at its own stack pointer, and both returns fire at
+   * g's `ret` — keyed by thread and frame alone, g's entry would overwrite f's.
    */
   private entryKeyToStack(atReturn: boolean): void {
     this.call(U.BPF_FUNC_get_current_pid_tgid);
-    this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, 0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32), I.BPF_STX_MEM(8, 10, 0, -16));
+    this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, 0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32));
+    if (this.options.shared) this.a.emit(I.BPF_LDX_MEM(8, 1, 10, COOKIE_SLOT), I.BPF_ALU64_IMM(U.BPF_LSH, 1, 32), I.BPF_ALU64_REG(U.BPF_OR, 0, 1));
+    this.a.emit(I.BPF_STX_MEM(8, 10, 0, -16));
     this.a.emit(I.BPF_LDX_MEM(8, 0, CTX, U.PT_REGS_OFFSET.rsp));
     if (atReturn) this.a.emit(I.BPF_ALU64_IMM(U.BPF_SUB, 0, 8));
     this.a.emit(I.BPF_STX_MEM(8, 10, 0, -8));

@@ -39,10 +39,17 @@ export function candidateSets(sites: readonly ProbeSiteIR[]): CandidateSet[] {
   return [...sets.values()].filter((s) => s.sites.length >= 2);
 }
 
+/**
+ * Equal exactly when two sites can run one program: the same bytes, and the same records apart
+ * from the site (the representative's are copied to every site of the group, so a record's
+ * source location — named by runtime errors — must be every site's: two probes with the same
+ * handler text in different places do not share).
+ */
 function programKey(compiled: CompiledSite): string {
   const fill = (p: CompiledSite['main']) => p.heap.fill.map((f) => `${f.offset}:${f.bytes.toString('hex')}`).join(',');
   const parts = [encodeInsns(compiled.main.insns).toString('hex'), fill(compiled.main)];
   if (compiled.entry) parts.push(encodeInsns(compiled.entry.insns).toString('hex'), fill(compiled.entry));
+  parts.push(JSON.stringify(compiled.records.map((r) => ({ ...r, site: undefined })), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
   return parts.join('|');
 }
 
