@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runUtap } from '../support/run-utap';
+import { runCommand, runUtap } from '../support/run-utap';
 import { repoRoot } from '../support/paths';
 
 const BEGIN_EXIT = ['-e', 'probe begin { printf("ran\\n"); exit() }'];
@@ -74,6 +74,28 @@ test('a corrupt code cache is rejected, the run is unharmed, and the cache is re
     assert.ok(fs.statSync(file).size > 10_000, 'rewritten');
   } finally {
     fs.rmSync(cache, { recursive: true, force: true });
+  }
+});
+
+test('bin/utap runs through symlinks: absolute, relative, chained, and from PATH', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-links-'));
+  try {
+    const launcher = path.join(repoRoot, 'bin', 'utap');
+    fs.symlinkSync(launcher, path.join(dir, 'absolute'));
+    fs.symlinkSync(path.relative(dir, launcher), path.join(dir, 'relative'));
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.symlinkSync('../relative', path.join(dir, 'sub', 'chained'));
+    for (const link of ['absolute', 'relative', 'sub/chained']) {
+      const r = await runCommand(path.join(dir, link), ['--version']);
+      assert.is(r.status, 0, `${link}: ${r.stderr}`);
+      assert.match(r.stdout, /^\d+\.\d+\.\d+/, link);
+    }
+    const fromPath = await runCommand('chained', ['--version'], { env: { ...process.env, PATH: `${path.join(dir, 'sub')}:${process.env.PATH}` } });
+    assert.is(fromPath.status, 0, fromPath.stderr);
+    const inBin = await runCommand('sh', ['utap', '--version'], { cwd: path.dirname(launcher) });
+    assert.is(inBin.status, 0, inBin.stderr);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
