@@ -77,6 +77,34 @@ test('a corrupt code cache is rejected, the run is unharmed, and the cache is re
   }
 });
 
+test('a run that ran no script keeps only a partial cache; the first script run replaces it with a full one, kept after', async () => {
+  const cache = scratchCache();
+  try {
+    const env = withEnv({ XDG_CACHE_HOME: cache, UTAP_NO_CACHE: undefined });
+    const v8Dir = path.join(cache, 'utap', 'v8');
+    const help = await runUtap(['--help'], { env });
+    assert.is(help.status, 0, help.stderr);
+    const afterHelp = fs.readdirSync(v8Dir);
+    assert.is(afterHelp.length, 1);
+    assert.match(afterHelp[0], /-partial\.bin$/);
+    await runUtap(['--help'], { env });
+    assert.equal(fs.readdirSync(v8Dir), afterHelp, 'a partial cache serves --help and is not rewritten by it');
+    const traced = await runUtap(BEGIN_EXIT, { env });
+    assert.is(traced.stdout, 'ran\n');
+    const afterScript = fs.readdirSync(v8Dir);
+    assert.is(afterScript.length, 1, afterScript.join(' '));
+    assert.not.match(afterScript[0], /partial/);
+    const full = fs.statSync(path.join(v8Dir, afterScript[0]));
+    assert.ok(full.size > 10_000);
+    await runUtap(['--help'], { env });
+    await runUtap(BEGIN_EXIT, { env });
+    assert.equal(fs.readdirSync(v8Dir), afterScript);
+    assert.is(fs.statSync(path.join(v8Dir, afterScript[0])).mtimeMs, full.mtimeMs, 'a full cache is never rewritten');
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+});
+
 test('bin/utap runs through symlinks: absolute, relative, chained, and from PATH', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-links-'));
   try {

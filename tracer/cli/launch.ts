@@ -26,47 +26,76 @@ function freshBundle(): string | undefined {
   }
 }
 
-/** The code cache file of `file` as this Node compiles it (V8 rejects another version's anyway). */
-function codeCacheFile(file: string): string | undefined {
+/**
+ * The code cache files of `file` as this Node compiles it (V8 rejects another version's anyway):
+ * `full` is written by a run that ran a script, so it holds the functions a trace needs; `partial`
+ * by one that did not (`--help`, `list`), which compiles too little to serve a trace well.
+ */
+function codeCacheFiles(file: string): { full: string; partial: string } | undefined {
   if (cachesDisabled()) return undefined;
   const st = fs.statSync(file);
-  return path.join(defaultCacheDirectory(), 'v8', `main-${process.versions.v8}-${st.size}-${Math.floor(st.mtimeMs)}.bin`);
+  const base = path.join(defaultCacheDirectory(), 'v8', `main-${process.versions.v8}-${st.size}-${Math.floor(st.mtimeMs)}`);
+  return { full: `${base}.bin`, partial: `${base}-partial.bin` };
 }
 
-function readOrUndefined(file: string | undefined): Buffer | undefined {
+function readOrUndefined(file: string): Buffer | undefined {
   try {
-    return file === undefined ? undefined : fs.readFileSync(file);
+    return fs.readFileSync(file);
   } catch {
     return undefined;
   }
 }
 
+function compile(source: string, file: string, cachedData: Buffer | undefined): vm.Script | undefined {
+  if (cachedData === undefined) return undefined;
+  const script = new vm.Script(source, { filename: file, cachedData });
+  return script.cachedDataRejected ? undefined : script;
+}
+
+function writeAtomically(file: string, data: Buffer): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(temp, data);
+    fs.renameSync(temp, file);
+  } catch {
+    // a read-only or full home: start-up is just slower
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // left behind: the full cache is read first anyway
+  }
+}
+
 /**
  * Loads a CommonJS file as `require` would, compiling it with V8's code cache when there is one.
- * At exit the cache is (re)written when it was missing, rejected, or this run compiled
- * noticeably more than it held (the first run may have been `--help`).
+ * Making a cache costs 10-13 ms, so a run makes one at exit only when it found none it could
+ * use, or found a partial one and went on to run a script (`ranScript`), which compiled what a
+ * trace needs; a run with a full cache writes nothing.
  */
-export function requireWithCodeCache(file: string): unknown {
-  const cacheFile = codeCacheFile(file);
-  const cached = readOrUndefined(cacheFile);
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData: cached });
+export function requireWithCodeCache(file: string, ranScript: () => boolean = () => false): unknown {
+  const caches = codeCacheFiles(file);
+  const source = Module.wrap(fs.readFileSync(file, 'utf8'));
+  const full = caches && compile(source, file, readOrUndefined(caches.full));
+  const partial = caches && !full ? compile(source, file, readOrUndefined(caches.partial)) : undefined;
+  const script = full ?? partial ?? new vm.Script(source, { filename: file });
   const mod = new Module(file, module);
   mod.filename = file;
   mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
   wrapper.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
   mod.loaded = true;
-  if (cacheFile) {
+  if (caches && !full) {
     process.once('exit', () => {
-      const data = script.createCachedData();
-      if (cached && !script.cachedDataRejected && data.length < cached.length + 16 * 1024) return;
-      const temp = `${cacheFile}.${process.pid}.tmp`;
-      try {
-        fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-        fs.writeFileSync(temp, data);
-        fs.renameSync(temp, cacheFile);
-      } catch {
-        // a read-only or full home: start-up is just slower
+      if (ranScript()) {
+        writeAtomically(caches.full, script.createCachedData());
+        if (partial) removeQuietly(caches.partial);
+      } else if (!partial) {
+        writeAtomically(caches.partial, script.createCachedData());
       }
     });
   }
@@ -75,6 +104,6 @@ export function requireWithCodeCache(file: string): unknown {
 
 export function launch(argv: string[]): void {
   const bundle = freshBundle();
-  const cli = (bundle ? requireWithCodeCache(bundle) : require('./main')) as Cli;
+  const cli = (bundle ? requireWithCodeCache(bundle, () => cli.ranScript()) : require('./main')) as Cli;
   void cli.main(argv);
 }

@@ -115,8 +115,16 @@ Examples:
     };
     const { runCommand } = require('./run-command') as typeof import('./run-command');
     process.exitCode = await runCommand(runOptions);
+    scriptRan = process.exitCode === 0;
   });
   return program;
+}
+
+let scriptRan = false;
+
+/** Whether this run ran a script to a clean end (launch.ts keeps the code cache of such a run). */
+export function ranScript(): boolean {
+  return scriptRan;
 }
 
 /** Prints a user error as one message; anything else is a utap bug, reported without a stack unless UTAP_DEBUG is set. */
