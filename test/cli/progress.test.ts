@@ -9,13 +9,18 @@ function stream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
   return s as unknown as NodeJS.WriteStream & { text: string };
 }
 
-test('nothing in a pipe', () => {
-  assert.is(terminalProgress(stream(false)), undefined);
+test('nothing in a pipe, however big the load', () => {
+  const s = stream(false);
+  const p = terminalProgress(() => s);
+  p.begin('reading X', 100 << 20);
+  for (let i = 0; i <= 100 << 20; i += 1 << 18) p.update(i);
+  p.end();
+  assert.is(s.text, '');
 });
 
 test('a big load on a terminal: label, percentages once each, erased at the end', () => {
   const s = stream(true);
-  const p = terminalProgress(s)!;
+  const p = terminalProgress(() => s);
   p.begin('reading X', 100 << 20);
   for (let i = 0; i <= 100 << 20; i += 1 << 18) p.update(i);
   p.end();
@@ -25,13 +30,15 @@ test('a big load on a terminal: label, percentages once each, erased at the end'
   assert.is(frames[frames.length - 1], '\x1b[K');
 });
 
-test('a small load on a terminal stays quiet', () => {
+test('a small load on a terminal stays quiet and never asks for the stream', () => {
   const s = stream(true);
-  const p = terminalProgress(s)!;
+  let asked = 0;
+  const p = terminalProgress(() => (asked++, s));
   p.begin('reading Y', 1000);
   p.update(500);
   p.end();
   assert.is(s.text, '');
+  assert.is(asked, 0);
 });
 
 test.run();

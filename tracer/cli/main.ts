@@ -145,11 +145,37 @@ export function reportFailure(error: unknown): number {
 }
 
 /** `utap --help | head`: a reader that went away ends the output quietly, as a pipeline expects. */
+function endQuietlyOnEpipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+/**
+ * Node makes process.stdout and stderr on first use, which costs 3-4 ms; a trace that prints
+ * nothing before its probes are armed should not pay it up front. So the handler is attached
+ * when Node makes each stream, by wrapping the lazy getter Node defines.
+ */
 function quietOnClosedPipes(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw error;
+  for (const name of ['stdout', 'stderr'] as const) {
+    const descriptor = Object.getOwnPropertyDescriptor(process, name);
+    const get = descriptor?.get;
+    if (!descriptor?.configurable || !get) {
+      endQuietlyOnEpipe(process[name]);
+      continue;
+    }
+    let stream: NodeJS.WriteStream | undefined;
+    Object.defineProperty(process, name, {
+      configurable: true,
+      enumerable: descriptor.enumerable,
+      get() {
+        if (!stream) {
+          stream = get.call(process) as NodeJS.WriteStream;
+          endQuietlyOnEpipe(stream);
+        }
+        return stream;
+      },
     });
   }
 }
