@@ -1,6 +1,6 @@
 // The few libc entry points the BPF layer needs, bound once through koffi: the raw system call
 // (bpf, perf_event_open, pidfd_open have no libc wrappers), ioctl, close, mmap/munmap, errno.
-import koffi from 'koffi';
+import { koffi } from './ffi';
 
 const lib = koffi.load('libc.so.6');
 

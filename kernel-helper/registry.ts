@@ -4,7 +4,7 @@
 // the plan the `end` probes need). bpffs is mounted at /sys/fs/bpf when it is not already.
 // The directory belongs to the user who registered it, so the owner shows in `ls -l` too.
 import * as fs from 'node:fs';
-import koffi from 'koffi';
+import { koffi } from './ffi';
 import { BpfError } from './bpf-syscall';
 import { BpfMap, type MapSpec } from './map';
 import { errno, errnoName } from './libc';

@@ -2,7 +2,7 @@
 // page and the data area (mapped twice by the kernel, so a record never wraps) read-only.
 // Records are read in place; `consume` hands each to a callback, then advances consumer_pos.
 // `watch` polls the map fd from the Node event loop (koffi's uv_poll), so nothing blocks.
-import koffi from 'koffi';
+import { koffi } from './ffi';
 import { BpfError } from './bpf-syscall';
 import { errno, MAP_SHARED, mapFailed, PROT_READ, PROT_WRITE, sys, viewOf } from './libc';
 import type { BpfMap } from './map';

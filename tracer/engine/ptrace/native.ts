@@ -2,7 +2,7 @@
 // (build/libutap-native.so, from runtime-c/native/) and a few libc functions. The only module
 // of the engine that touches koffi. Functions return -errno on failure, never throw.
 import * as path from 'node:path';
-import koffi from 'koffi';
+import { koffi } from '../../../kernel-helper/ffi';
 import { packageRoot } from '../../install-paths';
 
 export const NATIVE_LIBRARY = path.join(packageRoot, 'build', 'libutap-native.so');

@@ -8,7 +8,7 @@
 import { childExitWarning } from '../../runtime/child-exit';
 import { inexactEventModeReason } from './event-mode-check';
 import type { ChildProcess } from 'node:child_process';
-import koffi from 'koffi';
+import { koffi } from '../../../kernel-helper/ffi';
 import { detectBpfFeatures } from '../../../kernel-helper/features';
 import { errno, sys } from '../../../kernel-helper/libc';
 import { __NR_pidfd_open } from '../../../kernel-helper/uapi';
