@@ -6,7 +6,7 @@ import { BPF_EXIT_INSN, BPF_MOV64_IMM } from './insn';
 import { BpfMap } from './map';
 import { loadProgram, VerifierError } from './program';
 import * as U from './uapi';
-import { uprobePmu } from './uprobe';
+import { uprobePmu } from './uprobe-pmu';
 
 export interface BpfFeatures {
   /** Undefined when uprobes with BPF handlers can run here; else one sentence why not. */

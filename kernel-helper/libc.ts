@@ -18,6 +18,22 @@ export const sys = {
   getpagesize: lib.func('getpagesize', 'int', []) as () => number,
 };
 
+type Async<F extends (...args: never[]) => unknown> = (...args: Parameters<F>) => Promise<number>;
+
+function onThreadPool<F extends (...args: never[]) => unknown>(fn: F): Async<F> {
+  const call = (fn as unknown as { async(...args: unknown[]): void }).async;
+  return (...args) => new Promise((resolve, reject) => call(...args, (error: unknown, result: number | bigint) => (error ? reject(error) : resolve(Number(result)))));
+}
+
+/**
+ * The calls that may sleep in the kernel, run on libuv's thread pool so the event loop goes on
+ * meanwhile. errno is not carried back: on failure, repeat the call synchronously to learn why.
+ */
+export const sysOnThreadPool = {
+  syscallPerfEventOpen: onThreadPool(sys.syscallPerfEventOpen),
+  close: onThreadPool(sys.close),
+};
+
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
 export const MAP_SHARED = 1;

@@ -8,31 +8,9 @@
 import * as fs from 'node:fs';
 import { bpfAttr, bpfCall, BpfError, closeFd } from './bpf-syscall';
 import { objPin } from './map';
-import { addressOf, errno, sys } from './libc';
+import { errno, sys } from './libc';
+import { PMU_DIR, uprobeAttr, uprobePmu } from './uprobe-pmu';
 import * as U from './uapi';
-
-const PMU_DIR = '/sys/bus/event_source/devices/uprobe';
-
-interface UprobePmu {
-  type: number;
-  /** Bit of attr.config that makes it a uretprobe (format/retprobe: "config:0"). */
-  retprobeBit: number;
-}
-
-let pmu: UprobePmu | undefined;
-/** The uprobe PMU, or undefined when the kernel has none. */
-export function uprobePmu(): UprobePmu | undefined {
-  if (pmu) return pmu;
-  try {
-    const type = Number(fs.readFileSync(`${PMU_DIR}/type`, 'latin1').trim());
-    const format = fs.readFileSync(`${PMU_DIR}/format/retprobe`, 'latin1').trim();
-    const m = /^config:(\d+)$/.exec(format);
-    pmu = { type, retprobeBit: m ? Number(m[1]) : 0 };
-    return pmu;
-  } catch {
-    return undefined;
-  }
-}
 
 export interface UprobeSpec {
   /** The ELF file holding the code. */
@@ -82,16 +60,7 @@ function perfEventLink(programFd: number, perfFd: number): number {
 export function attachUprobe(spec: UprobeSpec): UprobeLink {
   const p = uprobePmu();
   if (!p) throw new BpfError('opening a uprobe', 2, `${PMU_DIR} is missing: this kernel has no uprobe PMU`);
-  const path = Buffer.from(`${spec.path}\0`, 'utf8');
-  const attr = Buffer.alloc(U.PERF_EVENT_ATTR_SIZE);
-  const o = U.PERF_ATTR_OFFSET;
-  attr.writeUInt32LE(p.type, o.type);
-  attr.writeUInt32LE(U.PERF_EVENT_ATTR_SIZE, o.size);
-  attr.writeBigUInt64LE(spec.retprobe ? 1n << BigInt(p.retprobeBit) : 0n, o.config);
-  attr.writeBigUInt64LE(1n, o.sample_period);
-  attr.writeUInt32LE(1, o.wakeup_events);
-  attr.writeBigUInt64LE(addressOf(path), o.config1);
-  attr.writeBigUInt64LE(spec.offset, o.config2);
+  const { attr, path } = uprobeAttr(p, spec.path, spec.offset, spec.retprobe);
   const fd = Number(sys.syscallPerfEventOpen(U.__NR_perf_event_open, attr, spec.pid, spec.cpu ?? -1, -1, U.PERF_FLAG_FD_CLOEXEC));
   void path; // attr points into `path`: keep it reachable through the call
   if (fd < 0) throw new BpfError(`placing a ${spec.retprobe ? 'uretprobe' : 'uprobe'} at ${spec.path}+0x${spec.offset.toString(16)}`, errno());

@@ -102,7 +102,32 @@ export function requireWithCodeCache(file: string, ranScript: () => boolean = ()
   return mod.exports;
 }
 
+/**
+ * Whether the command line looks like a trace of a process (-p or -c) that the uprobe engine may
+ * run. Only a hint, read before commander parses the line: a miss leaves the warm-up to
+ * run-command, once the script is known to have process probes; a false hit costs a throwaway
+ * uprobe.
+ */
+function mayPlaceUprobes(argv: string[]): boolean {
+  if (argv[0] === 'handlers') return false;
+  const engineAt = argv.indexOf('--engine');
+  if (argv.includes('--engine=ptrace') || (engineAt >= 0 && argv[engineAt + 1] === 'ptrace')) return false;
+  if (argv.some((a) => /^(-l|-L|--list|--list-vars|-h|--help|-V|--version)(=|$)/.test(a))) return false;
+  return argv.some((a) => /^(-p|--pid|-c|--cmd)(=|$)/.test(a));
+}
+
+/** Starts the uprobe warm-up (kernel-helper/uprobe-warmup.ts) before the bundle is even loaded. */
+function warmUpEarly(argv: string[]): void {
+  if (!mayPlaceUprobes(argv)) return;
+  try {
+    (require('../../kernel-helper/uprobe-warmup') as typeof import('../../kernel-helper/uprobe-warmup')).warmUpUprobeRegistration();
+  } catch {
+    // no koffi or no uprobe PMU: the engine says so properly later
+  }
+}
+
 export function launch(argv: string[]): void {
+  warmUpEarly(argv);
   const bundle = freshBundle();
   const cli = (bundle ? requireWithCodeCache(bundle, () => cli.ranScript()) : require('./main')) as Cli;
   void cli.main(argv);

@@ -98,6 +98,18 @@ export async function runCommand(options: RunOptions): Promise<number> {
       guru: options.guru,
     }),
   );
+  // A script with process probes will place some: engines start their slow kernel set-up now,
+  // while the script is planned (kernel-helper/uprobe-warmup.ts).
+  const hasProcessProbes = program.probes.some((p) => p.points.some((pt) => pt.components[0]?.name === 'process'));
+  const warmUp = hasProcessProbes ? (require('../engine/choose') as typeof import('../engine/choose')).warmUpEngines(options.engine) : undefined;
+  try {
+    return await planAndRun(options, passes, script, program);
+  } finally {
+    warmUp?.release();
+  }
+}
+
+async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSource, program: ProgramIR): Promise<number> {
   const { buildPlan } = require('../plan/plan') as typeof import('../plan/plan');
   const plan: PlanIR = passes.pass('plan', () => {
     // Process probe points are resolved lazily: a script of begin/end/timer probes opens no binary.

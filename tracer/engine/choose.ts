@@ -4,15 +4,36 @@ import { EXIT_ENVIRONMENT, UtapError } from '../cli/errors';
 import type { EngineChoice } from '../cli/options';
 import type { Engine, EngineName, EngineRunRequest } from './engine';
 
+/** Kernel work an engine has started ahead of the script's planning; release() when done with it. */
+export interface EngineWarmUp {
+  release(): void;
+}
+
 /**
  * Engines built into utap, in `auto` preference order, each loaded only when needed. The
  * engine modules add themselves here (`load: () => require('./uprobe/engine').uprobeEngine`).
+ * `warmUp` starts slow kernel work that does not depend on the script, for a script that has
+ * process probes, before it is planned.
  */
-export const ENGINES: Array<{ name: EngineName; load(): Engine }> = [
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  { name: 'uprobe', load: () => (require('./uprobe/engine') as typeof import('./uprobe/engine')).uprobeEngine },
+export const ENGINES: Array<{ name: EngineName; load(): Engine; warmUp?(): EngineWarmUp }> = [
+  {
+    name: 'uprobe',
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    load: () => (require('./uprobe/engine') as typeof import('./uprobe/engine')).uprobeEngine,
+    warmUp: () => {
+      const warmUp = require('../../kernel-helper/uprobe-warmup') as typeof import('../../kernel-helper/uprobe-warmup');
+      warmUp.warmUpUprobeRegistration();
+      return { release: warmUp.releaseUprobeWarmUp };
+    },
+  },
   { name: 'ptrace', load: () => (require('./ptrace/ptrace-engine') as typeof import('./ptrace/ptrace-engine')).ptraceEngine },
 ];
+
+/** Starts the warm-ups of the engines `choice` may pick. */
+export function warmUpEngines(choice: EngineChoice): EngineWarmUp {
+  const started = ENGINES.filter((e) => choice === 'auto' || e.name === choice).flatMap((e) => (e.warmUp ? [e.warmUp()] : []));
+  return { release: () => started.forEach((w) => w.release()) };
+}
 
 export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): Engine {
   const candidates = ENGINES.filter((e) => choice === 'auto' || e.name === choice);

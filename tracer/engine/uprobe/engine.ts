@@ -29,6 +29,7 @@ import { startStopped } from './start-stopped';
 import { checkHandlerName, registerHandlers } from './registration';
 import { removeRegistration } from '../../../kernel-helper/registry';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
+import { releaseUprobeWarmUp } from '../../../kernel-helper/uprobe-warmup';
 
 export const uprobeEngine: Engine = {
   name: 'uprobe',
@@ -121,6 +122,7 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
       if (child?.pid) process.kill(child.pid, 'SIGKILL');
       throw error;
     }
+    releaseUprobeWarmUp();
     request.log(`probes armed${targetPid ? ` for process ${targetPid}` : ' for every process running the probed files'}`);
     if (request.handlerName !== undefined) {
       const name = request.handlerName;
