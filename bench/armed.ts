@@ -5,7 +5,7 @@
 // which it prints before it attaches. Runs alternate between tools so a change of load hits all.
 //
 //   node dist/bench/armed.js [--runs N]
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { probeSite } from './elf-probe-site';
@@ -39,6 +39,19 @@ function addressOf(pid: number, binary: string, fileOffset: number): bigint {
   throw new Error(`${binary} offset 0x${fileOffset.toString(16)} is not mapped in process ${pid}`);
 }
 
+/**
+ * Ends a tool as Ctrl-C would. A SIGINT that lands while a tool is still setting up can be lost
+ * (bpftrace then waits forever): repeat it each second, and SIGKILL after five.
+ */
+async function stop(tool: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    tool.kill('SIGINT');
+    if (await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 1000))])) return;
+  }
+  tool.kill('SIGKILL');
+  await exited;
+}
+
 /** Launches `argv`, returns ms until the byte at `address` of `pid` is int3; then stops the tool. */
 async function timeToArmed(pid: number, address: bigint, argv: string[]): Promise<number> {
   const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
@@ -55,8 +68,7 @@ async function timeToArmed(pid: number, address: bigint, argv: string[]): Promis
       if (read() === 0xcc || ms > TIMEOUT_MS) break;
       Atomics.wait(pause, 0, 0, 0.1); // 0.1 ms: leaves the CPU to the tool (2 CPUs here)
     }
-    tool.kill('SIGINT');
-    await exited;
+    await stop(tool, exited);
     // The probe must be gone again before the next launch is timed.
     for (let i = 0; i < 2000 && read() === 0xcc; i++) await new Promise((r) => setTimeout(r, 5));
     if (ms > TIMEOUT_MS) throw new Error(`${argv.join(' ')} did not arm its probe within ${TIMEOUT_MS} ms`);
