@@ -77,6 +77,14 @@ export function globalMapShape(decl: GlobalDecl, maxStringLen: number): { keySiz
   }
 }
 
+// ── the state map: u64 slots every kernel handler shares ──
+
+/** Non-zero: the session is ending (exit(), a runtime error); handlers do nothing more. */
+export const STATE_STOP = 0;
+/** Records the ring buffer had no room for (bpf_ringbuf_output failed), counted by the handlers. */
+export const STATE_LOST_RECORDS = 1;
+export const STATE_SLOTS = 2;
+
 // ── ring-buffer records ──
 
 /** Every record starts with: u32 record id, u32 tid, u32 pid, u32 cpu. */

@@ -17,7 +17,7 @@ import * as I from '../insn';
 import type { Insn } from '../insn';
 import * as U from '../uapi';
 import { EventModeNeeded, KERNEL_CONTEXT } from './event-mode';
-import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
+import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, STATE_LOST_RECORDS, STATE_STOP, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
 import { EVENT_READ_FAULT, EVENT_READ_OK, EVENT_READ_SKIPPED, STACK_CHUNK, type EventRead, type KernelErrorKind, type RecordSpec } from './records';
 import { exprKey } from './expr-key';
 
@@ -407,7 +407,7 @@ class SiteCodegen {
       this.a.emit(I.BPF_STX_MEM(8, 10, 0, COOKIE_SLOT));
     }
     this.a.emit(I.BPF_MOV64_IMM(ENTRY, 0));
-    this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
+    this.a.emit(I.BPF_ST_MEM(4, 10, -8, STATE_STOP));
     this.emitLdMap(1, this.options.fds.state);
     this.stackPtr(2, -8);
     this.call(U.BPF_FUNC_map_lookup_elem);
@@ -583,6 +583,16 @@ class SiteCodegen {
     this.heapPtr(2, at);
     this.a.emit(I.BPF_MOV64_IMM(3, size), I.BPF_MOV64_IMM(4, 0));
     this.call(U.BPF_FUNC_ringbuf_output);
+    // A full ring drops the record: count it, so that utap can say how much output is missing.
+    const sent = this.a.label();
+    this.a.jumpImm(U.BPF_JEQ, 0, 0, sent);
+    this.a.emit(I.BPF_ST_MEM(4, 10, -8, STATE_LOST_RECORDS));
+    this.emitLdMap(1, this.options.fds.state);
+    this.stackPtr(2, -8);
+    this.call(U.BPF_FUNC_map_lookup_elem);
+    this.a.jumpImm(U.BPF_JEQ, 0, 0, sent);
+    this.a.emit(I.BPF_MOV64_IMM(1, 1), I.BPF_ATOMIC_OP(8, U.BPF_ADD, 0, 1, 0));
+    this.a.place(sent);
   }
 
   /** Evaluates `args` into a fresh record and sends it. */
@@ -609,7 +619,7 @@ class SiteCodegen {
 
   /** Sets the stop flag, so no further hit runs a kernel handler (exit() or an error). */
   private setStopFlag(): void {
-    this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
+    this.a.emit(I.BPF_ST_MEM(4, 10, -8, STATE_STOP));
     this.emitLdMap(1, this.options.fds.state);
     this.stackPtr(2, -8);
     this.call(U.BPF_FUNC_map_lookup_elem);

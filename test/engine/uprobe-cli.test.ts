@@ -32,6 +32,29 @@ liveTest(test, 'utap --engine uprobe -p PID: every call of the traced process, n
   assert.match(r.stderr, new RegExp(`probes armed for process ${traced.pid}`));
 });
 
+liveTest(test, 'a full ring buffer: the records utap could not get are counted and reported, none lost silently', missing, async () => {
+  const calls = 300_000; // about twice what the 4 MiB ring holds of these records
+  const traced = await startWaiting(HITS, [String(calls)]);
+  const run = utapArmed(['--engine', 'uprobe', '-p', String(traced.pid), '-e', 'probe process.function("hit") { printf("%d\\n", $i) }']);
+  await run.armed;
+  run.child.kill('SIGSTOP'); // utap reads nothing while the target makes its calls
+  try {
+    const truth = await traced.release();
+    assert.match(truth.stdout, new RegExp(`calls ${calls} `));
+  } finally {
+    run.child.kill('SIGCONT');
+  }
+  const r = await run.done;
+  assert.is(r.status, 0, r.stderr);
+  const lost = /utap: warning: (\d+) records from the kernel handlers \(printf output, event-mode hits\) could not be sent: the 4 MiB ring buffer to utap was full/.exec(r.stderr);
+  assert.ok(lost, r.stderr);
+  const lines = r.stdout.split('\n').filter(Boolean);
+  assert.ok(lines.length > 0 && Number(lost[1]) > 0);
+  assert.is(lines.length + Number(lost[1]), calls);
+  // What came through is the first calls, each once, in order: the ring filled and stayed full.
+  assert.ok(lines.every((line, i) => Number(line) === i), 'a prefix of the calls');
+});
+
 liveTest(test, 'utap --name --detach -p PID, then utap handlers show and rm', missing, async () => {
   const name = 'utap-test-cli';
   fs.rmSync(registrationDir(name), { recursive: true, force: true });

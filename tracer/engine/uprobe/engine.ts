@@ -19,7 +19,7 @@ import type { Session } from '../../runtime/session';
 import { monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
 import type { Engine, EngineRunRequest } from '../engine';
 import { mapStore } from './bpf-storage';
-import { KernelHandlers } from './kernel-handlers';
+import { KernelHandlers, RING_BYTES } from './kernel-handlers';
 import { ProcessSymbols } from '../process-symbols';
 import { describeReads } from './event-reads';
 import type { SiteMode } from './site-modes';
@@ -185,6 +185,8 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
         kernel.detach();
         drain();
         const status = session.finish();
+        const lost = kernel.lostRecords();
+        if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
         resolve(status === 0 && childFailed ? 1 : status);
       } catch (error) {
         reject(error);
@@ -257,3 +259,8 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
 }
 
 const timerKeepers: NodeJS.Timeout[] = [];
+
+function lostRecordsWarning(lost: number): string {
+  const what = lost === 1 ? '1 record' : `${lost} records`;
+  return `utap: warning: ${what} from the kernel handlers (printf output, event-mode hits) could not be sent: the ${RING_BYTES >> 20} MiB ring buffer to utap was full, so the output is incomplete; print less per hit, or count and aggregate in the handler.`;
+}

@@ -4,7 +4,7 @@
 // error naming the script line), and arms the uprobes. close() releases everything.
 import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram, type MapFds } from '../../../kernel-helper/codegen/site-compiler';
 import { entryRequest, eventRequest, siteModes, type SiteMode } from './site-modes';
-import { globalMapShape, scalarSize } from '../../../kernel-helper/codegen/layout';
+import { globalMapShape, scalarSize, STATE_LOST_RECORDS, STATE_SLOTS, STATE_STOP } from '../../../kernel-helper/codegen/layout';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
 import { BpfMap } from '../../../kernel-helper/map';
 import { loadProgram, VerifierError, type BpfProgram } from '../../../kernel-helper/program';
@@ -32,7 +32,14 @@ export interface SharedProgram {
   entry?: BpfProgram;
 }
 
-const RING_BYTES = 1 << 22;
+/** The ring buffer the kernel handlers send records through (printf, exit, event-mode hits). */
+export const RING_BYTES = 1 << 22;
+
+function stateKey(slot: number): Buffer {
+  const key = Buffer.alloc(4);
+  key.writeUInt32LE(slot);
+  return key;
+}
 const ENTRY_MAP_THREADS = 16384;
 
 function walltimeOffsetNs(): bigint {
@@ -64,7 +71,7 @@ export class KernelHandlers {
     this.modes.push(...modes);
     try {
       this.ring = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: RING_BYTES, name: 'utap_ring' }));
-      this.state = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, name: 'utap_state' }));
+      this.state = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: STATE_SLOTS, name: 'utap_state' }));
       for (const index of [...kernelGlobals].sort((a, b) => a - b)) {
         const decl = program.globals[index];
         const shape = globalMapShape(decl, maxStr);
@@ -188,7 +195,13 @@ export class KernelHandlers {
   stopKernelHandlers(): void {
     const one = Buffer.alloc(8);
     one.writeBigUInt64LE(1n);
-    this.state.update(Buffer.alloc(4), one);
+    this.state.update(stateKey(STATE_STOP), one);
+  }
+
+  /** How many records the handlers could not send because the ring buffer was full. */
+  lostRecords(): number {
+    const value = this.state.lookup(stateKey(STATE_LOST_RECORDS));
+    return value ? Number(value.readBigUInt64LE(0)) : 0;
   }
 
   /** Disarms the uprobes (maps stay readable for the end probes). */
