@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectBpfFeatures } from '../../kernel-helper/features';
 import { registrationDir } from '../../kernel-helper/registry';
+import { uprobeMultiSupported } from '../../kernel-helper/uprobe-multi';
 import { liveTest } from '../support/live';
 import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
@@ -15,14 +16,27 @@ import { utapMissing } from '../support/utap-features';
 import { utapArmed } from '../support/utap-armed';
 
 const missing = utapMissing('uprobe') ?? detectBpfFeatures().unavailable;
+
+/** What the fds of process `pid` are (`anon_inode:bpf_link`, `anon_inode:[perf_event]`, ...). */
+function fdKinds(pid: number): string[] {
+  return fs.readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+    try {
+      return [fs.readlinkSync(`/proc/${pid}/fd/${fd}`)];
+    } catch {
+      return [];
+    }
+  });
+}
 const HITS = fixture('uprobe-hits');
 const SCRIPT = 'global n, s\nprobe process.function("hit") { n++; s <<< $i }\nprobe end { printf("n %d sum %d max %d\\n", n, @sum(s), @max(s)) }';
 
 liveTest(test, 'utap --engine uprobe -p PID: every call of the traced process, none of a bystander\'s', missing, async () => {
   const traced = await startWaiting(HITS, ['300']);
   const bystander = await startWaiting(HITS, ['50']);
-  const { armed, done } = utapArmed(['--engine', 'uprobe', '-p', String(traced.pid), '-e', SCRIPT]);
+  const { child, armed, done } = utapArmed(['--engine', 'uprobe', '-p', String(traced.pid), '-e', SCRIPT]);
   await armed;
+  const kinds = fdKinds(child.pid!);
+  if (uprobeMultiSupported()) assert.ok(kinds.includes('anon_inode:bpf_link'), `one uprobe_multi link where the kernel has them: ${kinds.join(' ')}`);
   const [truth] = await Promise.all([traced.release(), bystander.release()]);
   const r = await done;
   assert.match(truth.stdout, /calls 300 sum 44850/);
@@ -30,6 +44,27 @@ liveTest(test, 'utap --engine uprobe -p PID: every call of the traced process, n
   assert.is(r.stdout, 'n 300 sum 44850 max 299\n');
   assert.match(r.stderr, /function\("hit@[^"]*"\) at .*: kernel handler \(eBPF\)/);
   assert.match(r.stderr, new RegExp(`probes armed for process ${traced.pid}`));
+});
+
+liveTest(test, 'kernels without uprobe_multi links (UTAP_UPROBE_MULTI=0): a perf event per site, entry and return, the traced process only', missing, async () => {
+  const traced = await startWaiting(HITS, ['300']);
+  const bystander = await startWaiting(HITS, ['50']);
+  const script = 'global n, r\nprobe process.function("hit") { n++ }\nprobe process.function("hit").return { r += $return }\nprobe end { printf("n %d r %d\\n", n, r) }';
+  process.env.UTAP_UPROBE_MULTI = '0';
+  let run: ReturnType<typeof utapArmed>;
+  try {
+    run = utapArmed(['--engine', 'uprobe', '-p', String(traced.pid), '-e', script]);
+  } finally {
+    delete process.env.UTAP_UPROBE_MULTI;
+  }
+  await run.armed;
+  const kinds = fdKinds(run.child.pid!);
+  await Promise.all([traced.release(), bystander.release()]);
+  const r = await run.done;
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, 'n 300 r 89700\n');
+  assert.ok(kinds.filter((k) => k === 'anon_inode:[perf_event]').length >= 2, kinds.join(' '));
+  assert.not.ok(kinds.includes('anon_inode:bpf_link'), kinds.join(' '));
 });
 
 liveTest(test, 'a full ring buffer: the records utap could not get are counted and reported, none lost silently', missing, async () => {

@@ -59,6 +59,7 @@ export const uprobeEngine: Engine = {
         request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${m.mode === 'kernel' ? 'kernel handler (eBPF)' : `event mode (${m.reason})${eventShipping(m)}`}`);
       }
       for (const { group } of kernel.shared) {
+        if (group.sites.length < 2) continue;
         const names = group.sites.slice(0, 3).map((s) => s.function).join(', ');
         request.log(`${group.sites.length} ${group.kind === 'return' ? 'return ' : ''}sites in ${group.binary} (${names}${group.sites.length > 3 ? ', ...' : ''}) share one kernel handler through a uprobe_multi link`);
       }
