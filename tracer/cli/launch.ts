@@ -12,6 +12,7 @@ import Module from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { cachesDisabled, defaultCacheDirectory } from '../../symbolizer/cache-directory';
+import { warmUpEarly } from './early-warm-up';
 
 type Cli = typeof import('./main');
 
@@ -28,8 +29,9 @@ function freshBundle(): string | undefined {
 
 /**
  * The code cache files of `file` as this Node compiles it (V8 rejects another version's anyway):
- * `full` is written by a run that ran a script, so it holds the functions a trace needs; `partial`
- * by one that did not (`--help`, `list`), which compiles too little to serve a trace well.
+ * `full` is written by a run that traced a process, so it holds the functions a trace needs;
+ * `partial` by one that did not (`--help`, `-l`, a script of begin and timer probes), which
+ * compiles too little to serve a trace well.
  */
 function codeCacheFiles(file: string): { full: string; partial: string } | undefined {
   if (cachesDisabled()) return undefined;
@@ -74,10 +76,10 @@ function removeQuietly(file: string): void {
 /**
  * Loads a CommonJS file as `require` would, compiling it with V8's code cache when there is one.
  * Making a cache costs 10-13 ms, so a run makes one at exit only when it found none it could
- * use, or found a partial one and went on to run a script (`ranScript`), which compiled what a
+ * use, or found a partial one and went on to trace a process (`ranTrace`), which compiled what a
  * trace needs; a run with a full cache writes nothing.
  */
-export function requireWithCodeCache(file: string, ranScript: () => boolean = () => false): unknown {
+export function requireWithCodeCache(file: string, ranTrace: () => boolean = () => false): unknown {
   const caches = codeCacheFiles(file);
   const source = Module.wrap(fs.readFileSync(file, 'utf8'));
   const full = caches && compile(source, file, readOrUndefined(caches.full));
@@ -91,7 +93,7 @@ export function requireWithCodeCache(file: string, ranScript: () => boolean = ()
   mod.loaded = true;
   if (caches && !full) {
     process.once('exit', () => {
-      if (ranScript()) {
+      if (ranTrace()) {
         writeAtomically(caches.full, script.createCachedData());
         if (partial) removeQuietly(caches.partial);
       } else if (!partial) {
@@ -102,33 +104,9 @@ export function requireWithCodeCache(file: string, ranScript: () => boolean = ()
   return mod.exports;
 }
 
-/**
- * Whether the command line looks like a trace of a process (-p or -c) that the uprobe engine may
- * run. Only a hint, read before commander parses the line: a miss leaves the warm-up to
- * run-command, once the script is known to have process probes; a false hit costs a throwaway
- * uprobe.
- */
-function mayPlaceUprobes(argv: string[]): boolean {
-  if (argv[0] === 'handlers') return false;
-  const engineAt = argv.indexOf('--engine');
-  if (argv.includes('--engine=ptrace') || (engineAt >= 0 && argv[engineAt + 1] === 'ptrace')) return false;
-  if (argv.some((a) => /^(-l|-L|--list|--list-vars|-h|--help|-V|--version)(=|$)/.test(a))) return false;
-  return argv.some((a) => /^(-p|--pid|-c|--cmd)(=|$)/.test(a));
-}
-
-/** Starts the uprobe warm-up (kernel-helper/uprobe-warmup.ts) before the bundle is even loaded. */
-function warmUpEarly(argv: string[]): void {
-  if (!mayPlaceUprobes(argv)) return;
-  try {
-    (require('../../kernel-helper/uprobe-warmup') as typeof import('../../kernel-helper/uprobe-warmup')).warmUpUprobeRegistration();
-  } catch {
-    // no koffi or no uprobe PMU: the engine says so properly later
-  }
-}
-
 export function launch(argv: string[]): void {
   warmUpEarly(argv);
   const bundle = freshBundle();
-  const cli = (bundle ? requireWithCodeCache(bundle, () => cli.ranScript()) : require('./main')) as Cli;
+  const cli = (bundle ? requireWithCodeCache(bundle, () => cli.ranTrace()) : require('./main')) as Cli;
   void cli.main(argv);
 }

@@ -1,0 +1,76 @@
+// The uprobe warm-up (kernel-helper/uprobe-warmup.ts) started from the raw command line, before
+// the CLI bundle is loaded: the earlier the kernel's grace period starts, the sooner the probes
+// are armed. This only guesses — commander has not parsed the line yet — so it guesses
+// narrowly: a trace of a process (-p or -c), not on the ptrace engine, whose script names a probe
+// that is not begin, end, error, timer or never. A miss costs nothing (run-command warms up once
+// the compiled script shows process probes); a false hit costs a throwaway uprobe, whose removal
+// the end of the run then waits for (tens of ms).
+import * as fs from 'node:fs';
+
+/** Options of the run command that take a value (main.ts), long and short. */
+const VALUE_OPTIONS = new Set(['-p', '--pid', '-c', '--cmd', '-e', '--script', '--engine', '-l', '--list', '-L', '--list-vars', '-o', '--output', '-D', '--define', '-I', '--include', '--name']);
+const SHORT_WITH_VALUE = new Set(['p', 'c', 'e', 'l', 'L', 'o', 'D', 'I']);
+
+interface RoughLine {
+  options: Map<string, string>;
+  positional: string[];
+}
+
+/** Options (last value wins; `-p123`, `--pid=123` and `--pid 123` alike) and positional words. */
+function roughParse(argv: string[]): RoughLine {
+  const options = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    if (word === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (word.startsWith('--')) {
+      const eq = word.indexOf('=');
+      if (eq > 0) options.set(word.slice(0, eq), word.slice(eq + 1));
+      else options.set(word, VALUE_OPTIONS.has(word) ? argv[++i] ?? '' : '');
+    } else if (word.startsWith('-') && word.length > 1) {
+      const flag = `-${word[1]}`;
+      if (SHORT_WITH_VALUE.has(word[1])) options.set(flag, word.length > 2 ? word.slice(2) : argv[++i] ?? '');
+      else options.set(flag, '');
+    } else {
+      positional.push(word);
+    }
+  }
+  return { options, positional };
+}
+
+function scriptText(line: RoughLine): string | undefined {
+  const inline = line.options.get('-e') ?? line.options.get('--script');
+  if (inline !== undefined) return inline;
+  const file = line.positional[0];
+  if (file === undefined) return undefined;
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // run-command reports it
+  }
+}
+
+/** Whether the raw command line looks like a trace that places uprobes. */
+export function mayPlaceUprobes(argv: string[]): boolean {
+  if (argv[0] === 'handlers') return false;
+  const line = roughParse(argv);
+  const has = (...names: string[]) => names.some((n) => line.options.has(n));
+  if (has('-l', '--list', '-L', '--list-vars', '-h', '--help', '-V', '--version')) return false;
+  if (line.options.get('--engine') === 'ptrace') return false;
+  if (!has('-p', '--pid', '-c', '--cmd')) return false;
+  const text = scriptText(line);
+  return text !== undefined && (/\bprocess\b/.test(text) || /\bprobe\s+(?!(?:begin|end|error|timer|never)\b)[A-Za-z_]/.test(text));
+}
+
+/** Starts the uprobe warm-up when the command line looks like it will need it. */
+export function warmUpEarly(argv: string[]): void {
+  if (!mayPlaceUprobes(argv)) return;
+  try {
+    (require('../../kernel-helper/uprobe-warmup') as typeof import('../../kernel-helper/uprobe-warmup')).warmUpUprobeRegistration();
+  } catch {
+    // no koffi or no uprobe PMU: the engine says so properly later
+  }
+}
