@@ -7,9 +7,11 @@ import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCommand, runUtap } from '../support/run-utap';
-import { repoRoot } from '../support/paths';
+import { fixture, repoRoot } from '../support/paths';
 
 const BEGIN_EXIT = ['-e', 'probe begin { printf("ran\\n"); exit() }'];
+/** A run that traces a process through an engine (it makes the full code cache). */
+const TRACE = ['--engine', 'ptrace', '-c', `${fixture('uprobe-hits')} 3`, '-e', 'global n\nprobe process.function("hit") { n++ }\nprobe end { printf("traced %d\\n", n) }'];
 
 function scratchCache(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'utap-launcher-'));
@@ -77,7 +79,7 @@ test('a corrupt code cache is rejected, the run is unharmed, and the cache is re
   }
 });
 
-test('a run that ran no script keeps only a partial cache; the first script run replaces it with a full one, kept after', async () => {
+test('runs that trace no process keep only a partial cache; the first trace replaces it with a full one, kept after', async () => {
   const cache = scratchCache();
   try {
     const env = withEnv({ XDG_CACHE_HOME: cache, UTAP_NO_CACHE: undefined });
@@ -87,19 +89,21 @@ test('a run that ran no script keeps only a partial cache; the first script run 
     const afterHelp = fs.readdirSync(v8Dir);
     assert.is(afterHelp.length, 1);
     assert.match(afterHelp[0], /-partial\.bin$/);
-    await runUtap(['--help'], { env });
-    assert.equal(fs.readdirSync(v8Dir), afterHelp, 'a partial cache serves --help and is not rewritten by it');
-    const traced = await runUtap(BEGIN_EXIT, { env });
-    assert.is(traced.stdout, 'ran\n');
-    const afterScript = fs.readdirSync(v8Dir);
-    assert.is(afterScript.length, 1, afterScript.join(' '));
-    assert.not.match(afterScript[0], /partial/);
-    const full = fs.statSync(path.join(v8Dir, afterScript[0]));
+    const begin = await runUtap(BEGIN_EXIT, { env });
+    assert.is(begin.stdout, 'ran\n');
+    assert.equal(fs.readdirSync(v8Dir), afterHelp, 'a partial cache serves --help and begin probes and is not rewritten by them');
+    const traced = await runUtap(TRACE, { env });
+    assert.is(traced.status, 0, traced.stderr);
+    assert.match(traced.stdout, /^traced 3$/m);
+    const afterTrace = fs.readdirSync(v8Dir);
+    assert.is(afterTrace.length, 1, afterTrace.join(' '));
+    assert.not.match(afterTrace[0], /partial/);
+    const full = fs.statSync(path.join(v8Dir, afterTrace[0]));
     assert.ok(full.size > 10_000);
     await runUtap(['--help'], { env });
-    await runUtap(BEGIN_EXIT, { env });
-    assert.equal(fs.readdirSync(v8Dir), afterScript);
-    assert.is(fs.statSync(path.join(v8Dir, afterScript[0])).mtimeMs, full.mtimeMs, 'a full cache is never rewritten');
+    await runUtap(TRACE, { env });
+    assert.equal(fs.readdirSync(v8Dir), afterTrace);
+    assert.is(fs.statSync(path.join(v8Dir, afterTrace[0])).mtimeMs, full.mtimeMs, 'a full cache is never rewritten');
   } finally {
     fs.rmSync(cache, { recursive: true, force: true });
   }

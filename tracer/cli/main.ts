@@ -115,16 +115,19 @@ Examples:
     };
     const { runCommand } = require('./run-command') as typeof import('./run-command');
     process.exitCode = await runCommand(runOptions);
-    scriptRan = process.exitCode === 0;
+    tracedAProcess = process.exitCode === 0 && (require('./run-command') as typeof import('./run-command')).ranAnEngine();
   });
   return program;
 }
 
-let scriptRan = false;
+let tracedAProcess = false;
 
-/** Whether this run ran a script to a clean end (launch.ts keeps the code cache of such a run). */
-export function ranScript(): boolean {
-  return scriptRan;
+/**
+ * Whether this run traced a process through an engine to a clean end: it compiled what a trace
+ * needs, so launch.ts keeps its code cache.
+ */
+export function ranTrace(): boolean {
+  return tracedAProcess;
 }
 
 /** Prints a user error as one message; anything else is a utap bug, reported without a stack unless UTAP_DEBUG is set. */

@@ -85,6 +85,13 @@ function loadFrontEnd(): FrontEnd {
   }
 }
 
+let engineRan = false;
+
+/** Whether this process ran a script on an engine (a trace of process probes), to its end. */
+export function ranAnEngine(): boolean {
+  return engineRan;
+}
+
 export async function runCommand(options: RunOptions): Promise<number> {
   const passes = new PassLog(options.verbose);
   const script = passes.pass('read script', () => readScript(options));
@@ -148,7 +155,9 @@ async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSo
       log: (message: string) => passes.log(message),
     };
     const engine = chooseEngine(options.engine, request);
-    return passes.passAsync(`run on the ${engine.name} engine`, () => engine.run(request));
+    const status = await passes.passAsync(`run on the ${engine.name} engine`, () => engine.run(request));
+    engineRan = true;
+    return status;
   }
 
   const { driveOnMainThread, processAlive } = require('../runtime/main-thread-driver') as typeof import('../runtime/main-thread-driver');
