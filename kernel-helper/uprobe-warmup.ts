@@ -11,8 +11,8 @@
 // grace periods too, under a lock that placing a uprobe takes (event_mutex), so it is closed on
 // the thread pool once the real uprobes are in (releaseUprobeWarmUp), or by the kernel at exit.
 //
-// tracer/cli/launch.ts may start it before the CLI bundle, which holds its own copy of this
-// module, is loaded: the state lives on `process`, where both copies find it.
+// tracer/cli/early-warm-up.ts may start it before the CLI bundle, which holds its own copy of
+// this module, is loaded: the state lives on `process`, where both copies find it.
 import { sysOnThreadPool } from './libc';
 import { uprobeAttr, uprobePmu } from './uprobe-pmu';
 import * as U from './uapi';
