@@ -1,12 +1,11 @@
 // What this kernel and this user allow, probed once up front so the engine can say in one
 // sentence why it cannot run (and `auto` can fall back to ptrace) before touching any process.
-import * as fs from 'node:fs';
 import { BpfError } from './bpf-syscall';
 import { BPF_EXIT_INSN, BPF_MOV64_IMM } from './insn';
 import { BpfMap } from './map';
 import { loadProgram, VerifierError } from './program';
 import * as U from './uapi';
-import { uprobePmu } from './uprobe-pmu';
+import { PMU_DIR, uprobePmu } from './uprobe-pmu';
 
 export interface BpfFeatures {
   /** Undefined when uprobes with BPF handlers can run here; else one sentence why not. */
@@ -23,7 +22,7 @@ export function detectBpfFeatures(): BpfFeatures {
 
 function probe(): BpfFeatures {
   if (process.platform !== 'linux' || process.arch !== 'x64') return { unavailable: 'the uprobe engine runs on x86-64 Linux only' };
-  if (!fs.existsSync('/sys/bus/event_source/devices/uprobe/type') || !uprobePmu()) return { unavailable: 'this kernel has no uprobe PMU (/sys/bus/event_source/devices/uprobe is missing)' };
+  if (!uprobePmu()) return { unavailable: `this kernel has no uprobe PMU (${PMU_DIR} is missing)` };
   try {
     const prog = loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: 'utap_probe', insns: [BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()] });
     prog.close();

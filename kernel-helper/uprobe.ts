@@ -5,7 +5,6 @@
 // event per CPU probes every process running the file. A `pinnable` uprobe gets its program
 // through a BPF link (BPF_LINK_CREATE, attach type BPF_PERF_EVENT) instead of the ioctl: a link
 // can be pinned in bpffs, and keeps the uprobe armed after utap exits (registered handlers).
-import * as fs from 'node:fs';
 import { bpfAttr, bpfCall, BpfError, closeFd } from './bpf-syscall';
 import { objPin } from './map';
 import { errno, sys } from './libc';

@@ -407,12 +407,8 @@ class SiteCodegen {
       this.a.emit(I.BPF_STX_MEM(8, 10, 0, COOKIE_SLOT));
     }
     this.a.emit(I.BPF_MOV64_IMM(ENTRY, 0));
-    this.a.emit(I.BPF_ST_MEM(4, 10, -8, STATE_STOP));
-    this.emitLdMap(1, this.options.fds.state);
-    this.stackPtr(2, -8);
-    this.call(U.BPF_FUNC_map_lookup_elem);
     const go = this.a.label();
-    this.a.jumpImm(U.BPF_JEQ, 0, 0, go);
+    this.lookupStateSlot(STATE_STOP, go);
     this.a.emit(I.BPF_LDX_MEM(8, 1, 0, 0));
     this.a.jumpImm(U.BPF_JNE, 1, 0, this.exitLabel);
     this.a.place(go);
@@ -586,11 +582,7 @@ class SiteCodegen {
     // A full ring drops the record: count it, so that utap can say how much output is missing.
     const sent = this.a.label();
     this.a.jumpImm(U.BPF_JEQ, 0, 0, sent);
-    this.a.emit(I.BPF_ST_MEM(4, 10, -8, STATE_LOST_RECORDS));
-    this.emitLdMap(1, this.options.fds.state);
-    this.stackPtr(2, -8);
-    this.call(U.BPF_FUNC_map_lookup_elem);
-    this.a.jumpImm(U.BPF_JEQ, 0, 0, sent);
+    this.lookupStateSlot(STATE_LOST_RECORDS, sent);
     this.a.emit(I.BPF_MOV64_IMM(1, 1), I.BPF_ATOMIC_OP(8, U.BPF_ADD, 0, 1, 0));
     this.a.place(sent);
   }
@@ -619,14 +611,19 @@ class SiteCodegen {
 
   /** Sets the stop flag, so no further hit runs a kernel handler (exit() or an error). */
   private setStopFlag(): void {
-    this.a.emit(I.BPF_ST_MEM(4, 10, -8, STATE_STOP));
+    const skip = this.a.label();
+    this.lookupStateSlot(STATE_STOP, skip);
+    this.a.emit(I.BPF_MOV64_IMM(1, 1), I.BPF_STX_MEM(8, 0, 1, 0));
+    this.a.place(skip);
+  }
+
+  /** r0 = the address of the state map's `slot` (layout.ts STATE_*); to `missing` if the lookup fails. */
+  private lookupStateSlot(slot: number, missing: Label): void {
+    this.a.emit(I.BPF_ST_MEM(4, 10, -8, slot));
     this.emitLdMap(1, this.options.fds.state);
     this.stackPtr(2, -8);
     this.call(U.BPF_FUNC_map_lookup_elem);
-    const skip = this.a.label();
-    this.a.jumpImm(U.BPF_JEQ, 0, 0, skip);
-    this.a.emit(I.BPF_MOV64_IMM(1, 1), I.BPF_STX_MEM(8, 0, 1, 0));
-    this.a.place(skip);
+    this.a.jumpImm(U.BPF_JEQ, 0, 0, missing);
   }
 
   /** A runtime error: stop the session, tell userspace, leave the handler. r6 holds the address for faults. */

@@ -7,8 +7,8 @@
 // the end of the run then waits for (tens of ms).
 import * as fs from 'node:fs';
 
-/** Options of the run command that take a value (main.ts), long and short. */
-const VALUE_OPTIONS = new Set(['-p', '--pid', '-c', '--cmd', '-e', '--script', '--engine', '-l', '--list', '-L', '--list-vars', '-o', '--output', '-D', '--define', '-I', '--include', '--name']);
+/** Options of the run command that take a value (main.ts): long names, and short letters. */
+const LONG_WITH_VALUE = new Set(['--pid', '--cmd', '--script', '--engine', '--list', '--list-vars', '--output', '--define', '--include', '--name']);
 const SHORT_WITH_VALUE = new Set(['p', 'c', 'e', 'l', 'L', 'o', 'D', 'I']);
 
 interface RoughLine {
@@ -29,7 +29,7 @@ function roughParse(argv: string[]): RoughLine {
     if (word.startsWith('--')) {
       const eq = word.indexOf('=');
       if (eq > 0) options.set(word.slice(0, eq), word.slice(eq + 1));
-      else options.set(word, VALUE_OPTIONS.has(word) ? argv[++i] ?? '' : '');
+      else options.set(word, LONG_WITH_VALUE.has(word) ? argv[++i] ?? '' : '');
     } else if (word.startsWith('-') && word.length > 1) {
       const flag = `-${word[1]}`;
       if (SHORT_WITH_VALUE.has(word[1])) options.set(flag, word.length > 2 ? word.slice(2) : argv[++i] ?? '');
