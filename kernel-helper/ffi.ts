@@ -43,4 +43,9 @@ function loadPrebuilt(): Koffi | undefined {
   return undefined;
 }
 
-export const koffi: Koffi = loadPrebuilt() ?? (require('koffi') as Koffi);
+// tracer/cli/early-warm-up.ts loads this module from dist/ before the CLI bundle, which holds a
+// copy of it: the copies share one koffi through `process` rather than each resolving it again.
+const SHARED = Symbol.for('utap.koffi');
+const holder = process as unknown as Record<symbol, Koffi | undefined>;
+
+export const koffi: Koffi = (holder[SHARED] ??= loadPrebuilt() ?? (require('koffi') as Koffi));

@@ -2,21 +2,29 @@
 // (bpf, perf_event_open, pidfd_open have no libc wrappers), ioctl, close, mmap/munmap, errno.
 import { koffi } from './ffi';
 
-const lib = koffi.load('libc.so.6');
+function bindLibc() {
+  const lib = koffi.load('libc.so.6');
+  return {
+    /** syscall(nr, a, b, c): three-argument system calls whose middle argument is a buffer. */
+    syscallIntPtrUint: lib.func('syscall', 'long', ['long', 'int', 'void *', 'uint']) as (nr: number, a: number, p: Buffer | null, c: number) => number,
+    /** perf_event_open(attr, pid, cpu, group_fd, flags) */
+    syscallPerfEventOpen: lib.func('syscall', 'long', ['long', 'void *', 'int', 'int', 'int', 'ulong']) as (nr: number, attr: Buffer, pid: number, cpu: number, group: number, flags: number) => number,
+    /** pidfd_open(pid, flags) */
+    syscallIntUint: lib.func('syscall', 'long', ['long', 'int', 'uint']) as (nr: number, a: number, b: number) => number,
+    ioctl: lib.func('ioctl', 'int', ['int', 'ulong', 'long']) as (fd: number, request: number, arg: number) => number,
+    close: lib.func('close', 'int', ['int']) as (fd: number) => number,
+    mmap: lib.func('mmap', 'void *', ['void *', 'size_t', 'int', 'int', 'int', 'int64_t']) as (addr: null, len: number, prot: number, flags: number, fd: number, off: number) => unknown,
+    munmap: lib.func('munmap', 'int', ['void *', 'size_t']) as (addr: unknown, len: number) => number,
+    getpagesize: lib.func('getpagesize', 'int', []) as () => number,
+  };
+}
 
-export const sys = {
-  /** syscall(nr, a, b, c): three-argument system calls whose middle argument is a buffer. */
-  syscallIntPtrUint: lib.func('syscall', 'long', ['long', 'int', 'void *', 'uint']) as (nr: number, a: number, p: Buffer | null, c: number) => number,
-  /** perf_event_open(attr, pid, cpu, group_fd, flags) */
-  syscallPerfEventOpen: lib.func('syscall', 'long', ['long', 'void *', 'int', 'int', 'int', 'ulong']) as (nr: number, attr: Buffer, pid: number, cpu: number, group: number, flags: number) => number,
-  /** pidfd_open(pid, flags) */
-  syscallIntUint: lib.func('syscall', 'long', ['long', 'int', 'uint']) as (nr: number, a: number, b: number) => number,
-  ioctl: lib.func('ioctl', 'int', ['int', 'ulong', 'long']) as (fd: number, request: number, arg: number) => number,
-  close: lib.func('close', 'int', ['int']) as (fd: number) => number,
-  mmap: lib.func('mmap', 'void *', ['void *', 'size_t', 'int', 'int', 'int', 'int64_t']) as (addr: null, len: number, prot: number, flags: number, fd: number, off: number) => unknown,
-  munmap: lib.func('munmap', 'int', ['void *', 'size_t']) as (addr: unknown, len: number) => number,
-  getpagesize: lib.func('getpagesize', 'int', []) as () => number,
-};
+// Bound once per thread: early-warm-up.ts binds these from dist/ before the CLI bundle, whose copy
+// of this module takes the same functions from `process` (as ffi.ts shares koffi).
+const SHARED = Symbol.for('utap.libc');
+const holder = process as unknown as Record<symbol, ReturnType<typeof bindLibc> | undefined>;
+
+export const sys = (holder[SHARED] ??= bindLibc());
 
 type Async<F extends (...args: never[]) => unknown> = (...args: Parameters<F>) => Promise<number>;
 

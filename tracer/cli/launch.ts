@@ -8,7 +8,7 @@
 // a build that did not re-bundle (plain `tsc`) never runs stale code; the tsc output is the
 // fallback.
 import * as fs from 'node:fs';
-import Module from 'node:module';
+import Module = require('node:module');
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { cachesDisabled, defaultCacheDirectory } from '../../symbolizer/cache-directory';
