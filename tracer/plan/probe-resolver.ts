@@ -43,15 +43,12 @@ function usesTargetVariables(handler: ProbeIR['handler']): boolean {
   return found;
 }
 
-function siteFor(found: ProbeLocation, probe: ProbeIR, context: ResolveContext): ProbeSiteIR {
-  // `.function` goes after the prologue only so that $params read right there; a handler that
-  // reads none is placed on the first instruction, which uprobes can often emulate (push %rbp)
-  // where the instruction after the prologue must be single-stepped (~3 µs more per hit).
-  const location = found.kind === 'entry' && found.vaddr !== found.entryPc && !usesTargetVariables(probe.handler) ? { ...found, vaddr: found.entryPc } : found;
+/** `location` probed at `vaddr` (its own address, or its function's entry: see createProbeResolver). */
+function siteFor(location: ProbeLocation, vaddr: bigint, probe: ProbeIR, context: ResolveContext): ProbeSiteIR {
   const { binary } = location;
-  const fileOffset = binary.fileOffset(location.vaddr);
+  const fileOffset = binary.fileOffset(vaddr);
   if (fileOffset === undefined) {
-    throw new UtapError(`${location.canonical}: address 0x${location.vaddr.toString(16)} is not in a loaded segment of ${binary.path}.`, EXIT_ENVIRONMENT);
+    throw new UtapError(`${location.canonical}: address 0x${vaddr.toString(16)} is not in a loaded segment of ${binary.path}.`, EXIT_ENVIRONMENT);
   }
   const dwarf = location.functionDie !== undefined ? binary.dwarf() : undefined;
   const lowered = lowerTargets(context.program, probe.handler, {
@@ -61,9 +58,9 @@ function siteFor(found: ProbeLocation, probe: ProbeIR, context: ResolveContext):
     functionName: location.function,
     functionDie: location.functionDie,
     kind: location.kind,
-    pc: location.vaddr,
+    pc: vaddr,
     entryPc: location.entryPc,
-    vaddr: location.vaddr,
+    vaddr,
     relocatable: binary.relocatable,
   });
   return {
@@ -75,7 +72,7 @@ function siteFor(found: ProbeLocation, probe: ProbeIR, context: ResolveContext):
     kind: location.kind,
     binary: binary.path,
     ...(binary.buildId !== undefined && { buildId: binary.buildId }),
-    vaddr: location.vaddr,
+    vaddr,
     fileOffset,
     function: location.function,
     entryCaptures: lowered.entryCaptures,
@@ -86,13 +83,19 @@ export function createProbeResolver(options: CatalogOptions = {}): ProbeResolver
   const catalog = new BinaryCatalog({ cache: defaultSymbolCache(), ...options });
   const resolve: ProcessProbeResolver = (probe, point, context) => {
     if (context.targetPid !== undefined && catalog.options.targetPid === undefined) catalog.options.targetPid = context.targetPid;
+    // `.function` goes after the prologue only so that $params read right there; a handler that
+    // reads none is placed on the first instruction, which uprobes can often emulate (push %rbp)
+    // where the instruction after the prologue must be single-stepped (~3 µs more per hit).
+    // Deciding this before reading `vaddr` spares the line table that address needs.
+    const onEntryInstruction = !usesTargetVariables(probe.handler);
     const sites: ProbeSiteIR[] = [];
     const seen = new Set<string>();
     for (const location of locateProbe(catalog, point)) {
-      const key = `${location.binary.path}\0${location.vaddr}\0${location.kind}`;
+      const vaddr = onEntryInstruction && location.kind === 'entry' ? location.entryPc : location.vaddr;
+      const key = `${location.binary.path}\0${vaddr}\0${location.kind}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      sites.push(siteFor(location, probe, context));
+      sites.push(siteFor(location, vaddr, probe, context));
     }
     return sites;
   };
