@@ -6,6 +6,7 @@
 // installed; anything else (musl, another layout, a build from source) goes through koffi's loader.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { processShared } from './process-shared';
 
 type Koffi = typeof import('koffi');
 
@@ -43,9 +44,5 @@ function loadPrebuilt(): Koffi | undefined {
   return undefined;
 }
 
-// tracer/cli/early-warm-up.ts loads this module from dist/ before the CLI bundle, which holds a
-// copy of it: the copies share one koffi through `process` rather than each resolving it again.
-const SHARED = Symbol.for('utap.koffi');
-const holder = process as unknown as Record<symbol, Koffi | undefined>;
-
-export const koffi: Koffi = (holder[SHARED] ??= loadPrebuilt() ?? (require('koffi') as Koffi));
+/** Loaded once per thread, however many copies of this module (process-shared.ts says why). */
+export const koffi: Koffi = processShared('koffi', () => loadPrebuilt() ?? (require('koffi') as Koffi));

@@ -1,6 +1,7 @@
 // The few libc entry points the BPF layer needs, bound once through koffi: the raw system call
 // (bpf, perf_event_open, pidfd_open have no libc wrappers), ioctl, close, mmap/munmap, errno.
 import { koffi } from './ffi';
+import { processShared } from './process-shared';
 
 function bindLibc() {
   const lib = koffi.load('libc.so.6');
@@ -19,12 +20,8 @@ function bindLibc() {
   };
 }
 
-// Bound once per thread: early-warm-up.ts binds these from dist/ before the CLI bundle, whose copy
-// of this module takes the same functions from `process` (as ffi.ts shares koffi).
-const SHARED = Symbol.for('utap.libc');
-const holder = process as unknown as Record<symbol, ReturnType<typeof bindLibc> | undefined>;
-
-export const sys = (holder[SHARED] ??= bindLibc());
+/** Bound once per thread, however many copies of this module (process-shared.ts says why). */
+export const sys = processShared('libc', bindLibc);
 
 type Async<F extends (...args: never[]) => unknown> = (...args: Parameters<F>) => Promise<number>;
 

@@ -13,6 +13,7 @@
 //
 // tracer/cli/early-warm-up.ts may start it before the CLI bundle, which holds its own copy of
 // this module, is loaded: the state lives on `process`, where both copies find it.
+import { processShared } from './process-shared';
 import { sysOnThreadPool } from './libc';
 import { uprobeAttr, uprobePmu } from './uprobe-pmu';
 import * as U from './uapi';
@@ -24,11 +25,8 @@ interface WarmUpState {
   inFlight: Buffer[];
 }
 
-const STATE = Symbol.for('utap.uprobeWarmUp');
-
 function state(): WarmUpState {
-  const holder = process as unknown as Record<symbol, WarmUpState | undefined>;
-  return (holder[STATE] ??= { inFlight: [] });
+  return processShared<WarmUpState>('uprobeWarmUp', () => ({ inFlight: [] }));
 }
 
 /** Starts the throwaway registration; a no-op when one is under way or there is no uprobe PMU. */

@@ -1,5 +1,6 @@
 // kernel-helper/ffi.ts loads koffi's prebuilt native module directly (koffi's own loader costs
-// ~6 ms of start-up): it must be the installed koffi version, work, and skip koffi's JS loader.
+// ~6 ms of start-up): it must be the installed koffi version, work, and skip koffi's JS loader;
+// the CLI bundle's copy of it (and of libc.ts) must reuse what early-warm-up.ts loaded.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'uvu';
@@ -17,6 +18,27 @@ test('the native module is the installed koffi version and calls into libc', () 
 test("koffi's JS loader was not needed on this glibc machine", () => {
   const loaderFiles = Object.keys(require.cache).filter((f) => f.includes(`${path.sep}koffi${path.sep}`) && f.endsWith('.cjs'));
   assert.equal(loaderFiles, []);
+});
+
+/** A second copy of a dist/ module, as the CLI bundle holds one beside early-warm-up's. */
+function secondCopy<T>(file: string): T {
+  const resolved = require.resolve(file);
+  const first = require.cache[resolved];
+  delete require.cache[resolved];
+  try {
+    return require(resolved) as T;
+  } finally {
+    require.cache[resolved] = first;
+  }
+}
+
+test('a second copy of ffi.ts and libc.ts takes the koffi and the libc functions of the first', () => {
+  const libc = require('../../kernel-helper/libc') as typeof import('../../kernel-helper/libc');
+  assert.ok(secondCopy<typeof import('../../kernel-helper/ffi')>('../../kernel-helper/ffi').koffi === koffi);
+  const copy = secondCopy<typeof import('../../kernel-helper/libc')>('../../kernel-helper/libc');
+  assert.ok(copy !== libc, 'a second module instance');
+  assert.ok(copy.sys === libc.sys);
+  assert.is(copy.sys.getpagesize(), 4096);
 });
 
 test.run();
