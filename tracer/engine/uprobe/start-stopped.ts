@@ -21,10 +21,11 @@ export function startStopped(command: string): ChildProcess {
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const child = spawn('/bin/sh', ['-c', `kill -STOP $$; exec ${command}`], { stdio: 'inherit' });
   if (child.pid === undefined) return child;
-  for (let i = 0; i < 5000; i++) {
+  // The shell stops itself about a millisecond after the spawn: look every 0.1 ms, for 5 s at most.
+  for (let i = 0; i < 50_000; i++) {
     const s = stateOf(child.pid);
     if (s === 'T' || s === undefined || s === 'Z') break;
-    Atomics.wait(sleeper, 0, 0, 1);
+    Atomics.wait(sleeper, 0, 0, 0.1);
   }
   return child;
 }
