@@ -109,6 +109,41 @@ test('runs that trace no process keep only a partial cache; the first trace repl
   }
 });
 
+test("writing a code cache leaves only the newest few: other builds' caches do not pile up", async () => {
+  const cache = scratchCache();
+  try {
+    const v8Dir = path.join(cache, 'utap', 'v8');
+    fs.mkdirSync(v8Dir, { recursive: true });
+    const day = 86_400;
+    const old = [1, 2, 3, 4, 5, 6].map((age) => {
+      const file = path.join(v8Dir, `main-0.0.0-${age}-${age}.bin`);
+      fs.writeFileSync(file, 'an older build');
+      const when = Date.now() / 1000 - age * day;
+      fs.utimesSync(file, when, when);
+      return file;
+    });
+    const unrelated = path.join(v8Dir, 'notes.txt');
+    fs.writeFileSync(unrelated, 'not a cache');
+    const r = await runUtap(BEGIN_EXIT, { env: withEnv({ XDG_CACHE_HOME: cache, UTAP_NO_CACHE: undefined }) });
+    assert.is(r.stdout, 'ran\n');
+    const left = fs.readdirSync(v8Dir).sort();
+    const written = left.filter((f) => f.endsWith('-partial.bin'));
+    assert.is(written.length, 1, left.join(' '));
+    assert.equal(left.filter((f) => f.startsWith('main-0.0.0-')), old.slice(0, 3).map((f) => path.basename(f)), 'the three newest other caches stay');
+    assert.ok(left.includes('notes.txt'), 'files that are not caches are left alone');
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+});
+
+test('npm run lint type-checks without making the bundle look stale (dist/.tsbuildinfo untouched)', async () => {
+  const buildInfo = path.join(repoRoot, 'dist', '.tsbuildinfo');
+  const before = fs.statSync(buildInfo).mtimeMs;
+  const r = await runCommand('npm', ['run', '-s', 'lint'], { cwd: repoRoot });
+  assert.is(r.status, 0, r.stdout + r.stderr);
+  assert.is(fs.statSync(buildInfo).mtimeMs, before);
+});
+
 test('bin/utap runs through symlinks: absolute, relative, chained, and from PATH', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-links-'));
   try {

@@ -6,7 +6,8 @@
 //
 // The bundle is used only when it is at least as new as tsc's last build (dist/.tsbuildinfo), so
 // a build that did not re-bundle (plain `tsc`) never runs stale code; the tsc output is the
-// fallback.
+// fallback. (`npm run lint` type-checks with --incremental false: `tsc --noEmit` alone rewrites
+// dist/.tsbuildinfo, and every run after it would take the slow fallback until the next build.)
 import * as fs from 'node:fs';
 import Module = require('node:module');
 import * as path from 'node:path';
@@ -73,6 +74,30 @@ function removeQuietly(file: string): void {
   }
 }
 
+/** Code caches kept in the cache folder: the one just written and those of recent other builds. */
+const CACHES_KEPT = 4;
+
+/**
+ * Every build of utap names its cache after the bundle's size and time, so each rebuild or
+ * upgrade would leave one more behind (~0.7 MB each): after writing `written`, only the newest
+ * CACHES_KEPT remain — enough for a few installations used side by side.
+ */
+function removeOldCaches(written: string): void {
+  try {
+    const dir = path.dirname(written);
+    const others = fs
+      .readdirSync(dir)
+      .filter((name) => name.startsWith('main-') && name.endsWith('.bin'))
+      .map((name) => path.join(dir, name))
+      .filter((file) => file !== written)
+      .map((file) => ({ file, mtimeMs: fs.statSync(file).mtimeMs }))
+      .sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const { file } of others.slice(CACHES_KEPT - 1)) removeQuietly(file);
+  } catch {
+    // a folder another run is changing: the next write tidies it
+  }
+}
+
 /**
  * Loads a CommonJS file as `require` would, compiling it with V8's code cache when there is one.
  * Making a cache costs 10-13 ms, so a run makes one at exit only when it found none it could
@@ -96,8 +121,10 @@ export function requireWithCodeCache(file: string, ranTrace: () => boolean = () 
       if (ranTrace()) {
         writeAtomically(caches.full, script.createCachedData());
         if (partial) removeQuietly(caches.partial);
+        removeOldCaches(caches.full);
       } else if (!partial) {
         writeAtomically(caches.partial, script.createCachedData());
+        removeOldCaches(caches.partial);
       }
     });
   }
