@@ -13,8 +13,14 @@ const BEGIN_EXIT = ['-e', 'probe begin { printf("ran\\n"); exit() }'];
 /** A run that traces a process through an engine (it makes the full code cache). */
 const TRACE = ['--engine', 'ptrace', '-c', `${fixture('uprobe-hits')} 3`, '-e', 'global n\nprobe process.function("hit") { n++ }\nprobe end { printf("traced %d\\n", n) }'];
 
-function scratchCache(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'utap-launcher-'));
+/** Runs `body` with a fresh cache folder for XDG_CACHE_HOME, removed after. */
+async function withScratchCache(body: (cache: string) => Promise<void>): Promise<void> {
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-launcher-'));
+  try {
+    await body(cache);
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
 }
 
 function withEnv(changes: Record<string, string | undefined>): NodeJS.ProcessEnv {
@@ -42,8 +48,7 @@ test('the command utap runs sees NODE_EXTRA_CA_CERTS as the user set it: a value
 
 test('the bundled CLI is built and its code cache is written once, then reused', async () => {
   assert.ok(fs.existsSync(path.join(repoRoot, 'dist', 'bundle', 'tracer', 'cli', 'main.js')), 'npm run build bundles the CLI');
-  const cache = scratchCache();
-  try {
+  await withScratchCache(async (cache) => {
     const first = await runUtap(BEGIN_EXIT, { env: withEnv({ XDG_CACHE_HOME: cache, UTAP_NO_CACHE: undefined }) });
     assert.is(first.status, 0, first.stderr);
     assert.is(first.stdout, 'ran\n');
@@ -56,14 +61,11 @@ test('the bundled CLI is built and its code cache is written once, then reused',
     assert.is(second.stdout, 'ran\n');
     assert.equal(fs.readdirSync(v8Dir), files, 'no second cache file');
     assert.is(fs.statSync(path.join(v8Dir, files[0])).mtimeMs, written.mtimeMs, 'an accepted cache is not rewritten by the same work');
-  } finally {
-    fs.rmSync(cache, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a corrupt code cache is rejected, the run is unharmed, and the cache is rewritten', async () => {
-  const cache = scratchCache();
-  try {
+  await withScratchCache(async (cache) => {
     const env = withEnv({ XDG_CACHE_HOME: cache, UTAP_NO_CACHE: undefined });
     await runUtap(BEGIN_EXIT, { env });
     const v8Dir = path.join(cache, 'utap', 'v8');
@@ -74,14 +76,11 @@ test('a corrupt code cache is rejected, the run is unharmed, and the cache is re
     assert.is(r.stdout, 'ran\n');
     assert.is(r.stderr, '');
     assert.ok(fs.statSync(file).size > 10_000, 'rewritten');
-  } finally {
-    fs.rmSync(cache, { recursive: true, force: true });
-  }
+  });
 });
 
 test('runs that trace no process keep only a partial cache; the first trace replaces it with a full one, kept after', async () => {
-  const cache = scratchCache();
-  try {
+  await withScratchCache(async (cache) => {
     const env = withEnv({ XDG_CACHE_HOME: cache, UTAP_NO_CACHE: undefined });
     const v8Dir = path.join(cache, 'utap', 'v8');
     const help = await runUtap(['--help'], { env });
@@ -104,14 +103,11 @@ test('runs that trace no process keep only a partial cache; the first trace repl
     await runUtap(TRACE, { env });
     assert.equal(fs.readdirSync(v8Dir), afterTrace);
     assert.is(fs.statSync(path.join(v8Dir, afterTrace[0])).mtimeMs, full.mtimeMs, 'a full cache is never rewritten');
-  } finally {
-    fs.rmSync(cache, { recursive: true, force: true });
-  }
+  });
 });
 
 test("writing a code cache leaves only the newest few: other builds' caches do not pile up", async () => {
-  const cache = scratchCache();
-  try {
+  await withScratchCache(async (cache) => {
     const v8Dir = path.join(cache, 'utap', 'v8');
     fs.mkdirSync(v8Dir, { recursive: true });
     const day = 86_400;
@@ -131,9 +127,7 @@ test("writing a code cache leaves only the newest few: other builds' caches do n
     assert.is(written.length, 1, left.join(' '));
     assert.equal(left.filter((f) => f.startsWith('main-0.0.0-')), old.slice(0, 3).map((f) => path.basename(f)), 'the three newest other caches stay');
     assert.ok(left.includes('notes.txt'), 'files that are not caches are left alone');
-  } finally {
-    fs.rmSync(cache, { recursive: true, force: true });
-  }
+  });
 });
 
 test('npm run lint type-checks without making the bundle look stale (dist/.tsbuildinfo untouched)', async () => {
@@ -167,14 +161,11 @@ test('bin/utap runs through symlinks: absolute, relative, chained, and from PATH
 });
 
 test('UTAP_NO_CACHE: no code cache is written', async () => {
-  const cache = scratchCache();
-  try {
+  await withScratchCache(async (cache) => {
     const r = await runUtap(BEGIN_EXIT, { env: withEnv({ XDG_CACHE_HOME: cache, UTAP_NO_CACHE: '1' }) });
     assert.is(r.stdout, 'ran\n');
     assert.not.ok(fs.existsSync(path.join(cache, 'utap', 'v8')));
-  } finally {
-    fs.rmSync(cache, { recursive: true, force: true });
-  }
+  });
 });
 
 test.run();

@@ -9,6 +9,7 @@ import { detectBpfFeatures } from '../../kernel-helper/features';
 import { registrationDir } from '../../kernel-helper/registry';
 import { uprobeMultiSupported } from '../../kernel-helper/uprobe-multi';
 import { liveTest } from '../support/live';
+import { fdTargets } from '../support/open-fds';
 import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
 import { startWaiting } from '../support/target-process';
@@ -16,17 +17,6 @@ import { utapMissing } from '../support/utap-features';
 import { utapArmed } from '../support/utap-armed';
 
 const missing = utapMissing('uprobe') ?? detectBpfFeatures().unavailable;
-
-/** What the fds of process `pid` are (`anon_inode:bpf_link`, `anon_inode:[perf_event]`, ...). */
-function fdKinds(pid: number): string[] {
-  return fs.readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
-    try {
-      return [fs.readlinkSync(`/proc/${pid}/fd/${fd}`)];
-    } catch {
-      return [];
-    }
-  });
-}
 const HITS = fixture('uprobe-hits');
 const SCRIPT = 'global n, s\nprobe process.function("hit") { n++; s <<< $i }\nprobe end { printf("n %d sum %d max %d\\n", n, @sum(s), @max(s)) }';
 
@@ -35,7 +25,7 @@ liveTest(test, 'utap --engine uprobe -p PID: every call of the traced process, n
   const bystander = await startWaiting(HITS, ['50']);
   const { child, armed, done } = utapArmed(['--engine', 'uprobe', '-p', String(traced.pid), '-e', SCRIPT]);
   await armed;
-  const kinds = fdKinds(child.pid!);
+  const kinds = fdTargets(child.pid!);
   if (uprobeMultiSupported()) assert.ok(kinds.includes('anon_inode:bpf_link'), `one uprobe_multi link where the kernel has them: ${kinds.join(' ')}`);
   const [truth] = await Promise.all([traced.release(), bystander.release()]);
   const r = await done;
@@ -58,7 +48,7 @@ liveTest(test, 'kernels without uprobe_multi links (UTAP_UPROBE_MULTI=0): a perf
     delete process.env.UTAP_UPROBE_MULTI;
   }
   await run.armed;
-  const kinds = fdKinds(run.child.pid!);
+  const kinds = fdTargets(run.child.pid!);
   await Promise.all([traced.release(), bystander.release()]);
   const r = await run.done;
   assert.is(r.status, 0, r.stderr);

@@ -1,12 +1,11 @@
 // kernel-helper/uprobe-warmup.ts: a throwaway uprobe placed on the thread pool, restricted to this
 // process, on a file nobody executes; released once the real uprobes are in. Its state must be
 // shared by every copy of the module (tracer/cli/launch.ts loads one, the CLI bundle holds another).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectBpfFeatures } from '../../kernel-helper/features';
 import { liveTest } from '../support/live';
+import { fdTargets } from '../support/open-fds';
 
 const missing = detectBpfFeatures().unavailable;
 
@@ -19,13 +18,7 @@ function freshCopy(): WarmUp {
 }
 
 function perfEventFds(): number {
-  return fs.readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return fs.readlinkSync(path.join('/proc/self/fd', fd)) === 'anon_inode:[perf_event]';
-    } catch {
-      return false;
-    }
-  }).length;
+  return fdTargets('self').filter((target) => target === 'anon_inode:[perf_event]').length;
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {
