@@ -46,4 +46,3 @@ export function uprobeAttr(pmu: UprobePmu, file: string, offset: bigint, retprob
   attr.writeBigUInt64LE(offset, o.config2);
   return { attr, path };
 }
-

@@ -113,9 +113,9 @@ Examples:
       handlerName: opts.name as string | undefined,
       detach: Boolean(opts.detach),
     };
-    const { runCommand } = require('./run-command') as typeof import('./run-command');
+    const { runCommand, ranAnEngine } = require('./run-command') as typeof import('./run-command');
     process.exitCode = await runCommand(runOptions);
-    tracedAProcess = process.exitCode === 0 && (require('./run-command') as typeof import('./run-command')).ranAnEngine();
+    tracedAProcess = process.exitCode === 0 && ranAnEngine();
   });
   return program;
 }

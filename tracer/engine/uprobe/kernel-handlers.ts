@@ -34,13 +34,14 @@ export interface SharedProgram {
 
 /** The ring buffer the kernel handlers send records through (printf, exit, event-mode hits). */
 export const RING_BYTES = 1 << 22;
+const ENTRY_MAP_THREADS = 16384;
 
+/** The state map's key of `slot` (layout.ts STATE_*). */
 function stateKey(slot: number): Buffer {
   const key = Buffer.alloc(4);
   key.writeUInt32LE(slot);
   return key;
 }
-const ENTRY_MAP_THREADS = 16384;
 
 function walltimeOffsetNs(): bigint {
   const mono = process.hrtime.bigint();

@@ -64,7 +64,7 @@ export function sharedGroups(sets: readonly CandidateSet[], options: (site: Prob
   const groups: SharedGroup[] = [];
   sets.forEach((set, candidateSet) => {
     if (set.sites.length === 1) {
-      // Nothing to compare with: no need to compile it here (the caller passes kernel-handler sites).
+      // Nothing to compare with: no need to compile it here.
       groups.push({ binary: set.binary, kind: set.kind, sites: [set.sites[0]], cookies: [0n], candidateSet });
       return;
     }
