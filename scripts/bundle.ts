@@ -2,6 +2,10 @@
 // tsc): the CLI and the ptrace engine's worker thread, each one file, same tree shape as dist/
 // (tracer/install-paths.ts finds everything from either). koffi stays outside: it loads its
 // native module by a path computed at run time. bin/utap.js loads the bundle (tracer/cli/launch.ts).
+// Beside the CLI's bundle goes main.js.sha256 (hex SHA-256 and size): the launcher takes a V8 code
+// cache only when it was made from source with that digest, without hashing at every start.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
@@ -23,6 +27,12 @@ const lazyChildProcessForCommander: Plugin = {
   },
 };
 
+function writeDigest(): void {
+  const main = path.join(dist, 'bundle', 'tracer', 'cli', 'main.js');
+  const bytes = fs.readFileSync(main);
+  fs.writeFileSync(`${main}.sha256`, `${createHash('sha256').update(bytes).digest('hex')} ${bytes.length}\n`);
+}
+
 build({
   entryPoints: ['tracer/cli/main.js', 'tracer/engine/ptrace/ptrace-worker.js'].map((entry) => path.join(dist, entry)),
   outbase: dist,
@@ -37,6 +47,6 @@ build({
   minifySyntax: true,
   plugins: [lazyChildProcessForCommander],
   logLevel: 'warning',
-}).catch(() => {
+}).then(writeDigest, () => {
   process.exitCode = 1; // esbuild has printed why
 });

@@ -2,9 +2,11 @@
 // its build-id, its symbols (from itself, or from its separate debug file when it is stripped),
 // its DWARF and CFI (wherever they are), and the answers built on them — vaddr → file offset,
 // address → symbol+offset and file:line, the load bias in a process. Slow parts (the symbol
-// table, the DWARF function index) come from the build-id cache when it has them.
+// table, the DWARF function index) come from the build-id cache when it has them and they were
+// made from the same contents (cache-fingerprint.ts).
 import * as fs from 'node:fs';
 import { SymbolCache, cacheKey } from './cache';
+import { contentFingerprint } from './cache-fingerprint';
 import { findDebugFile, type DebugFileResult, type FoundDebugFile } from './debug-file';
 import { CallFrameInfo } from './dwarf/cfi';
 import { Dwarf } from './dwarf/dwarf';
@@ -92,11 +94,13 @@ export class ElfBinary {
   debugFile(): DebugFileResult {
     if (this.debugSearch) return this.debugSearch;
     if (hasDebugInfo(this.elf)) return (this.debugSearch = { refused: [] });
-    const cached = this.cache.get<CachedDebugFile>(this.key, 'debugfile');
+    // What the search read of this file: its notes (build-id) and .gnu_debuglink (name, CRC).
+    const madeFrom = (): string => contentFingerprint(this.elf, 'symbols');
+    const cached = this.cache.get<CachedDebugFile>(this.key, 'debugfile', madeFrom);
     if (cached?.found) {
       try {
         const st = fs.statSync(cached.found.path);
-        if (st.size === cached.found.size && st.mtimeMs === cached.found.mtimeMs) {
+        if (st.size === cached.found.size && st.mtimeMs === cached.found.mtimeMs && this.sameBuildId(cached.found.path)) {
           return (this.debugSearch = { found: { path: cached.found.path, how: cached.found.how }, refused: [] });
         }
       } catch {
@@ -107,9 +111,23 @@ export class ElfBinary {
     const found = this.debugSearch.found;
     if (found) {
       const st = fs.statSync(found.path);
-      this.cache.put(this.key, 'debugfile', { found: { ...found, size: st.size, mtimeMs: st.mtimeMs } } satisfies CachedDebugFile);
+      this.cache.put(this.key, 'debugfile', { found: { ...found, size: st.size, mtimeMs: st.mtimeMs } } satisfies CachedDebugFile, madeFrom);
     }
     return this.debugSearch;
+  }
+
+  /** Whether the debug file at `file` carries this file's build-id (true when this file has none: its debuglink CRC was checked when the entry was made). */
+  private sameBuildId(file: string): boolean {
+    if (!this.buildId) return true;
+    let debug: ElfFile | undefined;
+    try {
+      debug = ElfFile.open(file);
+      return readBuildId(debug) === this.buildId;
+    } catch {
+      return false;
+    } finally {
+      debug?.close();
+    }
   }
 
   /** The ELF file holding the DWARF: this one, its separate debug file, or undefined. */
@@ -132,7 +150,11 @@ export class ElfBinary {
   symbols(): SymbolTable {
     if (this.symbolTable) return this.symbolTable;
     const kind = `symbols-${this.debugFile().found ? 'debug' : 'own'}`;
-    const cached = this.cache.get<SerializedSymbolTable>(this.key, kind);
+    const madeFrom = (): string => {
+      const debug = this.debugElf();
+      return debug && debug !== this.elf ? `${contentFingerprint(this.elf, 'symbols')}+${contentFingerprint(debug, 'symbols')}` : contentFingerprint(this.elf, 'symbols');
+    };
+    const cached = this.cache.get<SerializedSymbolTable>(this.key, kind, madeFrom);
     if (cached) {
       try {
         return (this.symbolTable = SymbolTable.fromJSON(cached));
@@ -147,7 +169,7 @@ export class ElfBinary {
       const have = new Set(table.symbols.map((s) => `${s.name}\0${s.address}`));
       table = new SymbolTable([...table.symbols, ...fromDebug.symbols.filter((s) => s.source !== 'plt' && !have.has(`${s.name}\0${s.address}`))]);
     }
-    this.cache.put(this.key, kind, table.toJSON());
+    this.cache.put(this.key, kind, table.toJSON(), madeFrom);
     return (this.symbolTable = table);
   }
 
@@ -158,7 +180,8 @@ export class ElfBinary {
     const dwarf = debug ? Dwarf.fromElf(debug) : undefined;
     this.dwarfData = dwarf ?? null;
     if (!dwarf) return undefined;
-    const cached = this.cache.get<SerializedFunctionIndex>(this.key, 'functions');
+    const madeFrom = (): string => contentFingerprint(debug!, 'dwarf');
+    const cached = this.cache.get<SerializedFunctionIndex>(this.key, 'functions', madeFrom);
     if (cached) {
       try {
         dwarf.useFunctionIndex(FunctionIndex.fromJSON(cached));
@@ -174,7 +197,7 @@ export class ElfBinary {
     } finally {
       progress?.end();
     }
-    this.cache.put(this.key, 'functions', dwarf.functionIndex().toJSON());
+    this.cache.put(this.key, 'functions', dwarf.functionIndex().toJSON(), madeFrom);
     return dwarf;
   }
 

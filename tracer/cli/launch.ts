@@ -13,6 +13,7 @@ import Module = require('node:module');
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { cachesDisabled, defaultCacheDirectory } from '../../symbolizer/cache-directory';
+import { noteIgnored, readCacheFile, writeCacheFile } from '../../symbolizer/cache-files';
 import { warmUpEarly } from './early-warm-up';
 
 type Cli = typeof import('./main');
@@ -29,24 +30,55 @@ function freshBundle(): string | undefined {
 }
 
 /**
- * The code cache files of `file` as this Node compiles it (V8 rejects another version's anyway):
- * `full` is written by a run that traced a process, so it holds the functions a trace needs;
- * `partial` by one that did not (`--help`, `-l`, a script of begin and timer probes), which
- * compiles too little to serve a trace well.
+ * What V8 checks before it takes a code cache: its own version, its flags, and the source's
+ * *length* — not its content. A cache made for other source of the same length would run that
+ * other code. So each cache file starts with the SHA-256 of the source it was made from, and is
+ * used only for the bundle with that digest. scripts/bundle.ts computes the digest once per build
+ * and stores it beside the bundle (BUNDLE.sha256: hex digest, size), so start-up reads 80 bytes
+ * instead of loading node:crypto and hashing 600 kB.
  */
-function codeCacheFiles(file: string): { full: string; partial: string } | undefined {
-  if (cachesDisabled()) return undefined;
-  const st = fs.statSync(file);
-  const base = path.join(defaultCacheDirectory(), 'v8', `main-${process.versions.v8}-${st.size}-${Math.floor(st.mtimeMs)}`);
-  return { full: `${base}.bin`, partial: `${base}-partial.bin` };
-}
+const CACHE_MAGIC = Buffer.from('utapV8c1');
+const HEADER_SIZE = CACHE_MAGIC.length + 32;
 
-function readOrUndefined(file: string): Buffer | undefined {
+/** The digest scripts/bundle.ts recorded for `file`, when it was recorded for this very file (same size, written after it). */
+function bundleDigest(file: string, st: fs.Stats): Buffer | undefined {
   try {
-    return fs.readFileSync(file);
+    const sidecar = `${file}.sha256`;
+    const [hex, size] = fs.readFileSync(sidecar, 'latin1').trim().split(' ');
+    if (Number(size) !== st.size || fs.statSync(sidecar).mtimeMs < st.mtimeMs || !/^[0-9a-f]{64}$/.test(hex)) return undefined;
+    return Buffer.from(hex, 'hex');
   } catch {
     return undefined;
   }
+}
+
+interface CodeCacheFiles {
+  /** Written by a run that traced a process, so it holds the functions a trace needs. */
+  full: string;
+  /** Written by one that did not (`--help`, `-l`, begin and timer probes), which compiles too little to serve a trace well. */
+  partial: string;
+  /** SHA-256 of the bundle's bytes. */
+  digest: Buffer;
+}
+
+/** The code cache files of `file` as this Node compiles it (V8 rejects another version's anyway). */
+function codeCacheFiles(file: string): CodeCacheFiles | undefined {
+  if (cachesDisabled()) return undefined;
+  const digest = bundleDigest(file, fs.statSync(file));
+  if (!digest) return undefined;
+  const base = path.join(defaultCacheDirectory(), 'v8', `main-${process.versions.v8}-${digest.toString('hex').slice(0, 16)}`);
+  return { full: `${base}.bin`, partial: `${base}-partial.bin`, digest };
+}
+
+/** The V8 data of cache file `file` when it was made from the source with `digest`. */
+function readCodeCache(file: string, digest: Buffer): Buffer | undefined {
+  const data = readCacheFile(file);
+  if (!data) return undefined;
+  if (data.length <= HEADER_SIZE || !data.subarray(0, CACHE_MAGIC.length).equals(CACHE_MAGIC) || !data.subarray(CACHE_MAGIC.length, HEADER_SIZE).equals(digest)) {
+    noteIgnored(`file ${file}`, 'it was not made from this build of utap');
+    return undefined;
+  }
+  return data.subarray(HEADER_SIZE);
 }
 
 function compile(source: string, file: string, cachedData: Buffer | undefined): vm.Script | undefined {
@@ -55,15 +87,9 @@ function compile(source: string, file: string, cachedData: Buffer | undefined): 
   return script.cachedDataRejected ? undefined : script;
 }
 
-function writeAtomically(file: string, data: Buffer): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(temp, data);
-    fs.renameSync(temp, file);
-  } catch {
-    // a read-only or full home: start-up is just slower
-  }
+function writeCodeCache(file: string, digest: Buffer, data: Buffer): void {
+  // A read-only or full home, or a folder that is not safe: start-up is just slower.
+  writeCacheFile(file, Buffer.concat([CACHE_MAGIC, digest, data]));
 }
 
 function removeQuietly(file: string): void {
@@ -90,7 +116,7 @@ function removeOldCaches(written: string): void {
       .filter((name) => name.startsWith('main-') && name.endsWith('.bin'))
       .map((name) => path.join(dir, name))
       .filter((file) => file !== written)
-      .map((file) => ({ file, mtimeMs: fs.statSync(file).mtimeMs }))
+      .map((file) => ({ file, mtimeMs: fs.lstatSync(file).mtimeMs }))
       .sort((a, b) => b.mtimeMs - a.mtimeMs);
     for (const { file } of others.slice(CACHES_KEPT - 1)) removeQuietly(file);
   } catch {
@@ -107,8 +133,8 @@ function removeOldCaches(written: string): void {
 export function requireWithCodeCache(file: string, ranTrace: () => boolean = () => false): unknown {
   const caches = codeCacheFiles(file);
   const source = Module.wrap(fs.readFileSync(file, 'utf8'));
-  const full = caches && compile(source, file, readOrUndefined(caches.full));
-  const partial = caches && !full ? compile(source, file, readOrUndefined(caches.partial)) : undefined;
+  const full = caches && compile(source, file, readCodeCache(caches.full, caches.digest));
+  const partial = caches && !full ? compile(source, file, readCodeCache(caches.partial, caches.digest)) : undefined;
   const script = full ?? partial ?? new vm.Script(source, { filename: file });
   const mod = new Module(file, module);
   mod.filename = file;
@@ -119,11 +145,11 @@ export function requireWithCodeCache(file: string, ranTrace: () => boolean = () 
   if (caches && !full) {
     process.once('exit', () => {
       if (ranTrace()) {
-        writeAtomically(caches.full, script.createCachedData());
+        writeCodeCache(caches.full, caches.digest, script.createCachedData());
         if (partial) removeQuietly(caches.partial);
         removeOldCaches(caches.full);
       } else if (!partial) {
-        writeAtomically(caches.partial, script.createCachedData());
+        writeCodeCache(caches.partial, caches.digest, script.createCachedData());
         removeOldCaches(caches.partial);
       }
     });

@@ -2,6 +2,7 @@
 // turns every failure into a message and an exit status. Command modules are loaded on demand so
 // `utap -e 'probe begin { exit() }'` pays only for what it uses.
 import { Command, CommanderError, Option } from 'commander';
+import { showCacheNotes } from '../../symbolizer/cache-files';
 import { EXIT_SCRIPT_ERROR, UtapError } from './errors';
 import type { EngineChoice, ListOptions, RunOptions } from './options';
 
@@ -40,7 +41,7 @@ function buildProgram(): Command {
     .option('-o, --output <file>', 'write the script output to FILE')
     .option('--json', 'print JSON lines instead of text')
     .option('-D, --define <NAME=VALUE>', 'set a limit (MAXSTRINGLEN, MAXMAPENTRIES, MAXACTION, MAXNESTING, ...); repeatable', collect, [])
-    .option('-v, --verbose', 'on stderr: time of each pass and each engine decision')
+    .option('-v, --verbose', 'on stderr: time of each pass, each engine decision, each cache ignored and why')
     .option('--pin', 'ptrace engine: run tracer and target on one CPU')
     .option('-g, --guru', 'guru mode: handlers may write target variables, memory and registers')
     .option('-I, --include <dir>', 'add a tapset directory (searched before the bundled tapset/); repeatable', collect, [])
@@ -75,6 +76,7 @@ Examples:
     });
 
   program.action(async (positional: string[], opts: Record<string, unknown>) => {
+    if (opts.verbose) showCacheNotes((sentence) => process.stderr.write(`utap: ${sentence}\n`));
     const includeDirs = opts.include as string[];
     const listPoint = (opts.listVars ?? opts.list) as string | undefined;
     if (listPoint !== undefined) {
