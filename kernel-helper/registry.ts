@@ -3,6 +3,12 @@
 // `meta`, an array map whose values hold a description the tracer writes (owner, target, script,
 // the plan the `end` probes need). bpffs is mounted at /sys/fs/bpf when it is not already.
 // The directory belongs to the user who registered it, so the owner shows in `ls -l` too.
+//
+// Who may create what: bpffs mounts with mode 1777 unless told otherwise, so utap mounts it 0755,
+// and trusts /sys/fs/bpf/utap only as a real folder owned by root and writable by nobody else —
+// else any user could have made it (or a NAME in it) first and decide what root's registrations
+// are. A registration is a real folder nobody but its owner may enter (0700, made by
+// createRegistration); anything else found there is refused with a sentence saying so.
 import * as fs from 'node:fs';
 import { koffi } from './ffi';
 import { BpfError } from './bpf-syscall';
@@ -17,7 +23,50 @@ const META_CHUNK = 65536;
 const META_FILE = 'meta';
 
 const lib = koffi.load('libc.so.6');
-const mount = lib.func('mount', 'int', ['str', 'str', 'str', 'ulong', 'void *']) as (src: string, target: string, type: string, flags: number, data: null) => number;
+const mount = lib.func('mount', 'int', ['str', 'str', 'str', 'ulong', 'str']) as (src: string, target: string, type: string, flags: number, data: string) => number;
+
+/** The registry, or an entry of it, was not made by the rules above; the message says what to do. */
+export class UntrustedRegistryError extends Error {}
+
+function writableByOthers(st: fs.Stats): string | undefined {
+  if (!(st.mode & 0o022)) return undefined;
+  return `writable by ${st.mode & 0o020 && st.mode & 0o002 ? 'its group and others' : st.mode & 0o020 ? 'its group' : 'others'} (mode 0${(st.mode & 0o7777).toString(8)})`;
+}
+
+/** Why /sys/fs/bpf/utap may not be trusted, or undefined when it may (or is absent). */
+export function registryProblem(): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(REGISTRY_DIR);
+  } catch {
+    return undefined;
+  }
+  if (!st.isDirectory()) return 'it is not a folder';
+  if (st.uid !== 0) return `it belongs to uid ${st.uid}, not root`;
+  return writableByOthers(st);
+}
+
+/** Why registration folder `name` was not made by createRegistration, or undefined when it looks so (or is absent). */
+export function registrationProblem(name: string): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(registrationDir(name));
+  } catch {
+    return undefined;
+  }
+  if (!st.isDirectory()) return st.isSymbolicLink() ? 'it is a symbolic link' : 'it is not a folder';
+  if (st.mode & 0o077) return `others than its owner (uid ${st.uid}) may use it (mode 0${(st.mode & 0o7777).toString(8)})`;
+  return undefined;
+}
+
+function checkRegistry(): void {
+  const problem = registryProblem();
+  if (problem) {
+    throw new UntrustedRegistryError(
+      `${REGISTRY_DIR} is not safe to use (${problem}): another user may have made it or what is in it; as root, look at it and remove it (rm -r ${REGISTRY_DIR}), then run again.`,
+    );
+  }
+}
 
 /** A name fit to be a directory of the registry. */
 export function validHandlerName(name: string): boolean {
@@ -32,15 +81,24 @@ function isBpffs(dir: string): boolean {
   }
 }
 
-/** Mounts bpffs at /sys/fs/bpf unless it is there, and makes /sys/fs/bpf/utap. */
+/**
+ * Mounts bpffs at /sys/fs/bpf unless it is there (0755: writable by root alone, not bpffs's own
+ * 1777), and makes /sys/fs/bpf/utap; throws UntrustedRegistryError when the folder there is not
+ * root's alone.
+ */
 export function ensureRegistryDir(): void {
   if (!isBpffs(BPFFS)) {
-    if (mount('bpf', BPFFS, 'bpf', 0, null) < 0) {
+    if (mount('bpf', BPFFS, 'bpf', 0, 'mode=0755') < 0) {
       const e = errno();
       throw new BpfError(`mounting bpffs at ${BPFFS}`, e);
     }
   }
-  fs.mkdirSync(REGISTRY_DIR, { recursive: true, mode: 0o755 });
+  try {
+    fs.mkdirSync(REGISTRY_DIR, { mode: 0o755 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  checkRegistry();
 }
 
 export function registrationDir(name: string): string {
@@ -57,17 +115,40 @@ export function registeredNames(): string[] {
   }
 }
 
-/** Creates the directory of a new registration owned by `uid`; false when the name is taken. */
+/**
+ * Creates the directory of a new registration owned by `uid`; false when the name is taken by a
+ * registration, UntrustedRegistryError when by something createRegistration did not make.
+ */
 export function createRegistration(name: string, uid: number, gid: number): boolean {
   ensureRegistryDir();
   try {
     fs.mkdirSync(registrationDir(name), { mode: 0o700 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const problem = registrationProblem(name);
+    if (problem) throw new UntrustedRegistryError(untrustedEntry(name, problem));
+    return false;
   }
   fs.chownSync(registrationDir(name), uid, gid);
   return true;
+}
+
+function untrustedEntry(name: string, problem: string): string {
+  return `${registrationDir(name)} was not made by utap's registry (${problem}); as root, look at it and remove it (rm -r ${registrationDir(name)}), or choose another name.`;
+}
+
+/**
+ * Throws UntrustedRegistryError unless the registry and registration `name` (when present) were
+ * made by the rules above and `ownerUid` (from its description) owns its folder.
+ */
+export function checkRegistration(name: string, ownerUid?: number): void {
+  checkRegistry();
+  const problem = registrationProblem(name);
+  if (problem) throw new UntrustedRegistryError(untrustedEntry(name, problem));
+  if (ownerUid !== undefined) {
+    const owner = registrationOwner(name);
+    if (owner !== ownerUid) throw new UntrustedRegistryError(untrustedEntry(name, `its folder belongs to uid ${owner}, its description names uid ${ownerUid}`));
+  }
 }
 
 /** Stores `text` as the registration's description: an array map of META_CHUNK-byte values, length first. */
@@ -133,7 +214,7 @@ export function removeRegistration(name: string): void {
 
 /** The owner (uid) of a registration's directory. */
 export function registrationOwner(name: string): number {
-  return fs.statSync(registrationDir(name)).uid;
+  return fs.lstatSync(registrationDir(name)).uid;
 }
 
 export function describeErrno(error: unknown): string {

@@ -8,7 +8,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
 import type { MapSpec } from '../../../kernel-helper/map';
-import { createRegistration, describeErrno, pinPath, readMeta, registrationOwner, removeRegistration, validHandlerName, writeMeta } from '../../../kernel-helper/registry';
+import {
+  checkRegistration,
+  createRegistration,
+  describeErrno,
+  pinPath,
+  readMeta,
+  registrationOwner,
+  removeRegistration,
+  UntrustedRegistryError,
+  validHandlerName,
+  writeMeta,
+} from '../../../kernel-helper/registry';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
 import type { PlanIR } from '../../ir/ir';
 import type { KernelHandlers } from './kernel-handlers';
@@ -113,6 +124,7 @@ export function registerHandlers(kernel: KernelHandlers, input: RegisterInput): 
   try {
     created = createRegistration(name, uid, process.getgid?.() ?? 0);
   } catch (error) {
+    if (error instanceof UntrustedRegistryError) throw new UtapError(error.message, EXIT_ENVIRONMENT);
     throw new UtapError(`cannot create /sys/fs/bpf/utap/${name} (${describeErrno(error)}); registered handlers need bpffs and root or CAP_BPF.`, EXIT_ENVIRONMENT);
   }
   if (!created) throw new UtapError(`handlers named '${name}' are already registered; choose another --name or remove them with utap handlers rm ${name}.`, EXIT_ENVIRONMENT);
@@ -150,13 +162,22 @@ export function loadRegistration(name: string): { meta: RegistrationMeta; owner:
   let text: string | undefined;
   let owner = 0;
   try {
+    checkRegistration(name);
     owner = registrationOwner(name);
     text = readMeta(name);
   } catch (error) {
+    if (error instanceof UntrustedRegistryError) throw new UtapError(error.message, EXIT_ENVIRONMENT);
     const code = describeErrno(error);
     if (code === 'ENOENT') throw new UtapError(`no handlers are registered as '${name}'; utap handlers list shows those that are.`, EXIT_ENVIRONMENT);
     throw new UtapError(`cannot read handlers '${name}' (${code}); reading registered handlers needs root or CAP_BPF.`, EXIT_ENVIRONMENT);
   }
   if (text === undefined) throw new UtapError(`handlers '${name}' are being registered or were left half-registered; remove them with utap handlers rm ${name}.`, EXIT_ENVIRONMENT);
-  return { meta: metaFromJson(text), owner };
+  const meta = metaFromJson(text);
+  try {
+    checkRegistration(name, meta.owner?.uid);
+  } catch (error) {
+    if (error instanceof UntrustedRegistryError) throw new UtapError(error.message, EXIT_ENVIRONMENT);
+    throw error;
+  }
+  return { meta, owner };
 }
