@@ -2,7 +2,9 @@
 // (dist/bundle/tracer/cli/main.js, scripts/bundle.ts): one read and one compile instead of
 // resolving, reading and compiling a hundred modules. V8's code cache of that file, kept in
 // utap's cache folder, spares most of the compile too. Measured here (bench/launch.ts): module
-// loading was two thirds of the time to probes armed.
+// loading was two thirds of the time to probes armed. A code cache is code that runs: it is read
+// and written only as symbolizer/cache-files.ts allows (the user's own, no symlinks), and used
+// only for the source it was made from (below).
 //
 // The bundle is used only when it is at least as new as tsc's last build (dist/.tsbuildinfo), so
 // a build that did not re-bundle (plain `tsc`) never runs stale code; the tsc output is the
