@@ -100,7 +100,7 @@ export class ElfBinary {
     if (cached?.found) {
       try {
         const st = fs.statSync(cached.found.path);
-        if (st.size === cached.found.size && st.mtimeMs === cached.found.mtimeMs && this.sameBuildId(cached.found.path)) {
+        if (st.size === cached.found.size && st.mtimeMs === cached.found.mtimeMs && this.sameBuildId(cached.found.path, cached.found.how)) {
           return (this.debugSearch = { found: { path: cached.found.path, how: cached.found.how }, refused: [] });
         }
       } catch {
@@ -116,13 +116,18 @@ export class ElfBinary {
     return this.debugSearch;
   }
 
-  /** Whether the debug file at `file` carries this file's build-id (true when this file has none: its debuglink CRC was checked when the entry was made). */
-  private sameBuildId(file: string): boolean {
-    if (!this.buildId) return true;
+  /**
+   * Whether the debug file at `file` still passes the build-id part of the search that found it
+   * (debug-file.ts): the same build-id, or for a debuglink, none at all on either side (its CRC
+   * was checked when the entry was made).
+   */
+  private sameBuildId(file: string, how: FoundDebugFile['how']): boolean {
+    if (!this.buildId) return how === 'debuglink';
     let debug: ElfFile | undefined;
     try {
       debug = ElfFile.open(file);
-      return readBuildId(debug) === this.buildId;
+      const id = readBuildId(debug);
+      return id === this.buildId || (how === 'debuglink' && id === undefined);
     } catch {
       return false;
     } finally {

@@ -128,4 +128,21 @@ test('as root, a symbol cache entry owned by another user is ignored and -v says
   });
 });
 
+test('as root, a group- and world-writable folder under the cache root is ignored: nothing read or written there', async () => {
+  await withScratch(async (dir) => {
+    const home = path.join(dir, 'cache');
+    const counter = fixture('counter');
+    const buildId = buildIdOf(counter);
+    await runUtap(['-c', `${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
+    const folder = path.join(home, 'utap', 'v2', buildId.slice(0, 2));
+    const file = path.join(folder, `${buildId}.symbols-own.json`);
+    fs.chmodSync(folder, 0o777);
+    fs.writeFileSync(file, '{"planted": true}');
+    const r = await runUtap(['-v', '-c', `${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
+    assert.is(r.stdout, COUNTER_OUT, r.stderr);
+    assert.match(r.stderr, `utap: ignoring the cache folder ${folder}: it is writable by its group and others (mode 0777); going on without it.\n`);
+    assert.is(fs.readFileSync(file, 'utf8'), '{"planted": true}', 'not rewritten either');
+  });
+});
+
 test.run();
