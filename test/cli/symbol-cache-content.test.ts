@@ -128,6 +128,33 @@ test('as root, a symbol cache entry owned by another user is ignored and -v says
   });
 });
 
+test("a cached debug-file location is taken only while that file carries the binary's build-id", async () => {
+  await withScratch(async (dir) => {
+    const home = path.join(dir, 'cache');
+    const env = { ...envWith(home), UTAP_DEBUG_FILE_DIRECTORY: path.join(repoRoot, 'build', 'debug') };
+    const stripped = fixture('args-buildid');
+    const buildId = buildIdOf(stripped);
+    const point = `process("${stripped}").function("main")`;
+    const first = await runUtap(['-l', point], { env });
+    assert.is(first.status, 0, first.stderr);
+    assert.match(first.stdout, /main@.*args\.c:\d+/, 'found through its debug file');
+    // The entry now names a file of another build (same size and time recorded, so only the
+    // build-id tells), and the tables made from the debug file are gone: taking the entry would
+    // read counter's DWARF for args-buildid.
+    const folder = path.join(home, 'utap', 'v2', buildId.slice(0, 2));
+    const entryFile = path.join(folder, `${buildId}.debugfile.json`);
+    const entry = JSON.parse(fs.readFileSync(entryFile, 'utf8')) as { madeFrom: string; value: { found: Record<string, unknown> } };
+    const other = fixture('counter');
+    const st = fs.statSync(other);
+    entry.value.found = { path: other, how: 'build-id', size: st.size, mtimeMs: st.mtimeMs };
+    fs.writeFileSync(entryFile, JSON.stringify(entry), { mode: 0o600 });
+    for (const kind of ['symbols-debug', 'functions']) fs.rmSync(path.join(folder, `${buildId}.${kind}.json`));
+    const second = await runUtap(['-l', point], { env });
+    assert.is(second.status, 0, second.stderr);
+    assert.is(second.stdout, first.stdout);
+  });
+});
+
 test('as root, a group- and world-writable folder under the cache root is ignored: nothing read or written there', async () => {
   await withScratch(async (dir) => {
     const home = path.join(dir, 'cache');
