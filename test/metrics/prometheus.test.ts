@@ -70,6 +70,23 @@ function serving(args: string[]): ServingUtap {
   return { child, address: bounded('its metrics address', address), armed: bounded('its probes armed', armed), done };
 }
 
+/** The HOST:PORT a `handlers serve` child says it listens on (bounded wait). */
+function addressOf(child: ChildProcess): Promise<string> {
+  let said = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listen address within 30 s: ${said}`)), 30_000);
+    child.stderr!.on('data', (d) => {
+      said += d;
+      const m = /http:\/\/([0-9.]+:\d+)\/metrics/.exec(said);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('close', () => reject(new Error(`exited: ${said}`)));
+  });
+}
+
 function kill(child: ChildProcess): void {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
@@ -172,6 +189,7 @@ liveTest(test, 'utap handlers serve: registered handlers that outlived their uta
   await runUtap(['handlers', 'rm', name]);
   const target = await startTarget(fixture('uprobe-hits'), ['3000', 'wait']);
   let server: ServingUtap | undefined;
+  let stranger: ChildProcess | undefined;
   let prometheus: Prometheus | undefined;
   try {
     const script = 'global calls, args\nprobe process.function("hit") { calls++; args <<< $i }\nprobe end { printf("calls %d\\n", calls) }\n';
@@ -196,7 +214,15 @@ liveTest(test, 'utap handlers serve: registered handlers that outlived their uta
     const shown = await runUtap(['handlers', 'show', name]);
     assert.is(shown.stdout, 'calls 3000\n', shown.stderr);
     assert.is((await httpGet(`http://${address}/nothing`)).status, 404);
+
+    // A user who may not read these handlers (they belong to root, the target is gone) gets none of them.
+    stranger = spawn('runuser', ['-u', 'nobody', '--', process.execPath, utapBin, '-v', 'handlers', 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const strangerAddress = await addressOf(stranger);
+    const theirs = await httpGet(`http://${strangerAddress}/metrics`);
+    assert.is(theirs.status, 200);
+    assert.not.match(theirs.body, /utap_metrics_test/);
   } finally {
+    if (stranger) kill(stranger);
     if (server) kill(server.child);
     target.kill();
     await prometheus?.stop();
