@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProbeSite } from './elf-probe-site';
-import { engineDriver, ptraceFloor, utapCommand } from './paths';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { engineDriver, ptraceFloor, scrapeLoop, utapCommand } from './paths';
 import { shellLine } from './shell-words';
 import type { Target } from './targets';
 import { rootMissing, toolMissing } from './tool-availability';
@@ -105,6 +106,8 @@ interface UtapVariant {
   printf?: boolean;
   /** Through bench/engine-driver.js instead of bin/utap.js. */
   ir?: boolean;
+  /** --metrics on a loopback port, scraped every 100 ms through the run (bench/scrape-loop.ts). */
+  scraped?: boolean;
   compareTo?: string[];
 }
 
@@ -115,7 +118,7 @@ function utapProbePoint(target: Target): string {
 }
 
 function utapArguments(target: Target, events: number, engine: 'uprobe' | 'ptrace', variant: UtapVariant, outFile: string): string[] {
-  const common = ['--engine', engine, ...(variant.pin ? ['--pin'] : []), ...(variant.printf ? ['-o', outFile] : [])];
+  const common = ['--engine', engine, ...(variant.pin ? ['--pin'] : []), ...(variant.printf ? ['-o', outFile] : []), ...(variant.scraped ? ['--metrics', `127.0.0.1:${SCRAPE_PORT}`] : [])];
   const command = ['-c', shellLine(targetCommand(target, events))];
   if (variant.ir) {
     const where = ['--function', target.probeFunction, ...(target.library ? ['--library', target.library] : [])];
@@ -128,6 +131,9 @@ function utapArguments(target: Target, events: number, engine: 'uprobe' | 'ptrac
   return [...common, ...command, '-e', script];
 }
 
+/** The port of the scraped rows (one run at a time), away from the default 9464 a user may run. */
+const SCRAPE_PORT = 39464;
+
 function utapTool(name: string, engine: 'uprobe' | 'ptrace', variant: UtapVariant): Tool {
   return {
     name, family: engine === 'uprobe' ? 'kernel' : 'ptrace', costClass: engine === 'uprobe' ? 'kernel' : 'ptrace', isUtap: true, compareTo: variant.compareTo, pinned: variant.pin ?? false,
@@ -136,14 +142,21 @@ function utapTool(name: string, engine: 'uprobe' | 'ptrace', variant: UtapVarian
     plan: (target, _site, events, scratch) => {
       const outFile = path.join(scratch, 'utap.out');
       const args = utapArguments(target, events, engine, variant, outFile);
+      let scraper: ChildProcess | undefined;
       return {
         argv: variant.ir ? [process.execPath, engineDriver, ...args] : [utapCommand, ...args],
-        display: shellLine([variant.ir ? 'node dist/bench/engine-driver.js' : 'utap', ...args]).replace(outFile, 'FILE'),
-        before: () => fs.rmSync(outFile, { force: true }),
+        display: shellLine([variant.ir ? 'node dist/bench/engine-driver.js' : 'utap', ...args]).replace(outFile, 'FILE') + (variant.scraped ? '   # scraped every 100 ms by node dist/bench/scrape-loop.js' : ''),
+        before: () => {
+          fs.rmSync(outFile, { force: true });
+          if (variant.scraped) scraper = spawn(process.execPath, [scrapeLoop, `http://127.0.0.1:${SCRAPE_PORT}/metrics`, '100'], { stdio: 'ignore' });
+        },
         eventsSeen: (o) => variant.printf
           ? countLines(fs.readFileSync(outFile, 'utf8'), /^hit$/)
           : matchNumber(o.stdout, /^utap-bench hits=(\d+)$/m, 'the end probe\'s "utap-bench hits=N"'),
-        after: () => fs.rmSync(outFile, { force: true }),
+        after: () => {
+          fs.rmSync(outFile, { force: true });
+          scraper?.kill('SIGKILL');
+        },
       };
     },
   };
@@ -301,6 +314,8 @@ export const TOOLS: Tool[] = [
   utapTool('utap uprobe printf', 'uprobe', { printf: true, compareTo: ['utap uprobe'] }),
   utapTool('utap ptrace', 'ptrace', {}),
   utapTool('utap ptrace --pin', 'ptrace', { pin: true }),
+  utapTool('utap uprobe --metrics scraped', 'uprobe', { scraped: true, compareTo: ['utap uprobe'] }),
+  utapTool('utap ptrace --metrics scraped', 'ptrace', { scraped: true, compareTo: ['utap ptrace'] }),
   utapTool('utap uprobe [IR]', 'uprobe', { ir: true }),
   utapTool('utap uprobe printf [IR]', 'uprobe', { ir: true, printf: true, compareTo: ['utap uprobe [IR]'] }),
   utapTool('utap ptrace [IR]', 'ptrace', { ir: true }),

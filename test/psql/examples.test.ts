@@ -13,7 +13,11 @@ import { repoRoot } from '../support/paths';
 import { postgresUnavailable, startPgServer, type PgServer } from '../support/pg-server';
 import { debugPsql, psqlWorkloadArgs, QCLIENT, STOCK_PSQL } from '../support/psql-binaries';
 import { traceCommand } from '../support/psql-trace';
-import { expectedCounts, STANDARD_WORKLOAD, workloadSequence, writeWorkload } from '../support/psql-workload';
+import { expectedCounts, STANDARD_WORKLOAD, workloadScript, workloadSequence, writeWorkload } from '../support/psql-workload';
+import { Prometheus, prometheusMissing } from '../support/prometheus';
+import { runUtap } from '../support/run-utap';
+import { spawn } from 'node:child_process';
+import { utapBin } from '../support/paths';
 import { utapMissing } from '../support/utap-features';
 
 const ENGINES = ['ptrace', 'uprobe'] as const;
@@ -129,5 +133,53 @@ for (const engine of ENGINES) {
     assert.ok(totals.get(SLEEP)!.avgUs >= 19_000);
   });
 }
+
+liveTest(test, `uprobe: 'psql-latency-metrics.stp' registered, served by utap handlers serve, per-query counts and p50/p99 from Prometheus`, envMissing ?? utapMissing('uprobe') ?? prometheusMissing(), async () => {
+  const name = 'utap-test-psql';
+  await runUtap(['handlers', 'rm', name]);
+  // As the script's header says: an interactive psql, the handlers registered on it and left
+  // collecting, the workload typed in after utap has gone.
+  const client = spawn(psql.path!, psqlWorkloadArgs(server!.connectArgs), { stdio: ['pipe', 'ignore', 'pipe'] });
+  const clientDone = new Promise<number | null>((resolve) => client.on('close', resolve));
+  let serve: ReturnType<typeof spawn> | undefined;
+  let prometheus: Prometheus | undefined;
+  try {
+    const registered = await runUtap(['--engine', 'uprobe', '--name', name, '--detach', '-p', String(client.pid), example('psql-latency-metrics.stp')], { timeoutMs: 60_000 });
+    assert.is(registered.status, 0, registered.stderr);
+    client.stdin!.end(`${workloadScript(STANDARD_WORKLOAD)}\\q\n`);
+    assert.is(await clientDone, 0, 'psql ran the workload');
+    serve = spawn(process.execPath, [utapBin, 'handlers', 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const serving = serve;
+    let said = '';
+    const address = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`handlers serve said: ${said}`)), 30_000);
+      serving.stderr!.on('data', (d) => {
+        said += d;
+        const m = /http:\/\/([0-9.]+:\d+)\/metrics/.exec(said);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+    });
+    prometheus = await Prometheus.start([address]);
+    const metric = `utap_${name.replace(/-/g, '_')}_query_latency`;
+    const counts = await prometheus.waitFor(`${metric}_count`, (s) => s.length === expected.size);
+    assertExactCounts(new Map(counts.map((s) => [s.labels.query, s.value])), 'Prometheus');
+    // The script's PromQL over what Prometheus holds (a few scrapes of one run: the quantile of the series itself).
+    const p50 = await prometheus.query(`histogram_quantile(0.5, sum by (query, le) (${metric}_bucket))`);
+    const p99 = await prometheus.query(`histogram_quantile(0.99, sum by (query, le) (${metric}_bucket))`);
+    assert.is(p50.length, expected.size);
+    assert.is(p99.length, expected.size);
+    const sleepP50 = p50.find((s) => s.labels.query === SLEEP)!.value;
+    assert.ok(sleepP50 >= 16_384, `p50 of pg_sleep(0.02) lies in the 16384 µs bucket or above (${sleepP50})`);
+    for (const s of p50) assert.ok(s.value <= p99.find((q) => q.labels.query === s.labels.query)!.value, `p50 <= p99 for ${s.labels.query}`);
+  } finally {
+    serve?.kill('SIGKILL');
+    client.kill('SIGKILL');
+    await prometheus?.stop();
+    await runUtap(['handlers', 'rm', name]);
+  }
+});
 
 test.run();

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 
 /** Options of the run command that take a value (main.ts): long names, and short letters. */
-const LONG_WITH_VALUE = new Set(['--pid', '--cmd', '--script', '--engine', '--list', '--list-vars', '--output', '--define', '--include', '--name']);
+const LONG_WITH_VALUE = new Set(['--pid', '--cmd', '--script', '--engine', '--list', '--list-vars', '--output', '--define', '--include', '--name', '--metrics']);
 const SHORT_WITH_VALUE = new Set(['p', 'c', 'e', 'l', 'L', 'o', 'D', 'I']);
 
 interface RoughLine {

@@ -3,12 +3,15 @@
 //   show     the script's `end` probes run over the registration's pinned maps (after what
 //            detached handlers sent through the ring buffer: printf output, runtime errors)
 //   rm       unpins everything: the uprobes are disarmed, the maps freed
+//   serve    an HTTP endpoint for Prometheus: every readable registration's globals at each scrape
 // Reading or removing needs the right to trace the target (registration.ts: checkAccess).
 import * as fs from 'node:fs';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from './errors';
 
 export interface HandlersOptions {
   json: boolean;
+  /** serve: [HOST:]PORT to listen on. */
+  listen?: string;
 }
 
 function alive(pid: number | undefined): boolean {
@@ -17,10 +20,11 @@ function alive(pid: number | undefined): boolean {
 }
 
 export async function handlersCommand(action: string, name: string | undefined, options: HandlersOptions): Promise<number> {
-  if (action !== 'list' && action !== 'show' && action !== 'rm') {
-    throw new UtapError(`'${action}' is not a handlers action; use utap handlers list, utap handlers show NAME or utap handlers rm NAME.`, EXIT_SCRIPT_ERROR);
+  if (action !== 'list' && action !== 'show' && action !== 'rm' && action !== 'serve') {
+    throw new UtapError(`'${action}' is not a handlers action; use utap handlers list, utap handlers show NAME, utap handlers rm NAME or utap handlers serve.`, EXIT_SCRIPT_ERROR);
   }
   if (action === 'list') return list(options);
+  if (action === 'serve') return serve(options);
   if (name === undefined) throw new UtapError(`utap handlers ${action} needs the NAME the handlers were registered with (utap handlers list shows them).`, EXIT_SCRIPT_ERROR);
   return action === 'show' ? show(name, options) : remove(name);
 }
@@ -52,6 +56,21 @@ function list(options: HandlersOptions): number {
   const cells = rows.map((r) => [String(r.name), String(r.owner), String(r.target), String(r.state), String(r.probes), String(r.script)]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   for (const line of [head, ...cells]) process.stdout.write(`${line.map((c, i) => (i === line.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}\n`);
+  return 0;
+}
+
+/** Serves until SIGINT/SIGTERM; prints the address it listens on (port 0 picks a free one). */
+async function serve(options: HandlersOptions): Promise<number> {
+  const { parseListenAddress, serveMetrics, DEFAULT_METRICS_PORT } = require('../metrics/metrics-server') as typeof import('../metrics/metrics-server');
+  const { registeredMetrics } = require('../metrics/registered-metrics') as typeof import('../metrics/registered-metrics');
+  const server = await serveMetrics(parseListenAddress(options.listen ?? `127.0.0.1:${DEFAULT_METRICS_PORT}`), registeredMetrics, true);
+  const { host, port } = server.address;
+  process.stderr.write(`utap: serving registered handlers' metrics at http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics (Ctrl-C to stop)\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
   return 0;
 }
 

@@ -29,7 +29,7 @@ function buildProgram(): Command {
   const program = new Command('utap');
   program
     .description('Trace a Linux user process with a SystemTap-language script, through ptrace or uprobes and eBPF.')
-    .usage('[options] SCRIPT_FILE [ARG...]\n       utap [options] -e SCRIPT [ARG...]\n       utap -l|-L PROBE_POINT\n       utap handlers [list | show NAME | rm NAME]')
+    .usage('[options] SCRIPT_FILE [ARG...]\n       utap [options] -e SCRIPT [ARG...]\n       utap -l|-L PROBE_POINT\n       utap handlers [list | show NAME | rm NAME | serve [--listen ADDR]]')
     .version(VERSION, '-V, --version', 'print the version')
     .argument('[script-or-args...]', 'script file (unless -e is given), then $1.. script arguments')
     .option('-p, --pid <pid>', 'trace the running process PID, all its threads; detach cleanly at the end', parsePid)
@@ -47,6 +47,7 @@ function buildProgram(): Command {
     .option('-I, --include <dir>', 'add a tapset directory (searched before the bundled tapset/); repeatable', collect, [])
     .option('--name <name>', 'uprobe engine: register the kernel handlers under NAME (pinned in /sys/fs/bpf/utap/NAME)')
     .option('--detach', 'uprobe engine: with --name, leave the handlers collecting after utap exits')
+    .option('--metrics <addr>', 'serve the running script\'s globals to Prometheus at http://ADDR/metrics ([HOST:]PORT; loopback unless HOST is given)')
     .addHelpText(
       'after',
       `
@@ -64,15 +65,16 @@ Examples:
 
   program
     .command('handlers')
-    .description('registered kernel handlers (uprobe engine): list, show NAME, rm NAME')
-    .argument('[action]', 'list | show | rm', 'list')
+    .description('registered kernel handlers (uprobe engine): list, show NAME, rm NAME, serve (Prometheus metrics of all of them)')
+    .argument('[action]', 'list | show | rm | serve', 'list')
     .argument('[name]', 'handler name for show and rm')
     .option('--json', 'print JSON lines instead of text')
-    .action(async (action: string, name: string | undefined, opts: { json?: boolean }, command: Command) => {
+    .option('--listen <addr>', `serve: where to listen, [HOST:]PORT (default 127.0.0.1:9464; loopback unless HOST is given)`)
+    .action(async (action: string, name: string | undefined, opts: { json?: boolean; listen?: string }, command: Command) => {
       const { handlersCommand } = require('./handlers-command') as typeof import('./handlers-command');
       // `--json` after the subcommand is the root's option too: commander gives it to the root.
       const json = Boolean(opts.json || command.parent?.opts().json);
-      process.exitCode = await handlersCommand(action, name, { json });
+      process.exitCode = await handlersCommand(action, name, { json, listen: opts.listen });
     });
 
   program.action(async (positional: string[], opts: Record<string, unknown>) => {
@@ -114,6 +116,7 @@ Examples:
       includeDirs,
       handlerName: opts.name as string | undefined,
       detach: Boolean(opts.detach),
+      metrics: opts.metrics as string | undefined,
     };
     const { runCommand, ranAnEngine } = require('./run-command') as typeof import('./run-command');
     process.exitCode = await runCommand(runOptions);

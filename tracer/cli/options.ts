@@ -26,6 +26,8 @@ export interface RunOptions {
   handlerName?: string;
   /** --detach: keep registered handlers collecting after utap exits. */
   detach: boolean;
+  /** --metrics ADDR: serve the running script's globals to Prometheus at ADDR. */
+  metrics?: string;
 }
 
 export interface ListOptions {

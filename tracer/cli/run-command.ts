@@ -116,6 +116,17 @@ export async function runCommand(options: RunOptions): Promise<number> {
   }
 }
 
+
+/** --metrics: the endpoint is up before any probe fires; `program` is the plan's (its StatsUse lists the histograms). */
+async function startMetrics(options: RunOptions, passes: PassLog, program: ProgramIR): Promise<import('../metrics/live-metrics').LiveMetrics | undefined> {
+  if (options.metrics === undefined) return undefined;
+  const { parseListenAddress } = require('../metrics/metrics-server') as typeof import('../metrics/metrics-server');
+  const { LiveMetrics } = require('../metrics/live-metrics') as typeof import('../metrics/live-metrics');
+  const live = await LiveMetrics.start(parseListenAddress(options.metrics), program, options.handlerName);
+  passes.log(`metrics: serving the globals at http://${live.address.host.includes(':') ? `[${live.address.host}]` : live.address.host}:${live.address.port}/metrics`);
+  return live;
+}
+
 async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSource, program: ProgramIR): Promise<number> {
   const { buildPlan } = require('../plan/plan') as typeof import('../plan/plan');
   const plan: PlanIR = passes.pass('plan', () => {
@@ -138,6 +149,15 @@ async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSo
     }
   });
   const spec: SessionSpec = { json: options.json, outputFile: options.outputFile, targetPid: options.pid };
+  const metrics = await startMetrics(options, passes, plan.program);
+  try {
+    return await run(options, passes, script, plan, spec, metrics);
+  } finally {
+    await metrics?.close();
+  }
+}
+
+async function run(options: RunOptions, passes: PassLog, script: ScriptSource, plan: PlanIR, spec: SessionSpec, metrics: import('../metrics/live-metrics').LiveMetrics | undefined): Promise<number> {
 
   if (plan.sites.length > 0) {
     const { chooseEngine } = require('../engine/choose') as typeof import('../engine/choose');
@@ -153,6 +173,7 @@ async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSo
       script: { file: script.file, text: script.text },
       verbose: options.verbose,
       log: (message: string) => passes.log(message),
+      publishGlobals: metrics && ((read: () => Promise<import('../runtime/global-snapshot').GlobalSnapshot[]>) => metrics.publish(read)),
     };
     const engine = chooseEngine(options.engine, request);
     const status = await passes.passAsync(`run on the ${engine.name} engine`, () => engine.run(request));
@@ -175,6 +196,10 @@ async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSo
     }
   });
   passes.log('engine: none needed (no probes inside processes); running on the main thread');
+  if (metrics) {
+    const { snapshotGlobals } = require('../runtime/global-snapshot') as typeof import('../runtime/global-snapshot');
+    metrics.publish(async () => snapshotGlobals(plan.program.globals, session.globals));
+  }
   const status = await passes.passAsync('run', () =>
     driveOnMainThread(session, {
       watchPid: options.pid,

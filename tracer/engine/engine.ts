@@ -3,6 +3,7 @@
 // where its loop runs (openSession; in a worker thread for ptrace), drives it — hits, timers
 // (TimerSchedule), stop on signals or target exit — and resolves with session.finish()'s status.
 import type { PlanIR } from '../ir/ir';
+import type { GlobalSnapshot } from '../runtime/global-snapshot';
 import type { SessionSpec } from '../runtime/open-session';
 
 export type EngineName = 'ptrace' | 'uprobe';
@@ -27,6 +28,11 @@ export interface EngineRunRequest {
   verbose?: boolean;
   /** -v: one line of diagnostics on stderr (engine decisions, per-probe placement). */
   log(message: string): void;
+  /**
+   * --metrics: the engine hands over, once its session exists, how to read every global's
+   * current value (a copy, taken without stopping the target) for a scrape.
+   */
+  publishGlobals?(read: () => Promise<GlobalSnapshot[]>): void;
 }
 
 export interface Engine {

@@ -7,7 +7,8 @@ import { EXIT_ENVIRONMENT, UtapError } from '../../cli/errors';
 import type { Engine, EngineRunRequest } from '../engine';
 import { NATIVE_LIBRARY } from './native';
 import { compiledScript } from '../../install-paths';
-import { CONTROL_STOP, CONTROL_WAKER_PID, type PtraceRunSpec } from './ptrace-tracer';
+import type { GlobalSnapshot } from '../../runtime/global-snapshot';
+import { CONTROL_SLOTS, CONTROL_SNAPSHOT, CONTROL_STOP, CONTROL_WAKER_PID, type PtraceRunSpec } from './ptrace-tracer';
 import type { WorkerReply } from './ptrace-worker';
 
 export const ptraceEngine: Engine = {
@@ -22,7 +23,7 @@ export const ptraceEngine: Engine = {
   },
 
   run(request: EngineRunRequest): Promise<number> {
-    const control = new Int32Array(new SharedArrayBuffer(8));
+    const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS));
     const spec: PtraceRunSpec = {
       plan: request.plan,
       session: request.session,
@@ -33,8 +34,7 @@ export const ptraceEngine: Engine = {
       control,
     };
     const worker = new Worker(compiledScript('tracer/engine/ptrace/ptrace-worker.js'), { workerData: spec, stdout: false, stderr: false });
-    const relay = (request_: number) => () => {
-      Atomics.store(control, CONTROL_STOP, request_);
+    const wake = () => {
       const waker = Atomics.load(control, CONTROL_WAKER_PID);
       if (waker > 0) {
         try {
@@ -44,6 +44,10 @@ export const ptraceEngine: Engine = {
         }
       }
     };
+    const relay = (request_: number) => () => {
+      Atomics.store(control, CONTROL_STOP, request_);
+      wake();
+    };
     const onInt = relay(1);
     const onTerm = relay(2);
     process.on('SIGINT', onInt);
@@ -52,8 +56,30 @@ export const ptraceEngine: Engine = {
       process.removeListener('SIGINT', onInt);
       process.removeListener('SIGTERM', onTerm);
     };
+    // --metrics: the worker copies the globals when woken (between two hits) and posts them.
+    let lastGlobals: GlobalSnapshot[] = [];
+    let waiting: Array<(globals: GlobalSnapshot[]) => void> = [];
+    request.publishGlobals?.(
+      () =>
+        new Promise<GlobalSnapshot[]>((resolveGlobals) => {
+          waiting.push(resolveGlobals);
+          Atomics.add(control, CONTROL_SNAPSHOT, 1);
+          wake();
+          // Before the loop runs (attaching) or after it ended, the last copy serves.
+          setTimeout(() => {
+            waiting = waiting.filter((w) => w !== resolveGlobals);
+            resolveGlobals(lastGlobals);
+          }, 1000).unref();
+        }),
+    );
     return new Promise<number>((resolve, reject) => {
-      worker.once('message', (reply: WorkerReply) => {
+      worker.on('message', (reply: WorkerReply) => {
+        if (reply.kind === 'globals') {
+          lastGlobals = reply.globals;
+          for (const w of waiting) w(lastGlobals);
+          waiting = [];
+          return;
+        }
         cleanup();
         if (reply.kind === 'done') resolve(reply.status);
         else if (reply.kind === 'failed') reject(new UtapError(reply.message, reply.status ?? EXIT_ENVIRONMENT, reply.preformatted));

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import type { PlanIR, ProbeSiteIR } from '../../ir/ir';
 import { childExitWarning } from '../../runtime/child-exit';
+import { snapshotGlobals, type GlobalSnapshot } from '../../runtime/global-snapshot';
 import { openSession, type SessionSpec } from '../../runtime/open-session';
 import type { Session } from '../../runtime/session';
 import type { Scalar } from '../../runtime/storage';
@@ -33,8 +34,17 @@ export interface PtraceRunSpec {
   command?: string;
   pin: boolean;
   verbose: boolean;
-  /** Shared with the main thread: [0] stop request (1 SIGINT, 2 SIGTERM), [1] the waker's pid. */
+  /**
+   * Shared with the main thread: [0] stop request (1 SIGINT, 2 SIGTERM), [1] the waker's pid,
+   * [2] how many copies of the globals the main thread asked for (--metrics scrapes).
+   */
   control: Int32Array;
+}
+
+/** What the worker entry gives the tracer besides the spec: functions cannot be posted. */
+export interface TracerHooks {
+  /** --metrics: a copy of the globals the main thread asked for through CONTROL_SNAPSHOT. */
+  publishGlobals?(globals: GlobalSnapshot[]): void;
 }
 
 /** A failure to report to the user: one sentence, an exit status. */
@@ -46,6 +56,8 @@ export class TracerError extends Error {
 
 export const CONTROL_STOP = 0;
 export const CONTROL_WAKER_PID = 1;
+export const CONTROL_SNAPSHOT = 2;
+export const CONTROL_SLOTS = 3;
 
 /** UTAP_PTRACE_DEBUG=1 logs every wait event; read once (process.env costs ~175 ns a read, per hit). */
 const DEBUG_EVENTS = !!process.env.UTAP_PTRACE_DEBUG;
@@ -120,7 +132,10 @@ export class PtraceTracer {
   private targetGone = false;
   private pinnedCpu: number | undefined;
 
-  constructor(private readonly spec: PtraceRunSpec) {
+  /** Copies of the globals published so far (answers to CONTROL_SNAPSHOT). */
+  private snapshotsPublished = 0;
+
+  constructor(private readonly spec: PtraceRunSpec, private readonly hooks: TracerHooks = {}) {
     this.session = openSession(spec.plan, spec.session, { services: this.symbols });
     this.ctx.symbols = this.symbols;
     this.schedule = new TimerSchedule(spec.plan.timers.map((t) => t.periodNs), monotonicNs());
@@ -400,6 +415,12 @@ export class PtraceTracer {
     const request = Atomics.load(this.spec.control, CONTROL_STOP);
     if (request === 1) this.session.stop('SIGINT');
     else if (request === 2) this.session.stop('SIGTERM');
+    // A scrape is answered here, between two hits: the target waits for no copy.
+    const wanted = Atomics.load(this.spec.control, CONTROL_SNAPSHOT);
+    if (wanted !== this.snapshotsPublished) {
+      this.snapshotsPublished = wanted;
+      this.hooks.publishGlobals?.(snapshotGlobals(this.spec.plan.program.globals, this.session.globals));
+    }
     this.n.kill(this.wakerPid, SIG.SIGCONT);
   }
 

@@ -2,16 +2,20 @@
 // session) and posts back the exit status, or a one-sentence failure.
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { UtapError } from '../../cli/errors';
+import type { GlobalSnapshot } from '../../runtime/global-snapshot';
 import { PtraceTracer, TracerError, type PtraceRunSpec } from './ptrace-tracer';
 
 export type WorkerReply =
+  /** --metrics: a copy of the globals, asked for through the control array (not the end of the run). */
+  | { kind: 'globals'; globals: GlobalSnapshot[] }
   | { kind: 'done'; status: number }
   | { kind: 'failed'; message: string; status: number; preformatted: boolean }
   | { kind: 'bug'; message: string; stack?: string };
 
 function runWorker(spec: PtraceRunSpec): WorkerReply {
   try {
-    return { kind: 'done', status: new PtraceTracer(spec).run() };
+    const publishGlobals = (globals: GlobalSnapshot[]) => parentPort?.postMessage({ kind: 'globals', globals } satisfies WorkerReply);
+    return { kind: 'done', status: new PtraceTracer(spec, { publishGlobals }).run() };
   } catch (error) {
     if (error instanceof TracerError) return { kind: 'failed', message: error.message, status: error.status, preformatted: false };
     if (error instanceof UtapError) return { kind: 'failed', message: error.message, status: error.status, preformatted: error.preformatted };

@@ -14,6 +14,7 @@ import { errno, sys } from '../../../kernel-helper/libc';
 import { __NR_pidfd_open } from '../../../kernel-helper/uapi';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
 import { processAlive } from '../../runtime/main-thread-driver';
+import { snapshotGlobals } from '../../runtime/global-snapshot';
 import { openSession } from '../../runtime/open-session';
 import type { Session } from '../../runtime/session';
 import { monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
@@ -79,6 +80,8 @@ export const uprobeEngine: Engine = {
         },
         services: symbols,
       });
+      // A scrape reads the kernel maps (and the JS-held globals) as they are: no handler waits.
+      request.publishGlobals?.(async () => snapshotGlobals(plan.program.globals, session.globals));
       try {
         return await drive(session, kernel, routes, request, registration, symbols);
       } finally {
