@@ -25,7 +25,7 @@ export function prometheusMissing(): string | undefined {
   if (process.getuid?.() !== 0) return 'Debian\'s prometheus package is not installed (apt-get install prometheus, as root)';
   try {
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 300_000 });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'prometheus'], { stdio: 'ignore', timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], { stdio: 'ignore', timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   } catch (error) {
     return `installing Debian's prometheus package failed: ${(error as Error).message}`;
   }
