@@ -57,6 +57,8 @@ export interface CompiledProgram {
   insns: Insn[];
   locs: Array<SourceLoc | undefined>;
   heap: HeapInit;
+  /** Load it sleepable (BPF_F_SLEEPABLE): it retries a faulting read with bpf_copy_from_user. */
+  sleepable?: boolean;
 }
 
 export interface CompileOptions {
@@ -77,7 +79,17 @@ export interface CompileOptions {
    * then pp, MAXSTRINGLEN bytes each).
    */
   shared?: { siteStrings: number };
+  /**
+   * The programs will be loaded sleepable where they read target memory: a read that
+   * bpf_probe_read_user cannot do (a page the process has not touched yet, so not yet mapped)
+   * is retried with bpf_copy_from_user, which faults the page in as the process's own access
+   * would; only a read of memory that is not there at all then fails.
+   */
+  sleepable?: boolean;
 }
+
+/** The page size the string read's fault-in steps by (x86-64). */
+const PAGE_SIZE = 4096;
 
 export interface CompiledSite {
   main: CompiledProgram;
@@ -182,6 +194,8 @@ class SiteCodegen {
   /** An event program's reads done so far: their status and value in the record (by exprKey). */
   private readonly hoisted = new Map<string, { status: number; value: number }>();
   usesSiteStrings = false;
+  /** It reads target memory with the bpf_copy_from_user fallback (options.sleepable). */
+  private faultsIn = false;
 
   constructor(
     private readonly options: CompileOptions,
@@ -335,6 +349,10 @@ class SiteCodegen {
       this.heapPtr(1, value);
       this.a.emit(I.BPF_MOV64_IMM(2, e.size));
       this.call(U.BPF_FUNC_probe_read_user);
+      this.faultInRetry(() => {
+        this.heapPtr(1, value);
+        this.a.emit(I.BPF_MOV64_IMM(2, e.size), I.BPF_LDX_MEM(8, 3, HEAP, address));
+      });
     } else {
       this.userStringRead(value, e);
       this.skipTarget = undefined;
@@ -396,7 +414,7 @@ class SiteCodegen {
 
   private finish(): CompiledProgram {
     if (this.heapUsed > MAX_HEAP) throw new EventModeNeeded(`its strings and keys need ${this.heapUsed} bytes of scratch, more than the ${MAX_HEAP} a kernel handler has`);
-    return { insns: this.a.finish(), locs: this.a.locs, heap: { size: this.heapUsed, fill: this.heapFill } };
+    return { insns: this.a.finish(), locs: this.a.locs, heap: { size: this.heapUsed, fill: this.heapFill }, sleepable: this.faultsIn };
   }
 
   /** r9 = ctx; leave at once when the session is stopping; r8 = heap. */
@@ -1123,6 +1141,10 @@ class SiteCodegen {
     this.stackPtr(1, buf);
     this.a.emit(I.BPF_MOV64_IMM(2, e.size), I.BPF_MOV64_REG(3, 6));
     this.call(U.BPF_FUNC_probe_read_user);
+    this.faultInRetry(() => {
+      this.stackPtr(1, buf);
+      this.a.emit(I.BPF_MOV64_IMM(2, e.size), I.BPF_MOV64_REG(3, 6));
+    });
     const ok = this.a.label();
     this.a.jumpImm(U.BPF_JSGE, 0, 0, ok);
     this.kernelError('readFault', e.loc, { size: e.size, addressInR6: true });
@@ -1341,19 +1363,62 @@ class SiteCodegen {
     }
     this.long(e.addr);
     this.a.emit(I.BPF_MOV64_REG(6, 0));
-    this.heapPtr(1, to);
-    this.a.emit(I.BPF_LDX_MEM(8, 2, 10, size));
-    // Re-establish the bound for the verifier after the spill.
-    const inRange = this.a.label();
-    this.a.jumpImm(U.BPF_JLE, 2, this.maxStr, inRange);
-    this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
-    this.a.place(inRange);
-    const positive = this.a.label();
-    this.a.jumpImm(U.BPF_JGE, 2, 1, positive);
-    this.a.emit(I.BPF_MOV64_IMM(2, 1));
-    this.a.place(positive);
-    this.a.emit(I.BPF_MOV64_REG(3, 6));
-    this.call(U.BPF_FUNC_probe_read_user_str);
+    const readString = () => {
+      this.heapPtr(1, to);
+      this.a.emit(I.BPF_LDX_MEM(8, 2, 10, size));
+      // Re-establish the bound for the verifier after the spill.
+      const inRange = this.a.label();
+      this.a.jumpImm(U.BPF_JLE, 2, this.maxStr, inRange);
+      this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
+      this.a.place(inRange);
+      const positive = this.a.label();
+      this.a.jumpImm(U.BPF_JGE, 2, 1, positive);
+      this.a.emit(I.BPF_MOV64_IMM(2, 1));
+      this.a.place(positive);
+      this.a.emit(I.BPF_MOV64_REG(3, 6));
+      this.call(U.BPF_FUNC_probe_read_user_str);
+    };
+    readString();
+    if (this.options.sleepable) this.stringFaultIn(readString);
+    this.freeTemp();
+  }
+
+  /**
+   * After a bpf_probe_read_user whose result is in r0: when it failed, and the program is
+   * sleepable, the same read again with bpf_copy_from_user (`args` sets r1-r3 as before), which
+   * faults the pages in. Leaves the result in r0 either way.
+   */
+  private faultInRetry(args: () => void): void {
+    if (!this.options.sleepable) return;
+    this.faultsIn = true;
+    const done = this.a.label();
+    this.a.jumpImm(U.BPF_JSGE, 0, 0, done);
+    args();
+    this.call(U.BPF_FUNC_copy_from_user);
+    this.a.place(done);
+  }
+
+  /**
+   * After a failed bpf_probe_read_user_str of the string at r6 (result in r0): fault in its pages
+   * one at a time with a one-byte bpf_copy_from_user (there is no string form of that helper but
+   * a kfunc), each time reading the string again with `readString`, until a read succeeds or a
+   * page cannot be faulted in (not mapped: a real fault). Leaves the last result in r0.
+   */
+  private stringFaultIn(readString: () => void): void {
+    this.faultsIn = true;
+    const done = this.a.label();
+    const byte = this.allocTemp();
+    const pages = Math.ceil(this.maxStr / PAGE_SIZE) + 1;
+    for (let i = 0; i < pages; i++) {
+      this.a.jumpImm(U.BPF_JSGE, 0, 0, done);
+      this.stackPtr(1, byte);
+      this.a.emit(I.BPF_MOV64_IMM(2, 1), I.BPF_MOV64_REG(3, 6));
+      if (i > 0) this.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, 3, -PAGE_SIZE), I.BPF_ALU64_IMM(U.BPF_ADD, 3, i * PAGE_SIZE));
+      this.call(U.BPF_FUNC_copy_from_user);
+      this.a.jumpImm(U.BPF_JSLT, 0, 0, done);
+      readString();
+    }
+    this.a.place(done);
     this.freeTemp();
   }
 }

@@ -7,7 +7,8 @@
 // restored, return addresses repaired, code areas unmapped, threads detached) → end probes.
 import * as fs from 'node:fs';
 import type { PlanIR, ProbeSiteIR } from '../../ir/ir';
-import { childExitWarning } from '../../runtime/child-exit';
+import { childExitWarning, commandStatus } from '../../runtime/child-exit';
+import { shellCommand } from '../../runtime/shell-command';
 import { openSession, type SessionSpec } from '../../runtime/open-session';
 import type { Session } from '../../runtime/session';
 import type { Scalar } from '../../runtime/storage';
@@ -155,10 +156,12 @@ export class PtraceTracer {
     let status = this.session.finish();
     if (this.spec.command !== undefined && this.targetExit && status === 0) {
       const exit = this.targetExit;
-      const warning = exit.kind === 'exited' ? childExitWarning(exit.code, null) : exit.kind === 'killed' ? childExitWarning(null, exit.signal) : undefined;
+      const code = exit.kind === 'exited' ? exit.code : null;
+      const signal = exit.kind === 'killed' ? exit.signal : null;
+      const warning = childExitWarning(code, signal);
       if (warning) {
         fs.writeSync(2, `${warning}\n`);
-        status = 1;
+        status = commandStatus(code, signal);
       }
     }
     this.session.close();
@@ -729,16 +732,6 @@ export class PtraceTracer {
       if (this.n.waitFor(tid, this.status) < 0) return;
     }
   }
-}
-
-/**
- * The shell line that runs `command` as the traced process itself: a single command is prefixed
- * with `exec` (as gdb does), because the shell would otherwise run it in a vforked child that
- * the tracer leaves alone. A compound command (`a; b`, pipes, `&&`) keeps the shell as the target.
- */
-export function shellCommand(command: string): string {
-  const single = /^(?:[^;|()`\n&]|[<>]&)*$/.test(command);
-  return single && !/^\s*exec\s/.test(command) ? `exec ${command}` : command;
 }
 
 function readTgid(pid: number): number {

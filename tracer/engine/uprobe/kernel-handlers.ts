@@ -14,6 +14,7 @@ import { attachUprobeMulti, uprobeMultiSupported, type UprobeMultiLink } from '.
 import { candidateSets, sharedGroups, type CandidateSet, type SharedGroup } from './shared-sites';
 import * as U from '../../../kernel-helper/uapi';
 import { BpfError } from '../../../kernel-helper/bpf-syscall';
+import { sleepableUprobesSupported } from '../../../kernel-helper/features';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
 import type { PlanIR, ProbeSiteIR, ScalarType, SourceLoc } from '../../ir/ir';
 
@@ -81,8 +82,9 @@ export class KernelHandlers {
       }
       // Pass 2: the real programs; first those several sites share, then one per remaining site.
       const walltime = walltimeOffsetNs();
+      const sleepable = sleepableUprobesSupported();
       // UTAP_UPROBE_MULTI=0: one program and perf event per site even so (bench/multi-attach.ts compares).
-      const sharedSites = process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported() ? this.loadShared(program, targetPid, walltime) : new Set<ProbeSiteIR>();
+      const sharedSites = process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported() ? this.loadShared(program, targetPid, walltime, sleepable) : new Set<ProbeSiteIR>();
       for (const m of this.modes) {
         if (sharedSites.has(m.site)) continue;
         const heap = this.newHeap(`utap_heap${m.site.id}`);
@@ -96,6 +98,7 @@ export class KernelHandlers {
           nextRecordId: () => this.nextId++,
           targetPid,
           walltimeOffsetNs: walltime,
+          sleepable,
         });
         const records: RecordSpec[] = [];
         if (m.mode === 'kernel') {
@@ -227,7 +230,7 @@ export class KernelHandlers {
    * their records (cookie c's are the representative's at id + c) and site strings; returns the
    * sites so served.
    */
-  private loadShared(program: PlanIR['program'], targetPid: number, walltime: bigint): Set<ProbeSiteIR> {
+  private loadShared(program: PlanIR['program'], targetPid: number, walltime: bigint, sleepable: boolean): Set<ProbeSiteIR> {
     const maxStr = program.limits.maxStringLen;
     const served = new Set<ProbeSiteIR>();
     const sets = candidateSets(this.modes.filter((m) => m.mode === 'kernel').map((m) => m.site));
@@ -235,7 +238,7 @@ export class KernelHandlers {
     const fds = (heap: number, entry: number, entryHeap?: number): MapFds => ({ global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap, entry, entryHeap });
     // Same fds and the same id block start for every site, so equal handlers compile to equal bytes.
     const groups = sharedGroups(sets, (site) => ({
-      program, site, targetPid, walltimeOffsetNs: walltime, fds: fds(0, 0), nextRecordId: idBlocks(0, setOf.get(site)!.sites.length), shared: { siteStrings: 0 },
+      program, site, targetPid, walltimeOffsetNs: walltime, sleepable, fds: fds(0, 0), nextRecordId: idBlocks(0, setOf.get(site)!.sites.length), shared: { siteStrings: 0 },
     }));
     const strings = new Map<number, BpfMap>();
     for (const group of groups) {
@@ -253,7 +256,7 @@ export class KernelHandlers {
       const next = idBlocks(start, set.sites.length);
       let records = 0;
       const compiled = compileSite({
-        program, site: representative, targetPid, walltimeOffsetNs: walltime,
+        program, site: representative, targetPid, walltimeOffsetNs: walltime, sleepable,
         fds: fds(heap.fd, entryMap?.fd ?? 0, entryHeap?.fd),
         nextRecordId: () => (records++, next()),
         shared: { siteStrings: siteStrings.fd },
@@ -314,7 +317,7 @@ export class KernelHandlers {
 /** Loads one site's program; a verifier rejection becomes a UtapError naming the script line. */
 export function loadSiteProgram(pp: string, functionName: string, compiled: CompiledProgram, expectedAttachType?: number): BpfProgram {
   try {
-    return loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: `utap_${functionName}`.slice(0, 15), insns: compiled.insns, expectedAttachType });
+    return loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: `utap_${functionName}`.slice(0, 15), insns: compiled.insns, expectedAttachType, flags: compiled.sleepable ? U.BPF_F_SLEEPABLE : 0 });
   } catch (error) {
     if (error instanceof VerifierError) {
       const at = error.failedInsn;
