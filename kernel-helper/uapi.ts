@@ -119,6 +119,7 @@ export const BPF_FUNC_get_current_pid_tgid = 14;
 export const BPF_FUNC_get_current_uid_gid = 15;
 export const BPF_FUNC_get_current_comm = 16;
 export const BPF_FUNC_get_current_task = 35;
+export const BPF_FUNC_send_signal = 109;
 export const BPF_FUNC_probe_read_user = 112;
 export const BPF_FUNC_probe_read_kernel = 113;
 export const BPF_FUNC_probe_read_user_str = 114;

@@ -17,7 +17,7 @@ import * as I from '../insn';
 import type { Insn } from '../insn';
 import * as U from '../uapi';
 import { EventModeNeeded, KERNEL_CONTEXT } from './event-mode';
-import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, STATE_LOST_RECORDS, STATE_STOP, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
+import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, SNAPSHOT_RECORD_ID, STATE_LOST_RECORDS, STATE_SNAPSHOT, STATE_STOP, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
 import { EVENT_READ_FAULT, EVENT_READ_OK, EVENT_READ_SKIPPED, STACK_CHUNK, type EventRead, type KernelErrorKind, type RecordSpec } from './records';
 import { exprKey } from './expr-key';
 
@@ -30,6 +30,8 @@ const COOKIE_SLOT_END = 24;
 /** Largest per-CPU value the kernel allocates (PCPU_MIN_UNIT_SIZE). */
 export const MAX_HEAP = 32 * 1024;
 const BPF_FETCH = 0x01;
+const BPF_XCHG = 0xe0 | BPF_FETCH;
+const SIGSTOP = 19;
 
 /** Map file descriptors the code refers to (0 while only checking what a handler needs). */
 export interface MapFds {
@@ -86,6 +88,11 @@ export interface CompileOptions {
    * would; only a read of memory that is not there at all then fails.
    */
   sleepable?: boolean;
+  /**
+   * The handler stops its process once when the state map asks for it (STATE_SNAPSHOT), so that
+   * utap reads the process's mappings while it lives (a -c command whose script symbolizes).
+   */
+  mapsSnapshot?: boolean;
 }
 
 /** The page size the string read's fault-in steps by (x86-64). */
@@ -436,6 +443,32 @@ class SiteCodegen {
     this.call(U.BPF_FUNC_map_lookup_elem);
     this.a.jumpImm(U.BPF_JEQ, 0, 0, this.exitLabel);
     this.a.emit(I.BPF_MOV64_REG(HEAP, 0));
+    if (this.options.mapsSnapshot) this.snapshotStop();
+  }
+
+  /**
+   * When STATE_SNAPSHOT asks for it and this hit is the one that swaps it to 0: a header-only
+   * SNAPSHOT_RECORD_ID record (at fp-16), then SIGSTOP to the process; utap reads its mappings
+   * and sends SIGCONT. Without room for the record there is no stop (nobody would end it).
+   */
+  private snapshotStop(): void {
+    const done = this.a.label();
+    this.lookupStateSlot(STATE_SNAPSHOT, done);
+    this.a.emit(I.BPF_LDX_MEM(8, 1, 0, 0));
+    this.a.jumpImm(U.BPF_JEQ, 1, 0, done);
+    this.a.emit(I.BPF_MOV64_IMM(1, 0), I.BPF_ATOMIC_OP(8, BPF_XCHG, 0, 1, 0));
+    this.a.jumpImm(U.BPF_JEQ, 1, 0, done);
+    this.a.emit(I.BPF_ST_MEM(4, 10, -16, SNAPSHOT_RECORD_ID | 0));
+    this.call(U.BPF_FUNC_get_current_pid_tgid);
+    this.a.emit(I.BPF_STX_MEM(4, 10, 0, -12), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32), I.BPF_STX_MEM(4, 10, 0, -8), I.BPF_ST_MEM(4, 10, -4, 0));
+    this.emitLdMap(1, this.options.fds.ring);
+    this.stackPtr(2, -16);
+    this.a.emit(I.BPF_MOV64_IMM(3, RECORD_HEADER), I.BPF_MOV64_IMM(4, 0));
+    this.call(U.BPF_FUNC_ringbuf_output);
+    this.a.jumpImm(U.BPF_JNE, 0, 0, done);
+    this.a.emit(I.BPF_MOV64_IMM(1, SIGSTOP));
+    this.call(U.BPF_FUNC_send_signal);
+    this.a.place(done);
   }
 
   // ───────────── small emitters ─────────────

@@ -26,6 +26,8 @@ import type { SiteMode } from './site-modes';
 import { recordDispatcher } from './record-dispatch';
 import { planWithRecordSites, type RecordRoute } from './record-sites';
 import { startStopped } from './start-stopped';
+import { fileMappingsSignature, symbolizes } from './maps-snapshot';
+import { SNAPSHOT_RECORD_ID } from '../../../kernel-helper/codegen/layout';
 import { checkHandlerName, registerHandlers } from './registration';
 import { removeRegistration } from '../../../kernel-helper/registry';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
@@ -62,7 +64,8 @@ export const uprobeEngine: Engine = {
     const registration = { registered: false };
     let kernel: KernelHandlers | undefined;
     try {
-      const handlers = new KernelHandlers(plan, targetPid);
+      // A -c command may be gone when utap symbolizes its addresses: its mappings are read at its first hit.
+      const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && symbolizes(plan) });
       kernel = handlers;
       for (const m of handlers.modes) {
         request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${m.mode === 'kernel' ? 'kernel handler (eBPF)' : `event mode (${m.reason})${eventShipping(m)}`}`);
@@ -97,6 +100,8 @@ export const uprobeEngine: Engine = {
     } finally {
       // A command that was never let go (utap failed before its probes were armed) is not left stopped.
       if (launch.child?.pid && !launch.continued) process.kill(launch.child.pid, 'SIGKILL');
+      // Nor stopped by a maps snapshot whose record utap did not get to (it failed meanwhile).
+      else if (launch.child?.pid && kernel?.mapsSnapshot && launch.child.exitCode === null && launch.child.signalCode === null) process.kill(launch.child.pid, 'SIGCONT');
       if (registration.registered && !request.detach) removeRegistration(request.handlerName!);
       kernel?.close();
     }
@@ -136,6 +141,7 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
     // A process given with -p is mapped already: keep its mappings for unwinding and symbols
     // (records may be handled after it is gone).
     if (request.pid !== undefined) symbols.preload();
+    if (kernel.mapsSnapshot) kernel.requestMapsSnapshot();
     kernel.attach(targetPid === 0 ? undefined : targetPid, request.handlerName !== undefined);
     releaseUprobeWarmUp();
     request.log(`probes armed${targetPid ? ` for process ${targetPid}` : ' for every process running the probed files'}`);
@@ -164,7 +170,27 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
 
   const reader = new RingBufferReader(kernel.ring);
   kernel.reader = reader;
-  const onRecord = recordDispatcher(session, routes, targetPid, symbols);
+  const dispatch = recordDispatcher(session, routes, targetPid, symbols);
+  // The -c shell's own mappings, before it execs the command: a snapshot of these came too early.
+  const shellImage = kernel.mapsSnapshot && child?.pid ? fileMappingsSignature(child.pid) : undefined;
+  let early = 0;
+  const onRecord = (record: Buffer) => {
+    if (record.readUInt32LE(0) !== SNAPSHOT_RECORD_ID) return dispatch(record);
+    // A handler stopped its process for this: read its mappings (again at the next hit while it
+    // is still the shell), then let it go on.
+    const pid = record.readUInt32LE(8);
+    symbols.reset(pid); // maybe a new image: what was known of the previous one is stale
+    symbols.preload();
+    if (shellImage !== undefined && early < MAX_EARLY_SNAPSHOTS && fileMappingsSignature(pid) === shellImage) {
+      early++;
+      kernel.requestMapsSnapshot();
+    }
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // gone (killed meanwhile)
+    }
+  };
   const drain = () => {
     reader.consume(onRecord);
     session.flush();
@@ -271,6 +297,8 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
 }
 
 const timerKeepers: NodeJS.Timeout[] = [];
+/** Snapshots taken in the -c shell before its exec, at most (each stops the shell once). */
+const MAX_EARLY_SNAPSHOTS = 64;
 
 function lostRecordsWarning(lost: number): string {
   const what = lost === 1 ? '1 record' : `${lost} records`;

@@ -4,7 +4,7 @@
 // error naming the script line), and arms the uprobes. close() releases everything.
 import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram, type MapFds } from '../../../kernel-helper/codegen/site-compiler';
 import { entryRequest, eventRequest, siteModes, type SiteMode } from './site-modes';
-import { globalMapShape, scalarSize, STATE_LOST_RECORDS, STATE_SLOTS, STATE_STOP } from '../../../kernel-helper/codegen/layout';
+import { globalMapShape, scalarSize, STATE_LOST_RECORDS, STATE_SLOTS, STATE_SNAPSHOT, STATE_STOP } from '../../../kernel-helper/codegen/layout';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
 import { BpfMap } from '../../../kernel-helper/map';
 import { loadProgram, VerifierError, type BpfProgram } from '../../../kernel-helper/program';
@@ -63,9 +63,13 @@ export class KernelHandlers {
   private nextId = 0;
   readonly ring: BpfMap;
   readonly state: BpfMap;
+  /** The handlers can stop their process once for utap to read its mappings (maps-snapshot.ts). */
+  readonly mapsSnapshot: boolean;
   reader: RingBufferReader | undefined;
 
-  constructor(private readonly plan: PlanIR, targetPid: number) {
+  /** `mapsSnapshot`: the handlers can stop their process once for utap to read its mappings (maps-snapshot.ts). */
+  constructor(private readonly plan: PlanIR, targetPid: number, private readonly options: { mapsSnapshot?: boolean } = {}) {
+    this.mapsSnapshot = options.mapsSnapshot ?? false;
     const program = plan.program;
     const maxStr = program.limits.maxStringLen;
     // Pass 1: which sites compile to kernel handlers, and which globals those touch.
@@ -99,6 +103,7 @@ export class KernelHandlers {
           targetPid,
           walltimeOffsetNs: walltime,
           sleepable,
+          mapsSnapshot: this.options.mapsSnapshot,
         });
         const records: RecordSpec[] = [];
         if (m.mode === 'kernel') {
@@ -202,6 +207,13 @@ export class KernelHandlers {
     this.state.update(stateKey(STATE_STOP), one);
   }
 
+  /** Asks the handlers (compiled with mapsSnapshot) to stop their process at the next hit. */
+  requestMapsSnapshot(): void {
+    const one = Buffer.alloc(8);
+    one.writeBigUInt64LE(1n);
+    this.state.update(stateKey(STATE_SNAPSHOT), one);
+  }
+
   /** How many records the handlers could not send because the ring buffer was full. */
   lostRecords(): number {
     const value = this.state.lookup(stateKey(STATE_LOST_RECORDS));
@@ -238,7 +250,7 @@ export class KernelHandlers {
     const fds = (heap: number, entry: number, entryHeap?: number): MapFds => ({ global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap, entry, entryHeap });
     // Same fds and the same id block start for every site, so equal handlers compile to equal bytes.
     const groups = sharedGroups(sets, (site) => ({
-      program, site, targetPid, walltimeOffsetNs: walltime, sleepable, fds: fds(0, 0), nextRecordId: idBlocks(0, setOf.get(site)!.sites.length), shared: { siteStrings: 0 },
+      program, site, targetPid, walltimeOffsetNs: walltime, sleepable, mapsSnapshot: this.options.mapsSnapshot, fds: fds(0, 0), nextRecordId: idBlocks(0, setOf.get(site)!.sites.length), shared: { siteStrings: 0 },
     }));
     const strings = new Map<number, BpfMap>();
     for (const group of groups) {
@@ -256,7 +268,7 @@ export class KernelHandlers {
       const next = idBlocks(start, set.sites.length);
       let records = 0;
       const compiled = compileSite({
-        program, site: representative, targetPid, walltimeOffsetNs: walltime, sleepable,
+        program, site: representative, targetPid, walltimeOffsetNs: walltime, sleepable, mapsSnapshot: this.options.mapsSnapshot,
         fds: fds(heap.fd, entryMap?.fd ?? 0, entryHeap?.fd),
         nextRecordId: () => (records++, next()),
         shared: { siteStrings: siteStrings.fd },
