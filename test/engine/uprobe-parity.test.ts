@@ -80,11 +80,13 @@ liveTest(test, '-p: target() is the process everywhere, and begin output is show
   }
 });
 
-// Kernel handlers (show) and event-mode handlers (show.return, which builds strings) read a
-// string in a file page, a long in an anonymous page and one in .bss, none ever touched.
+// Kernel handlers (show) and event-mode handlers (show.return and the second show, which build
+// strings; the second reads through locals it set once) read a string in a file page, a long in
+// an anonymous page and one in .bss, none ever touched.
 const UNTOUCHED_SCRIPT = `
 probe process.function("show") { printf("kernel %s %d %d\\n", user_string($text), user_long($anon), $zero[0]) }
 probe process.function("show").return { s = user_string(@entry($text)) . "|"; printf("event %s %d %d\\n", s, user_long(@entry($anon)), user_long(@entry($zero))) }
+probe process.function("show") { p = $text; q = p + 5; s = user_string(q) . "|"; printf("local %s\\n", s) }
 `;
 
 liveTest(test, 'memory the process never touched (file, anonymous and .bss pages) reads right in kernel and event-mode handlers, as on ptrace', missing ?? (sleepableUprobesSupported() ? undefined : 'this kernel has no sleepable uprobe programs'), async () => {
@@ -96,6 +98,7 @@ liveTest(test, 'memory the process never touched (file, anonymous and .bss pages
     const lines = scriptLines(r, /^text=/);
     assert.equal(lines.filter((l) => l.startsWith('kernel ')), Array(3).fill('kernel from a page nobody touched 0 0'), engine);
     assert.equal(lines.filter((l) => l.startsWith('event ')), Array(3).fill('event from a page nobody touched| 0 0'), engine);
+    assert.equal(lines.filter((l) => l.startsWith('local ')), Array(3).fill('local a page nobody touched|'), engine);
   }
 });
 
