@@ -49,8 +49,10 @@ function buildProgram(): Command {
     .addHelpText(
       'after',
       `
-Exit status: 0 success; 1 the script is wrong (parse, semantic or runtime error);
-2 the environment refuses (no such process, permission, missing debug info, engine unsupported).
+Exit status: 0 success; 1 the script is wrong (parse, semantic or runtime error), or the uprobe
+engine's ring buffer was full and output was lost (a warning gives the count); 2 the environment
+refuses (no such process, permission, missing debug info, engine unsupported). With -c, when the
+script did not fail: the command's own exit status (128 + N when signal N killed it).
 
 Examples:
   utap -p $(pidof psql) psql-latency.stp
