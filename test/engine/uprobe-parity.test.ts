@@ -103,10 +103,11 @@ liveTest(test, 'memory the process never touched (file, anonymous and .bss pages
 });
 
 // Event-mode symbolization of a command that is gone before utap reads its records: usymname,
-// umodname, backtraces at entry and at a return, and usymname in end, after the exit.
+// umodname, backtraces at entry and at a return, and usymname in end, after the exit; and
+// ppid(), which comes from /proc/PID/status.
 const SYMBOLS_SCRIPT = `
 global last
-probe process.function("work") { last = uaddr(); printf("%s %s|%s\\n", usymname(uaddr()), umodname(uaddr()), sprint_ubacktrace()) }
+probe process.function("work") { last = uaddr(); printf("ppid>1:%d %s %s|%s\\n", ppid() > 1, usymname(uaddr()), umodname(uaddr()), sprint_ubacktrace()) }
 probe process.function("fib").return { if (@entry($n) == 10) print_ubacktrace() }
 probe end { printf("end %s\\n", usymname(last)) }
 `;
@@ -120,7 +121,7 @@ liveTest(test, 'symbols of a -c command that exited before utap read its records
       assert.is(r.status, 0, r.stderr);
       text[engine] = scriptLines(r, /^calls=/).map((l) => l.replace(/0x[0-9a-f]+/g, 'ADDR'));
     }
-    assert.ok(text.uprobe.some((l) => l.startsWith(`work ${COUNTER}|`)), text.uprobe.join('\n'));
+    assert.ok(text.uprobe.some((l) => l.startsWith(`ppid>1:1 work ${COUNTER}|`)), text.uprobe.join('\n'));
     assert.ok(text.uprobe.some((l) => l.includes(': main+ADDR')), text.uprobe.join('\n'));
     assert.ok(text.uprobe.some((l) => l.includes(': __libc_start_call_main+ADDR') && l.includes('libc.so.6')), text.uprobe.join('\n'));
     assert.ok(text.uprobe.includes('end work'), text.uprobe.join('\n'));

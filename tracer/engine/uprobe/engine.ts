@@ -26,7 +26,8 @@ import type { SiteMode } from './site-modes';
 import { recordDispatcher } from './record-dispatch';
 import { planWithRecordSites, type RecordRoute } from './record-sites';
 import { startStopped } from './start-stopped';
-import { fileMappingsSignature, symbolizes } from './maps-snapshot';
+import { fileMappingsSignature, wantsSnapshot } from './maps-snapshot';
+import { rememberProcessStatus } from '../process-status';
 import { SNAPSHOT_RECORD_ID } from '../../../kernel-helper/codegen/layout';
 import { checkHandlerName, registerHandlers } from './registration';
 import { removeRegistration } from '../../../kernel-helper/registry';
@@ -65,7 +66,7 @@ export const uprobeEngine: Engine = {
     let kernel: KernelHandlers | undefined;
     try {
       // A -c command may be gone when utap symbolizes its addresses: its mappings are read at its first hit.
-      const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && symbolizes(plan) });
+      const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && wantsSnapshot(plan) });
       kernel = handlers;
       for (const m of handlers.modes) {
         request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${m.mode === 'kernel' ? 'kernel handler (eBPF)' : `event mode (${m.reason})${eventShipping(m)}`}`);
@@ -140,7 +141,10 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
   if (session.running) {
     // A process given with -p is mapped already: keep its mappings for unwinding and symbols
     // (records may be handled after it is gone).
-    if (request.pid !== undefined) symbols.preload();
+    if (request.pid !== undefined) {
+      symbols.preload();
+      rememberProcessStatus(request.pid);
+    }
     if (kernel.mapsSnapshot) kernel.requestMapsSnapshot();
     kernel.attach(targetPid === 0 ? undefined : targetPid, request.handlerName !== undefined);
     releaseUprobeWarmUp();
@@ -181,6 +185,7 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
     const pid = record.readUInt32LE(8);
     symbols.reset(pid); // maybe a new image: what was known of the previous one is stale
     symbols.preload();
+    rememberProcessStatus(pid);
     if (shellImage !== undefined && early < MAX_EARLY_SNAPSHOTS && fileMappingsSignature(pid) === shellImage) {
       early++;
       kernel.requestMapsSnapshot();

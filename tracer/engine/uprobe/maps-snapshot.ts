@@ -6,15 +6,20 @@
 // after its start (bpf_send_signal(SIGSTOP), after a snapshot record), and utap reads its
 // mappings while it is stopped, then lets it go on (SIGCONT). The first hit is past the dynamic
 // loader, so the libraries are mapped; a library loaded later is read while the process lives,
-// as before.
+// as before. The same stop keeps the process's /proc/PID/status for ppid() and euid(), which
+// the kernel programs do not ship.
 import { readMaps } from '../../../symbolizer/proc-maps';
 import type { Expr, PlanIR, Stmt } from '../../ir/ir';
 import { walkExpr, walkStmt } from '../../ir/walk';
 
 const SYMBOLIZING = new Set(['usymname', 'umodname', 'sprint_ubacktrace']);
 
-/** Whether any handler or function of the plan symbolizes target addresses. */
-export function symbolizes(plan: PlanIR): boolean {
+/**
+ * Whether any handler or function of the plan symbolizes target addresses, or a probe handler
+ * reads ppid() or euid() (from /proc/PID/status, when utap runs the handler).
+ */
+export function wantsSnapshot(plan: PlanIR): boolean {
+  if (plan.sites.some((s) => s.needs.context.includes('ppid') || s.needs.context.includes('euid'))) return true;
   let found = false;
   const visitor = {
     expr(e: Expr) {
