@@ -89,7 +89,12 @@ export const STATE_LOST_RECORDS = 1;
  * (tracer/engine/uprobe/maps-snapshot.ts); utap lets it go on.
  */
 export const STATE_SNAPSHOT = 2;
-export const STATE_SLOTS = 3;
+/**
+ * Hits a handler skipped because its program was still running on that CPU (another thread's
+ * hit, preempted or asleep faulting a page in, held the per-CPU scratch), counted by the handlers.
+ */
+export const STATE_BUSY_SKIPS = 3;
+export const STATE_SLOTS = 4;
 
 // ── ring-buffer records ──
 

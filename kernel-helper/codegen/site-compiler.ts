@@ -17,7 +17,7 @@ import * as I from '../insn';
 import type { Insn } from '../insn';
 import * as U from '../uapi';
 import { EventModeNeeded, KERNEL_CONTEXT } from './event-mode';
-import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, SNAPSHOT_RECORD_ID, STATE_LOST_RECORDS, STATE_SNAPSHOT, STATE_STOP, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
+import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, SNAPSHOT_RECORD_ID, STATE_BUSY_SKIPS, STATE_LOST_RECORDS, STATE_SNAPSHOT, STATE_STOP, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
 import { EVENT_READ_FAULT, EVENT_READ_OK, EVENT_READ_SKIPPED, STACK_CHUNK, type EventRead, type KernelErrorKind, type RecordSpec } from './records';
 import { exprKey } from './expr-key';
 
@@ -186,7 +186,12 @@ class SiteCodegen {
   private readonly program: ProgramIR;
   private readonly site: ProbeSiteIR;
   private readonly maxStr: number;
+  /** Where a hit leaves once it holds the scratch (its busy flag is cleared there). */
   private readonly exitLabel: Label;
+  /** Where a hit leaves that does not hold the scratch (stopping, or the scratch busy). */
+  private readonly earlyExit: Label;
+  /** The heap's busy flag: a hit holds the per-CPU scratch from the prologue to the exit. */
+  private readonly busy: number;
   private readonly localOffset = new Map<number, number>();
   private readonly localHeap = new Map<number, number>();
   /** fp-16..fp-1 hold the key of per-thread maps (entryKeyToStack). */
@@ -214,6 +219,7 @@ class SiteCodegen {
     this.site = options.site;
     this.maxStr = this.program.limits.maxStringLen;
     this.exitLabel = this.a.label();
+    this.earlyExit = this.a.label();
     if (options.shared) this.stackUsed = COOKIE_SLOT_END;
     // The zero region at the heap's start is large enough to clear any key or value.
     let zero = this.maxStr;
@@ -223,6 +229,7 @@ class SiteCodegen {
     }
     this.zeroSize = (zero + 7) & ~7;
     this.heapUsed = this.zeroSize;
+    this.busy = this.heapAlloc(8);
   }
 
   // ───────────── programs ─────────────
@@ -232,9 +239,7 @@ class SiteCodegen {
     if (this.entryOffsets.length > 0) this.lookupEntry();
     for (const l of this.site.handler.locals.entries()) this.declareLocal(l[0], l[1].type);
     this.stmt(this.site.handler.body);
-    this.a.place(this.exitLabel);
-    if (this.entryOffsets.length > 0) this.deleteEntry();
-    this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
+    this.epilogue(this.entryOffsets.length > 0);
     return this.finish();
   }
 
@@ -256,8 +261,7 @@ class SiteCodegen {
     this.heapPtr(3, value);
     this.a.emit(I.BPF_MOV64_IMM(4, U.BPF_ANY));
     this.call(U.BPF_FUNC_map_update_elem);
-    this.a.place(this.exitLabel);
-    this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
+    this.epilogue(false);
     return this.finish();
   }
 
@@ -327,9 +331,7 @@ class SiteCodegen {
     if (stack > 0) this.stackCopy(off, stack);
     this.recordHeader(at, id);
     this.sendRecord(at, size);
-    this.a.place(this.exitLabel);
-    if (withEntry) this.deleteEntry();
-    this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
+    this.epilogue(withEntry);
     return this.finish();
   }
 
@@ -435,15 +437,35 @@ class SiteCodegen {
     const go = this.a.label();
     this.lookupStateSlot(STATE_STOP, go);
     this.a.emit(I.BPF_LDX_MEM(8, 1, 0, 0));
-    this.a.jumpImm(U.BPF_JNE, 1, 0, this.exitLabel);
+    this.a.jumpImm(U.BPF_JNE, 1, 0, this.earlyExit);
     this.a.place(go);
     this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
     this.emitLdMap(1, heapFd);
     this.stackPtr(2, -8);
     this.call(U.BPF_FUNC_map_lookup_elem);
-    this.a.jumpImm(U.BPF_JEQ, 0, 0, this.exitLabel);
+    this.a.jumpImm(U.BPF_JEQ, 0, 0, this.earlyExit);
     this.a.emit(I.BPF_MOV64_REG(HEAP, 0));
+    // The scratch is this CPU's, but a hit may be preempted, or sleep faulting a page in, and
+    // another thread's hit of the same program run on this CPU meanwhile: that one must not
+    // overwrite the scratch in use. It is skipped and counted (utap warns), never mixed in.
+    const free = this.a.label();
+    this.a.emit(I.BPF_LDX_MEM(8, 1, HEAP, this.busy));
+    this.a.jumpImm(U.BPF_JEQ, 1, 0, free);
+    this.lookupStateSlot(STATE_BUSY_SKIPS, this.earlyExit);
+    this.a.emit(I.BPF_MOV64_IMM(1, 1), I.BPF_ATOMIC_OP(8, U.BPF_ADD, 0, 1, 0));
+    this.a.jump(this.earlyExit);
+    this.a.place(free);
+    this.a.emit(I.BPF_ST_MEM(8, HEAP, this.busy, 1));
     if (this.options.mapsSnapshot) this.snapshotStop();
+  }
+
+  /** The end of every program: the scratch is free again; a return's entry values are done with. */
+  private epilogue(deleteEntry: boolean): void {
+    this.a.place(this.exitLabel);
+    this.a.emit(I.BPF_ST_MEM(8, HEAP, this.busy, 0));
+    this.a.place(this.earlyExit);
+    if (deleteEntry) this.deleteEntry();
+    this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
   }
 
   /**

@@ -229,8 +229,10 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
         const status = runStatus(session.finish(), childStatus);
         const lost = kernel.lostRecords();
         if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
+        const skipped = kernel.busySkips();
+        if (skipped > 0) process.stderr.write(`${busySkipsWarning(skipped)}\n`);
         // Incomplete output is a failed run, unless the status already says one.
-        resolve(status === 0 && lost > 0 ? EXIT_SCRIPT_ERROR : status);
+        resolve(status === 0 && lost + skipped > 0 ? EXIT_SCRIPT_ERROR : status);
       } catch (error) {
         reject(error);
       }
@@ -304,6 +306,11 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
 const timerKeepers: NodeJS.Timeout[] = [];
 /** Snapshots taken in the -c shell before its exec, at most (each stops the shell once). */
 const MAX_EARLY_SNAPSHOTS = 64;
+
+function busySkipsWarning(skipped: number): string {
+  const what = skipped === 1 ? '1 probe hit was' : `${skipped} probe hits were`;
+  return `utap: warning: ${what} not counted: its kernel handler was still running on that CPU for another thread's hit (preempted, or waiting for a page of the target to be read in), whose scratch memory it would have overwritten; the results miss those hits.`;
+}
 
 function lostRecordsWarning(lost: number): string {
   const what = lost === 1 ? '1 record' : `${lost} records`;

@@ -4,7 +4,7 @@
 // error naming the script line), and arms the uprobes. close() releases everything.
 import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram, type MapFds } from '../../../kernel-helper/codegen/site-compiler';
 import { entryRequest, eventRequest, siteModes, type SiteMode } from './site-modes';
-import { globalMapShape, scalarSize, STATE_LOST_RECORDS, STATE_SLOTS, STATE_SNAPSHOT, STATE_STOP } from '../../../kernel-helper/codegen/layout';
+import { globalMapShape, scalarSize, STATE_BUSY_SKIPS, STATE_LOST_RECORDS, STATE_SLOTS, STATE_SNAPSHOT, STATE_STOP } from '../../../kernel-helper/codegen/layout';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
 import { BpfMap } from '../../../kernel-helper/map';
 import { loadProgram, VerifierError, type BpfProgram } from '../../../kernel-helper/program';
@@ -216,7 +216,16 @@ export class KernelHandlers {
 
   /** How many records the handlers could not send because the ring buffer was full. */
   lostRecords(): number {
-    const value = this.state.lookup(stateKey(STATE_LOST_RECORDS));
+    return this.stateValue(STATE_LOST_RECORDS);
+  }
+
+  /** How many hits a handler skipped because its program was still running on that CPU. */
+  busySkips(): number {
+    return this.stateValue(STATE_BUSY_SKIPS);
+  }
+
+  private stateValue(slot: number): number {
+    const value = this.state.lookup(stateKey(slot));
     return value ? Number(value.readBigUInt64LE(0)) : 0;
   }
 
