@@ -1,10 +1,12 @@
 // The uprobe engine: kernel handlers in eBPF at uprobes, the runtime on the main thread for
 // begin/end/timer probes, event-mode probes and the records kernel handlers send.
 //
-//   compile and load every site's program (KernelHandlers) → open the Session with the globals
-//   kernel handlers touch backed by their maps → begin → arm the uprobes (-p pid, the -c child
-//   started stopped, or every process) → the event loop: ring-buffer records, timers, signals,
-//   target exit → stop the kernel handlers, disarm, drain → end probes (reading the maps) → close.
+//   -c: start the command, stopped before its exec (so target() is known everywhere) → compile
+//   and load every site's program (KernelHandlers) → open the Session with the globals kernel
+//   handlers touch backed by their maps → begin (its output flushed) → arm the uprobes (-p pid,
+//   the -c child, or every process) → let the -c child go → the event loop: ring-buffer records,
+//   timers, signals, target exit → stop the kernel handlers, disarm, drain → end probes (reading
+//   the maps) → close; the exit status says whether the command failed or records were lost.
 import { childExitWarning, commandStatus, runStatus } from '../../runtime/child-exit';
 import { inexactEventModeReason } from './event-mode-check';
 import type { ChildProcess } from 'node:child_process';
