@@ -127,6 +127,11 @@ liveTest(test, 'symbols of a -c command that exited before utap read its records
     assert.ok(text.uprobe.includes('end work'), text.uprobe.join('\n'));
     assert.equal(text.uprobe, text.ptrace, `round ${round}`);
   }
+  // print_ubacktrace() alone asks for the snapshot too.
+  const runs = await both(() => ['-c', `${COUNTER} 1`, '-e', 'probe process.function("work") { for (i = 0; i < 1; i++) {} print_ubacktrace() }']);
+  const frames = ENGINES.map((e) => scriptLines(runs[e], /^calls=/).map((l) => l.replace(/0x[0-9a-f]+/g, 'ADDR')));
+  assert.ok(frames[1].some((l) => l.includes(': main+ADDR')), frames[1].join('\n'));
+  assert.equal(frames[1], frames[0]);
 });
 
 liveTest(test, '-c exit status: the command\'s own (exit 3, exit 2, killed by SIGKILL: 137), 0 when it succeeds, 1 when the script failed; the same on both engines', missing, async () => {

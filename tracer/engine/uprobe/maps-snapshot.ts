@@ -22,6 +22,9 @@ export function wantsSnapshot(plan: PlanIR): boolean {
   if (plan.sites.some((s) => s.needs.context.includes('ppid') || s.needs.context.includes('euid'))) return true;
   let found = false;
   const visitor = {
+    stmt(st: Stmt) {
+      if (st.kind === 'printBacktrace') found = true;
+    },
     expr(e: Expr) {
       if ((e.op === 'builtin' && SYMBOLIZING.has(e.name)) || (e.op === 'context' && e.what === 'ubacktrace')) found = true;
     },
