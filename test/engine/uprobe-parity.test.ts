@@ -140,6 +140,9 @@ liveTest(test, '-c exit status: the command\'s own (exit 3, exit 2, killed by SI
     let r = await runUtap(['--engine', engine, '-c', `${COUNTER} 3; exit 3`, '-e', probe]);
     assert.is(r.status, 3, `${engine}: ${r.stderr}`);
     assert.is(r.stderr, 'Warning: child process exited with status 3\n', engine);
+    r = await runUtap(['--engine', engine, '--json', '-c', `${COUNTER} 3; exit 3`, '-e', probe]);
+    assert.is(r.status, 3, `${engine}: ${r.stderr}`);
+    assert.match(r.stdout, /^\{"type":"exit","status":3,"reason":"target-exited"\}$/m, `${engine}: --json's exit record agrees: ${r.stdout}`);
     r = await runUtap(['--engine', engine, '-c', `${COUNTER} 3; kill -9 $$`, '-e', probe]);
     assert.is(r.status, 137, `${engine}: ${r.stderr}`);
     assert.is(r.stderr, 'Warning: child process exited with signal 9\n', engine);

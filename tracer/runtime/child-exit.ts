@@ -1,7 +1,7 @@
 // What utap says and returns when the -c command ends, the same on every engine: SystemTap's
 // `Warning: child process exited with status N` (or `with signal N`), and utap's exit status is
 // then the command's own (as a shell gives it: N, or 128 + the signal's number), unless the
-// script failed first.
+// script failed first (Session.finish(outcome) decides, so --json's exit record agrees).
 import { constants } from 'node:os';
 
 function signalNumber(signal: NodeJS.Signals | number): number {
@@ -18,12 +18,4 @@ export function childExitWarning(code: number | null, signal: NodeJS.Signals | n
 export function commandStatus(code: number | null, signal: NodeJS.Signals | number | null): number {
   if (signal !== null && signal !== 0) return 128 + signalNumber(signal);
   return code ?? 0;
-}
-
-/**
- * utap's exit status after a -c run: the session's when it failed (1: a runtime error), else the
- * command's (0 when it succeeded or did not end while traced).
- */
-export function runStatus(sessionStatus: number, command: number): number {
-  return sessionStatus !== 0 ? sessionStatus : command;
 }

@@ -5,7 +5,7 @@
 //
 // Timers are fired from one setTimeout chain over a TimerSchedule. A script with nothing that
 // could end it but a signal keeps running until one comes, as `stap -e 'probe begin {...}'` does.
-import { childExitWarning, commandStatus, runStatus } from './child-exit';
+import { childExitWarning, commandStatus } from './child-exit';
 import { shellCommand } from './shell-command';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -84,8 +84,7 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
     const finish = () => {
       if (done) return;
       cleanup();
-      const status = session.finish();
-      resolve(runStatus(status, childStatus));
+      resolve(session.finish(childStatus));
     };
     const check = () => {
       if (!session.running) finish();

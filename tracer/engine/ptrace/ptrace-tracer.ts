@@ -153,17 +153,12 @@ export class PtraceTracer {
       this.teardown();
       this.stopWaker();
     }
-    let status = this.session.finish();
-    if (this.spec.command !== undefined && this.targetExit && status === 0) {
-      const exit = this.targetExit;
-      const code = exit.kind === 'exited' ? exit.code : null;
-      const signal = exit.kind === 'killed' ? exit.signal : null;
-      const warning = childExitWarning(code, signal);
-      if (warning) {
-        fs.writeSync(2, `${warning}\n`);
-        status = commandStatus(code, signal);
-      }
-    }
+    const exit = this.spec.command !== undefined ? this.targetExit : undefined;
+    const code = exit?.kind === 'exited' ? exit.code : null;
+    const signal = exit?.kind === 'killed' ? exit.signal : null;
+    const status = this.session.finish(commandStatus(code, signal));
+    const warning = this.session.failed ? undefined : childExitWarning(code, signal);
+    if (warning) fs.writeSync(2, `${warning}\n`);
     this.session.close();
     return status;
   }

@@ -7,7 +7,7 @@
 //   the -c child, or every process) → let the -c child go → the event loop: ring-buffer records,
 //   timers, signals, target exit → stop the kernel handlers, disarm, drain → end probes (reading
 //   the maps) → close; the exit status says whether the command failed or records were lost.
-import { childExitWarning, commandStatus, runStatus } from '../../runtime/child-exit';
+import { childExitWarning, commandStatus } from '../../runtime/child-exit';
 import { inexactEventModeReason } from './event-mode-check';
 import type { ChildProcess } from 'node:child_process';
 import { koffi } from '../../../kernel-helper/ffi';
@@ -228,13 +228,13 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
         kernel.stopKernelHandlers();
         kernel.detach();
         drain();
-        const status = runStatus(session.finish(), childStatus);
         const lost = kernel.lostRecords();
-        if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
         const skipped = kernel.busySkips();
+        // The command's failure first; else incomplete output is a failed run.
+        const status = session.finish(childStatus !== 0 ? childStatus : lost + skipped > 0 ? EXIT_SCRIPT_ERROR : 0);
+        if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
         if (skipped > 0) process.stderr.write(`${busySkipsWarning(skipped)}\n`);
-        // Incomplete output is a failed run, unless the status already says one.
-        resolve(status === 0 && lost + skipped > 0 ? EXIT_SCRIPT_ERROR : status);
+        resolve(status);
       } catch (error) {
         reject(error);
       }
