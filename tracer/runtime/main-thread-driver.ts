@@ -47,6 +47,7 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
   const schedule = new TimerSchedule(periods, monotonicNs());
   /** The -c command's exit status (0 until it fails). */
   let childStatus = 0;
+  let childWarning: string | undefined;
 
   return new Promise<number>((resolveStatus, reject) => {
     let settled = false;
@@ -84,7 +85,10 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
     const finish = () => {
       if (done) return;
       cleanup();
-      resolve(session.finish(childStatus));
+      const status = session.finish(childStatus);
+      // After the end probes' output, as every engine does.
+      if (childWarning && !session.failed) warn(childWarning);
+      resolve(status);
     };
     const check = () => {
       if (!session.running) finish();
@@ -151,11 +155,8 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
         }),
       );
       child.on('exit', guard((code: number | null, signal: NodeJS.Signals | null) => {
-        const warning = childExitWarning(code, signal);
-        if (warning) {
-          warn(warning);
-          childStatus = commandStatus(code, signal);
-        }
+        childWarning = childExitWarning(code, signal);
+        childStatus = commandStatus(code, signal);
         session.stop('target-exited');
         finish();
       }));

@@ -211,6 +211,8 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
     let pidfd = -1;
     /** The -c command's exit status (0 until it fails). */
     let childStatus = 0;
+    /** SystemTap's warning about it, printed after the end probes, as on the ptrace engine. */
+    let childWarning: string | undefined;
     const cleanup = () => {
       done = true;
       if (timer) clearTimeout(timer);
@@ -232,6 +234,7 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
         const skipped = kernel.busySkips();
         // The command's failure first; else incomplete output is a failed run.
         const status = session.finish(childStatus !== 0 ? childStatus : lost + skipped > 0 ? EXIT_SCRIPT_ERROR : 0);
+        if (childWarning && !session.failed) process.stderr.write(`${childWarning}\n`);
         if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
         if (skipped > 0) process.stderr.write(`${busySkipsWarning(skipped)}\n`);
         resolve(status);
@@ -279,11 +282,8 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
     arm();
     if (child) {
       child.on('exit', guard((code: number | null, signal: NodeJS.Signals | null) => {
-        const warning = childExitWarning(code, signal);
-        if (warning) {
-          process.stderr.write(`${warning}\n`);
-          childStatus = commandStatus(code, signal);
-        }
+        childStatus = commandStatus(code, signal);
+        childWarning = childExitWarning(code, signal);
         stopAfterDrain('target-exited');
       }));
     } else if (request.pid !== undefined) {
