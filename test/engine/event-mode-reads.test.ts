@@ -104,6 +104,25 @@ for (const [what, body, error] of FAULTS) {
   });
 }
 
+liveTest(test, 'uprobe event mode: script functions read through their parameters at the hit, call by call, as on ptrace', missing, async () => {
+  const script = `function label(it) { return user_string(user_long(it + 8)) }
+function named(p) { s = user_string(p); return s . "!" }
+probe process("overwrite").function("handle") {
+  if ($it->id != 7) printf("got %d label=%s name=%s\\n", $it->id, label($it), named($name))
+}
+`;
+  const u = await run('uprobe', 'functions.stp', script, ['-v']);
+  const p = await run('ptrace', 'functions.stp', script);
+  assert.is(u.status, 0, u.stderr);
+  assert.match(u.stderr, /event mode \(it calls a script function\); the kernel reads at the hit and ships/);
+  const truth = lines(u.stdout, 'call').filter((l) => !l.includes('label=-')).map((l) => {
+    const [, name, id, label] = /^\d+ name=(\S+) n=\S+ id=(\d+) label=(\S+)/.exec(l)!;
+    return `${id} label=${label} name=${name}!`;
+  });
+  assert.equal(lines(u.stdout, 'got'), truth);
+  assert.equal(lines(u.stdout, 'got'), lines(p.stdout, 'got'));
+});
+
 liveTest(test, 'uprobe event mode: a local set once before the read is read through at the hit; one set in a loop is refused with one sentence, and auto runs it on ptrace', missing, async () => {
   const once = 'probe process("overwrite").function("handle") {\n  p = $name\n  for (i = 0; i < 2; i++) {}\n  printf("got %s\\n", user_string(p))\n}\n';
   const u = await run('uprobe', 'once.stp', once);

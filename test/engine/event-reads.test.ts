@@ -50,8 +50,26 @@ test('reads inside the script functions the handler calls count too', () => {
   const r = reads(ex(call(0, [])), false, (b) => b.fn('f', [], [long('x')], 'long', ret(uread(reg('rbp'), 8))));
   assert.is(r.refusal, undefined);
   assert.is(r.reads.length, 1);
-  const bad = reads(ex(call(0, [reg('rdi')])), false, (b) => b.fn('f', [long('p')], [long('p')], 'long', ret(uread(local(0), 8))));
-  assert.match(bad.refusal!, /a local variable/);
+  const bad = reads(ex(call(0, [ctx('walltime_ns')])), false, (b) => b.fn('f', [long('p')], [long('p')], 'long', ret(uread(local(0), 8))));
+  assert.match(bad.refusal!, /takes its address from walltime_ns\(\)/);
+});
+
+test('a script function\'s parameters are its arguments, call by call; one it assigns, or a recursive call\'s, is refused', () => {
+  const f = (b: ProgramBuilder) => b.fn('f', [long('p')], [long('p')], 'long', ret(uread(bin('+', local(0), lit(8)), 8)));
+  const two = reads(block(ex(call(0, [reg('rdi')])), ex(call(0, [reg('rsi')])), ex(call(0, [reg('rdi')]))), false, f);
+  assert.is(two.refusal, undefined);
+  assert.equal(two.reads.map((r) => exprKey((r as Extract<Expr, { op: 'userRead' }>).addr)), [exprKey(bin('+', reg('rdi'), lit(8))), exprKey(bin('+', reg('rsi'), lit(8)))]);
+  // Through a handler local set once, and a nested call passing its own parameter on.
+  const nested = reads(block(ex(assign({ kind: 'local', slot: 0 }, reg('rdx'))), ex(call(1, [local(0)]))), false, (b) => {
+    f(b);
+    b.fn('g', [long('q')], [long('q')], 'long', ret(call(0, [local(0)])));
+  });
+  assert.is(nested.refusal, undefined);
+  assert.equal(nested.reads.map((r) => exprKey((r as Extract<Expr, { op: 'userRead' }>).addr)), [exprKey(bin('+', reg('rdx'), lit(8)))]);
+  const assigned = reads(ex(call(0, [reg('rdi')])), false, (b) => b.fn('f', [long('p')], [long('p')], 'long', block(ex(assign({ kind: 'local', slot: 0 }, lit(1), '+=')), ret(uread(local(0), 8)))));
+  assert.match(assigned.refusal!, /a local variable/);
+  const recursive = reads(ex(call(0, [reg('rdi')])), false, (b) => b.fn('f', [long('p')], [long('p')], 'long', ret(bin('+', uread(local(0), 8), call(0, [uread(local(0), 8)])))));
+  assert.match(recursive.refusal!, /a local variable/);
 });
 
 test('a local set once, by a plain = at the top level before the read, counts as its value: the kernel reads through that expression', () => {

@@ -6,9 +6,12 @@
 // values the kernel keeps, and other hoisted reads ($p->a->b). A local of the handler counts as
 // its value when the handler gives it exactly one value before the read, by a plain `=` at its
 // top level from such an expression (`p = $req->name; user_string(p)`): the kernel computes the
-// same value at the hit. An address from any other local, a global, a loop variable or a
-// function result only exists while utap runs the handler: such a read cannot be exact on this
-// engine, and the engine refuses the script with that sentence. (Reads are matched by address
+// same value at the hit. Likewise in a script function the handler calls, whose parameters (the
+// ones it never assigns) count as the call's arguments: each call is followed with its own
+// (`function name(p) { return user_string(p) }` called as name($a) and name($b) ships two
+// reads; recursion is not followed). An address from any other local, a global, a loop variable
+// or a function result only exists while utap runs the handler: such a read cannot be exact on
+// this engine, and the engine refuses the script with that sentence. (Reads are matched by address
 // when the handler runs, event-snapshots.ts, so a wrong guess here could not go unnoticed.)
 import { exprKey } from '../../../kernel-helper/codegen/expr-key';
 import type { Expr, FunctionIR, ProgramIR, SourceLoc, Stmt } from '../../ir/ir';
@@ -33,12 +36,14 @@ export function eventReads(program: ProgramIR, roots: { stmts: readonly Stmt[]; 
   const seen = new Set<string>();
   let refusal: string | undefined;
   const byIndex = new Map<number, FunctionIR>(program.functions.map((f) => [f.index, f]));
-  const visitedFunctions = new Set<number>();
-  const pendingFunctions: number[] = [];
+  /** Calls walked with their arguments (function and argument keys), and functions walked without. */
+  const walkedCalls = new Set<string>();
+  const walkedPlain = new Set<number>();
+  const callStack: number[] = [];
 
-  // The handler's locals known so far (slot → the expression of their one value), while its
-  // top-level statements are walked in order; none inside script functions.
-  const singles = singleAssignments(roots.stmts);
+  // The locals of the body being walked known so far (slot → the expression of their one
+  // value), while its top-level statements are walked in order; a function's parameters that
+  // it never assigns are known as their arguments.
   let defined = new Map<number, Expr>();
   const add = (original: Extract<Expr, { op: 'userRead' | 'userString' }>): void => {
     const read = withDefinitions(original, defined);
@@ -54,28 +59,56 @@ export function eventReads(program: ProgramIR, roots: { stmts: readonly Stmt[]; 
     seen.add(key);
     reads.push(read);
   };
+  const walkBody = (stmts: readonly Stmt[], known: Map<number, Expr>): void => {
+    const outer = defined;
+    defined = known;
+    const singles = singleAssignments(stmts, known);
+    for (const s of topLevel(stmts)) {
+      walkStmt(s, visitor);
+      const single = singles.get(s);
+      if (single) defined = new Map(defined).set(single.slot, withDefinitions(single.value, defined));
+    }
+    defined = outer;
+  };
+  const call = (e: Extract<Expr, { op: 'call' }>): void => {
+    const fn = byIndex.get(e.function);
+    if (!fn) return;
+    // Recursion (or a deep chain) has arguments no walk can bound: its reads through parameters
+    // are refused, the others shipped once.
+    if (callStack.includes(fn.index) || callStack.length >= MAX_CALL_DEPTH) {
+      if (walkedPlain.has(fn.index)) return;
+      walkedPlain.add(fn.index);
+      callStack.push(fn.index);
+      walkBody([fn.body], new Map());
+      callStack.pop();
+      return;
+    }
+    const args = e.args.map((a) => withDefinitions(a, defined));
+    const key = `${fn.index}(${args.map(exprKey).join(',')})`;
+    if (walkedCalls.has(key)) return;
+    walkedCalls.add(key);
+    const written = writtenSlots([fn.body]);
+    const params = new Map<number, Expr>();
+    fn.params.forEach((p, slot) => {
+      if (p.type === 'long' && !written.has(slot) && args[slot]) params.set(slot, args[slot]);
+    });
+    callStack.push(fn.index);
+    walkBody([fn.body], params);
+    callStack.pop();
+  };
   const visitor = {
     expr(e: Expr) {
       if (e.op === 'userRead' || e.op === 'userString') add(e);
-      else if (e.op === 'call' && !visitedFunctions.has(e.function)) {
-        visitedFunctions.add(e.function);
-        pendingFunctions.push(e.function);
-      }
+      else if (e.op === 'call') call(e);
     },
   };
-  for (const s of topLevel(roots.stmts)) {
-    walkStmt(s, visitor);
-    const single = singles.get(s);
-    if (single) defined = new Map(defined).set(single.slot, withDefinitions(single.value, defined));
-  }
-  defined = new Map();
+  walkBody(roots.stmts, new Map());
   for (const e of roots.exprs) walkExpr(e, visitor);
-  while (pendingFunctions.length > 0) {
-    const fn = byIndex.get(pendingFunctions.pop()!);
-    if (fn) walkStmt(fn.body, visitor);
-  }
   return { reads, refusal };
 }
+
+/** Script-function calls followed with their arguments, at most this deep. */
+const MAX_CALL_DEPTH = 8;
 
 /** The statements of the handler's top level, in order. */
 function topLevel(stmts: readonly Stmt[]): Stmt[] {
@@ -83,11 +116,24 @@ function topLevel(stmts: readonly Stmt[]): Stmt[] {
 }
 
 /**
- * The top-level statements `local = long expression` whose local the handler sets nowhere else
- * (no other assignment, ++/--, foreach binding or delete): after such a statement the local holds
- * that expression's value for the rest of the handler.
+ * The top-level statements `local = long expression` whose local the body sets nowhere else
+ * (no other assignment, ++/--, foreach binding or delete) and that is not already `known` (a
+ * parameter): after such a statement the local holds that expression's value for the rest of
+ * the body.
  */
-function singleAssignments(stmts: readonly Stmt[]): Map<Stmt, { slot: number; value: Expr }> {
+function singleAssignments(stmts: readonly Stmt[], known: ReadonlyMap<number, Expr>): Map<Stmt, { slot: number; value: Expr }> {
+  const writes = writtenSlots(stmts);
+  const out = new Map<Stmt, { slot: number; value: Expr }>();
+  for (const s of topLevel(stmts)) {
+    if (s.kind !== 'expr' || s.expr.op !== 'assign' || s.expr.operator !== '=' || s.expr.target.kind !== 'local' || s.expr.type !== 'long') continue;
+    const slot = s.expr.target.slot;
+    if (writes.get(slot) === 1 && !known.has(slot)) out.set(s, { slot, value: s.expr.value });
+  }
+  return out;
+}
+
+/** How many times the body writes each local slot (assignments, ++/--, foreach bindings, delete). */
+function writtenSlots(stmts: readonly Stmt[]): Map<number, number> {
   const writes = new Map<number, number>();
   const count = (slot: number) => writes.set(slot, (writes.get(slot) ?? 0) + 1);
   const visitor = {
@@ -102,13 +148,7 @@ function singleAssignments(stmts: readonly Stmt[]): Map<Stmt, { slot: number; va
     },
   };
   for (const s of stmts) walkStmt(s, visitor);
-  const out = new Map<Stmt, { slot: number; value: Expr }>();
-  for (const s of topLevel(stmts)) {
-    if (s.kind !== 'expr' || s.expr.op !== 'assign' || s.expr.operator !== '=' || s.expr.target.kind !== 'local' || s.expr.type !== 'long') continue;
-    const slot = s.expr.target.slot;
-    if (writes.get(slot) === 1) out.set(s, { slot, value: s.expr.value });
-  }
-  return out;
+  return writes;
 }
 
 /** `e` with each local that `defined` knows replaced by the expression of its value. */
