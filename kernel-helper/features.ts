@@ -48,6 +48,7 @@ let sleepable: boolean | undefined;
  */
 export function sleepableUprobesSupported(): boolean {
   if (sleepable !== undefined) return sleepable;
+  if (detectBpfFeatures().unavailable) return (sleepable = false);
   try {
     const prog = loadProgram({
       type: U.BPF_PROG_TYPE_KPROBE,
