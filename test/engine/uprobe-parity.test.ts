@@ -82,10 +82,11 @@ liveTest(test, '-p: target() is the process everywhere, and begin output is show
 
 // Kernel handlers (show) and event-mode handlers (show.return and the second show, which build
 // strings; the second reads through locals it set once) read a string in a file page, a long in
-// an anonymous page and one in .bss, none ever touched.
+// an anonymous page and one in .bss, none ever touched, and a string that runs from a page the
+// target wrote into one it never touched.
 const UNTOUCHED_SCRIPT = `
-probe process.function("show") { printf("kernel %s %d %d\\n", user_string($text), user_long($anon), $zero[0]) }
-probe process.function("show").return { s = user_string(@entry($text)) . "|"; printf("event %s %d %d\\n", s, user_long(@entry($anon)), user_long(@entry($zero))) }
+probe process.function("show") { printf("kernel %s %d %d %s|\\n", user_string($text), user_long($anon), $zero[0], user_string($edge)) }
+probe process.function("show").return { s = user_string(@entry($text)) . "|"; printf("event %s %d %d %s|\\n", s, user_long(@entry($anon)), user_long(@entry($zero)), user_string(@entry($edge))) }
 probe process.function("show") { p = $text; q = p + 5; s = user_string(q) . "|"; printf("local %s\\n", s) }
 `;
 
@@ -94,10 +95,10 @@ liveTest(test, 'memory the process never touched (file, anonymous and .bss pages
   for (const engine of ENGINES) {
     const r = runs[engine];
     assert.is(r.status, 0, `${engine}: ${r.stderr}`);
-    assert.match(r.stdout, /^text=from a page nobody touched anon=0 bss=0 calls=3$/m, 'the target\'s own account');
+    assert.match(r.stdout, /^text=from a page nobody touched anon=0 bss=0 edge=spans \|calls=3$/m, 'the target\'s own account');
     const lines = scriptLines(r, /^text=/);
-    assert.equal(lines.filter((l) => l.startsWith('kernel ')), Array(3).fill('kernel from a page nobody touched 0 0'), engine);
-    assert.equal(lines.filter((l) => l.startsWith('event ')), Array(3).fill('event from a page nobody touched| 0 0'), engine);
+    assert.equal(lines.filter((l) => l.startsWith('kernel ')), Array(3).fill('kernel from a page nobody touched 0 0 spans |'), engine);
+    assert.equal(lines.filter((l) => l.startsWith('event ')), Array(3).fill('event from a page nobody touched| 0 0 spans |'), engine);
     assert.equal(lines.filter((l) => l.startsWith('local ')), Array(3).fill('local a page nobody touched|'), engine);
   }
 });
