@@ -91,7 +91,8 @@ probe process.function("show") { p = $text; q = p + 5; s = user_string(q) . "|";
 `;
 
 liveTest(test, 'memory the process never touched (file, anonymous and .bss pages) reads right in kernel and event-mode handlers, as on ptrace', missing ?? (sleepableUprobesSupported() ? undefined : 'this kernel has no sleepable uprobe programs'), async () => {
-  const runs = await both(() => ['-c', `${UNTOUCHED} 3`, '-e', UNTOUCHED_SCRIPT]);
+  const runs = await both(() => ['-v', '-c', `${UNTOUCHED} 3`, '-e', UNTOUCHED_SCRIPT]);
+  assert.match(runs.uprobe.stderr, /utap: \d+ kernel program\(s\) loaded sleepable/);
   for (const engine of ENGINES) {
     const r = runs[engine];
     assert.is(r.status, 0, `${engine}: ${r.stderr}`);
@@ -115,7 +116,8 @@ probe end { printf("end %s\\n", usymname(last)) }
 
 liveTest(test, 'symbols of a -c command that exited before utap read its records: the same frames and names as on ptrace, run after run', missing, async () => {
   for (let round = 0; round < 3; round++) {
-    const runs = await both(() => ['-c', `${COUNTER} 2`, '-e', SYMBOLS_SCRIPT]);
+    const runs = await both(() => ['-v', '-c', `${COUNTER} 2`, '-e', SYMBOLS_SCRIPT]);
+    assert.match(runs.uprobe.stderr, /the command stops once, at its first hit, while utap reads its mappings/);
     const text: Record<string, string[]> = {};
     for (const engine of ENGINES) {
       const r = runs[engine];

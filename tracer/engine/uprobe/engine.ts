@@ -78,6 +78,8 @@ export const uprobeEngine: Engine = {
         const names = group.sites.slice(0, 3).map((s) => s.function).join(', ');
         request.log(`${group.sites.length} ${group.kind === 'return' ? 'return ' : ''}sites in ${group.binary} (${names}${group.sites.length > 3 ? ', ...' : ''}) share one kernel handler through a uprobe_multi link`);
       }
+      if (handlers.sleepablePrograms > 0) request.log(`${handlers.sleepablePrograms} kernel program(s) loaded sleepable: a read of a page the process has not touched yet faults it in (bpf_copy_from_user)`);
+      if (handlers.mapsSnapshot) request.log('the command stops once, at its first hit, while utap reads its mappings: the script symbolizes addresses or reads ppid()/euid(), and the command may be gone when utap runs those handlers');
       const eventMode = handlers.modes.find((m) => m.mode === 'event');
       if (request.detach && eventMode) {
         throw new UtapError(`--detach leaves only kernel handlers collecting, and probe ${eventMode.site.pp} runs in event mode (${eventMode.reason}), which needs utap running.`, EXIT_SCRIPT_ERROR);

@@ -65,6 +65,8 @@ export class KernelHandlers {
   readonly state: BpfMap;
   /** The handlers can stop their process once for utap to read its mappings (maps-snapshot.ts). */
   readonly mapsSnapshot: boolean;
+  /** Programs loaded sleepable (they fault in pages their reads need); reported under -v. */
+  sleepablePrograms = 0;
   reader: RingBufferReader | undefined;
 
   /** `mapsSnapshot`: the handlers can stop their process once for utap to read its mappings (maps-snapshot.ts). */
@@ -291,6 +293,7 @@ export class KernelHandlers {
       });
       this.initHeap(heap, [compiled.main]);
       if (compiled.entry) this.initHeap(entryHeap!, [compiled.entry]);
+      this.sleepablePrograms += Number(!!compiled.main.sleepable) + Number(!!compiled.entry?.sleepable);
       this.shared.push({
         group,
         main: loadSiteProgram(representative.pp, 'multi', compiled.main, U.BPF_TRACE_UPROBE_MULTI),
@@ -331,6 +334,7 @@ export class KernelHandlers {
   }
 
   private load(site: ProbeSiteIR, compiled: CompiledProgram, atEntry: boolean): void {
+    if (compiled.sleepable) this.sleepablePrograms++;
     this.programs.push({ site, program: loadSiteProgram(site.pp, site.function, compiled), atEntry });
   }
 }
