@@ -137,6 +137,27 @@ liveTest(test, 'symbols of a -c command that exited before utap read its records
   assert.equal(frames[1], frames[0]);
 });
 
+liveTest(test, '-p: event-mode symbols from the mappings read at attach, after the process is gone, as on ptrace', missing, async () => {
+  for (const engine of ENGINES) {
+    const traced = await startWaiting(COUNTER, ['2']);
+    const utap = spawn(process.execPath, [utapBin, '-v', '--engine', engine, '-p', String(traced.pid), '-e', 'probe process.function("work") { printf("%s %s\\n", usymname(uaddr()) . "", umodname(uaddr())) }'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    utap.stdout!.on('data', (d) => (stdout += d));
+    utap.stderr!.on('data', (d) => (stderr += d));
+    const done = new Promise<number | null>((resolve) => utap.on('close', resolve));
+    try {
+      for (let i = 0; i < 300 && !/probes armed|ptrace: \w+ probe/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+      await traced.release();
+      assert.is(await done, 0, stderr);
+      assert.is(stdout, `work ${COUNTER}\nwork ${COUNTER}\n`, engine);
+    } finally {
+      utap.kill('SIGKILL');
+      traced.child.kill('SIGKILL');
+    }
+  }
+});
+
 liveTest(test, '-c exit status: the command\'s own (exit 3, exit 2, killed by SIGKILL: 137), 0 when it succeeds, 1 when the script failed; the same on both engines', missing, async () => {
   const probe = 'probe process.function("work") { n++ }';
   for (const engine of ENGINES) {
