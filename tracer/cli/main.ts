@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_SCRIPT_ERROR, UtapError } from './errors';
 import type { EngineChoice, ListOptions, RunOptions } from './options';
+import { visibleText } from '../runtime/error-report';
 
 const VERSION: string = require('../../../package.json').version;
 
@@ -133,7 +134,8 @@ export function ranTrace(): boolean {
 /** Prints a user error as one message; anything else is a utap bug, reported without a stack unless UTAP_DEBUG is set. */
 export function reportFailure(error: unknown): number {
   if (error instanceof UtapError) {
-    process.stderr.write(error.preformatted ? error.message.replace(/\n?$/, '\n') : `utap: ${error.message}\n`);
+    // preformatted messages (script errors) escape their own text around the excerpt's caret
+    process.stderr.write(error.preformatted ? error.message.replace(/\n?$/, '\n') : `utap: ${visibleText(error.message)}\n`);
     return error.status;
   }
   if (error instanceof CommanderError) {
@@ -141,7 +143,7 @@ export function reportFailure(error: unknown): number {
     return EXIT_SCRIPT_ERROR; // commander already printed its message
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`utap: internal error: ${message}\n`);
+  process.stderr.write(`utap: internal error: ${visibleText(message)}\n`);
   if (process.env.UTAP_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   else process.stderr.write('utap: this is a bug in utap; rerun with UTAP_DEBUG=1 for details and report it.\n');
   return 70;
