@@ -621,6 +621,12 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     nesting(loc: SourceLoc): never {
       throw new ScriptRuntimeError(MESSAGES.maxNesting, loc);
     },
+    // V8's stack (about 1 MB) ran out inside script functions before MAXNESTING did: large
+    // function frames times a high -D MAXNESTING. The same runtime error, saying so.
+    stackOut(error: unknown, depth: number, index: number): unknown {
+      if (!(error instanceof RangeError) || depth === 0) return error;
+      return new ScriptRuntimeError(`${MESSAGES.maxNesting}: the stack ran out ${depth} script function calls deep; lower -D MAXNESTING`, input.handlers[index].handler.body.loc);
+    },
     overflow(global: number, loc: SourceLoc): never {
       const decl = globalNames.get(global);
       const capacity = decl?.kind === 'array' ? decl.maxEntries : program.limits.maxMapEntries;
@@ -706,7 +712,7 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   };
 
   const code = [...parts].join('\n');
-  const used = Object.keys(bindings).filter((name) => name === 'L' || name === 'stores' || name === 'NEXT' || new RegExp(`\\b${name}\\b`).test(code));
+  const used = Object.keys(bindings).filter((name) => name === 'L' || name === 'stores' || name === 'NEXT' || name === 'stackOut' || new RegExp(`\\b${name}\\b`).test(code));
   const prelude = [
     '"use strict";',
     `const { ${used.join(', ')} } = B;`,
@@ -723,7 +729,7 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     '  run(index, context, maxActions) {',
     '    ctx = context; steps = 0; limit = maxActions; depth = 0; curPP = pps[index]; curFunc = funcs[index];',
     '    try { handlers[index](); }',
-    '    catch (e) { if (e !== NEXT) throw e; }',
+    '    catch (e) { if (e !== NEXT) throw stackOut(e, depth, index); }',
     '    finally { ctx = null; }',
     '  },',
     '  capture(index, context, maxActions) {',
