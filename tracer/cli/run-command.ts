@@ -114,6 +114,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
 }
 
 async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSource, program: ProgramIR): Promise<number> {
+  const { untraceableTarget } = require('../engine/target-refusal') as typeof import('../engine/target-refusal');
   const { buildPlan } = require('../plan/plan') as typeof import('../plan/plan');
   const plan: PlanIR = passes.pass('plan', () => {
     // Process probe points are resolved lazily: a script of begin/end/timer probes opens no binary.
@@ -157,10 +158,9 @@ async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSo
     return status;
   }
 
-  const { driveOnMainThread, processAlive } = require('../runtime/main-thread-driver') as typeof import('../runtime/main-thread-driver');
-  if (options.pid !== undefined && !processAlive(options.pid)) {
-    throw new UtapError(`there is no process ${options.pid}; check the pid (e.g. pidof NAME).`, EXIT_ENVIRONMENT);
-  }
+  const { driveOnMainThread } = require('../runtime/main-thread-driver') as typeof import('../runtime/main-thread-driver');
+  const untraceable = options.pid === undefined ? undefined : untraceableTarget(options.pid);
+  if (untraceable) throw new UtapError(untraceable, EXIT_ENVIRONMENT);
   const { openSession } = require('../runtime/open-session') as typeof import('../runtime/open-session');
   const session = passes.pass('compile handlers', () => {
     try {
