@@ -40,7 +40,7 @@ function buildProgram(): Command {
     .option('-L, --list-vars <probe-point>', 'like -l, with the $variables available at each point and their C types')
     .option('-o, --output <file>', 'write the script output to FILE')
     .option('--json', 'print JSON lines instead of text')
-    .option('-D, --define <NAME=VALUE>', 'set a limit (MAXSTRINGLEN, MAXMAPENTRIES, MAXACTION, MAXNESTING, ...); repeatable', collect, [])
+    .option('-D, --define <NAME=VALUE>', 'set a limit: MAXSTRINGLEN (2-1048576), MAXMAPENTRIES and MAXACTION (1-1000000000), MAXNESTING (1-1000); repeatable', collect, [])
     .option('-v, --verbose', 'on stderr: time of each pass and each engine decision')
     .option('--pin', 'ptrace engine: run tracer and target on one CPU')
     .option('-g, --guru', 'guru mode: handlers may write target variables, memory and registers')
@@ -52,6 +52,7 @@ function buildProgram(): Command {
       `
 Exit status: 0 success; 1 the script is wrong (parse, semantic or runtime error);
 2 the environment refuses (no such process, permission, missing debug info, engine unsupported).
+A script file may be up to 1 MiB; expressions and statements may nest 200 levels deep.
 
 Examples:
   utap -p $(pidof psql) psql-latency.stp
