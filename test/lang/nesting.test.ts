@@ -103,4 +103,17 @@ test('a cycle of 2,000 mutually recursive functions is marked recursive and stop
   assert.match(r.stderr, /^ERROR: MAXNESTING exceeded near <input>:/);
 });
 
+test('aliases naming aliases multiply: 2^12 probe points run, 2^20 are one located sentence', async () => {
+  const chain = (levels: number) => [
+    ...Array.from({ length: levels }, (_, i) => `probe a${i} = a${i + 1}, a${i + 1} { }`),
+    `probe a${levels} = begin { }`,
+  ].join('\n');
+  const r = await runUtap(['-e', `${chain(12)}\nglobal n\nprobe a0 { n++ }\nprobe end { println(n) }\nprobe begin(1) { exit() }`]);
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, '4096\n');
+  const refused = compile(`${chain(20)}\nprobe a0 { }`);
+  assert.is(refused?.status, 1);
+  assert.is(refused!.first, "t.stp:6:12: error: the probe alias 'a6' expands to more than 10000 probe points through the aliases it names; utap allows 10000.");
+});
+
 test.run();

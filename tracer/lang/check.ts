@@ -42,6 +42,9 @@ interface LocalSym {
   type?: T;
 }
 
+/** How many probe points one alias may expand to (nested aliases multiply). */
+const MAX_ALIAS_EXPANSION = 10_000;
+
 interface FunctionSym {
   ast: AstFunction;
   index: number;
@@ -240,6 +243,10 @@ class Checker {
           prologue: alias!.epilogue ? inner.prologue : [...inner.prologue, alias!.body],
           epilogue: alias!.epilogue ? [alias!.body, ...inner.epilogue] : inner.epilogue,
         });
+      }
+      // aliases naming aliases multiply: 20 levels of two points each would be a million probes
+      if (out.length > MAX_ALIAS_EXPANSION) {
+        this.fail(point.loc, `the probe alias '${name}' expands to more than ${MAX_ALIAS_EXPANSION} probe points through the aliases it names; utap allows ${MAX_ALIAS_EXPANSION}.`);
       }
     }
     return out;
