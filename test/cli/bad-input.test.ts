@@ -150,6 +150,16 @@ test('error("...") with an ESC sequence and a script name with one: escaped in t
   assert.not.ok(missing.stderr.includes('\x1b'));
 });
 
+test('a number of a million digits: refused at once, quoted by its start only', async () => {
+  const file = path.join(dir, 'huge-number.stp');
+  fs.writeFileSync(file, `probe begin { x = ${'9'.repeat(1_000_000)} }\n`);
+  const r = await runUtap([file], bounded);
+  assert.is(r.status, 1);
+  const [first, line] = r.stderr.split('\n');
+  assert.is(first, `${file}:1:19: error: the number 99999999999999999999999999999999... (1000000 characters) does not fit in a 64-bit long.`);
+  assert.ok(line.length < 200, line);
+});
+
 test('visibleText escapes C0 (but tab and newline), DEL and C1 controls, and nothing else', () => {
   assert.is(visibleText('a\tb\nc\x00\x1b\x7f\u009b\u00a0é'), 'a\tb\nc\\x00\\x1b\\x7f\\x9b\u00a0é');
 });

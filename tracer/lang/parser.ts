@@ -4,7 +4,7 @@
 import type { AssignOp, SourceLoc } from '../ir/ir';
 import type { AstAlias, AstExpr, AstFile, AstFunction, AstGlobal, AstProbe, AstProbePoint, AstProbePointComponent, AstStmt, AstTargetStep, ForeachKey } from './ast';
 import type { Diagnostics } from './diagnostic';
-import type { Token } from './lexer';
+import { shortened, type Token } from './lexer';
 import { ASSOCIATIVE, BALANCE_FROM, balancedChain, checkDepth, MAX_NESTING, nestingMessage } from './nesting';
 
 const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '>>>=', '&=', '|=', '^=', '.=']);
@@ -52,9 +52,9 @@ export class Parser {
 
   private describe(t: Token): string {
     if (t.kind === 'eof') return 'the end of the file';
-    if (t.kind === 'string') return `the string ${t.text}`;
-    if (t.kind === 'number') return `the number ${t.text}`;
-    return `'${t.text}'`;
+    if (t.kind === 'string') return `the string ${shortened(t.text)}`;
+    if (t.kind === 'number') return `the number ${shortened(t.text)}`;
+    return `'${shortened(t.text)}'`;
   }
 
   private fail(reason: string, loc: SourceLoc = this.tok.loc): never {
