@@ -135,8 +135,10 @@ export function ranTrace(): boolean {
 /** Prints a user error as one message; anything else is a utap bug, reported without a stack unless UTAP_DEBUG is set. */
 export function reportFailure(error: unknown): number {
   if (error instanceof UtapError) {
-    // preformatted messages (script errors) escape their own text around the excerpt's caret
-    process.stderr.write(error.preformatted ? error.message.replace(/\n?$/, '\n') : `utap: ${visibleText(error.message)}\n`);
+    // visibleText leaves tabs, newlines and what is already escaped as they are, so the caret of
+    // an excerpt (escaped where it was built) stays in place
+    const message = visibleText(error.message);
+    process.stderr.write(error.preformatted ? message.replace(/\n?$/, '\n') : `utap: ${message}\n`);
     return error.status;
   }
   if (error instanceof CommanderError) {
