@@ -77,6 +77,14 @@ test('a script just under the limit (24,000 chained functions) compiles and runs
   assert.is(r.stdout, '6\n');
 });
 
+test('one handler of 200,000 statements (800 KB) runs: its temporaries are shared, not one per statement', async () => {
+  const file = path.join(dir, 'long-handler.stp');
+  fs.writeFileSync(file, `probe begin {\n${'x++\n'.repeat(200_000)}println(x); exit() }\n`);
+  const r = await runUtap(['-D', 'MAXACTION=1000000', file], { timeoutMs: 120_000 });
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, '200000\n');
+});
+
 const RANGES: Array<[string, number, number]> = [
   ['MAXSTRINGLEN', 2, 1_048_576],
   ['MAXMAPENTRIES', 1, 1_000_000_000],

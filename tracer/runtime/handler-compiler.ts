@@ -86,18 +86,23 @@ function zeroOf(type: string): string {
 
 /** Emits the JS of one function or handler body. */
 class BodyEmitter {
+  /** Temporaries in use; a statement's are free again after it (stmt), so sibling statements share them. */
   private temps = 0;
+  /** The most in use at once: what the body declares (one per statement made a handler of 150k statements overflow V8's stack). */
+  private maxTemps = 0;
   private readonly lines: string[] = [];
 
   constructor(private readonly module: ModuleEmitter, private readonly inFunction: boolean) {}
 
   temp(): string {
-    return `t${this.temps++}`;
+    const t = `t${this.temps++}`;
+    this.maxTemps = Math.max(this.maxTemps, this.temps);
+    return t;
   }
 
   tempDeclarations(): string {
-    if (this.temps === 0) return '';
-    return `let ${Array.from({ length: this.temps }, (_, i) => `t${i}`).join(', ')};`;
+    if (this.maxTemps === 0) return '';
+    return `let ${Array.from({ length: this.maxTemps }, (_, i) => `t${i}`).join(', ')};`;
   }
 
   loc(loc: SourceLoc): string {
@@ -329,7 +334,14 @@ class BodyEmitter {
     }
   }
 
+  /** A statement's temporaries hold values only while it runs (foreach's across its body, nested above them). */
   stmt(s: Stmt): void {
+    const mark = this.temps;
+    this.statement(s);
+    this.temps = mark;
+  }
+
+  private statement(s: Stmt): void {
     const out = this.lines;
     switch (s.kind) {
       case 'block':
