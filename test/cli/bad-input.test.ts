@@ -90,6 +90,7 @@ const RANGES: Array<[string, number, number]> = [
   ['MAXMAPENTRIES', 1, 1_000_000_000],
   ['MAXACTION', 1, 1_000_000_000],
   ['MAXNESTING', 1, 1000],
+  ['MAXACTION_INTERRUPTIBLE', 1, 1_000_000_000],
 ];
 
 for (const [name, min, max] of RANGES) {

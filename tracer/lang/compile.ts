@@ -33,18 +33,21 @@ export const LIMIT_RANGES: Record<string, { key: keyof Omit<Limits, 'extra'>; mi
   MAXNESTING: { key: 'maxNesting', min: 1, max: 1000 },
 };
 
+/** Limits kept in Limits.extra for the runtime, checked the same way. */
+const EXTRA_RANGES: Record<string, { min: number; max: number }> = {
+  MAXACTION_INTERRUPTIBLE: { min: 1, max: 1_000_000_000 },
+};
+
 export function limitsFrom(defines: CompileInput['defines']): Limits {
   const limits: Limits = { ...DEFAULT_LIMITS, extra: {} };
   for (const { name, value } of defines) {
-    const range = LIMIT_RANGES[name];
-    if (!range) {
-      limits.extra[name] = value;
-      continue;
-    }
-    if (!/^[0-9]+$/.test(value) || Number(value) < range.min || Number(value) > range.max) {
+    const range = LIMIT_RANGES[name] ?? EXTRA_RANGES[name];
+    if (range && (!/^[0-9]+$/.test(value) || Number(value) < range.min || Number(value) > range.max)) {
       throw new UtapError(`-D ${name}=${value}: the value must be a whole number from ${range.min} to ${range.max}.`, EXIT_SCRIPT_ERROR);
     }
-    limits[range.key] = Number(value);
+    const key = LIMIT_RANGES[name]?.key;
+    if (key) limits[key] = Number(value);
+    else limits.extra[name] = value;
   }
   return limits;
 }
