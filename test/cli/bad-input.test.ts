@@ -96,7 +96,7 @@ const RANGES: Array<[string, number, number]> = [
 for (const [name, min, max] of RANGES) {
   test(`-D ${name}: ${min} and ${max} run; ${min - 1}, ${max + 1} and 1e12 are one sentence, exit 1`, async () => {
     for (const ok of [min, max]) {
-      const r = await runUtap(['-D', `${name}=${ok}`, '-e', 'probe begin { println(7); exit() }'], bounded);
+      const r = await runUtap(['-D', `${name}=${ok}`, '-e', 'probe begin { exit() } probe end { println(7) }'], bounded);
       assert.is(r.stderr, '', `${name}=${ok}`);
       assert.is(r.stdout, '7\n');
     }
