@@ -106,7 +106,8 @@ export function ptraceRefusal(pid: number, errno: number = EPERM): string {
   const gone = untraceableTarget(pid);
   if (gone) return gone;
   if (errno === ESRCH) return `there is no process ${pid}; check the pid (e.g. pidof NAME).`;
-  const p = facts(pid)!;
+  const p = facts(pid);
+  if (!p) return `process ${pid} ended while utap was attaching.`;
   const privileged = (effectiveCaps() >> CAP_SYS_PTRACE) & 1n;
   const uid = process.geteuid?.() ?? 0;
   if (p.uid !== uid && !privileged) {
