@@ -7,7 +7,7 @@
 // nothing is traced: process probes stop at the plan, which has no resolver here) — in a worker
 // thread with the main thread's stack size, watched so that a hang fails naming the script. A
 // sample of a few dozen also runs through the real CLI (each ending with `probe begin { exit() }`,
-// no target), bounded by a timeout. Allowed outcomes: success, or a UtapError with status 1 or 2
+// no target; every third with a -D limit in range, at an edge or absurd), bounded by a timeout. Allowed outcomes: success, or a UtapError with status 1 or 2
 // whose text has no raw control characters; the CLI exits 0, 1 or 2, never with a signal or an
 // internal error.
 import { test } from 'uvu';
@@ -41,6 +41,8 @@ const TOKEN = /\s+|\/\/[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/|"(?:[^"\\\n]|\\.)*"|[A-Za
 
 const HUGE = ['99999999999999999999999999', '18446744073709551616', '0xffffffffffffffffffff', '-9223372036854775808', '9223372036854775808', '0777777777777777777777777', '1e999', '4294967296'];
 const VOCABULARY = ['probe', 'global', 'function', 'foreach', 'in', 'limit', 'if', 'else', 'while', 'for', 'next', 'return', 'delete', 'private', '@count', '@hist_log', '@entry', '$var', '$$parms', '$1', '@1', '%{', '%(', '<<<', '?', ':', ';', '{', '}', '(', ')', '[', ']', ',', '"', '/*', 'begin', 'end', 'timer.ms(1)', 'process("x")', 'exit()', 'println', 'printf("%s%d%', 'sprintf', 'user_string', 'error'];
+/** -D values the CLI sample adds to every third script: in range, at the edges, absurd. */
+const DEFINES = ['MAXSTRINGLEN=2', 'MAXSTRINGLEN=1048576', 'MAXSTRINGLEN=1000000000', 'MAXACTION=1', 'MAXACTION=99999999999999999999', 'MAXNESTING=1000', 'MAXNESTING=0', 'MAXMAPENTRIES=1', 'MAXMAPENTRIES=-1', 'MAXACTION_INTERRUPTIBLE=x', 'OTHER=\x1b'];
 const STRANGE = ['\x00', '\x1b', '\x1b[2J', '\x07', '\x7f', '\x9b', '\r', '\v', '\f', '\u202e', '\ufeff', '\ud800', 'é', '\u0301', '\\', '`', '~'];
 
 export interface FuzzCase {
@@ -95,7 +97,7 @@ export function fuzzCases(): FuzzCase[] {
 }
 
 /** What one script does in the front end: 'ok', or the UtapError's status; throws anything else. */
-export function frontEnd(text: string): { outcome: 'ok' | number; message?: string } {
+export function frontEnd(text: string, defines: Array<{ name: string; value: string }> = []): { outcome: 'ok' | number; message?: string } {
   /* eslint-disable @typescript-eslint/no-var-requires */
   const { UtapError } = require('../../tracer/cli/errors') as typeof import('../../tracer/cli/errors');
   const { compileScript } = require('../../tracer/lang/compile') as typeof import('../../tracer/lang/compile');
@@ -103,7 +105,7 @@ export function frontEnd(text: string): { outcome: 'ok' | number; message?: stri
   const { Session } = require('../../tracer/runtime/session') as typeof import('../../tracer/runtime/session');
   const { MemorySink } = require('../../tracer/runtime/output-sink') as typeof import('../../tracer/runtime/output-sink');
   try {
-    const program = compileScript({ text, file: 'fuzz.stp', scriptArgs: ['1', 'two'], defines: [], includeDirs: [], guru: false });
+    const program = compileScript({ text, file: 'fuzz.stp', scriptArgs: ['1', 'two'], defines, includeDirs: [], guru: false });
     // the plan without a resolver refuses process probes (status 2): nothing is traced
     const plan = buildPlan(program, {});
     new Session(plan, { output: new MemorySink(), errors: new MemorySink(), json: false });
@@ -180,19 +182,21 @@ if (!isMainThread && workerData?.fuzz) {
       let ran = 0;
       for (let i = 7; i < CASES && ran < CLI_SAMPLE; i += step) {
         const text = `${cases[i].text}\nprobe begin { exit() }\n`;
+        const define = ran % 3 === 2 ? DEFINES[Math.floor(ran / 3) % DEFINES.length] : undefined;
+        const defines = define ? [{ name: define.slice(0, define.indexOf('=')), value: define.slice(define.indexOf('=') + 1) }] : [];
         // only scripts that can trace nothing (an optional process probe would be placed system-wide)
         let outcome: 'ok' | number;
         try {
-          outcome = frontEnd(text).outcome;
+          outcome = frontEnd(text, defines).outcome;
         } catch {
           outcome = 70; // the in-process test reports it
         }
         if (/process/.test(text)) continue;
         const file = path.join(dir, `case${i}.stp`);
         fs.writeFileSync(file, text, 'utf8');
-        const r = await runUtap([file], { timeoutMs: 20_000, cwd: dir });
+        const r = await runUtap([...(define ? ['-D', define] : []), file], { timeoutMs: 20_000, cwd: dir });
         ran++;
-        const where = `${describe(i)}\nstderr: ${JSON.stringify(r.stderr.slice(0, 600))}`;
+        const where = `${define ? `-D ${define} ` : ''}${describe(i)}\nstderr: ${JSON.stringify(r.stderr.slice(0, 600))}`;
         assert.is(r.signal, null, `killed (hung?) ${where}`);
         assert.ok(r.status === 0 || r.status === 1 || r.status === 2, `exit ${r.status} ${where}`);
         assert.not.match(r.stderr, /internal error|Maximum call stack|\n    at /, where);
