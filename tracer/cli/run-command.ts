@@ -114,7 +114,6 @@ export async function runCommand(options: RunOptions): Promise<number> {
 }
 
 async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSource, program: ProgramIR): Promise<number> {
-  const { untraceableTarget } = require('../engine/target-refusal') as typeof import('../engine/target-refusal');
   const { buildPlan } = require('../plan/plan') as typeof import('../plan/plan');
   const plan: PlanIR = passes.pass('plan', () => {
     // Process probe points are resolved lazily: a script of begin/end/timer probes opens no binary.
@@ -159,6 +158,7 @@ async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSo
   }
 
   const { driveOnMainThread } = require('../runtime/main-thread-driver') as typeof import('../runtime/main-thread-driver');
+  const { untraceableTarget } = require('../engine/target-refusal') as typeof import('../engine/target-refusal');
   const untraceable = options.pid === undefined ? undefined : untraceableTarget(options.pid);
   if (untraceable) throw new UtapError(untraceable, EXIT_ENVIRONMENT);
   const { openSession } = require('../runtime/open-session') as typeof import('../runtime/open-session');
