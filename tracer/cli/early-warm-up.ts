@@ -47,7 +47,9 @@ function scriptText(line: RoughLine): string | undefined {
   const file = line.positional[0];
   if (file === undefined) return undefined;
   try {
-    return fs.readFileSync(file, 'utf8');
+    // only a regular file: reading a FIFO or /dev/stdin here would take the script from run-command
+    if (!fs.statSync(file).isFile()) return undefined;
+    return (require('../lang/read-source') as typeof import('../lang/read-source')).readSourceFile(file, 'utf8');
   } catch {
     return undefined; // run-command reports it
   }

@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { showCacheNotes } from '../../symbolizer/cache-files';
 import { EXIT_SCRIPT_ERROR, UtapError } from './errors';
 import type { EngineChoice, ListOptions, RunOptions } from './options';
+import { visibleText } from '../runtime/error-report';
 
 const VERSION: string = require('../../../package.json').version;
 
@@ -40,7 +41,7 @@ function buildProgram(): Command {
     .option('-L, --list-vars <probe-point>', 'like -l, with the $variables available at each point and their C types')
     .option('-o, --output <file>', 'write the script output to FILE')
     .option('--json', 'print JSON lines instead of text')
-    .option('-D, --define <NAME=VALUE>', 'set a limit (MAXSTRINGLEN, MAXMAPENTRIES, MAXACTION, MAXNESTING, ...); repeatable', collect, [])
+    .option('-D, --define <NAME=VALUE>', 'set a limit: MAXSTRINGLEN (2-1048576), MAXMAPENTRIES and MAXACTION (1-1000000000), MAXNESTING (1-1000); repeatable', collect, [])
     .option('-v, --verbose', 'on stderr: time of each pass, each engine decision, each cache ignored and why')
     .option('--pin', 'ptrace engine: run tracer and target on one CPU')
     .option('-g, --guru', 'guru mode: handlers may write target variables, memory and registers')
@@ -55,6 +56,7 @@ Exit status: 0 success; 1 the script is wrong (parse, semantic or runtime error)
 engine lost output or hits (a full ring buffer, a busy handler; a warning gives the count);
 2 the environment refuses (no such process, permission, missing debug info, engine unsupported).
 With -c, when the script did not fail: the command's own exit status (128 + N for signal N).
+A script file may be up to 1 MiB; expressions and statements may nest 200 levels deep.
 
 Examples:
   utap -p $(pidof psql) psql-latency.stp
@@ -140,7 +142,10 @@ export function ranTrace(): boolean {
 /** Prints a user error as one message; anything else is a utap bug, reported without a stack unless UTAP_DEBUG is set. */
 export function reportFailure(error: unknown): number {
   if (error instanceof UtapError) {
-    process.stderr.write(error.preformatted ? error.message.replace(/\n?$/, '\n') : `utap: ${error.message}\n`);
+    // visibleText leaves tabs, newlines and what is already escaped as they are, so the caret of
+    // an excerpt (escaped where it was built) stays in place
+    const message = visibleText(error.message);
+    process.stderr.write(error.preformatted ? message.replace(/\n?$/, '\n') : `utap: ${message}\n`);
     return error.status;
   }
   if (error instanceof CommanderError) {
@@ -148,7 +153,7 @@ export function reportFailure(error: unknown): number {
     return EXIT_SCRIPT_ERROR; // commander already printed its message
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`utap: internal error: ${message}\n`);
+  process.stderr.write(`utap: internal error: ${visibleText(message)}\n`);
   if (process.env.UTAP_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   else process.stderr.write('utap: this is a bug in utap; rerun with UTAP_DEBUG=1 for details and report it.\n');
   return 70;

@@ -8,10 +8,9 @@
 //
 // Under -v every pass prints its time on stderr. Modules are loaded only when their pass runs,
 // so `utap -e 'probe begin { exit() }'` pays for nothing it does not use.
-import * as fs from 'node:fs';
 import type { PlanIR, ProgramIR } from '../ir/ir';
 import type { SessionSpec } from '../runtime/open-session';
-import { environmentError, EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from './errors';
+import { environmentError, EXIT_ENVIRONMENT, UtapError } from './errors';
 import type { RunOptions } from './options';
 
 /** Times passes for -v: `utap: pass 2 (parse, check, lower): 1.8 ms`. */
@@ -50,15 +49,13 @@ interface ScriptSource {
 }
 
 function readScript(options: RunOptions): ScriptSource {
-  if (options.scriptText !== undefined) return { text: options.scriptText, file: '<input>' };
-  const file = options.scriptFile!;
-  try {
-    return { text: fs.readFileSync(file, 'utf8'), file };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
-    throw new UtapError(`cannot read script file '${file}': ${why}.`, EXIT_SCRIPT_ERROR);
+  const { checkSourceText, readSourceFile } = require('../lang/read-source') as typeof import('../lang/read-source');
+  if (options.scriptText !== undefined) {
+    checkSourceText(options.scriptText, 'given with -e');
+    return { text: options.scriptText, file: '<input>' };
   }
+  const file = options.scriptFile!;
+  return { text: readSourceFile(file, 'utf8'), file };
 }
 
 /** The front end's entry point, as run-command calls it. */
@@ -181,10 +178,10 @@ async function run(options: RunOptions, passes: PassLog, script: ScriptSource, p
     return status;
   }
 
-  const { driveOnMainThread, processAlive } = require('../runtime/main-thread-driver') as typeof import('../runtime/main-thread-driver');
-  if (options.pid !== undefined && !processAlive(options.pid)) {
-    throw new UtapError(`there is no process ${options.pid}; check the pid (e.g. pidof NAME).`, EXIT_ENVIRONMENT);
-  }
+  const { driveOnMainThread } = require('../runtime/main-thread-driver') as typeof import('../runtime/main-thread-driver');
+  const { untraceableTarget } = require('../engine/target-refusal') as typeof import('../engine/target-refusal');
+  const untraceable = options.pid === undefined ? undefined : untraceableTarget(options.pid);
+  if (untraceable) throw new UtapError(untraceable, EXIT_ENVIRONMENT);
   const { openSession } = require('../runtime/open-session') as typeof import('../runtime/open-session');
   const session = passes.pass('compile handlers', () => {
     try {

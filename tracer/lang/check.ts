@@ -42,6 +42,9 @@ interface LocalSym {
   type?: T;
 }
 
+/** How many probe points one alias may expand to (nested aliases multiply). */
+const MAX_ALIAS_EXPANSION = 10_000;
+
 interface FunctionSym {
   ast: AstFunction;
   index: number;
@@ -111,9 +114,13 @@ class Checker {
     for (const p of this.input.script.probes) this.probes.push(...this.expandProbe(p));
     for (const f of this.files) if (f !== this.input.script) for (const p of f.probes) this.probes.push(...this.expandProbe(p));
     this.implyGlobals();
+    // Types flow up calls (return values) and down them (arguments): rounds alternate between
+    // lowering callees first and callers first, so a chain of calls settles in a round or two
+    // instead of one call per round.
+    const calleesFirst = this.calleesFirst();
     for (let round = 0; round < 50; round++) {
       this.changed = false;
-      this.lowerEverything();
+      this.lowerEverything(round % 2 === 0 ? calleesFirst : [...calleesFirst].reverse(), round % 2 === 1);
       if (!this.changed) break;
     }
     // whatever no use has typed is a long, as in SystemTap; one more round spreads that
@@ -237,6 +244,10 @@ class Checker {
           epilogue: alias!.epilogue ? [alias!.body, ...inner.epilogue] : inner.epilogue,
         });
       }
+      // aliases naming aliases multiply: 20 levels of two points each would be a million probes
+      if (out.length > MAX_ALIAS_EXPANSION) {
+        this.fail(point.loc, `the probe alias '${name}' expands to more than ${MAX_ALIAS_EXPANSION} probe points through the aliases it names; utap allows ${MAX_ALIAS_EXPANSION}.`);
+      }
     }
     return out;
   }
@@ -265,10 +276,58 @@ class Checker {
 
   // ───────────── the lowering runs ─────────────
 
-  private lowerEverything(): { probes: ProbeIR[]; functions: FunctionIR[] } {
+  /** Script functions ordered so that each comes after the functions it calls (cycles in any order). */
+  private calleesFirst(): FunctionSym[] {
+    const out: FunctionSym[] = [];
+    const done = new Set<FunctionSym>();
+    const callees = (f: FunctionSym): FunctionSym[] => {
+      const found: FunctionSym[] = [];
+      visitAst(f.ast.body, (e) => {
+        const g = e.kind === 'call' ? this.functions.get(e.name) : undefined;
+        if (g) found.push(g);
+      });
+      return found;
+    };
+    for (const root of this.functions.values()) {
+      if (done.has(root)) continue;
+      done.add(root);
+      const frames: Array<{ f: FunctionSym; next: FunctionSym[] }> = [{ f: root, next: callees(root) }];
+      while (frames.length) {
+        const top = frames[frames.length - 1];
+        const g = top.next.pop();
+        if (g === undefined) {
+          out.push(top.f);
+          frames.pop();
+        } else if (!done.has(g)) {
+          done.add(g);
+          frames.push({ f: g, next: callees(g) });
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Lowers every function and probe body; what comes out of the last call is the program. `order`
+   * (inference rounds only) is the order functions are lowered in; `probesFirst` lowers the
+   * probes before them.
+   */
+  private lowerEverything(order: Iterable<FunctionSym> = this.functions.values(), probesFirst = false): { probes: ProbeIR[]; functions: FunctionIR[] } {
     this.formats = [];
     const functions: FunctionIR[] = [];
-    for (const f of this.functions.values()) {
+    const lowerProbes = (): ProbeIR[] => this.probes.map((p, index) => {
+      if (!p.scope) p.scope = { locals: new Map(), list: [], targetVars: p.points.some((pt) => pt.components[0].name === 'process'), loops: 0 };
+      const body: Stmt[] = p.bodies.map((b) => this.stmt(b, p.scope!));
+      if (this.final) for (const l of p.scope.list) if (l.type === undefined) l.type = 'long';
+      return {
+        index,
+        points: p.points.map((pt) => pointIR(pt)),
+        handler: { locals: p.scope.list.map(decl), body: body.length === 1 ? body[0] : { kind: 'block', body, loc: p.loc } },
+        loc: p.loc,
+      };
+    });
+    const early = probesFirst ? lowerProbes() : undefined;
+    for (const f of order) {
       f.returnsValue = false;
       const body = this.stmt(f.ast.body, f.scope);
       if (f.returnType === undefined && this.final) f.returnType = f.returnsValue ? 'long' : 'void';
@@ -284,17 +343,8 @@ class Checker {
         loc: f.ast.loc,
       });
     }
-    const probes: ProbeIR[] = this.probes.map((p, index) => {
-      if (!p.scope) p.scope = { locals: new Map(), list: [], targetVars: p.points.some((pt) => pt.components[0].name === 'process'), loops: 0 };
-      const body: Stmt[] = p.bodies.map((b) => this.stmt(b, p.scope!));
-      if (this.final) for (const l of p.scope.list) if (l.type === undefined) l.type = 'long';
-      return {
-        index,
-        points: p.points.map((pt) => pointIR(pt)),
-        handler: { locals: p.scope.list.map(decl), body: body.length === 1 ? body[0] : { kind: 'block', body, loc: p.loc } },
-        loc: p.loc,
-      };
-    });
+    const probes = early ?? lowerProbes();
+    functions.sort((a, b) => a.index - b.index);
     if (this.final) markRecursion(functions);
     return { probes, functions };
   }
@@ -1027,7 +1077,12 @@ function pointIR(p: AstProbePoint): ProbePointIR {
   return { text: pointText(p), components: p.components.map((c) => (c.arg === undefined ? { name: c.name } : { name: c.name, arg: c.arg })), optional: p.optional, loc: p.loc };
 }
 
-/** Marks functions that can reach themselves through calls. */
+/**
+ * Marks functions that can reach themselves through calls: those in a strongly connected
+ * component of the call graph with more than one function, or calling themselves. Tarjan's
+ * algorithm with an explicit stack, linear in functions + calls (a search from every function
+ * took minutes on a long chain of calls, and recursion would overflow on a deep one).
+ */
 function markRecursion(functions: FunctionIR[]): void {
   const calls = functions.map((f) => {
     const out = new Set<number>();
@@ -1036,20 +1091,48 @@ function markRecursion(functions: FunctionIR[]): void {
         if (e.op === 'call') out.add(e.function);
       },
     });
-    return out;
+    return [...out];
   });
-  for (const f of functions) {
-    const seen = new Set<number>();
-    const stack = [...calls[f.index]];
-    while (stack.length) {
-      const g = stack.pop()!;
-      if (g === f.index) {
-        f.recursive = true;
-        break;
+  const n = functions.length;
+  const order = new Array<number>(n).fill(-1);
+  const low = new Array<number>(n).fill(0);
+  const onStack = new Array<boolean>(n).fill(false);
+  const component: number[] = [];
+  let next = 0;
+  for (let root = 0; root < n; root++) {
+    if (order[root] >= 0) continue;
+    const frames: Array<[number, number]> = [[root, 0]];
+    order[root] = low[root] = next++;
+    component.push(root);
+    onStack[root] = true;
+    while (frames.length) {
+      const frame = frames[frames.length - 1];
+      const [v, i] = frame;
+      if (i < calls[v].length) {
+        frame[1]++;
+        const w = calls[v][i];
+        if (order[w] < 0) {
+          order[w] = low[w] = next++;
+          component.push(w);
+          onStack[w] = true;
+          frames.push([w, 0]);
+        } else if (onStack[w]) low[v] = Math.min(low[v], order[w]);
+        continue;
       }
-      if (seen.has(g)) continue;
-      seen.add(g);
-      stack.push(...calls[g]);
+      frames.pop();
+      if (frames.length) {
+        const parent = frames[frames.length - 1][0];
+        low[parent] = Math.min(low[parent], low[v]);
+      }
+      if (low[v] !== order[v]) continue;
+      const members: number[] = [];
+      let w: number;
+      do {
+        w = component.pop()!;
+        onStack[w] = false;
+        members.push(w);
+      } while (w !== v);
+      for (const m of members) if (members.length > 1 || calls[m].includes(m)) functions[m].recursive = true;
     }
   }
 }

@@ -19,26 +19,35 @@ export interface CompileInput {
   guru: boolean;
 }
 
-const LIMIT_NAMES: Record<string, keyof Omit<Limits, 'extra'>> = {
-  MAXSTRINGLEN: 'maxStringLen',
-  MAXMAPENTRIES: 'maxMapEntries',
-  MAXACTION: 'maxAction',
-  MAXNESTING: 'maxNesting',
+/**
+ * The -D limits and the values each accepts. Above the maximum a limit stops being a limit and
+ * becomes a way to break utap: MAXSTRINGLEN sizes every string buffer (a 1 GB one is more than
+ * V8 allows a string), MAXNESTING bounds recursion on a JavaScript stack of about 1 MB (about
+ * 9,000 small calls, far fewer large ones). Map sizes the kernel refuses are reported when the
+ * uprobe engine creates the map (engine/uprobe/map-size.ts), with the largest it accepts.
+ */
+export const LIMIT_RANGES: Record<string, { key: keyof Omit<Limits, 'extra'>; min: number; max: number }> = {
+  MAXSTRINGLEN: { key: 'maxStringLen', min: 2, max: 1 << 20 },
+  MAXMAPENTRIES: { key: 'maxMapEntries', min: 1, max: 1_000_000_000 },
+  MAXACTION: { key: 'maxAction', min: 1, max: 1_000_000_000 },
+  MAXNESTING: { key: 'maxNesting', min: 1, max: 1000 },
+};
+
+/** Limits kept in Limits.extra for the runtime, checked the same way. */
+const EXTRA_RANGES: Record<string, { min: number; max: number }> = {
+  MAXACTION_INTERRUPTIBLE: { min: 1, max: 1_000_000_000 },
 };
 
 export function limitsFrom(defines: CompileInput['defines']): Limits {
   const limits: Limits = { ...DEFAULT_LIMITS, extra: {} };
   for (const { name, value } of defines) {
-    const key = LIMIT_NAMES[name];
-    if (!key) {
-      limits.extra[name] = value;
-      continue;
+    const range = LIMIT_RANGES[name] ?? EXTRA_RANGES[name];
+    if (range && (!/^[0-9]+$/.test(value) || Number(value) < range.min || Number(value) > range.max)) {
+      throw new UtapError(`-D ${name}=${value}: the value must be a whole number from ${range.min} to ${range.max}.`, EXIT_SCRIPT_ERROR);
     }
-    if (!/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > 1e9) {
-      throw new UtapError(`-D ${name}=${value}: the value must be a whole number from 1 to 1000000000.`, EXIT_SCRIPT_ERROR);
-    }
-    if (key === 'maxStringLen' && Number(value) < 2) throw new UtapError(`-D ${name}=${value}: a string buffer needs at least 2 bytes.`, EXIT_SCRIPT_ERROR);
-    limits[key] = Number(value);
+    const key = LIMIT_RANGES[name]?.key;
+    if (key) limits[key] = Number(value);
+    else limits.extra[name] = value;
   }
   return limits;
 }

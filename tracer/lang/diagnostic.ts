@@ -3,7 +3,7 @@
 // so the CLI prints it verbatim and never a stack trace.
 import { EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
 import type { SourceLoc } from '../ir/ir';
-import { sourceExcerpt } from '../runtime/error-report';
+import { sourceExcerpt, visibleText } from '../runtime/error-report';
 
 export class ScriptError extends UtapError {
   constructor(
@@ -11,7 +11,7 @@ export class ScriptError extends UtapError {
     readonly reason: string,
     sources: Readonly<Record<string, string>>,
   ) {
-    super(`${loc.file}:${loc.line}:${loc.column}: error: ${reason}\n${sourceExcerpt(loc, sources)}`.replace(/\n$/, ''), EXIT_SCRIPT_ERROR, true);
+    super(`${visibleText(`${loc.file}:${loc.line}:${loc.column}: error: ${reason}`)}\n${sourceExcerpt(loc, sources)}`.replace(/\n$/, ''), EXIT_SCRIPT_ERROR, true);
     this.name = 'ScriptError';
   }
 }

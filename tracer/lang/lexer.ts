@@ -27,6 +27,11 @@ const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', 
 
 const MAX_LONG = (1n << 63n) - 1n;
 
+/** A token as a message quotes it: a long one cut to its start, so a 1 MB number is not echoed whole. */
+export function shortened(text: string): string {
+  return text.length <= 40 ? text : `${text.slice(0, 32)}... (${text.length} characters)`;
+}
+
 export function tokenize(text: string, file: string, scriptArgs: readonly string[], diag: Diagnostics): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -86,13 +91,15 @@ export function tokenize(text: string, file: string, scriptArgs: readonly string
       let end = i + m[0].length;
       if (/[A-Za-z0-9_]/.test(text[end] ?? '')) {
         while (end < text.length && /[A-Za-z0-9_]/.test(text[end])) end++;
-        fail(start, `'${text.slice(start, end)}' is not a number: write decimal (42), hexadecimal (0x2a) or octal (052).`);
+        fail(start, `'${shortened(text.slice(start, end))}' is not a number: write decimal (42), hexadecimal (0x2a) or octal (052).`);
       }
       const digits = m[0];
+      // past 22 significant digits no base fits 64 bits; BigInt would take long on a huge one
+      if (digits.replace(/^0[xX]?0*/, '').length > 22) fail(start, `the number ${shortened(digits)} does not fit in ${/^0[xX]/.test(digits) ? '64 bits' : 'a 64-bit long'}.`);
       const value = /^0[xX]/.test(digits) ? BigInt(digits) : digits.length > 1 && digits[0] === '0' ? BigInt('0o' + digits.slice(1)) : BigInt(digits);
       // 9223372036854775808 is allowed so that -9223372036854775808 can be written
-      if (value > MAX_LONG + 1n && !/^0[xX]/.test(digits)) fail(start, `the number ${digits} does not fit in a 64-bit long.`);
-      if (value >= 1n << 64n) fail(start, `the number ${digits} does not fit in 64 bits.`);
+      if (value > MAX_LONG + 1n && !/^0[xX]/.test(digits)) fail(start, `the number ${shortened(digits)} does not fit in a 64-bit long.`);
+      if (value >= 1n << 64n) fail(start, `the number ${shortened(digits)} does not fit in 64 bits.`);
       i = end;
       tokens.push({ kind: 'number', text: digits, value, loc: loc(start) });
       continue;

@@ -4,7 +4,8 @@
 import type { AssignOp, SourceLoc } from '../ir/ir';
 import type { AstAlias, AstExpr, AstFile, AstFunction, AstGlobal, AstProbe, AstProbePoint, AstProbePointComponent, AstStmt, AstTargetStep, ForeachKey } from './ast';
 import type { Diagnostics } from './diagnostic';
-import type { Token } from './lexer';
+import { shortened, type Token } from './lexer';
+import { ASSOCIATIVE, BALANCE_FROM, balancedChain, checkDepth, MAX_NESTING, nestingMessage } from './nesting';
 
 const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '>>>=', '&=', '|=', '^=', '.=']);
 const KEYWORDS = new Set(['if', 'else', 'while', 'for', 'foreach', 'in', 'limit', 'break', 'continue', 'next', 'return', 'delete', 'global', 'function', 'probe', 'private']);
@@ -14,6 +15,8 @@ const BINARY_LEVELS: string[][] = [['||'], ['&&'], ['|'], ['^'], ['&'], ['in'], 
 
 export class Parser {
   private pos = 0;
+  /** How many nested parse calls are open (nesting.ts: the parser recurses once per level). */
+  private depth = 0;
 
   constructor(
     private readonly tokens: Token[],
@@ -49,13 +52,23 @@ export class Parser {
 
   private describe(t: Token): string {
     if (t.kind === 'eof') return 'the end of the file';
-    if (t.kind === 'string') return `the string ${t.text}`;
-    if (t.kind === 'number') return `the number ${t.text}`;
-    return `'${t.text}'`;
+    if (t.kind === 'string') return `the string ${shortened(t.text)}`;
+    if (t.kind === 'number') return `the number ${shortened(t.text)}`;
+    return `'${shortened(t.text)}'`;
   }
 
   private fail(reason: string, loc: SourceLoc = this.tok.loc): never {
     return this.diag.error(loc, reason);
+  }
+
+  /** Runs `parse` one nesting level deeper, refusing past MAX_NESTING before the stack runs out. */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_NESTING) this.fail(nestingMessage());
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   private ident(what: string): Token {
@@ -219,6 +232,10 @@ export class Parser {
   }
 
   private parseStatement(): AstStmt {
+    return this.nested(() => this.parseStatementHere());
+  }
+
+  private parseStatementHere(): AstStmt {
     const t = this.tok;
     const loc = t.loc;
     if (t.kind === 'op' && t.text === '{') return this.parseBlock();
@@ -339,7 +356,7 @@ export class Parser {
   // ───────────── expressions ─────────────
 
   parseExpr(): AstExpr {
-    return this.parseAssignment();
+    return this.nested(() => this.parseAssignment());
   }
 
   private parseAssignment(): AstExpr {
@@ -347,12 +364,12 @@ export class Parser {
     const t = this.tok;
     if (t.kind === 'op' && ASSIGN_OPS.has(t.text)) {
       this.pos++;
-      const value = this.parseAssignment();
+      const value = this.nested(() => this.parseAssignment());
       return { kind: 'assign', operator: t.text as AssignOp, target: left, value, loc: left.loc };
     }
     if (t.kind === 'op' && t.text === '<<<') {
       this.pos++;
-      const value = this.parseAssignment();
+      const value = this.nested(() => this.parseAssignment());
       return { kind: 'statsAdd', target: left, value, loc: left.loc };
     }
     return left;
@@ -364,23 +381,46 @@ export class Parser {
     const q = this.expect('?');
     const then = this.parseAssignment();
     this.expect(':', "in 'a ? b : c'");
-    const otherwise = this.parseTernary();
+    const otherwise = this.nested(() => this.parseTernary());
     return { kind: 'conditional', test, then, else: otherwise, loc: q.loc };
   }
 
   private parseBinary(level: number): AstExpr {
     if (level >= BINARY_LEVELS.length) return this.parseUnary();
     let left = this.parseBinary(level + 1);
+    // A run of one associative operator is gathered and, when long, built balanced (nesting.ts)
+    let run: { operator: string; operands: AstExpr[]; locs: SourceLoc[] } | undefined;
+    const endRun = () => {
+      if (!run) return;
+      const { operator, operands, locs } = run;
+      run = undefined;
+      if (operands.length - 1 < BALANCE_FROM) {
+        for (let i = 1; i < operands.length; i++) left = { kind: 'binary', operator, left, right: operands[i], loc: locs[i - 1] };
+      } else {
+        left = { kind: 'binary', operator, left, right: balancedChain(operator, operands.slice(1), locs.slice(1)), loc: locs[0] };
+      }
+    };
     for (;;) {
       const t = this.tok;
-      if (!((t.kind === 'op' || t.kind === 'ident') && BINARY_LEVELS[level].includes(t.text))) return left;
+      if (!((t.kind === 'op' || t.kind === 'ident') && BINARY_LEVELS[level].includes(t.text))) {
+        endRun();
+        return left;
+      }
       this.pos++;
       if (t.text === 'in') {
+        endRun();
         const name = this.ident('an array name after in');
         left = { kind: 'in', keys: [left], name: name.text, nameLoc: name.loc, loc: left.loc };
         continue;
       }
       const right = this.parseBinary(level + 1);
+      if (run && run.operator !== t.text) endRun();
+      if (ASSOCIATIVE.has(t.text)) {
+        run ??= { operator: t.text, operands: [left], locs: [] };
+        run.operands.push(right);
+        run.locs.push(t.loc);
+        continue;
+      }
       left = { kind: 'binary', operator: t.text, left, right, loc: t.loc };
     }
   }
@@ -390,13 +430,13 @@ export class Parser {
     if (t.kind === 'op') {
       if (t.text === '-' || t.text === '+' || t.text === '!' || t.text === '~') {
         this.pos++;
-        const operand = this.parseUnary();
+        const operand = this.nested(() => this.parseUnary());
         if (t.text === '-' && operand.kind === 'number') return { kind: 'number', value: -operand.value, loc: t.loc };
         return { kind: 'unary', operator: t.text, operand, loc: t.loc };
       }
       if (t.text === '++' || t.text === '--') {
         this.pos++;
-        const target = this.parseUnary();
+        const target = this.nested(() => this.parseUnary());
         return { kind: 'incdec', delta: t.text === '++' ? 1 : -1, prefix: true, target, loc: t.loc };
       }
       if (t.text === '&' && this.peek().kind === 'target') {
@@ -531,5 +571,7 @@ export class Parser {
 }
 
 export function parse(tokens: Token[], file: string, diag: Diagnostics): AstFile {
-  return new Parser(tokens, file, diag).parseFile();
+  const ast = new Parser(tokens, file, diag).parseFile();
+  checkDepth(ast, diag);
+  return ast;
 }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { AstFile } from './ast';
 import type { Diagnostics } from './diagnostic';
 import { tokenize } from './lexer';
+import { readSourceFile } from './read-source';
 import { parse } from './parser';
 import { packageRoot } from '../install-paths';
 
@@ -32,7 +33,7 @@ export class TapsetLibrary {
         const real = fs.realpathSync(file);
         if (seen.has(real)) continue;
         seen.add(real);
-        const text = fs.readFileSync(file, 'latin1');
+        const text = readSourceFile(file, 'latin1', 'tapset file');
         this.diag.addSource(file, text);
         this.files.push(parse(tokenize(text, file, [], this.diag), file, this.diag));
       }

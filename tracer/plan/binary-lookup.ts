@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT_ENVIRONMENT, UtapError } from '../cli/errors';
+import { ptraceRefusal, untraceableTarget } from '../engine/target-refusal';
 import { readMaps, mappedFiles } from '../../symbolizer/proc-maps';
 
 /** Where to look besides $PATH: the traced process, and the -c command's program. */
@@ -125,8 +126,7 @@ function processExe(pid: number): string {
     return fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') fail(`there is no process ${pid}; check the pid (e.g. pidof NAME).`);
-    fail(`cannot read /proc/${pid}/exe (${code}); tracing another user's process needs root.`);
+    fail(untraceableTarget(pid) ?? ptraceRefusal(pid));
   }
 }
 

@@ -86,18 +86,23 @@ function zeroOf(type: string): string {
 
 /** Emits the JS of one function or handler body. */
 class BodyEmitter {
+  /** Temporaries in use; a statement's are free again after it (stmt), so sibling statements share them. */
   private temps = 0;
+  /** The most in use at once: what the body declares (one per statement made a handler of 150k statements overflow V8's stack). */
+  private maxTemps = 0;
   private readonly lines: string[] = [];
 
   constructor(private readonly module: ModuleEmitter, private readonly inFunction: boolean) {}
 
   temp(): string {
-    return `t${this.temps++}`;
+    const t = `t${this.temps++}`;
+    this.maxTemps = Math.max(this.maxTemps, this.temps);
+    return t;
   }
 
   tempDeclarations(): string {
-    if (this.temps === 0) return '';
-    return `let ${Array.from({ length: this.temps }, (_, i) => `t${i}`).join(', ')};`;
+    if (this.maxTemps === 0) return '';
+    return `let ${Array.from({ length: this.maxTemps }, (_, i) => `t${i}`).join(', ')};`;
   }
 
   loc(loc: SourceLoc): string {
@@ -329,7 +334,14 @@ class BodyEmitter {
     }
   }
 
+  /** A statement's temporaries hold values only while it runs (foreach's across its body, nested above them). */
   stmt(s: Stmt): void {
+    const mark = this.temps;
+    this.statement(s);
+    this.temps = mark;
+  }
+
+  private statement(s: Stmt): void {
     const out = this.lines;
     switch (s.kind) {
       case 'block':
@@ -621,6 +633,12 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     nesting(loc: SourceLoc): never {
       throw new ScriptRuntimeError(MESSAGES.maxNesting, loc);
     },
+    // V8's stack (about 1 MB) ran out inside script functions before MAXNESTING did: large
+    // function frames times a high -D MAXNESTING. The same runtime error, saying so.
+    stackOut(error: unknown, depth: number, index: number): unknown {
+      if (!(error instanceof RangeError) || depth === 0) return error;
+      return new ScriptRuntimeError(`${MESSAGES.maxNesting}: the stack ran out ${depth} script function calls deep; lower -D MAXNESTING`, input.handlers[index].handler.body.loc);
+    },
     overflow(global: number, loc: SourceLoc): never {
       const decl = globalNames.get(global);
       const capacity = decl?.kind === 'array' ? decl.maxEntries : program.limits.maxMapEntries;
@@ -706,7 +724,7 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   };
 
   const code = [...parts].join('\n');
-  const used = Object.keys(bindings).filter((name) => name === 'L' || name === 'stores' || name === 'NEXT' || new RegExp(`\\b${name}\\b`).test(code));
+  const used = Object.keys(bindings).filter((name) => name === 'L' || name === 'stores' || name === 'NEXT' || name === 'stackOut' || new RegExp(`\\b${name}\\b`).test(code));
   const prelude = [
     '"use strict";',
     `const { ${used.join(', ')} } = B;`,
@@ -723,7 +741,7 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     '  run(index, context, maxActions) {',
     '    ctx = context; steps = 0; limit = maxActions; depth = 0; curPP = pps[index]; curFunc = funcs[index];',
     '    try { handlers[index](); }',
-    '    catch (e) { if (e !== NEXT) throw e; }',
+    '    catch (e) { if (e !== NEXT) throw stackOut(e, depth, index); }',
     '    finally { ctx = null; }',
     '  },',
     '  capture(index, context, maxActions) {',

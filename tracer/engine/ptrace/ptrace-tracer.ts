@@ -20,6 +20,7 @@ import { dynamicLinkerHook } from './dynamic-linker-hook';
 import { ERRNO, native, PTRACE, PTRACE_EVENT, PTRACE_O, RESUME_SET_REGS, RESUME_SET_RIP, SIG, type Native } from './native';
 import { CannotDisplace, planDisplaced, type DisplacedPlan } from './out-of-line';
 import { ProcessSymbols } from '../process-symbols';
+import { ptraceRefusal, untraceableTarget } from '../target-refusal';
 import { PtraceProbeContext } from './ptrace-context';
 import { Registers } from './registers';
 import { placeSites, type PlacedSite } from './site-placement';
@@ -212,7 +213,8 @@ export class PtraceTracer {
 
   private attach(pid: number): void {
     this.pid = pid;
-    if (!fs.existsSync(`/proc/${pid}`)) throw new TracerError(`there is no process ${pid}; check the pid (e.g. pidof NAME).`);
+    const untraceable = untraceableTarget(pid);
+    if (untraceable) throw new TracerError(untraceable);
     const seen = new Set<number>();
     for (;;) {
       let tids: number[];
@@ -760,22 +762,5 @@ function readTgid(pid: number): number {
 }
 
 function permissionMessage(pid: number, errno: number): string {
-  if (errno === ERRNO.ESRCH) return `there is no process ${pid}; check the pid (e.g. pidof NAME).`;
-  if (errno === ERRNO.EPERM) {
-    let owner = '';
-    try {
-      owner = ` (it belongs to uid ${fs.statSync(`/proc/${pid}`).uid})`;
-    } catch {
-      /* ignore */
-    }
-    let scope = '';
-    try {
-      const value = fs.readFileSync('/proc/sys/kernel/yama/ptrace_scope', 'utf8').trim();
-      if (value !== '0') scope = `, and kernel.yama.ptrace_scope is ${value}`;
-    } catch {
-      /* no yama */
-    }
-    return `you may not trace process ${pid}${owner}${scope}; run utap as the process's owner or as root, or use a process you started.`;
-  }
-  return `cannot attach to process ${pid} (errno ${errno}).`;
+  return ptraceRefusal(pid, errno);
 }

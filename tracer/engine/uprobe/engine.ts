@@ -15,8 +15,8 @@ import { detectBpfFeatures } from '../../../kernel-helper/features';
 import { errno, sys } from '../../../kernel-helper/libc';
 import { __NR_pidfd_open } from '../../../kernel-helper/uapi';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
-import { processAlive } from '../../runtime/main-thread-driver';
 import { snapshotGlobals } from '../../runtime/global-snapshot';
+import { untraceableTarget } from '../target-refusal';
 import { openSession } from '../../runtime/open-session';
 import type { Session } from '../../runtime/session';
 import { monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
@@ -51,7 +51,8 @@ export const uprobeEngine: Engine = {
 
   async run(request: EngineRunRequest): Promise<number> {
     const { plan } = request;
-    if (request.pid !== undefined && !processAlive(request.pid)) throw new UtapError(`there is no process ${request.pid}; check the pid (e.g. pidof NAME).`, EXIT_ENVIRONMENT);
+    const untraceable = request.pid === undefined ? undefined : untraceableTarget(request.pid);
+    if (untraceable) throw new UtapError(untraceable, EXIT_ENVIRONMENT);
     if (request.handlerName !== undefined) checkHandlerName(request.handlerName);
     if (request.detach) {
       if (request.command !== undefined) throw new UtapError('--detach cannot leave handlers on a command utap starts (-c), which ends with utap; start it yourself and use -p PID.', EXIT_SCRIPT_ERROR);

@@ -4,6 +4,7 @@
 // error naming the script line), and arms the uprobes. close() releases everything.
 import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram, type MapFds } from '../../../kernel-helper/codegen/site-compiler';
 import { entryRequest, eventRequest, siteModes, type SiteMode } from './site-modes';
+import { createGlobalMap } from './map-size';
 import { globalMapShape, scalarSize, STATE_BUSY_SKIPS, STATE_LOST_RECORDS, STATE_SLOTS, STATE_SNAPSHOT, STATE_STOP } from '../../../kernel-helper/codegen/layout';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
 import { BpfMap } from '../../../kernel-helper/map';
@@ -84,7 +85,7 @@ export class KernelHandlers {
         const decl = program.globals[index];
         const shape = globalMapShape(decl, maxStr);
         const type = shape.hash ? (shape.perCpu ? U.BPF_MAP_TYPE_PERCPU_HASH : U.BPF_MAP_TYPE_HASH) : shape.perCpu ? U.BPF_MAP_TYPE_PERCPU_ARRAY : U.BPF_MAP_TYPE_ARRAY;
-        this.globalMaps.set(index, this.track(BpfMap.create({ type, keySize: shape.keySize, valueSize: shape.valueSize, maxEntries: shape.maxEntries, name: `utap_${decl.name}` })));
+        this.globalMaps.set(index, this.track(createGlobalMap({ type, keySize: shape.keySize, valueSize: shape.valueSize, maxEntries: shape.maxEntries, name: `utap_${decl.name}` }, decl, program.limits)));
       }
       // Pass 2: the real programs; first those several sites share, then one per remaining site.
       const walltime = walltimeOffsetNs();
