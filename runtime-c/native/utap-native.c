@@ -92,18 +92,28 @@ long utap_read_memory(int pid, uint64_t address, void *buffer, uint64_t length) 
 }
 
 /*
- * Starts `/bin/sh -c command` stopped: the child stops itself with SIGSTOP before exec, so the
- * caller can PTRACE_SEIZE it (seized tracees report group-stops distinctly), set up, then send
- * SIGCONT. Returns the child's pid or -errno.
+ * Starts `/bin/sh -c command` held before exec: the child blocks reading a pipe whose write end
+ * only utap holds (close-on-exec), so the caller can PTRACE_SEIZE it and set up, then let it go
+ * by writing a byte (utap_release). If utap dies first, the pipe reads end-of-file and the
+ * command runs untraced: it is never left stopped or killed. Returns the child's pid or -errno;
+ * *release_fd gets the write end.
  */
-int utap_spawn_stopped(const char *command) {
+int utap_spawn_held(const char *command, int *release_fd) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
   int pid = fork();
-  if (pid < 0) return -errno;
+  if (pid < 0) {
+    int e = errno;
+    close(fds[0]);
+    close(fds[1]);
+    return -e;
+  }
   if (pid == 0) {
     /* Only async-signal-safe calls from here on. */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, 0);
+    close(fds[1]);
     /* The command gets utap's stdin/stdout/stderr as a shell would pass them: Node marks them
        close-on-exec and non-blocking (for its own streams), so undo both, as libuv does for
        the children it spawns. */
@@ -112,12 +122,48 @@ int utap_spawn_stopped(const char *command) {
       int flags = fcntl(fd, F_GETFL);
       if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
     }
-    raise(SIGSTOP);
+    char go;
+    while (read(fds[0], &go, 1) < 0 && errno == EINTR) {
+    }
+    close(fds[0]);
     char *const argv[] = {"sh", "-c", (char *)command, 0};
     execv("/bin/sh", argv);
     _exit(127);
   }
+  close(fds[0]);
+  *release_fd = fds[1];
   return pid;
+}
+
+/* Lets a utap_spawn_held child go on: one byte, then the pipe closed. 0 or -errno. */
+int utap_release(int release_fd) {
+  char go = 1;
+  ssize_t n;
+  do n = write(release_fd, &go, 1);
+  while (n < 0 && errno == EINTR);
+  int e = n < 0 ? errno : 0;
+  close(release_fd);
+  return -e;
+}
+
+/*
+ * Writes count 8-byte words into process pid, pairs[2i] the address and pairs[2i+1] the value,
+ * in order, with one process_vm_writev (the target's writable memory only). Returns the number
+ * of bytes written or -errno.
+ */
+long utap_write_words(int pid, const uint64_t *pairs, int count) {
+  struct iovec local[16], remote[16];
+  if (count < 1 || count > 16) return -EINVAL;
+  uint64_t values[16];
+  for (int i = 0; i < count; i++) {
+    values[i] = pairs[2 * i + 1];
+    local[i].iov_base = &values[i];
+    local[i].iov_len = 8;
+    remote[i].iov_base = (void *)(uintptr_t)pairs[2 * i];
+    remote[i].iov_len = 8;
+  }
+  ssize_t n = process_vm_writev(pid, local, count, remote, count, 0);
+  return n < 0 ? -errno : n;
 }
 
 /*

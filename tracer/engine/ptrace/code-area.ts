@@ -1,7 +1,8 @@
 // Code areas: small executable mappings utap adds to the target, each within reach (rel32) of
 // the module whose instructions it holds out-of-line copies of. The first area also holds the
 // `syscall; int3` stub later injections use and the return trampoline (an int3 that .return
-// probes redirect return addresses to).
+// probes redirect return addresses to); and, after its head, room for the healer's code
+// (healer.ts), which must outlive utap in the process.
 import { findNearbyGap, readMappings } from './address-space';
 import { SLOT_SIZE } from './out-of-line';
 import { injectSyscall, MAP, PROT, SYS, syscallFailed } from './syscall-injection';
@@ -12,6 +13,9 @@ const AREA_SIZE = 64 * 1024;
 const STUB_OFFSET = 0;
 const TRAMPOLINE_OFFSET = 16;
 const FIRST_SLOT = 64;
+
+/** Bytes at the start of every area before its first slot (utap-healer.c: AREA_HEAD). */
+export const AREA_HEAD = FIRST_SLOT;
 
 export interface CodeArea {
   start: number;
@@ -24,10 +28,20 @@ export class CodeAreaError extends Error {}
 export class CodeAreas {
   readonly areas: CodeArea[] = [];
 
+  /** Called with each new area once it is mapped (the healer lists them). */
+  onNewArea: ((area: CodeArea) => void) | undefined;
+
   constructor(
     private readonly pid: number,
     private readonly memory: TargetMemory,
+    /** bytes kept free after the head of the first area */
+    private readonly firstAreaReserve = 0,
   ) {}
+
+  /** Start of the first area (the healer's code and thunk live in it). */
+  get first(): CodeArea | undefined {
+    return this.areas[0];
+  }
 
   /** Address of the `syscall; int3` stub, once an area exists. */
   get stub(): number | undefined {
@@ -67,12 +81,14 @@ export class CodeAreas {
       this.stub,
     );
     if (syscallFailed(rax) || Number(rax) !== gap) throw new CodeAreaError(`mmap of a code area in the target failed (${BigInt.asIntN(64, rax)})`);
-    const area: CodeArea = { start: gap, size: AREA_SIZE, nextSlot: FIRST_SLOT };
+    const reserve = this.areas.length === 0 ? Math.ceil(this.firstAreaReserve / SLOT_SIZE) * SLOT_SIZE : 0;
+    const area: CodeArea = { start: gap, size: AREA_SIZE, nextSlot: FIRST_SLOT + reserve };
     // Every area gets the stub and trampoline bytes; only the first one's are used.
     const head = new Uint8Array(FIRST_SLOT).fill(0xcc);
     head.set([0x0f, 0x05, 0xcc], STUB_OFFSET);
     this.memory.write(gap, head);
     this.areas.push(area);
+    this.onNewArea?.(area);
     return area;
   }
 

@@ -53,8 +53,11 @@ export interface Native {
    */
   resumeAndWait(pid: number, regs: Uint8Array, how: number, signal: number, resumeError: Int32Array, status: Int32Array, haveRegs: Int32Array): number;
   readMemory(pid: number, address: bigint | number, buffer: Uint8Array, length: number): number;
-  /** fork + /bin/sh -c command, the child stopped (SIGSTOP) before exec. */
-  spawnStopped(command: string): number;
+  /** fork + /bin/sh -c command, the child held before exec until release(fd) or utap's death. */
+  spawnHeld(command: string, releaseFd: Int32Array): number;
+  release(fd: number): number;
+  /** process_vm_writev of 8-byte words: pairs = [address, value, ...]; bytes written or -errno. */
+  writeWords(pid: number, pairs: BigUint64Array, count: number): number;
   wakerStart(writeFd: Int32Array): number;
   gettid(): number;
   pinToCpu(tid: number, cpu: number): number;
@@ -86,7 +89,9 @@ export function native(): Native {
   const resume = lib.func('long utap_resume(int pid, const uint8_t *regs, int set_regs, int sig)');
   const resumeAndWait = lib.func('int utap_resume_and_wait(int pid, _Inout_ uint8_t *regs, int how, int sig, _Out_ int32_t *resume_error, _Out_ int32_t *status, _Out_ int32_t *have_regs)');
   const readMemory = lib.func('long utap_read_memory(int pid, uint64_t address, _Out_ uint8_t *buffer, uint64_t length)');
-  const spawnStopped = lib.func('int utap_spawn_stopped(const char *command)');
+  const spawnHeld = lib.func('int utap_spawn_held(const char *command, _Out_ int32_t *release_fd)');
+  const release = lib.func('int utap_release(int fd)');
+  const writeWords = lib.func('long utap_write_words(int pid, const uint64_t *pairs, int count)');
   const wakerStart = lib.func('int utap_waker_start(_Out_ int32_t *write_fd)');
   const gettid = lib.func('int utap_gettid()');
   const pinToCpu = lib.func('int utap_pin_to_cpu(int tid, int cpu)');
@@ -107,7 +112,9 @@ export function native(): Native {
     resume: (pid, regs, setRegs, signal) => Number(resume(pid, regs, setRegs, signal)),
     resumeAndWait: (pid, regs, how, signal, resumeError, status, haveRegs) => resumeAndWait(pid, regs, how, signal, resumeError, status, haveRegs),
     readMemory: (pid, address, buffer, length) => Number(readMemory(pid, BigInt(address), buffer, length)),
-    spawnStopped: (command) => spawnStopped(command),
+    spawnHeld: (command, releaseFd) => spawnHeld(command, releaseFd),
+    release: (fd) => release(fd),
+    writeWords: (pid, pairs, count) => Number(writeWords(pid, pairs, count)),
     wakerStart: (writeFd) => wakerStart(writeFd),
     gettid: () => gettid(),
     pinToCpu: (tid, cpu) => pinToCpu(tid, cpu),
