@@ -52,7 +52,28 @@ struct table {
 	char mem_path[16];           /* 144: "/proc/self/mem" */
 	uint64_t reserved[4];        /* 160 */
 	struct area areas[16];       /* 192 */
+	uint64_t log_count;          /* 448: what the healer did, for a post-mortem (the last 64) */
+	struct log_entry {
+		int64_t tid;
+		uint64_t what, rip, resumed;
+	} log[64];                   /* 456 */
 };
+
+#define LOG_BREAKPOINT 1
+#define LOG_RETURN 2
+#define LOG_SLOT 3
+#define LOG_STALE 4
+#define LOG_CHAIN 5
+
+INLINE long sys(long n, long a, long b, long c, long d);
+INLINE void note(struct table *t, uint64_t what, uint64_t rip, uint64_t resumed)
+{
+	uint64_t i = __atomic_fetch_add(&t->log_count, 1, __ATOMIC_RELAXED) % 64;
+	t->log[i].tid = sys(186 /* gettid */, 0, 0, 0, 0);
+	t->log[i].what = what;
+	t->log[i].rip = rip;
+	t->log[i].resumed = resumed;
+}
 /* A thread slot: tid, depth, then frames_per_thread frames. */
 struct thread_slot {
 	int64_t tid;
@@ -213,17 +234,26 @@ void utap_heal(int sig, void *info, void *context, struct table *t)
 	uint64_t rip = gregs[REG_RIP];
 	int code = *(int *)((char *)info + SI_CODE_OFFSET);
 	if (code != SI_KERNEL) {
+		note(t, LOG_CHAIN, rip, 0);
 		chain(sig, info, context, t);
+		return;
+	}
+	/* utap had put the thread back on the int3 (utap_wait_event) when it died: run it from there */
+	if (is_breakpoint(t, rip) || (t->trampoline && rip == t->trampoline)) {
+		note(t, LOG_STALE, rip, rip);
+		heal_all(t);
 		return;
 	}
 	/* int3 traps report rip after the int3 byte */
 	if (is_breakpoint(t, rip - 1)) {
 		heal_all(t);
 		gregs[REG_RIP] = rip - 1;
+		note(t, LOG_BREAKPOINT, rip, rip - 1);
 		return;
 	}
 	if (t->trampoline && rip - 1 == t->trampoline) {
 		uint64_t back = pop_return(t, gregs[REG_RSP]);
+		note(t, LOG_RETURN, rip, back);
 		if (back) {
 			heal_all(t);
 			gregs[REG_RIP] = back;
@@ -234,6 +264,7 @@ void utap_heal(int sig, void *info, void *context, struct table *t)
 	}
 	if (in_slots(t, rip)) {
 		/* utap had already sent the thread into an out-of-line copy when it died: go on there */
+		note(t, LOG_SLOT, rip, rip);
 		heal_all(t);
 		return;
 	}
@@ -241,7 +272,10 @@ void utap_heal(int sig, void *info, void *context, struct table *t)
 	 * Not after an int3 byte: the trap of a stop utap had finished handling (it had already set
 	 * the registers the thread resumes with) when it died. Resume as they are.
 	 */
-	if ((rip & 4095) == 0 || *(volatile uint8_t *)(rip - 1) != 0xcc)
+	if ((rip & 4095) == 0 || *(volatile uint8_t *)(rip - 1) != 0xcc) {
+		note(t, LOG_STALE, rip, rip);
 		return;
+	}
+	note(t, LOG_CHAIN, rip, 0);
 	chain(sig, info, context, t);
 }

@@ -25,6 +25,8 @@ export const TABLE = {
   /** scratch for the action found at uninstall */
   scratch: 160,
   areas: 192,
+  /** count, then 64 entries (tid, what, rip, resumed): what the healer did, for a post-mortem */
+  log: 448,
 } as const;
 
 export const MAX_AREAS = 16;

@@ -54,6 +54,9 @@ export class Healer {
   private readonly words = new BigUint64Array(8);
   /** Set when the handler could not be placed (said once under -v). */
   failure: string | undefined;
+  /** The guardian process (utap_guardian_start), 0 when none; the tracer's wait loop skips it. */
+  guardianPid = 0;
+  private guardianFd = -1;
 
   constructor(
     private readonly pid: number,
@@ -116,11 +119,40 @@ export class Healer {
       const r = injectSyscall(tid, this.memory, SYS_rt_sigaction, [BigInt(SIG.SIGTRAP), BigInt(t + TABLE.installed), BigInt(t + TABLE.original), 8n], this.areas.stub);
       if (syscallFailed(r)) throw new Error(`rt_sigaction failed (${BigInt.asIntN(64, r)})`);
       this.log(`healer placed: code at 0x${codeAt.toString(16)}, table at 0x${t.toString(16)}`);
+      this.startGuardian();
     } catch (error) {
       this.failure = (error as Error).message;
       this.table = 0;
       this.log(`the healer is not placed (${this.failure}): killing utap would harm the target`);
     }
+  }
+
+  /** The guardian heals the breakpoints no thread reaches again, should utap die. */
+  private startGuardian(): void {
+    const fd = new Int32Array(1);
+    const pid = native().guardianStart(this.memory.descriptor(), BigInt(this.table), fd);
+    if (pid < 0) {
+      this.log(`no guardian (errno ${-pid}): after utap's death, breakpoints no thread reaches stay in`);
+      return;
+    }
+    this.guardianPid = pid;
+    this.guardianFd = fd[0];
+  }
+
+  /** Disarms and reaps the guardian (utap restored the process itself, or it exec'd or ended). */
+  stopGuardian(): void {
+    if (this.guardianFd < 0) return;
+    const n = native();
+    n.write(this.guardianFd, Uint8Array.of(1), 1);
+    n.close(this.guardianFd);
+    this.guardianFd = -1;
+    if (this.guardianPid > 0) n.waitFor(this.guardianPid, new Int32Array(1));
+    this.guardianPid = 0;
+  }
+
+  /** The tracer's wait loop saw the guardian end (it is reaped already). */
+  guardianGone(): void {
+    this.guardianPid = 0;
   }
 
   addArea(area: CodeArea): void {
@@ -217,6 +249,7 @@ export class Healer {
 
   /** Forgets everything without touching the target (after exec, the process image is new). */
   forget(): void {
+    this.stopGuardian();
     this.table = 0;
     this.thunk = 0;
     this.breakCount = 0;

@@ -23,6 +23,7 @@ import { PtraceProbeContext } from './ptrace-context';
 import { Registers } from './registers';
 import { placeSites, type PlacedSite } from './site-placement';
 import { TargetMemory } from './target-memory';
+import { TrapSet } from './trap-set';
 import { decodeWaitStatus, type WaitStatus } from './wait-status';
 import { DecodeFailure } from './x86-decode';
 
@@ -114,6 +115,8 @@ export class PtraceTracer {
   /** -c: the pipe end that lets the held command go on (utap_spawn_held) */
   private releaseFd = -1;
   private readonly breakpoints = new Map<number, Breakpoint>();
+  /** the addresses of every int3 of ours, for the native wait (trap-set.ts) */
+  private readonly traps = new TrapSet();
   private readonly threads = new Map<number, Thread>();
   /** Children forked by the target: known from the parent's event or from their first stop. */
   private readonly expectedChildren = new Map<number, ForkChild>();
@@ -159,6 +162,7 @@ export class PtraceTracer {
     } finally {
       if (this.releaseFd >= 0) this.n.close(this.releaseFd); // (the command then runs untraced, or is gone)
       this.teardown();
+      this.healer?.stopGuardian();
       this.stopWaker();
     }
     let status = this.session.finish();
@@ -381,6 +385,8 @@ export class PtraceTracer {
     }
     this.memory.write(slot, plan.bytes);
     this.healer.addBreakpoint(address, original[0]);
+    this.traps.add(address);
+    if (this.areas.trampoline !== undefined) this.traps.add(this.areas.trampoline);
     this.memory.write(address, Uint8Array.of(0xcc));
     const bp: Breakpoint = { address, originalByte: original[0], plan, slot, entrySites: [], returnSites: [], linkerHook: false };
     this.breakpoints.set(address, bp);
@@ -398,13 +404,17 @@ export class PtraceTracer {
       this.session.flush();
       const pending = this.pendingTid;
       this.pendingTid = 0;
-      const pid = pending ? n.resumeAndWait(pending, regs.bytes, this.pendingHow, 0, this.resumeError, this.status, this.haveRegs) : n.waitEvent(this.status, regs.bytes, this.haveRegs);
+      const pid = pending ? n.resumeAndWait(pending, regs.bytes, this.pendingHow, 0, this.resumeError, this.status, this.haveRegs, this.traps.table) : n.waitEvent(this.status, regs.bytes, this.haveRegs, this.traps.table);
       if (pid < 0) {
         if (pid === -ERRNO.ECHILD) break; // nothing left to wait for
         throw new Error(`waitpid failed (errno ${-pid})`);
       }
       if (pid === this.wakerPid) {
         this.onWaker();
+        continue;
+      }
+      if (pid === this.healer.guardianPid) {
+        this.healer.guardianGone();
         continue;
       }
       const s = decodeWaitStatus(this.status[0]);
@@ -575,7 +585,9 @@ export class PtraceTracer {
     // after exec only the thread that called it remains, under the process's pid
     this.threads.clear();
     this.threads.set(this.pid, { tid: this.pid, shadow: [], pendingSignal: 0 });
+    this.healer.forget();
     this.breakpoints.clear();
+    this.traps.clear();
     this.placedSiteIds.clear();
     this.areas.forget();
     this.memory.close();
@@ -596,6 +608,7 @@ export class PtraceTracer {
     this.n.getRegs(this.pid, regs.bytes);
     const entry = regs.getNumber('rip');
     this.entryTrap = { address: entry, originalByte: this.memory.read(entry, 1)[0] };
+    this.traps.add(entry);
     this.memory.write(entry, Uint8Array.of(0xcc));
   }
 

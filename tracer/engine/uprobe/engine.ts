@@ -25,7 +25,7 @@ import { describeReads } from './event-reads';
 import type { SiteMode } from './site-modes';
 import { recordDispatcher } from './record-dispatch';
 import { planWithRecordSites, type RecordRoute } from './record-sites';
-import { startStopped } from './start-stopped';
+import { releaseStarted, startStopped } from './start-stopped';
 import { checkHandlerName, registerHandlers } from './registration';
 import { removeRegistration } from '../../../kernel-helper/registry';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
@@ -150,7 +150,7 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
         return Promise.resolve(0);
       }
     }
-    if (child?.pid) process.kill(child.pid, 'SIGCONT');
+    if (child) releaseStarted(child);
   }
 
   const reader = new RingBufferReader(kernel.ring);
