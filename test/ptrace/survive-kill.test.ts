@@ -90,10 +90,10 @@ function codeDiffers(pid: number): string {
   return '';
 }
 
-/** How long utap took from its start to its first hit in the mid-run tries (ms). */
-const firstHitMs: number[] = [];
-function attachWindowMs(): number {
-  const sorted = [...firstHitMs].sort((a, b) => a - b);
+/** How long utap took from its start to its first hit in the mid-run tries (ms), per engine and mode. */
+const firstHitMs = new Map<string, number[]>();
+function attachWindowMs(key: string): number {
+  const sorted = [...(firstHitMs.get(key) ?? [])].sort((a, b) => a - b);
   return sorted.length ? sorted[sorted.length >> 1] : 1500;
 }
 
@@ -138,11 +138,11 @@ async function tryOnce(s: Scenario, n: number): Promise<Outcome> {
     if (s.when === 'mid') {
       for (let i = 0; i < 2000 && !stdout.includes('hit'); i++) await sleep(5);
       if (!stdout.includes('hit')) return { harm: 'utap never reported its first hit (so the test cannot kill it mid-run)' };
-      firstHitMs.push(Date.now() - started);
+      firstHitMs.set(`${s.engine}${s.mode}`, [...(firstHitMs.get(`${s.engine}${s.mode}`) ?? []), Date.now() - started]);
       await sleep(Math.random() * 250);
     } else {
       // (utap's own start-up takes most of that time: kill in its last part)
-      await sleep(attachWindowMs() * (0.5 + Math.random() * 0.6));
+      await sleep(attachWindowMs(`${s.engine}${s.mode}`) * (0.6 + Math.random() * 0.45));
     }
     utap.kill('SIGKILL');
     await utapDone;

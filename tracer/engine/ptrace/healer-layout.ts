@@ -41,7 +41,7 @@ export const THREAD_SLOT_SIZE = 16 + FRAMES_PER_THREAD * 16;
 /** Reserved, not committed (MAP_NORESERVE): only the pages written cost memory. */
 export const TABLE_SIZE = THREADS_OFFSET + THREAD_SLOTS * THREAD_SLOT_SIZE;
 
-/** Offsets in the head of the first code area (code-area.ts keeps the stub at 0, the trampoline at 16). */
+/** Offsets in the head of the first code area (code-area.ts keeps the trampoline at 16). */
 export const RESTORER_OFFSET = 24;
 export const THUNK_OFFSET = 40;
 /** The healer's code follows the head of the first code area. */

@@ -78,14 +78,14 @@ export class Healer {
     if (this.installed || this.failure !== undefined) return;
     const bytes = healerCode();
     const area = this.areas.first;
-    if (!bytes || !area || this.areas.stub === undefined) {
+    if (!bytes || !area || this.areas.injectionBlock === undefined) {
       this.failure = bytes ? 'no code area' : `${HEALER_CODE} is missing`;
       this.log(`the healer is not placed (${this.failure}): killing utap would harm the target`);
       return;
     }
     try {
       const table = injectSyscall(tid, this.memory, SYS_mmap,
-        [0n, BigInt(TABLE_SIZE), BigInt(PROT.READ | PROT.WRITE), BigInt(MAP.PRIVATE | MAP.ANONYMOUS | MAP_NORESERVE), -1n, 0n], this.areas.stub);
+        [0n, BigInt(TABLE_SIZE), BigInt(PROT.READ | PROT.WRITE), BigInt(MAP.PRIVATE | MAP.ANONYMOUS | MAP_NORESERVE), -1n, 0n], this.areas.injectionBlock);
       if (syscallFailed(table)) throw new Error(`mmap of its table failed (${BigInt.asIntN(64, table)})`);
       const t = Number(table);
       const codeAt = area.start + HEALER_CODE_OFFSET;
@@ -116,7 +116,7 @@ export class Healer {
       this.memory.write(t, header);
       this.table = t;
       for (const a of this.areas.areas) this.addArea(a);
-      const r = injectSyscall(tid, this.memory, SYS_rt_sigaction, [BigInt(SIG.SIGTRAP), BigInt(t + TABLE.installed), BigInt(t + TABLE.original), 8n], this.areas.stub);
+      const r = injectSyscall(tid, this.memory, SYS_rt_sigaction, [BigInt(SIG.SIGTRAP), BigInt(t + TABLE.installed), BigInt(t + TABLE.original), 8n], this.areas.injectionBlock);
       if (syscallFailed(r)) throw new Error(`rt_sigaction failed (${BigInt.asIntN(64, r)})`);
       this.log(`healer placed: code at 0x${codeAt.toString(16)}, table at 0x${t.toString(16)}`);
       this.startGuardian();
@@ -240,10 +240,10 @@ export class Healer {
   uninstall(tid: number): void {
     if (!this.installed) return;
     const t = this.table;
-    const sigaction = (act: number, old: number) => injectSyscall(tid, this.memory, SYS_rt_sigaction, [BigInt(SIG.SIGTRAP), BigInt(act), BigInt(old), 8n], this.areas.stub);
+    const sigaction = (act: number, old: number) => injectSyscall(tid, this.memory, SYS_rt_sigaction, [BigInt(SIG.SIGTRAP), BigInt(act), BigInt(old), 8n], this.areas.injectionBlock);
     sigaction(t + TABLE.original, t + TABLE.scratch);
     if (this.memory.readU64(t + TABLE.scratch) !== BigInt(this.thunk)) sigaction(t + TABLE.scratch, 0);
-    injectSyscall(tid, this.memory, SYS_munmap, [BigInt(t), BigInt(TABLE_SIZE)], this.areas.stub);
+    injectSyscall(tid, this.memory, SYS_munmap, [BigInt(t), BigInt(TABLE_SIZE)], this.areas.injectionBlock);
     this.forget();
   }
 

@@ -52,8 +52,13 @@ export const CONTROL_WAKER_PID = 1;
 /** UTAP_PTRACE_DEBUG=1 logs every wait event; read once (process.env costs ~175 ns a read, per hit). */
 const DEBUG_EVENTS = !!process.env.UTAP_PTRACE_DEBUG;
 
+/**
+ * TRACESYSGOOD: the system-call stops of injections (syscall-injection.ts) stop with SIGTRAP|0x80,
+ * which the kernel, should utap die, does not turn into a SIGTRAP for the thread.
+ */
 const TRACE_OPTIONS =
-  PTRACE_O.PTRACE_O_TRACECLONE | PTRACE_O.PTRACE_O_TRACEFORK | PTRACE_O.PTRACE_O_TRACEVFORK | PTRACE_O.PTRACE_O_TRACEEXEC;
+  PTRACE_O.PTRACE_O_TRACECLONE | PTRACE_O.PTRACE_O_TRACEFORK | PTRACE_O.PTRACE_O_TRACEVFORK | PTRACE_O.PTRACE_O_TRACEEXEC |
+  PTRACE_O.PTRACE_O_TRACESYSGOOD;
 
 interface Breakpoint {
   address: number;
