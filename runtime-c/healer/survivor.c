@@ -97,7 +97,8 @@ int main(int argc, char **argv)
 	sigaction(SIGSEGV, &crash, NULL);
 	sigaction(SIGILL, &crash, NULL);
 	sigaction(SIGBUS, &crash, NULL);
-	sigaction(SIGTRAP, &crash, NULL); /* (utap's healer passes on the traps that are not its own) */
+	/* (not SIGTRAP: under -c the program starts with utap's healer in place, and installing a
+	   SIGTRAP handler of its own would replace it) */
 	char path[4096], text[128];
 	snprintf(path, sizeof path, "%s.pid", out);
 	snprintf(text, sizeof text, "pid=%d\n", (int)getpid());
