@@ -436,6 +436,10 @@ export class PtraceTracer {
       }
       if (s.event === 0) {
         if (s.signal === SIG.SIGTRAP && this.haveRegs[0]) this.onTrap(thread, pid);
+        else if (s.signal === (SIG.SIGTRAP | 0x80)) {
+          if (pid === this.execReturnOf) this.onExecReturn(pid);
+          else n.ptrace(PTRACE.PTRACE_CONT, pid, 0, 0); // a system-call stop: not ours to keep
+        }
         else n.ptrace(PTRACE.PTRACE_CONT, pid, 0, s.signal); // the target's own signal
         continue;
       }
@@ -480,10 +484,6 @@ export class PtraceTracer {
   private onTrap(thread: Thread, tid: number): void {
     const regs = this.regs;
     const at = regs.getNumber('rip') - 1;
-    if (this.entryTrap?.address === at && tid === this.pid) {
-      this.onEntryTrap(tid);
-      return;
-    }
     const bp = this.breakpoints.get(at);
     if (bp) {
       this.onBreakpoint(thread, tid, bp);
@@ -573,7 +573,7 @@ export class PtraceTracer {
           return;
         }
         this.onExec();
-        break;
+        return;
       case PTRACE_EVENT.PTRACE_EVENT_STOP:
         if (signal === SIG.SIGSTOP || signal === SIG.SIGTSTP || signal === SIG.SIGTTIN || signal === SIG.SIGTTOU) {
           // a group-stop: stay stopped as an untraced process would, but keep watching
@@ -607,28 +607,19 @@ export class PtraceTracer {
     }
     this.log(`exec of ${exe}`);
     // The exec stop is still inside execve, whose return would overwrite an injected system
-    // call's number; so code areas are mapped at the first instruction of the new program
-    // instead, where a one-shot int3 stops the thread in plain user mode.
-    const regs = new Registers();
-    this.n.getRegs(this.pid, regs.bytes);
-    const entry = regs.getNumber('rip');
-    this.entryTrap = { address: entry, originalByte: this.memory.read(entry, 1)[0] };
-    this.traps.add(entry);
-    this.memory.write(entry, Uint8Array.of(0xcc));
+    // call's number; so probes go in at the stop at execve's return (PTRACE_SYSCALL), where the
+    // thread sits at the new program's first instruction and nothing of the program is changed
+    // (a stop that, should utap die there, just lets the thread go).
+    this.execReturnOf = this.pid;
+    this.n.ptrace(PTRACE.PTRACE_SYSCALL, this.pid, 0, 0);
   }
 
-  /** The one-shot int3 at the new program's first instruction, after an exec. */
-  private entryTrap: { address: number; originalByte: number } | undefined;
+  /** The thread whose execve's return stop is awaited (0: none). */
+  private execReturnOf = 0;
 
-  private onEntryTrap(tid: number): void {
-    const trap = this.entryTrap!;
-    this.entryTrap = undefined;
-    this.memory.write(trap.address, Uint8Array.of(trap.originalByte));
-    this.regs.setNumber('rip', trap.address);
-    this.n.setRegs(tid, this.regs.bytes);
-    // Until the healer is in the new program, a trap stop would kill it if utap died: wait in
-    // an event stop instead while the code area, the healer and the probes go in.
-    this.parkInEventStop(tid);
+  /** At execve's return: the new program's code areas, healer and probes go in. */
+  private onExecReturn(tid: number): void {
+    this.execReturnOf = 0;
     this.installPending(tid);
     this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
   }
@@ -680,26 +671,6 @@ export class PtraceTracer {
     this.n.ptrace(PTRACE.PTRACE_DETACH, child, 0, 0);
   }
 
-  /**
-   * Moves a thread from a signal-delivery stop (which, were utap to die, would deliver its
-   * SIGTRAP) into an event stop (which would just resume): interrupt, continue, wait.
-   */
-  private parkInEventStop(tid: number): void {
-    this.n.ptrace(PTRACE.PTRACE_INTERRUPT, tid, 0, 0);
-    this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
-    for (;;) {
-      if (this.n.waitFor(tid, this.status) < 0) return;
-      const s = decodeWaitStatus(this.status[0]);
-      if (s.kind === 'exited' || s.kind === 'killed') {
-        this.onThreadGone(tid, s);
-        return;
-      }
-      if (s.kind !== 'stopped') continue;
-      if (s.event === PTRACE_EVENT.PTRACE_EVENT_STOP) return;
-      this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, s.event === 0 ? s.signal : 0);
-    }
-  }
-
   private onThreadGone(tid: number, s: WaitStatus): void {
     this.healer?.threadGone(tid);
     this.threads.delete(tid);
@@ -724,9 +695,6 @@ export class PtraceTracer {
     for (const tid of live) this.n.ptrace(PTRACE.PTRACE_INTERRUPT, tid, 0, 0);
     for (const tid of live) this.settleForDetach(tid);
     if (this.targetGone) return;
-    if (this.entryTrap) {
-      this.memory.write(this.entryTrap.address, Uint8Array.of(this.entryTrap.originalByte));
-    }
     for (const bp of this.breakpoints.values()) {
       try {
         this.memory.write(bp.address, Uint8Array.of(bp.originalByte));
@@ -791,7 +759,7 @@ export class PtraceTracer {
         const regs = new Registers();
         this.n.getRegs(tid, regs.bytes);
         const at = regs.getNumber('rip') - 1;
-        if (this.breakpoints.has(at) || this.entryTrap?.address === at) {
+        if (this.breakpoints.has(at)) {
           // hit while we were stopping: run the original instruction again once it is restored
           regs.setNumber('rip', at);
           this.n.setRegs(tid, regs.bytes);
@@ -802,7 +770,7 @@ export class PtraceTracer {
         this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0); // the interrupt is still pending: it stops again
         continue;
       }
-      thread.pendingSignal = s.signal; // deliver it when we detach
+      if (s.signal !== (SIG.SIGTRAP | 0x80)) thread.pendingSignal = s.signal; // deliver it when we detach
       this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
     }
   }
