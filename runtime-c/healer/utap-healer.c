@@ -4,8 +4,9 @@
  *
  * While utap lives, the tracer sees every SIGTRAP first and this handler only runs for traps
  * that are the program's own (utap passes those on). When utap dies, the kernel detaches every
- * thread; a thread stopped at one of utap's breakpoints then gets its SIGTRAP delivered, and any
- * thread that later reaches a breakpoint byte traps. Each such trap lands here and:
+ * thread; a thread stopped at one of utap's int3s then gets its SIGTRAP delivered (utap leaves
+ * those stops uncollected, with the thread's rip put back on the int3: utap_wait_event), and any
+ * thread that later reaches an int3 of utap's traps. Each such trap lands here and:
  *   - puts back every original byte utap replaced (from the table utap keeps in the process),
  *   - sends the thread to the instruction it was about to run: the breakpoint's own address,
  *     or, at the return trampoline of a .return probe, the real return address (from the
@@ -59,21 +60,16 @@ struct table {
 	} log[64];                   /* 456 */
 };
 
-#define LOG_BREAKPOINT 1
-#define LOG_RETURN 2
-#define LOG_SLOT 3
-#define LOG_STALE 4
-#define LOG_CHAIN 5
+/* The offsets healer-layout.ts writes at. */
+_Static_assert(__builtin_offsetof(struct table, break_count) == 24, "layout");
+_Static_assert(__builtin_offsetof(struct table, healed) == 72, "layout");
+_Static_assert(__builtin_offsetof(struct table, original) == 80, "layout");
+_Static_assert(__builtin_offsetof(struct table, installed) == 112, "layout");
+_Static_assert(__builtin_offsetof(struct table, mem_path) == 144, "layout");
+_Static_assert(__builtin_offsetof(struct table, areas) == 192, "layout");
+_Static_assert(__builtin_offsetof(struct table, log) == 456, "layout");
+_Static_assert(sizeof(struct table) <= 4096, "the breakpoints start at 4096");
 
-INLINE long sys(long n, long a, long b, long c, long d);
-INLINE void note(struct table *t, uint64_t what, uint64_t rip, uint64_t resumed)
-{
-	uint64_t i = __atomic_fetch_add(&t->log_count, 1, __ATOMIC_RELAXED) % 64;
-	t->log[i].tid = sys(186 /* gettid */, 0, 0, 0, 0);
-	t->log[i].what = what;
-	t->log[i].rip = rip;
-	t->log[i].resumed = resumed;
-}
 /* A thread slot: tid, depth, then frames_per_thread frames. */
 struct thread_slot {
 	int64_t tid;
@@ -118,6 +114,22 @@ INLINE long sys(long n, long a, long b, long c, long d)
 	register long r10 __asm__("r10") = d;
 	__asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
 	return r;
+}
+
+/* What the healer did, kept in its table (utap reads nothing back; it is for a post-mortem). */
+#define LOG_BREAKPOINT 1
+#define LOG_RETURN 2
+#define LOG_SLOT 3
+#define LOG_STALE 4
+#define LOG_CHAIN 5
+
+INLINE void note(struct table *t, uint64_t what, uint64_t rip, uint64_t resumed)
+{
+	uint64_t i = __atomic_fetch_add(&t->log_count, 1, __ATOMIC_RELAXED) % 64;
+	t->log[i].tid = sys(NR_gettid, 0, 0, 0, 0);
+	t->log[i].what = what;
+	t->log[i].rip = rip;
+	t->log[i].resumed = resumed;
 }
 
 INLINE void lock(struct table *t)
