@@ -1,6 +1,7 @@
 # The healer the ptrace engine places in a traced process (raw position-independent bytes, see
-# utap-healer.c), and the target the survival test kills utap around.
-ALL += $(BUILD)/utap-healer.bin $(BUILD)/survivor
+# utap-healer.c), the target the survival test kills utap around, and a target with SIGTRAPs
+# of its own.
+ALL += $(BUILD)/utap-healer.bin $(BUILD)/survivor $(BUILD)/own-trap
 HEALER_CFLAGS := -O2 -fPIC -ffreestanding -fno-builtin -nostdlib -fno-stack-protector -fcf-protection=none \
 	-fno-jump-tables -fno-asynchronous-unwind-tables -fno-reorder-blocks-and-partition -mgeneral-regs-only
 $(BUILD)/utap-healer.bin: healer/utap-healer.c healer/rules.mk | $(BUILD)
@@ -14,3 +15,5 @@ $(BUILD)/utap-healer.bin: healer/utap-healer.c healer/rules.mk | $(BUILD)
 	objcopy -O binary -j .text $(BUILD)/utap-healer.o $@
 $(BUILD)/survivor: healer/survivor.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O1 -g -pthread -o $@ $<
+$(BUILD)/own-trap: healer/own-trap.c | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O1 -g -o $@ $<
