@@ -34,7 +34,7 @@ long utap_ptrace_buffer(long request, long pid, uint64_t addr, void *data) {
   return r == -1 ? -errno : r;
 }
 
-/* Slot of `address` in utap's set of int3 addresses (breakpoint-set.ts hashes the same way). */
+/* Slot of `address` in utap's set of int3 addresses (trap-set.ts hashes the same way). */
 static uint64_t trap_hash(uint64_t address) { return (address * 0x9E3779B97F4A7C15ull) >> 20; }
 
 static int is_utap_trap(uint64_t address, const uint64_t *set, uint64_t mask) {
