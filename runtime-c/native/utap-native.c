@@ -253,10 +253,20 @@ int utap_waker_start(int *write_fd) {
  * function not called any more, the dynamic linker's hook): the healer only heals on a trap.
  * It keeps a /proc/PID/mem descriptor utap opened (so no permission is asked again) and blocks
  * reading a pipe only utap writes. End-of-file without a prior byte means utap died: it reads
- * the healer's table at `table` and writes back every original byte still holding int3, then
- * exits. utap disarms it with a byte at a normal end. Returns its pid; *control_fd the pipe.
+ * the healer's table at `table` and writes back every original byte still holding int3, puts
+ * back the CPU affinities utap told it about (--pin: a struct guardian_affinity per thread),
+ * then exits. utap disarms it with a single byte at a normal end. Returns its pid; *control_fd
+ * the pipe.
  */
+struct guardian_affinity {
+  int32_t tid;
+  uint8_t mask[128];
+};
+#define GUARDIAN_AFFINITIES 256
+static struct guardian_affinity guardian_affinities[GUARDIAN_AFFINITIES];
+
 int utap_guardian_start(int mem_fd, uint64_t table, int *control_fd) {
+  _Static_assert(sizeof(struct guardian_affinity) == 132, "healer.ts writes 132-byte records");
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
   int pid = fork();
@@ -274,11 +284,22 @@ int utap_guardian_start(int mem_fd, uint64_t table, int *control_fd) {
     if (dup2(fds[0], 3) < 0 || dup2(mem_fd, 4) < 0) _exit(1);
     syscall(SYS_close_range, 5, ~0U, 0);
     for (int fd = 0; fd < 3; fd++) close(fd);
-    char command;
-    ssize_t n;
-    do n = read(3, &command, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 0) _exit(0); /* disarmed (or an error: do nothing) */
+    int affinities = 0;
+    for (;;) {
+      struct guardian_affinity record;
+      ssize_t n;
+      do n = read(3, &record, sizeof record);
+      while (n < 0 && errno == EINTR);
+      if (n == 0) break; /* utap is gone */
+      if (n != (ssize_t)sizeof record) _exit(0); /* disarmed (or an error: do nothing) */
+      int i = 0;
+      while (i < affinities && guardian_affinities[i].tid != record.tid) i++;
+      if (i == GUARDIAN_AFFINITIES) continue;
+      if (i == affinities) affinities++;
+      guardian_affinities[i] = record;
+    }
+    for (int i = 0; i < affinities; i++)
+      sched_setaffinity(guardian_affinities[i].tid, sizeof guardian_affinities[i].mask, (cpu_set_t *)guardian_affinities[i].mask);
     uint64_t header[8];
     if (pread(4, header, sizeof header, (off_t)table) != sizeof header || header[0] != 0x5554415048454131ULL) _exit(2);
     uint64_t count = header[3], offset = header[7];

@@ -97,9 +97,21 @@ function attachWindowMs(key: string): number {
   return sorted.length ? sorted[sorted.length >> 1] : 1500;
 }
 
+/** Each thread's allowed CPUs, by tid. */
+function affinities(pid: number): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'latin1'));
+    out.set(tid, m ? m[1] : '?');
+  }
+  return out;
+}
+
 interface Scenario {
   engine: 'ptrace' | 'uprobe';
   mode: '-p' | '-c';
+  /** --pin: the threads' own CPU affinities must be back too */
+  pin?: boolean;
   /** attach: a random instant from utap's start; mid: a random instant after the first hit */
   when: 'attach' | 'mid';
 }
@@ -111,7 +123,7 @@ interface Outcome {
 }
 
 async function tryOnce(s: Scenario, n: number): Promise<Outcome> {
-  const out = path.join(tmp, `${s.engine}${s.mode}-${s.when}-${n}-`);
+  const out = path.join(tmp, `${s.engine}${s.pin ? '-pin' : ''}${s.mode}-${s.when}-${n}-`);
   const command = `${SURVIVOR} ${THREADS} ${MIN_ROUNDS} ${out}`;
   let target: ChildProcess | undefined;
   let targetExit: { code: number | null; signal: string | null } | undefined;
@@ -128,8 +140,10 @@ async function tryOnce(s: Scenario, n: number): Promise<Outcome> {
       target = spawn(SURVIVOR, [String(THREADS), String(MIN_ROUNDS), out], { stdio: 'ignore' });
       target.on('exit', (code, signal) => (targetExit = { code, signal }));
       for (let i = 0; i < 200 && !pidOf(); i++) await sleep(5);
+      for (let i = 0; i < 200 && fs.readdirSync(`/proc/${target.pid}/task`).length < THREADS + 1; i++) await sleep(5);
     }
-    const args = ['--engine', s.engine, s.mode === '-p' ? '-p' : '-c', s.mode === '-p' ? String(target!.pid) : command, '-e', probes(s.engine)];
+    const before = s.pin && target ? affinities(target.pid!) : undefined;
+    const args = [...(s.pin ? ['--pin'] : []), '--engine', s.engine, s.mode === '-p' ? '-p' : '-c', s.mode === '-p' ? String(target!.pid) : command, '-e', probes(s.engine)];
     utap = spawn(process.execPath, [utapBin, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
     let stdout = '';
     utap.stdout!.on('data', (d) => (stdout += d));
@@ -189,6 +203,11 @@ async function tryOnce(s: Scenario, n: number): Promise<Outcome> {
     const m = /sum=(-?\d+) expected=(-?\d+)/.exec(answer);
     if (!m || m[1] !== m[2]) return { harm: `wrong answer: ${answer.trim()}` };
     const differs = codeDiffers(pid);
+    if (before) {
+      const after = affinities(pid);
+      const changed = [...before].filter(([tid, cpus]) => after.has(tid) && after.get(tid) !== cpus);
+      if (changed.length) return { harm: `CPU affinity left changed (--pin): ${changed.map(([tid, cpus]) => `${tid} ${cpus} → ${after.get(tid)}`).join(', ')}` };
+    }
     fs.writeFileSync(`${out}.exit`, '');
     // its exit status: a child of this test (-p), or reparented to it (-c)
     let status: string | undefined;
@@ -231,7 +250,7 @@ async function scenario(s: Scenario): Promise<void> {
     else tried++;
     if (outcome.harm) harms.push(outcome.harm);
   }
-  const name = `${s.engine} ${s.mode} killed ${s.when === 'attach' ? (s.mode === '-p' ? 'while attaching' : 'while starting the command') : 'mid-run'}`;
+  const name = `${s.engine}${s.pin ? ' --pin' : ''} ${s.mode} killed ${s.when === 'attach' ? (s.mode === '-p' ? 'while attaching' : 'while starting the command') : 'mid-run'}`;
   console.log(`  ${name}: ${tried} tried, ${harms.length} harmed${noTarget ? ` (${noTarget} more killed before the command started)` : ''}`);
   assert.equal(harms, [], `${name}: ${harms.join('; ')}`);
 }
@@ -247,6 +266,10 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
     }
   }
 }
+
+liveTest(test, 'SIGKILL of utap (ptrace --pin -p, mid): the target runs on unharmed, its own CPU affinities back', ptraceMissing, () =>
+  scenario({ engine: 'ptrace', mode: '-p', when: 'mid', pin: true }),
+);
 
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -63,6 +63,8 @@ export class Healer {
     private readonly memory: TargetMemory,
     private readonly areas: CodeAreas,
     private readonly log: (message: string) => void,
+    /** --pin: each pinned thread's own CPU affinity (the tracer's map), for the guardian to put back */
+    private readonly affinities: ReadonlyMap<number, Uint8Array> = new Map(),
   ) {}
 
   get installed(): boolean {
@@ -137,6 +139,16 @@ export class Healer {
     }
     this.guardianPid = pid;
     this.guardianFd = fd[0];
+    for (const [tid, mask] of this.affinities) this.rememberAffinity(tid, mask);
+  }
+
+  /** Tells the guardian a thread's own CPU affinity (--pin), to put back should utap die. */
+  rememberAffinity(tid: number, mask: Uint8Array): void {
+    if (this.guardianFd < 0) return;
+    const record = new Uint8Array(132); // struct guardian_affinity: int32 tid, 128-byte mask
+    new DataView(record.buffer).setInt32(0, tid, true);
+    record.set(mask.subarray(0, 128), 4);
+    native().write(this.guardianFd, record, record.length);
   }
 
   /** Disarms and reaps the guardian (utap restored the process itself, or it exec'd or ended). */

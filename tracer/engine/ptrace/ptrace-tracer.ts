@@ -223,7 +223,7 @@ export class PtraceTracer {
   private newImage(): void {
     this.memory = new TargetMemory(this.pid);
     this.areas = new CodeAreas(this.pid, this.memory, healerCode()?.length ?? 0);
-    this.healer = new Healer(this.pid, this.memory, this.areas, (m) => this.log(m));
+    this.healer = new Healer(this.pid, this.memory, this.areas, (m) => this.log(m), this.affinity);
     this.areas.onNewArea = (area) => this.healer.addArea(area);
   }
 
@@ -289,7 +289,10 @@ export class PtraceTracer {
     for (const tid of tids) {
       if (!this.affinity.has(tid)) {
         const mask = new Uint8Array(128);
-        if (this.n.getAffinity(tid, mask) === 0) this.affinity.set(tid, mask);
+        if (this.n.getAffinity(tid, mask) === 0) {
+          this.affinity.set(tid, mask);
+          this.healer?.rememberAffinity(tid, mask);
+        }
       }
       this.n.pinToCpu(tid, this.pinnedCpu);
     }
