@@ -155,8 +155,10 @@ async function tryOnce(s: Scenario, n: number): Promise<Outcome> {
       firstHitMs.set(`${s.engine}${s.mode}`, [...(firstHitMs.get(`${s.engine}${s.mode}`) ?? []), Date.now() - started]);
       await sleep(Math.random() * 250);
     } else {
-      // (utap's own start-up takes most of that time: kill in its last part)
-      await sleep(attachWindowMs(`${s.engine}${s.mode}`) * (0.6 + Math.random() * 0.45));
+      // (utap's own start-up takes most of that time: kill in its last part; with -c the
+      // command is started later still, just before its probes go in)
+      const from = s.mode === '-c' ? 0.8 : 0.6;
+      await sleep(attachWindowMs(`${s.engine}${s.mode}`) * (from + Math.random() * (1.05 - from)));
     }
     utap.kill('SIGKILL');
     await utapDone;
