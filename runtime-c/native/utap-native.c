@@ -34,20 +34,54 @@ long utap_ptrace_buffer(long request, long pid, uint64_t addr, void *data) {
   return r == -1 ? -errno : r;
 }
 
-/*
- * waitpid(-1, __WALL | __WNOTHREAD | WUNTRACED) and, when the stopped thread is a tracee in a
- * SIGTRAP stop (a breakpoint, most likely), PTRACE_GETREGS into regs in the same call.
- * Returns the pid (>0), or -errno. *status gets the wait status; *have_regs 1 if regs were read.
- */
-int utap_wait_event(int *status, struct user_regs_struct *regs, int *have_regs) {
-  *have_regs = 0;
-  int pid;
-  do pid = waitpid(-1, status, __WALL | __WNOTHREAD | WUNTRACED);
-  while (pid < 0 && errno == EINTR);
-  if (pid < 0) return -errno;
-  if (WIFSTOPPED(*status) && WSTOPSIG(*status) == SIGTRAP && (*status >> 16) == 0) {
-    if (syscall(SYS_ptrace, PTRACE_GETREGS, pid, 0, regs) == 0) *have_regs = 1;
+/* Slot of `address` in utap's set of int3 addresses (trap-set.ts hashes the same way). */
+static uint64_t trap_hash(uint64_t address) { return (address * 0x9E3779B97F4A7C15ull) >> 20; }
+
+static int is_utap_trap(uint64_t address, const uint64_t *set, uint64_t mask) {
+  if (!set || !mask) return 0;
+  for (uint64_t i = trap_hash(address) & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
+    if (set[i] == 0) return 0;
+    if (set[i] == address) return 1;
   }
+  return 0;
+}
+
+/*
+ * The next event of a tracee of this thread: its pid (>0) or -errno; *status as waitpid gives
+ * it; for a SIGTRAP stop, the registers (PTRACE_GETREGS) and *have_regs = 1.
+ *
+ * Why not a plain waitpid: reaping a ptrace stop clears the signal the thread stopped with, and
+ * should utap then die before resuming it, the kernel lets it go without that SIGTRAP, at the
+ * rip it stopped with: right after an int3 of ours, in the middle of an instruction. So a
+ * SIGTRAP stop is looked at (waitid WNOWAIT) and left unreaped (resuming it makes it no longer
+ * waitable), and when it is at one of utap's int3s (in `set`, a hash set of mask + 1 addresses),
+ * its rip is put back on the int3 at once (regs keeps the rip after it, as the kernel reported
+ * it). Were utap to die now, the SIGTRAP is delivered to the healer in the process, with the
+ * thread on the breakpoint. Every other event is reaped as waitpid would.
+ */
+int utap_wait_event(int *status, struct user_regs_struct *regs, int *have_regs, const uint64_t *set, uint64_t mask) {
+  *have_regs = 0;
+  siginfo_t info;
+  int r;
+  do {
+    memset(&info, 0, sizeof info);
+    r = waitid(P_ALL, 0, &info, WEXITED | WSTOPPED | WNOWAIT | __WALL | __WNOTHREAD);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  int pid = info.si_pid;
+  if (info.si_code == CLD_TRAPPED && info.si_status == SIGTRAP) {
+    *status = (SIGTRAP << 8) | 0x7f;
+    if (syscall(SYS_ptrace, PTRACE_GETREGS, pid, 0, regs) == 0) {
+      *have_regs = 1;
+      if (is_utap_trap(regs->rip - 1, set, mask))
+        syscall(SYS_ptrace, PTRACE_POKEUSER, pid, offsetof(struct user, regs.rip), regs->rip - 1);
+    }
+    return pid;
+  }
+  do r = waitpid(pid, status, __WALL | WUNTRACED | WNOHANG);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  if (r == 0) return utap_wait_event(status, regs, have_regs, set, mask); /* (taken by another waiter) */
   return pid;
 }
 
@@ -74,13 +108,13 @@ long utap_resume(int pid, const struct user_regs_struct *regs, int set_regs, int
  * killed meanwhile) goes to *resume_error (-errno, else 0) and the wait goes on: its exit is the
  * next event.
  */
-int utap_resume_and_wait(int pid, struct user_regs_struct *regs, int how, int sig, int *resume_error, int *status, int *have_regs) {
+int utap_resume_and_wait(int pid, struct user_regs_struct *regs, int how, int sig, int *resume_error, int *status, int *have_regs, const uint64_t *set, uint64_t mask) {
   long r = 0;
   if (how == 1) r = syscall(SYS_ptrace, PTRACE_SETREGS, pid, 0, regs);
   else if (how == 2) r = syscall(SYS_ptrace, PTRACE_POKEUSER, pid, offsetof(struct user, regs.rip), regs->rip);
   if (r == 0) r = syscall(SYS_ptrace, PTRACE_CONT, pid, 0, (long)sig);
   *resume_error = r == 0 ? 0 : -errno;
-  return utap_wait_event(status, regs, have_regs);
+  return utap_wait_event(status, regs, have_regs, set, mask);
 }
 
 /* process_vm_readv of len bytes; returns bytes read or -errno. */
@@ -92,18 +126,28 @@ long utap_read_memory(int pid, uint64_t address, void *buffer, uint64_t length) 
 }
 
 /*
- * Starts `/bin/sh -c command` stopped: the child stops itself with SIGSTOP before exec, so the
- * caller can PTRACE_SEIZE it (seized tracees report group-stops distinctly), set up, then send
- * SIGCONT. Returns the child's pid or -errno.
+ * Starts `/bin/sh -c command` held before exec: the child blocks reading a pipe whose write end
+ * only utap holds (close-on-exec), so the caller can PTRACE_SEIZE it and set up, then let it go
+ * by writing a byte (utap_release). If utap dies first, the pipe reads end-of-file and the
+ * command runs untraced: it is never left stopped or killed. Returns the child's pid or -errno;
+ * *release_fd gets the write end.
  */
-int utap_spawn_stopped(const char *command) {
+int utap_spawn_held(const char *command, int *release_fd) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
   int pid = fork();
-  if (pid < 0) return -errno;
+  if (pid < 0) {
+    int e = errno;
+    close(fds[0]);
+    close(fds[1]);
+    return -e;
+  }
   if (pid == 0) {
     /* Only async-signal-safe calls from here on. */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, 0);
+    close(fds[1]);
     /* The command gets utap's stdin/stdout/stderr as a shell would pass them: Node marks them
        close-on-exec and non-blocking (for its own streams), so undo both, as libuv does for
        the children it spawns. */
@@ -112,12 +156,48 @@ int utap_spawn_stopped(const char *command) {
       int flags = fcntl(fd, F_GETFL);
       if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
     }
-    raise(SIGSTOP);
+    char go;
+    while (read(fds[0], &go, 1) < 0 && errno == EINTR) {
+    }
+    close(fds[0]);
     char *const argv[] = {"sh", "-c", (char *)command, 0};
     execv("/bin/sh", argv);
     _exit(127);
   }
+  close(fds[0]);
+  *release_fd = fds[1];
   return pid;
+}
+
+/* Lets a utap_spawn_held child go on: one byte, then the pipe closed. 0 or -errno. */
+int utap_release(int release_fd) {
+  char go = 1;
+  ssize_t n;
+  do n = write(release_fd, &go, 1);
+  while (n < 0 && errno == EINTR);
+  int e = n < 0 ? errno : 0;
+  close(release_fd);
+  return -e;
+}
+
+/*
+ * Writes count 8-byte words into process pid, pairs[2i] the address and pairs[2i+1] the value,
+ * in order, with one process_vm_writev (the target's writable memory only). Returns the number
+ * of bytes written or -errno.
+ */
+long utap_write_words(int pid, const uint64_t *pairs, int count) {
+  struct iovec local[16], remote[16];
+  if (count < 1 || count > 16) return -EINVAL;
+  uint64_t values[16];
+  for (int i = 0; i < count; i++) {
+    values[i] = pairs[2 * i + 1];
+    local[i].iov_base = &values[i];
+    local[i].iov_len = 8;
+    remote[i].iov_base = (void *)(uintptr_t)pairs[2 * i];
+    remote[i].iov_len = 8;
+  }
+  ssize_t n = process_vm_writev(pid, local, count, remote, count, 0);
+  return n < 0 ? -errno : n;
 }
 
 /*
@@ -164,6 +244,78 @@ int utap_waker_start(int *write_fd) {
   }
   close(fds[0]);
   *write_fd = fds[1];
+  return pid;
+}
+
+/*
+ * The guardian: a child of the tracer thread, started once the healer (runtime-c/healer) is in
+ * the target, for the breakpoints no thread will ever reach again after utap's death (a
+ * function not called any more, the dynamic linker's hook): the healer only heals on a trap.
+ * It keeps a /proc/PID/mem descriptor utap opened (so no permission is asked again) and blocks
+ * reading a pipe only utap writes. End-of-file without a prior byte means utap died: it reads
+ * the healer's table at `table` and writes back every original byte still holding int3, puts
+ * back the CPU affinities utap told it about (--pin: a struct guardian_affinity per thread),
+ * then exits. utap disarms it with a single byte at a normal end. Returns its pid; *control_fd
+ * the pipe.
+ */
+struct guardian_affinity {
+  int32_t tid;
+  uint8_t mask[128];
+};
+#define GUARDIAN_AFFINITIES 256
+static struct guardian_affinity guardian_affinities[GUARDIAN_AFFINITIES];
+
+int utap_guardian_start(int mem_fd, uint64_t table, int *control_fd) {
+  _Static_assert(sizeof(struct guardian_affinity) == 132, "healer.ts writes 132-byte records");
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
+  int pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(fds[0]);
+    close(fds[1]);
+    return -e;
+  }
+  if (pid == 0) {
+    /* Only async-signal-safe calls from here on; nothing of utap's kept open but these two. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, 0);
+    if (dup2(fds[0], 3) < 0 || dup2(mem_fd, 4) < 0) _exit(1);
+    syscall(SYS_close_range, 5, ~0U, 0);
+    for (int fd = 0; fd < 3; fd++) close(fd);
+    int affinities = 0;
+    for (;;) {
+      struct guardian_affinity record;
+      ssize_t n;
+      do n = read(3, &record, sizeof record);
+      while (n < 0 && errno == EINTR);
+      if (n == 0) break; /* utap is gone */
+      if (n != (ssize_t)sizeof record) _exit(0); /* disarmed (or an error: do nothing) */
+      int i = 0;
+      while (i < affinities && guardian_affinities[i].tid != record.tid) i++;
+      if (i == GUARDIAN_AFFINITIES) continue;
+      if (i == affinities) affinities++;
+      guardian_affinities[i] = record;
+    }
+    for (int i = 0; i < affinities; i++)
+      sched_setaffinity(guardian_affinities[i].tid, sizeof guardian_affinities[i].mask, (cpu_set_t *)guardian_affinities[i].mask);
+    uint64_t header[8];
+    if (pread(4, header, sizeof header, (off_t)table) != sizeof header || header[0] != 0x5554415048454131ULL) _exit(2);
+    uint64_t count = header[3], offset = header[7];
+    for (uint64_t i = 0; i < count && i < 16384; i++) {
+      uint64_t entry[2];
+      uint8_t now;
+      if (pread(4, entry, sizeof entry, (off_t)(table + offset + 16 * i)) != sizeof entry) continue;
+      if (pread(4, &now, 1, (off_t)entry[0]) == 1 && now == 0xcc) {
+        uint8_t original = (uint8_t)entry[1];
+        (void)!pwrite(4, &original, 1, (off_t)entry[0]);
+      }
+    }
+    _exit(0);
+  }
+  close(fds[0]);
+  *control_fd = fds[1];
   return pid;
 }
 

@@ -1,17 +1,20 @@
 // Code areas: small executable mappings utap adds to the target, each within reach (rel32) of
 // the module whose instructions it holds out-of-line copies of. The first area also holds the
-// `syscall; int3` stub later injections use and the return trampoline (an int3 that .return
-// probes redirect return addresses to).
+// return trampoline (an int3 that .return probes redirect return addresses to); and, after its
+// head, the healer's code (healer.ts), which must outlive utap in the process, and the block
+// system calls are injected through (syscall-injection.ts).
 import { findNearbyGap, readMappings } from './address-space';
 import { SLOT_SIZE } from './out-of-line';
-import { injectSyscall, MAP, PROT, SYS, syscallFailed } from './syscall-injection';
+import { INJECTION_BLOCK_SIZE, injectSyscall, MAP, PROT, SYS, syscallFailed } from './syscall-injection';
 import type { TargetMemory } from './target-memory';
 
 const AREA_SIZE = 64 * 1024;
-/** Offsets in every area: the stub and the trampoline live in the first 64 bytes. */
-const STUB_OFFSET = 0;
+/** Offsets in every area: the trampoline (and the healer's entry, healer-layout.ts) live in the first 64 bytes. */
 const TRAMPOLINE_OFFSET = 16;
 const FIRST_SLOT = 64;
+
+/** Bytes at the start of every area before its first slot (utap-healer.c: AREA_HEAD). */
+export const AREA_HEAD = FIRST_SLOT;
 
 export interface CodeArea {
   start: number;
@@ -24,14 +27,24 @@ export class CodeAreaError extends Error {}
 export class CodeAreas {
   readonly areas: CodeArea[] = [];
 
+  /** Called with each new area once it is mapped (the healer lists them). */
+  onNewArea: ((area: CodeArea) => void) | undefined;
+
   constructor(
     private readonly pid: number,
     private readonly memory: TargetMemory,
+    /** bytes kept free after the head of the first area */
+    private readonly firstAreaReserve = 0,
   ) {}
 
-  /** Address of the `syscall; int3` stub, once an area exists. */
-  get stub(): number | undefined {
-    return this.areas.length ? this.areas[0].start + STUB_OFFSET : undefined;
+  /** Start of the first area (the healer's code and thunk live in it). */
+  get first(): CodeArea | undefined {
+    return this.areas[0];
+  }
+
+  /** Where system calls are injected (syscall-injection.ts), once an area exists: after the healer's code. */
+  get injectionBlock(): number | undefined {
+    return this.areas.length ? this.areas[0].start + FIRST_SLOT + align(this.firstAreaReserve) : undefined;
   }
 
   /** Address of the return trampoline's int3 (a hit reports rip = this + 1). */
@@ -64,25 +77,25 @@ export class CodeAreas {
       this.memory,
       SYS.mmap,
       [BigInt(gap), BigInt(AREA_SIZE), BigInt(PROT.READ | PROT.EXEC), BigInt(MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED_NOREPLACE), -1n, 0n],
-      this.stub,
+      this.injectionBlock,
     );
     if (syscallFailed(rax) || Number(rax) !== gap) throw new CodeAreaError(`mmap of a code area in the target failed (${BigInt.asIntN(64, rax)})`);
-    const area: CodeArea = { start: gap, size: AREA_SIZE, nextSlot: FIRST_SLOT };
-    // Every area gets the stub and trampoline bytes; only the first one's are used.
+    const reserve = this.areas.length === 0 ? align(this.firstAreaReserve) + INJECTION_BLOCK_SIZE : 0;
+    const area: CodeArea = { start: gap, size: AREA_SIZE, nextSlot: FIRST_SLOT + reserve };
+    // Every area gets a head of int3s (its trampoline); only the first one's is used.
     const head = new Uint8Array(FIRST_SLOT).fill(0xcc);
-    head.set([0x0f, 0x05, 0xcc], STUB_OFFSET);
     this.memory.write(gap, head);
     this.areas.push(area);
+    this.onNewArea?.(area);
     return area;
   }
 
   /** Removes every area from the target (all threads must be stopped and none inside an area). */
   unmapAll(tid: number): void {
-    const stub = this.stub;
+    const block = this.injectionBlock;
     for (const area of [...this.areas].reverse()) {
-      // the stub lives in the first area: unmap it last, borrowing the thread's rip for itself
-      const useStub = area === this.areas[0] ? undefined : stub;
-      injectSyscall(tid, this.memory, SYS.munmap, [BigInt(area.start), BigInt(area.size)], useStub);
+      // the injection block lives in the first area: unmap that one last, from the vDSO's padding
+      injectSyscall(tid, this.memory, SYS.munmap, [BigInt(area.start), BigInt(area.size)], area === this.areas[0] ? undefined : block);
     }
     this.areas.length = 0;
   }
@@ -91,4 +104,8 @@ export class CodeAreas {
   forget(): void {
     this.areas.length = 0;
   }
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / SLOT_SIZE) * SLOT_SIZE;
 }

@@ -7,14 +7,11 @@ import { decodeInstruction, type DecodedInstruction } from './x86-decode';
 /** Bytes one displaced instruction may occupy in a code area. */
 export const SLOT_SIZE = 32;
 
-export type DisplacedPlan =
-  /** Set rip to the slot and continue; the slot returns to the original code by itself. */
-  | { mode: 'jump'; bytes: Uint8Array }
-  /**
-   * An indirect call: single-step the slot copy, then rewrite the return address it pushed
-   * (the slot's) to the original one. Rare at probe sites.
-   */
-  | { mode: 'step-call'; bytes: Uint8Array; returnAddress: bigint; slotNext: bigint };
+/**
+ * Set rip to the slot and continue; the slot returns to the original code by itself. Nothing is
+ * single-stepped: a thread stepped when utap dies would keep trapping after every system call.
+ */
+export type DisplacedPlan = { mode: 'jump'; bytes: Uint8Array };
 
 export class CannotDisplace extends Error {
   constructor(message: string) {
@@ -92,9 +89,16 @@ export function planDisplaced(original: Uint8Array, address: bigint, slot: bigin
       break;
     }
     case 'call-indirect': {
+      // push *L(%rip) (the original return address, a literal after the jump); then the same
+      // operand as a jump (ff /2 → ff /4), re-aimed from where the jump sits in the slot
       if (d.usesStackPointer) throw new CannotDisplace('an indirect call through the stack pointer cannot run out of line');
-      const copy = relocatedCopy(original, d, address, slot);
-      return { mode: 'step-call', bytes: Uint8Array.from(copy), returnAddress: next, slotNext: slot + BigInt(d.length) };
+      const modrm = original[d.modrmOffset];
+      if (((modrm >> 3) & 7) !== 2) throw new CannotDisplace('a far indirect call cannot run out of line');
+      const asJump = Uint8Array.from(original);
+      asJump[d.modrmOffset] = (modrm & ~0x38) | (4 << 3);
+      const jump = relocatedCopy(asJump, d, address, slot + 6n);
+      bytes = [0xff, 0x35, ...i32(BigInt(jump.length)), ...jump, ...u64(next)];
+      break;
     }
   }
   if (bytes.length > SLOT_SIZE) throw new CannotDisplace(`out-of-line copy needs ${bytes.length} bytes`);

@@ -17,6 +17,7 @@ import { fireDueTimers, monotonicNs, TimerSchedule } from '../../runtime/timer-s
 import { readMappings } from './address-space';
 import { CodeAreas } from './code-area';
 import { dynamicLinkerHook } from './dynamic-linker-hook';
+import { Healer, healerCode } from './healer';
 import { ERRNO, native, PTRACE, PTRACE_EVENT, PTRACE_O, RESUME_SET_REGS, RESUME_SET_RIP, SIG, type Native } from './native';
 import { CannotDisplace, planDisplaced, type DisplacedPlan } from './out-of-line';
 import { ProcessSymbols } from '../process-symbols';
@@ -25,6 +26,7 @@ import { PtraceProbeContext } from './ptrace-context';
 import { Registers } from './registers';
 import { placeSites, type PlacedSite } from './site-placement';
 import { TargetMemory } from './target-memory';
+import { TrapSet } from './trap-set';
 import { decodeWaitStatus, type WaitStatus } from './wait-status';
 import { DecodeFailure } from './x86-decode';
 
@@ -64,8 +66,13 @@ export const CONTROL_SLOTS = 3;
 /** UTAP_PTRACE_DEBUG=1 logs every wait event; read once (process.env costs ~175 ns a read, per hit). */
 const DEBUG_EVENTS = !!process.env.UTAP_PTRACE_DEBUG;
 
+/**
+ * TRACESYSGOOD: the system-call stops of injections (syscall-injection.ts) stop with SIGTRAP|0x80,
+ * which the kernel, should utap die, does not turn into a SIGTRAP for the thread.
+ */
 const TRACE_OPTIONS =
-  PTRACE_O.PTRACE_O_TRACECLONE | PTRACE_O.PTRACE_O_TRACEFORK | PTRACE_O.PTRACE_O_TRACEVFORK | PTRACE_O.PTRACE_O_TRACEEXEC;
+  PTRACE_O.PTRACE_O_TRACECLONE | PTRACE_O.PTRACE_O_TRACEFORK | PTRACE_O.PTRACE_O_TRACEVFORK | PTRACE_O.PTRACE_O_TRACEEXEC |
+  PTRACE_O.PTRACE_O_TRACESYSGOOD;
 
 interface Breakpoint {
   address: number;
@@ -91,11 +98,13 @@ interface ReturnFrame {
 interface Thread {
   tid: number;
   shadow: ReturnFrame[];
-  /** after single-stepping an out-of-line indirect call: the return address to put back */
-  stepCallReturn?: bigint;
   /** a signal the thread had pending when we stopped it for teardown */
   pendingSignal: number;
+  /** in a group-stop (SIGSTOP, SIGTSTP...) when utap attached: kept stopped (PTRACE_LISTEN) */
+  groupStopped?: boolean;
 }
+
+const STOP_SIGNALS: ReadonlySet<number> = new Set([SIG.SIGSTOP, SIG.SIGTSTP, SIG.SIGTTIN, SIG.SIGTTOU]);
 
 interface ForkChild {
   kind: 'fork' | 'vfork';
@@ -121,7 +130,12 @@ export class PtraceTracer {
   private pid = 0;
   private memory!: TargetMemory;
   private areas!: CodeAreas;
+  private healer!: Healer;
+  /** -c: the pipe end that lets the held command go on (utap_spawn_held) */
+  private releaseFd = -1;
   private readonly breakpoints = new Map<number, Breakpoint>();
+  /** the addresses of every int3 of ours, for the native wait (trap-set.ts) */
+  private readonly traps = new TrapSet();
   private readonly threads = new Map<number, Thread>();
   /** Children forked by the target: known from the parent's event or from their first stop. */
   private readonly expectedChildren = new Map<number, ForkChild>();
@@ -159,14 +173,18 @@ export class PtraceTracer {
       this.session.begin();
       if (this.spec.command !== undefined) {
         // probes go in at the exec of the program; the shell is let go now
-        this.n.kill(this.pid, SIG.SIGCONT);
+        this.n.release(this.releaseFd);
+        this.releaseFd = -1;
+        this.n.ptrace(PTRACE.PTRACE_CONT, this.pid, 0, 0);
       } else {
         this.installPending(this.pid);
         this.resumeAllStopped();
       }
       this.loop();
     } finally {
+      if (this.releaseFd >= 0) this.n.close(this.releaseFd); // (the command then runs untraced, or is gone)
       this.teardown();
+      this.healer?.stopGuardian();
       this.stopWaker();
     }
     const exit = this.spec.command !== undefined ? this.targetExit : undefined;
@@ -197,18 +215,30 @@ export class PtraceTracer {
     this.n.waitFor(this.wakerPid, this.status);
   }
 
+  /**
+   * -c: the shell is started held before its exec (blocked on a pipe only utap writes), seized
+   * and stopped. Should utap die at any point, the pipe closes and the command runs untraced.
+   */
   private spawn(command: string): void {
-    const pid = this.n.spawnStopped(shellCommand(command));
+    const fd = new Int32Array(1);
+    const pid = this.n.spawnHeld(shellCommand(command), fd);
     if (pid < 0) throw new TracerError(`cannot start the command (errno ${-pid}).`);
     this.pid = pid;
-    const r = this.n.waitFor(pid, this.status);
-    const s = decodeWaitStatus(this.status[0]);
-    if (r < 0 || s.kind !== 'stopped') throw new TracerError('the command could not be started under tracing.');
+    this.releaseFd = fd[0];
     if (this.n.ptrace(PTRACE.PTRACE_SEIZE, pid, 0, TRACE_OPTIONS) < 0) throw new TracerError('cannot trace the started command.');
+    this.n.ptrace(PTRACE.PTRACE_INTERRUPT, pid, 0, 0);
     this.threads.set(pid, { tid: pid, shadow: [], pendingSignal: 0 });
-    this.memory = new TargetMemory(pid);
-    this.areas = new CodeAreas(pid, this.memory);
+    if (!this.waitUntilStopped(pid)) throw new TracerError('the command could not be started under tracing.');
+    this.newImage();
     this.pinIfAsked([pid]);
+  }
+
+  /** Memory, code areas and healer of the process's current program (at start, after exec). */
+  private newImage(): void {
+    this.memory = new TargetMemory(this.pid);
+    this.areas = new CodeAreas(this.pid, this.memory, healerCode()?.length ?? 0);
+    this.healer = new Healer(this.pid, this.memory, this.areas, (m) => this.log(m), this.affinity);
+    this.areas.onNewArea = (area) => this.healer.addArea(area);
   }
 
   private attach(pid: number): void {
@@ -235,8 +265,7 @@ export class PtraceTracer {
     }
     // collect each thread's interrupt stop
     for (const tid of [...this.threads.keys()]) this.waitUntilStopped(tid);
-    this.memory = new TargetMemory(pid);
-    this.areas = new CodeAreas(pid, this.memory);
+    this.newImage();
     this.pinIfAsked([...this.threads.keys()]);
     this.log(`attached to ${this.threads.size} thread(s) of process ${pid}`);
   }
@@ -254,10 +283,12 @@ export class PtraceTracer {
         return false;
       }
       if (s.kind !== 'stopped') continue;
+      const t = this.threads.get(tid);
       if (s.event === 0 && s.signal !== SIG.SIGTRAP) {
-        const t = this.threads.get(tid);
         if (t) t.pendingSignal = s.signal;
       }
+      // a process stopped by SIGSTOP/SIGTSTP reports its group-stop as this event with that signal
+      if (t && s.event === PTRACE_EVENT.PTRACE_EVENT_STOP && STOP_SIGNALS.has(s.signal)) t.groupStopped = true;
       return true;
     }
   }
@@ -273,7 +304,10 @@ export class PtraceTracer {
     for (const tid of tids) {
       if (!this.affinity.has(tid)) {
         const mask = new Uint8Array(128);
-        if (this.n.getAffinity(tid, mask) === 0) this.affinity.set(tid, mask);
+        if (this.n.getAffinity(tid, mask) === 0) {
+          this.affinity.set(tid, mask);
+          this.healer?.rememberAffinity(tid, mask);
+        }
       }
       this.n.pinToCpu(tid, this.pinnedCpu);
     }
@@ -287,10 +321,45 @@ export class PtraceTracer {
     this.affinity.clear();
   }
 
+  /**
+   * Lets every thread go after attach. A thread of a stopped process stays stopped, as it
+   * would untraced (PTRACE_LISTEN: its SIGCONT is reported as an event, and it runs on).
+   */
   private resumeAllStopped(): void {
     for (const t of this.threads.values()) {
-      this.n.ptrace(PTRACE.PTRACE_CONT, t.tid, 0, t.pendingSignal);
-      t.pendingSignal = 0;
+      if (t.groupStopped && this.stillGroupStopped(t.tid)) {
+        this.n.ptrace(PTRACE.PTRACE_LISTEN, t.tid, 0, 0);
+      } else {
+        this.n.ptrace(PTRACE.PTRACE_CONT, t.tid, 0, t.pendingSignal);
+        t.pendingSignal = 0;
+      }
+      t.groupStopped = false;
+    }
+  }
+
+  /**
+   * Whether a thread that was in a group-stop at attach still is: placing probes may have run
+   * injected system calls in it, which leave it in a trap stop; an interrupt brings it back to
+   * an event stop, which reports the stop signal while the process is still stopped.
+   */
+  private stillGroupStopped(tid: number): boolean {
+    const info = new Uint8Array(128);
+    if (this.n.ptraceBuffer(PTRACE.PTRACE_GETSIGINFO, tid, 0, info) === 0) {
+      const view = new DataView(info.buffer);
+      if (view.getInt32(8, true) >> 8 === PTRACE_EVENT.PTRACE_EVENT_STOP) return STOP_SIGNALS.has(view.getInt32(0, true));
+    }
+    this.n.ptrace(PTRACE.PTRACE_INTERRUPT, tid, 0, 0);
+    this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
+    for (;;) {
+      if (this.n.waitFor(tid, this.status) < 0) return false;
+      const s = decodeWaitStatus(this.status[0]);
+      if (s.kind === 'exited' || s.kind === 'killed') {
+        this.onThreadGone(tid, s);
+        return false;
+      }
+      if (s.kind !== 'stopped') continue;
+      if (s.event === PTRACE_EVENT.PTRACE_EVENT_STOP) return STOP_SIGNALS.has(s.signal);
+      this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, s.event === 0 ? s.signal : 0);
     }
   }
 
@@ -327,6 +396,7 @@ export class PtraceTracer {
     const original = this.memory.read(address, 16);
     if (original[0] === 0xcc) throw new TracerError(`0x${address.toString(16)}${site ? ` (${site.pp})` : ''} already holds a breakpoint; is another debugger attached?`);
     const slot = this.areas.slotNear(moduleStart, moduleEnd, tid);
+    this.healer.install(tid);
     let plan: DisplacedPlan;
     try {
       plan = planDisplaced(original, BigInt(address), BigInt(slot));
@@ -337,6 +407,9 @@ export class PtraceTracer {
       throw error;
     }
     this.memory.write(slot, plan.bytes);
+    this.healer.addBreakpoint(address, original[0]);
+    this.traps.add(address);
+    if (this.areas.trampoline !== undefined) this.traps.add(this.areas.trampoline);
     this.memory.write(address, Uint8Array.of(0xcc));
     const bp: Breakpoint = { address, originalByte: original[0], plan, slot, entrySites: [], returnSites: [], linkerHook: false };
     this.breakpoints.set(address, bp);
@@ -354,13 +427,17 @@ export class PtraceTracer {
       this.session.flush();
       const pending = this.pendingTid;
       this.pendingTid = 0;
-      const pid = pending ? n.resumeAndWait(pending, regs.bytes, this.pendingHow, 0, this.resumeError, this.status, this.haveRegs) : n.waitEvent(this.status, regs.bytes, this.haveRegs);
+      const pid = pending ? n.resumeAndWait(pending, regs.bytes, this.pendingHow, 0, this.resumeError, this.status, this.haveRegs, this.traps.table) : n.waitEvent(this.status, regs.bytes, this.haveRegs, this.traps.table);
       if (pid < 0) {
         if (pid === -ERRNO.ECHILD) break; // nothing left to wait for
         throw new Error(`waitpid failed (errno ${-pid})`);
       }
       if (pid === this.wakerPid) {
         this.onWaker();
+        continue;
+      }
+      if (pid === this.healer.guardianPid) {
+        this.healer.guardianGone();
         continue;
       }
       const s = decodeWaitStatus(this.status[0]);
@@ -377,6 +454,10 @@ export class PtraceTracer {
       }
       if (s.event === 0) {
         if (s.signal === SIG.SIGTRAP && this.haveRegs[0]) this.onTrap(thread, pid);
+        else if (s.signal === (SIG.SIGTRAP | 0x80)) {
+          if (pid === this.execReturnOf) this.onExecReturn(pid);
+          else n.ptrace(PTRACE.PTRACE_CONT, pid, 0, 0); // a system-call stop: not ours to keep
+        }
         else n.ptrace(PTRACE.PTRACE_CONT, pid, 0, s.signal); // the target's own signal
         continue;
       }
@@ -426,18 +507,7 @@ export class PtraceTracer {
 
   private onTrap(thread: Thread, tid: number): void {
     const regs = this.regs;
-    if (thread.stepCallReturn !== undefined) {
-      // an out-of-line indirect call was single-stepped: put the original return address back
-      this.memory.writeU64(regs.getNumber('rsp'), thread.stepCallReturn);
-      thread.stepCallReturn = undefined;
-      this.n.resume(tid, regs.bytes, 0, 0);
-      return;
-    }
     const at = regs.getNumber('rip') - 1;
-    if (this.entryTrap?.address === at && tid === this.pid) {
-      this.onEntryTrap(tid);
-      return;
-    }
     const bp = this.breakpoints.get(at);
     if (bp) {
       this.onBreakpoint(thread, tid, bp);
@@ -463,24 +533,17 @@ export class PtraceTracer {
         const captures = bp.returnSites.map((site) => this.session.captureEntry(site.id, ctx));
         const rsp = regs.getNumber('rsp');
         const returnAddress = this.memory.readU64(rsp);
-        this.memory.writeU64(rsp, BigInt(this.areas.trampoline));
+        this.healer.redirectReturn(tid, thread.shadow.length, rsp, returnAddress, this.areas.trampoline);
         thread.shadow.push({ stackSlot: rsp, returnAddress, breakpoint: bp, captures });
       }
     }
     if (bp.linkerHook) this.installPending(tid);
-    this.displace(thread, tid, bp);
+    this.displace(tid, bp);
   }
 
-  private displace(thread: Thread, tid: number, bp: Breakpoint): void {
-    const regs = this.regs;
-    regs.setNumber('rip', bp.slot);
-    if (bp.plan.mode === 'jump') {
-      this.resumeLater(tid);
-      return;
-    }
-    this.n.setRegs(tid, regs.bytes);
-    thread.stepCallReturn = bp.plan.returnAddress;
-    this.n.ptrace(PTRACE.PTRACE_SINGLESTEP, tid, 0, 0);
+  private displace(tid: number, bp: Breakpoint): void {
+    this.regs.setNumber('rip', bp.slot);
+    this.resumeLater(tid);
   }
 
   private onReturn(thread: Thread, tid: number): void {
@@ -534,7 +597,7 @@ export class PtraceTracer {
           return;
         }
         this.onExec();
-        break;
+        return;
       case PTRACE_EVENT.PTRACE_EVENT_STOP:
         if (signal === SIG.SIGSTOP || signal === SIG.SIGTSTP || signal === SIG.SIGTTIN || signal === SIG.SIGTTOU) {
           // a group-stop: stay stopped as an untraced process would, but keep watching
@@ -551,12 +614,13 @@ export class PtraceTracer {
     // after exec only the thread that called it remains, under the process's pid
     this.threads.clear();
     this.threads.set(this.pid, { tid: this.pid, shadow: [], pendingSignal: 0 });
+    this.healer.forget();
     this.breakpoints.clear();
+    this.traps.clear();
     this.placedSiteIds.clear();
     this.areas.forget();
     this.memory.close();
-    this.memory = new TargetMemory(this.pid);
-    this.areas = new CodeAreas(this.pid, this.memory);
+    this.newImage();
     this.ctx.forgetProcess(this.pid);
     this.symbols.reset(this.pid);
     let exe = '';
@@ -567,24 +631,19 @@ export class PtraceTracer {
     }
     this.log(`exec of ${exe}`);
     // The exec stop is still inside execve, whose return would overwrite an injected system
-    // call's number; so code areas are mapped at the first instruction of the new program
-    // instead, where a one-shot int3 stops the thread in plain user mode.
-    const regs = new Registers();
-    this.n.getRegs(this.pid, regs.bytes);
-    const entry = regs.getNumber('rip');
-    this.entryTrap = { address: entry, originalByte: this.memory.read(entry, 1)[0] };
-    this.memory.write(entry, Uint8Array.of(0xcc));
+    // call's number; so probes go in at the stop at execve's return (PTRACE_SYSCALL), where the
+    // thread sits at the new program's first instruction and nothing of the program is changed
+    // (a stop that, should utap die there, just lets the thread go).
+    this.execReturnOf = this.pid;
+    this.n.ptrace(PTRACE.PTRACE_SYSCALL, this.pid, 0, 0);
   }
 
-  /** The one-shot int3 at the new program's first instruction, after an exec. */
-  private entryTrap: { address: number; originalByte: number } | undefined;
+  /** The thread whose execve's return stop is awaited (0: none). */
+  private execReturnOf = 0;
 
-  private onEntryTrap(tid: number): void {
-    const trap = this.entryTrap!;
-    this.entryTrap = undefined;
-    this.memory.write(trap.address, Uint8Array.of(trap.originalByte));
-    this.regs.setNumber('rip', trap.address);
-    this.n.setRegs(tid, this.regs.bytes);
+  /** At execve's return: the new program's code areas, healer and probes go in. */
+  private onExecReturn(tid: number): void {
+    this.execReturnOf = 0;
     this.installPending(tid);
     this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
   }
@@ -637,6 +696,7 @@ export class PtraceTracer {
   }
 
   private onThreadGone(tid: number, s: WaitStatus): void {
+    this.healer?.threadGone(tid);
     this.threads.delete(tid);
     this.vforkChildren.delete(tid);
     if (tid === this.pid) {
@@ -659,9 +719,6 @@ export class PtraceTracer {
     for (const tid of live) this.n.ptrace(PTRACE.PTRACE_INTERRUPT, tid, 0, 0);
     for (const tid of live) this.settleForDetach(tid);
     if (this.targetGone) return;
-    if (this.entryTrap) {
-      this.memory.write(this.entryTrap.address, Uint8Array.of(this.entryTrap.originalByte));
-    }
     for (const bp of this.breakpoints.values()) {
       try {
         this.memory.write(bp.address, Uint8Array.of(bp.originalByte));
@@ -682,7 +739,12 @@ export class PtraceTracer {
     }
     const anyThread = [...this.threads.keys()][0];
     if (anyThread !== undefined && this.areas.areas.length) {
-      for (const tid of this.threads.keys()) this.stepOutOfCodeAreas(tid);
+      for (const tid of this.threads.keys()) this.leaveCodeAreas(tid);
+      try {
+        this.healer.uninstall(anyThread);
+      } catch (error) {
+        this.log(`could not take the healer out (${(error as Error).message}); it stays, unused`);
+      }
       try {
         this.areas.unmapAll(anyThread);
       } catch (error) {
@@ -721,10 +783,7 @@ export class PtraceTracer {
         const regs = new Registers();
         this.n.getRegs(tid, regs.bytes);
         const at = regs.getNumber('rip') - 1;
-        if (thread.stepCallReturn !== undefined) {
-          this.memory.writeU64(regs.getNumber('rsp'), thread.stepCallReturn);
-          thread.stepCallReturn = undefined;
-        } else if (this.breakpoints.has(at) || this.entryTrap?.address === at) {
+        if (this.breakpoints.has(at)) {
           // hit while we were stopping: run the original instruction again once it is restored
           regs.setNumber('rip', at);
           this.n.setRegs(tid, regs.bytes);
@@ -735,17 +794,34 @@ export class PtraceTracer {
         this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0); // the interrupt is still pending: it stops again
         continue;
       }
-      thread.pendingSignal = s.signal; // deliver it when we detach
+      if (s.signal !== (SIG.SIGTRAP | 0x80)) thread.pendingSignal = s.signal; // deliver it when we detach
       this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
     }
   }
 
-  /** Single-steps a thread that is inside an out-of-line copy until it is back in the program. */
-  private stepOutOfCodeAreas(tid: number): void {
+  /**
+   * Moves a thread that is inside an out-of-line copy back into the program, without stepping:
+   * at the start of a slot it has not run the displaced instruction yet (back to the
+   * breakpoint's address); past it, it is at one of the slot's `jmp *0(%rip)` (to its literal).
+   * Single-stepping is the last resort (a thread stepped when utap dies would trap on).
+   */
+  private leaveCodeAreas(tid: number): void {
     const regs = new Registers();
     for (let steps = 0; steps < 8; steps++) {
       if (this.n.getRegs(tid, regs.bytes) < 0) return;
-      if (!this.areas.contains(regs.getNumber('rip'))) return;
+      const rip = regs.getNumber('rip');
+      if (!this.areas.contains(rip)) return;
+      const bp = [...this.breakpoints.values()].find((b) => b.slot === rip);
+      let to: number | undefined = bp?.address;
+      if (to === undefined) {
+        const insn = this.memory.read(rip, 6);
+        if (insn[0] === 0xff && insn[1] === 0x25) to = Number(this.memory.readU64(rip + 6 + new DataView(insn.buffer).getInt32(2, true)));
+      }
+      if (to !== undefined) {
+        regs.setNumber('rip', to);
+        this.n.setRegs(tid, regs.bytes);
+        return;
+      }
       this.n.ptrace(PTRACE.PTRACE_SINGLESTEP, tid, 0, 0);
       if (this.n.waitFor(tid, this.status) < 0) return;
     }

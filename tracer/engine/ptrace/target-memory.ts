@@ -10,6 +10,11 @@ export class TargetMemory {
 
   constructor(readonly pid: number) {}
 
+  /** The open /proc/PID/mem descriptor (opened on first use). */
+  descriptor(): number {
+    return this.fd();
+  }
+
   private fd(): number {
     if (this.memFd < 0) this.memFd = fs.openSync(`/proc/${this.pid}/mem`, 'r+');
     return this.memFd;

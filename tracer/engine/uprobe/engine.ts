@@ -1,7 +1,7 @@
 // The uprobe engine: kernel handlers in eBPF at uprobes, the runtime on the main thread for
 // begin/end/timer probes, event-mode probes and the records kernel handlers send.
 //
-//   -c: start the command, stopped before its exec (so target() is known everywhere) → compile
+//   -c: start the command, held before its exec (so target() is known everywhere) → compile
 //   and load every site's program (KernelHandlers) → open the Session with the globals kernel
 //   handlers touch backed by their maps → begin (its output flushed) → arm the uprobes (-p pid,
 //   the -c child, or every process) → let the -c child go → the event loop: ring-buffer records,
@@ -28,7 +28,7 @@ import { describeReads } from './event-reads';
 import type { SiteMode } from './site-modes';
 import { recordDispatcher } from './record-dispatch';
 import { planWithRecordSites, type RecordRoute } from './record-sites';
-import { startStopped } from './start-stopped';
+import { releaseStarted, startStopped } from './start-stopped';
 import { fileMappingsSignature, wantsSnapshot } from './maps-snapshot';
 import { rememberProcessStatus } from '../process-status';
 import { SNAPSHOT_RECORD_ID } from '../../../kernel-helper/codegen/layout';
@@ -58,7 +58,7 @@ export const uprobeEngine: Engine = {
       if (request.command !== undefined) throw new UtapError('--detach cannot leave handlers on a command utap starts (-c), which ends with utap; start it yourself and use -p PID.', EXIT_SCRIPT_ERROR);
       if (plan.timers.length > 0) throw new UtapError(`--detach cannot keep timer probes (${plan.timers[0].pp}) running: they run in utap, which --detach ends.`, EXIT_SCRIPT_ERROR);
     }
-    // -c: the command is started first, stopped before its exec, as on the ptrace engine: the
+    // -c: the command is started first, held before its exec, as on the ptrace engine: the
     // kernel handlers are compiled with its pid for target(), and the begin probes see it too.
     const launch: Launch = { child: undefined, continued: false };
     if (request.command !== undefined) {
@@ -133,11 +133,11 @@ interface Launch {
   continued: boolean;
 }
 
-/** Lets the stopped -c command run. */
+/** Lets the held -c command run (start-stopped.ts). */
 function letGo(launch: Launch): void {
   if (!launch.child?.pid || launch.continued) return;
   launch.continued = true;
-  process.kill(launch.child.pid, 'SIGCONT');
+  releaseStarted(launch.child);
 }
 
 function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest, registration: { registered: boolean }, symbols: ProcessSymbols, launch: Launch): Promise<number> {

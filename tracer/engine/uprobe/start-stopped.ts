@@ -1,32 +1,28 @@
-// -c under the uprobe engine: the command is started stopped (its shell stops itself before
-// exec), the uprobes are armed for its pid, then it is let go — so no hit is missed and the
-// probes follow it through exec (the kernel filters by the task's current mm).
+// -c under the uprobe engine: the command is started held before it execs (its shell blocks
+// reading a pipe only utap writes), the uprobes are armed for its pid, then it is let go — so no
+// hit is missed and the probes follow it through exec (the kernel filters by the task's current
+// mm). Should utap die before letting it go, the pipe closes, the read ends and the command runs
+// untraced: it is never left stopped (a SIGSTOPped shell would wait forever for a SIGCONT).
 import type { ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
+import type { Writable } from 'node:stream';
 import { shellCommand } from '../../runtime/shell-command';
 
-function stateOf(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch {
-    return undefined;
-  }
-}
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-/** Starts `command` with /bin/sh, stopped before it execs; resolves once it is stopped. */
+/** Starts `command` with /bin/sh, held before it execs until releaseStarted(). */
 export function startStopped(command: string): ChildProcess {
   // Loaded only for -c: node:child_process (and node:net with it) costs ~4 ms of start-up.
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
-  const child = spawn('/bin/sh', ['-c', `kill -STOP $$; ${shellCommand(command)}`], { stdio: 'inherit' });
-  if (child.pid === undefined) return child;
-  // The shell stops itself about a millisecond after the spawn: look every 0.1 ms, for 5 s at most.
-  for (let i = 0; i < 50_000; i++) {
-    const s = stateOf(child.pid);
-    if (s === 'T' || s === undefined || s === 'Z') break;
-    Atomics.wait(sleeper, 0, 0, 0.1);
-  }
+  // fd 3 is the hold: `read` returns at the byte utap writes, or at end-of-file if utap is gone
+  const child = spawn('/bin/sh', ['-c', `read _ <&3; exec 3<&-; ${shellCommand(command)}`], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+  const hold = child.stdio[3] as (Writable & { unref?: () => void }) | null;
+  hold?.unref?.();
+  hold?.on('error', () => {
+    /* the child is gone: nothing to let go */
+  });
   return child;
+}
+
+/** Lets a command from startStopped() go on. */
+export function releaseStarted(child: ChildProcess): void {
+  const hold = child.stdio[3] as Writable | null;
+  hold?.end('\n');
 }
