@@ -9,10 +9,12 @@
 #   alloc                    fixture_alloc(), a malloc-like function, reporting which calls failed
 #   overwrite                handle(struct item *, name, n) whose memory main overwrites after each call
 #   many                     op_00..op_23, op_wide, other_fn, tail_a/tail_b: many functions one pattern matches
+#   refused                  locked_add() and vex_load(), whose first instructions uprobes refuse, beside plain_step()
+#   ifunc-calls              N calls of libc's strlen, an IFUNC
 TARGETS := counter
 ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie \
        $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc $(BUILD)/overwrite \
-       $(BUILD)/many
+       $(BUILD)/many $(BUILD)/refused $(BUILD)/ifunc-calls
 $(BUILD)/counter: targets/counter.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/counter-nopie: targets/counter.c | $(BUILD)
@@ -27,3 +29,7 @@ $(BUILD)/libplugin.so: targets/plugin.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O2 -g -fPIC -shared -Wl,-soname,libplugin.so -o $@ $<
 $(BUILD)/loader: targets/loader.c targets/wait-go.h $(BUILD)/libfixture.so | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $< -L$(BUILD) -lfixture -ldl '-Wl,-rpath,$$ORIGIN'
+$(BUILD)/refused: targets/refused.c targets/wait-go.h | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
+$(BUILD)/ifunc-calls: targets/ifunc-calls.c targets/wait-go.h | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -fno-builtin -o $@ $<

@@ -46,6 +46,7 @@ export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): E
     const engine = candidate.load();
     const why = request.handlerName !== undefined && engine.name !== 'uprobe' ? 'registered handlers (--name) are kernel handlers, which only the uprobe engine has' : engine.unavailable(request);
     if (why === undefined) {
+      if (choice === 'auto' && engine.name === 'uprobe' && kernelRefusesSome(request, candidates)) continue;
       request.log(`engine: ${engine.name}${choice === 'auto' ? ' (auto)' : ''}`);
       return engine;
     }
@@ -54,4 +55,20 @@ export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): E
   }
   if (choice !== 'auto') throw new UtapError(`the ${choice} engine cannot run here: ${reasons[0].replace(/^\w+: /, '')}; use --engine auto to fall back to another engine.`, EXIT_ENVIRONMENT);
   throw new UtapError(`no engine can run this script here (${reasons.join('; ')}).`, EXIT_ENVIRONMENT);
+}
+
+/**
+ * `auto`: sites the kernel will not put a uprobe on (refused-sites.ts) are placed by the ptrace
+ * engine — which then runs the whole script, when it can (-p/-c). True when it should.
+ */
+function kernelRefusesSome(request: EngineRunRequest, candidates: typeof ENGINES): boolean {
+  const { refusedSitesOf, describeSite } = require('./uprobe/refused-sites') as typeof import('./uprobe/refused-sites');
+  const refused = refusedSitesOf(request.plan);
+  if (refused.size === 0) return false;
+  const ptrace = candidates.find((c) => c.name === 'ptrace')?.load();
+  if (!ptrace || ptrace.unavailable(request) !== undefined) return false;
+  const [site, why] = [...refused][0];
+  const more = refused.size > 1 ? ` and ${refused.size - 1} more` : '';
+  request.log(`engine: uprobe not used: the kernel refuses uprobes at ${describeSite(site)}${more} (${why}); the ptrace engine places every site`);
+  return true;
 }

@@ -20,6 +20,7 @@ import { monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
 import type { Engine, EngineRunRequest } from '../engine';
 import { mapStore } from './bpf-storage';
 import { KernelHandlers, RING_BYTES } from './kernel-handlers';
+import { refusedSitesOf, withoutRefusedSites } from './refused-sites';
 import { ProcessSymbols } from '../process-symbols';
 import { describeReads } from './event-reads';
 import type { SiteMode } from './site-modes';
@@ -43,7 +44,8 @@ export const uprobeEngine: Engine = {
     return undefined;
   },
 
-  async run(request: EngineRunRequest): Promise<number> {
+  async run(original: EngineRunRequest): Promise<number> {
+    const request = placeableRequest(original);
     const { plan } = request;
     if (request.pid !== undefined && !processAlive(request.pid)) throw new UtapError(`there is no process ${request.pid}; check the pid (e.g. pidof NAME).`, EXIT_ENVIRONMENT);
     const targetPid = request.pid ?? 0;
@@ -91,6 +93,20 @@ export const uprobeEngine: Engine = {
     }
   },
 };
+
+/**
+ * The request without the sites the kernel refuses (refused-sites.ts), with one warning, or the
+ * error that a probe has no site left.
+ */
+function placeableRequest(request: EngineRunRequest): EngineRunRequest {
+  const refused = refusedSitesOf(request.plan);
+  if (refused.size === 0) return request;
+  const oneProcess = request.pid !== undefined || request.command !== undefined;
+  const { plan, warning } = withoutRefusedSites(request.plan, refused, oneProcess ? 'the ptrace engine can place such sites (--engine auto or --engine ptrace)' : 'the ptrace engine can place such sites in one process (-p PID or -c CMD)');
+  for (const [site, why] of refused) request.log(`probe ${site.pp} at ${site.binary}+0x${site.fileOffset.toString(16)}: not placed: ${why}`);
+  if (warning) process.stderr.write(`${warning}\n`);
+  return { ...request, plan };
+}
 
 /** -v: what an event-mode site's kernel programs do besides shipping registers and context values. */
 function eventShipping(m: SiteMode): string {
