@@ -13,7 +13,7 @@
 #include <string.h>
 #include "wait-go.h"
 
-static char text[] = "ifunc";
+static char text[] = "utap-ifunc-marker";
 static char *volatile opaque = text;
 
 int main(int argc, char **argv) {

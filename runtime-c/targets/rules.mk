@@ -10,11 +10,12 @@
 #   overwrite                handle(struct item *, name, n) whose memory main overwrites after each call
 #   many                     op_00..op_23, op_wide, other_fn, tail_a/tail_b: many functions one pattern matches
 #   refused                  locked_add() and vex_load(), whose first instructions uprobes refuse, beside plain_step()
-#   ifunc-calls              N calls of libc's strlen, an IFUNC
+#   ifunc-calls              N calls of libc's strlen, an IFUNC, on a string no other call passes
+#   ifunc-user, libifunc.so  N calls of ifunc_add(), an IFUNC whose resolver picks add_fast or add_slow
 TARGETS := counter
 ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie \
        $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc $(BUILD)/overwrite \
-       $(BUILD)/many $(BUILD)/refused $(BUILD)/ifunc-calls
+       $(BUILD)/many $(BUILD)/refused $(BUILD)/ifunc-calls $(BUILD)/libifunc.so $(BUILD)/ifunc-user
 $(BUILD)/counter: targets/counter.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/counter-nopie: targets/counter.c | $(BUILD)
@@ -33,3 +34,7 @@ $(BUILD)/refused: targets/refused.c targets/wait-go.h | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/ifunc-calls: targets/ifunc-calls.c targets/wait-go.h | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -fno-builtin -o $@ $<
+$(BUILD)/libifunc.so: targets/ifunc-lib.c | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O2 -g -fPIC -shared -Wl,-soname,libifunc.so -o $@ $<
+$(BUILD)/ifunc-user: targets/ifunc-user.c targets/wait-go.h $(BUILD)/libifunc.so | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $< -L$(BUILD) -lifunc -Wl,-z,now '-Wl,-rpath,$$ORIGIN'

@@ -9,6 +9,7 @@ import { decodeExpression } from '../../symbolizer/dwarf/op';
 import { variableLocationAt } from '../../symbolizer/dwarf/scopes';
 import type { ElfBinary } from '../../symbolizer/elf-binary';
 import { compileGlob, type Glob } from '../../symbolizer/glob';
+import type { IfuncResolution } from './ifunc-location';
 import type { FunctionPattern, ProcessProbeSpec } from './probe-spec';
 
 export interface ProbeLocation {
@@ -28,6 +29,8 @@ export interface ProbeLocation {
   inlined: boolean;
   /** `process("/abs/path").function("name@file.c:12").return` */
   canonical: string;
+  /** An IFUNC symbol: what it resolved to (ifunc-location.ts). */
+  ifunc?: IfuncResolution;
 }
 
 /** Matches a file glob against a path as written in DWARF: the whole path or any trailing part after a '/'. */
