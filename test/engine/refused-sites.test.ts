@@ -76,7 +76,9 @@ liveTest(test, 'auto: the refused sites are placed by ptrace, every function cou
   assert.match(r.stdout, /\nplain_step 40\n/);
   assert.match(r.stdout, /\nlocked_add 80\n/);
   if (truth![1] !== '0') assert.match(r.stdout, new RegExp(`\\nvex_load ${truth![1]}\\n`));
-  assert.match(r.stderr, /the kernel refuses uprobes at locked_add \(\S*refused\+0x[0-9a-f]+\) and 1 more \(its instruction \(f0 [0-9a-f ]+\) has a LOCK prefix\)/);
+  assert.match(r.stderr, /probe process\("\S*refused"\)\.function\("locked_add"\) at \S*refused\+0x[0-9a-f]+: the kernel refuses a uprobe there: its instruction \(f0 48 ff 07\) has a LOCK prefix\n/);
+  assert.match(r.stderr, /function\("vex_load"\) at \S*refused\+0x[0-9a-f]+: the kernel refuses a uprobe there: its instruction \(c5 f9 6e c7, VEX-encoded opcode 0x6e\)/);
+  assert.match(r.stderr, /engine: uprobe not used: the kernel refuses uprobes at 2 of the \d+ sites \(above\); the ptrace engine places every site\nutap: engine: ptrace \(auto\)/);
   assert.not.match(r.stderr, /warning/);
 });
 

@@ -62,13 +62,13 @@ export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): E
  * engine — which then runs the whole script, when it can (-p/-c). True when it should.
  */
 function kernelRefusesSome(request: EngineRunRequest, candidates: typeof ENGINES): boolean {
-  const { refusedSitesOf, describeSite } = require('./uprobe/refused-sites') as typeof import('./uprobe/refused-sites');
+  const { refusedSitesOf } = require('./uprobe/refused-sites') as typeof import('./uprobe/refused-sites');
   const refused = refusedSitesOf(request.plan);
   if (refused.size === 0) return false;
   const ptrace = candidates.find((c) => c.name === 'ptrace')?.load();
   if (!ptrace || ptrace.unavailable(request) !== undefined) return false;
-  const [site, why] = [...refused][0];
-  const more = refused.size > 1 ? ` and ${refused.size - 1} more` : '';
-  request.log(`engine: uprobe not used: the kernel refuses uprobes at ${describeSite(site)}${more} (${why}); the ptrace engine places every site`);
+  for (const [site, why] of refused) request.log(`probe ${site.pp} at ${site.binary}+0x${site.fileOffset.toString(16)}: the kernel refuses a uprobe there: ${why}`);
+  const what = refused.size === 1 ? 'one site' : `${refused.size} of the ${request.plan.sites.length} sites`;
+  request.log(`engine: uprobe not used: the kernel refuses uprobes at ${what} (above); the ptrace engine places every site`);
   return true;
 }
