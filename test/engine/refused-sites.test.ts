@@ -1,9 +1,10 @@
 // Sites the kernel's uprobes refuse (refused-sites.ts), against runtime-c/refused, whose own
 // output is the ground truth: locked_add() (LOCK prefix) and vex_load() (vmovd, VEX opcode 0x6e)
 // cannot carry a uprobe, plain_step() can. The prediction from the bytes is checked against the
-// kernel itself (a real uprobe on each), then the three ways a run meets such a site: `auto`
-// places it with ptrace, `--engine uprobe` leaves a glob's refused sites out with one warning, and
-// refuses a probe none of whose sites it can place.
+// kernel itself (a real uprobe on each), then the ways a run meets such a site: `auto` places it
+// with a ptrace sidecar beside the uprobes (-c and -p, exit() from its handler), or runs all on
+// ptrace when the sidecar would put many sites in event mode; `--engine uprobe` leaves a glob's
+// refused sites out with one warning, and refuses a probe none of whose sites it can place.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectBpfFeatures } from '../../kernel-helper/features';
@@ -18,6 +19,7 @@ import { liveTest } from '../support/live';
 import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
 import { startWaiting } from '../support/target-process';
+import { utapArmed } from '../support/utap-armed';
 import { utapMissing } from '../support/utap-features';
 
 const missing = utapMissing('uprobe') ?? detectBpfFeatures().unavailable;
@@ -68,18 +70,55 @@ liveTest(test, 'the prediction agrees with the kernel on every function of the r
   }
 });
 
-liveTest(test, 'auto: the refused sites are placed by ptrace, every function counted as the program says', missing, async () => {
+liveTest(test, 'auto -c: the refused sites placed by a ptrace sidecar, the others by uprobes, every function counted as the program says', missing, async () => {
   const r = await runUtap(['-v', '-c', `${REFUSED} 40`, '-e', PER_FUNCTION('*')]);
   assert.is(r.status, 0, r.stderr);
   const truth = /^plain=40 locked=80 vex=(\d+) /.exec(r.stdout);
   assert.ok(truth, r.stdout);
   assert.match(r.stdout, /\nplain_step 40\n/);
   assert.match(r.stdout, /\nlocked_add 80\n/);
+  assert.match(r.stdout, /\nmain 1\n/);
   if (truth![1] !== '0') assert.match(r.stdout, new RegExp(`\\nvex_load ${truth![1]}\\n`));
   assert.match(r.stderr, /probe process\("\S*refused"\)\.function\("locked_add"\) at \S*refused\+0x[0-9a-f]+: the kernel refuses a uprobe there: its instruction \(f0 48 ff 07\) has a LOCK prefix\n/);
   assert.match(r.stderr, /function\("vex_load"\) at \S*refused\+0x[0-9a-f]+: the kernel refuses a uprobe there: its instruction \(c5 f9 6e c7, VEX-encoded opcode 0x6e\)/);
-  assert.match(r.stderr, /engine: uprobe not used: the kernel refuses uprobes at 2 of the \d+ sites \(above\); the ptrace engine places every site\nutap: engine: ptrace \(auto\)/);
+  assert.match(r.stderr, /engine: the ptrace engine places those 2 sites beside the uprobe engine\nutap: engine: uprobe \(auto\)/);
+  assert.match(r.stderr, /function\("locked_add"\) at \S+: placed by the ptrace engine \(its instruction \(f0 48 ff 07\) has a LOCK prefix\), its handler run by utap/);
+  assert.match(r.stderr, /function\("plain_step@\S+"\) at \S+: event mode \(it shares global n with a probe the ptrace engine places/);
+  assert.match(r.stderr, /probes armed for process \d+; 2 sites placed by the ptrace engine/);
   assert.not.match(r.stderr, /warning/);
+});
+
+liveTest(test, 'auto -p: the sidecar attaches beside the uprobes; kernel handlers and ptrace-placed sites count into one global', missing, async () => {
+  const target = await startWaiting(REFUSED, ['25']);
+  try {
+    const script = `global n\nprobe process("${REFUSED}").function("plain_step"), process("${REFUSED}").function("locked_add") { n[ppfunc()]++ }\nprobe end { foreach (f+ in n) printf("%s %d\\n", f, n[f]) }`;
+    const run = utapArmed(['-p', String(target.pid), '-e', script]);
+    await run.armed;
+    const truth = await target.release();
+    const r = await run.done;
+    assert.match(truth.stdout, /^plain=25 locked=50 /);
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, 'locked_add 50\nplain_step 25\n');
+    assert.match(r.stderr, /1 site placed by the ptrace engine/);
+  } finally {
+    target.child.kill();
+  }
+});
+
+liveTest(test, 'auto: exit() in a ptrace-placed handler ends the run; the target runs on unharmed', missing, async () => {
+  const script = `global n, p\nprobe process("${REFUSED}").function("locked_add") { if (++n == 5) exit() }\nprobe process("${REFUSED}").function("plain_step") { p++ }\nprobe end { printf("n=%d p=%d\\n", n, p) }`;
+  const r = await runUtap(['-c', `${REFUSED} 30`, '-e', script]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^n=5 p=3\n/m);
+  assert.match(r.stdout, /^plain=30 locked=60 /m, 'the target finished its work');
+});
+
+liveTest(test, 'auto: when the refused sites would put many sites in event mode, the ptrace engine runs it all', missing, async () => {
+  const script = 'global n\nprobe process.library("libc.so.6").function("__str*") { n++ }\nprobe end { printf("hits %d\\n", n > 0) }';
+  const r = await runUtap(['-v', '-c', `${fixture('ifunc-calls')} 3`, '-e', script]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /hits 1\n/);
+  assert.match(r.stderr, /engine: uprobe not used: with those \d+ sites placed by ptrace, \d+ sites sharing their globals would run in event mode, a perf event each \(more than 64\); the ptrace engine places every site\nutap: engine: ptrace \(auto\)/);
 });
 
 liveTest(test, '--engine uprobe: a glob places every other site and says in one warning which it could not', missing, async () => {

@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import type { PlanIR, ProbeSiteIR } from '../../ir/ir';
 import { childExitWarning } from '../../runtime/child-exit';
 import { openSession, type SessionSpec } from '../../runtime/open-session';
-import type { Session } from '../../runtime/session';
 import type { Scalar } from '../../runtime/storage';
 import { fireDueTimers, monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
 import { readMappings } from './address-space';
@@ -18,6 +17,7 @@ import { dynamicLinkerHook } from './dynamic-linker-hook';
 import { ERRNO, native, PTRACE, PTRACE_EVENT, PTRACE_O, RESUME_SET_REGS, RESUME_SET_RIP, SIG, type Native } from './native';
 import { CannotDisplace, planDisplaced, type DisplacedPlan } from './out-of-line';
 import { ProcessSymbols } from '../process-symbols';
+import { ForwardedSession, type SidecarChannel, type TracerSession } from './forwarded-session';
 import { PtraceProbeContext } from './ptrace-context';
 import { Registers } from './registers';
 import { placeSites, type PlacedSite } from './site-placement';
@@ -35,6 +35,8 @@ export interface PtraceRunSpec {
   verbose: boolean;
   /** Shared with the main thread: [0] stop request (1 SIGINT, 2 SIGTERM), [1] the waker's pid. */
   control: Int32Array;
+  /** Run as another engine's sidecar: hits go to its Session (forwarded-session.ts). */
+  sidecar?: SidecarChannel;
 }
 
 /** A failure to report to the user: one sentence, an exit status. */
@@ -90,7 +92,7 @@ interface ForkChild {
 
 export class PtraceTracer {
   private readonly n: Native = native();
-  private readonly session: Session;
+  private readonly session: TracerSession;
   private readonly regs = new Registers();
   private readonly status = new Int32Array(1);
   private readonly haveRegs = new Int32Array(1);
@@ -121,7 +123,7 @@ export class PtraceTracer {
   private pinnedCpu: number | undefined;
 
   constructor(private readonly spec: PtraceRunSpec) {
-    this.session = openSession(spec.plan, spec.session, { services: this.symbols });
+    this.session = spec.sidecar ? new ForwardedSession(spec.sidecar) : openSession(spec.plan, spec.session, { services: this.symbols });
     this.ctx.symbols = this.symbols;
     this.schedule = new TimerSchedule(spec.plan.timers.map((t) => t.periodNs), monotonicNs());
   }
@@ -147,6 +149,7 @@ export class PtraceTracer {
         this.installPending(this.pid);
         this.resumeAllStopped();
       }
+      this.session.armed?.();
       this.loop();
     } finally {
       this.teardown();

@@ -13,6 +13,7 @@ import { detectBpfFeatures } from '../../../kernel-helper/features';
 import { errno, sys } from '../../../kernel-helper/libc';
 import { __NR_pidfd_open } from '../../../kernel-helper/uapi';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
+import type { ProbeSiteIR } from '../../ir/ir';
 import { processAlive } from '../../runtime/main-thread-driver';
 import { openSession } from '../../runtime/open-session';
 import type { Session } from '../../runtime/session';
@@ -21,6 +22,7 @@ import type { Engine, EngineRunRequest } from '../engine';
 import { mapStore } from './bpf-storage';
 import { KernelHandlers, RING_BYTES } from './kernel-handlers';
 import { refusedSitesOf, withoutRefusedSites } from './refused-sites';
+import { startPtraceSidecar, type PtraceSidecar } from './ptrace-sidecar';
 import { ProcessSymbols } from '../process-symbols';
 import { describeReads } from './event-reads';
 import type { SiteMode } from './site-modes';
@@ -45,7 +47,9 @@ export const uprobeEngine: Engine = {
   },
 
   async run(original: EngineRunRequest): Promise<number> {
-    const request = placeableRequest(original);
+    // Sites the kernel refuses: placed by a ptrace sidecar when the engine choice said so, else left out.
+    const byPtrace = original.ptraceForRefused ? [...refusedSitesOf(original.plan).keys()] : [];
+    const request = byPtrace.length > 0 ? original : placeableRequest(original);
     const { plan } = request;
     if (request.pid !== undefined && !processAlive(request.pid)) throw new UtapError(`there is no process ${request.pid}; check the pid (e.g. pidof NAME).`, EXIT_ENVIRONMENT);
     const targetPid = request.pid ?? 0;
@@ -54,11 +58,12 @@ export const uprobeEngine: Engine = {
       if (request.command !== undefined) throw new UtapError('--detach cannot leave handlers on a command utap starts (-c), which ends with utap; start it yourself and use -p PID.', EXIT_SCRIPT_ERROR);
       if (plan.timers.length > 0) throw new UtapError(`--detach cannot keep timer probes (${plan.timers[0].pp}) running: they run in utap, which --detach ends.`, EXIT_SCRIPT_ERROR);
     }
-    const kernel = new KernelHandlers(plan, targetPid);
+    const kernel = new KernelHandlers(plan, targetPid, new Set(byPtrace.map((s) => s.id)));
     const registration = { registered: false };
     try {
       for (const m of kernel.modes) {
-        request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${m.mode === 'kernel' ? 'kernel handler (eBPF)' : `event mode (${m.reason})${eventShipping(m)}`}`);
+        const how = m.mode === 'kernel' ? 'kernel handler (eBPF)' : m.mode === 'ptrace' ? `placed by the ptrace engine (${refusedSitesOf(original.plan).get(m.site)}), its handler run by utap` : `event mode (${m.reason})${eventShipping(m)}`;
+        request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${how}`);
       }
       for (const { group } of kernel.shared) {
         if (group.sites.length < 2) continue;
@@ -82,7 +87,7 @@ export const uprobeEngine: Engine = {
         services: symbols,
       });
       try {
-        return await drive(session, kernel, routes, request, registration, symbols);
+        return await drive(session, kernel, routes, request, registration, symbols, byPtrace);
       } finally {
         session.close();
         symbols.close();
@@ -118,11 +123,48 @@ function eventShipping(m: SiteMode): string {
   return parts.length > 0 ? `; the kernel ${parts.join('; ')}` : '';
 }
 
-function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest, registration: { registered: boolean }, symbols: ProcessSymbols): Promise<number> {
+/**
+ * With a ptrace sidecar (ptrace-sidecar.ts): it attaches to the -p process, or starts the -c
+ * command stopped; the uprobes are armed for that process before it runs on; resolves when the
+ * sidecar's breakpoints are in too, with the sidecar and the target's pid.
+ */
+async function armWithSidecar(session: Session, kernel: KernelHandlers, request: EngineRunRequest, symbols: ProcessSymbols, sites: ProbeSiteIR[], afterHit: () => void): Promise<{ sidecar: PtraceSidecar; targetPid: number }> {
+  let started = 0;
+  const sidecar = startPtraceSidecar({
+    plan: request.plan, sites, pid: request.pid, command: request.command, verbose: request.verbose ?? false, session, symbols, afterHit,
+    onTarget: (pid) => {
+      started = pid;
+      if (request.command !== undefined) {
+        session.setTarget(pid);
+        symbols.follow(pid);
+      }
+      kernel.attach(pid);
+    },
+  });
+  try {
+    const targetPid = await sidecar.armed;
+    releaseUprobeWarmUp();
+    request.log(`probes armed for process ${targetPid}; ${sites.length === 1 ? '1 site' : `${sites.length} sites`} placed by the ptrace engine`);
+    return { sidecar, targetPid };
+  } catch (error) {
+    if (request.command !== undefined && started > 0) process.kill(started, 'SIGKILL');
+    sidecar.stop();
+    await sidecar.done.catch(() => undefined);
+    throw error;
+  }
+}
+
+async function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest, registration: { registered: boolean }, symbols: ProcessSymbols, byPtrace: ProbeSiteIR[]): Promise<number> {
   session.begin();
   let child: ChildProcess | undefined;
   let targetPid = request.pid ?? 0;
-  if (session.running) {
+  let sidecar: PtraceSidecar | undefined;
+  // The sidecar's hits end the run like any other handler's: set once the event loop is set up.
+  let afterSidecarHit = () => session.flush();
+  if (session.running && byPtrace.length > 0) {
+    if (request.pid !== undefined) symbols.preload();
+    ({ sidecar, targetPid } = await armWithSidecar(session, kernel, request, symbols, byPtrace, () => afterSidecarHit()));
+  } else if (session.running) {
     if (request.command !== undefined) {
       child = startStopped(request.command);
       if (child.pid === undefined) throw new UtapError(`could not start '${request.command}'.`, EXIT_ENVIRONMENT);
@@ -196,18 +238,23 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
     };
     const finish = () => {
       if (done) return;
-      try {
-        cleanup();
-        kernel.stopKernelHandlers();
-        kernel.detach();
-        drain();
-        const status = session.finish();
-        const lost = kernel.lostRecords();
-        if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
-        resolve(status === 0 && childFailed ? 1 : status);
-      } catch (error) {
-        reject(error);
-      }
+      cleanup();
+      // The sidecar takes its breakpoints out first; its last hits are handled meanwhile.
+      sidecar?.stop();
+      (sidecar ? sidecar.done.catch(() => 0) : Promise.resolve(0)).then((sidecarStatus) => {
+        try {
+          kernel.stopKernelHandlers();
+          kernel.detach();
+          drain();
+          const status = session.finish();
+          const lost = kernel.lostRecords();
+          if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
+          // A -c command the sidecar started and saw fail: it said so already.
+          resolve(status === 0 && (childFailed || sidecarStatus !== 0) ? 1 : status);
+        } catch (error) {
+          reject(error);
+        }
+      });
     };
     const guard = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
       try {
@@ -227,6 +274,12 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
     };
     const onInt = guard(() => stopAfterDrain('SIGINT'));
     const onTerm = guard(() => stopAfterDrain('SIGTERM'));
+    afterSidecarHit = guard(() => session.flush());
+    sidecar?.done.catch((error) => {
+      if (done) return;
+      cleanup();
+      reject(error);
+    });
     if (!session.running) return finish();
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
@@ -256,12 +309,12 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
         }
         stopAfterDrain('target-exited');
       }));
-    } else if (request.pid !== undefined) {
-      // A pidfd turns readable when the process exits: the event loop waits on it.
-      pidfd = Number(sys.syscallIntUint(__NR_pidfd_open, request.pid, 0));
+    } else if (targetPid !== 0) {
+      // -p, or a -c command the sidecar started: a pidfd turns readable when the process exits.
+      pidfd = Number(sys.syscallIntUint(__NR_pidfd_open, targetPid, 0));
       if (pidfd < 0) {
         if (errno() === 3) stopAfterDrain('target-exited');
-        else throw new UtapError(`cannot watch process ${request.pid} (pidfd_open failed).`, EXIT_ENVIRONMENT);
+        else throw new UtapError(`cannot watch process ${targetPid} (pidfd_open failed).`, EXIT_ENVIRONMENT);
       } else {
         pidPoll = koffi.node.poll(pidfd, { readable: true }, guard(() => stopAfterDrain('target-exited')));
       }

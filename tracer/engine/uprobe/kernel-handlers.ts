@@ -64,11 +64,12 @@ export class KernelHandlers {
   readonly state: BpfMap;
   reader: RingBufferReader | undefined;
 
-  constructor(private readonly plan: PlanIR, targetPid: number) {
+  /** `byPtrace`: ids of the sites the ptrace sidecar places (no program here; their globals stay in the Session). */
+  constructor(private readonly plan: PlanIR, targetPid: number, byPtrace: ReadonlySet<number> = new Set()) {
     const program = plan.program;
     const maxStr = program.limits.maxStringLen;
     // Pass 1: which sites compile to kernel handlers, and which globals those touch.
-    const { modes, kernelGlobals } = siteModes(plan, targetPid);
+    const { modes, kernelGlobals } = siteModes(plan, targetPid, byPtrace);
     this.modes.push(...modes);
     try {
       this.ring = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: RING_BYTES, name: 'utap_ring' }));
@@ -84,7 +85,7 @@ export class KernelHandlers {
       // UTAP_UPROBE_MULTI=0: one program and perf event per site even so (bench/multi-attach.ts compares).
       const sharedSites = process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported() ? this.loadShared(program, targetPid, walltime) : new Set<ProbeSiteIR>();
       for (const m of this.modes) {
-        if (sharedSites.has(m.site)) continue;
+        if (sharedSites.has(m.site) || m.mode === 'ptrace') continue;
         const heap = this.newHeap(`utap_heap${m.site.id}`);
         // A return site's entry program has its own scratch: its writes would clobber the literals
         // initHeap puts in the site program's.
