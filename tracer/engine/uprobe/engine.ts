@@ -239,11 +239,16 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
     const finish = () => {
       if (done) return;
       cleanup();
-      // The sidecar takes its breakpoints out first; its last hits are handled meanwhile.
+      try {
+        kernel.stopKernelHandlers();
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      // The sidecar takes its breakpoints out first (it forwards no more hits once told to stop).
       sidecar?.stop();
       (sidecar ? sidecar.done.catch(() => 0) : Promise.resolve(0)).then((sidecarStatus) => {
         try {
-          kernel.stopKernelHandlers();
           kernel.detach();
           drain();
           const status = session.finish();

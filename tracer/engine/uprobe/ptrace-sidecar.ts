@@ -101,8 +101,13 @@ export function startPtraceSidecar(options: SidecarOptions): PtraceSidecar {
       if (message.kind === 'hit') options.session.hit(message.siteId, ctx);
       else value = options.session.captureEntry(message.siteId, ctx);
     } finally {
-      answer(value);
-      options.afterHit();
+      // Before the thread runs on: a handler that ended the session (exit(), an error) stops the
+      // kernel handlers first, as a kernel handler's exit() would.
+      try {
+        options.afterHit();
+      } finally {
+        answer(value);
+      }
     }
   });
   const done = new Promise<number>((resolve, reject) => {
