@@ -242,6 +242,7 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
       try {
         kernel.stopKernelHandlers();
       } catch (error) {
+        sidecar?.stop();
         reject(error);
         return;
       }
