@@ -9,7 +9,7 @@
 #   alloc                    fixture_alloc(), a malloc-like function, reporting which calls failed
 #   overwrite                handle(struct item *, name, n) whose memory main overwrites after each call
 #   many                     op_00..op_23, op_wide, other_fn, tail_a/tail_b: many functions one pattern matches
-#   refused                  locked_add() and vex_load(), whose first instructions uprobes refuse, beside plain_step()
+#   refused                  locked_add(), vex_load(), locked_bump(p, by): first instructions uprobes refuse; plain_step()
 #   ifunc-calls              N calls of libc's strlen, an IFUNC, on a string no other call passes
 #   ifunc-user, libifunc.so  N calls of ifunc_add(), an IFUNC whose resolver picks add_fast or add_slow
 TARGETS := counter

@@ -60,7 +60,7 @@ liveTest(test, 'the prediction agrees with the kernel on every function of the r
         refusedByKernel.push(s.name);
       }
     }
-    assert.equal(predicted.sort(), ['locked_add', 'vex_load']);
+    assert.equal(predicted.sort(), ['locked_add', 'locked_bump', 'vex_load']);
     assert.equal(refusedByKernel.sort(), predicted);
   } finally {
     fs.closeSync(fd);
@@ -81,10 +81,11 @@ liveTest(test, 'auto -c: the refused sites placed by a ptrace sidecar, the other
   if (truth![1] !== '0') assert.match(r.stdout, new RegExp(`\\nvex_load ${truth![1]}\\n`));
   assert.match(r.stderr, /probe process\("\S*refused"\)\.function\("locked_add"\) at \S*refused\+0x[0-9a-f]+: the kernel refuses a uprobe there: its instruction \(f0 48 ff 07\) has a LOCK prefix\n/);
   assert.match(r.stderr, /function\("vex_load"\) at \S*refused\+0x[0-9a-f]+: the kernel refuses a uprobe there: its instruction \(c5 f9 6e c7, VEX-encoded opcode 0x6e\)/);
-  assert.match(r.stderr, /engine: the ptrace engine places those 2 sites beside the uprobe engine\nutap: engine: uprobe \(auto\)/);
+  assert.match(r.stderr, /engine: the ptrace engine places those 3 sites beside the uprobe engine\nutap: engine: uprobe \(auto\)/);
   assert.match(r.stderr, /function\("locked_add"\) at \S+: placed by the ptrace engine \(its instruction \(f0 48 ff 07\) has a LOCK prefix\), its handler run by utap/);
   assert.match(r.stderr, /function\("plain_step@\S+"\) at \S+: event mode \(it shares global n with a probe the ptrace engine places/);
-  assert.match(r.stderr, /probes armed for process \d+; 2 sites placed by the ptrace engine/);
+  assert.match(r.stderr, /probes armed for process \d+; 3 sites placed by the ptrace engine/);
+  assert.match(r.stdout, /\nlocked_bump 40\n/);
   assert.not.match(r.stderr, /warning/);
 });
 
@@ -103,6 +104,14 @@ liveTest(test, 'auto -p: the sidecar attaches beside the uprobes; kernel handler
   } finally {
     target.child.kill();
   }
+});
+
+liveTest(test, 'auto: a ptrace-placed .return site gets its entry values ($by at the call) and its $vars', missing, async () => {
+  const script = `global s, c, t\nprobe process("${REFUSED}").function("locked_bump").return { s += $by; c++ }\nprobe process("${REFUSED}").function("locked_bump").call { t += $by }\nprobe end { printf("s=%d c=%d t=%d\\n", s, c, t) }`;
+  const r = await runUtap(['-v', '-c', `${REFUSED} 30`, '-e', script]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^plain=30 locked=60 vex=\d+ total=\d+ bumped=435\ns=435 c=30 t=435\n$/);
+  assert.match(r.stderr, /function\("locked_bump@\S+"\)\.return at \S+: placed by the ptrace engine/);
 });
 
 liveTest(test, 'auto: exit() in a ptrace-placed handler ends the run; the target runs on unharmed', missing, async () => {
@@ -127,10 +136,10 @@ liveTest(test, '--engine uprobe: a glob places every other site and says in one 
   assert.match(r.stdout, /^plain=40 locked=80 /);
   assert.match(r.stdout, /\nplain_step 40\n/);
   assert.match(r.stdout, /\nmain 1\n/);
-  assert.not.match(r.stdout, /locked_add|vex_load/);
+  assert.not.match(r.stdout, /locked_add|locked_bump|vex_load/);
   const warnings = r.stderr.split('\n').filter((l) => l.includes('warning'));
   assert.is(warnings.length, 1, r.stderr);
-  assert.match(warnings[0], /^utap: warning: the kernel refuses uprobes at 2 probe sites of \d+, left unprobed: locked_add \(its instruction \(f0 48 ff 07\) has a LOCK prefix\); vex_load \(its instruction \(c5 f9 6e c7, VEX-encoded opcode 0x6e\) [^)]*\); the ptrace engine can place such sites/);
+  assert.match(warnings[0], /^utap: warning: the kernel refuses uprobes at 3 probe sites of \d+, left unprobed: locked_bump \(its instruction \(f0 48 01 37\) has a LOCK prefix\); locked_add \(its instruction \(f0 48 ff 07\) has a LOCK prefix\); vex_load \(its instruction \(c5 f9 6e c7, VEX-encoded opcode 0x6e\) [^)]*\); the ptrace engine can place such sites/);
 });
 
 liveTest(test, '--engine uprobe: one explicit refused function is an error naming its instruction', missing, async () => {
