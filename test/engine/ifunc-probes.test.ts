@@ -87,6 +87,18 @@ liveTest(test, '-l: an IFUNC listed with what it resolves to, or may resolve to'
   }
   const libc = await runUtap(['-l', 'process.library("libc.so.6").function("strlen")', '-c', CALLS]);
   assert.match(libc.stdout, /^process\("\S*libc\.so\.6"\)\.function\("strlen"\)  # ifunc: resolved to __strlen_\w+ in utap's own process \(it loads the same file\)\n$/, libc.stderr);
+  // A glob matches the IFUNC under its own name too (its address is the resolver's, which DWARF calls strlen_ifunc).
+  const glob = await runUtap(['-l', 'process.library("libc.so.6").function("strl*")', '-c', CALLS]);
+  assert.match(glob.stdout, /^process\("\S*libc\.so\.6"\)\.function\("strlen"\)  # ifunc: resolved to __strlen_\w+ in utap's own process/m, glob.stderr);
+  assert.match(glob.stdout, /\.function\("strlen_ifunc@\S+"\)\n/, 'the resolver, under its own name');
+});
+
+liveTest(test, 'a glob over libc counts strlen calls on the implementation, under the name strlen', utapMissing('uprobe') ?? engineMissing('uprobe'), async () => {
+  // strlen_ifunc (the resolver, which takes no argument) also matches: it runs once per process.
+  const script = 'global n, resolver\nprobe process.library("libc.so.6").function("strl*") { if (ppfunc() == "strlen_ifunc") resolver++; else if (user_string(pointer_arg(1)) == "utap-ifunc-marker") n[ppfunc()]++ }\nprobe end { foreach (f in n) printf("%s %d\\n", f, n[f]); printf("resolver %d\\n", resolver < 3) }';
+  const r = await runUtap(['-c', `${CALLS} 250`, '-e', script]);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, 'strlen_calls=250 sum=4250\nstrlen 250\nresolver 1\n');
 });
 
 test.run();

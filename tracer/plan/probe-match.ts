@@ -3,6 +3,7 @@
 // the DWARF does not describe — a stripped binary, assembly functions — from the symbol table.
 // Each place has its address, its kind of site and its canonical probe point text.
 import type { SiteKind } from '../ir/ir';
+import { STT } from '../../symbolizer/elf-constants';
 import type { Dwarf } from '../../symbolizer/dwarf/dwarf';
 import type { FunctionInstance, FunctionRecord, InlinedInstance } from '../../symbolizer/dwarf/function-index';
 import { decodeExpression } from '../../symbolizer/dwarf/op';
@@ -132,7 +133,9 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
     const candidates = glob.literal ? symbols.byName(glob.pattern) : symbols.symbols.filter((s) => glob.matches(s.name));
     const seen = new Set<bigint>();
     for (const s of candidates) {
-      if (s.source === 'plt' || covered.has(s.address) || seen.has(s.address)) continue;
+      // An IFUNC's address is its resolver's, which the DWARF names otherwise (strlen_ifunc):
+      // the IFUNC is matched under its own name too, and later moved to its implementation.
+      if (s.source === 'plt' || (covered.has(s.address) && s.type !== STT.STT_GNU_IFUNC) || seen.has(s.address)) continue;
       seen.add(s.address);
       const described = index?.functionAt(s.address);
       if (described && dwarf) {
