@@ -11,10 +11,13 @@
 #   many                     op_00..op_23, op_wide, other_fn, tail_a/tail_b: many functions one pattern matches
 #   untouched                show(text, anon, zero): pointers into pages the process never touched
 #   stall                    show(text) whose first touch waits on userfaultfd while other threads call show()
+#   refused                  locked_add(), vex_load(), locked_bump(p, by): first instructions uprobes refuse; plain_step()
+#   ifunc-calls              N calls of libc's strlen, an IFUNC, on a string no other call passes
+#   ifunc-user, libifunc.so  N calls of ifunc_add(), an IFUNC whose resolver picks add_fast or add_slow
 TARGETS := counter
 ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie \
        $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc $(BUILD)/overwrite \
-       $(BUILD)/many $(BUILD)/untouched $(BUILD)/stall
+       $(BUILD)/many $(BUILD)/untouched $(BUILD)/stall $(BUILD)/refused $(BUILD)/ifunc-calls $(BUILD)/libifunc.so $(BUILD)/ifunc-user
 $(BUILD)/counter: targets/counter.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/counter-nopie: targets/counter.c | $(BUILD)
@@ -31,3 +34,11 @@ $(BUILD)/loader: targets/loader.c targets/wait-go.h $(BUILD)/libfixture.so | $(B
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $< -L$(BUILD) -lfixture -ldl '-Wl,-rpath,$$ORIGIN'
 $(BUILD)/stall: targets/stall.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -pthread -o $@ $<
+$(BUILD)/refused: targets/refused.c targets/wait-go.h | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
+$(BUILD)/ifunc-calls: targets/ifunc-calls.c targets/wait-go.h | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -fno-builtin -o $@ $<
+$(BUILD)/libifunc.so: targets/ifunc-lib.c | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O2 -g -fPIC -shared -Wl,-soname,libifunc.so -o $@ $<
+$(BUILD)/ifunc-user: targets/ifunc-user.c targets/wait-go.h $(BUILD)/libifunc.so | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $< -L$(BUILD) -lifunc -Wl,-z,now '-Wl,-rpath,$$ORIGIN'

@@ -6,6 +6,7 @@ import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from './errors';
 import type { ListOptions } from './options';
 import { terminalProgress } from './progress';
 import { BinaryCatalog, defaultSymbolCache } from '../plan/binaries';
+import { describeIfunc } from '../plan/ifunc-location';
 import type { ProbeLocation } from '../plan/probe-match';
 import { parseProbePointText } from '../plan/probe-point-text';
 import { locateProbe } from '../plan/probe-resolver';
@@ -42,7 +43,8 @@ export function listLines(catalog: BinaryCatalog, probePoint: string, withVariab
   for (const location of locateProbe(catalog, point)) {
     if (lines.has(location.canonical)) continue;
     const vars = withVariables ? variablesText(location) : '';
-    lines.set(location.canonical, vars ? `${location.canonical} ${vars}` : location.canonical);
+    const ifunc = location.ifunc ? `  # ${describeIfunc(location.ifunc)}` : '';
+    lines.set(location.canonical, `${location.canonical}${vars ? ` ${vars}` : ''}${ifunc}`);
   }
   if (lines.size === 0 && !point.optional) {
     throw new UtapError(`probe point '${point.text}' matches nothing; check the name (globs such as "Send*" work) and the program.`, EXIT_ENVIRONMENT);

@@ -136,7 +136,7 @@ async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSo
           if (!resolver) {
             const { createProbeResolver } = require('../plan/probe-resolver') as typeof import('../plan/probe-resolver');
             const { terminalProgress } = require('./progress') as typeof import('./progress');
-            resolver = createProbeResolver({ targetPid: options.pid, command: options.command, progress: terminalProgress() });
+            resolver = createProbeResolver({ targetPid: options.pid, command: options.command, progress: terminalProgress(), log: (message) => passes.log(message) });
           }
           return resolver.resolve(probe, point, context);
         },

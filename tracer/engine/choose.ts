@@ -46,6 +46,7 @@ export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): E
     const engine = candidate.load();
     const why = request.handlerName !== undefined && engine.name !== 'uprobe' ? 'registered handlers (--name) are kernel handlers, which only the uprobe engine has' : engine.unavailable(request);
     if (why === undefined) {
+      if (choice === 'auto' && engine.name === 'uprobe' && !placeRefusedSites(request, candidates)) continue;
       request.log(`engine: ${engine.name}${choice === 'auto' ? ' (auto)' : ''}`);
       return engine;
     }
@@ -54,4 +55,43 @@ export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): E
   }
   if (choice !== 'auto') throw new UtapError(`the ${choice} engine cannot run here: ${reasons[0].replace(/^\w+: /, '')}; use --engine auto to fall back to another engine.`, EXIT_ENVIRONMENT);
   throw new UtapError(`no engine can run this script here (${reasons.join('; ')}).`, EXIT_ENVIRONMENT);
+}
+
+/**
+ * Beyond this many event-mode sites, `auto` runs a script with refused sites on the ptrace engine
+ * rather than beside it: an event-mode site is a perf event of its own, whose placement and
+ * removal each wait for kernel grace periods (function("*") on libc: minutes).
+ */
+const MAX_EVENT_SITES_WITH_SIDECAR = 64;
+
+/**
+ * `auto` and the uprobe engine: sites the kernel will not put a uprobe on (refused-sites.ts) are
+ * placed by a ptrace sidecar beside it (ptrace-sidecar.ts), given a target (-p/-c) and no
+ * registered handlers. Their handlers run in the Session, so sites sharing their globals run in
+ * event mode (site-modes.ts); when that makes a read inexact or too many sites event-mode, the
+ * ptrace engine runs the whole script instead: false then.
+ */
+function placeRefusedSites(request: EngineRunRequest, candidates: typeof ENGINES): boolean {
+  const { refusedSitesOf } = require('./uprobe/refused-sites') as typeof import('./uprobe/refused-sites');
+  const refused = refusedSitesOf(request.plan);
+  if (refused.size === 0 || request.handlerName !== undefined) return true;
+  const ptrace = candidates.find((c) => c.name === 'ptrace')?.load();
+  if (!ptrace || ptrace.unavailable(request) !== undefined) return true;
+  for (const [site, why] of refused) request.log(`probe ${site.pp} at ${site.binary}+0x${site.fileOffset.toString(16)}: the kernel refuses a uprobe there: ${why}`);
+  const { siteModes } = require('./uprobe/site-modes') as typeof import('./uprobe/site-modes');
+  const modes = siteModes(request.plan, request.pid ?? 0, new Set([...refused.keys()].map((s) => s.id))).modes;
+  const inexact = modes.find((m) => m.mode === 'event' && m.event?.refusal);
+  const eventSites = modes.filter((m) => m.mode === 'event').length;
+  const what = refused.size === 1 ? 'that site' : `those ${refused.size} sites`;
+  if (inexact) {
+    request.log(`engine: uprobe not used: with ${what} placed by ptrace, the handler of ${inexact.site.pp} runs in event mode (${inexact.reason}) and ${inexact.event!.refusal}; the ptrace engine places every site`);
+    return false;
+  }
+  if (eventSites > MAX_EVENT_SITES_WITH_SIDECAR) {
+    request.log(`engine: uprobe not used: with ${what} placed by ptrace, ${eventSites} sites sharing their globals would run in event mode, a perf event each (more than ${MAX_EVENT_SITES_WITH_SIDECAR}); the ptrace engine places every site`);
+    return false;
+  }
+  request.log(`engine: the ptrace engine places ${what} beside the uprobe engine`);
+  request.ptraceForRefused = true;
+  return true;
 }

@@ -24,6 +24,8 @@ export interface EngineRunRequest {
   detach: boolean;
   /** The script's text and file name (registered handlers keep them in their description). */
   script?: { file: string; text: string };
+  /** uprobe engine: place the sites the kernel refuses with a ptrace sidecar (set by the `auto` choice). */
+  ptraceForRefused?: boolean;
   /** -v given (engines running in another thread print their own diagnostics). */
   verbose?: boolean;
   /** -v: one line of diagnostics on stderr (engine decisions, per-probe placement). */

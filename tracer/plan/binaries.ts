@@ -19,6 +19,8 @@ export interface CatalogOptions {
   /** -c: its program is the target of `process.function(...)` before the child exists. */
   command?: string;
   env?: NodeJS.ProcessEnv;
+  /** -v: one line of diagnostics (where IFUNC probes went). */
+  log?(message: string): void;
 }
 
 /** The cache utap uses unless UTAP_NO_CACHE is set. */

@@ -3,12 +3,14 @@
 // the DWARF does not describe — a stripped binary, assembly functions — from the symbol table.
 // Each place has its address, its kind of site and its canonical probe point text.
 import type { SiteKind } from '../ir/ir';
+import { STT } from '../../symbolizer/elf-constants';
 import type { Dwarf } from '../../symbolizer/dwarf/dwarf';
 import type { FunctionInstance, FunctionRecord, InlinedInstance } from '../../symbolizer/dwarf/function-index';
 import { decodeExpression } from '../../symbolizer/dwarf/op';
 import { variableLocationAt } from '../../symbolizer/dwarf/scopes';
 import type { ElfBinary } from '../../symbolizer/elf-binary';
 import { compileGlob, type Glob } from '../../symbolizer/glob';
+import type { IfuncResolution } from './ifunc-location';
 import type { FunctionPattern, ProcessProbeSpec } from './probe-spec';
 
 export interface ProbeLocation {
@@ -28,6 +30,8 @@ export interface ProbeLocation {
   inlined: boolean;
   /** `process("/abs/path").function("name@file.c:12").return` */
   canonical: string;
+  /** An IFUNC symbol: what it resolved to (ifunc-location.ts). */
+  ifunc?: IfuncResolution;
 }
 
 /** Matches a file glob against a path as written in DWARF: the whole path or any trailing part after a '/'. */
@@ -129,7 +133,9 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
     const candidates = glob.literal ? symbols.byName(glob.pattern) : symbols.symbols.filter((s) => glob.matches(s.name));
     const seen = new Set<bigint>();
     for (const s of candidates) {
-      if (s.source === 'plt' || covered.has(s.address) || seen.has(s.address)) continue;
+      // An IFUNC's address is its resolver's, which the DWARF names otherwise (strlen_ifunc):
+      // the IFUNC is matched under its own name too, and later moved to its implementation.
+      if (s.source === 'plt' || (covered.has(s.address) && s.type !== STT.STT_GNU_IFUNC) || seen.has(s.address)) continue;
       seen.add(s.address);
       const described = index?.functionAt(s.address);
       if (described && dwarf) {

@@ -8,6 +8,7 @@ import { walkStmt } from '../ir/walk';
 import { BinaryCatalog, defaultSymbolCache, type CatalogOptions } from './binaries';
 import { lowerTargets } from './lower-target';
 import type { ProcessProbeResolver, ResolveContext } from './plan';
+import { describeIfunc, ifuncLocations } from './ifunc-location';
 import { matchProbe, type ProbeLocation } from './probe-match';
 import { parseProcessProbe } from './probe-spec';
 
@@ -26,7 +27,8 @@ export function locateProbe(catalog: BinaryCatalog, point: Pick<ProbePointIR, 'c
   if (spec.kind === 'statement' && !binary.dwarf()) {
     throw new UtapError(`${file} has no debug information, so statement probes (source lines) cannot be placed in it; install its debug symbols (a -dbg or -dbgsym package) or rebuild it with -g.`, EXIT_ENVIRONMENT);
   }
-  return matchProbe(binary, spec);
+  const locations = matchProbe(binary, spec);
+  return spec.kind === 'statement' ? locations : locations.flatMap((l) => ifuncLocations(l, catalog.options.targetPid));
 }
 
 /** Does a handler read or write target variables ($var, $return, @entry(...))? */
@@ -81,6 +83,7 @@ function siteFor(location: ProbeLocation, vaddr: bigint, probe: ProbeIR, context
 
 export function createProbeResolver(options: CatalogOptions = {}): ProbeResolver {
   const catalog = new BinaryCatalog({ cache: defaultSymbolCache(), ...options });
+  const warned = new Set<string>();
   const resolve: ProcessProbeResolver = (probe, point, context) => {
     if (context.targetPid !== undefined && catalog.options.targetPid === undefined) catalog.options.targetPid = context.targetPid;
     // `.function` goes after the prologue only so that $params read right there; a handler that
@@ -91,6 +94,7 @@ export function createProbeResolver(options: CatalogOptions = {}): ProbeResolver
     const sites: ProbeSiteIR[] = [];
     const seen = new Set<string>();
     for (const location of locateProbe(catalog, point)) {
+      if (location.ifunc) noteIfunc(location, catalog, warned);
       const vaddr = onEntryInstruction && location.kind === 'entry' ? location.entryPc : location.vaddr;
       const key = `${location.binary.path}\0${vaddr}\0${location.kind}`;
       if (seen.has(key)) continue;
@@ -100,4 +104,22 @@ export function createProbeResolver(options: CatalogOptions = {}): ProbeResolver
     return sites;
   };
   return { resolve, catalog, close: () => catalog.close() };
+}
+
+/**
+ * -v says where an IFUNC probe went; a probe that could not learn which implementation a process
+ * uses says so in a warning, once per IFUNC: it is on each implementation the resolver may choose,
+ * or — when its code names none — on the resolver, which runs once per process, not per call.
+ */
+function noteIfunc(location: ProbeLocation, catalog: BinaryCatalog, warned: Set<string>): void {
+  const ifunc = location.ifunc!;
+  if (ifunc.implementation) {
+    catalog.options.log?.(`probe ${location.canonical}: ${describeIfunc(ifunc)}`);
+    return;
+  }
+  const key = `${location.binary.path}\0${ifunc.symbol}`;
+  if (warned.has(key)) return;
+  warned.add(key);
+  const placed = ifunc.candidates.length > 0 ? `the probe is on each implementation its resolver may choose (${ifunc.candidates.join(', ')})` : 'the probe is on its resolver, which runs once per process, not once per call';
+  process.stderr.write(`utap: warning: ${ifunc.symbol} in ${location.binary.path} is an IFUNC and nothing here says which implementation a process uses: ${placed}; give -p PID of a process using it to probe just that one.\n`);
 }

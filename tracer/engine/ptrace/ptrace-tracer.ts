@@ -11,7 +11,6 @@ import { childExitWarning, commandStatus } from '../../runtime/child-exit';
 import { snapshotGlobals, type GlobalSnapshot } from '../../runtime/global-snapshot';
 import { shellCommand } from '../../runtime/shell-command';
 import { openSession, type SessionSpec } from '../../runtime/open-session';
-import type { Session } from '../../runtime/session';
 import type { Scalar } from '../../runtime/storage';
 import { fireDueTimers, monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
 import { readMappings } from './address-space';
@@ -22,6 +21,7 @@ import { ERRNO, native, PTRACE, PTRACE_EVENT, PTRACE_O, RESUME_SET_REGS, RESUME_
 import { CannotDisplace, planDisplaced, type DisplacedPlan } from './out-of-line';
 import { ProcessSymbols } from '../process-symbols';
 import { ptraceRefusal, untraceableTarget } from '../target-refusal';
+import { ForwardedSession, type SidecarChannel, type TracerSession } from './forwarded-session';
 import { PtraceProbeContext } from './ptrace-context';
 import { Registers } from './registers';
 import { placeSites, type PlacedSite } from './site-placement';
@@ -43,6 +43,8 @@ export interface PtraceRunSpec {
    * [2] how many copies of the globals the main thread asked for (--metrics scrapes).
    */
   control: Int32Array;
+  /** Run as another engine's sidecar: hits go to its Session (forwarded-session.ts). */
+  sidecar?: SidecarChannel;
 }
 
 /** What the worker entry gives the tracer besides the spec: functions cannot be posted. */
@@ -113,7 +115,7 @@ interface ForkChild {
 
 export class PtraceTracer {
   private readonly n: Native = native();
-  private readonly session: Session;
+  private readonly session: TracerSession;
   private readonly regs = new Registers();
   private readonly status = new Int32Array(1);
   private readonly haveRegs = new Int32Array(1);
@@ -152,7 +154,7 @@ export class PtraceTracer {
   private snapshotsPublished = 0;
 
   constructor(private readonly spec: PtraceRunSpec, private readonly hooks: TracerHooks = {}) {
-    this.session = openSession(spec.plan, spec.session, { services: this.symbols });
+    this.session = spec.sidecar ? new ForwardedSession(spec.sidecar) : openSession(spec.plan, spec.session, { services: this.symbols });
     this.ctx.symbols = this.symbols;
     this.schedule = new TimerSchedule(spec.plan.timers.map((t) => t.periodNs), monotonicNs());
   }
@@ -180,6 +182,7 @@ export class PtraceTracer {
         this.installPending(this.pid);
         this.resumeAllStopped();
       }
+      this.session.armed?.();
       this.loop();
     } finally {
       if (this.releaseFd >= 0) this.n.close(this.releaseFd); // (the command then runs untraced, or is gone)
@@ -498,7 +501,7 @@ export class PtraceTracer {
     else if (request === 2) this.session.stop('SIGTERM');
     // A scrape is answered here, between two hits: the target waits for no copy.
     const wanted = Atomics.load(this.spec.control, CONTROL_SNAPSHOT);
-    if (wanted !== this.snapshotsPublished) {
+    if (wanted !== this.snapshotsPublished && this.session.globals) {
       this.snapshotsPublished = wanted;
       this.hooks.publishGlobals?.(snapshotGlobals(this.spec.plan.program.globals, this.session.globals));
     }

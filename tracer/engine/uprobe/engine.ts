@@ -15,6 +15,7 @@ import { detectBpfFeatures } from '../../../kernel-helper/features';
 import { errno, sys } from '../../../kernel-helper/libc';
 import { __NR_pidfd_open } from '../../../kernel-helper/uapi';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
+import type { ProbeSiteIR } from '../../ir/ir';
 import { snapshotGlobals } from '../../runtime/global-snapshot';
 import { untraceableTarget } from '../target-refusal';
 import { openSession } from '../../runtime/open-session';
@@ -29,6 +30,8 @@ import type { SiteMode } from './site-modes';
 import { recordDispatcher } from './record-dispatch';
 import { planWithRecordSites, type RecordRoute } from './record-sites';
 import { releaseStarted, startStopped } from './start-stopped';
+import { refusedSitesOf, withoutRefusedSites } from './refused-sites';
+import { startPtraceSidecar, type PtraceSidecar } from './ptrace-sidecar';
 import { fileMappingsSignature, wantsSnapshot } from './maps-snapshot';
 import { rememberProcessStatus } from '../process-status';
 import { SNAPSHOT_RECORD_ID } from '../../../kernel-helper/codegen/layout';
@@ -49,7 +52,10 @@ export const uprobeEngine: Engine = {
     return undefined;
   },
 
-  async run(request: EngineRunRequest): Promise<number> {
+  async run(original: EngineRunRequest): Promise<number> {
+    // Sites the kernel refuses: placed by a ptrace sidecar when the engine choice said so, else left out.
+    const byPtrace = original.ptraceForRefused ? [...refusedSitesOf(original.plan).keys()] : [];
+    const request = byPtrace.length > 0 ? original : placeableRequest(original);
     const { plan } = request;
     const untraceable = request.pid === undefined ? undefined : untraceableTarget(request.pid);
     if (untraceable) throw new UtapError(untraceable, EXIT_ENVIRONMENT);
@@ -60,8 +66,9 @@ export const uprobeEngine: Engine = {
     }
     // -c: the command is started first, held before its exec, as on the ptrace engine: the
     // kernel handlers are compiled with its pid for target(), and the begin probes see it too.
+    // (With a ptrace sidecar, the sidecar starts it: kernel handlers then learn target() at attach.)
     const launch: Launch = { child: undefined, continued: false };
-    if (request.command !== undefined) {
+    if (request.command !== undefined && byPtrace.length === 0) {
       launch.child = startStopped(request.command);
       if (launch.child.pid === undefined) throw new UtapError(`could not start '${request.command}'.`, EXIT_ENVIRONMENT);
     }
@@ -70,10 +77,11 @@ export const uprobeEngine: Engine = {
     let kernel: KernelHandlers | undefined;
     try {
       // A -c command may be gone when utap symbolizes its addresses: its mappings are read at its first hit.
-      const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && wantsSnapshot(plan) });
+      const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && wantsSnapshot(plan), byPtrace: new Set(byPtrace.map((s) => s.id)) });
       kernel = handlers;
       for (const m of handlers.modes) {
-        request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${m.mode === 'kernel' ? 'kernel handler (eBPF)' : `event mode (${m.reason})${eventShipping(m)}`}`);
+        const how = m.mode === 'kernel' ? 'kernel handler (eBPF)' : m.mode === 'ptrace' ? `placed by the ptrace engine (${refusedSitesOf(original.plan).get(m.site)}), its handler run by utap` : `event mode (${m.reason})${eventShipping(m)}`;
+        request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${how}`);
       }
       for (const { group } of handlers.shared) {
         if (group.sites.length < 2) continue;
@@ -101,7 +109,7 @@ export const uprobeEngine: Engine = {
       // A scrape reads the kernel maps (and the JS-held globals) as they are: no handler waits.
       request.publishGlobals?.(async () => snapshotGlobals(plan.program.globals, session.globals));
       try {
-        return await drive(session, handlers, routes, request, registration, symbols, launch);
+        return await drive(session, handlers, routes, request, registration, symbols, launch, byPtrace);
       } finally {
         session.close();
         symbols.close();
@@ -116,6 +124,20 @@ export const uprobeEngine: Engine = {
     }
   },
 };
+
+/**
+ * The request without the sites the kernel refuses (refused-sites.ts), with one warning, or the
+ * error that a probe has no site left.
+ */
+function placeableRequest(request: EngineRunRequest): EngineRunRequest {
+  const refused = refusedSitesOf(request.plan);
+  if (refused.size === 0) return request;
+  const oneProcess = request.pid !== undefined || request.command !== undefined;
+  const { plan, warning } = withoutRefusedSites(request.plan, refused, oneProcess ? 'the ptrace engine can place such sites (--engine auto or --engine ptrace)' : 'the ptrace engine can place such sites in one process (-p PID or -c CMD)');
+  for (const [site, why] of refused) request.log(`probe ${site.pp} at ${site.binary}+0x${site.fileOffset.toString(16)}: not placed: ${why}`);
+  if (warning) process.stderr.write(`${warning}\n`);
+  return { ...request, plan };
+}
 
 /** -v: what an event-mode site's kernel programs do besides shipping registers and context values. */
 function eventShipping(m: SiteMode): string {
@@ -140,13 +162,53 @@ function letGo(launch: Launch): void {
   releaseStarted(launch.child);
 }
 
-function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest, registration: { registered: boolean }, symbols: ProcessSymbols, launch: Launch): Promise<number> {
+/**
+ * With a ptrace sidecar (ptrace-sidecar.ts): it attaches to the -p process, or starts the -c
+ * command stopped; the uprobes are armed for that process before it runs on; resolves when the
+ * sidecar's breakpoints are in too, with the sidecar and the target's pid.
+ */
+async function armWithSidecar(session: Session, kernel: KernelHandlers, request: EngineRunRequest, symbols: ProcessSymbols, sites: ProbeSiteIR[], afterHit: () => void): Promise<{ sidecar: PtraceSidecar; targetPid: number }> {
+  let started = 0;
+  const sidecar = startPtraceSidecar({
+    plan: request.plan, sites, pid: request.pid, command: request.command, verbose: request.verbose ?? false, session, symbols, afterHit,
+    onTarget: (pid) => {
+      started = pid;
+      if (request.command !== undefined) {
+        session.setTarget(pid);
+        symbols.follow(pid);
+      }
+      kernel.attach(pid);
+    },
+  });
+  try {
+    const targetPid = await sidecar.armed;
+    releaseUprobeWarmUp();
+    request.log(`probes armed for process ${targetPid}; ${sites.length === 1 ? '1 site' : `${sites.length} sites`} placed by the ptrace engine`);
+    return { sidecar, targetPid };
+  } catch (error) {
+    if (request.command !== undefined && started > 0) process.kill(started, 'SIGKILL');
+    sidecar.stop();
+    await sidecar.done.catch(() => undefined);
+    throw error;
+  }
+}
+
+async function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest, registration: { registered: boolean }, symbols: ProcessSymbols, launch: Launch, byPtrace: ProbeSiteIR[]): Promise<number> {
   session.begin();
   // What begin printed shows now, as on the ptrace engine (the first record may be long in coming).
   session.flush();
   const child = launch.child;
-  const targetPid = child?.pid ?? request.pid ?? 0;
-  if (session.running) {
+  let targetPid = child?.pid ?? request.pid ?? 0;
+  let sidecar: PtraceSidecar | undefined;
+  // The sidecar's hits end the run like any other handler's: set once the event loop is set up.
+  let afterSidecarHit = () => session.flush();
+  if (session.running && byPtrace.length > 0) {
+    if (request.pid !== undefined) {
+      symbols.preload();
+      rememberProcessStatus(request.pid);
+    }
+    ({ sidecar, targetPid } = await armWithSidecar(session, kernel, request, symbols, byPtrace, () => afterSidecarHit()));
+  } else if (session.running) {
     // A process given with -p is mapped already: keep its mappings for unwinding and symbols
     // (records may be handled after it is gone).
     if (request.pid !== undefined) {
@@ -231,22 +293,33 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
     };
     const finish = () => {
       if (done) return;
+      cleanup();
       try {
-        cleanup();
         kernel.stopKernelHandlers();
-        kernel.detach();
-        drain();
-        const lost = kernel.lostRecords();
-        const skipped = kernel.busySkips();
-        // The command's failure first; else incomplete output is a failed run.
-        const status = session.finish(childStatus !== 0 ? childStatus : lost + skipped > 0 ? EXIT_SCRIPT_ERROR : 0);
-        if (childWarning && !session.failed) process.stderr.write(`${childWarning}\n`);
-        if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
-        if (skipped > 0) process.stderr.write(`${busySkipsWarning(skipped)}\n`);
-        resolve(status);
       } catch (error) {
+        sidecar?.stop();
         reject(error);
+        return;
       }
+      // The sidecar takes its breakpoints out first (it forwards no more hits once told to stop).
+      sidecar?.stop();
+      (sidecar ? sidecar.done.catch(() => 0) : Promise.resolve(0)).then((sidecarStatus) => {
+        try {
+          kernel.detach();
+          drain();
+          const lost = kernel.lostRecords();
+          const skipped = kernel.busySkips();
+          // The command's failure first (a -c command the sidecar started: its status); else incomplete output is a failed run.
+          const commandFailure = childStatus !== 0 ? childStatus : sidecarStatus;
+          const status = session.finish(commandFailure !== 0 ? commandFailure : lost + skipped > 0 ? EXIT_SCRIPT_ERROR : 0);
+          if (childWarning && !session.failed) process.stderr.write(`${childWarning}\n`);
+          if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
+          if (skipped > 0) process.stderr.write(`${busySkipsWarning(skipped)}\n`);
+          resolve(status);
+        } catch (error) {
+          reject(error);
+        }
+      });
     };
     const guard = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
       try {
@@ -266,6 +339,12 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
     };
     const onInt = guard(() => stopAfterDrain('SIGINT'));
     const onTerm = guard(() => stopAfterDrain('SIGTERM'));
+    afterSidecarHit = guard(() => session.flush());
+    sidecar?.done.catch((error) => {
+      if (done) return;
+      cleanup();
+      reject(error);
+    });
     if (!session.running) return finish();
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
@@ -292,12 +371,12 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
         childWarning = childExitWarning(code, signal);
         stopAfterDrain('target-exited');
       }));
-    } else if (request.pid !== undefined) {
-      // A pidfd turns readable when the process exits: the event loop waits on it.
-      pidfd = Number(sys.syscallIntUint(__NR_pidfd_open, request.pid, 0));
+    } else if (targetPid !== 0) {
+      // -p, or a -c command the sidecar started: a pidfd turns readable when the process exits.
+      pidfd = Number(sys.syscallIntUint(__NR_pidfd_open, targetPid, 0));
       if (pidfd < 0) {
         if (errno() === 3) stopAfterDrain('target-exited');
-        else throw new UtapError(`cannot watch process ${request.pid} (pidfd_open failed).`, EXIT_ENVIRONMENT);
+        else throw new UtapError(`cannot watch process ${targetPid} (pidfd_open failed).`, EXIT_ENVIRONMENT);
       } else {
         pidPoll = koffi.node.poll(pidfd, { readable: true }, guard(() => stopAfterDrain('target-exited')));
       }

@@ -70,13 +70,18 @@ export class KernelHandlers {
   sleepablePrograms = 0;
   reader: RingBufferReader | undefined;
 
-  /** `mapsSnapshot`: the handlers can stop their process once for utap to read its mappings (maps-snapshot.ts). */
-  constructor(private readonly plan: PlanIR, targetPid: number, private readonly options: { mapsSnapshot?: boolean } = {}) {
+  /**
+   * `mapsSnapshot`: the handlers can stop their process once for utap to read its mappings
+   * (maps-snapshot.ts). `byPtrace`: ids of the sites the ptrace sidecar places (no program here;
+   * their globals stay in the Session).
+   */
+  constructor(private readonly plan: PlanIR, targetPid: number, private readonly options: { mapsSnapshot?: boolean; byPtrace?: ReadonlySet<number> } = {}) {
+    const byPtrace = options.byPtrace ?? new Set<number>();
     this.mapsSnapshot = options.mapsSnapshot ?? false;
     const program = plan.program;
     const maxStr = program.limits.maxStringLen;
     // Pass 1: which sites compile to kernel handlers, and which globals those touch.
-    const { modes, kernelGlobals } = siteModes(plan, targetPid);
+    const { modes, kernelGlobals } = siteModes(plan, targetPid, byPtrace);
     this.modes.push(...modes);
     try {
       this.ring = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: RING_BYTES, name: 'utap_ring' }));
@@ -93,7 +98,7 @@ export class KernelHandlers {
       // UTAP_UPROBE_MULTI=0: one program and perf event per site even so (bench/multi-attach.ts compares).
       const sharedSites = process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported() ? this.loadShared(program, targetPid, walltime, sleepable) : new Set<ProbeSiteIR>();
       for (const m of this.modes) {
-        if (sharedSites.has(m.site)) continue;
+        if (sharedSites.has(m.site) || m.mode === 'ptrace') continue;
         const heap = this.newHeap(`utap_heap${m.site.id}`);
         // A return site's entry program has its own scratch: its writes would clobber the literals
         // initHeap puts in the site program's.

@@ -141,7 +141,7 @@ export function registerHandlers(kernel: KernelHandlers, input: RegisterInput): 
       created: new Date().toISOString(),
       target: { ...(input.targetPid !== undefined && { pid: input.targetPid }), ...(input.command !== undefined && { command: input.command }) },
       script: input.script ?? { file: '<unknown>', text: '' },
-      probes: kernel.modes.map((m) => ({ pp: m.site.pp, mode: m.mode })),
+      probes: kernel.modes.flatMap((m) => (m.mode === 'ptrace' ? [] : [{ pp: m.site.pp, mode: m.mode }])), // registered runs have no ptrace sidecar
       maps,
       ring: kernel.ring.spec,
       plan: input.plan,

@@ -17,7 +17,8 @@ import { eventReads } from './event-reads';
 
 export interface SiteMode {
   site: ProbeSiteIR;
-  mode: 'kernel' | 'event';
+  /** 'ptrace': placed by the ptrace sidecar (ptrace-sidecar.ts); like event mode, its handler runs in the Session. */
+  mode: 'kernel' | 'event' | 'ptrace';
   reason?: string;
   /** Event mode: what the kernel program ships. */
   event?: EventPlan;
@@ -58,11 +59,16 @@ export interface SiteModes {
   kernelGlobals: Set<number>;
 }
 
-export function siteModes(plan: PlanIR, targetPid: number): SiteModes {
+/** `byPtrace`: ids of the sites the ptrace sidecar places. */
+export function siteModes(plan: PlanIR, targetPid: number, byPtrace: ReadonlySet<number> = new Set()): SiteModes {
   const program = plan.program;
   let ids = 0;
   const touched = new Map<number, Set<number>>();
   const modes: SiteMode[] = plan.sites.map((site) => {
+    if (byPtrace.has(site.id)) {
+      touched.set(site.id, new Set([...site.needs.globalsRead, ...site.needs.globalsWritten]));
+      return { site, mode: 'ptrace', reason: 'the kernel refuses a uprobe at its instruction' };
+    }
     try {
       const compiled = compileSite(dryOptions(program, site, targetPid, () => ids++));
       touched.set(site.id, new Set(compiled.globals));
@@ -76,13 +82,14 @@ export function siteModes(plan: PlanIR, targetPid: number): SiteModes {
   for (let changed = true; changed; ) {
     changed = false;
     const eventGlobals = new Set<number>();
-    for (const m of modes) if (m.mode === 'event') for (const g of touched.get(m.site.id)!) eventGlobals.add(g);
+    for (const m of modes) if (m.mode !== 'kernel') for (const g of touched.get(m.site.id)!) eventGlobals.add(g);
     for (const m of modes) {
       if (m.mode !== 'kernel') continue;
       const shared = [...touched.get(m.site.id)!].find((g) => eventGlobals.has(g));
       if (shared === undefined) continue;
       m.mode = 'event';
-      m.reason = `it shares global ${program.globals[shared].name} with an event-mode probe, whose hits utap applies in order`;
+      const other = modes.some((o) => o.mode === 'ptrace' && touched.get(o.site.id)!.has(shared)) ? 'a probe the ptrace engine places' : 'an event-mode probe';
+      m.reason = `it shares global ${program.globals[shared].name} with ${other}, whose hits utap applies in order`;
       changed = true;
     }
   }
