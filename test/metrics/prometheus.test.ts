@@ -87,8 +87,17 @@ function addressOf(child: ChildProcess): Promise<string> {
   });
 }
 
+/** Kills `child` (its whole process group when it leads one) and lets go of its pipes. */
 function kill(child: ChildProcess): void {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  if (child.exitCode === null && child.signalCode === null) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL'); // not a group leader
+    }
+  }
+  child.stdout?.destroy();
+  child.stderr?.destroy();
 }
 
 async function waitOutput(target: { output(): string }, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
@@ -216,7 +225,8 @@ liveTest(test, 'utap handlers serve: registered handlers that outlived their uta
     assert.is((await httpGet(`http://${address}/nothing`)).status, 404);
 
     // A user who may not read these handlers (they belong to root, the target is gone) gets none of them.
-    stranger = spawn('runuser', ['-u', 'nobody', '--', process.execPath, utapBin, '-v', 'handlers', 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // In its own process group: runuser's child (utap) goes with it when the group is killed.
+    stranger = spawn('runuser', ['-u', 'nobody', '--', process.execPath, utapBin, '-v', 'handlers', 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     const strangerAddress = await addressOf(stranger);
     const theirs = await httpGet(`http://${strangerAddress}/metrics`);
     assert.is(theirs.status, 200);
