@@ -9,7 +9,9 @@ import { decodeExpression } from '../../symbolizer/dwarf/op';
 import { variableLocationAt } from '../../symbolizer/dwarf/scopes';
 import type { ElfBinary } from '../../symbolizer/elf-binary';
 import { compileGlob, type Glob } from '../../symbolizer/glob';
+import type { SdtMarker } from '../../symbolizer/sdt-notes';
 import type { FunctionPattern, ProcessProbeSpec } from './probe-spec';
+import { matchMarkers } from './sdt-match';
 
 export interface ProbeLocation {
   binary: ElfBinary;
@@ -28,6 +30,8 @@ export interface ProbeLocation {
   inlined: boolean;
   /** `process("/abs/path").function("name@file.c:12").return` */
   canonical: string;
+  /** For `.mark(...)`: the SDT marker placed here (see sdt-match.ts). */
+  marker?: SdtMarker;
 }
 
 /** Matches a file glob against a path as written in DWARF: the whole path or any trailing part after a '/'. */
@@ -194,5 +198,6 @@ export function matchStatements(binary: ElfBinary, spec: ProcessProbeSpec): Prob
 }
 
 export function matchProbe(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
+  if (spec.kind === 'mark') return matchMarkers(binary, spec);
   return spec.kind === 'statement' ? matchStatements(binary, spec) : matchFunctions(binary, spec);
 }
