@@ -1,0 +1,8 @@
+# The SDT marker target (see sdt-target.c), at -O0 and -O2 so that the markers' arguments take
+# the stack-slot forms and the register/constant/RIP-relative/indexed forms GCC emits.
+ALL += $(BUILD)/sdt-target-O0 $(BUILD)/sdt-target-O2
+SDT_SOURCES := sdt/sdt-target.c sdt/sdt-guarded.c
+$(BUILD)/sdt-target-O0: $(SDT_SOURCES) targets/wait-go.h | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -o $@ $(SDT_SOURCES)
+$(BUILD)/sdt-target-O2: $(SDT_SOURCES) targets/wait-go.h | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O2 -o $@ $(SDT_SOURCES)
