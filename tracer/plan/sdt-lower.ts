@@ -8,6 +8,7 @@ import type { ElfBinary } from '../../symbolizer/elf-binary';
 import { parseSdtArguments, SdtArgumentError, type SdtArgument } from '../../symbolizer/sdt-args';
 import type { SdtMarker } from '../../symbolizer/sdt-notes';
 import { isDefined, readSymbols } from '../../symbolizer/symbols';
+import { sourceExcerpt } from '../runtime/error-report';
 import { mapTargetsInStmt, type TargetRewriter } from './map-targets';
 import type { LoweredHandler } from './lower-target';
 import { ExprBuilder } from './target-exprs';
@@ -22,8 +23,9 @@ export interface MarkerSite {
   vaddr: bigint;
 }
 
-function located(loc: SourceLoc, message: string, status = EXIT_SCRIPT_ERROR): UtapError {
-  return new UtapError(`${loc.file}:${loc.line}:${loc.column}: error: ${message}`, status, true);
+/** `file:line:col: error: message`, then the script line and a caret under the column. */
+function located(loc: SourceLoc, message: string, status: number, sources: Readonly<Record<string, string>>): UtapError {
+  return new UtapError(`${loc.file}:${loc.line}:${loc.column}: error: ${message}\n${sourceExcerpt(loc, sources)}`.replace(/\n$/, ''), status, true);
 }
 
 /** The arguments of a marker, or one sentence saying why they cannot be read. */
@@ -37,19 +39,23 @@ class MarkerLowering implements TargetRewriter {
 
   constructor(readonly program: ProgramIR, readonly site: MarkerSite) {}
 
+  private located(loc: SourceLoc, message: string, status = EXIT_SCRIPT_ERROR): UtapError {
+    return located(loc, message, status, this.program.sources);
+  }
+
   expr(node: Extract<Expr, { op: 'target' }>): Expr {
     return this.value(node.ref, node.loc);
   }
 
   lvalue(ref: TargetRef, loc: SourceLoc): LValue {
-    throw located(loc, `$${ref.name} is an argument of the marker ${this.site.marker.provider}:${this.site.marker.name}; marker arguments cannot be assigned.`);
+    throw this.located(loc, `$${ref.name} is an argument of the marker ${this.site.marker.provider}:${this.site.marker.name}; marker arguments cannot be assigned.`);
   }
 
   private arguments(loc: SourceLoc): SdtArgument[] {
     try {
       return (this.args ??= markerArguments(this.site.marker));
     } catch (e) {
-      if (e instanceof SdtArgumentError) throw located(loc, `the arguments of ${this.site.canonical} in ${this.site.binary.path} cannot be read: ${e.message}.`, EXIT_ENVIRONMENT);
+      if (e instanceof SdtArgumentError) throw this.located(loc, `the arguments of ${this.site.canonical} in ${this.site.binary.path} cannot be read: ${e.message}.`, EXIT_ENVIRONMENT);
       throw e;
     }
   }
@@ -60,16 +66,16 @@ class MarkerLowering implements TargetRewriter {
     const m = /^arg([1-9][0-9]*)$/.exec(ref.name);
     if (m) {
       if (ref.path.length || ref.pretty || ref.addressOf || ref.atEntry) {
-        throw located(loc, `${spelled} of a marker is a number with no type information; read what it points to with user_string($arg), user_long($arg) and the like.`);
+        throw this.located(loc, `${spelled} of a marker is a number with no type information; read what it points to with user_string($arg), user_long($arg) and the like.`);
       }
       const args = this.arguments(loc);
       const n = Number(m[1]);
       if (n > args.length) {
-        throw located(loc, `${this.site.canonical} has ${args.length === 0 ? 'no arguments' : args.length === 1 ? 'one argument ($arg1)' : `${args.length} arguments ($arg1..$arg${args.length})`}, so ${spelled} does not exist.`);
+        throw this.located(loc, `${this.site.canonical} has ${args.length === 0 ? 'no arguments' : args.length === 1 ? 'one argument ($arg1)' : `${args.length} arguments ($arg1..$arg${args.length})`}, so ${spelled} does not exist.`);
       }
       return this.argument(args[n - 1], b, loc);
     }
-    if (ref.path.length || ref.pretty || ref.addressOf) throw located(loc, `${spelled}${ref.pretty ?? ''} has no meaning in a marker probe.`);
+    if (ref.path.length || ref.pretty || ref.addressOf) throw this.located(loc, `${spelled}${ref.pretty ?? ''} has no meaning in a marker probe.`);
     switch (ref.name) {
       case '$name': return { op: 'string', type: 'string', value: this.site.marker.name, loc };
       case '$provider': return { op: 'string', type: 'string', value: this.site.marker.provider, loc };
@@ -84,7 +90,7 @@ class MarkerLowering implements TargetRewriter {
       }
       case '$locals': return { op: 'string', type: 'string', value: '', loc };
       default:
-        throw located(loc, `${spelled} is not known in the marker probe ${this.site.canonical}; a marker has $arg1..$argN, $$name, $$provider and $$parms.`);
+        throw this.located(loc, `${spelled} is not known in the marker probe ${this.site.canonical}; a marker has $arg1..$argN, $$name, $$provider and $$parms.`);
     }
   }
 
@@ -103,7 +109,7 @@ class MarkerLowering implements TargetRewriter {
       }
     }
     const address = this.symbolAddresses.get(name);
-    if (address === undefined) throw located(loc, `the argument '${arg.text}' of ${this.site.canonical} names the symbol ${name}, which ${this.site.binary.path} does not define.`, EXIT_ENVIRONMENT);
+    if (address === undefined) throw this.located(loc, `the argument '${arg.text}' of ${this.site.canonical} names the symbol ${name}, which ${this.site.binary.path} does not define.`, EXIT_ENVIRONMENT);
     return address;
   }
 
@@ -122,7 +128,7 @@ class MarkerLowering implements TargetRewriter {
       case 'memory': {
         let addr: Expr;
         if (op.symbol) addr = b.add(this.runtimeAddress(b, this.symbol(op.symbol, arg, loc)), op.displacement);
-        else if (op.base === 'rip') throw located(loc, `the argument '${arg.text}' of ${this.site.canonical} is relative to an instruction that does not exist at a marker; utap cannot read it.`, EXIT_ENVIRONMENT);
+        else if (op.base === 'rip') throw this.located(loc, `the argument '${arg.text}' of ${this.site.canonical} is relative to an instruction that does not exist at a marker; utap cannot read it.`, EXIT_ENVIRONMENT);
         else addr = b.long(op.displacement);
         if (op.base && op.base !== 'rip') addr = b.add(addr, b.reg(op.base));
         if (op.index) addr = b.add(addr, b.binary('*', b.reg(op.index), b.long(BigInt(op.scale))));
