@@ -557,6 +557,7 @@ export class PtraceTracer {
     this.threads.set(this.pid, { tid: this.pid, shadow: [], pendingSignal: 0 });
     this.breakpoints.clear();
     this.placedSiteIds.clear();
+    this.semaphores.clear(); // the old image's counters went with it
     this.areas.forget();
     this.memory.close();
     this.memory = new TargetMemory(this.pid);
