@@ -16,8 +16,10 @@ export function sdtMarkers(binary: ElfBinary): SdtMarker[] {
   return markers;
 }
 
-export function markCanonicalText(binaryPath: string, marker: Pick<SdtMarker, 'provider' | 'name'>): string {
-  return `process(${JSON.stringify(binaryPath)}).provider(${JSON.stringify(marker.provider)}).mark(${JSON.stringify(marker.name)})`;
+/** SystemTap's form: `.provider(...)` only when the point named one. */
+export function markCanonicalText(binaryPath: string, marker: Pick<SdtMarker, 'provider' | 'name'>, withProvider: boolean): string {
+  const provider = withProvider ? `.provider(${JSON.stringify(marker.provider)})` : '';
+  return `process(${JSON.stringify(binaryPath)})${provider}.mark(${JSON.stringify(marker.name)})`;
 }
 
 /** One location per marker site (a marker may be placed at several pcs, e.g. when inlined). */
@@ -30,7 +32,7 @@ export function matchMarkers(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLo
     const symbol = binary.symbols().at(marker.pc);
     out.push({
       binary, kind: 'statement', function: symbol?.symbol.name ?? '', vaddr: marker.pc, entryPc: marker.pc, inlined: false,
-      canonical: markCanonicalText(binary.path, marker), marker,
+      canonical: markCanonicalText(binary.path, marker, spec.provider !== undefined), marker,
     });
   }
   return out;
