@@ -94,6 +94,20 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
   });
 }
 
+{
+  const missing = utapMissing('uprobe') ?? detectBpfFeatures().unavailable;
+  for (const multi of ['1', '0']) {
+    liveTest(test, `uprobe, one handler for every marker ${multi === '1' ? 'through a uprobe_multi link (ref_ctr_offsets)' : 'as a perf event per site (UTAP_UPROBE_MULTI=0, config bits 32-63)'}: the guarded marker enabled`, missing, async () => {
+      const binary = fixture('sdt-target-O2');
+      const script = `global n\nprobe process("${binary}").mark("*") { n++ }\nprobe end { printf("hits %d\\n", n) }`;
+      const r = await runUtap(['-v', '--engine', 'uprobe', '-e', script, '-c', `${binary} 40`], { timeoutMs: 60_000, env: { ...process.env, UTAP_UPROBE_MULTI: multi } });
+      assert.is(r.status, 0, r.stderr);
+      assert.is(r.stdout, `iterations=40 guarded=40\nsemaphore=1\nhits ${5 * 40}\n`);
+      if (multi === '1') assert.match(r.stderr, /5 sites in .* share one kernel handler through a uprobe_multi link/);
+    });
+  }
+}
+
 test('without a tracer the guarded marker never runs (its semaphore stays 0)', () => {
   const binary = fixture('sdt-target-O0');
   const plain = spawnSync(binary, ['20'], { encoding: 'latin1', timeout: 10_000 });
