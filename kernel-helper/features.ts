@@ -1,7 +1,7 @@
 // What this kernel and this user allow, probed once up front so the engine can say in one
 // sentence why it cannot run (and `auto` can fall back to ptrace) before touching any process.
 import { BpfError } from './bpf-syscall';
-import { BPF_EXIT_INSN, BPF_MOV64_IMM } from './insn';
+import { BPF_ALU64_IMM, BPF_CALL_HELPER, BPF_EXIT_INSN, BPF_MOV64_IMM, BPF_MOV64_REG } from './insn';
 import { BpfMap } from './map';
 import { loadProgram, VerifierError } from './program';
 import * as U from './uapi';
@@ -37,4 +37,38 @@ function probe(): BpfFeatures {
     throw error;
   }
   return {};
+}
+
+let sleepable: boolean | undefined;
+
+/**
+ * Whether uprobe programs may be loaded sleepable (BPF_F_SLEEPABLE, Linux 6.0+ for uprobe perf
+ * events, 6.6+ for uprobe_multi links) and call bpf_copy_from_user, which faults in a page the
+ * process has not touched yet where bpf_probe_read_user fails. Probed once, as a real load.
+ */
+export function sleepableUprobesSupported(): boolean {
+  if (sleepable !== undefined) return sleepable;
+  if (detectBpfFeatures().unavailable) return (sleepable = false);
+  try {
+    const prog = loadProgram({
+      type: U.BPF_PROG_TYPE_KPROBE,
+      name: 'utap_probe_sl',
+      flags: U.BPF_F_SLEEPABLE,
+      insns: [
+        BPF_MOV64_REG(1, 10),
+        BPF_ALU64_IMM(U.BPF_ADD, 1, -8),
+        BPF_MOV64_IMM(2, 1),
+        BPF_MOV64_IMM(3, 0),
+        BPF_CALL_HELPER(U.BPF_FUNC_copy_from_user),
+        BPF_MOV64_IMM(0, 0),
+        BPF_EXIT_INSN(),
+      ],
+    });
+    prog.close();
+    sleepable = true;
+  } catch (error) {
+    if (!(error instanceof BpfError || error instanceof VerifierError)) throw error;
+    sleepable = false;
+  }
+  return sleepable;
 }

@@ -13,6 +13,8 @@ export interface ProgramSpec {
   /** bpf_probe_read_user and friends are GPL-only helpers. */
   license?: string;
   expectedAttachType?: number;
+  /** prog_flags (BPF_F_SLEEPABLE). */
+  flags?: number;
 }
 
 export class VerifierError extends Error {
@@ -65,6 +67,7 @@ function attemptLoad(spec: ProgramSpec, text: Buffer, license: Buffer, log: Buff
     attr.writeUInt32LE(log.length, 28);
     attr.writeBigUInt64LE(addressOf(log), 32);
   }
+  attr.writeUInt32LE(spec.flags ?? 0, 44); // prog_flags
   attr.write(spec.name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, U.BPF_OBJ_NAME_LEN - 1), 48, 'latin1'); // prog_name
   attr.writeUInt32LE(spec.expectedAttachType ?? 0, 68); // expected_attach_type
   // The verifier gives up with EAGAIN when a signal arrives while it works (a profiler's SIGPROF,

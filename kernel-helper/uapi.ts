@@ -106,6 +106,8 @@ export const BPF_TRACE_UPROBE_MULTI = 48;
 /** link_create.uprobe_multi.flags: uretprobes instead of uprobes. */
 export const BPF_F_UPROBE_MULTI_RETURN = 1;
 export const BPF_OBJ_NAME_LEN = 16;
+/** prog_flags: the program may sleep (uprobe programs: bpf_copy_from_user faults pages in). */
+export const BPF_F_SLEEPABLE = 16;
 
 // ── helper function ids (enum bpf_func_id, ___BPF_FUNC_MAPPER order) ──
 export const BPF_FUNC_map_lookup_elem = 1;
@@ -117,11 +119,13 @@ export const BPF_FUNC_get_current_pid_tgid = 14;
 export const BPF_FUNC_get_current_uid_gid = 15;
 export const BPF_FUNC_get_current_comm = 16;
 export const BPF_FUNC_get_current_task = 35;
+export const BPF_FUNC_send_signal = 109;
 export const BPF_FUNC_probe_read_user = 112;
 export const BPF_FUNC_probe_read_kernel = 113;
 export const BPF_FUNC_probe_read_user_str = 114;
 export const BPF_FUNC_probe_read_kernel_str = 115;
 export const BPF_FUNC_ringbuf_output = 130;
+export const BPF_FUNC_copy_from_user = 148;
 export const BPF_FUNC_ringbuf_reserve = 131;
 export const BPF_FUNC_ringbuf_submit = 132;
 export const BPF_FUNC_ringbuf_discard = 133;

@@ -83,12 +83,25 @@ export function globalMapShape(decl: GlobalDecl, maxStringLen: number): { keySiz
 export const STATE_STOP = 0;
 /** Records the ring buffer had no room for (bpf_ringbuf_output failed), counted by the handlers. */
 export const STATE_LOST_RECORDS = 1;
-export const STATE_SLOTS = 2;
+/**
+ * Non-zero: the next hit (the first handler to swap it to 0) stops its process with SIGSTOP,
+ * after sending a SNAPSHOT_RECORD_ID record, so that utap reads its mappings while it lives
+ * (tracer/engine/uprobe/maps-snapshot.ts); utap lets it go on.
+ */
+export const STATE_SNAPSHOT = 2;
+/**
+ * Hits a handler skipped because its program was still running on that CPU (another thread's
+ * hit, preempted or asleep faulting a page in, held the per-CPU scratch), counted by the handlers.
+ */
+export const STATE_BUSY_SKIPS = 3;
+export const STATE_SLOTS = 4;
 
 // ── ring-buffer records ──
 
 /** Every record starts with: u32 record id, u32 tid, u32 pid, u32 cpu. */
 export const RECORD_HEADER = 16;
+/** The id of the header-only record a handler sends before it stops its process (STATE_SNAPSHOT). */
+export const SNAPSHOT_RECORD_ID = 0xffffffff;
 
 export type RecordField = { type: 'long' } | { type: 'string'; size: number };
 

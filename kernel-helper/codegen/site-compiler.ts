@@ -17,7 +17,7 @@ import * as I from '../insn';
 import type { Insn } from '../insn';
 import * as U from '../uapi';
 import { EventModeNeeded, KERNEL_CONTEXT } from './event-mode';
-import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, STATE_LOST_RECORDS, STATE_STOP, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
+import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, SNAPSHOT_RECORD_ID, STATE_BUSY_SKIPS, STATE_LOST_RECORDS, STATE_SNAPSHOT, STATE_STOP, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
 import { EVENT_READ_FAULT, EVENT_READ_OK, EVENT_READ_SKIPPED, STACK_CHUNK, type EventRead, type KernelErrorKind, type RecordSpec } from './records';
 import { exprKey } from './expr-key';
 
@@ -30,6 +30,8 @@ const COOKIE_SLOT_END = 24;
 /** Largest per-CPU value the kernel allocates (PCPU_MIN_UNIT_SIZE). */
 export const MAX_HEAP = 32 * 1024;
 const BPF_FETCH = 0x01;
+const BPF_XCHG = 0xe0 | BPF_FETCH;
+const SIGSTOP = 19;
 
 /** Map file descriptors the code refers to (0 while only checking what a handler needs). */
 export interface MapFds {
@@ -57,6 +59,8 @@ export interface CompiledProgram {
   insns: Insn[];
   locs: Array<SourceLoc | undefined>;
   heap: HeapInit;
+  /** Load it sleepable (BPF_F_SLEEPABLE): it retries a faulting read with bpf_copy_from_user. */
+  sleepable?: boolean;
 }
 
 export interface CompileOptions {
@@ -77,7 +81,22 @@ export interface CompileOptions {
    * then pp, MAXSTRINGLEN bytes each).
    */
   shared?: { siteStrings: number };
+  /**
+   * The programs will be loaded sleepable where they read target memory: a read that
+   * bpf_probe_read_user cannot do (a page the process has not touched yet, so not yet mapped)
+   * is retried with bpf_copy_from_user, which faults the page in as the process's own access
+   * would; only a read of memory that is not there at all then fails.
+   */
+  sleepable?: boolean;
+  /**
+   * The handler stops its process once when the state map asks for it (STATE_SNAPSHOT), so that
+   * utap reads the process's mappings while it lives (a -c command whose script symbolizes).
+   */
+  mapsSnapshot?: boolean;
 }
+
+/** The page size the string read's fault-in steps by (x86-64). */
+const PAGE_SIZE = 4096;
 
 export interface CompiledSite {
   main: CompiledProgram;
@@ -167,7 +186,12 @@ class SiteCodegen {
   private readonly program: ProgramIR;
   private readonly site: ProbeSiteIR;
   private readonly maxStr: number;
+  /** Where a hit leaves once it holds the scratch (its busy flag is cleared there). */
   private readonly exitLabel: Label;
+  /** Where a hit leaves that does not hold the scratch (stopping, or the scratch busy). */
+  private readonly earlyExit: Label;
+  /** The heap's busy flag: a hit holds the per-CPU scratch from the prologue to the exit. */
+  private readonly busy: number;
   private readonly localOffset = new Map<number, number>();
   private readonly localHeap = new Map<number, number>();
   /** fp-16..fp-1 hold the key of per-thread maps (entryKeyToStack). */
@@ -182,6 +206,8 @@ class SiteCodegen {
   /** An event program's reads done so far: their status and value in the record (by exprKey). */
   private readonly hoisted = new Map<string, { status: number; value: number }>();
   usesSiteStrings = false;
+  /** It reads target memory with the bpf_copy_from_user fallback (options.sleepable). */
+  private faultsIn = false;
 
   constructor(
     private readonly options: CompileOptions,
@@ -193,6 +219,7 @@ class SiteCodegen {
     this.site = options.site;
     this.maxStr = this.program.limits.maxStringLen;
     this.exitLabel = this.a.label();
+    this.earlyExit = this.a.label();
     if (options.shared) this.stackUsed = COOKIE_SLOT_END;
     // The zero region at the heap's start is large enough to clear any key or value.
     let zero = this.maxStr;
@@ -202,6 +229,7 @@ class SiteCodegen {
     }
     this.zeroSize = (zero + 7) & ~7;
     this.heapUsed = this.zeroSize;
+    this.busy = this.heapAlloc(8);
   }
 
   // ───────────── programs ─────────────
@@ -211,9 +239,7 @@ class SiteCodegen {
     if (this.entryOffsets.length > 0) this.lookupEntry();
     for (const l of this.site.handler.locals.entries()) this.declareLocal(l[0], l[1].type);
     this.stmt(this.site.handler.body);
-    this.a.place(this.exitLabel);
-    if (this.entryOffsets.length > 0) this.deleteEntry();
-    this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
+    this.epilogue(this.entryOffsets.length > 0);
     return this.finish();
   }
 
@@ -235,8 +261,7 @@ class SiteCodegen {
     this.heapPtr(3, value);
     this.a.emit(I.BPF_MOV64_IMM(4, U.BPF_ANY));
     this.call(U.BPF_FUNC_map_update_elem);
-    this.a.place(this.exitLabel);
-    this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
+    this.epilogue(false);
     return this.finish();
   }
 
@@ -306,9 +331,7 @@ class SiteCodegen {
     if (stack > 0) this.stackCopy(off, stack);
     this.recordHeader(at, id);
     this.sendRecord(at, size);
-    this.a.place(this.exitLabel);
-    if (withEntry) this.deleteEntry();
-    this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
+    this.epilogue(withEntry);
     return this.finish();
   }
 
@@ -335,6 +358,10 @@ class SiteCodegen {
       this.heapPtr(1, value);
       this.a.emit(I.BPF_MOV64_IMM(2, e.size));
       this.call(U.BPF_FUNC_probe_read_user);
+      this.faultInRetry(() => {
+        this.heapPtr(1, value);
+        this.a.emit(I.BPF_MOV64_IMM(2, e.size), I.BPF_LDX_MEM(8, 3, HEAP, address));
+      });
     } else {
       this.userStringRead(value, e);
       this.skipTarget = undefined;
@@ -396,7 +423,7 @@ class SiteCodegen {
 
   private finish(): CompiledProgram {
     if (this.heapUsed > MAX_HEAP) throw new EventModeNeeded(`its strings and keys need ${this.heapUsed} bytes of scratch, more than the ${MAX_HEAP} a kernel handler has`);
-    return { insns: this.a.finish(), locs: this.a.locs, heap: { size: this.heapUsed, fill: this.heapFill } };
+    return { insns: this.a.finish(), locs: this.a.locs, heap: { size: this.heapUsed, fill: this.heapFill }, sleepable: this.faultsIn };
   }
 
   /** r9 = ctx; leave at once when the session is stopping; r8 = heap. */
@@ -410,14 +437,60 @@ class SiteCodegen {
     const go = this.a.label();
     this.lookupStateSlot(STATE_STOP, go);
     this.a.emit(I.BPF_LDX_MEM(8, 1, 0, 0));
-    this.a.jumpImm(U.BPF_JNE, 1, 0, this.exitLabel);
+    this.a.jumpImm(U.BPF_JNE, 1, 0, this.earlyExit);
     this.a.place(go);
     this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
     this.emitLdMap(1, heapFd);
     this.stackPtr(2, -8);
     this.call(U.BPF_FUNC_map_lookup_elem);
-    this.a.jumpImm(U.BPF_JEQ, 0, 0, this.exitLabel);
+    this.a.jumpImm(U.BPF_JEQ, 0, 0, this.earlyExit);
     this.a.emit(I.BPF_MOV64_REG(HEAP, 0));
+    // The scratch is this CPU's, but a hit may be preempted, or sleep faulting a page in, and
+    // another thread's hit of the same program run on this CPU meanwhile: that one must not
+    // overwrite the scratch in use. It is skipped and counted (utap warns), never mixed in.
+    const free = this.a.label();
+    this.a.emit(I.BPF_LDX_MEM(8, 1, HEAP, this.busy));
+    this.a.jumpImm(U.BPF_JEQ, 1, 0, free);
+    this.lookupStateSlot(STATE_BUSY_SKIPS, this.earlyExit);
+    this.a.emit(I.BPF_MOV64_IMM(1, 1), I.BPF_ATOMIC_OP(8, U.BPF_ADD, 0, 1, 0));
+    this.a.jump(this.earlyExit);
+    this.a.place(free);
+    this.a.emit(I.BPF_ST_MEM(8, HEAP, this.busy, 1));
+    if (this.options.mapsSnapshot) this.snapshotStop();
+  }
+
+  /** The end of every program: the scratch is free again; a return's entry values are done with. */
+  private epilogue(deleteEntry: boolean): void {
+    this.a.place(this.exitLabel);
+    this.a.emit(I.BPF_ST_MEM(8, HEAP, this.busy, 0));
+    this.a.place(this.earlyExit);
+    if (deleteEntry) this.deleteEntry();
+    this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
+  }
+
+  /**
+   * When STATE_SNAPSHOT asks for it and this hit is the one that swaps it to 0: a header-only
+   * SNAPSHOT_RECORD_ID record (at fp-16), then SIGSTOP to the process; utap reads its mappings
+   * and sends SIGCONT. Without room for the record there is no stop (nobody would end it).
+   */
+  private snapshotStop(): void {
+    const done = this.a.label();
+    this.lookupStateSlot(STATE_SNAPSHOT, done);
+    this.a.emit(I.BPF_LDX_MEM(8, 1, 0, 0));
+    this.a.jumpImm(U.BPF_JEQ, 1, 0, done);
+    this.a.emit(I.BPF_MOV64_IMM(1, 0), I.BPF_ATOMIC_OP(8, BPF_XCHG, 0, 1, 0));
+    this.a.jumpImm(U.BPF_JEQ, 1, 0, done);
+    this.a.emit(I.BPF_ST_MEM(4, 10, -16, SNAPSHOT_RECORD_ID | 0));
+    this.call(U.BPF_FUNC_get_current_pid_tgid);
+    this.a.emit(I.BPF_STX_MEM(4, 10, 0, -12), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32), I.BPF_STX_MEM(4, 10, 0, -8), I.BPF_ST_MEM(4, 10, -4, 0));
+    this.emitLdMap(1, this.options.fds.ring);
+    this.stackPtr(2, -16);
+    this.a.emit(I.BPF_MOV64_IMM(3, RECORD_HEADER), I.BPF_MOV64_IMM(4, 0));
+    this.call(U.BPF_FUNC_ringbuf_output);
+    this.a.jumpImm(U.BPF_JNE, 0, 0, done);
+    this.a.emit(I.BPF_MOV64_IMM(1, SIGSTOP));
+    this.call(U.BPF_FUNC_send_signal);
+    this.a.place(done);
   }
 
   // ───────────── small emitters ─────────────
@@ -1123,6 +1196,10 @@ class SiteCodegen {
     this.stackPtr(1, buf);
     this.a.emit(I.BPF_MOV64_IMM(2, e.size), I.BPF_MOV64_REG(3, 6));
     this.call(U.BPF_FUNC_probe_read_user);
+    this.faultInRetry(() => {
+      this.stackPtr(1, buf);
+      this.a.emit(I.BPF_MOV64_IMM(2, e.size), I.BPF_MOV64_REG(3, 6));
+    });
     const ok = this.a.label();
     this.a.jumpImm(U.BPF_JSGE, 0, 0, ok);
     this.kernelError('readFault', e.loc, { size: e.size, addressInR6: true });
@@ -1341,19 +1418,62 @@ class SiteCodegen {
     }
     this.long(e.addr);
     this.a.emit(I.BPF_MOV64_REG(6, 0));
-    this.heapPtr(1, to);
-    this.a.emit(I.BPF_LDX_MEM(8, 2, 10, size));
-    // Re-establish the bound for the verifier after the spill.
-    const inRange = this.a.label();
-    this.a.jumpImm(U.BPF_JLE, 2, this.maxStr, inRange);
-    this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
-    this.a.place(inRange);
-    const positive = this.a.label();
-    this.a.jumpImm(U.BPF_JGE, 2, 1, positive);
-    this.a.emit(I.BPF_MOV64_IMM(2, 1));
-    this.a.place(positive);
-    this.a.emit(I.BPF_MOV64_REG(3, 6));
-    this.call(U.BPF_FUNC_probe_read_user_str);
+    const readString = () => {
+      this.heapPtr(1, to);
+      this.a.emit(I.BPF_LDX_MEM(8, 2, 10, size));
+      // Re-establish the bound for the verifier after the spill.
+      const inRange = this.a.label();
+      this.a.jumpImm(U.BPF_JLE, 2, this.maxStr, inRange);
+      this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
+      this.a.place(inRange);
+      const positive = this.a.label();
+      this.a.jumpImm(U.BPF_JGE, 2, 1, positive);
+      this.a.emit(I.BPF_MOV64_IMM(2, 1));
+      this.a.place(positive);
+      this.a.emit(I.BPF_MOV64_REG(3, 6));
+      this.call(U.BPF_FUNC_probe_read_user_str);
+    };
+    readString();
+    if (this.options.sleepable) this.stringFaultIn(readString);
+    this.freeTemp();
+  }
+
+  /**
+   * After a bpf_probe_read_user whose result is in r0: when it failed, and the program is
+   * sleepable, the same read again with bpf_copy_from_user (`args` sets r1-r3 as before), which
+   * faults the pages in. Leaves the result in r0 either way.
+   */
+  private faultInRetry(args: () => void): void {
+    if (!this.options.sleepable) return;
+    this.faultsIn = true;
+    const done = this.a.label();
+    this.a.jumpImm(U.BPF_JSGE, 0, 0, done);
+    args();
+    this.call(U.BPF_FUNC_copy_from_user);
+    this.a.place(done);
+  }
+
+  /**
+   * After a failed bpf_probe_read_user_str of the string at r6 (result in r0): fault in its pages
+   * one at a time with a one-byte bpf_copy_from_user (there is no string form of that helper but
+   * a kfunc), each time reading the string again with `readString`, until a read succeeds or a
+   * page cannot be faulted in (not mapped: a real fault). Leaves the last result in r0.
+   */
+  private stringFaultIn(readString: () => void): void {
+    this.faultsIn = true;
+    const done = this.a.label();
+    const byte = this.allocTemp();
+    const pages = Math.ceil(this.maxStr / PAGE_SIZE) + 1;
+    for (let i = 0; i < pages; i++) {
+      this.a.jumpImm(U.BPF_JSGE, 0, 0, done);
+      this.stackPtr(1, byte);
+      this.a.emit(I.BPF_MOV64_IMM(2, 1), I.BPF_MOV64_REG(3, 6));
+      if (i > 0) this.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, 3, -PAGE_SIZE), I.BPF_ALU64_IMM(U.BPF_ADD, 3, i * PAGE_SIZE));
+      this.call(U.BPF_FUNC_copy_from_user);
+      this.a.jumpImm(U.BPF_JSLT, 0, 0, done);
+      readString();
+    }
+    this.a.place(done);
     this.freeTemp();
   }
 }

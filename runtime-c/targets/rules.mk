@@ -9,17 +9,19 @@
 #   alloc                    fixture_alloc(), a malloc-like function, reporting which calls failed
 #   overwrite                handle(struct item *, name, n) whose memory main overwrites after each call
 #   many                     op_00..op_23, op_wide, other_fn, tail_a/tail_b: many functions one pattern matches
+#   untouched                show(text, anon, zero): pointers into pages the process never touched
+#   stall                    show(text) whose first touch waits on userfaultfd while other threads call show()
 TARGETS := counter
 ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie \
        $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc $(BUILD)/overwrite \
-       $(BUILD)/many
+       $(BUILD)/many $(BUILD)/untouched $(BUILD)/stall
 $(BUILD)/counter: targets/counter.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/counter-nopie: targets/counter.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O2 -g -no-pie -fno-pie -o $@ $<
 $(BUILD)/threads: targets/threads.c targets/wait-go.h | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -pthread -o $@ $<
-$(BUILD)/recurse $(BUILD)/alloc $(BUILD)/many: $(BUILD)/%: targets/%.c targets/wait-go.h | $(BUILD)
+$(BUILD)/recurse $(BUILD)/alloc $(BUILD)/many $(BUILD)/untouched: $(BUILD)/%: targets/%.c targets/wait-go.h | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/overwrite: targets/overwrite.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
@@ -27,3 +29,5 @@ $(BUILD)/libplugin.so: targets/plugin.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O2 -g -fPIC -shared -Wl,-soname,libplugin.so -o $@ $<
 $(BUILD)/loader: targets/loader.c targets/wait-go.h $(BUILD)/libfixture.so | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $< -L$(BUILD) -lfixture -ldl '-Wl,-rpath,$$ORIGIN'
+$(BUILD)/stall: targets/stall.c | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -pthread -o $@ $<

@@ -57,7 +57,7 @@ liveTest(test, 'kernels without uprobe_multi links (UTAP_UPROBE_MULTI=0): a perf
   assert.not.ok(kinds.includes('anon_inode:bpf_link'), kinds.join(' '));
 });
 
-liveTest(test, 'a full ring buffer: the records utap could not get are counted and reported, none lost silently', missing, async () => {
+liveTest(test, 'a full ring buffer: the records utap could not get are counted and reported, none lost silently; the run exits 1', missing, async () => {
   const calls = 300_000; // about twice what the 4 MiB ring holds of these records
   const traced = await startWaiting(HITS, [String(calls)]);
   const run = utapArmed(['--engine', 'uprobe', '-p', String(traced.pid), '-e', 'probe process.function("hit") { printf("%d\\n", $i) }']);
@@ -70,7 +70,7 @@ liveTest(test, 'a full ring buffer: the records utap could not get are counted a
     run.child.kill('SIGCONT');
   }
   const r = await run.done;
-  assert.is(r.status, 0, r.stderr);
+  assert.is(r.status, 1, `incomplete output fails the run: ${r.stderr}`);
   const lost = /utap: warning: (\d+) records from the kernel handlers \(printf output, event-mode hits\) could not be sent: the 4 MiB ring buffer to utap was full/.exec(r.stderr);
   assert.ok(lost, r.stderr);
   const lines = r.stdout.split('\n').filter(Boolean);

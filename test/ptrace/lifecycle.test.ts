@@ -90,7 +90,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-test('the target killed mid-run: utap runs the end probe, warns in one line, exits 1', async () => {
+test('the target killed mid-run: utap runs the end probe, warns in one line, exits with the command\'s status (128 + 9)', async () => {
   const utap = startUtap(['--engine', 'ptrace', '-c', `${fixture('counter')} 100000000`, '-e', TICK]);
   await until('the first hits', () => utap.stdout().includes('hit'));
   const pid = Number(/target=(\d+)/.exec(utap.stdout())![1]);
@@ -98,7 +98,7 @@ test('the target killed mid-run: utap runs the end probe, warns in one line, exi
   const r = await utap.done;
   assert.match(r.stdout, /n=\d+\n$/);
   assert.is(r.stderr, 'Warning: child process exited with signal 9\n');
-  assert.is(r.status, 1);
+  assert.is(r.status, 137);
 });
 
 test('-p: attach, count, detach; the code and the mappings are exactly as before; attach again', async () => {

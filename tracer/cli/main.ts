@@ -51,8 +51,10 @@ function buildProgram(): Command {
     .addHelpText(
       'after',
       `
-Exit status: 0 success; 1 the script is wrong (parse, semantic or runtime error);
+Exit status: 0 success; 1 the script is wrong (parse, semantic or runtime error), or the uprobe
+engine lost output or hits (a full ring buffer, a busy handler; a warning gives the count);
 2 the environment refuses (no such process, permission, missing debug info, engine unsupported).
+With -c, when the script did not fail: the command's own exit status (128 + N for signal N).
 
 Examples:
   utap -p $(pidof psql) psql-latency.stp

@@ -5,7 +5,8 @@
 //
 // Timers are fired from one setTimeout chain over a TimerSchedule. A script with nothing that
 // could end it but a signal keeps running until one comes, as `stap -e 'probe begin {...}'` does.
-import { childExitWarning } from './child-exit';
+import { childExitWarning, commandStatus } from './child-exit';
+import { shellCommand } from './shell-command';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Session } from './session';
@@ -44,7 +45,9 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
   session.begin();
   const periods = session.plan.timers.map((t) => t.periodNs);
   const schedule = new TimerSchedule(periods, monotonicNs());
-  let childFailed = false;
+  /** The -c command's exit status (0 until it fails). */
+  let childStatus = 0;
+  let childWarning: string | undefined;
 
   return new Promise<number>((resolveStatus, reject) => {
     let settled = false;
@@ -82,9 +85,10 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
     const finish = () => {
       if (done) return;
       cleanup();
-      const status = session.finish();
-      // SystemTap fails the run when its -c command failed.
-      resolve(status === 0 && childFailed ? 1 : status);
+      const status = session.finish(childStatus);
+      // After the end probes' output, as every engine does.
+      if (childWarning && !session.failed) warn(childWarning);
+      resolve(status);
     };
     const check = () => {
       if (!session.running) finish();
@@ -139,23 +143,20 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
     if (options.command !== undefined) {
       // Loaded only for -c: node:child_process costs ~3 ms of startup.
       const { spawn } = require('node:child_process') as typeof import('node:child_process');
-      child = spawn('/bin/sh', ['-c', `exec ${options.command}`], { stdio: 'inherit' });
+      child = spawn('/bin/sh', ['-c', shellCommand(options.command)], { stdio: 'inherit' });
       if (child.pid !== undefined) options.onChildStarted?.(child.pid);
       child.on(
         'error',
         guard((error: Error) => {
           warn(`utap: could not start '${options.command}': ${error.message}`);
-          childFailed = true;
+          childStatus = 127;
           session.stop('target-exited');
           finish();
         }),
       );
       child.on('exit', guard((code: number | null, signal: NodeJS.Signals | null) => {
-        const warning = childExitWarning(code, signal);
-        if (warning) {
-          warn(warning);
-          childFailed = true;
-        }
+        childWarning = childExitWarning(code, signal);
+        childStatus = commandStatus(code, signal);
         session.stop('target-exited');
         finish();
       }));

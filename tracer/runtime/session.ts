@@ -199,10 +199,11 @@ export class Session {
 
   /**
    * Runs the `end` probes (or, after a runtime error, the `error` probes), writes the --json
-   * globals and the exit record, flushes, and returns the exit status: 0, or 1 after a runtime
-   * error. Idempotent.
+   * globals and the exit record, flushes, and returns the exit status: 1 after a runtime error,
+   * else `outcome` — what the engine says of the run besides the script (a -c command's exit
+   * status, 1 for lost records), 0 by default. Idempotent.
    */
-  finish(): number {
+  finish(outcome = 0): number {
     if (this.state === 'finished') return this.status;
     if (this.state === 'running' || this.state === 'ready') {
       this.state = 'stopping';
@@ -215,7 +216,7 @@ export class Session {
       }
     }
     if (this.failed) for (const s of this.errorSlots) this.run(s, this.contextFor(s.pp));
-    this.status = this.failed ? 1 : 0;
+    this.status = this.failed ? 1 : outcome;
     if (this.json) {
       const { globalRecord, jsonLine } = loadJsonOutput();
       for (const decl of this.plan.program.globals) this.output.write(jsonLine(globalRecord(decl, this.stores[decl.index])));

@@ -7,8 +7,9 @@
 // restored, return addresses repaired, code areas unmapped, threads detached) → end probes.
 import * as fs from 'node:fs';
 import type { PlanIR, ProbeSiteIR } from '../../ir/ir';
-import { childExitWarning } from '../../runtime/child-exit';
+import { childExitWarning, commandStatus } from '../../runtime/child-exit';
 import { snapshotGlobals, type GlobalSnapshot } from '../../runtime/global-snapshot';
+import { shellCommand } from '../../runtime/shell-command';
 import { openSession, type SessionSpec } from '../../runtime/open-session';
 import type { Session } from '../../runtime/session';
 import type { Scalar } from '../../runtime/storage';
@@ -168,15 +169,12 @@ export class PtraceTracer {
       this.teardown();
       this.stopWaker();
     }
-    let status = this.session.finish();
-    if (this.spec.command !== undefined && this.targetExit && status === 0) {
-      const exit = this.targetExit;
-      const warning = exit.kind === 'exited' ? childExitWarning(exit.code, null) : exit.kind === 'killed' ? childExitWarning(null, exit.signal) : undefined;
-      if (warning) {
-        fs.writeSync(2, `${warning}\n`);
-        status = 1;
-      }
-    }
+    const exit = this.spec.command !== undefined ? this.targetExit : undefined;
+    const code = exit?.kind === 'exited' ? exit.code : null;
+    const signal = exit?.kind === 'killed' ? exit.signal : null;
+    const status = this.session.finish(commandStatus(code, signal));
+    const warning = this.session.failed ? undefined : childExitWarning(code, signal);
+    if (warning) fs.writeSync(2, `${warning}\n`);
     this.session.close();
     return status;
   }
@@ -757,16 +755,6 @@ export class PtraceTracer {
       if (this.n.waitFor(tid, this.status) < 0) return;
     }
   }
-}
-
-/**
- * The shell line that runs `command` as the traced process itself: a single command is prefixed
- * with `exec` (as gdb does), because the shell would otherwise run it in a vforked child that
- * the tracer leaves alone. A compound command (`a; b`, pipes, `&&`) keeps the shell as the target.
- */
-export function shellCommand(command: string): string {
-  const single = /^(?:[^;|()`\n&]|[<>]&)*$/.test(command);
-  return single && !/^\s*exec\s/.test(command) ? `exec ${command}` : command;
 }
 
 function readTgid(pid: number): number {

@@ -1,11 +1,13 @@
 // The uprobe engine: kernel handlers in eBPF at uprobes, the runtime on the main thread for
 // begin/end/timer probes, event-mode probes and the records kernel handlers send.
 //
-//   compile and load every site's program (KernelHandlers) → open the Session with the globals
-//   kernel handlers touch backed by their maps → begin → arm the uprobes (-p pid, the -c child
-//   started stopped, or every process) → the event loop: ring-buffer records, timers, signals,
-//   target exit → stop the kernel handlers, disarm, drain → end probes (reading the maps) → close.
-import { childExitWarning } from '../../runtime/child-exit';
+//   -c: start the command, stopped before its exec (so target() is known everywhere) → compile
+//   and load every site's program (KernelHandlers) → open the Session with the globals kernel
+//   handlers touch backed by their maps → begin (its output flushed) → arm the uprobes (-p pid,
+//   the -c child, or every process) → let the -c child go → the event loop: ring-buffer records,
+//   timers, signals, target exit → stop the kernel handlers, disarm, drain → end probes (reading
+//   the maps) → close; the exit status says whether the command failed or records were lost.
+import { childExitWarning, commandStatus } from '../../runtime/child-exit';
 import { inexactEventModeReason } from './event-mode-check';
 import type { ChildProcess } from 'node:child_process';
 import { koffi } from '../../../kernel-helper/ffi';
@@ -27,6 +29,9 @@ import type { SiteMode } from './site-modes';
 import { recordDispatcher } from './record-dispatch';
 import { planWithRecordSites, type RecordRoute } from './record-sites';
 import { startStopped } from './start-stopped';
+import { fileMappingsSignature, wantsSnapshot } from './maps-snapshot';
+import { rememberProcessStatus } from '../process-status';
+import { SNAPSHOT_RECORD_ID } from '../../../kernel-helper/codegen/layout';
 import { checkHandlerName, registerHandlers } from './registration';
 import { removeRegistration } from '../../../kernel-helper/registry';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
@@ -47,35 +52,47 @@ export const uprobeEngine: Engine = {
   async run(request: EngineRunRequest): Promise<number> {
     const { plan } = request;
     if (request.pid !== undefined && !processAlive(request.pid)) throw new UtapError(`there is no process ${request.pid}; check the pid (e.g. pidof NAME).`, EXIT_ENVIRONMENT);
-    const targetPid = request.pid ?? 0;
     if (request.handlerName !== undefined) checkHandlerName(request.handlerName);
     if (request.detach) {
       if (request.command !== undefined) throw new UtapError('--detach cannot leave handlers on a command utap starts (-c), which ends with utap; start it yourself and use -p PID.', EXIT_SCRIPT_ERROR);
       if (plan.timers.length > 0) throw new UtapError(`--detach cannot keep timer probes (${plan.timers[0].pp}) running: they run in utap, which --detach ends.`, EXIT_SCRIPT_ERROR);
     }
-    const kernel = new KernelHandlers(plan, targetPid);
+    // -c: the command is started first, stopped before its exec, as on the ptrace engine: the
+    // kernel handlers are compiled with its pid for target(), and the begin probes see it too.
+    const launch: Launch = { child: undefined, continued: false };
+    if (request.command !== undefined) {
+      launch.child = startStopped(request.command);
+      if (launch.child.pid === undefined) throw new UtapError(`could not start '${request.command}'.`, EXIT_ENVIRONMENT);
+    }
+    const targetPid = launch.child?.pid ?? request.pid ?? 0;
     const registration = { registered: false };
+    let kernel: KernelHandlers | undefined;
     try {
-      for (const m of kernel.modes) {
+      // A -c command may be gone when utap symbolizes its addresses: its mappings are read at its first hit.
+      const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && wantsSnapshot(plan) });
+      kernel = handlers;
+      for (const m of handlers.modes) {
         request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${m.mode === 'kernel' ? 'kernel handler (eBPF)' : `event mode (${m.reason})${eventShipping(m)}`}`);
       }
-      for (const { group } of kernel.shared) {
+      for (const { group } of handlers.shared) {
         if (group.sites.length < 2) continue;
         const names = group.sites.slice(0, 3).map((s) => s.function).join(', ');
         request.log(`${group.sites.length} ${group.kind === 'return' ? 'return ' : ''}sites in ${group.binary} (${names}${group.sites.length > 3 ? ', ...' : ''}) share one kernel handler through a uprobe_multi link`);
       }
-      const eventMode = kernel.modes.find((m) => m.mode === 'event');
+      if (handlers.sleepablePrograms > 0) request.log(`${handlers.sleepablePrograms} kernel program(s) loaded sleepable: a read of a page the process has not touched yet faults it in (bpf_copy_from_user)`);
+      if (handlers.mapsSnapshot) request.log('the command stops once, at its first hit, while utap reads its mappings: the script symbolizes addresses or reads ppid()/euid(), and the command may be gone when utap runs those handlers');
+      const eventMode = handlers.modes.find((m) => m.mode === 'event');
       if (request.detach && eventMode) {
         throw new UtapError(`--detach leaves only kernel handlers collecting, and probe ${eventMode.site.pp} runs in event mode (${eventMode.reason}), which needs utap running.`, EXIT_SCRIPT_ERROR);
       }
-      const { plan: sessionPlan, routes } = planWithRecordSites(plan, kernel.records.values());
+      const { plan: sessionPlan, routes } = planWithRecordSites(plan, handlers.records.values());
       const maxStr = plan.program.limits.maxStringLen;
       // Symbols of the traced process: usymname(), sprint_ubacktrace(), and the CFI that
       // unwinds an event-mode hit's stack snapshot for ubacktrace().
-      const symbols = new ProcessSymbols(request.pid ?? 0);
-      const session = openSession(sessionPlan, { ...request.session, targetPid: request.pid }, {
+      const symbols = new ProcessSymbols(targetPid);
+      const session = openSession(sessionPlan, { ...request.session, targetPid: targetPid || undefined }, {
         storage: (decl) => {
-          const map = kernel.globalMaps.get(decl.index);
+          const map = handlers.globalMaps.get(decl.index);
           return map ? mapStore(decl, map, maxStr) : undefined;
         },
         services: symbols,
@@ -83,14 +100,18 @@ export const uprobeEngine: Engine = {
       // A scrape reads the kernel maps (and the JS-held globals) as they are: no handler waits.
       request.publishGlobals?.(async () => snapshotGlobals(plan.program.globals, session.globals));
       try {
-        return await drive(session, kernel, routes, request, registration, symbols);
+        return await drive(session, handlers, routes, request, registration, symbols, launch);
       } finally {
         session.close();
         symbols.close();
       }
     } finally {
+      // A command that was never let go (utap failed before its probes were armed) is not left stopped.
+      if (launch.child?.pid && !launch.continued) process.kill(launch.child.pid, 'SIGKILL');
+      // Nor stopped by a maps snapshot whose record utap did not get to (it failed meanwhile).
+      else if (launch.child?.pid && kernel?.mapsSnapshot && launch.child.exitCode === null && launch.child.signalCode === null) process.kill(launch.child.pid, 'SIGCONT');
       if (registration.registered && !request.detach) removeRegistration(request.handlerName!);
-      kernel.close();
+      kernel?.close();
     }
   },
 };
@@ -105,46 +126,47 @@ function eventShipping(m: SiteMode): string {
   return parts.length > 0 ? `; the kernel ${parts.join('; ')}` : '';
 }
 
-function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest, registration: { registered: boolean }, symbols: ProcessSymbols): Promise<number> {
+/** The -c command, and whether it has been let go. */
+interface Launch {
+  child: ChildProcess | undefined;
+  continued: boolean;
+}
+
+/** Lets the stopped -c command run. */
+function letGo(launch: Launch): void {
+  if (!launch.child?.pid || launch.continued) return;
+  launch.continued = true;
+  process.kill(launch.child.pid, 'SIGCONT');
+}
+
+function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest, registration: { registered: boolean }, symbols: ProcessSymbols, launch: Launch): Promise<number> {
   session.begin();
-  let child: ChildProcess | undefined;
-  let targetPid = request.pid ?? 0;
+  // What begin printed shows now, as on the ptrace engine (the first record may be long in coming).
+  session.flush();
+  const child = launch.child;
+  const targetPid = child?.pid ?? request.pid ?? 0;
   if (session.running) {
-    if (request.command !== undefined) {
-      child = startStopped(request.command);
-      if (child.pid === undefined) throw new UtapError(`could not start '${request.command}'.`, EXIT_ENVIRONMENT);
-      targetPid = child.pid;
-      session.setTarget(child.pid);
-      symbols.follow(child.pid);
-    }
     // A process given with -p is mapped already: keep its mappings for unwinding and symbols
     // (records may be handled after it is gone).
-    if (request.pid !== undefined) symbols.preload();
-    try {
-      kernel.attach(targetPid === 0 ? undefined : targetPid, request.handlerName !== undefined);
-    } catch (error) {
-      if (child?.pid) process.kill(child.pid, 'SIGKILL');
-      throw error;
+    if (request.pid !== undefined) {
+      symbols.preload();
+      rememberProcessStatus(request.pid);
     }
+    if (kernel.mapsSnapshot) kernel.requestMapsSnapshot();
+    kernel.attach(targetPid === 0 ? undefined : targetPid, request.handlerName !== undefined);
     releaseUprobeWarmUp();
     request.log(`probes armed${targetPid ? ` for process ${targetPid}` : ' for every process running the probed files'}`);
     if (request.handlerName !== undefined) {
       const name = request.handlerName;
-      let dir: string;
-      try {
-        dir = registerHandlers(kernel, {
-          name,
-          detached: request.detach,
-          plan: request.plan,
-          records: [...kernel.records.values()],
-          targetPid: targetPid === 0 ? undefined : targetPid,
-          command: request.command,
-          script: request.script,
-        });
-      } catch (error) {
-        if (child?.pid) process.kill(child.pid, 'SIGKILL');
-        throw error;
-      }
+      const dir = registerHandlers(kernel, {
+        name,
+        detached: request.detach,
+        plan: request.plan,
+        records: [...kernel.records.values()],
+        targetPid: targetPid === 0 ? undefined : targetPid,
+        command: request.command,
+        script: request.script,
+      });
       registration.registered = true;
       request.log(`handlers registered as ${name} (${dir})`);
       if (request.detach) {
@@ -153,12 +175,34 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
         return Promise.resolve(0);
       }
     }
-    if (child?.pid) process.kill(child.pid, 'SIGCONT');
   }
+  // As on the ptrace engine, a command whose begin probes already ended the session runs on, untraced.
+  letGo(launch);
 
   const reader = new RingBufferReader(kernel.ring);
   kernel.reader = reader;
-  const onRecord = recordDispatcher(session, routes, targetPid, symbols);
+  const dispatch = recordDispatcher(session, routes, targetPid, symbols);
+  // The -c shell's own mappings, before it execs the command: a snapshot of these came too early.
+  const shellImage = kernel.mapsSnapshot && child?.pid ? fileMappingsSignature(child.pid) : undefined;
+  let early = 0;
+  const onRecord = (record: Buffer) => {
+    if (record.readUInt32LE(0) !== SNAPSHOT_RECORD_ID) return dispatch(record);
+    // A handler stopped its process for this: read its mappings (again at the next hit while it
+    // is still the shell), then let it go on.
+    const pid = record.readUInt32LE(8);
+    symbols.reset(pid); // maybe a new image: what was known of the previous one is stale
+    symbols.preload();
+    rememberProcessStatus(pid);
+    if (shellImage !== undefined && early < MAX_EARLY_SNAPSHOTS && fileMappingsSignature(pid) === shellImage) {
+      early++;
+      kernel.requestMapsSnapshot();
+    }
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // gone (killed meanwhile)
+    }
+  };
   const drain = () => {
     reader.consume(onRecord);
     session.flush();
@@ -170,7 +214,10 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
     let timer: NodeJS.Timeout | undefined;
     let pidPoll: { close(): void } | undefined;
     let pidfd = -1;
-    let childFailed = false;
+    /** The -c command's exit status (0 until it fails). */
+    let childStatus = 0;
+    /** SystemTap's warning about it, printed after the end probes, as on the ptrace engine. */
+    let childWarning: string | undefined;
     const cleanup = () => {
       done = true;
       if (timer) clearTimeout(timer);
@@ -188,10 +235,14 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
         kernel.stopKernelHandlers();
         kernel.detach();
         drain();
-        const status = session.finish();
         const lost = kernel.lostRecords();
+        const skipped = kernel.busySkips();
+        // The command's failure first; else incomplete output is a failed run.
+        const status = session.finish(childStatus !== 0 ? childStatus : lost + skipped > 0 ? EXIT_SCRIPT_ERROR : 0);
+        if (childWarning && !session.failed) process.stderr.write(`${childWarning}\n`);
         if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
-        resolve(status === 0 && childFailed ? 1 : status);
+        if (skipped > 0) process.stderr.write(`${busySkipsWarning(skipped)}\n`);
+        resolve(status);
       } catch (error) {
         reject(error);
       }
@@ -236,11 +287,8 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
     arm();
     if (child) {
       child.on('exit', guard((code: number | null, signal: NodeJS.Signals | null) => {
-        const warning = childExitWarning(code, signal);
-        if (warning) {
-          process.stderr.write(`${warning}\n`);
-          childFailed = true;
-        }
+        childStatus = commandStatus(code, signal);
+        childWarning = childExitWarning(code, signal);
         stopAfterDrain('target-exited');
       }));
     } else if (request.pid !== undefined) {
@@ -263,6 +311,13 @@ function drive(session: Session, kernel: KernelHandlers, routes: Map<number, Rec
 }
 
 const timerKeepers: NodeJS.Timeout[] = [];
+/** Snapshots taken in the -c shell before its exec, at most (each stops the shell once). */
+const MAX_EARLY_SNAPSHOTS = 64;
+
+function busySkipsWarning(skipped: number): string {
+  const what = skipped === 1 ? '1 probe hit was' : `${skipped} probe hits were`;
+  return `utap: warning: ${what} not counted: its kernel handler was still running on that CPU for another thread's hit (preempted, or waiting for a page of the target to be read in), whose scratch memory it would have overwritten; the results miss those hits.`;
+}
 
 function lostRecordsWarning(lost: number): string {
   const what = lost === 1 ? '1 record' : `${lost} records`;

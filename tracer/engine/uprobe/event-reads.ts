@@ -3,11 +3,18 @@
 // the target has run on, so the memory it reads must be read by the kernel program at the hit
 // and shipped in the record ("hoisted"). A read can be hoisted when its address is computed from
 // what the kernel has at the hit: registers, constants, kernel-known context values, entry
-// values the kernel keeps, and other hoisted reads ($p->a->b). An address from a local, a
-// global, a loop variable or a function result only exists while utap runs the handler: such a
-// read cannot be exact on this engine, and the engine refuses the script with that sentence.
+// values the kernel keeps, and other hoisted reads ($p->a->b). A local of the handler counts as
+// its value when the handler gives it exactly one value before the read, by a plain `=` at its
+// top level from such an expression (`p = $req->name; user_string(p)`): the kernel computes the
+// same value at the hit. Likewise in a script function the handler calls, whose parameters (the
+// ones it never assigns) count as the call's arguments: each call is followed with its own
+// (`function name(p) { return user_string(p) }` called as name($a) and name($b) ships two
+// reads; recursion is not followed). An address from any other local, a global, a loop variable
+// or a function result only exists while utap runs the handler: such a read cannot be exact on
+// this engine, and the engine refuses the script with that sentence. (Reads are matched by address
+// when the handler runs, event-snapshots.ts, so a wrong guess here could not go unnoticed.)
 import { exprKey } from '../../../kernel-helper/codegen/expr-key';
-import type { Expr, FunctionIR, ProbeSiteIR, ProgramIR, SourceLoc, Stmt } from '../../ir/ir';
+import type { Expr, FunctionIR, ProgramIR, SourceLoc, Stmt } from '../../ir/ir';
 import { walkExpr, walkStmt } from '../../ir/walk';
 
 export interface EventReads {
@@ -29,10 +36,17 @@ export function eventReads(program: ProgramIR, roots: { stmts: readonly Stmt[]; 
   const seen = new Set<string>();
   let refusal: string | undefined;
   const byIndex = new Map<number, FunctionIR>(program.functions.map((f) => [f.index, f]));
-  const visitedFunctions = new Set<number>();
-  const pendingFunctions: number[] = [];
+  /** Calls walked with their arguments (function and argument keys), and functions walked without. */
+  const walkedCalls = new Set<string>();
+  const walkedPlain = new Set<number>();
+  const callStack: number[] = [];
 
-  const add = (read: Extract<Expr, { op: 'userRead' | 'userString' }>): void => {
+  // The locals of the body being walked known so far (slot → the expression of their one
+  // value), while its top-level statements are walked in order; a function's parameters that
+  // it never assigns are known as their arguments.
+  let defined = new Map<number, Expr>();
+  const add = (original: Extract<Expr, { op: 'userRead' | 'userString' }>): void => {
+    const read = withDefinitions(original, defined);
     const key = exprKey(read);
     if (seen.has(key)) return;
     const why = notComputable(read.addr, entryInKernel) ?? (read.op === 'userString' && read.maxLen ? notComputable(read.maxLen, entryInKernel) : undefined);
@@ -45,22 +59,122 @@ export function eventReads(program: ProgramIR, roots: { stmts: readonly Stmt[]; 
     seen.add(key);
     reads.push(read);
   };
+  const walkBody = (stmts: readonly Stmt[], known: Map<number, Expr>): void => {
+    const outer = defined;
+    defined = known;
+    const singles = singleAssignments(stmts, known);
+    for (const s of topLevel(stmts)) {
+      walkStmt(s, visitor);
+      const single = singles.get(s);
+      if (single) defined = new Map(defined).set(single.slot, withDefinitions(single.value, defined));
+    }
+    defined = outer;
+  };
+  const call = (e: Extract<Expr, { op: 'call' }>): void => {
+    const fn = byIndex.get(e.function);
+    if (!fn) return;
+    // Recursion (or a deep chain) has arguments no walk can bound: its reads through parameters
+    // are refused, the others shipped once.
+    if (callStack.includes(fn.index) || callStack.length >= MAX_CALL_DEPTH) {
+      if (walkedPlain.has(fn.index)) return;
+      walkedPlain.add(fn.index);
+      callStack.push(fn.index);
+      walkBody([fn.body], new Map());
+      callStack.pop();
+      return;
+    }
+    const args = e.args.map((a) => withDefinitions(a, defined));
+    const key = `${fn.index}(${args.map(exprKey).join(',')})`;
+    if (walkedCalls.has(key)) return;
+    walkedCalls.add(key);
+    const written = writtenSlots([fn.body]);
+    const params = new Map<number, Expr>();
+    fn.params.forEach((p, slot) => {
+      if (p.type === 'long' && !written.has(slot) && args[slot]) params.set(slot, args[slot]);
+    });
+    callStack.push(fn.index);
+    walkBody([fn.body], params);
+    callStack.pop();
+  };
   const visitor = {
     expr(e: Expr) {
       if (e.op === 'userRead' || e.op === 'userString') add(e);
-      else if (e.op === 'call' && !visitedFunctions.has(e.function)) {
-        visitedFunctions.add(e.function);
-        pendingFunctions.push(e.function);
-      }
+      else if (e.op === 'call') call(e);
     },
   };
-  for (const s of roots.stmts) walkStmt(s, visitor);
+  walkBody(roots.stmts, new Map());
   for (const e of roots.exprs) walkExpr(e, visitor);
-  while (pendingFunctions.length > 0) {
-    const fn = byIndex.get(pendingFunctions.pop()!);
-    if (fn) walkStmt(fn.body, visitor);
-  }
   return { reads, refusal };
+}
+
+/** Script-function calls followed with their arguments, at most this deep. */
+const MAX_CALL_DEPTH = 8;
+
+/** The statements of the handler's top level, in order. */
+function topLevel(stmts: readonly Stmt[]): Stmt[] {
+  return stmts.flatMap((s) => (s.kind === 'block' ? s.body : [s]));
+}
+
+/**
+ * The top-level statements `local = long expression` whose local the body sets nowhere else
+ * (no other assignment, ++/--, foreach binding or delete) and that is not already `known` (a
+ * parameter): after such a statement the local holds that expression's value for the rest of
+ * the body.
+ */
+function singleAssignments(stmts: readonly Stmt[], known: ReadonlyMap<number, Expr>): Map<Stmt, { slot: number; value: Expr }> {
+  const writes = writtenSlots(stmts);
+  const out = new Map<Stmt, { slot: number; value: Expr }>();
+  for (const s of topLevel(stmts)) {
+    if (s.kind !== 'expr' || s.expr.op !== 'assign' || s.expr.operator !== '=' || s.expr.target.kind !== 'local' || s.expr.type !== 'long') continue;
+    const slot = s.expr.target.slot;
+    if (writes.get(slot) === 1 && !known.has(slot)) out.set(s, { slot, value: s.expr.value });
+  }
+  return out;
+}
+
+/** How many times the body writes each local slot (assignments, ++/--, foreach bindings, delete). */
+function writtenSlots(stmts: readonly Stmt[]): Map<number, number> {
+  const writes = new Map<number, number>();
+  const count = (slot: number) => writes.set(slot, (writes.get(slot) ?? 0) + 1);
+  const visitor = {
+    stmt(s: Stmt) {
+      if (s.kind === 'foreach') {
+        s.keys.forEach(count);
+        if (s.value !== undefined) count(s.value);
+      } else if (s.kind === 'delete' && s.target.kind === 'local') count(s.target.slot);
+    },
+    lvalue(target: { kind: string; slot?: number }) {
+      if (target.kind === 'local') count(target.slot!);
+    },
+  };
+  for (const s of stmts) walkStmt(s, visitor);
+  return writes;
+}
+
+/** `e` with each local that `defined` knows replaced by the expression of its value. */
+function withDefinitions<E extends Expr>(e: E, defined: ReadonlyMap<number, Expr>): E {
+  if (defined.size === 0) return e;
+  const sub = (x: Expr): Expr => {
+    switch (x.op) {
+      case 'local':
+        return defined.get(x.slot) ?? x;
+      case 'userRead':
+        return { ...x, addr: sub(x.addr) };
+      case 'userString':
+        return { ...x, addr: sub(x.addr), maxLen: x.maxLen && sub(x.maxLen) };
+      case 'binary':
+      case 'compare':
+      case 'logical':
+        return { ...x, left: sub(x.left), right: sub(x.right) } as Expr;
+      case 'unary':
+        return { ...x, operand: sub(x.operand) };
+      case 'conditional':
+        return { ...x, test: sub(x.test), then: sub(x.then), else: sub(x.else) };
+      default:
+        return x;
+    }
+  };
+  return sub(e) as E;
 }
 
 /** A sentence part for -v: what each shipped read is and where the script does it. */

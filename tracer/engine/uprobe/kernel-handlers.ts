@@ -4,7 +4,7 @@
 // error naming the script line), and arms the uprobes. close() releases everything.
 import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram, type MapFds } from '../../../kernel-helper/codegen/site-compiler';
 import { entryRequest, eventRequest, siteModes, type SiteMode } from './site-modes';
-import { globalMapShape, scalarSize, STATE_LOST_RECORDS, STATE_SLOTS, STATE_STOP } from '../../../kernel-helper/codegen/layout';
+import { globalMapShape, scalarSize, STATE_BUSY_SKIPS, STATE_LOST_RECORDS, STATE_SLOTS, STATE_SNAPSHOT, STATE_STOP } from '../../../kernel-helper/codegen/layout';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
 import { BpfMap } from '../../../kernel-helper/map';
 import { loadProgram, VerifierError, type BpfProgram } from '../../../kernel-helper/program';
@@ -14,6 +14,7 @@ import { attachUprobeMulti, uprobeMultiSupported, type UprobeMultiLink } from '.
 import { candidateSets, sharedGroups, type CandidateSet, type SharedGroup } from './shared-sites';
 import * as U from '../../../kernel-helper/uapi';
 import { BpfError } from '../../../kernel-helper/bpf-syscall';
+import { sleepableUprobesSupported } from '../../../kernel-helper/features';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
 import type { PlanIR, ProbeSiteIR, ScalarType, SourceLoc } from '../../ir/ir';
 
@@ -62,9 +63,15 @@ export class KernelHandlers {
   private nextId = 0;
   readonly ring: BpfMap;
   readonly state: BpfMap;
+  /** The handlers can stop their process once for utap to read its mappings (maps-snapshot.ts). */
+  readonly mapsSnapshot: boolean;
+  /** Programs loaded sleepable (they fault in pages their reads need); reported under -v. */
+  sleepablePrograms = 0;
   reader: RingBufferReader | undefined;
 
-  constructor(private readonly plan: PlanIR, targetPid: number) {
+  /** `mapsSnapshot`: the handlers can stop their process once for utap to read its mappings (maps-snapshot.ts). */
+  constructor(private readonly plan: PlanIR, targetPid: number, private readonly options: { mapsSnapshot?: boolean } = {}) {
+    this.mapsSnapshot = options.mapsSnapshot ?? false;
     const program = plan.program;
     const maxStr = program.limits.maxStringLen;
     // Pass 1: which sites compile to kernel handlers, and which globals those touch.
@@ -81,8 +88,9 @@ export class KernelHandlers {
       }
       // Pass 2: the real programs; first those several sites share, then one per remaining site.
       const walltime = walltimeOffsetNs();
+      const sleepable = sleepableUprobesSupported();
       // UTAP_UPROBE_MULTI=0: one program and perf event per site even so (bench/multi-attach.ts compares).
-      const sharedSites = process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported() ? this.loadShared(program, targetPid, walltime) : new Set<ProbeSiteIR>();
+      const sharedSites = process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported() ? this.loadShared(program, targetPid, walltime, sleepable) : new Set<ProbeSiteIR>();
       for (const m of this.modes) {
         if (sharedSites.has(m.site)) continue;
         const heap = this.newHeap(`utap_heap${m.site.id}`);
@@ -96,6 +104,8 @@ export class KernelHandlers {
           nextRecordId: () => this.nextId++,
           targetPid,
           walltimeOffsetNs: walltime,
+          sleepable,
+          mapsSnapshot: this.options.mapsSnapshot,
         });
         const records: RecordSpec[] = [];
         if (m.mode === 'kernel') {
@@ -199,9 +209,25 @@ export class KernelHandlers {
     this.state.update(stateKey(STATE_STOP), one);
   }
 
+  /** Asks the handlers (compiled with mapsSnapshot) to stop their process at the next hit. */
+  requestMapsSnapshot(): void {
+    const one = Buffer.alloc(8);
+    one.writeBigUInt64LE(1n);
+    this.state.update(stateKey(STATE_SNAPSHOT), one);
+  }
+
   /** How many records the handlers could not send because the ring buffer was full. */
   lostRecords(): number {
-    const value = this.state.lookup(stateKey(STATE_LOST_RECORDS));
+    return this.stateValue(STATE_LOST_RECORDS);
+  }
+
+  /** How many hits a handler skipped because its program was still running on that CPU. */
+  busySkips(): number {
+    return this.stateValue(STATE_BUSY_SKIPS);
+  }
+
+  private stateValue(slot: number): number {
+    const value = this.state.lookup(stateKey(slot));
     return value ? Number(value.readBigUInt64LE(0)) : 0;
   }
 
@@ -227,7 +253,7 @@ export class KernelHandlers {
    * their records (cookie c's are the representative's at id + c) and site strings; returns the
    * sites so served.
    */
-  private loadShared(program: PlanIR['program'], targetPid: number, walltime: bigint): Set<ProbeSiteIR> {
+  private loadShared(program: PlanIR['program'], targetPid: number, walltime: bigint, sleepable: boolean): Set<ProbeSiteIR> {
     const maxStr = program.limits.maxStringLen;
     const served = new Set<ProbeSiteIR>();
     const sets = candidateSets(this.modes.filter((m) => m.mode === 'kernel').map((m) => m.site));
@@ -235,7 +261,7 @@ export class KernelHandlers {
     const fds = (heap: number, entry: number, entryHeap?: number): MapFds => ({ global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap, entry, entryHeap });
     // Same fds and the same id block start for every site, so equal handlers compile to equal bytes.
     const groups = sharedGroups(sets, (site) => ({
-      program, site, targetPid, walltimeOffsetNs: walltime, fds: fds(0, 0), nextRecordId: idBlocks(0, setOf.get(site)!.sites.length), shared: { siteStrings: 0 },
+      program, site, targetPid, walltimeOffsetNs: walltime, sleepable, mapsSnapshot: this.options.mapsSnapshot, fds: fds(0, 0), nextRecordId: idBlocks(0, setOf.get(site)!.sites.length), shared: { siteStrings: 0 },
     }));
     const strings = new Map<number, BpfMap>();
     for (const group of groups) {
@@ -253,7 +279,7 @@ export class KernelHandlers {
       const next = idBlocks(start, set.sites.length);
       let records = 0;
       const compiled = compileSite({
-        program, site: representative, targetPid, walltimeOffsetNs: walltime,
+        program, site: representative, targetPid, walltimeOffsetNs: walltime, sleepable, mapsSnapshot: this.options.mapsSnapshot,
         fds: fds(heap.fd, entryMap?.fd ?? 0, entryHeap?.fd),
         nextRecordId: () => (records++, next()),
         shared: { siteStrings: siteStrings.fd },
@@ -267,6 +293,7 @@ export class KernelHandlers {
       });
       this.initHeap(heap, [compiled.main]);
       if (compiled.entry) this.initHeap(entryHeap!, [compiled.entry]);
+      this.sleepablePrograms += Number(!!compiled.main.sleepable) + Number(!!compiled.entry?.sleepable);
       this.shared.push({
         group,
         main: loadSiteProgram(representative.pp, 'multi', compiled.main, U.BPF_TRACE_UPROBE_MULTI),
@@ -307,6 +334,7 @@ export class KernelHandlers {
   }
 
   private load(site: ProbeSiteIR, compiled: CompiledProgram, atEntry: boolean): void {
+    if (compiled.sleepable) this.sleepablePrograms++;
     this.programs.push({ site, program: loadSiteProgram(site.pp, site.function, compiled), atEntry });
   }
 }
@@ -314,7 +342,7 @@ export class KernelHandlers {
 /** Loads one site's program; a verifier rejection becomes a UtapError naming the script line. */
 export function loadSiteProgram(pp: string, functionName: string, compiled: CompiledProgram, expectedAttachType?: number): BpfProgram {
   try {
-    return loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: `utap_${functionName}`.slice(0, 15), insns: compiled.insns, expectedAttachType });
+    return loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: `utap_${functionName}`.slice(0, 15), insns: compiled.insns, expectedAttachType, flags: compiled.sleepable ? U.BPF_F_SLEEPABLE : 0 });
   } catch (error) {
     if (error instanceof VerifierError) {
       const at = error.failedInsn;

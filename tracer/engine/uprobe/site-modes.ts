@@ -10,6 +10,7 @@
 import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type EventProgramRequest } from '../../../kernel-helper/codegen/site-compiler';
 import { X86_64_DWARF_REGISTERS } from '../../../symbolizer/dwarf/registers';
 import { EventModeNeeded } from '../../../kernel-helper/codegen/event-mode';
+import { sleepableUprobesSupported } from '../../../kernel-helper/features';
 import type { Expr, PlanIR, ProbeSiteIR, ProgramIR, RegName } from '../../ir/ir';
 import { handlerNeeds } from '../../ir/needs';
 import { eventReads } from './event-reads';
@@ -92,7 +93,7 @@ export function siteModes(plan: PlanIR, targetPid: number): SiteModes {
 }
 
 function dryOptions(program: ProgramIR, site: ProbeSiteIR, targetPid: number, nextRecordId: () => number): CompileOptions {
-  return { program, site, fds: { global: () => 0, ring: 0, state: 0, heap: 0, entry: 0 }, nextRecordId, targetPid, walltimeOffsetNs: 0n };
+  return { program, site, fds: { global: () => 0, ring: 0, state: 0, heap: 0, entry: 0 }, nextRecordId, targetPid, walltimeOffsetNs: 0n, sleepable: sleepableUprobesSupported() };
 }
 
 function eventPlan(program: ProgramIR, site: ProbeSiteIR, targetPid: number): EventPlan {

@@ -3,6 +3,7 @@
 // probes follow it through exec (the kernel filters by the task's current mm).
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import { shellCommand } from '../../runtime/shell-command';
 
 function stateOf(pid: number): string | undefined {
   try {
@@ -19,7 +20,7 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export function startStopped(command: string): ChildProcess {
   // Loaded only for -c: node:child_process (and node:net with it) costs ~4 ms of start-up.
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
-  const child = spawn('/bin/sh', ['-c', `kill -STOP $$; exec ${command}`], { stdio: 'inherit' });
+  const child = spawn('/bin/sh', ['-c', `kill -STOP $$; ${shellCommand(command)}`], { stdio: 'inherit' });
   if (child.pid === undefined) return child;
   // The shell stops itself about a millisecond after the spawn: look every 0.1 ms, for 5 s at most.
   for (let i = 0; i < 50_000; i++) {
