@@ -11,8 +11,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectBpfFeatures } from '../../kernel-helper/features';
 import { liveTest } from '../support/live';
-import { fixture } from '../support/paths';
-import { runUtap } from '../support/run-utap';
+import { fixture, utapCommand } from '../support/paths';
+import { runCommand, runUtap } from '../support/run-utap';
 import { startTarget } from '../support/target-process';
 import { utapArmed } from '../support/utap-armed';
 import { utapMissing } from '../support/utap-features';
@@ -107,6 +107,14 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
     });
   }
 }
+
+liveTest(test, 'ptrace without root (as nobody): the semaphore written through the target\'s memory, every guarded hit', utapMissing('ptrace'), async () => {
+  const binary = fixture('sdt-target-O2');
+  const script = `global n, g\nprobe process("${binary}").mark("guarded") { n++; g += $arg1 }\nprobe end { printf("guarded %d %d\\n", n, g) }`;
+  const r = await runCommand('runuser', ['-u', 'nobody', '--', utapCommand, '--engine', 'ptrace', '-e', script, '-c', `${binary} 20`], { timeoutMs: 60_000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, 'iterations=20 guarded=20\nsemaphore=1\nguarded 20 2100\n');
+});
 
 test('without a tracer the guarded marker never runs (its semaphore stays 0)', () => {
   const binary = fixture('sdt-target-O0');
