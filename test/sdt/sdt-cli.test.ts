@@ -2,6 +2,9 @@
 // `__` in marker names, and the one-sentence refusals: an $argN the marker does not have, an
 // unknown $name, an assignment, a provider without a mark.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ElfFile } from '../../symbolizer/elf-file';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../support/paths';
@@ -33,6 +36,24 @@ test('a - in the pattern matches the __ of DTrace-style names (postgres query__s
   const r = await runUtap(['-L', `process("${PG}").mark("query-start")`]);
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout, `process("${PG}").mark("query__start") $arg1:long\n`);
+});
+
+test('damaged SDT notes: one sentence, exit status 2, no stack trace', async () => {
+  const bytes = Buffer.from(fs.readFileSync(O2));
+  const elf = ElfFile.open(O2);
+  const section = elf.section('.note.stapsdt')!;
+  elf.close();
+  bytes.writeUInt32LE(16, Number(section.offset) + 4); // the first note's descsz: shorter than its three addresses and strings
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-sdt-damaged-'));
+  try {
+    const copy = path.join(dir, 'damaged');
+    fs.writeFileSync(copy, bytes, { mode: 0o755 });
+    const r = await runUtap(['-l', `process("${copy}").mark("*")`]);
+    assert.is(r.status, 2);
+    assert.match(r.stderr, new RegExp(`^utap: the SDT notes of ${copy} are damaged \\(\\.note\\.stapsdt\\+0x[0-9a-f]+: [^\\n]*\\); its markers cannot be probed\\.\\n$`));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('script errors: one located sentence with the line and a caret', async () => {

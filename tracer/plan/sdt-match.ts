@@ -1,6 +1,8 @@
 // The SDT markers a `.mark("NAME")` / `.provider("P").mark("NAME")` pattern names in one binary,
 // from its `.note.stapsdt` notes (no debug information needed). As in SystemTap, a `-` in the
 // pattern stands for the `__` that DTrace-style names carry (`query-start` is `query__start`).
+import { EXIT_ENVIRONMENT, UtapError } from '../cli/errors';
+import { DecodeError } from '../../symbolizer/decode-error';
 import { compileGlob } from '../../symbolizer/glob';
 import type { ElfBinary } from '../../symbolizer/elf-binary';
 import { readSdtMarkers, type SdtMarker } from '../../symbolizer/sdt-notes';
@@ -9,10 +11,18 @@ import type { ProcessProbeSpec } from './probe-spec';
 
 const markerCache = new WeakMap<ElfBinary, SdtMarker[]>();
 
-/** The markers of `binary`, read once per binary. */
+/** The markers of `binary`, read once per binary; a damaged note is one sentence, exit 2. */
 export function sdtMarkers(binary: ElfBinary): SdtMarker[] {
   let markers = markerCache.get(binary);
-  if (!markers) markerCache.set(binary, (markers = readSdtMarkers(binary.elf)));
+  if (!markers) {
+    try {
+      markers = readSdtMarkers(binary.elf);
+    } catch (e) {
+      if (e instanceof DecodeError) throw new UtapError(`the SDT notes of ${binary.path} are damaged (${e.message}); its markers cannot be probed.`, EXIT_ENVIRONMENT);
+      throw e;
+    }
+    markerCache.set(binary, markers);
+  }
   return markers;
 }
 
