@@ -23,6 +23,8 @@ export interface UprobeMultiSpec {
   offsets: readonly bigint[];
   /** One per offset: what bpf_get_attach_cookie() returns when that one hits. */
   cookies: readonly bigint[];
+  /** One per offset when given: the file offset of an SDT semaphore the kernel raises while placed, 0 for none. */
+  refCtrOffsets?: readonly bigint[];
   retprobe: boolean;
   /** Restrict to this process (every thread of it); 0: every process running the file. */
   pid: number;
@@ -62,11 +64,13 @@ export function attachUprobeMulti(spec: UprobeMultiSpec): UprobeMultiLink {
   attr.writeBigUInt64LE(addressOf(path), 16);
   attr.writeBigUInt64LE(addressOf(offsets), 24);
   attr.writeBigUInt64LE(addressOf(cookies), 40);
+  const refCtrs = spec.refCtrOffsets?.some((r) => r !== 0n) ? u64Array(spec.refCtrOffsets) : undefined;
+  if (refCtrs) attr.writeBigUInt64LE(addressOf(refCtrs), 32);
   attr.writeUInt32LE(spec.offsets.length, 48);
   attr.writeUInt32LE(spec.retprobe ? U.BPF_F_UPROBE_MULTI_RETURN : 0, 52);
   attr.writeUInt32LE(spec.pid, 56);
   const what = `placing ${spec.offsets.length} ${spec.retprobe ? 'uretprobes' : 'uprobes'} in ${spec.path} through one uprobe_multi link`;
-  const fd = bpfCall(U.BPF_LINK_CREATE, attr, what, path, offsets, cookies);
+  const fd = bpfCall(U.BPF_LINK_CREATE, attr, what, path, offsets, cookies, refCtrs);
   return new UprobeMultiLink(fd, spec);
 }
 

@@ -30,16 +30,19 @@ export function uprobePmu(): UprobePmu | undefined {
 }
 
 /**
- * A uprobe perf_event_attr for `path`+`offset`. attr.config1 points into the returned `path`
+ * A uprobe perf_event_attr for `path`+`offset` (with `refCtrOffset`, the file offset of an SDT
+ * semaphore, when the probed marker has one). attr.config1 points into the returned `path`
  * buffer, which must stay referenced until perf_event_open has returned.
  */
-export function uprobeAttr(pmu: UprobePmu, file: string, offset: bigint, retprobe: boolean): { attr: Buffer; path: Buffer } {
+export function uprobeAttr(pmu: UprobePmu, file: string, offset: bigint, retprobe: boolean, refCtrOffset = 0n): { attr: Buffer; path: Buffer } {
   const path = Buffer.from(`${file}\0`, 'utf8');
   const attr = Buffer.alloc(U.PERF_EVENT_ATTR_SIZE);
   const o = U.PERF_ATTR_OFFSET;
   attr.writeUInt32LE(pmu.type, o.type);
   attr.writeUInt32LE(U.PERF_EVENT_ATTR_SIZE, o.size);
-  attr.writeBigUInt64LE(retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n, o.config);
+  // config bits 32-63: the file offset of an SDT semaphore the kernel raises while the probe is
+  // placed (PERF_UPROBE_REF_CTR_OFFSET_SHIFT in kernel/events/core.c), 0 for none.
+  attr.writeBigUInt64LE((retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n) | (refCtrOffset << 32n), o.config);
   attr.writeBigUInt64LE(1n, o.sample_period);
   attr.writeUInt32LE(1, o.wakeup_events);
   attr.writeBigUInt64LE(addressOf(path), o.config1);

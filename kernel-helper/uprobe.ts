@@ -23,6 +23,8 @@ export interface UprobeSpec {
   programFd: number;
   /** Attach through a BPF link that pin() can make outlive this process. */
   pinnable?: boolean;
+  /** File offset of an SDT semaphore the kernel raises while the uprobe is placed. */
+  refCtrOffset?: bigint;
 }
 
 /** One armed uprobe: a perf event with a program attached. close() disarms it. */
@@ -59,7 +61,7 @@ function perfEventLink(programFd: number, perfFd: number): number {
 export function attachUprobe(spec: UprobeSpec): UprobeLink {
   const p = uprobePmu();
   if (!p) throw new BpfError('opening a uprobe', 2, `${PMU_DIR} is missing: this kernel has no uprobe PMU`);
-  const { attr, path } = uprobeAttr(p, spec.path, spec.offset, spec.retprobe);
+  const { attr, path } = uprobeAttr(p, spec.path, spec.offset, spec.retprobe, spec.refCtrOffset);
   const fd = Number(sys.syscallPerfEventOpen(U.__NR_perf_event_open, attr, spec.pid, spec.cpu ?? -1, -1, U.PERF_FLAG_FD_CLOEXEC));
   void path; // attr points into `path`: keep it reachable through the call
   if (fd < 0) throw new BpfError(`placing a ${spec.retprobe ? 'uretprobe' : 'uprobe'} at ${spec.path}+0x${spec.offset.toString(16)}`, errno());

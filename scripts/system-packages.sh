@@ -3,7 +3,7 @@
 # libc6-dbg for libc's separate DWARF). Installed only when missing and only as root; otherwise
 # the tests that need them say what is missing.
 set -e
-wanted="gdb binutils gcc make libc6-dbg"
+wanted="gdb binutils gcc make libc6-dbg systemtap-sdt-dev"
 missing=""
 for p in $wanted; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

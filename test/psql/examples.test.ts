@@ -40,9 +40,10 @@ test.after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test('every example is documented in examples/README.md and tested here', () => {
+test('every example is documented in examples/README.md and tested (here, or the server-side one in test/sdt/)', () => {
   const readme = fs.readFileSync(example('README.md'), 'utf8');
-  const tested = fs.readFileSync(path.join(repoRoot, 'test', 'psql', 'examples.test.ts'), 'utf8');
+  // pg-server-queries.stp probes the server, not psql: its test is with the other SDT tests.
+  const tested = ['psql/examples.test.ts', 'sdt/pg-server-markers.test.ts'].map((f) => fs.readFileSync(path.join(repoRoot, 'test', f), 'utf8')).join('\n');
   for (const f of fs.readdirSync(path.join(repoRoot, 'examples')).filter((f) => f.endsWith('.stp'))) {
     assert.ok(readme.includes(f), `${f} in README.md`);
     assert.ok(f === 'psql-latency.stp' || tested.includes(`'${f}'`), `${f} has a test`);

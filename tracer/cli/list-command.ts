@@ -10,11 +10,13 @@ import { describeIfunc } from '../plan/ifunc-location';
 import type { ProbeLocation } from '../plan/probe-match';
 import { parseProbePointText } from '../plan/probe-point-text';
 import { locateProbe } from '../plan/probe-resolver';
+import { markerArgumentsText } from '../plan/sdt-list';
 
 const NON_PROCESS = new Set(['begin', 'end', 'error', 'never']);
 
 /** `$name:type` of the variables in scope at a location (parameters first), plus `$return` for .return. */
 export function variablesText(location: ProbeLocation): string {
+  if (location.marker) return markerArgumentsText(location.marker);
   const dwarf = location.functionDie !== undefined ? location.binary.dwarf() : undefined;
   if (!dwarf || location.functionDie === undefined) return '';
   const parts: string[] = [];

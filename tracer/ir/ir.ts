@@ -200,6 +200,20 @@ export interface ProbeSiteIR extends PlannedHandler {
    * Empty otherwise.
    */
   entryCaptures: Expr[];
+  /**
+   * An SDT marker site whose marker has a semaphore: the 2-byte counter the program tests before
+   * computing the marker's arguments. An engine raises it while the site is attached and lowers
+   * it after (uprobe PMU: its ref_ctr_offset; ptrace: a write into the target).
+   */
+  semaphore?: SemaphoreIR;
+}
+
+/** Where an SDT semaphore lives in `ProbeSiteIR.binary`. */
+export interface SemaphoreIR {
+  /** Link-time address (plus the binary's load bias in a process). */
+  vaddr: bigint;
+  /** File offset, what the uprobe PMU's ref_ctr_offset takes. */
+  fileOffset: bigint;
 }
 
 /**

@@ -11,7 +11,9 @@ import { variableLocationAt } from '../../symbolizer/dwarf/scopes';
 import type { ElfBinary } from '../../symbolizer/elf-binary';
 import { compileGlob, type Glob } from '../../symbolizer/glob';
 import type { IfuncResolution } from './ifunc-location';
+import type { SdtMarker } from '../../symbolizer/sdt-notes';
 import type { FunctionPattern, ProcessProbeSpec } from './probe-spec';
+import { matchMarkers } from './sdt-match';
 
 export interface ProbeLocation {
   binary: ElfBinary;
@@ -32,6 +34,8 @@ export interface ProbeLocation {
   canonical: string;
   /** An IFUNC symbol: what it resolved to (ifunc-location.ts). */
   ifunc?: IfuncResolution;
+  /** For `.mark(...)`: the SDT marker placed here (see sdt-match.ts). */
+  marker?: SdtMarker;
 }
 
 /** Matches a file glob against a path as written in DWARF: the whole path or any trailing part after a '/'. */
@@ -200,5 +204,6 @@ export function matchStatements(binary: ElfBinary, spec: ProcessProbeSpec): Prob
 }
 
 export function matchProbe(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
+  if (spec.kind === 'mark') return matchMarkers(binary, spec);
   return spec.kind === 'statement' ? matchStatements(binary, spec) : matchFunctions(binary, spec);
 }

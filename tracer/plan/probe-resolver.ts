@@ -2,7 +2,9 @@
 // its pattern matches → one ProbeSiteIR per place, with the handler's target variables lowered
 // for that pc (DWARF locations, CFI for the frame base, entry captures for .return).
 import { EXIT_ENVIRONMENT, UtapError } from '../cli/errors';
-import type { ProbeIR, ProbePointIR, ProbeSiteIR } from '../ir/ir';
+import type { ProbeIR, ProbePointIR, ProbeSiteIR, SemaphoreIR } from '../ir/ir';
+import type { SdtMarker } from '../../symbolizer/sdt-notes';
+import { lowerMarkerTargets } from './sdt-lower';
 import { handlerNeeds } from '../ir/needs';
 import { walkStmt } from '../ir/walk';
 import { BinaryCatalog, defaultSymbolCache, type CatalogOptions } from './binaries';
@@ -52,6 +54,7 @@ function siteFor(location: ProbeLocation, vaddr: bigint, probe: ProbeIR, context
   if (fileOffset === undefined) {
     throw new UtapError(`${location.canonical}: address 0x${vaddr.toString(16)} is not in a loaded segment of ${binary.path}.`, EXIT_ENVIRONMENT);
   }
+  if (location.marker) return markerSite(location, location.marker, fileOffset, probe, context);
   const dwarf = location.functionDie !== undefined ? binary.dwarf() : undefined;
   const lowered = lowerTargets(context.program, probe.handler, {
     binary: binary.path,
@@ -78,6 +81,33 @@ function siteFor(location: ProbeLocation, vaddr: bigint, probe: ProbeIR, context
     fileOffset,
     function: location.function,
     entryCaptures: lowered.entryCaptures,
+  };
+}
+
+/** A `.mark(...)` site: arguments from the note, the semaphore to raise while attached. */
+function markerSite(location: ProbeLocation, marker: SdtMarker, fileOffset: bigint, probe: ProbeIR, context: ResolveContext): ProbeSiteIR {
+  const { binary } = location;
+  let semaphore: SemaphoreIR | undefined;
+  if (marker.semaphore !== undefined) {
+    const semaphoreOffset = binary.fileOffset(marker.semaphore);
+    if (semaphoreOffset === undefined) throw new UtapError(`${location.canonical}: its semaphore at 0x${marker.semaphore.toString(16)} is not in a loaded segment of ${binary.path}.`, EXIT_ENVIRONMENT);
+    semaphore = { vaddr: marker.semaphore, fileOffset: semaphoreOffset };
+  }
+  const lowered = lowerMarkerTargets(context.program, probe.handler, { binary, marker, canonical: location.canonical, vaddr: location.vaddr });
+  return {
+    id: context.nextSiteId(),
+    probe: probe.index,
+    pp: location.canonical,
+    handler: lowered.handler,
+    needs: handlerNeeds(context.program, lowered.handler, lowered.entryCaptures),
+    kind: location.kind,
+    binary: binary.path,
+    ...(binary.buildId !== undefined && { buildId: binary.buildId }),
+    vaddr: location.vaddr,
+    fileOffset,
+    function: location.function,
+    entryCaptures: [],
+    ...(semaphore && { semaphore }),
   };
 }
 

@@ -17,8 +17,11 @@ export interface ProcessProbeSpec {
   /** process("...") as written: a path or basename; undefined for `process.function` (the target); a number for process(PID). */
   process?: string | number;
   library?: string;
-  kind: 'function' | 'statement';
+  kind: 'function' | 'statement' | 'mark';
+  /** For `mark`: the glob on the marker name (SystemTap's `-` matches the note's `__`). */
   pattern: FunctionPattern;
+  /** `.provider("P")` before `.mark(...)`: a glob on the marker's provider. */
+  provider?: string;
   /** `.call` / `.return`, or neither (plain `.function`: after the prologue). */
   variant?: 'call' | 'return';
 }
@@ -58,9 +61,10 @@ export function parseProcessProbe(components: ProbePointComponent[], pointText: 
     if (typeof arg !== 'string' || !arg) bad(pointText, 'library needs a name in quotes, as in library("libc.so.6").');
     library = arg;
   }
+  if (components[i]?.name === 'provider' || components[i]?.name === 'mark') return parseMarkProbe(components, i, processArg, library, pointText);
   const what = components[i++];
   if (!what || (what.name !== 'function' && what.name !== 'statement')) {
-    bad(pointText, `utap knows process(...).function("NAME"), .statement("FUNC@file.c:LINE") and .library("LIB").function(...)${what ? `, not .${what.name}` : ''}.`);
+    bad(pointText, `utap knows process(...).function("NAME"), .statement("FUNC@file.c:LINE"), .mark("NAME"), .provider("P").mark("NAME") and .library("LIB").function(...)${what ? `, not .${what.name}` : ''}.`);
   }
   if (typeof what.arg !== 'string' || !what.arg) bad(pointText, `.${what.name} needs a pattern in quotes, as in ${what.name}("${what.name === 'function' ? 'main' : 'main@main.c:12'}").`);
   const pattern = parseFunctionPattern(what.arg, pointText);
@@ -75,4 +79,19 @@ export function parseProcessProbe(components: ProbePointComponent[], pointText: 
   if (components[i]) bad(pointText, `unexpected .${components[i].name} at the end.`);
   if (what.name === 'statement' && !pattern.lines) bad(pointText, `a statement probe needs a source line: statement("FUNC@file.c:LINE").`);
   return { process: processArg, library, kind: what.name, pattern, variant };
+}
+
+/** `[.provider("P")].mark("NAME")` from component `i` on. */
+function parseMarkProbe(components: ProbePointComponent[], i: number, process: string | number | undefined, library: string | undefined, pointText: string): ProcessProbeSpec {
+  let provider: string | undefined;
+  if (components[i].name === 'provider') {
+    const arg = components[i++].arg;
+    if (typeof arg !== 'string' || !arg) bad(pointText, 'provider needs a name in quotes, as in provider("python").');
+    provider = arg;
+  }
+  const mark = components[i++];
+  if (!mark || mark.name !== 'mark') bad(pointText, 'a provider(...) is followed by .mark("NAME").');
+  if (typeof mark.arg !== 'string' || !mark.arg) bad(pointText, '.mark needs a marker name in quotes, as in mark("query__start").');
+  if (components[i]) bad(pointText, `unexpected .${components[i].name} after .mark(...).`);
+  return { process, library, kind: 'mark', pattern: { name: mark.arg }, ...(provider !== undefined && { provider }) };
 }

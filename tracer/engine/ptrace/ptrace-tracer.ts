@@ -25,6 +25,7 @@ import { ForwardedSession, type SidecarChannel, type TracerSession } from './for
 import { PtraceProbeContext } from './ptrace-context';
 import { Registers } from './registers';
 import { placeSites, type PlacedSite } from './site-placement';
+import { SdtSemaphores } from './sdt-semaphores';
 import { TargetMemory } from './target-memory';
 import { TrapSet } from './trap-set';
 import { decodeWaitStatus, type WaitStatus } from './wait-status';
@@ -369,6 +370,7 @@ export class PtraceTracer {
   // ───────────── placing probes ─────────────
 
   private placedSiteIds = new Set<number>();
+  private readonly semaphores = new SdtSemaphores();
 
   /** Places every site whose binary is now mapped and not yet placed; all threads must be stopped or `tid` stopped. */
   private installPending(tid: number): void {
@@ -390,6 +392,8 @@ export class PtraceTracer {
     if (!bp) return;
     if (placed.site.kind === 'return') bp.returnSites.push(placed.site);
     else bp.entrySites.push(placed.site);
+    const semaphore = this.semaphores.raise(this.memory, placed.site, placed.address);
+    if (semaphore !== undefined) this.log(`raised the SDT semaphore of ${placed.site.pp} at 0x${semaphore.toString(16)}`);
     this.log(`${placed.site.kind} probe ${placed.site.pp} at 0x${placed.address.toString(16)} (${bp.plan.mode === 'jump' ? 'out of line' : 'single-step out of line'})`);
   }
 
@@ -621,6 +625,7 @@ export class PtraceTracer {
     this.breakpoints.clear();
     this.traps.clear();
     this.placedSiteIds.clear();
+    this.semaphores.clear(); // the old image's counters went with it
     this.areas.forget();
     this.memory.close();
     this.newImage();
@@ -688,6 +693,7 @@ export class PtraceTracer {
     const childMemory = new TargetMemory(child);
     try {
       for (const bp of this.breakpoints.values()) childMemory.write(bp.address, Uint8Array.of(bp.originalByte));
+      this.semaphores.lowerAll(childMemory);
       const parent = this.threads.get(info.parentTid);
       for (const frame of parent?.shadow ?? []) childMemory.writeU64(frame.stackSlot, frame.returnAddress);
     } catch {
@@ -729,6 +735,7 @@ export class PtraceTracer {
         /* mapping gone (library unloaded) */
       }
     }
+    this.semaphores.lowerAll(this.memory);
     const trampoline = this.areas.trampoline;
     for (const thread of this.threads.values()) {
       for (const frame of thread.shadow) {

@@ -168,7 +168,7 @@ export class KernelHandlers {
       const { group } = s;
       const place = (programFd: number, retprobe: boolean) => {
         try {
-          this.links.push(attachUprobeMulti({ path: group.binary, offsets: group.sites.map((site) => site.fileOffset), cookies: group.cookies, retprobe, pid: pid ?? 0, programFd }));
+          this.links.push(attachUprobeMulti({ path: group.binary, offsets: group.sites.map((site) => site.fileOffset), cookies: group.cookies, refCtrOffsets: group.sites.map((site) => site.semaphore?.fileOffset ?? 0n), retprobe, pid: pid ?? 0, programFd }));
         } catch (error) {
           if (error instanceof BpfError) {
             const esrch = error.errno === 3;
@@ -184,7 +184,7 @@ export class KernelHandlers {
       for (const cpu of cpus) {
         try {
           this.links.push(
-            attachUprobe({ path: p.site.binary, offset: p.site.fileOffset, retprobe: p.site.kind === 'return' && !p.atEntry, pid: pid ?? -1, cpu, programFd: p.program.fd, pinnable }),
+            attachUprobe({ path: p.site.binary, offset: p.site.fileOffset, retprobe: p.site.kind === 'return' && !p.atEntry, pid: pid ?? -1, cpu, programFd: p.program.fd, pinnable, ...(p.site.semaphore && { refCtrOffset: p.site.semaphore.fileOffset }) }),
           );
         } catch (error) {
           if (error instanceof BpfError) {
