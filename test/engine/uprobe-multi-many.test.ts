@@ -12,6 +12,7 @@ import { liveTest } from '../support/live';
 import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
 import { utapMissing } from '../support/utap-features';
+import { sh } from '../support/shell';
 
 const missing = utapMissing('uprobe') ?? detectBpfFeatures().unavailable ?? (uprobeMultiSupported() ? undefined : 'this kernel has no uprobe_multi links (Linux 6.6+)');
 const MANY = fixture('many');
@@ -41,8 +42,8 @@ function expected(truth: Map<string, Truth>, names: (name: string) => boolean, l
 }
 
 async function bothEngines(script: string): Promise<{ uprobe: Awaited<ReturnType<typeof runUtap>>; ptrace: Awaited<ReturnType<typeof runUtap>> }> {
-  const uprobe = await runUtap(['-v', '--engine', 'uprobe', '-c', `${MANY} ${N}`, '-e', script]);
-  const ptrace = await runUtap(['--engine', 'ptrace', '-c', `${MANY} ${N}`, '-e', script]);
+  const uprobe = await runUtap(['-v', '--engine', 'uprobe', '-c', sh`${MANY} ${N}`, '-e', script]);
+  const ptrace = await runUtap(['--engine', 'ptrace', '-c', sh`${MANY} ${N}`, '-e', script]);
   assert.is(uprobe.status, 0, uprobe.stderr);
   assert.is(ptrace.status, 0, ptrace.stderr);
   return { uprobe, ptrace };
@@ -80,8 +81,8 @@ liveTest(test, 'two probes with the same handler text do not share: a runtime er
     'probe process.function("op_01") { x = $x - $x; printf("%d\\n", 5 / x) }',
     'probe process.function("op_00") { x = $x - $x; printf("%d\\n", 5 / x) }',
   ].join('\n');
-  const uprobe = await runUtap(['--engine', 'uprobe', '-c', `${MANY} 1`, '-e', script]);
-  const ptrace = await runUtap(['--engine', 'ptrace', '-c', `${MANY} 1`, '-e', script]);
+  const uprobe = await runUtap(['--engine', 'uprobe', '-c', sh`${MANY} 1`, '-e', script]);
+  const ptrace = await runUtap(['--engine', 'ptrace', '-c', sh`${MANY} 1`, '-e', script]);
   assert.match(ptrace.stderr, /^ERROR: division by 0 near <input>:2:/m);
   assert.is(uprobe.stderr, ptrace.stderr);
 });
