@@ -15,7 +15,8 @@
 // files whose path contains one of the filters.
 //
 // Each file runs in a process group of its own and carries a marker in its environment. A file
-// that runs longer than UTAP_TEST_TIMEOUT_MS (180 s) fails with "[runner] timed out"; its group
+// that runs longer than UTAP_TEST_TIMEOUT_MS (180 s; a file may declare more, see timeLimitMs)
+// fails with "[runner] timed out"; its group
 // and every process carrying its marker (tracees in groups of their own included) are killed.
 // Processes a file leaves running after it ends are killed too, and count as a failure.
 // A file that exits non-zero without a uvu summary (a crash, a timeout) counts as one failure.
@@ -61,12 +62,13 @@ function summaryNumber(output: string, label: string): number | undefined {
 
 /** Processes (other than zombies) whose environment carries `marker`, with their command names. */
 function markedProcesses(marker: string): { pid: number; comm: string }[] {
-  const needle = Buffer.from(`${MARKER}=${marker}\0`);
+  const prefix = `${MARKER}=`;
   const found: { pid: number; comm: string }[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
-      if (!fs.readFileSync(`/proc/${name}/environ`).includes(needle)) continue;
+      const entry = fs.readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').find((e) => e.startsWith(prefix));
+      if (!entry?.slice(prefix.length).split(' ').includes(marker)) continue;
       found.push({ pid: Number(name), comm: fs.readFileSync(`/proc/${name}/comm`, 'utf8').trim() });
     } catch {
       // gone meanwhile, or another user's: not ours
@@ -95,15 +97,27 @@ function killGroupAndMarked(child: ChildProcess, marker: string): { pid: number;
 const running = new Map<ChildProcess, string>();
 let fileCounter = 0;
 
+/**
+ * The file's time limit: UTAP_TEST_TIMEOUT_MS, or longer where its source declares one on a
+ * line of its own, `// runner-timeout: 400 s` (a test that builds a whole copy of the project).
+ */
+function timeLimitMs(file: string): number {
+  const source = path.join(repoRoot, path.relative(distRoot, file)).replace(/\.js$/, '.ts');
+  const declared = /^\/\/ runner-timeout: (\d+) s$/m.exec(fs.readFileSync(source, 'utf8'));
+  return declared ? Math.max(perFileTimeoutMs, Number(declared[1]) * 1000) : perFileTimeoutMs;
+}
+
 function runFile(file: string, tier: Tier): Promise<FileResult> {
   const started = Date.now();
+  const limitMs = timeLimitMs(file);
   const marker = `${process.pid}.${++fileCounter}`;
   const args = tier === 'unit' ? ['--require', SANDBOX, file] : [file];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // a process group of its own, so a timeout kills everything it started
-      env: { ...process.env, FORCE_COLOR: '0', UTAP_TEST_TIER: tier, [MARKER]: marker },
+      // markers add up, so a runner run by a test (the clone test) leaves its files findable by ours
+      env: { ...process.env, FORCE_COLOR: '0', UTAP_TEST_TIER: tier, [MARKER]: [process.env[MARKER], marker].filter(Boolean).join(' ') },
     });
     running.set(child, marker);
     let output = '';
@@ -112,9 +126,9 @@ function runFile(file: string, tier: Tier): Promise<FileResult> {
     child.stderr!.on('data', (d) => (output += d));
     const timer = setTimeout(() => {
       timedOut = true;
-      output += `\n[runner] timed out after ${perFileTimeoutMs / 1000} s: killed the file's processes (UTAP_TEST_TIMEOUT_MS sets the limit)\n`;
+      output += `\n[runner] timed out after ${limitMs / 1000} s: killed the file's processes (UTAP_TEST_TIMEOUT_MS sets the limit)\n`;
       killGroupAndMarked(child, marker);
-    }, perFileTimeoutMs);
+    }, limitMs);
     child.on('exit', async (code, signal) => {
       clearTimeout(timer);
       // What the file started and left behind: give it a moment to end on its own, then kill it.

@@ -13,6 +13,7 @@ import { runUtap, type RunResult } from '../support/run-utap';
 import { startTarget } from '../support/target-process';
 import { sh } from '../support/shell';
 import { readableCopy } from '../support/readable-copy';
+import { ensureTestUser, TEST_USER } from '../support/test-user';
 
 const COUNT = 'global n; probe process("counter").function("work") { n++ } probe end { printf("n=%d\\n", n) }';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-lifecycle-'));
@@ -150,15 +151,10 @@ test('--pin on -p, then detach before the program runs: its affinity is exactly 
   assert.is(await target.exited, 0);
 });
 
-const user = 'utaptest';
-function ensureUser(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root: cannot create a test user';
-  if (spawnSync('id', ['-u', user]).status !== 0 && spawnSync('useradd', ['-M', '-s', '/bin/sh', user]).status !== 0) return 'useradd failed';
-  return undefined;
-}
+const user = TEST_USER;
 
 test('a non-root user traces their own process, and is refused root\'s with one sentence (exit 2)', async () => {
-  const why = ensureUser();
+  const why = ensureTestUser();
   if (why) throw new Error(why);
   // the user needs its own copy of the target and a place for utap's cache
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-user-'));

@@ -1,7 +1,8 @@
 // The test runner (test/run.ts) on a tree of small test files of its own: a file that hangs is
 // ended with "[runner] timed out" and everything it started is killed, processes a file leaves
 // behind are killed and count as a failure, a unit file runs sandboxed (a live test filed as unit
-// fails), and the summary ends with the tiers' times and `N passed, N failed`.
+// fails), a file may declare a longer time limit, and the summary ends with the tiers' times and
+// `N passed, N failed`.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
@@ -25,6 +26,7 @@ const sleeper = (pidFile: string) => `
 const FILES: Record<string, (tmp: string) => string> = {
   'a/passes.unit.test': () => summary(2, 2),
   'a/hangs.test': (tmp) => `${sleeper(path.join(tmp, 'hang.pid'))}\nsetInterval(() => {}, 1000);`,
+  'a/takes-4-s.test': () => `setTimeout(() => { ${summary(1, 1)} }, 4000);`,
   'a/leaves-a-process.test': (tmp) => `${sleeper(path.join(tmp, 'left.pid'))}\n${summary(1, 1)}`,
   'a/traces-in-unit.unit.test': () => `
     const koffi = require('koffi');
@@ -54,7 +56,7 @@ test('timeouts, leftovers, the sandbox and the summary', async () => {
       fs.mkdirSync(path.dirname(path.join(dist, name)), { recursive: true });
       fs.mkdirSync(path.dirname(path.join(tmp, 'test', name)), { recursive: true });
       fs.writeFileSync(path.join(dist, `${name}.js`), body(tmp));
-      fs.writeFileSync(path.join(tmp, 'test', `${name}.ts`), '');
+      fs.writeFileSync(path.join(tmp, 'test', `${name}.ts`), name.includes('takes-4-s') ? '// runner-timeout: 10 s\n' : '');
     }
     fs.writeFileSync(path.join(dist, 'a', 'deleted-source.test.js'), summary(1, 0)); // no .ts: not run
 
@@ -67,12 +69,13 @@ test('timeouts, leftovers, the sandbox and the summary', async () => {
     assert.match(r.stdout, /^FAIL test\/a\/traces-in-unit\.unit\.test\.js {2}0 passed, 1 failed/m);
     assert.match(r.stdout, /^FAIL test\/a\/hangs\.test\.js {2}0 passed, 1 failed/m);
     assert.match(r.stdout, /\[runner\] timed out after 3 s: killed the file's processes/);
+    assert.match(r.stdout, /^ok {3}test\/a\/takes-4-s\.test\.js {2}1 passed, 0 failed/m, 'its declared limit (10 s) is above the runner\'s (3 s)');
     assert.match(r.stdout, /^FAIL test\/a\/leaves-a-process\.test\.js {2}1 passed, 1 failed/m);
     assert.match(r.stdout, /\[runner\] 1 process\(es\) still running 0\.5 s after the file ended, killed: \d+ \(sleep\)/);
     assert.not.match(r.stdout, /deleted-source/);
     assert.match(r.stdout, /^unit tier: 2 files, 2 passed, 1 failed in [\d.]+ s$/m);
-    assert.match(r.stdout, /^live tier: 2 files, 1 passed, 2 failed in [\d.]+ s$/m);
-    assert.is(lines.filter(Boolean).pop(), '3 passed, 3 failed');
+    assert.match(r.stdout, /^live tier: 3 files, 2 passed, 2 failed in [\d.]+ s$/m);
+    assert.is(lines.filter(Boolean).pop(), '4 passed, 3 failed');
     assert.is(r.status, 1);
     // nothing either file started is still running: not the hung file's, not the one left behind
     assert.not.ok(alive(path.join(tmp, 'hang.pid')), 'the hung file\'s child was killed');
