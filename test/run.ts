@@ -151,6 +151,8 @@ function runFile(file: string, tier: Tier): Promise<FileResult> {
           r();
         });
       });
+      child.stdout!.destroy(); // a holder that escaped every kill must not keep the runner alive
+      child.stderr!.destroy();
       running.delete(child);
       const total = summaryNumber(output, 'Total');
       const passed = summaryNumber(output, 'Passed') ?? 0;
