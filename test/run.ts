@@ -133,14 +133,12 @@ function runFile(file: string, tier: Tier): Promise<FileResult> {
       clearTimeout(timer);
       // What the file started and left behind: give it a moment to end on its own, then kill it.
       let leftovers = 0;
-      if (!timedOut) {
-        const until = Date.now() + LEFTOVER_GRACE_MS;
-        while (markedProcesses(marker).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-        const left = killGroupAndMarked(child, marker);
-        if (left.length > 0) {
-          leftovers = 1;
-          output += `\n[runner] ${left.length} process(es) still running ${LEFTOVER_GRACE_MS / 1000} s after the file ended, killed: ${left.map((p) => `${p.pid} (${p.comm})`).join(', ')}\n`;
-        }
+      const until = timedOut ? 0 : Date.now() + LEFTOVER_GRACE_MS;
+      while (Date.now() < until && markedProcesses(marker).length > 0) await new Promise((r) => setTimeout(r, 100));
+      const left = killGroupAndMarked(child, marker);
+      if (left.length > 0 && !timedOut) {
+        leftovers = 1;
+        output += `\n[runner] ${left.length} process(es) still running ${LEFTOVER_GRACE_MS / 1000} s after the file ended, killed: ${left.map((p) => `${p.pid} (${p.comm})`).join(', ')}\n`;
       }
       // The pipes close when the last holder is gone (killed above); don't wait on them forever.
       await new Promise<void>((r) => {

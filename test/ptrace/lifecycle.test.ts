@@ -60,7 +60,7 @@ function snapshot(pid: number): { maps: string; code: Buffer[] } {
   const code: Buffer[] = [];
   try {
     for (const line of maps.split('\n')) {
-      const m = /^([0-9a-f]+)-([0-9a-f]+) r-xp .* (\/\S+)$/.exec(line);
+      const m = /^([0-9a-f]+)-([0-9a-f]+) r-xp \S+ \S+ \d+\s+(\/.*)$/.exec(line);
       if (!m) continue;
       const start = BigInt('0x' + m[1]), end = BigInt('0x' + m[2]);
       const b = Buffer.alloc(Number(end - start));
