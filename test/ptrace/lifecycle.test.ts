@@ -14,6 +14,7 @@ import { startTarget } from '../support/target-process';
 import { sh } from '../support/shell';
 import { readableCopy } from '../support/readable-copy';
 import { ensureTestUser, TEST_USER } from '../support/test-user';
+import { utapArmed } from '../support/utap-armed';
 
 const COUNT = 'global n; probe process("counter").function("work") { n++ } probe end { printf("n=%d\\n", n) }';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-lifecycle-'));
@@ -113,10 +114,11 @@ test('-p: attach, count, detach; the code and the mappings are exactly as before
   assert.is(after.maps, before.maps, 'no code area left mapped');
   assert.equal(after.code, before.code, 'every original byte restored');
   // again, now counting every call once the program runs
-  const second = runUtap(['--engine', 'ptrace', '-p', String(target.pid), '-e', COUNT]);
-  await new Promise((r) => setTimeout(r, 500));
+  // the program runs once utap says its probe is in (a fixed wait lost the race on a loaded machine)
+  const second = utapArmed(['--engine', 'ptrace', '-p', String(target.pid), '-e', COUNT]);
+  await second.armed;
   target.send('go\n');
-  const r = await second;
+  const r = await second.done;
   assert.is(await target.exited, 0);
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout, 'n=4000\n');
