@@ -2,6 +2,8 @@
 // table per target with every figure, the seeds' claims re-measured, and the exact commands.
 import type { BenchResults, ResultRow } from './results';
 import { formatNs, formatNumber } from './format';
+import { repoRoot } from './paths';
+import { repoRelative } from './repo-relative';
 
 function cell(row: ResultRow | undefined): string {
   if (!row) return '';
@@ -62,7 +64,8 @@ function utapSiteNote(target: BenchResults['targets'][number]): string {
     ' — what the uprobe engine pays depends on whether uprobes emulate that instruction or single-step it (docs/bench.md).';
 }
 
-export function writeMarkdownReport(results: BenchResults, jsonPath: string): string {
+/** The report's text; paths under `root` (this repository) are written relative to it. */
+export function writeMarkdownReport(results: BenchResults, jsonPath: string, root = repoRoot): string {
   const m = results.machine;
   const tools = results.tools.map((t) => t.name);
   const targets = results.targets.map((t) => t.name);
@@ -139,5 +142,5 @@ export function writeMarkdownReport(results: BenchResults, jsonPath: string): st
     }
     out.push('');
   }
-  return `${out.join('\n')}\n`;
+  return repoRelative(`${out.join('\n')}\n`, root);
 }

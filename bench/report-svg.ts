@@ -3,6 +3,8 @@
 // a group of bars per target, colours by kind of tool, skipped and failed rows named in grey.
 import type { BenchResults, ResultRow } from './results';
 import { formatNs } from './format';
+import { repoRoot } from './paths';
+import { repoRelative } from './repo-relative';
 
 const WIDTH = 980;
 const LABEL_WIDTH = 230;
@@ -23,7 +25,8 @@ function xml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-export function writeSvgReport(results: BenchResults): string {
+/** The chart; paths under `root` (this repository) are written relative to it. */
+export function writeSvgReport(results: BenchResults, root = repoRoot): string {
   const plotWidth = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 20;
   const x = (ns: number): number => (Math.log10(Math.min(MAX_NS, Math.max(MIN_NS, ns))) - Math.log10(MIN_NS)) / (Math.log10(MAX_NS) - Math.log10(MIN_NS)) * plotWidth;
   const family = new Map(results.tools.map((t) => [t.name, t.family]));
@@ -64,7 +67,7 @@ export function writeSvgReport(results: BenchResults): string {
     `log scale; bar = median of ${results.runsPerCell} runs, whisker = min–max; the untraced bar is the loop's own time per event`,
     'dark green: utap uprobe · dark blue: utap ptrace · purple: C ptrace floor · light green: other kernel-side tools · light blue: other ptrace tools',
   ];
-  return [
+  return repoRelative([
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
     '<style>.target{font-size:13px;font-weight:bold}.label{font-size:11px}.value{font-size:10px;fill:#333}.skip{font-size:10px;fill:#888;font-style:italic}.axis{font-size:10px;fill:#555}.grid{stroke:#ddd;stroke-width:1}.range{stroke:#000;stroke-width:1}</style>',
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
@@ -74,5 +77,5 @@ export function writeSvgReport(results: BenchResults): string {
     ...body,
     '</svg>',
     '',
-  ].join('\n');
+  ].join('\n'), root);
 }

@@ -21,6 +21,7 @@ import { benchBuild, repoRoot, resultsDir } from './paths';
 import { writeMarkdownReport } from './report-markdown';
 import { writeSvgReport } from './report-svg';
 import { RESULTS_SCHEMA, type BenchResults, type ResultRow, type TargetRecord } from './results';
+import { repoRelative } from './repo-relative';
 import { shellLine } from './shell-words';
 import { spread } from './statistics';
 import { probeBinary, TARGETS, type Target } from './targets';
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
   const jsonDir = options.outDir || options.quick ? path.join(outDir, 'results') : resultsDir;
   fs.mkdirSync(jsonDir, { recursive: true });
   const jsonFile = path.join(jsonDir, `${date}.json`);
-  fs.writeFileSync(jsonFile, `${JSON.stringify(results, null, 1)}\n`);
+  fs.writeFileSync(jsonFile, repoRelative(`${JSON.stringify(results, null, 1)}\n`)); // paths as in the reports
   fs.writeFileSync(path.join(outDir, 'REPORT.md'), writeMarkdownReport(results, path.relative(outDir, jsonFile)));
   fs.writeFileSync(path.join(outDir, 'report.svg'), writeSvgReport(results));
   log(`bench: ${rows.filter((r) => r.status === 'measured').length} measured, ${rows.filter((r) => r.status === 'skipped').length} skipped, ${rows.filter((r) => r.status === 'failed').length} failed in ${results.durationSec} s; wrote ${jsonFile}, ${path.join(outDir, 'REPORT.md')}, ${path.join(outDir, 'report.svg')}`);

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { ProbeSite } from './elf-probe-site';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { engineDriver, ptraceFloor, scrapeLoop, utapCommand } from './paths';
+import { plainPath } from './plain-path';
 import { shellLine } from './shell-words';
 import type { Target } from './targets';
 import { rootMissing, toolMissing } from './tool-availability';
@@ -169,8 +170,8 @@ const bpftrace: Tool = {
   name: 'bpftrace', family: 'kernel', costClass: 'kernel', pinned: false, compareTo: UPROBE_REFERENCE,
   missing: (log) => rootMissing('bpftrace') ?? toolMissing('bpftrace', 'bpftrace', log),
   notApplicable: () => undefined,
-  plan: (target, site, events) => {
-    const args = ['-e', `uprobe:${site.binary}:${site.symbol} { @hits = count(); }`, '-c', shellLine(targetCommand(target, events))];
+  plan: (target, site, events, scratch) => {
+    const args = ['-e', `uprobe:${plainPath(site.binary, scratch)}:${site.symbol} { @hits = count(); }`, '-c', shellLine([plainPath(target.executable, scratch), String(events)])];
     return {
       argv: ['bpftrace', ...args],
       display: shellLine(['bpftrace', ...args]),
@@ -187,8 +188,8 @@ const tracefs: Tool = {
   name: 'perf uprobe (tracefs)', family: 'kernel', costClass: 'kernel', pinned: false, compareTo: UPROBE_REFERENCE,
   missing: () => tracefsMissing(),
   notApplicable: () => undefined,
-  plan: (target, site, events) => {
-    const probe = new TracefsUprobe(site.binary, site.fileOffset);
+  plan: (target, site, events, scratch) => {
+    const probe = new TracefsUprobe(plainPath(site.binary, scratch), site.fileOffset);
     const argv = targetCommand(target, events);
     return {
       argv,

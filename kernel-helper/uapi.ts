@@ -1,5 +1,5 @@
 // Kernel ABI constants, spelled as in include/uapi/linux/bpf.h, bpf_common.h and perf_event.h
-// (values checked against this machine's headers by test/kernel-helper/uapi.test.ts).
+// (values checked against this machine's headers by test/kernel-helper/uapi.unit.test.ts).
 
 // ── instruction classes (bpf_common.h, bpf.h) ──
 export const BPF_LD = 0x00;

@@ -104,9 +104,13 @@ static uint64_t mapped_address(pid_t pid, const char *binary, uint64_t file_offs
 		die(path);
 	while (fgets(line, sizeof line, maps)) {
 		unsigned long start, end, offset;
-		char perms[8], file[PATH_MAX] = "";
-		if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %4095s", &start, &end, perms, &offset, file) < 4)
+		char perms[8];
+		int at = 0;
+		if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %n", &start, &end, perms, &offset, &at) < 4 || at == 0)
 			continue;
+		/* the path is the rest of the line: it may hold spaces (a clone under "my code/") */
+		char *file = line + at;
+		file[strcspn(file, "\n")] = '\0';
 		if (strcmp(file, binary) == 0 && file_offset >= offset && file_offset < offset + (end - start)) {
 			fclose(maps);
 			return start + (file_offset - offset);

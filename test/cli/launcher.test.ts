@@ -8,10 +8,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCommand, runUtap } from '../support/run-utap';
 import { fixture, repoRoot } from '../support/paths';
+import { sh } from '../support/shell';
 
 const BEGIN_EXIT = ['-e', 'probe begin { printf("ran\\n"); exit() }'];
 /** A run that traces a process through an engine (it makes the full code cache). */
-const TRACE = ['--engine', 'ptrace', '-c', `${fixture('uprobe-hits')} 3`, '-e', 'global n\nprobe process.function("hit") { n++ }\nprobe end { printf("traced %d\\n", n) }'];
+const TRACE = ['--engine', 'ptrace', '-c', sh`${fixture('uprobe-hits')} 3`, '-e', 'global n\nprobe process.function("hit") { n++ }\nprobe end { printf("traced %d\\n", n) }'];
 
 /** Runs `body` with a fresh cache folder for XDG_CACHE_HOME, removed after. */
 async function withScratchCache(body: (cache: string) => Promise<void>): Promise<void> {

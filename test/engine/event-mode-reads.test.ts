@@ -15,6 +15,7 @@ import { liveTest } from '../support/live';
 import { fixture } from '../support/paths';
 import { runUtap, type RunResult } from '../support/run-utap';
 import { utapMissing } from '../support/utap-features';
+import { sh } from '../support/shell';
 
 const missing = utapMissing('uprobe') ?? utapMissing('ptrace') ?? detectBpfFeatures().unavailable;
 const TARGET = fixture('overwrite');
@@ -25,7 +26,7 @@ test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 async function run(engine: string, name: string, script: string, extra: string[] = []): Promise<RunResult> {
   const file = path.join(tmp, name);
   fs.writeFileSync(file, script);
-  return runUtap(['--engine', engine, ...extra, '-c', `${TARGET} ${CALLS}`, name], { cwd: tmp });
+  return runUtap(['--engine', engine, ...extra, '-c', sh`${TARGET} ${CALLS}`, name], { cwd: tmp });
 }
 
 /** The target's own lines, `call ...`, and the handler's, `got ...` (same stdout, any interleaving). */

@@ -14,10 +14,12 @@ import { uprobeEngine } from '../../tracer/engine/uprobe/engine';
 import { agg, ex, glob, incdec, L, printf, ProgramBuilder, reg, statsAdd } from '../support/ir-builder';
 import { fixtureResolver } from '../support/fixture-resolver';
 import { liveTest } from '../support/live';
-import { fixture, repoRoot } from '../support/paths';
+import { fixture } from '../support/paths';
 import { runEngine } from '../support/run-engine';
 import { runCommand, runUtap } from '../support/run-utap';
 import { startWaiting } from '../support/target-process';
+import { sh } from '../support/shell';
+import { readableCopy } from '../support/readable-copy';
 
 const missing = detectBpfFeatures().unavailable;
 const BINARY = fixture('uprobe-hits');
@@ -77,7 +79,7 @@ liveTest(test, '--detach: handlers keep counting after utap ends; list, show (en
 
     // Someone who may not trace the target (it is gone: only the owner, root) may not read or remove.
     for (const action of ['show', 'rm']) {
-      const denied = await runCommand('runuser', ['-u', 'nobody', '--', process.execPath, `${repoRoot}/bin/utap.js`, 'handlers', action, name]);
+      const denied = await runCommand('runuser', ['-u', 'nobody', '--', process.execPath, readableCopy('nobody').utapBin, 'handlers', action, name]);
       assert.is(denied.status, 2, denied.stderr);
       assert.is(denied.stderr.trim().split('\n').length, 1, denied.stderr);
       assert.match(denied.stderr, /^utap: /);
@@ -137,7 +139,7 @@ liveTest(test, 'a name already registered, a bad name and --detach with -c are r
     assert.is((await runEngine(uprobeEngine, plan(), { pid: first.pid, handlerName: name, detach: true })).status, 0);
     await rejects(() => runEngine(uprobeEngine, plan(), { pid: second.pid, handlerName: name, detach: true }), /handlers named 'utap-test-taken' are already registered/);
     await rejects(() => runEngine(uprobeEngine, plan(), { pid: second.pid, handlerName: '../x' }), /'\.\.\/x' is not a handler name/);
-    await rejects(() => runEngine(uprobeEngine, plan(), { command: `${BINARY} 10`, handlerName: 'x', detach: true }), /--detach cannot leave handlers on a command utap starts/);
+    await rejects(() => runEngine(uprobeEngine, plan(), { command: sh`${BINARY} 10`, handlerName: 'x', detach: true }), /--detach cannot leave handlers on a command utap starts/);
   } finally {
     clearName(name);
     await first.release();
@@ -152,7 +154,7 @@ liveTest(test, 'only a user who may trace the target may read or remove its hand
   const nobodySleep = Number(fs.readFileSync(`/proc/${asNobody.pid}/task/${asNobody.pid}/children`, 'latin1').trim());
   try {
     const probe = `
-      const { checkAccess } = require(${JSON.stringify(`${repoRoot}/dist/tracer/engine/uprobe/registration.js`)});
+      const { checkAccess } = require(${JSON.stringify(readableCopy('nobody').dist('tracer/engine/uprobe/registration.js'))});
       const meta = (pid) => ({ name: 'n', owner: { uid: 0, user: 'root' }, target: pid === undefined ? {} : { pid } });
       const tryIt = (m, owner) => { try { checkAccess(m, owner, 'read'); return 'ok'; } catch (e) { return e.message; } };
       console.log(JSON.stringify([tryIt(meta(${nobodySleep}), 0), tryIt(meta(1), 65534), tryIt(meta(999999), 65534), tryIt(meta(999999), 0), tryIt(meta(undefined), 0)]));`;

@@ -4,24 +4,28 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectBpfFeatures } from '../../kernel-helper/features';
 import { liveTest } from '../support/live';
-import { repoRoot } from '../support/paths';
+import { readableCopy } from '../support/readable-copy';
 import { runCommand } from '../support/run-utap';
 
 const missing = detectBpfFeatures().unavailable;
 
-/** Asks chooseEngine, as nobody, for `choice` on a plan with a process probe; prints what it decided. */
+/**
+ * Asks chooseEngine, as nobody, for `choice` on a plan with a process probe; prints what it
+ * decided. nobody runs the modules and reads the traced program from a copy it can read.
+ */
 function chooseAsNobody(choice: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const dist = `${repoRoot}/dist`;
+  const copy = readableCopy('nobody');
+  const load = (module: string) => `require(${JSON.stringify(copy.dist(module))})`;
   const script = `
-    const { chooseEngine } = require('${dist}/tracer/engine/choose.js');
-    const { buildPlan } = require('${dist}/tracer/plan/plan.js');
-    const { ex, incdec, L, ProgramBuilder } = require('${dist}/test/support/ir-builder.js');
-    const { fixtureResolver } = require('${dist}/test/support/fixture-resolver.js');
-    const { reportFailure } = require('${dist}/tracer/cli/main.js');
+    const { chooseEngine } = ${load('tracer/engine/choose.js')};
+    const { buildPlan } = ${load('tracer/plan/plan.js')};
+    const { ex, incdec, L, ProgramBuilder } = ${load('test/support/ir-builder.js')};
+    const { fixtureResolver } = ${load('test/support/fixture-resolver.js')};
+    const { reportFailure } = ${load('tracer/cli/main.js')};
     const b = new ProgramBuilder();
     const n = b.scalar('n');
     b.probe(['process.function("hit")'], [], ex(incdec(L.global(n), 1, false)));
-    const plan = buildPlan(b.build(), { resolveProcessProbe: fixtureResolver('${repoRoot}/build/uprobe-hits') });
+    const plan = buildPlan(b.build(), { resolveProcessProbe: fixtureResolver(${JSON.stringify(copy.fixture('uprobe-hits'))}) });
     const log = [];
     try {
       const engine = chooseEngine('${choice}', { plan, pid: process.pid, session: { json: false, targetPid: process.pid }, pin: false, guru: false, detach: false, log: (m) => log.push(m) });

@@ -17,6 +17,7 @@ import { fixture } from '../support/paths';
 import { runProgram } from '../support/run-plan';
 import { runEngine } from '../support/run-engine';
 import { startWaiting } from '../support/target-process';
+import { sh } from '../support/shell';
 
 const missing = detectBpfFeatures().unavailable;
 const BINARY = fixture('uprobe-hits');
@@ -107,7 +108,7 @@ liveTest(test, '-p: kernel handlers and an event-mode probe give the reference r
 // Without user_string: the strings greet() gets sit in pages the fresh process has not touched
 // yet, and a kernel handler cannot fault them in (see docs/uprobe-engine.md).
 liveTest(test, '-c: the command starts stopped, probes are armed, then it runs; every hit is seen', missing, async () => {
-  const run = await runEngine(uprobeEngine, plan(false), { command: `${BINARY} 500` });
+  const run = await runEngine(uprobeEngine, plan(false), { command: sh`${BINARY} 500` });
   assert.is(run.status, 0);
   assert.is(run.stdout, expected(500, false));
 });

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fixture, utapBin } from '../support/paths';
 import { runUtap } from '../support/run-utap';
+import { sh } from '../support/shell';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-lang-'));
 const tapsets = path.join(dir, 'tapsets');
@@ -42,14 +43,14 @@ test('a tapset function is pulled in by name, and only the files used join the p
 
 test('alias prologue runs before the handler, epilogue after; tapset globals are shared', async () => {
   const script = 'global sum; probe counter.work { sum += i } probe counter.work.done { seen_by_user = 1 } probe end { printf("%d %d %d %d\\n", sum, done_total, counter_calls, epilogue_after_user) }';
-  const r = await runUtap(['--engine', 'ptrace', '-I', tapsets, '-c', `${fixture('counter')} 10`, '-e', script]);
+  const r = await runUtap(['--engine', 'ptrace', '-I', tapsets, '-c', sh`${fixture('counter')} 10`, '-e', script]);
   assert.is(r.stderr, '');
   // work(i, "tag") returns 3*i + 3; i = 0..9
   assert.is(r.stdout, 'calls=10 sum=165 fib10=55\n45 165 10 10\n');
 });
 
 test('bundled tapsets: libc.malloc sets bytes; libpq_verb parses a query', async () => {
-  const r = await runUtap(['--engine', 'ptrace', '-c', `${fixture('counter')} 1`, '-e', 'global n; probe libc.malloc { if (bytes > 0) n++ } probe end { println(n > 0) }']);
+  const r = await runUtap(['--engine', 'ptrace', '-c', sh`${fixture('counter')} 1`, '-e', 'global n; probe libc.malloc { if (bytes > 0) n++ } probe end { println(n > 0) }']);
   assert.is(r.stderr, '');
   assert.match(r.stdout, /\n1\n$/);
   const v = await runUtap(['-e', 'probe begin { println(libpq_verb(" select 1"), libpq_verb("insert into t")); exit() }']);
@@ -73,7 +74,7 @@ test('-D with a bad value and -I with a missing directory are script errors', as
 
 test('a reader that closes the pipe early (utap --help | head -1) ends utap quietly', async () => {
   const { spawnSync } = await import('node:child_process');
-  const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${utapBin}" --help | head -1`], { encoding: 'utf8' });
+  const r = spawnSync('/bin/sh', ['-c', sh`${process.execPath} ${utapBin} --help | head -1`], { encoding: 'utf8' });
   assert.is(r.stdout, 'Usage: utap [options] SCRIPT_FILE [ARG...]\n');
   assert.is(r.stderr, '');
 });

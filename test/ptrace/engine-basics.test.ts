@@ -13,6 +13,7 @@ import { assign, bin, entry, ex, glob, incdec, L, lit, printf, ProgramBuilder, r
 import { fixture } from '../support/paths';
 import { symbolResolver } from '../support/symbol-sites';
 import { startTarget } from '../support/target-process';
+import { sh } from '../support/shell';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-ptrace-'));
 
@@ -38,7 +39,7 @@ function countingProgram(): ProgramIR {
 
 test('-c: every call of work() is counted, and the program runs as untraced', async () => {
   const out = path.join(tmp, 'target-out');
-  const { status, output } = await runEngine(countingProgram(), fixture('counter'), { command: `${fixture('counter')} 2000 > ${out}` });
+  const { status, output } = await runEngine(countingProgram(), fixture('counter'), { command: sh`${fixture('counter')} 2000 > ${out}` });
   assert.is(status, 0);
   assert.is(output, 'count=2000\n');
   assert.is(fs.readFileSync(out, 'utf8'), 'calls=2000 sum=6003000 fib10=55\n');
@@ -54,7 +55,7 @@ test('.return: $return per call and the first argument captured at entry', async
   const f = b.format('sum=%d args=%d\n');
   b.probe(['end'], [], printf(f, [glob(sum), glob(args)]));
   for (const binary of [fixture('counter'), fixture('counter-nopie')]) {
-    const { status, output } = await runEngine(b.build(), binary, { command: `${binary} 500 > /dev/null` });
+    const { status, output } = await runEngine(b.build(), binary, { command: sh`${binary} 500 > /dev/null` });
     assert.is(status, 0);
     assert.is(output, `sum=${3 * (500 * 499) / 2 + 3 * 500} args=${(500 * 499) / 2}\n`, binary);
   }

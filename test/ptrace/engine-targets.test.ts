@@ -12,6 +12,7 @@ import { fixture } from '../support/paths';
 import { perThread, point, runPtrace } from '../support/ptrace-programs';
 import { startWaiting } from '../support/target-process';
 import { runUtap } from '../support/run-utap';
+import { sh } from '../support/shell';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-ptrace-targets-'));
 const outFile = (name: string) => path.join(tmp, name);
@@ -30,7 +31,7 @@ function assertPerThread(script: string, fixtureOutput: string, threads: number,
 
 test('-c, 6 threads at once: exact hit count per thread', async () => {
   const out = outFile('threads-c');
-  const { status, output } = await runPtrace(perThread(point(fixture('threads'), 'tick')), { command: `${fixture('threads')} 6 3000 > ${out}` });
+  const { status, output } = await runPtrace(perThread(point(fixture('threads'), 'tick')), { command: sh`${fixture('threads')} 6 3000 > ${out}` });
   assert.is(status, 0);
   assertPerThread(output, fs.readFileSync(out, 'utf8'), 6, 3000);
 });
@@ -56,7 +57,7 @@ test('$params: long and string arguments of every call, as the program computed 
     iff(cmp('==', ustr(reg('rsi')), { op: 'string', type: 'string', value: 'tag', loc: b.globals[0].loc }), ex(incdec(L.global(tags), 1, false))));
   b.probe(['end'], [], printf(b.format('n=%d isum=%d tags=%d\n'), [glob(n), glob(isum), glob(tags)]));
   const out = outFile('params');
-  const { status, output } = await runPtrace(b.build(), { command: `${fixture('counter')} 1000 > ${out}` });
+  const { status, output } = await runPtrace(b.build(), { command: sh`${fixture('counter')} 1000 > ${out}` });
   assert.is(status, 0);
   assert.is(output, `n=1000 isum=${(1000 * 999) / 2} tags=1000\n`);
   assert.is(fs.readFileSync(out, 'utf8'), 'calls=1000 sum=1501500 fib10=55\n');
@@ -74,7 +75,7 @@ test('recursion: .return sees every frame\'s $return and its own entry $n throug
     iff(cmp('!=', reg('rax'), bin('/', bin('*', entry(0), bin('+', entry(0), lit(1))), lit(2))), ex(incdec(L.global(mismatch), 1, false))));
   b.probe(['end'], [], printf(b.format('calls=%d returns_sum=%d max_depth=%d mismatch=%d\n'), [glob(calls), glob(sum), glob(deepest), glob(mismatch)]));
   const out = outFile('recurse');
-  const { status, output } = await runPtrace(b.build(), { command: `${fixture('recurse')} 20 200 > ${out}` });
+  const { status, output } = await runPtrace(b.build(), { command: sh`${fixture('recurse')} 20 200 > ${out}` });
   assert.is(status, 0);
   const truth = fs.readFileSync(out, 'utf8').trim();
   assert.is(truth, `calls=${20 * 201} returns_sum=${20 * [...Array(201).keys()].reduce((s, k) => s + (k * (k + 1)) / 2, 0)} max_depth=200`);
@@ -86,7 +87,7 @@ test('shared libraries (CLI): a linked library and one dlopened after start get 
 probe process("${fixture('loader')}").library("${fixture('libfixture.so')}").function("lib_add").return { a++; asum += $return }
 probe process("${fixture('loader')}").library("${fixture('libplugin.so')}").function("plugin_step").return { p++; psum += $return }
 probe end { printf("lib_add calls=%d sum=%d\\nplugin_step calls=%d sum=%d\\n", a, asum, p, psum) }`;
-  const r = await runUtap(['--engine', 'ptrace', '-c', `${fixture('loader')} 300`, '-e', script]);
+  const r = await runUtap(['--engine', 'ptrace', '-c', sh`${fixture('loader')} 300`, '-e', script]);
   assert.is(r.status, 0, r.stderr);
   const [truth, traced] = [r.stdout.slice(0, r.stdout.indexOf('\n', r.stdout.indexOf('plugin_step')) + 1), r.stdout.slice(r.stdout.indexOf('\n', r.stdout.indexOf('plugin_step')) + 1)];
   assert.match(truth, /plugin_step calls=300 sum=90000/);
@@ -117,7 +118,7 @@ test('guru mode: $return = 0 on every 3rd call of a malloc-like function; the pr
   b.probe(['end'], [], printf(b.format('n=%d\n'), [glob(n)]));
   const program = { ...b.build(), guru: true };
   const out = outFile('alloc');
-  const { status, output } = await runPtrace(program, { command: `${fixture('alloc')} 40 > ${out}` });
+  const { status, output } = await runPtrace(program, { command: sh`${fixture('alloc')} 40 > ${out}` });
   assert.is(status, 0);
   assert.is(output, 'n=40\n');
   const every3rd = [...Array(13).keys()].map((k) => 3 * (k + 1));
@@ -129,7 +130,7 @@ test('guru mode: writing an argument register at entry changes what the function
   const b = new ProgramBuilder();
   b.probe([point(fixture('counter'), 'work')], [], ex(assign({ kind: 'reg', reg: 'rdi' }, lit(1000))));
   const out = outFile('guru-arg');
-  const { status } = await runPtrace({ ...b.build(), guru: true }, { command: `${fixture('counter')} 50 > ${out}` });
+  const { status } = await runPtrace({ ...b.build(), guru: true }, { command: sh`${fixture('counter')} 50 > ${out}` });
   assert.is(status, 0);
   assert.is(fs.readFileSync(out, 'utf8'), `calls=50 sum=${50 * 3003} fib10=55\n`);
 });

@@ -8,9 +8,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fixture, repoRoot, utapBin } from '../support/paths';
+import { fixture, utapBin } from '../support/paths';
 import { runUtap, type RunResult } from '../support/run-utap';
 import { startTarget } from '../support/target-process';
+import { sh } from '../support/shell';
+import { readableCopy } from '../support/readable-copy';
+import { ensureTestUser, TEST_USER } from '../support/test-user';
+import { utapArmed } from '../support/utap-armed';
 
 const COUNT = 'global n; probe process("counter").function("work") { n++ } probe end { printf("n=%d\\n", n) }';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-lifecycle-'));
@@ -57,7 +61,7 @@ function snapshot(pid: number): { maps: string; code: Buffer[] } {
   const code: Buffer[] = [];
   try {
     for (const line of maps.split('\n')) {
-      const m = /^([0-9a-f]+)-([0-9a-f]+) r-xp .* (\/\S+)$/.exec(line);
+      const m = /^([0-9a-f]+)-([0-9a-f]+) r-xp \S+ \S+ \d+\s+(\/.*)$/.exec(line);
       if (!m) continue;
       const start = BigInt('0x' + m[1]), end = BigInt('0x' + m[2]);
       const b = Buffer.alloc(Number(end - start));
@@ -76,7 +80,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   test(`${signal} mid-run: the end probe reports, the target finishes untraced with its own answer`, async () => {
     const calls = 30_000_000;
     const out = path.join(tmp, `${signal}.out`);
-    const utap = startUtap(['--engine', 'ptrace', '-c', `${fixture('counter')} ${calls} > ${out}`, '-e', TICK]);
+    const utap = startUtap(['--engine', 'ptrace', '-c', sh`${fixture('counter')} ${calls} > ${out}`, '-e', TICK]);
     await until('the first hits', () => utap.stdout().includes('hit'));
     utap.child.kill(signal);
     const r = await utap.done;
@@ -91,7 +95,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 test('the target killed mid-run: utap runs the end probe, warns in one line, exits with the command\'s status (128 + 9)', async () => {
-  const utap = startUtap(['--engine', 'ptrace', '-c', `${fixture('counter')} 100000000`, '-e', TICK]);
+  const utap = startUtap(['--engine', 'ptrace', '-c', sh`${fixture('counter')} 100000000`, '-e', TICK]);
   await until('the first hits', () => utap.stdout().includes('hit'));
   const pid = Number(/target=(\d+)/.exec(utap.stdout())![1]);
   process.kill(pid, 'SIGKILL');
@@ -110,10 +114,11 @@ test('-p: attach, count, detach; the code and the mappings are exactly as before
   assert.is(after.maps, before.maps, 'no code area left mapped');
   assert.equal(after.code, before.code, 'every original byte restored');
   // again, now counting every call once the program runs
-  const second = runUtap(['--engine', 'ptrace', '-p', String(target.pid), '-e', COUNT]);
-  await new Promise((r) => setTimeout(r, 500));
+  // the program runs once utap says its probe is in (a fixed wait lost the race on a loaded machine)
+  const second = utapArmed(['--engine', 'ptrace', '-p', String(target.pid), '-e', COUNT]);
+  await second.armed;
   target.send('go\n');
-  const r = await second;
+  const r = await second.done;
   assert.is(await target.exited, 0);
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout, 'n=4000\n');
@@ -148,27 +153,10 @@ test('--pin on -p, then detach before the program runs: its affinity is exactly 
   assert.is(await target.exited, 0);
 });
 
-const user = 'utaptest';
-function ensureUser(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root: cannot create a test user';
-  if (spawnSync('id', ['-u', user]).status !== 0 && spawnSync('useradd', ['-M', '-s', '/bin/sh', user]).status !== 0) return 'useradd failed';
-  return undefined;
-}
-
-/** utap's command as `who` can run it: this checkout, or a copy when its folders are closed to others. */
-function utapFor(who: string, home: string): string {
-  if (spawnSync('runuser', ['-u', who, '--', 'test', '-r', utapBin]).status === 0) return utapBin;
-  const copy = path.join(home, 'utap');
-  fs.mkdirSync(copy);
-  for (const part of ['bin', 'dist', 'node_modules', 'build', 'tapset', 'package.json']) {
-    spawnSync('cp', ['-a', path.join(repoRoot, part), copy]);
-  }
-  spawnSync('chown', ['-R', `${who}:${who}`, copy]);
-  return path.join(copy, 'bin', 'utap.js');
-}
+const user = TEST_USER;
 
 test('a non-root user traces their own process, and is refused root\'s with one sentence (exit 2)', async () => {
-  const why = ensureUser();
+  const why = ensureTestUser();
   if (why) throw new Error(why);
   // the user needs its own copy of the target and a place for utap's cache
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-user-'));
@@ -176,21 +164,29 @@ test('a non-root user traces their own process, and is refused root\'s with one 
   fs.chmodSync(home, 0o755);
   spawnSync('chown', ['-R', `${user}:${user}`, home]);
   const env = { ...process.env, HOME: home, XDG_CACHE_HOME: path.join(home, '.cache') };
-  const utapBin = utapFor(user, home);
-  const own = spawnSync('runuser', ['-u', user, '--', process.execPath, utapBin, '-c', `${home}/counter 500`, '-e', COUNT], { env, encoding: 'utf8', cwd: home, timeout: 60_000 });
-  assert.is(own.status, 0, own.stderr);
-  assert.is(own.stdout, `calls=500 sum=${expectedSum(500)} fib10=55\nn=500\n`);
-  assert.not.match(own.stderr, /uprobe/, 'auto chose ptrace without privileges, quietly');
+  // utap and root's target run from a copy the user can read (this checkout may be closed to others)
+  const copy = readableCopy(user);
+  try {
+    const own = spawnSync('runuser', ['-u', user, '--', process.execPath, copy.utapBin, '-c', sh`${path.join(home, 'counter')} 500`, '-e', COUNT], { env, encoding: 'utf8', cwd: home, timeout: 60_000 });
+    assert.is(own.status, 0, own.stderr);
+    assert.is(own.stdout, `calls=500 sum=${expectedSum(500)} fib10=55\nn=500\n`);
+    assert.not.match(own.stderr, /uprobe/, 'auto chose ptrace without privileges, quietly');
 
-  const rootTarget = await startTarget(fixture('counter'), ['10', 'wait']);
-  const script = COUNT.replace('process("counter")', `process("${fixture('counter')}")`);
-  const refused = spawnSync('runuser', ['-u', user, '--', process.execPath, utapBin, '-p', String(rootTarget.pid), '-e', script], { env, encoding: 'utf8', cwd: home, timeout: 60_000 });
-  rootTarget.send('go\n');
-  await rootTarget.exited;
-  assert.is(refused.status, 2, refused.stderr);
-  assert.is(refused.stderr.trim().split('\n').length, 1, refused.stderr);
-  assert.match(refused.stderr, /^utap: process \d+ \(counter\) belongs to uid 0 and utap runs as uid \d+ without CAP_SYS_PTRACE/);
-  fs.rmSync(home, { recursive: true, force: true });
+    const rootTarget = await startTarget(copy.fixture('counter'), ['10', 'wait']);
+    let refused;
+    try {
+      const script = COUNT.replace('process("counter")', `process("${copy.fixture('counter')}")`);
+      refused = spawnSync('runuser', ['-u', user, '--', process.execPath, copy.utapBin, '-p', String(rootTarget.pid), '-e', script], { env, encoding: 'utf8', cwd: home, timeout: 60_000 });
+    } finally {
+      rootTarget.send('go\n');
+      await rootTarget.exited;
+    }
+    assert.is(refused.status, 2, refused.stderr);
+    assert.is(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+    assert.match(refused.stderr, /^utap: process \d+ \(counter\) belongs to uid 0 and utap runs as uid \d+ without CAP_SYS_PTRACE/);
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
 });
 
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));

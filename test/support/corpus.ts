@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildDir, repoRoot, utapBin } from './paths';
+import { shellQuote } from './shell';
 import type { RunResult } from './run-utap';
 
 export const corpusDir = path.join(repoRoot, 'test', 'corpus');
@@ -43,7 +44,8 @@ export function loadCorpus(): CorpusCase[] {
       return {
         name,
         script,
-        args: (options.args ?? []).map((a) => a.replace('{build}', buildDir)),
+        // {build} sits in a -c command line: quoted, since a clone's path may hold spaces
+        args: (options.args ?? []).map((a) => a.replace('{build}', shellQuote(buildDir))),
         stdout,
         stderr: read(`${name}.stderr`) ?? '',
         status: options.status ?? 0,

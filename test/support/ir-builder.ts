@@ -167,15 +167,37 @@ export class ProgramBuilder {
 }
 
 function components(text: string): ProbeIR['points'][number]['components'] {
-  return text
-    .replace(/\?$/, '')
-    .split('.')
+  return splitAtDots(text.replace(/\?$/, ''))
     .map((part) => {
       const m = /^(\w+)(?:\((.*)\))?$/.exec(part);
       if (!m) throw new Error(`bad probe point component ${part}`);
       const arg = m[2] === undefined ? undefined : /^-?\d+$/.test(m[2]) ? BigInt(m[2]) : m[2].replace(/^"|"$/g, '');
       return { name: m[1], arg };
     });
+}
+
+/**
+ * A probe point's components: split at the dots outside quotes and parentheses, since a
+ * component's argument (`process("/home/a.b/x")`, `function("f@x.c")`) may hold dots itself.
+ */
+export function splitAtDots(text: string): string[] {
+  const parts: string[] = [];
+  let start = 0, depth = 0, quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '.' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
 }
 
 export const long = (name: string): LocalDecl => ({ name, type: 'long' });

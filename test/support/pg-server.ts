@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { sh } from './shell';
 
 /** Where Debian (and most packagings) keep the server binaries; `pg_config --bindir` is tried too. */
 const BINDIR_CANDIDATES = ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin', '/usr/local/pgsql/bin'];
@@ -164,7 +165,7 @@ export async function startPgServer(options: { port?: number; extraSettings?: Re
       max_connections: '20',
       ...options.extraSettings,
     };
-    const args = ['-D', dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+    const args = ['-D', dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])]; // not a shell command
     const logFd = fs.openSync(logFile, 'a');
     child = spawn(path.join(bindir, 'postgres'), args, {
       stdio: ['ignore', logFd, logFd],
@@ -175,7 +176,7 @@ export async function startPgServer(options: { port?: number; extraSettings?: Re
     fs.closeSync(logFd);
     child.unref();
     // If this process is SIGKILLed no hook runs: a detached shell watches us and cleans up.
-    watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -QUIT ${child.pid} 2>/dev/null; sleep 2; rm -rf '${dir}'`], { stdio: 'ignore', detached: true });
+    watchdog = spawn('sh', ['-c', sh`while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -QUIT ${child.pid!} 2>/dev/null; sleep 2; rm -rf ${dir}`], { stdio: 'ignore', detached: true });
     watchdog.unref();
 
     const deadline = Date.now() + 30_000;

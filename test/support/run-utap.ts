@@ -20,6 +20,10 @@ export function runCommand(command: string, args: string[], options: SpawnOption
       clearTimeout(timer);
       resolve({ status, signal, stdout, stderr });
     });
+    // a child that exits before reading its input (a refusal) closes the pipe: EPIPE is no failure of the test's
+    child.stdin!.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin!.end(options.input ?? '');
   });
 }

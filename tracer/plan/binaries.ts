@@ -8,6 +8,7 @@ import { DecodeError } from '../../symbolizer/decode-error';
 import { readDynamic } from '../../symbolizer/dynamic';
 import { ElfBinary, type LoadProgress } from '../../symbolizer/elf-binary';
 import { commandProgram, findLibrary, findOnPath, findProcessBinary, requireElf, targetExecutable } from './binary-lookup';
+import { commandWord } from './command-words';
 import type { ProcessProbeSpec } from './probe-spec';
 
 export interface CatalogOptions {
@@ -57,7 +58,7 @@ export class BinaryCatalog {
   /** The program of the target (-p PID or the -c command). */
   private targetProgram(pointText: string): string {
     if (this.options.targetPid !== undefined) return targetExecutable(this.options.targetPid);
-    const word = this.options.command?.trim().split(/\s+/)[0];
+    const word = this.options.command === undefined ? undefined : commandWord(this.options.command);
     if (word) {
       const program = commandProgram(this.options.command!, this.options.env);
       if (program) return program;
@@ -65,6 +66,9 @@ export class BinaryCatalog {
       if (!found) throw new UtapError(`-c: there is no program ${word} on PATH.`, EXIT_ENVIRONMENT);
       requireElf(found, word);
       return found;
+    }
+    if (this.options.command !== undefined) {
+      throw new UtapError(`probe point '${pointText}' means the program of -c, and utap cannot tell which program '${this.options.command}' runs (its first word is not plain text); name it: process("PATH").function(...).`, EXIT_SCRIPT_ERROR);
     }
     throw new UtapError(`probe point '${pointText}' means the traced process, and there is none; give -p PID or -c CMD, or name the program: process("PATH").function(...).`, EXIT_SCRIPT_ERROR);
   }

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { EXIT_ENVIRONMENT, UtapError } from '../cli/errors';
 import { ptraceRefusal, untraceableTarget } from '../engine/target-refusal';
 import { readMaps, mappedFiles } from '../../symbolizer/proc-maps';
+import { commandWord } from './command-words';
 
 /** Where to look besides $PATH: the traced process, and the -c command's program. */
 export interface LookupContext {
@@ -141,9 +142,7 @@ export function targetExecutable(pid: number): string {
  * (the engines place probes when the wrapper execs it). Undefined when it cannot be told.
  */
 export function commandProgram(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const words = command.trim().split(/\s+/);
-  while (words.length && (words[0] === 'exec' || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]))) words.shift();
-  const word = words[0];
+  const word = commandWord(command);
   if (!word) return undefined;
   const found = word.includes('/') ? path.resolve(word) : findOnPath(word, env);
   if (!found || !isRegularFile(found)) return undefined;

@@ -1,7 +1,7 @@
 // printf integer and string conversions against the system's printf(1) (C printf semantics),
 // for every flag combination where C and SystemTap agree (SystemTap keeps `0` padding with a
 // precision, which C drops; prints 0 as "0x0" with `#` and as "0" with precision 0, where C
-// prints "0" and nothing — those are checked in printf-format.test.ts instead).
+// prints "0" and nothing — those are checked in printf-format.unit.test.ts instead).
 import { execFileSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
