@@ -13,6 +13,7 @@ import { visibleText } from '../../tracer/runtime/error-report';
 import { liveTest } from '../support/live';
 import { fixture, utapCommand } from '../support/paths';
 import { runCommand, runUtap } from '../support/run-utap';
+import { sh } from '../support/shell';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-bad-input-'));
 const bounded = { timeoutMs: 30_000 };
@@ -31,7 +32,7 @@ test('an endless FIFO as the script (a writer that never stops): refused, and -p
   const fifo = path.join(dir, 'endless.stp');
   execFileSync('mkfifo', [fifo]);
   for (const extra of [[], ['-c', 'true']]) {
-    const writer = spawn('sh', ['-c', `exec yes 'probe begin { exit() }' > '${fifo}'`], { stdio: 'ignore' });
+    const writer = spawn('sh', ['-c', sh`exec yes 'probe begin { exit() }' > ${fifo}`], { stdio: 'ignore' });
     try {
       const r = await runUtap([...extra, fifo], bounded);
       assert.is(r.status, 1, r.stderr);
@@ -43,7 +44,7 @@ test('an endless FIFO as the script (a writer that never stops): refused, and -p
 });
 
 test('a script through a pipe (/dev/stdin) still reads whole', async () => {
-  const r = await runCommand('sh', ['-c', `printf 'probe begin { println("piped"); exit() }\\n' | '${utapCommand}' /dev/stdin`], bounded);
+  const r = await runCommand('sh', ['-c', sh`printf 'probe begin { println("piped"); exit() }\\n' | ${utapCommand} /dev/stdin`], bounded);
   assert.is(r.stderr, '');
   assert.is(r.stdout, 'piped\n');
 });
@@ -126,13 +127,13 @@ test('-D MAXNESTING=1000 with recursion that runs out of stack first: the MAXNES
 });
 
 liveTest(test, 'uprobe engine, -D MAXMAPENTRIES=1000000000: the kernel refuses the map; exit 2 naming the array and the largest size', detectBpfFeatures().unavailable, async () => {
-  const r = await runUtap(['--engine', 'uprobe', '-D', 'MAXMAPENTRIES=1000000000', '-c', `${fixture('counter')} 3`, '-e', 'global calls; probe process.function("work") { calls[$i]++ } probe end { println(calls[1]) }'], { timeoutMs: 60_000 });
+  const r = await runUtap(['--engine', 'uprobe', '-D', 'MAXMAPENTRIES=1000000000', '-c', sh`${fixture('counter')} 3`, '-e', 'global calls; probe process.function("work") { calls[$i]++ } probe end { println(calls[1]) }'], { timeoutMs: 60_000 });
   assert.is(r.status, 2, r.stderr);
   assert.match(r.stderr, /^utap: the kernel refuses array 'calls' as a BPF map of 1000000000 entries \(-D MAXMAPENTRIES=1000000000, E2BIG\); the most it accepts here is (\d+): lower it, or use --engine ptrace\.\n$/);
   const largest = Number(/accepts here is (\d+)/.exec(r.stderr)![1]);
   assert.ok(largest > 2048 && largest < 1_000_000_000, String(largest));
   // and the ptrace engine takes the same limit: its arrays grow as keys are stored
-  const p = await runUtap(['--engine', 'ptrace', '-D', 'MAXMAPENTRIES=1000000000', '-c', `${fixture('counter')} 3`, '-e', 'global calls; probe process.function("work") { calls[$i]++ } probe end { println(calls[1]) }'], { timeoutMs: 60_000 });
+  const p = await runUtap(['--engine', 'ptrace', '-D', 'MAXMAPENTRIES=1000000000', '-c', sh`${fixture('counter')} 3`, '-e', 'global calls; probe process.function("work") { calls[$i]++ } probe end { println(calls[1]) }'], { timeoutMs: 60_000 });
   assert.is(p.stderr, '');
   assert.is(p.stdout, 'calls=3 sum=18 fib10=55\n1\n');
 });

@@ -11,11 +11,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture, repoRoot } from '../support/paths';
 import { runUtap, type RunResult } from '../support/run-utap';
+import { sh } from '../support/shell';
 
 const NOBODY = 65534;
 const bundle = path.join(repoRoot, 'dist', 'bundle', 'tracer', 'cli', 'main.js');
 /** A trace whose answer is known: counter calls work() N times and fib() 177 times for fib(10). */
-const TRACE = ['-c', `${fixture('counter')} 40`, '-e', 'global w, f\nprobe process.function("work") { w++ }\nprobe process.function("fib") { f++ }\nprobe end { printf("work=%d fib=%d\\n", w, f) }'];
+const TRACE = ['-c', sh`${fixture('counter')} 40`, '-e', 'global w, f\nprobe process.function("work") { w++ }\nprobe process.function("fib") { f++ }\nprobe end { printf("work=%d fib=%d\\n", w, f) }'];
 const TRACE_OUT = 'calls=40 sum=2460 fib10=55\nwork=40 fib=177\n';
 
 function envWith(cacheHome: string): NodeJS.ProcessEnv {

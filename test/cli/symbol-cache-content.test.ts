@@ -14,6 +14,7 @@ import { ElfFile } from '../../symbolizer/elf-file';
 import { readBuildId } from '../../symbolizer/notes';
 import { fixture, repoRoot } from '../support/paths';
 import { runUtap } from '../support/run-utap';
+import { sh } from '../support/shell';
 
 const NOBODY = 65534;
 const SCRIPT = 'global w, f\nprobe process.function("work") { w++ }\nprobe process.function("fib") { f++ }\nprobe end { printf("work=%d fib=%d\\n", w, f) }';
@@ -93,11 +94,11 @@ test('entries made from another file with the same build-id are refused: probes 
     const buildId = buildIdOf(counter);
     const variant = sameBuildIdVariant(dir, buildId);
     // The variant's trace fills the cache under counter's build-id, with the variant's addresses.
-    const first = await runUtap(['-c', `${variant} 40`, '-e', SCRIPT], { env: envWith(home) });
+    const first = await runUtap(['-c', sh`${variant} 40`, '-e', SCRIPT], { env: envWith(home) });
     assert.is(first.stdout, COUNTER_OUT, first.stderr);
     const planted = cachedAddress(home, buildId, 'work');
     assert.ok(planted, 'the entry is there');
-    const r = await runUtap(['-v', '-c', `${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
+    const r = await runUtap(['-v', '-c', sh`${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
     assert.is(r.status, 0, r.stderr);
     assert.is(r.stdout, COUNTER_OUT, 'counts match the program: no probe moved');
     for (const kind of ['symbols-own', 'functions']) {
@@ -106,7 +107,7 @@ test('entries made from another file with the same build-id are refused: probes 
     }
     const rebuilt = cachedAddress(home, buildId, 'work');
     assert.is.not(rebuilt, planted, 'the refused entry had work() elsewhere: taking it would have moved the probe');
-    const again = await runUtap(['-v', '-c', `${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
+    const again = await runUtap(['-v', '-c', sh`${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
     assert.is(again.stdout, COUNTER_OUT);
     assert.not.match(again.stderr, /ignoring the cache/, 'the rewritten entries are taken');
   });
@@ -117,12 +118,12 @@ test('as root, a symbol cache entry owned by another user is ignored and -v says
     const home = path.join(dir, 'cache');
     const counter = fixture('counter');
     const buildId = buildIdOf(counter);
-    const first = await runUtap(['-c', `${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
+    const first = await runUtap(['-c', sh`${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
     assert.is(first.stdout, COUNTER_OUT, first.stderr);
     const file = path.join(home, 'utap', 'v2', buildId.slice(0, 2), `${buildId}.symbols-own.json`);
     assert.is(fs.statSync(file).mode & 0o777, 0o600);
     fs.chownSync(file, NOBODY, NOBODY);
-    const r = await runUtap(['-v', '-c', `${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
+    const r = await runUtap(['-v', '-c', sh`${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
     assert.is(r.stdout, COUNTER_OUT, r.stderr);
     assert.match(r.stderr, `utap: ignoring the cache file ${file}: it belongs to uid ${NOBODY}, not to the user running utap (uid 0); going on without it.\n`);
   });
@@ -160,12 +161,12 @@ test('as root, a group- and world-writable folder under the cache root is ignore
     const home = path.join(dir, 'cache');
     const counter = fixture('counter');
     const buildId = buildIdOf(counter);
-    await runUtap(['-c', `${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
+    await runUtap(['-c', sh`${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
     const folder = path.join(home, 'utap', 'v2', buildId.slice(0, 2));
     const file = path.join(folder, `${buildId}.symbols-own.json`);
     fs.chmodSync(folder, 0o777);
     fs.writeFileSync(file, '{"planted": true}');
-    const r = await runUtap(['-v', '-c', `${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
+    const r = await runUtap(['-v', '-c', sh`${counter} 40`, '-e', SCRIPT], { env: envWith(home) });
     assert.is(r.stdout, COUNTER_OUT, r.stderr);
     assert.match(r.stderr, `utap: ignoring the cache folder ${folder}: it is writable by its group and others (mode 0777); going on without it.\n`);
     assert.is(fs.readFileSync(file, 'utf8'), '{"planted": true}', 'not rewritten either');

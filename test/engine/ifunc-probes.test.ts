@@ -13,6 +13,7 @@ import { runUtap } from '../support/run-utap';
 import { startWaiting } from '../support/target-process';
 import { utapArmed } from '../support/utap-armed';
 import { engineMissing, utapMissing } from '../support/utap-features';
+import { sh } from '../support/shell';
 
 const CALLS = fixture('ifunc-calls');
 const USER = fixture('ifunc-user');
@@ -24,7 +25,7 @@ for (const engine of ['uprobe', 'ptrace'] as const) {
   const missing = utapMissing(engine) ?? engineMissing(engine);
 
   liveTest(test, `${engine}: -c, strlen (an IFUNC) counted on the implementation, exactly`, missing, async () => {
-    const r = await runUtap(['-v', '--engine', engine, '-c', `${CALLS} 700`, '-e', STRLEN]);
+    const r = await runUtap(['-v', '--engine', engine, '-c', sh`${CALLS} 700`, '-e', STRLEN]);
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, /^strlen_calls=700 sum=11900\n/);
     assert.match(r.stdout, /\nmarked 700\n$/);
@@ -67,7 +68,7 @@ for (const engine of ['uprobe', 'ptrace'] as const) {
   });
 
   liveTest(test, `${engine}: -c, an IFUNC utap cannot resolve is probed on each implementation, with a warning`, missing, async () => {
-    const r = await runUtap(['--engine', engine, '-c', `${USER} 40 slow`, '-e', ADD]);
+    const r = await runUtap(['--engine', engine, '-c', sh`${USER} 40 slow`, '-e', ADD]);
     assert.is(r.status, 0, r.stderr);
     assert.is(r.stdout, 'fast=0 slow=40 sum=80\nifunc_add 40\n');
     assert.match(r.stderr, /^utap: warning: ifunc_add in \S*libifunc\.so is an IFUNC and nothing here says which implementation a process uses: the probe is on each implementation its resolver may choose \(add_(slow|fast), add_(slow|fast)\); give -p PID/);
@@ -96,7 +97,7 @@ liveTest(test, '-l: an IFUNC listed with what it resolves to, or may resolve to'
 liveTest(test, 'a glob over libc counts strlen calls on the implementation, under the name strlen', utapMissing('uprobe') ?? engineMissing('uprobe'), async () => {
   // strlen_ifunc (the resolver, which takes no argument) also matches: it runs once per process.
   const script = 'global n, resolver\nprobe process.library("libc.so.6").function("strl*") { if (ppfunc() == "strlen_ifunc") resolver++; else if (user_string(pointer_arg(1)) == "utap-ifunc-marker") n[ppfunc()]++ }\nprobe end { foreach (f in n) printf("%s %d\\n", f, n[f]); printf("resolver %d\\n", resolver < 3) }';
-  const r = await runUtap(['-c', `${CALLS} 250`, '-e', script]);
+  const r = await runUtap(['-c', sh`${CALLS} 250`, '-e', script]);
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout, 'strlen_calls=250 sum=4250\nstrlen 250\nresolver 1\n');
 });

@@ -21,6 +21,7 @@ import { runUtap } from '../support/run-utap';
 import { startWaiting } from '../support/target-process';
 import { utapArmed } from '../support/utap-armed';
 import { utapMissing } from '../support/utap-features';
+import { sh } from '../support/shell';
 
 const missing = utapMissing('uprobe') ?? detectBpfFeatures().unavailable;
 const REFUSED = fixture('refused');
@@ -71,7 +72,7 @@ liveTest(test, 'the prediction agrees with the kernel on every function of the r
 });
 
 liveTest(test, 'auto -c: the refused sites placed by a ptrace sidecar, the others by uprobes, every function counted as the program says', missing, async () => {
-  const r = await runUtap(['-v', '-c', `${REFUSED} 40`, '-e', PER_FUNCTION('*')]);
+  const r = await runUtap(['-v', '-c', sh`${REFUSED} 40`, '-e', PER_FUNCTION('*')]);
   assert.is(r.status, 0, r.stderr);
   const truth = /^plain=40 locked=80 vex=(\d+) /.exec(r.stdout);
   assert.ok(truth, r.stdout);
@@ -108,7 +109,7 @@ liveTest(test, 'auto -p: the sidecar attaches beside the uprobes; kernel handler
 
 liveTest(test, 'auto: a ptrace-placed .return site gets its entry values ($by at the call) and its $vars', missing, async () => {
   const script = `global s, c, t\nprobe process("${REFUSED}").function("locked_bump").return { s += $by; c++ }\nprobe process("${REFUSED}").function("locked_bump").call { t += $by }\nprobe end { printf("s=%d c=%d t=%d\\n", s, c, t) }`;
-  const r = await runUtap(['-v', '-c', `${REFUSED} 30`, '-e', script]);
+  const r = await runUtap(['-v', '-c', sh`${REFUSED} 30`, '-e', script]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /^plain=30 locked=60 vex=\d+ total=\d+ bumped=435\ns=435 c=30 t=435\n$/);
   assert.match(r.stderr, /function\("locked_bump@\S+"\)\.return at \S+: placed by the ptrace engine/);
@@ -116,7 +117,7 @@ liveTest(test, 'auto: a ptrace-placed .return site gets its entry values ($by at
 
 liveTest(test, 'auto: exit() in a ptrace-placed handler ends the run; the target runs on unharmed', missing, async () => {
   const script = `global n, p\nprobe process("${REFUSED}").function("locked_add") { if (++n == 5) exit() }\nprobe process("${REFUSED}").function("plain_step") { p++ }\nprobe end { printf("n=%d p=%d\\n", n, p) }`;
-  const r = await runUtap(['-c', `${REFUSED} 30`, '-e', script]);
+  const r = await runUtap(['-c', sh`${REFUSED} 30`, '-e', script]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /^n=5 p=3\n/m);
   assert.match(r.stdout, /^plain=30 locked=60 /m, 'the target finished its work');
@@ -124,14 +125,14 @@ liveTest(test, 'auto: exit() in a ptrace-placed handler ends the run; the target
 
 liveTest(test, 'auto: when the refused sites would put many sites in event mode, the ptrace engine runs it all', missing, async () => {
   const script = 'global n\nprobe process.library("libc.so.6").function("__str*") { n++ }\nprobe end { printf("hits %d\\n", n > 0) }';
-  const r = await runUtap(['-v', '-c', `${fixture('ifunc-calls')} 3`, '-e', script]);
+  const r = await runUtap(['-v', '-c', sh`${fixture('ifunc-calls')} 3`, '-e', script]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /hits 1\n/);
   assert.match(r.stderr, /engine: uprobe not used: with those \d+ sites placed by ptrace, \d+ sites sharing their globals would run in event mode, a perf event each \(more than 64\); the ptrace engine places every site\nutap: engine: ptrace \(auto\)/);
 });
 
 liveTest(test, '--engine uprobe: a glob places every other site and says in one warning which it could not', missing, async () => {
-  const r = await runUtap(['--engine', 'uprobe', '-c', `${REFUSED} 40`, '-e', PER_FUNCTION('*')]);
+  const r = await runUtap(['--engine', 'uprobe', '-c', sh`${REFUSED} 40`, '-e', PER_FUNCTION('*')]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /^plain=40 locked=80 /);
   assert.match(r.stdout, /\nplain_step 40\n/);
@@ -143,7 +144,7 @@ liveTest(test, '--engine uprobe: a glob places every other site and says in one 
 });
 
 liveTest(test, '--engine uprobe: one explicit refused function is an error naming its instruction', missing, async () => {
-  const r = await runUtap(['--engine', 'uprobe', '-c', `${REFUSED} 4`, '-e', PER_FUNCTION('locked_add')]);
+  const r = await runUtap(['--engine', 'uprobe', '-c', sh`${REFUSED} 4`, '-e', PER_FUNCTION('locked_add')]);
   assert.is(r.status, 2, r.stderr);
   assert.is(r.stdout, '');
   assert.match(r.stderr, /^utap: the kernel refuses a uprobe at probe process\("\S*refused"\)\.function\("locked_add"\), locked_add \(\S*refused\+0x[0-9a-f]+\): its instruction \(f0 48 ff 07\) has a LOCK prefix; the ptrace engine can place/);

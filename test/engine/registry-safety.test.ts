@@ -14,7 +14,7 @@ const TRACED = 'calls=40 sum=2460 fib10=55\nwork=40\n';
 
 /** Runs `shell` (sh) in a new private mount namespace where /sys/fs/bpf starts unmounted; $UTAP, $SCRIPT and $COUNTER are set. */
 function inPrivateBpffs(shell: string): Promise<RunResult> {
-  return runCommand('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `umount /sys/fs/bpf 2>/dev/null; ${shell}`], {
+  return runCommand('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'umount /sys/fs/bpf 2>/dev/null; ' + shell], {
     env: { ...process.env, UTAP: utapCommand, SCRIPT, COUNTER: fixture('counter') },
     timeoutMs: 60_000,
   });

@@ -12,13 +12,14 @@ import { liveTest } from '../support/live';
 import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
 import { utapMissing } from '../support/utap-features';
+import { sh } from '../support/shell';
 
 const missing = utapMissing('uprobe') ?? detectBpfFeatures().unavailable ?? (sleepableUprobesSupported() ? undefined : 'this kernel has no sleepable uprobe programs');
 const CALLS = 20000; // per worker thread; two of them, plus the stalled call
 
 liveTest(test, 'a handler asleep in a page fault: its read is right; hits that find its scratch busy are skipped, counted, reported, and the run exits 1', missing, async () => {
   const script = 'global n, seen\nprobe process.function("show") { n++; seen[user_string($text)]++ }\nprobe end { printf("n=%d\\n", n); foreach (s in seen) printf("%s: %d\\n", s, seen[s]) }';
-  const r = await runUtap(['--engine', 'uprobe', '-c', `${fixture('stall')} ${CALLS}`, '-e', script], { timeoutMs: 30_000 });
+  const r = await runUtap(['--engine', 'uprobe', '-c', sh`${fixture('stall')} ${CALLS}`, '-e', script], { timeoutMs: 30_000 });
   assert.match(r.stdout, /^stalled=filled by the monitor ready=40000 len=21$/m, 'the target\'s own account');
   assert.match(r.stdout, /^filled by the monitor: 1$/m, 'the stalled hit read the page its monitor filled');
   const n = Number(/^n=(\d+)$/m.exec(r.stdout)?.[1]);

@@ -13,6 +13,7 @@ import { fixture, utapBin } from '../support/paths';
 import { runUtap, type RunResult } from '../support/run-utap';
 import { startWaiting } from '../support/target-process';
 import { utapMissing } from '../support/utap-features';
+import { sh } from '../support/shell';
 
 const missing = utapMissing('uprobe') ?? utapMissing('ptrace') ?? detectBpfFeatures().unavailable;
 const ENGINES = ['ptrace', 'uprobe'] as const;
@@ -39,7 +40,7 @@ probe end { printf("end %d\\n", target()) }
 `;
 
 liveTest(test, '-c: target() is the command\'s pid in begin, a kernel handler, an event-mode handler and end, as on ptrace', missing, async () => {
-  const runs = await both(() => ['-v', '-c', `${COUNTER} 3`, '-e', TARGET_SCRIPT]);
+  const runs = await both(() => ['-v', '-c', sh`${COUNTER} 3`, '-e', TARGET_SCRIPT]);
   const lines: Record<string, string[]> = {};
   for (const engine of ENGINES) {
     const r = runs[engine];
@@ -91,7 +92,7 @@ probe process.function("show") { p = $text; q = p + 5; s = user_string(q) . "|";
 `;
 
 liveTest(test, 'memory the process never touched (file, anonymous and .bss pages) reads right in kernel and event-mode handlers, as on ptrace', missing ?? (sleepableUprobesSupported() ? undefined : 'this kernel has no sleepable uprobe programs'), async () => {
-  const runs = await both(() => ['-v', '-c', `${UNTOUCHED} 3`, '-e', UNTOUCHED_SCRIPT]);
+  const runs = await both(() => ['-v', '-c', sh`${UNTOUCHED} 3`, '-e', UNTOUCHED_SCRIPT]);
   assert.match(runs.uprobe.stderr, /utap: \d+ kernel program\(s\) loaded sleepable/);
   for (const engine of ENGINES) {
     const r = runs[engine];
@@ -116,7 +117,7 @@ probe end { printf("end %s\\n", usymname(last)) }
 
 liveTest(test, 'symbols of a -c command that exited before utap read its records: the same frames and names as on ptrace, run after run', missing, async () => {
   for (let round = 0; round < 3; round++) {
-    const runs = await both(() => ['-v', '-c', `${COUNTER} 2`, '-e', SYMBOLS_SCRIPT]);
+    const runs = await both(() => ['-v', '-c', sh`${COUNTER} 2`, '-e', SYMBOLS_SCRIPT]);
     assert.match(runs.uprobe.stderr, /the command stops once, at its first hit, while utap reads its mappings/);
     const text: Record<string, string[]> = {};
     for (const engine of ENGINES) {
@@ -131,7 +132,7 @@ liveTest(test, 'symbols of a -c command that exited before utap read its records
     assert.equal(text.uprobe, text.ptrace, `round ${round}`);
   }
   // print_ubacktrace() alone asks for the snapshot too.
-  const runs = await both(() => ['-c', `${COUNTER} 1`, '-e', 'probe process.function("work") { for (i = 0; i < 1; i++) {} print_ubacktrace() }']);
+  const runs = await both(() => ['-c', sh`${COUNTER} 1`, '-e', 'probe process.function("work") { for (i = 0; i < 1; i++) {} print_ubacktrace() }']);
   const frames = ENGINES.map((e) => scriptLines(runs[e], /^calls=/).map((l) => l.replace(/0x[0-9a-f]+/g, 'ADDR')));
   assert.ok(frames[1].some((l) => l.includes(': main+ADDR')), frames[1].join('\n'));
   assert.equal(frames[1], frames[0]);
@@ -161,21 +162,21 @@ liveTest(test, '-p: event-mode symbols from the mappings read at attach, after t
 liveTest(test, '-c exit status: the command\'s own (exit 3, exit 2, killed by SIGKILL: 137), 0 when it succeeds, 1 when the script failed; the same on both engines', missing, async () => {
   const probe = 'probe process.function("work") { n++ }';
   for (const engine of ENGINES) {
-    let r = await runUtap(['--engine', engine, '-c', `${COUNTER} 3; exit 3`, '-e', probe]);
+    let r = await runUtap(['--engine', engine, '-c', sh`${COUNTER} 3; exit 3`, '-e', probe]);
     assert.is(r.status, 3, `${engine}: ${r.stderr}`);
     assert.is(r.stderr, 'Warning: child process exited with status 3\n', engine);
-    r = await runUtap(['--engine', engine, '--json', '-c', `${COUNTER} 3; exit 3`, '-e', probe]);
+    r = await runUtap(['--engine', engine, '--json', '-c', sh`${COUNTER} 3; exit 3`, '-e', probe]);
     assert.is(r.status, 3, `${engine}: ${r.stderr}`);
     assert.match(r.stdout, /^\{"type":"exit","status":3,"reason":"target-exited"\}$/m, `${engine}: --json's exit record agrees: ${r.stdout}`);
-    r = await runUtap(['--engine', engine, '-c', `${COUNTER} 3; kill -9 $$`, '-e', probe]);
+    r = await runUtap(['--engine', engine, '-c', sh`${COUNTER} 3; kill -9 $$`, '-e', probe]);
     assert.is(r.status, 137, `${engine}: ${r.stderr}`);
     assert.is(r.stderr, 'Warning: child process exited with signal 9\n', engine);
-    r = await runUtap(['--engine', engine, '-c', `${COUNTER} 3`, '-e', probe]);
+    r = await runUtap(['--engine', engine, '-c', sh`${COUNTER} 3`, '-e', probe]);
     assert.is(r.status, 0, `${engine}: ${r.stderr}`);
     // `counter N wait` with no input on stdin exits 2, after main was called.
-    r = await runUtap(['--engine', engine, '-c', `${COUNTER} 3 wait`, '-e', probe]);
+    r = await runUtap(['--engine', engine, '-c', sh`${COUNTER} 3 wait`, '-e', probe]);
     assert.is(r.status, 2, `${engine}: ${r.stderr}`);
-    r = await runUtap(['--engine', engine, '-c', `${COUNTER} 3 wait`, '-e', 'probe process.function("main") { error("stop") }']);
+    r = await runUtap(['--engine', engine, '-c', sh`${COUNTER} 3 wait`, '-e', 'probe process.function("main") { error("stop") }']);
     assert.is(r.status, 1, `${engine}: ${r.stderr}`);
     assert.match(r.stderr, /ERROR: stop/, engine);
   }

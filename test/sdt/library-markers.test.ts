@@ -9,6 +9,7 @@ import { liveTest } from '../support/live';
 import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
 import { utapMissing } from '../support/utap-features';
+import { sh } from '../support/shell';
 
 const BIN = fixture('sdt-throw');
 const SCRIPT = `global t, c, types
@@ -27,7 +28,7 @@ test('-L lists the library\'s markers under the library\'s path', async () => {
 for (const engine of ['ptrace', 'uprobe'] as const) {
   const missing = utapMissing(engine) ?? (engine === 'uprobe' ? detectBpfFeatures().unavailable : undefined);
   liveTest(test, `${engine}: every throw and catch of the program, by exception type`, missing, async () => {
-    const r = await runUtap(['--engine', engine, '-e', SCRIPT, BIN, '-c', `${BIN} 25`], { timeoutMs: 60_000 });
+    const r = await runUtap(['--engine', engine, '-e', SCRIPT, BIN, '-c', sh`${BIN} 25`], { timeoutMs: 60_000 });
     assert.is(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.is(lines[0], 'thrown=50');

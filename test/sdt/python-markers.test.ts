@@ -14,6 +14,7 @@ import { detectBpfFeatures } from '../../kernel-helper/features';
 import { liveTest } from '../support/live';
 import { runUtap } from '../support/run-utap';
 import { utapMissing } from '../support/utap-features';
+import { sh } from '../support/shell';
 
 const PYTHON = '/usr/bin/python3.11';
 const CALLS = 777;
@@ -44,10 +45,10 @@ const total = Array.from({ length: CALLS }, (_, i) => i * i).reduce((a, b) => a 
 for (const engine of ['ptrace', 'uprobe'] as const) {
   const missing = pythonMissing ?? utapMissing(engine) ?? (engine === 'uprobe' ? detectBpfFeatures().unavailable : undefined);
   liveTest(test, `${engine}: python3.11 function__return counts every call of square(); function__entry only while profiling`, missing, async () => {
-    const plain = await runUtap(['--engine', engine, '-e', SCRIPT, '-c', `${PYTHON} ${PROGRAM} ${CALLS}`], { timeoutMs: 60_000 });
+    const plain = await runUtap(['--engine', engine, '-e', SCRIPT, '-c', sh`${PYTHON} ${PROGRAM} ${CALLS}`], { timeoutMs: 60_000 });
     assert.is(plain.status, 0, plain.stderr);
     assert.is(plain.stdout, `calls ${CALLS} total ${total}\nentry=0 return=${CALLS} at \n`);
-    const profiled = await runUtap(['--engine', engine, '-e', SCRIPT, '-c', `${PYTHON} ${PROGRAM} ${CALLS} profile`], { timeoutMs: 60_000 });
+    const profiled = await runUtap(['--engine', engine, '-e', SCRIPT, '-c', sh`${PYTHON} ${PROGRAM} ${CALLS} profile`], { timeoutMs: 60_000 });
     assert.is(profiled.status, 0, profiled.stderr);
     assert.is(profiled.stdout, `calls ${CALLS} total ${total}\nentry=${CALLS} return=${CALLS} at ${PROGRAM}:5\n`);
   });

@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
+import { sh } from '../support/shell';
 
 const O2 = fixture('sdt-target-O2');
 const PG = '/usr/lib/postgresql/15/bin/postgres';
@@ -57,7 +58,7 @@ test('damaged SDT notes: one sentence, exit status 2, no stack trace', async () 
 });
 
 test('script errors: one located sentence with the line and a caret', async () => {
-  const run = (handler: string, extra: string[] = []) => runUtap([...extra, '-e', `probe process("${O2}").mark("constants") { ${handler} }`, '-c', `${O2} 1`]);
+  const run = (handler: string, extra: string[] = []) => runUtap([...extra, '-e', `probe process("${O2}").mark("constants") { ${handler} }`, '-c', sh`${O2} 1`]);
   const beyond = await run('println($arg3)');
   assert.is(beyond.status, 1);
   assert.is(beyond.stdout, '');

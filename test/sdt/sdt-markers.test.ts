@@ -16,6 +16,7 @@ import { runCommand, runUtap } from '../support/run-utap';
 import { startTarget } from '../support/target-process';
 import { utapArmed } from '../support/utap-armed';
 import { utapMissing } from '../support/utap-features';
+import { sh } from '../support/shell';
 
 const N = 100;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-sdt-'));
@@ -63,7 +64,7 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
   for (const build of ['O0', 'O2']) {
     const binary = fixture(`sdt-target-${build}`);
     liveTest(test, `${engine}, -c, sdt-target-${build}: every marker's hits and argument values, the guarded marker enabled by its semaphore`, missing, async () => {
-      const r = await runUtap(['--engine', engine, SCRIPT, binary, '-c', `${binary} ${N}`], { timeoutMs: 60_000 });
+      const r = await runUtap(['--engine', engine, SCRIPT, binary, '-c', sh`${binary} ${N}`], { timeoutMs: 60_000 });
       assert.is(r.status, 0, r.stderr);
       // The target's own account first: the semaphore was up on every iteration and while it ran.
       assert.ok(r.stdout.startsWith(`iterations=${N} guarded=${N}\nsemaphore=1\n`), r.stdout);
@@ -100,7 +101,7 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
     liveTest(test, `uprobe, one handler for every marker ${multi === '1' ? 'through a uprobe_multi link (ref_ctr_offsets)' : 'as a perf event per site (UTAP_UPROBE_MULTI=0, config bits 32-63)'}: the guarded marker enabled`, missing, async () => {
       const binary = fixture('sdt-target-O2');
       const script = `global n\nprobe process("${binary}").mark("*") { n++ }\nprobe end { printf("hits %d\\n", n) }`;
-      const r = await runUtap(['-v', '--engine', 'uprobe', '-e', script, '-c', `${binary} 40`], { timeoutMs: 60_000, env: { ...process.env, UTAP_UPROBE_MULTI: multi } });
+      const r = await runUtap(['-v', '--engine', 'uprobe', '-e', script, '-c', sh`${binary} 40`], { timeoutMs: 60_000, env: { ...process.env, UTAP_UPROBE_MULTI: multi } });
       assert.is(r.status, 0, r.stderr);
       assert.is(r.stdout, `iterations=40 guarded=40\nsemaphore=1\nhits ${5 * 40}\n`);
       if (multi === '1') assert.match(r.stderr, /5 sites in .* share one kernel handler through a uprobe_multi link/);
@@ -111,7 +112,7 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
 liveTest(test, 'ptrace without root (as nobody): the semaphore written through the target\'s memory, every guarded hit', utapMissing('ptrace'), async () => {
   const binary = fixture('sdt-target-O2');
   const script = `global n, g\nprobe process("${binary}").mark("guarded") { n++; g += $arg1 }\nprobe end { printf("guarded %d %d\\n", n, g) }`;
-  const r = await runCommand('runuser', ['-u', 'nobody', '--', utapCommand, '--engine', 'ptrace', '-e', script, '-c', `${binary} 20`], { timeoutMs: 60_000 });
+  const r = await runCommand('runuser', ['-u', 'nobody', '--', utapCommand, '--engine', 'ptrace', '-e', script, '-c', sh`${binary} 20`], { timeoutMs: 60_000 });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout, 'iterations=20 guarded=20\nsemaphore=1\nguarded 20 2100\n');
 });
