@@ -731,6 +731,8 @@ class SiteCodegen {
       }
       case 'array':
         throw new EventModeNeeded('it deletes a whole array', s.loc);
+      case 'slice':
+        throw new EventModeNeeded('it deletes a slice of an array', s.loc);
     }
   }
 

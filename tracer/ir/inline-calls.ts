@@ -129,6 +129,9 @@ function inlineExpr(program: ProgramIR, e: Expr): Expr {
     case 'arrayIn':
       out = { ...e, keys: e.keys.map(m) } as Expr;
       break;
+    case 'arraySliceIn':
+      out = { ...e, keys: e.keys.map((k) => k && m(k)) };
+      break;
     case 'assign':
       out = { ...e, target: e.target.kind === 'element' ? { ...e.target, keys: e.target.keys.map(m) } : e.target, value: m(e.value) };
       break;
@@ -168,10 +171,11 @@ function inlineStmt(program: ProgramIR, s: Stmt): Stmt {
     case 'for':
       return { ...s, init: s.init ? st(s.init) : undefined, test: s.test ? x(s.test) : undefined, step: s.step ? x(s.step) : undefined, body: st(s.body) };
     case 'foreach':
-      return { ...s, limit: s.limit ? x(s.limit) : undefined, body: st(s.body) };
+      return { ...s, slice: s.slice?.map((k) => k && x(k)), limit: s.limit ? x(s.limit) : undefined, body: st(s.body) };
     case 'return':
       return s.value ? { ...s, value: x(s.value) } : s;
     case 'delete':
+      if (s.target.kind === 'slice') return { ...s, target: { ...s.target, keys: s.target.keys.map((k) => k && x(k)) } };
       return s.target.kind === 'element' ? { ...s, target: { ...s.target, keys: s.target.keys.map(x) } } : s;
     case 'statsAdd':
       return { ...s, target: s.target.keys ? { ...s.target, keys: s.target.keys.map(x) } : s.target, value: x(s.value) };

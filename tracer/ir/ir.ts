@@ -256,6 +256,12 @@ export interface ForeachStmt {
   value?: number;
   sort?: ForeachSort;
   limit?: Expr;
+  /**
+   * Array slicing, `foreach ([a, b] in arr[1, *])`: one entry per key part, an expression the
+   * part must equal or `null` for `*` (any value). Evaluated once, before the loop; only the
+   * matching elements are visited (sort and limit apply to those). Absent: every element.
+   */
+  slice?: Array<Expr | null>;
   body: Stmt;
   loc: SourceLoc;
 }
@@ -267,6 +273,8 @@ export type ForeachSort =
 
 export type DeleteTarget =
   | { kind: 'element'; global: number; keys: Expr[] }
+  /** `delete arr[*, k]`: every element whose key parts equal the non-null entries (`null` is `*`). */
+  | { kind: 'slice'; global: number; keys: Array<Expr | null> }
   | { kind: 'array'; global: number }
   /** A scalar or statistics global: reset to 0 / "" / empty. */
   | { kind: 'global'; global: number }
@@ -296,6 +304,11 @@ export type Expr =
   | { op: 'arrayGet'; type: ScalarType; global: number; keys: Expr[]; loc: SourceLoc }
   /** `[k1, k2] in arr` → 1 or 0. */
   | { op: 'arrayIn'; type: 'long'; global: number; keys: Expr[]; loc: SourceLoc }
+  /**
+   * `[*, "x"] in arr` → 1 when some element's key parts equal every non-null entry (`null` is
+   * `*`, any value), else 0. Keys are evaluated left to right, once.
+   */
+  | { op: 'arraySliceIn'; type: 'long'; global: number; keys: Array<Expr | null>; loc: SourceLoc }
   /** Long arithmetic with wrap-around; `/` and `%` by zero are runtime errors; `>>>` is a logical shift. */
   | { op: 'binary'; type: 'long'; operator: BinaryOp; left: Expr; right: Expr; loc: SourceLoc }
   /** Both operands long, or both string (byte-wise comparison). Result 1 or 0. */

@@ -49,6 +49,7 @@ function visitor(c: Collected, calls: number[]): Visitor {
         case 'global':
         case 'arrayGet':
         case 'arrayIn':
+        case 'arraySliceIn':
           c.globalsRead.add(e.global);
           return;
         case 'aggregate':

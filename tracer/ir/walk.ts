@@ -16,6 +16,9 @@ export function walkExpr(e: Expr, v: Visitor): void {
     case 'arrayIn':
       e.keys.forEach((k) => walkExpr(k, v));
       return;
+    case 'arraySliceIn':
+      for (const k of e.keys) if (k) walkExpr(k, v);
+      return;
     case 'binary':
     case 'compare':
     case 'logical':
@@ -93,6 +96,7 @@ export function walkStmt(s: Stmt, v: Visitor): void {
       walkStmt(s.body, v);
       return;
     case 'foreach':
+      for (const k of s.slice ?? []) if (k) walkExpr(k, v);
       if (s.limit) walkExpr(s.limit, v);
       walkStmt(s.body, v);
       return;
@@ -101,6 +105,7 @@ export function walkStmt(s: Stmt, v: Visitor): void {
       return;
     case 'delete':
       if (s.target.kind === 'element') s.target.keys.forEach((k) => walkExpr(k, v));
+      else if (s.target.kind === 'slice') for (const k of s.target.keys) if (k) walkExpr(k, v);
       return;
     case 'statsAdd':
       s.target.keys?.forEach((k) => walkExpr(k, v));

@@ -17,9 +17,11 @@ export function mapTargetsInStmt(s: Stmt, r: TargetRewriter): Stmt {
     case 'if': return { ...s, test: e(s.test), then: st(s.then), ...(s.else && { else: st(s.else) }) };
     case 'while': return { ...s, test: e(s.test), body: st(s.body) };
     case 'for': return { ...s, ...(s.init && { init: st(s.init) }), ...(s.test && { test: e(s.test) }), ...(s.step && { step: e(s.step) }), body: st(s.body) };
-    case 'foreach': return { ...s, ...(s.limit && { limit: e(s.limit) }), body: st(s.body) };
+    case 'foreach': return { ...s, ...(s.slice && { slice: s.slice.map((k) => k && e(k)) }), ...(s.limit && { limit: e(s.limit) }), body: st(s.body) };
     case 'return': return s.value ? { ...s, value: e(s.value) } : s;
-    case 'delete': return s.target.kind === 'element' ? { ...s, target: { ...s.target, keys: s.target.keys.map(e) } } : s;
+    case 'delete':
+      if (s.target.kind === 'slice') return { ...s, target: { ...s.target, keys: s.target.keys.map((k) => k && e(k)) } };
+      return s.target.kind === 'element' ? { ...s, target: { ...s.target, keys: s.target.keys.map(e) } } : s;
     case 'statsAdd': return { ...s, target: { ...s.target, ...(s.target.keys && { keys: s.target.keys.map(e) }) }, value: e(s.value) };
     case 'printf': return { ...s, args: s.args.map(e) };
     case 'print': return { ...s, args: s.args.map(e) };
@@ -49,6 +51,7 @@ export function mapTargetsInExpr(x: Expr, r: TargetRewriter): Expr {
     case 'target': return r.expr({ ...x, ref: mapRef(x.ref, r) });
     case 'arrayGet':
     case 'arrayIn': return { ...x, keys: x.keys.map(e) };
+    case 'arraySliceIn': return { ...x, keys: x.keys.map((k) => k && e(k)) };
     case 'binary': return { ...x, left: e(x.left), right: e(x.right) };
     case 'compare': return { ...x, left: e(x.left), right: e(x.right) };
     case 'logical': return { ...x, left: e(x.left), right: e(x.right) };

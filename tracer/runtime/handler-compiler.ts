@@ -275,6 +275,8 @@ class BodyEmitter {
         return `(g${e.global}.get(${this.keys(e.keys)}) ?? ${zeroOf(e.type)})`;
       case 'arrayIn':
         return `(g${e.global}.has(${this.keys(e.keys)}) ? 1 : 0)`;
+      case 'arraySliceIn':
+        throw new CompileError('array slicing is not implemented by the runtime yet', e.loc);
       case 'binary':
         return this.binary(e.operator, this.expr(e.left), this.expr(e.right), e.loc);
       case 'compare': {
@@ -429,12 +431,15 @@ class BodyEmitter {
       }
       case 'local':
         return `v${target.slot} = ${zeroOf(this.module.localType(target.slot))}`;
+      case 'slice':
+        throw new CompileError('array slicing is not implemented by the runtime yet', this.module.global(target.global).loc);
     }
   }
 
   private foreach(s: ForeachStmt): void {
     const out = this.lines;
     const decl = this.module.global(s.global);
+    if (s.slice) throw new CompileError('array slicing is not implemented by the runtime yet', s.loc);
     const list = this.temp(), i = this.temp(), entry = this.temp();
     const sort = s.sort ? this.module.sortSpec(s.sort) : 'undefined';
     const limit = s.limit ? `Number(${this.expr(s.limit)})` : 'undefined';
