@@ -68,6 +68,8 @@ export interface AstProbePointComponent {
 export interface AstProbePoint {
   components: AstProbePointComponent[];
   optional: boolean;
+  /** `probe P if (cond)`: the handler runs only while cond holds */
+  condition?: AstExpr;
   loc: SourceLoc;
 }
 

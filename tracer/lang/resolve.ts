@@ -1,0 +1,205 @@
+// Pass 1 of the checker, names: collects the script's globals, functions and probe aliases,
+// takes in the tapset files that define names the script uses but does not define (as
+// SystemTap does, whole files, repeatedly, since a tapset may use another), expands probe
+// aliases into concrete points with their prologue/epilogue bodies, and declares the globals
+// SystemTap would require but utap implies from their use (subscripts, `<<<`, aggregates, `in`,
+// foreach). Produces the symbol tables (symbols.ts); types are the next pass's job.
+import { BUILTINS } from '../ir/ir';
+import type { AstAlias, AstFile, AstProbe, AstProbePoint, AstStmt } from './ast';
+import { visitAst } from './ast-walk';
+import { CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS } from './builtins';
+import type { Diagnostics } from './diagnostic';
+import { isBuiltinName, newScope, pointText, where, type FunctionSym, type GlobalSym, type LocalSym, type PlannedProbe, type Resolved } from './symbols';
+import type { TapsetLibrary } from './tapsets';
+import type { SourceLoc } from '../ir/ir';
+import type { AstExpr } from './ast';
+
+/** The first component of every probe point utap runs itself (anything else is an alias). */
+export const PROBE_KINDS = new Set(['begin', 'end', 'error', 'timer', 'process', 'never']);
+const KERNEL_KINDS = new Set(['kernel', 'module', 'syscall', 'kprobe', 'nd_syscall', 'tp_syscall', 'kernel_syscall', 'netfilter', 'perf', 'hwbkpt', 'procfs', 'java', 'python2', 'python3']);
+
+interface Expansion {
+  points: AstProbePoint[];
+  prologue: AstStmt[];
+  epilogue: AstStmt[];
+  conditions: AstExpr[];
+}
+
+export function resolveNames(script: AstFile, tapsets: TapsetLibrary, diag: Diagnostics): Resolved {
+  return new Resolver(tapsets, diag).run(script);
+}
+
+class Resolver {
+  private readonly globals = new Map<string, GlobalSym>();
+  private readonly functions = new Map<string, FunctionSym>();
+  private readonly aliases = new Map<string, AstAlias>();
+  private readonly files: AstFile[] = [];
+
+  constructor(
+    private readonly tapsets: TapsetLibrary,
+    private readonly diag: Diagnostics,
+  ) {}
+
+  run(script: AstFile): Resolved {
+    this.addFile(script);
+    this.pullTapsets();
+    const probes: PlannedProbe[] = [];
+    for (const f of this.files) {
+      for (const p of f.probes) {
+        this.diag.collect(() => {
+          probes.push(...this.expandProbe(p));
+        });
+      }
+    }
+    this.implyGlobals(probes);
+    return { globals: this.globals, functions: this.functions, probes };
+  }
+
+  private addFile(file: AstFile): void {
+    this.files.push(file);
+    for (const g of file.globals) {
+      const existing = this.globals.get(g.name);
+      if (existing) {
+        this.diag.report(g.loc, `the global '${g.name}' is already declared at ${where(existing.loc)}.`);
+        continue;
+      }
+      this.globals.set(g.name, {
+        name: g.name,
+        index: this.globals.size,
+        loc: g.loc,
+        size: g.size,
+        init: g.init,
+        shape: g.size !== undefined ? 'array' : g.init !== undefined ? 'scalar' : undefined,
+        type: g.init === undefined ? undefined : typeof g.init === 'string' ? 'string' : 'long',
+      });
+    }
+    for (const f of file.functions) {
+      const existing = this.functions.get(f.name);
+      if (existing) {
+        this.diag.report(f.loc, `the function '${f.name}' is already defined at ${where(existing.ast.loc)}.`);
+        continue;
+      }
+      if (f.name in BUILTINS || f.name in CONTEXT_FUNCTIONS || f.name in CLOCK_FUNCTIONS || STATEMENT_BUILTINS.has(f.name)) {
+        this.diag.report(f.loc, `'${f.name}' is a builtin function; give your function another name.`);
+        continue;
+      }
+      const scope = newScope(false);
+      const params = f.params.map((p) => {
+        const sym: LocalSym = { name: p.name, slot: scope.list.length, type: p.type };
+        scope.locals.set(p.name, sym);
+        scope.list.push(sym);
+        return sym;
+      });
+      const sym: FunctionSym = { ast: f, index: this.functions.size, params, returnType: f.returnType, returnsValue: false, scope };
+      scope.fn = sym;
+      this.functions.set(f.name, sym);
+    }
+    for (const a of file.aliases) {
+      for (const n of a.names) {
+        const name = n.join('.');
+        const existing = this.aliases.get(name);
+        if (existing) {
+          this.diag.report(a.loc, `the probe alias '${name}' is already defined at ${where(existing.loc)}.`);
+          continue;
+        }
+        this.aliases.set(name, a);
+      }
+    }
+  }
+
+  /** Takes in tapset files for every function, alias and global the program uses but does not define. */
+  private pullTapsets(): void {
+    for (let i = 0; i < this.files.length; i++) {
+      const file = this.files[i];
+      const wanted: Array<() => AstFile | undefined> = [];
+      const pointsOf = [...file.probes.flatMap((p) => p.points), ...file.aliases.flatMap((a) => a.points)];
+      for (const point of pointsOf) {
+        const name = point.components.map((c) => c.name).join('.');
+        if (!PROBE_KINDS.has(point.components[0].name) && !this.aliases.has(name)) wanted.push(() => this.tapsets.takeAlias(name));
+      }
+      const bodies = [...file.probes.map((p) => p.body), ...file.functions.map((f) => f.body), ...file.aliases.map((a) => a.body)];
+      for (const body of bodies) {
+        visitAst(body, (e) => {
+          if (e.kind === 'call' && !this.functions.has(e.name) && !isBuiltinName(e.name)) wanted.push(() => this.tapsets.takeFunction(e.name));
+          if ((e.kind === 'name' || e.kind === 'index') && !this.globals.has(e.name)) wanted.push(() => this.tapsets.takeGlobal(e.name));
+        });
+      }
+      for (const take of wanted) {
+        const taken = take();
+        if (taken) this.addFile(taken);
+      }
+    }
+  }
+
+  private expandProbe(p: AstProbe): PlannedProbe[] {
+    const direct: AstProbePoint[] = [];
+    const out: PlannedProbe[] = [];
+    const conditionsOf = (point: AstProbePoint) => (point.condition ? [point.condition] : []);
+    for (const point of p.points) {
+      for (const e of this.expandPoint(point, 0)) {
+        const conditions = [...e.conditions, ...conditionsOf(point)];
+        if (e.prologue.length === 0 && e.epilogue.length === 0 && conditions.length === 0) direct.push(...e.points);
+        else out.push(planned(e.points, [...e.prologue, p.body, ...e.epilogue], conditions, p.loc));
+      }
+    }
+    if (direct.length) out.unshift(planned(direct, [p.body], [], p.loc));
+    return out;
+  }
+
+  /** A point with its aliases expanded: groups of concrete points sharing alias bodies. */
+  private expandPoint(point: AstProbePoint, depth: number): Expansion[] {
+    const first = point.components[0];
+    if (KERNEL_KINDS.has(first.name)) {
+      this.diag.error(point.loc, `'${first.name}' probes are kernel probes; utap traces user processes (process(...) probes, begin, end, error, timer).`);
+    }
+    if (PROBE_KINDS.has(first.name)) return [{ points: [point], prologue: [], epilogue: [], conditions: [] }];
+    const name = point.components.map((c) => c.name).join('.');
+    const alias = point.components.every((c) => c.arg === undefined) ? this.aliases.get(name) : undefined;
+    if (!alias) {
+      if (point.optional) return [];
+      this.diag.error(point.loc, `unknown probe point '${pointText(point)}'; utap knows begin, end, error, timer.s/ms/us/ns/hz(N), process("PATH").function("NAME")[.call|.return], .statement(...), .library(...) and aliases defined in tapsets.`);
+    }
+    if (depth > 20) this.diag.error(point.loc, `the probe alias '${name}' refers to itself.`);
+    const out: Expansion[] = [];
+    for (const p of alias!.points) {
+      for (const inner of this.expandPoint(p, depth + 1)) {
+        const points = inner.points.map((ip) => ({ ...ip, optional: ip.optional || point.optional }));
+        out.push({
+          points,
+          prologue: alias!.epilogue ? inner.prologue : [...inner.prologue, alias!.body],
+          epilogue: alias!.epilogue ? [alias!.body, ...inner.epilogue] : inner.epilogue,
+          conditions: [...inner.conditions, ...(p.condition ? [p.condition] : [])],
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Names used with subscripts, `<<<`, aggregates, `in`, foreach or delete-of-element are globals. */
+  private implyGlobals(probes: PlannedProbe[]): void {
+    const imply = (name: string, loc: SourceLoc) => {
+      if (this.globals.has(name)) return;
+      this.globals.set(name, { name, index: this.globals.size, loc });
+    };
+    const bodies: AstStmt[] = [...probes.flatMap((p) => p.bodies), ...[...this.functions.values()].map((f) => f.ast.body)];
+    for (const body of bodies) {
+      visitAst(
+        body,
+        (e) => {
+          if (e.kind === 'index' || e.kind === 'in') imply(e.name, e.loc);
+          else if (e.kind === 'statsAdd' && e.target.kind === 'name') imply(e.target.name, e.target.loc);
+          else if (e.kind === 'aggregate' && e.operand.kind === 'name') imply(e.operand.name, e.operand.loc);
+        },
+        (s) => {
+          if (s.kind === 'foreach') imply(s.array, s.arrayLoc);
+        },
+      );
+    }
+  }
+}
+
+function planned(points: AstProbePoint[], bodies: AstStmt[], conditions: AstExpr[], loc: SourceLoc): PlannedProbe {
+  const targetVars = points.some((pt) => pt.components[0].name === 'process');
+  const returnProbe = points.some((pt) => pt.components.some((c) => c.name === 'return'));
+  return { points, bodies, conditions, loc, scope: newScope(targetVars, returnProbe) };
+}
