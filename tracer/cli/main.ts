@@ -46,6 +46,7 @@ function buildProgram(): Command {
     .option('-I, --include <dir>', 'add a tapset directory (searched before the bundled tapset/); repeatable', collect, [])
     .option('--name <name>', 'uprobe engine: register the kernel handlers under NAME (pinned in /sys/fs/bpf/utap/NAME)')
     .option('--detach', 'uprobe engine: with --name, leave the handlers collecting after utap exits')
+    .addOption(new Option('--stop-after <pass>', 'only read the script: stop after parsing it, or after checking it too (SystemTap\'s -p1/-p2); exit 0 when it is valid').choices(['parse', 'check']))
     .addHelpText(
       'after',
       `
@@ -112,6 +113,7 @@ Examples:
       includeDirs,
       handlerName: opts.name as string | undefined,
       detach: Boolean(opts.detach),
+      stopAfter: opts.stopAfter as RunOptions['stopAfter'],
     };
     const { runCommand, ranAnEngine } = require('./run-command') as typeof import('./run-command');
     process.exitCode = await runCommand(runOptions);

@@ -26,6 +26,8 @@ export interface RunOptions {
   handlerName?: string;
   /** --detach: keep registered handlers collecting after utap exits. */
   detach: boolean;
+  /** --stop-after: only parse, or parse and check, the script (nothing is traced). */
+  stopAfter?: 'parse' | 'check';
 }
 
 export interface ListOptions {

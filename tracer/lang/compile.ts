@@ -17,6 +17,8 @@ export interface CompileInput {
   defines: Array<{ name: string; value: string }>;
   includeDirs: string[];
   guru: boolean;
+  /** Stop after parsing, or after checking (nothing returned): `--stop-after`. */
+  stopAfter?: 'parse' | 'check';
 }
 
 const LIMIT_NAMES: Record<string, keyof Omit<Limits, 'extra'>> = {
@@ -43,7 +45,9 @@ export function limitsFrom(defines: CompileInput['defines']): Limits {
   return limits;
 }
 
-export function compileScript(input: CompileInput): ProgramIR {
+export function compileScript(input: CompileInput & { stopAfter?: undefined }): ProgramIR;
+export function compileScript(input: CompileInput): ProgramIR | undefined;
+export function compileScript(input: CompileInput): ProgramIR | undefined {
   const limits = limitsFrom(input.defines);
   for (const dir of input.includeDirs) {
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UtapError(`-I ${dir}: no such tapset directory.`, EXIT_SCRIPT_ERROR);
@@ -51,8 +55,10 @@ export function compileScript(input: CompileInput): ProgramIR {
   const diag = new Diagnostics();
   diag.addSource(input.file, input.text);
   const ast = parse(tokenize(input.text, input.file, input.scriptArgs, diag), input.file, diag);
+  diag.throwIfAny();
+  if (input.stopAfter === 'parse') return undefined;
   const tapsets = new TapsetLibrary([...input.includeDirs, bundledTapsetDir()], diag);
   const program = checkProgram({ script: ast, limits, guru: input.guru, tapsets, diag });
   if (program.probes.length === 0) throw new UtapError(`${input.file}: the script has no probes, so it would do nothing; add one, e.g. probe begin { ... }.`, EXIT_SCRIPT_ERROR);
-  return program;
+  return input.stopAfter === 'check' ? undefined : program;
 }
