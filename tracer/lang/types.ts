@@ -234,7 +234,7 @@ class TypeChecker {
   }
 
   private delete(target: AstExpr, scope: Scope): void {
-    if (target.kind === 'index') {
+    if (target.kind === 'index' || target.kind === 'slice') {
       this.keys(this.global(target.name, target.nameLoc), target.keys, scope, target.loc);
       return;
     }
@@ -268,6 +268,12 @@ class TypeChecker {
       if (!g.elementStats) this.agree(g.type, local.type, (t) => (g.type = t), s.value.loc, () => `the values of '${g.name}'`);
     }
     if (s.valueSort?.aggregate && !g.elementStats && this.final) this.fail(s.arrayLoc, `'${g.name}' does not hold statistics, so it cannot be sorted by @${s.valueSort.aggregate}.`);
+    s.slice?.forEach((k, i) => {
+      if (k === null) return;
+      const t = this.expr(k, scope, g.keyTypes![i]);
+      this.needValue(k, t);
+      this.agree(g.keyTypes![i], value(t), (x) => (g.keyTypes![i] = x), k.loc, () => `key ${i + 1} of '${g.name}'`);
+    });
     if (s.limit) this.needType(s.limit, this.expr(s.limit, scope, 'long'), 'long', "foreach's limit");
     this.loopBody(s.body, scope);
   }
@@ -396,6 +402,17 @@ class TypeChecker {
       case 'in':
         this.keys(this.global(e.name, e.nameLoc), e.keys, scope, loc);
         return 'long';
+      case 'slice':
+        return this.fail(loc, `a slice such as ${e.name}[*, k] has no single value; slices are for delete, foreach (... in ${e.name}[...]) and [...] in ${e.name}.`);
+      case 'defined':
+        this.defined(e, scope);
+        return 'long';
+      case 'regex':
+        return this.fail(loc, `regular expression matching ('${e.operator}') is not supported by utap yet; use isinstr() or compare substr().`);
+      case 'embedded':
+        return this.fail(loc, 'embedded C (%{ ... %}) is not supported by utap: scripts cannot run C code inside the traced process.');
+      case 'unsupported':
+        return this.fail(loc, `${e.what} is not supported by utap: it needs kernel memory or C type information that utap does not have.`);
       case 'target':
       case 'entry':
         return this.target(e, scope, want);
@@ -537,6 +554,16 @@ class TypeChecker {
     return this.fail(e.loc, `${what} needs a variable, an array element${this.input.guru ? ' or a target variable' : ''} on its left.`);
   }
 
+  /**
+   * `@defined(x)`: whether x means something here. Target variables mean nothing outside
+   * process probes (0); everything else the checker accepts is defined (1). Whether a `$var`
+   * exists at a process probe's sites is for the planner to say (lower.ts leaves it a target).
+   */
+  private defined(e: Extract<AstExpr, { kind: 'defined' }>, scope: Scope): void {
+    if (definedConstant(e, scope) !== undefined) return;
+    this.expr(e.operand, scope);
+  }
+
   private target(e: Extract<AstExpr, { kind: 'target' | 'entry' }>, scope: Scope, want?: T): T {
     let t = e;
     if (t.kind === 'entry') {
@@ -657,4 +684,18 @@ class TypeChecker {
     }
     return fn.returnType;
   }
+}
+
+/** `@defined(x)` when the front end can decide it: 1, 0, or undefined (the planner decides). */
+export function definedConstant(e: Extract<AstExpr, { kind: 'defined' }>, scope: Scope): 0n | 1n | undefined {
+  let targets = false;
+  const visit = (x: AstExpr): void => {
+    if (x.kind === 'target') targets = true;
+    else if (x.kind === 'entry' || x.kind === 'defined') visit(x.operand);
+    else if (x.kind === 'unsupported') targets = true;
+  };
+  visit(e.operand);
+  if (!targets) return 1n;
+  if (!scope.targetVars || e.operand.kind === 'unsupported') return 0n;
+  return undefined;
 }
