@@ -9,6 +9,8 @@ import type { Token } from './lexer';
 const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '>>>=', '&=', '|=', '^=', '.=']);
 /** SystemTap's @-operators utap parses but gives no meaning (type information, kernel memory, perf). */
 const AT_OPERATORS = new Set(['cast', 'var', 'kderef', 'kregister', 'uderef', 'uregister', 'const', 'perf', 'probewrite', 'module', 'cast_sizeof', 'cast_module_sizeof', 'choose_defined', 'this']);
+const EMBEDDED_C = 'embedded C (%{ ... %}) is not supported by utap: scripts cannot run C code inside the traced process.';
+const GURU_AT_OPERATORS = new Set(['kderef', 'kregister', 'uderef', 'uregister']);
 const TOP_LEVEL = new Set(['probe', 'global', 'function', 'private']);
 const KEYWORDS = new Set(['if', 'else', 'while', 'for', 'foreach', 'in', 'limit', 'break', 'continue', 'next', 'return', 'delete', 'global', 'function', 'probe', 'private']);
 
@@ -24,7 +26,17 @@ export class Parser {
     private readonly tokens: Token[],
     private readonly file: string,
     private readonly diag: Diagnostics,
+    /** -g: embedded C and the kernel @-operators parse (utap's checker still refuses them). */
+    private readonly guru = false,
   ) {}
+
+  /**
+   * SystemTap's parser refuses embedded C and kernel-memory operators unless -g is given; with
+   * -g they parse (so `--stop-after parse` accepts what stap -p1 accepts) and the checker refuses.
+   */
+  private needGuru(message: string, loc: SourceLoc): void {
+    if (!this.guru) this.fail(message, loc);
+  }
 
   // ───────────── helpers ─────────────
 
@@ -114,6 +126,7 @@ export class Parser {
       if ('names' in parsed) out.aliases.push(parsed);
       else out.probes.push(parsed);
     } else if (this.tok.kind === 'embedded') {
+      this.needGuru(EMBEDDED_C, this.tok.loc);
       out.embedded.push(this.tok.loc);
       this.pos++;
     } else {
@@ -187,6 +200,7 @@ export class Parser {
     }
     if (this.tok.kind === 'embedded') {
       const loc = this.tok.loc;
+      this.needGuru(EMBEDDED_C, loc);
       this.pos++;
       return { name: name.text, returnType, params, body: { kind: 'block', body: [], loc }, embedded: loc, loc: keyword.loc };
     }
@@ -576,6 +590,7 @@ export class Parser {
     const loc = t.loc;
     switch (t.kind) {
       case 'embedded':
+        this.needGuru(EMBEDDED_C, loc);
         this.pos++;
         return { kind: 'embedded', loc };
       case 'number':
@@ -680,12 +695,17 @@ export class Parser {
         return { kind: 'defined', operand: args[0], loc: t.loc };
       }
       default:
-        if (this.is('(') && AT_OPERATORS.has(fn)) return { kind: 'unsupported', what: t.text, operands: this.parseArgs(), loc: t.loc };
+        if (this.is('(') && AT_OPERATORS.has(fn)) {
+          if (GURU_AT_OPERATORS.has(fn)) this.needGuru(`${t.text} reads kernel memory or registers: it needs guru mode in SystemTap, and utap does not support it.`, t.loc);
+          const operands = this.parseArgs();
+          if (fn === 'perf' && (operands.length !== 1 || operands[0].kind !== 'string' || operands[0].value === '')) this.fail('@perf takes the name of a perf counter in a string literal.', t.loc);
+          return { kind: 'unsupported', what: t.text, operands, loc: t.loc };
+        }
         return this.fail(`${t.text} is not something utap knows: no macro of that name is defined, and the @ forms are @count @sum @min @max @avg @hist_log @hist_linear @entry @defined and script arguments @1, @2, ...`, t.loc);
     }
   }
 }
 
-export function parse(tokens: Token[], file: string, diag: Diagnostics): AstFile {
-  return new Parser(tokens, file, diag).parseFile();
+export function parse(tokens: Token[], file: string, diag: Diagnostics, guru = false): AstFile {
+  return new Parser(tokens, file, diag, guru).parseFile();
 }

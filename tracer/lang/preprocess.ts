@@ -127,6 +127,9 @@ function globMatch(pattern: string, value: string): boolean {
   return new RegExp(re + '$').test(value);
 }
 
+/** A macro may shadow an @-operator (SystemTap warns), but not `@define` itself. */
+const RESERVED_MACRO_NAMES = new Set(['define']);
+
 const COMPARE = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
 function compare(op: string, order: number): boolean {
@@ -275,6 +278,8 @@ class Preprocessor {
       } else if (x.text === '%:' && depth === 0) {
         if (colon >= 0) this.fail(x.loc, "a preprocessor conditional has one '%:' only.");
         colon = k;
+      } else if (x.text === '%?' && depth === 0) {
+        this.fail(x.loc, "a preprocessor conditional has one '%?' only; nest another %( ... %) for a second condition.");
       }
     }
     if (close < 0) this.fail(open.loc, "this preprocessor conditional is never closed; end it with '%)'.");
@@ -289,6 +294,7 @@ class Preprocessor {
     let i = 0;
     const comparison = (): boolean => {
       const left = tokens[i++];
+      if (!left) this.fail(tokens[tokens.length - 1].loc, 'the preprocessor condition ends too early: expected a comparison.');
       if (left.kind === 'op' && left.text === '(') {
         const v = or();
         const close = tokens[i++];
@@ -354,6 +360,7 @@ class Preprocessor {
         }
         case 'guru_mode': {
           if (right.kind !== 'number') this.fail(right.loc, 'guru_mode is compared with a number, as in %( guru_mode == 1 %? ... %).');
+          ordered('guru_mode');
           return compare(op, Number(this.ctx.guru) - Number(right.value as bigint));
         }
       }
@@ -390,6 +397,7 @@ class Preprocessor {
     const at = tokens[start];
     const name = tokens[start + 1];
     if (!name || name.kind !== 'ident') this.fail((name ?? at).loc, 'expected a macro name after @define.');
+    if (RESERVED_MACRO_NAMES.has(name.text)) this.fail(name.loc, `'${name.text}' cannot be a macro name: @${name.text} already means something.`);
     let i = start + 2;
     const params: string[] = [];
     if (tokens[i]?.text === '(' && tokens[i].kind === 'op') {
@@ -449,6 +457,7 @@ class Preprocessor {
         }
         current.push(x);
       }
+      if (i >= to) this.fail(at.loc, `the arguments of @${macro.name} are never closed; add ')'.`);
       args.push(current);
       i++;
       if (args.length !== macro.params.length) this.fail(at.loc, `macro @${macro.name} takes ${macro.params.length} argument${macro.params.length === 1 ? '' : 's'}, but ${args.length} ${args.length === 1 ? 'was' : 'were'} given.`);

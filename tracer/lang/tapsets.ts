@@ -61,7 +61,7 @@ export class TapsetLibrary {
       const text = fs.readFileSync(file, 'latin1');
       this.diag.addSource(file, text);
       const { tokens } = preprocess(tokenize(text, file, this.diag), { ...this.context, libraryMacros }, this.diag);
-      this.files.push(parse(tokens, file, this.diag));
+      this.files.push(parse(tokens, file, this.diag, true));
     }
     return this.files;
   }

@@ -266,7 +266,7 @@ class BodyEmitter {
       case 'long':
         return longLiteral(e.value);
       case 'string':
-        return JSON.stringify(this.module.cut(fromText(e.value)));
+        return JSON.stringify(this.module.cut(e.value));
       case 'local':
         return `v${e.slot}`;
       case 'global':
