@@ -57,12 +57,16 @@ class TypeChecker {
       this.walkEverything();
       if (!this.changed) break;
     }
-    // whatever no use has typed is a long, as in SystemTap; one more round spreads that
+    // as in SystemTap, a variable no use gives a type is an error (reported when nothing else
+    // is wrong: a mistake elsewhere often leaves types unsettled)
+    const errorsBefore = this.diag.count;
+    const unresolved = this.unresolved();
     this.defaultUnknownTypes();
     this.walkEverything();
     this.defaultUnknownTypes();
     this.final = true;
     this.walkEverything();
+    if (this.diag.count === errorsBefore) for (const u of unresolved) this.diag.report(u.loc, u.message);
   }
 
   private walkEverything(): void {
@@ -80,6 +84,24 @@ class TypeChecker {
       });
       if (!ok) this.failed.add(p);
     }
+  }
+
+  /** Variables whose type nothing settles: SystemTap's "unresolved type". */
+  private unresolved(): Array<{ loc: SourceLoc; message: string }> {
+    const out: Array<{ loc: SourceLoc; message: string }> = [];
+    const diag = { report: (loc: SourceLoc, message: string) => out.push({ loc, message }) };
+    const why = (name: string) => `cannot tell whether '${name}' is a long or a string: no use of it says; give it a value somewhere (${name} = 0 or ${name} = "").`;
+    for (const g of this.globals.values()) {
+      if (!g.used) continue;
+      if (g.shape === 'scalar' && g.type === undefined) diag.report(g.loc, why(g.name));
+      else if (g.shape === 'array') {
+        if (g.keyTypes?.some((t) => t === undefined)) diag.report(g.loc, `cannot tell the key types of '${g.name}': no use of it says.`);
+        else if (!g.elementStats && g.type === undefined) diag.report(g.loc, `cannot tell whether the values of '${g.name}' are longs or strings: no use of them says.`);
+      }
+    }
+    const scopes = [...this.input.resolved.probes.filter((p) => !this.failed.has(p)).map((p) => p.scope), ...[...this.functions.values()].filter((f) => f.called && !this.failed.has(f)).map((f) => f.scope)];
+    for (const scope of scopes) for (const l of scope.list) if (l.type === undefined && l.loc) diag.report(l.loc, why(l.name));
+    return out;
   }
 
   private defaultUnknownTypes(): void {
@@ -110,6 +132,7 @@ class TypeChecker {
   }
 
   private shape(g: GlobalSym, shape: 'scalar' | 'array' | 'stats', loc: SourceLoc): void {
+    g.used = true;
     if (g.shape === undefined) {
       g.shape = shape;
       this.changed = true;
@@ -257,12 +280,12 @@ class TypeChecker {
       this.fail(s.arrayLoc, `'${g.name}' has ${g.keyTypes.length} key${g.keyTypes.length === 1 ? '' : 's'}, but this foreach names ${s.keys.length}.`);
     }
     s.keys.forEach((k, i) => {
-      const local = localOf(k.name, scope);
+      const local = localOf(k.name, scope, k.loc);
       this.agree(local.type, g.keyTypes![i], (t) => (local.type = t), k.loc, () => `'${k.name}'`);
       this.agree(g.keyTypes![i], local.type, (t) => (g.keyTypes![i] = t), k.loc, () => `key ${i + 1} of '${g.name}'`);
     });
     if (s.value) {
-      const local = localOf(s.value.name, scope);
+      const local = localOf(s.value.name, scope, s.value.loc);
       const valueType: T | undefined = g.elementStats ? 'long' : g.type;
       this.agree(local.type, valueType, (t) => (local.type = t), s.value.loc, () => `'${s.value!.name}'`);
       if (!g.elementStats) this.agree(g.type, local.type, (t) => (g.type = t), s.value.loc, () => `the values of '${g.name}'`);
@@ -390,7 +413,7 @@ class TypeChecker {
           this.shape(g, 'scalar', loc);
           return this.agree(g.type, want, (t) => (g.type = t), loc, () => `'${e.name}'`);
         }
-        const created = localOf(e.name, scope);
+        const created = localOf(e.name, scope, e.loc);
         return this.agree(created.type, want, (t) => (created.type = t), loc, () => `'${e.name}'`);
       }
       case 'index': {
@@ -519,7 +542,7 @@ class TypeChecker {
           return { type: g.type, describe };
         }
         if (peek) return { type: undefined, describe };
-        const created = localOf(e.name, scope);
+        const created = localOf(e.name, scope, e.loc);
         this.agree(created.type, want, (t) => (created.type = t), e.loc, () => describe);
         return { type: created.type, describe };
       }
@@ -567,6 +590,7 @@ class TypeChecker {
   private target(e: Extract<AstExpr, { kind: 'target' | 'entry' }>, scope: Scope, want?: T): T {
     let t = e;
     if (t.kind === 'entry') {
+      if (!scope.returnProbe && !scope.fn) this.fail(t.loc, '@entry(...) only has a meaning in a .return probe: the value the expression had when the function was entered.');
       if (t.operand.kind !== 'target') this.fail(t.operand.loc, '@entry takes a target variable, as in @entry($n).');
       t = t.operand;
     }
@@ -669,6 +693,7 @@ class TypeChecker {
   }
 
   private userCall(e: Extract<AstExpr, { kind: 'call' }>, fn: FunctionSym, scope: Scope, want?: T): Ty {
+    fn.called = true;
     if (e.args.length !== fn.params.length) {
       this.fail(e.loc, `function '${fn.ast.name}' takes ${fn.params.length} argument${fn.params.length === 1 ? '' : 's'}, but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given.`);
     }
