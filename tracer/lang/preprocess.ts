@@ -366,6 +366,13 @@ class Preprocessor {
       }
       if (/^CONFIG_[A-Za-z0-9_]+$/.test(left.text)) {
         const have = kernelConfig().get(left.text) ?? '';
+        if (right.kind === 'ident' && /^CONFIG_[A-Za-z0-9_]+$/.test(right.text)) {
+          // two options: as numbers when both are, else as text
+          const other = kernelConfig().get(right.text) ?? '';
+          const numeric = /^-?\d+$/.test(have) && /^-?\d+$/.test(other);
+          const a = numeric ? BigInt(have) : have, b = numeric ? BigInt(other) : other;
+          return compare(op, a < b ? -1 : a > b ? 1 : 0);
+        }
         if (right.kind === 'string') {
           ordered(left.text);
           return globMatch(right.value as string, have) === (op === '==');

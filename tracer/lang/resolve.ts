@@ -33,7 +33,7 @@ export function resolveNames(script: AstFile, tapsets: TapsetLibrary, diag: Diag
 class Resolver {
   private readonly globals = new Map<string, GlobalSym>();
   private readonly functions = new Map<string, FunctionSym>();
-  private readonly aliases = new Map<string, AstAlias>();
+  private readonly aliases = new Map<string, AstAlias[]>();
   private readonly files: AstFile[] = [];
 
   constructor(
@@ -100,12 +100,10 @@ class Resolver {
     for (const a of file.aliases) {
       for (const n of a.names) {
         const name = n.join('.');
-        const existing = this.aliases.get(name);
-        if (existing) {
-          this.diag.report(a.loc, `the probe alias '${name}' is already defined at ${where(existing.loc)}.`);
-          continue;
-        }
-        this.aliases.set(name, a);
+        // as in SystemTap, a name may be defined several times: it stands for all the definitions
+        const list = this.aliases.get(name) ?? [];
+        list.push(a);
+        this.aliases.set(name, list);
       }
     }
   }
@@ -176,22 +174,24 @@ class Resolver {
       if (out.length === 0 && !optional) this.diag.error(point.loc, `the probe point '${pointText(point)}' matches no probe alias.`);
       return out;
     }
-    const alias = point.components.every((c) => c.arg === undefined) ? this.aliases.get(name) : undefined;
-    if (!alias) {
+    const aliases = point.components.every((c) => c.arg === undefined) ? this.aliases.get(name) : undefined;
+    if (!aliases) {
       if (optional) return [];
       this.diag.error(point.loc, `unknown probe point '${pointText(point)}'; utap knows begin, end, error, timer.s/ms/us/ns/hz(N), process("PATH").function("NAME")[.call|.return], .statement(...), .library(...) and aliases defined in tapsets.`);
     }
     if (depth > 20) this.diag.error(point.loc, `the probe alias '${name}' refers to itself.`);
     const out: Expansion[] = [];
-    for (const p of alias!.points) {
-      for (const inner of this.expandPoint(p, depth + 1, optional)) {
-        const points = inner.points.map((ip) => ({ ...ip, optional: ip.optional || point.optional }));
-        out.push({
-          points,
-          prologue: alias!.epilogue ? inner.prologue : [...inner.prologue, alias!.body],
-          epilogue: alias!.epilogue ? [alias!.body, ...inner.epilogue] : inner.epilogue,
-          conditions: [...inner.conditions, ...(p.condition ? [p.condition] : [])],
-        });
+    for (const alias of aliases!) {
+      for (const p of alias.points) {
+        for (const inner of this.expandPoint(p, depth + 1, optional)) {
+          const points = inner.points.map((ip) => ({ ...ip, optional: ip.optional || point.optional }));
+          out.push({
+            points,
+            prologue: alias.epilogue ? inner.prologue : [...inner.prologue, alias.body],
+            epilogue: alias.epilogue ? [alias.body, ...inner.epilogue] : inner.epilogue,
+            conditions: [...inner.conditions, ...(p.condition ? [p.condition] : [])],
+          });
+        }
       }
     }
     return out;

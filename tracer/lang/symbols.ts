@@ -21,8 +21,8 @@ export interface GlobalSym {
   /** arrays of statistics */
   elementStats?: boolean;
   keyTypes?: Array<T | undefined>;
-  /** some probe or function refers to it */
-  used?: boolean;
+  /** the probes (PlannedProbe) and functions (FunctionSym) that refer to it */
+  usedBy?: Set<object>;
 }
 
 export interface LocalSym {

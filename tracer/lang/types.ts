@@ -38,6 +38,8 @@ class TypeChecker {
   private readonly functions: Map<string, FunctionSym>;
   private changed = false;
   private final = false;
+  /** The probe or function being walked. */
+  private current: object | undefined;
   /** Bodies that failed: not walked again, so one mistake is reported once. */
   private readonly failed = new Set<object>();
 
@@ -73,11 +75,13 @@ class TypeChecker {
     for (const f of this.functions.values()) {
       if (this.failed.has(f)) continue;
       f.returnsValue = false;
+      this.current = f;
       if (!this.diag.collect(() => this.stmt(f.ast.body, f.scope))) this.failed.add(f);
       if (f.returnType === undefined && this.final) f.returnType = f.returnsValue ? 'long' : 'void';
     }
     for (const p of this.input.resolved.probes) {
       if (this.failed.has(p)) continue;
+      this.current = p;
       const ok = this.diag.collect(() => {
         for (const c of p.conditions) this.condition(c, p.scope);
         for (const b of p.bodies) this.stmt(b, p.scope);
@@ -91,8 +95,9 @@ class TypeChecker {
     const out: Array<{ loc: SourceLoc; message: string }> = [];
     const diag = { report: (loc: SourceLoc, message: string) => out.push({ loc, message }) };
     const why = (name: string) => `cannot tell whether '${name}' is a long or a string: no use of it says; give it a value somewhere (${name} = 0 or ${name} = "").`;
+    const live = (user: object) => !this.failed.has(user) && (!('ast' in user) || (user as FunctionSym).called === true);
     for (const g of this.globals.values()) {
-      if (!g.used) continue;
+      if (![...(g.usedBy ?? [])].some(live)) continue;
       if (g.shape === 'scalar' && g.type === undefined) diag.report(g.loc, why(g.name));
       else if (g.shape === 'array') {
         if (g.keyTypes?.some((t) => t === undefined)) diag.report(g.loc, `cannot tell the key types of '${g.name}': no use of it says.`);
@@ -132,7 +137,7 @@ class TypeChecker {
   }
 
   private shape(g: GlobalSym, shape: 'scalar' | 'array' | 'stats', loc: SourceLoc): void {
-    g.used = true;
+    if (this.current) (g.usedBy ??= new Set()).add(this.current);
     if (g.shape === undefined) {
       g.shape = shape;
       this.changed = true;
