@@ -27,6 +27,10 @@ test('a wildcard point stands for every alias it matches; {a,b} spells out alter
   assert.is(await output(`${aliases} probe {my,other}.{one,three}? { println(who) } probe begin(1) { exit() }`), 'one\nthree\n');
 });
 
+test('an alias name defined twice stands for both definitions', async () => {
+  assert.is(await output('probe two = begin { n = 1 } probe two = begin(1) { n = 2 } probe two { println(n) } probe begin(2) { exit() }'), '1\n2\n');
+});
+
 test('probe P if (cond): the handler runs only while the condition holds', async () => {
   const script = `global enabled = 0, n
 probe begin { enabled = $1 }

@@ -4,6 +4,7 @@
 // value, `return` in a probe, embedded C without -g) and `--stop-after parse|check`.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
 
 test('adjacent string literals are one literal', async () => {
@@ -61,6 +62,12 @@ test('refusals SystemTap makes while parsing', async () => {
   // with -g, embedded C parses (stap -p1 -g accepts it) and the checker refuses it
   const r = await runUtap(['-g', '--stop-after', 'parse', '-e', '%{ int x; %} probe begin {}']);
   assert.is(r.status, 0);
+});
+
+test('@var("name") reads the variable as $name does', async () => {
+  const r = await runUtap(['-c', `${fixture('counter')} 3`, '-e', `probe process("${fixture('counter')}").function("work") { printf("%d=%d ", @var("i"), $i) } probe end { println("") }`]);
+  assert.is(r.stderr, '');
+  assert.match(r.stdout, /0=0 1=1 2=2 \n$/);
 });
 
 test.run();

@@ -8,7 +8,7 @@ import type { Token } from './lexer';
 
 const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '>>>=', '&=', '|=', '^=', '.=']);
 /** SystemTap's @-operators utap parses but gives no meaning (type information, kernel memory, perf). */
-const AT_OPERATORS = new Set(['cast', 'var', 'kderef', 'kregister', 'uderef', 'uregister', 'const', 'perf', 'probewrite', 'module', 'cast_sizeof', 'cast_module_sizeof', 'choose_defined', 'this']);
+const AT_OPERATORS = new Set(['cast', 'kderef', 'kregister', 'uderef', 'uregister', 'const', 'perf', 'probewrite', 'module', 'cast_sizeof', 'cast_module_sizeof', 'choose_defined', 'this']);
 const EMBEDDED_C = 'embedded C (%{ ... %}) is not supported by utap: scripts cannot run C code inside the traced process.';
 const GURU_AT_OPERATORS = new Set(['kderef', 'kregister', 'uderef', 'uregister']);
 const TOP_LEVEL = new Set(['probe', 'global', 'function', 'private']);
@@ -647,7 +647,11 @@ export class Parser {
   private parseTarget(): AstExpr {
     const t = this.tok;
     this.pos++;
-    const name = t.text.slice(1);
+    return this.targetPath(t.text.slice(1), t.pretty, t.loc);
+  }
+
+  /** The `->member` and `[index]` steps after a target variable. */
+  private targetPath(name: string, pretty: '$' | '$$' | undefined, loc: SourceLoc): AstExpr {
     const path: AstTargetStep[] = [];
     for (;;) {
       if (this.accept('->')) {
@@ -661,9 +665,8 @@ export class Parser {
         this.expect(']', 'after the subscript');
       } else break;
     }
-    let pretty = t.pretty;
     if (!pretty && path.length && this.tok.kind === 'op' && this.tok.text === '$') pretty = '$';
-    return { kind: 'target', name, path, pretty, loc: t.loc };
+    return { kind: 'target', name, path, pretty, loc };
   }
 
   private parseAt(): AstExpr {
@@ -688,6 +691,15 @@ export class Parser {
         const args = this.parseArgs();
         if (args.length !== 1) this.fail('@entry takes one target expression, as in @entry($n).', t.loc);
         return { kind: 'entry', operand: args[0], loc: t.loc };
+      }
+      case 'var': {
+        // @var("name") or @var("name@file.c"): the variable `name` where the probe is, as $name
+        const args = this.parseArgs();
+        if (args.length < 1 || args.length > 2 || args[0].kind !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*(@.*)?$/.test(args[0].value)) {
+          this.fail('@var takes a variable name in a string literal, as in @var("count") or @var("count@main.c").', t.loc);
+        }
+        if (args.length === 2) this.fail('@var with a module argument names a variable of another binary; utap reads the probed process only.', t.loc);
+        return this.targetPath((args[0] as { value: string }).value.replace(/@.*$/, ''), undefined, t.loc);
       }
       case 'defined': {
         const args = this.parseArgs();
