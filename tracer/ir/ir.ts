@@ -84,9 +84,12 @@ export interface StatsUse {
   max: boolean;
   avg: boolean;
   hist: HistSpec[];
+  /** Read with @variance; `varianceShift` is its N in `@variance(x, N)` (default 0). */
+  variance?: boolean;
+  varianceShift?: number;
 }
 
-export type GlobalDecl =
+export type GlobalDecl = (
   | { kind: 'scalar'; index: number; name: string; type: ScalarType; init?: bigint | string; loc: SourceLoc }
   | { kind: 'stats'; index: number; name: string; stats: StatsUse; loc: SourceLoc }
   | {
@@ -100,7 +103,11 @@ export type GlobalDecl =
       /** Capacity: the declared size, else limits.maxMapEntries. Inserting past it is a runtime error. */
       maxEntries: number;
       loc: SourceLoc;
-    };
+    }
+) & {
+  /** Declared in a tapset file rather than the script (never printed at exit when unread). */
+  tapset?: boolean;
+};
 
 export interface LocalDecl {
   name: string;
@@ -288,7 +295,7 @@ export interface StatsRef {
 
 // ────────────────────────────── expressions ──────────────────────────────
 
-export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'avg';
+export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'variance';
 
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<<' | '>>' | '>>>' | '&' | '|' | '^';
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
@@ -324,7 +331,7 @@ export type Expr =
   /** ++x, x++, --x, x-- */
   | { op: 'incdec'; type: 'long'; target: LValue; delta: 1 | -1; prefix: boolean; loc: SourceLoc }
   /** @count(x) ... @avg(x). @min/@max/@avg of an empty statistic is a runtime error; @count/@sum give 0. */
-  | { op: 'aggregate'; type: 'long'; fn: AggregateFn; source: StatsRef; loc: SourceLoc }
+  | { op: 'aggregate'; type: 'long'; fn: AggregateFn; source: StatsRef; loc: SourceLoc; /** @variance(x, N): N */ shift?: number }
   /** A script function. */
   | { op: 'call'; type: ExprType; function: number; args: Expr[]; loc: SourceLoc }
   /** A builtin function without access to the probe context (strlen, substr, usymname, ...); see BUILTINS. */

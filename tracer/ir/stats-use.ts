@@ -27,7 +27,9 @@ export function completeStatsUse(program: ProgramIR): ProgramIR {
     expr(e) {
       if (e.op !== 'aggregate') return;
       const use = uses.get(e.source.global);
-      if (use) use[e.fn] = true;
+      if (!use) return;
+      use[e.fn] = true;
+      if (e.fn === 'variance' && e.shift !== undefined) use.varianceShift = e.shift;
     },
     stmt(s) {
       if (s.kind === 'printHist') {

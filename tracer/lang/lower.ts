@@ -86,6 +86,7 @@ class Lowerer {
       } else {
         out.push({ kind: 'scalar', index: g.index, name: g.name, type: g.type ?? 'long', init: g.init, loc: g.loc });
       }
+      if (g.tapset) out[out.length - 1].tapset = true;
     }
     return out;
   }
@@ -233,7 +234,7 @@ class Lowerer {
       case 'entry':
         return this.target(e, scope);
       case 'aggregate':
-        return { op: 'aggregate', type: 'long', fn: e.fn as AggregateFn, source: this.statsRef(e.operand, scope), loc };
+        return { op: 'aggregate', type: 'long', fn: e.fn as AggregateFn, source: this.statsRef(e.operand, scope), loc, ...(e.fn === 'variance' && e.args.length && { shift: Number(constantLong(e.args[0])) }) };
       case 'call':
         return this.call(e, scope);
       case 'statsAdd':

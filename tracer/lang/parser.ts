@@ -512,10 +512,11 @@ export class Parser {
       case 'max':
       case 'avg':
       case 'hist_log':
-      case 'hist_linear': {
+      case 'hist_linear':
+      case 'variance': {
         const args = this.parseArgs();
         if (args.length === 0) this.fail(`@${fn} needs a statistic, as in @${fn}(x).`, t.loc);
-        const expected = fn === 'hist_linear' ? 4 : 1;
+        const expected = fn === 'hist_linear' ? 4 : fn === 'variance' && args.length === 2 ? 2 : 1;
         if (args.length !== expected) this.fail(`@${fn} takes ${expected === 1 ? 'one argument' : `${expected} arguments (statistic, low, high, step)`}, not ${args.length}.`, t.loc);
         return { kind: 'aggregate', fn, operand: args[0], args: args.slice(1), loc: t.loc };
       }

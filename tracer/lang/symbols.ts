@@ -21,6 +21,8 @@ export interface GlobalSym {
   /** arrays of statistics */
   elementStats?: boolean;
   keyTypes?: Array<T | undefined>;
+  /** declared in a tapset file (not printed at exit when written but never read) */
+  tapset?: boolean;
 }
 
 export interface LocalSym {

@@ -313,6 +313,12 @@ class TypeChecker {
     }
   }
 
+  /** `@variance(x, N)`: N scales values by 2^N before the division, a literal from 0 to 62. */
+  private varianceShift(e: AstExpr): void {
+    const n = constantLong(e);
+    if (n === undefined || n < 0n || n > 62n) this.fail(e.loc, "@variance's second argument (the bit shift) must be a number literal from 0 to 62.");
+  }
+
   private histSpec(e: Extract<AstExpr, { kind: 'aggregate' }>): void {
     if (e.fn === 'hist_log') return;
     const nums = e.args.map((a) => {
@@ -401,6 +407,7 @@ class TypeChecker {
         return this.target(e, scope, want);
       case 'aggregate':
         if (e.fn.startsWith('hist_')) this.fail(loc, `@${e.fn} can only be printed, as in print(@${e.fn}(x)).`);
+        if (e.fn === 'variance' && e.args.length) this.varianceShift(e.args[0]);
         this.statsRef(e.operand, scope);
         return 'long';
       case 'call':

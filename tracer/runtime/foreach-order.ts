@@ -10,6 +10,7 @@
 import type { AggregateFn, ForeachSort } from '../ir/ir';
 import type { Long } from './long';
 import { average, type StatsValue } from './statistics';
+import { varianceOf } from './variance';
 import type { ArrayStore, Key, Scalar, StatsArrayStore } from './storage';
 
 export type Entry = readonly [Key, Scalar | StatsValue];
@@ -26,6 +27,8 @@ export function aggregateOf(stats: StatsValue, fn: AggregateFn): Long {
       return stats.max;
     case 'avg':
       return average(stats);
+    case 'variance':
+      return stats.welford ? varianceOf(stats.welford, stats.count, stats.sum) : 0;
   }
 }
 

@@ -642,7 +642,7 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     },
     get agg() {
       const { aggregateOf } = foreachOrder();
-      return (stats: StatsValue | undefined, fn: 'min' | 'max' | 'avg', loc: SourceLoc): L.Long => {
+      return (stats: StatsValue | undefined, fn: 'min' | 'max' | 'avg' | 'variance', loc: SourceLoc): L.Long => {
         if (stats === undefined || stats.count === 0) throw new ScriptRuntimeError(MESSAGES.emptyAggregate, loc);
         return aggregateOf(stats, fn);
       };

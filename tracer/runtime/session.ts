@@ -26,7 +26,7 @@ import { FdSink, type OutputSink } from './output-sink';
 import type { ProbeContext } from './probe-context';
 import { ScriptRuntimeError } from './runtime-error';
 import { defaultServices, type RuntimeServices } from './runtime-services';
-import { toText } from './script-string';
+import { maxContentLength, toText } from './script-string';
 import type { GlobalStore, Scalar, StorageProvider } from './storage';
 
 // Loaded when first needed: most runs print no error and no JSON.
@@ -213,6 +213,7 @@ export class Session {
         this.run(s, this.contextFor(s.pp));
         if (this.failed) break;
       }
+      if (!this.failed && !this.json) this.displayUnreadGlobals();
     }
     if (this.failed) for (const s of this.errorSlots) this.run(s, this.contextFor(s.pp));
     this.status = this.failed ? 1 : 0;
@@ -225,6 +226,16 @@ export class Session {
     this.output.flush();
     this.errors.flush();
     return this.status;
+  }
+
+  /** SystemTap's closing print of the globals the script writes but never reads. */
+  private displayUnreadGlobals(): void {
+    const program = this.plan.program;
+    const unread = (require('../ir/unread-globals') as typeof import('../ir/unread-globals')).unreadGlobals(program);
+    if (unread.length === 0) return;
+    const { globalDisplay } = require('./global-display') as typeof import('./global-display');
+    const maxContent = maxContentLength(program.limits.maxStringLen);
+    for (const decl of unread) this.output.write(globalDisplay(decl, this.stores[decl.index], maxContent));
   }
 
   /** The traced process became known (the -c child was started): target() returns it from now on. */
