@@ -442,6 +442,18 @@ export const BUILTINS = {
   text_strn: { args: ['string', 'long', 'long'], returns: 'string' },
   /** isdigit(s): 1 when the first byte is an ASCII digit. */
   isdigit: { args: ['string'], returns: 'long' },
+  /** strpos(s, t): byte offset of the first t in s, -1 when absent. */
+  strpos: { args: ['string', 'string'], returns: 'long' },
+  /** string_quoted(s): s in double quotes, escaped as text_str does. */
+  string_quoted: { args: ['string'], returns: 'string' },
+  /** tokenize(s, delims): the next token of s ("" input: of the previous one); "" when none is left. */
+  tokenize: { args: ['string', 'string'], returns: 'string' },
+  /** randint(n): a random number in [0, n), n at most 2^20. */
+  randint: { args: ['long'], returns: 'long' },
+  /** ctime(secs): "Thu Jan  1 00:00:00 1970", UTC, for secs within 32-bit time_t. */
+  ctime: { args: ['long'], returns: 'string' },
+  /** errno_str(n): the symbolic name of an errno value ("EPERM"), or its number. */
+  errno_str: { args: ['long'], returns: 'string' },
 } as const satisfies Record<string, { args: readonly ScalarType[]; returns: ExprType }>;
 export type BuiltinName = keyof typeof BUILTINS;
 

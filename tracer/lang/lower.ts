@@ -9,6 +9,7 @@ import { ARG_REGS, BUILTINS, type BuiltinName } from '../ir/ir';
 import type { AstExpr, AstStmt } from './ast';
 import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, USER_READS } from './builtins';
 import { parseFormat } from './format';
+import { PRINT_FAMILY, printFamilyFormat } from './print-family';
 import { constantLong, pointIR, targetType, type FunctionSym, type GlobalSym, type LocalSym, type Resolved, type Scope, type T } from './symbols';
 import { walkStmt } from '../ir/walk';
 
@@ -188,7 +189,17 @@ class Lowerer {
       case 'print_ubacktrace':
         return { kind: 'printBacktrace', loc };
     }
+    if (PRINT_FAMILY[e.name]) return { kind: 'printf', ...this.printFamily(e, scope), loc };
     throw new Error(`lower: '${e.name}' is not a statement`);
+  }
+
+  /** A print-family call as a printf/sprintf of a format made from its arguments' types. */
+  private printFamily(e: Extract<AstExpr, { kind: 'call' }>, scope: Scope): { format: number; args: Expr[] } {
+    const member = PRINT_FAMILY[e.name];
+    const values = (member.delimited ? e.args.slice(1) : e.args).map((a) => this.expr(a, scope));
+    const delimiter = member.delimited ? (e.args[0] as Extract<AstExpr, { kind: 'string' }>).value : '';
+    this.formats.push(printFamilyFormat(member, values, delimiter, e.loc));
+    return { format: this.formats.length - 1, args: values };
   }
 
   private formatted(e: Extract<AstExpr, { kind: 'call' }>, scope: Scope): { format: number; args: Expr[] } {
@@ -342,6 +353,7 @@ class Lowerer {
         if (e.args.length === 0) return { op: 'builtin', type: 'string', name: 'sprint_ubacktrace', args: [{ op: 'context', type: 'string', what: 'ubacktrace', loc }], loc };
         break;
     }
+    if (PRINT_FAMILY[e.name]) return { op: 'sprintf', type: 'string', ...this.printFamily(e, scope), loc };
     const spec = BUILTINS[e.name as BuiltinName];
     if (!spec) throw new Error(`lower: unknown function '${e.name}'`);
     return { op: 'builtin', type: spec.returns as T, name: e.name as BuiltinName, args: this.keys(e.args, scope), loc };

@@ -100,7 +100,7 @@ export function constantLong(e: AstExpr): bigint | undefined {
 }
 
 /** Builtins that lower specially (not through BUILTINS' signature table). */
-export const SPECIAL_BUILTINS = new Set(['register', 'returnval', 'user_string', 'user_string_n', 'sprintf', 'sprint_ubacktrace']);
+export const SPECIAL_BUILTINS = new Set(['register', 'returnval', 'user_string', 'user_string_n', 'sprintf', 'sprint_ubacktrace', 'sprint', 'sprintln', 'sprintd', 'sprintdln']);
 
 export function isBuiltinName(name: string): boolean {
   return (

@@ -11,6 +11,7 @@ import type { AstExpr, AstStmt } from './ast';
 import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, UNSUPPORTED, USER_READS } from './builtins';
 import type { Diagnostics } from './diagnostic';
 import { formatArgTypes, FormatProblem, parseFormat } from './format';
+import { PRINT_FAMILY } from './print-family';
 import { constantLong, escapeText, localOf, targetType, where, type FunctionSym, type GlobalSym, type Resolved, type Scope, type T } from './symbols';
 
 /** An expression's type as far as known; 'void' for a call of a function returning nothing. */
@@ -311,6 +312,25 @@ class TypeChecker {
         this.arity(e, 0);
         return;
     }
+    if (PRINT_FAMILY[e.name]) this.printFamily(e, scope);
+  }
+
+  /** sprint/sprintln/printd/printdln/sprintd/sprintdln/print_char (print-family.ts). */
+  private printFamily(e: Extract<AstExpr, { kind: 'call' }>, scope: Scope): void {
+    const member = PRINT_FAMILY[e.name];
+    let values = e.args;
+    if (member.delimited) {
+      if (e.args.length < 2) this.fail(e.loc, `${e.name} takes a delimiter and at least one value, as in ${e.name}(", ", a, b).`);
+      if (e.args[0].kind !== 'string') this.fail(e.args[0].loc, `${e.name}'s delimiter must be a string literal.`);
+      values = e.args.slice(1);
+    }
+    if (member.char) {
+      this.arity(e, 1);
+      this.needType(e.args[0], this.expr(e.args[0], scope, 'long'), 'long', 'the character of print_char()');
+      return;
+    }
+    if (e.args.length === 0 && e.name !== 'sprintln') this.fail(e.loc, `${e.name} needs something to print, as in ${e.name}(x).`);
+    for (const a of values) this.needValue(a, this.expr(a, scope));
   }
 
   /** `@variance(x, N)`: N scales values by 2^N before the division, a literal from 0 to 62. */
@@ -635,6 +655,10 @@ class TypeChecker {
       case 'sprint_ubacktrace':
         if (e.args.length === 0) return result('string');
         break;
+    }
+    if (PRINT_FAMILY[e.name]) {
+      this.printFamily(e, scope);
+      return result('string');
     }
     if (e.name in BUILTINS) {
       const spec = BUILTINS[e.name as BuiltinName];

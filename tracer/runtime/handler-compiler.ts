@@ -80,6 +80,12 @@ function longLiteral(value: bigint | number): string {
   return v < 0 ? `(${text})` : text;
 }
 
+/** A literal as the C string SystemTap makes of it: "a\0b" is "a". */
+function cString(text: string): string {
+  const nul = text.indexOf('\0');
+  return nul < 0 ? text : text.slice(0, nul);
+}
+
 function zeroOf(type: string): string {
   return type === 'string' ? '""' : '0';
 }
@@ -250,6 +256,18 @@ class BodyEmitter {
         return `S.textStr(${a[0]}, 0, false, MAXC)`;
       case 'text_strn':
         return `S.textStr(${a[0]}, ${a[1]}, (${a[2]}) ? true : false, MAXC)`;
+      case 'strpos':
+        return `S.strpos(${a[0]}, ${a[1]})`;
+      case 'string_quoted':
+        return `S.textStr(${a[0]}, 0, true, MAXC)`;
+      case 'tokenize':
+        return `S.tokenize(tok, ${a[0]}, ${a[1]}, MAXC)`;
+      case 'randint':
+        return `randint(${a[0]}, ${this.loc(loc)})`;
+      case 'ctime':
+        return `ctime(${a[0]}, ${this.loc(loc)})`;
+      case 'errno_str':
+        return `errnoStr(${a[0]})`;
       case 'usymname':
         return `cut(svc.usymname(${a[0]}))`;
       case 'umodname':
@@ -266,7 +284,7 @@ class BodyEmitter {
       case 'long':
         return longLiteral(e.value);
       case 'string':
-        return JSON.stringify(this.module.cut(fromText(e.value)));
+        return JSON.stringify(this.module.cut(cString(fromText(e.value))));
       case 'local':
         return `v${e.slot}`;
       case 'global':
@@ -708,6 +726,22 @@ export function compileProgram(input: CompileInput): CompiledProgram {
       return userMemory().writeUser;
     },
     ent: toScalar,
+    get tok() {
+      return (require('./string-builtins') as typeof import('./string-builtins')).newTokenizeState();
+    },
+    randint(n: L.Long, loc: SourceLoc): L.Long {
+      // SystemTap's _stp_random_u range limit; n is taken as unsigned, as there
+      if (n < 0 || n > 1024 * 1024) throw new ScriptRuntimeError('range too wide', loc);
+      return Math.floor(Math.random() * Number(n));
+    },
+    ctime(secs: L.Long, loc: SourceLoc): string {
+      const r = (require('./ctime') as typeof import('./ctime')).ctime(secs);
+      if ('error' in r) throw new ScriptRuntimeError(r.error, loc);
+      return r.text;
+    },
+    get errnoStr() {
+      return (require('./errno-names') as typeof import('./errno-names')).errnoStr;
+    },
   };
 
   const code = [...parts].join('\n');
