@@ -666,12 +666,14 @@ export function compileProgram(input: CompileInput): CompiledProgram {
       };
     },
     get hist() {
-      const { histogramText } = require('./histogram-text') as typeof import('./histogram-text');
+      const { histogramText, HIST_ELISION } = require('./histogram-text') as typeof import('./histogram-text');
+      const given = Number(program.limits.extra.HIST_ELISION);
+      const histElision = program.limits.extra.HIST_ELISION !== undefined && Number.isInteger(given) ? given : HIST_ELISION;
       return (stats: StatsValue | undefined, global: number, spec: number, loc: SourceLoc): string => {
         if (stats === undefined || stats.count === 0) throw new ScriptRuntimeError(MESSAGES.emptyAggregate, loc);
         const decl = globalNames.get(global)!;
         const use = decl.kind === 'stats' || decl.kind === 'array' ? decl.stats : undefined;
-        return histogramText(histLayout(use!.hist[spec]), stats.hists[spec]);
+        return histogramText(histLayout(use!.hist[spec]), stats.hists[spec], histElision);
       };
     },
     get iter() {
