@@ -269,6 +269,12 @@ export interface ForeachStmt {
    * matching elements are visited (sort and limit apply to those). Absent: every element.
    */
   slice?: Array<Expr | null>;
+  /**
+   * `foreach ([b] in @hist_log(x))` / `foreach (n = [b] in @hist_linear(x[k], ...))`: visits the
+   * buckets of the statistic `global` (an element of it with `keys`) in order, `b` taking each
+   * bucket number and the value variable its count (sort does not apply; limit does).
+   */
+  hist?: { keys?: Expr[]; spec: HistSpec };
   body: Stmt;
   loc: SourceLoc;
 }
@@ -332,6 +338,8 @@ export type Expr =
   | { op: 'incdec'; type: 'long'; target: LValue; delta: 1 | -1; prefix: boolean; loc: SourceLoc }
   /** @count(x) ... @avg(x). @min/@max/@avg of an empty statistic is a runtime error; @count/@sum give 0. */
   | { op: 'aggregate'; type: 'long'; fn: AggregateFn; source: StatsRef; loc: SourceLoc; /** @variance(x, N): N */ shift?: number }
+  /** `@hist_log(x)[b]`: the count in bucket number `b` (0 outside the histogram); an empty statistic is a runtime error. */
+  | { op: 'histBucket'; type: 'long'; source: StatsRef; hist: HistSpec; bucket: Expr; loc: SourceLoc }
   /** A script function. */
   | { op: 'call'; type: ExprType; function: number; args: Expr[]; loc: SourceLoc }
   /** A builtin function without access to the probe context (strlen, substr, usymname, ...); see BUILTINS. */

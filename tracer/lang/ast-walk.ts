@@ -28,6 +28,10 @@ export function visitAst(s: AstStmt, onExpr: (e: AstExpr) => void, onStmt?: (s: 
         ex(e.operand);
         e.args.forEach(ex);
         return;
+      case 'histBucket':
+        ex(e.hist);
+        ex(e.bucket);
+        return;
       case 'binary':
         ex(e.left);
         ex(e.right);
@@ -77,6 +81,7 @@ export function visitAst(s: AstStmt, onExpr: (e: AstExpr) => void, onStmt?: (s: 
         st(s.body);
         return;
       case 'foreach':
+        ex(s.hist);
         ex(s.limit);
         st(s.body);
         return;

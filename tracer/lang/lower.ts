@@ -153,7 +153,17 @@ class Lowerer {
     return { kind: 'delete', target: { kind: g.shape === 'array' ? 'array' : 'global', global: g.index }, loc };
   }
 
+  private foreachBuckets(s: Extract<AstStmt, { kind: 'foreach' }>, hist: Extract<AstExpr, { kind: 'aggregate' }>, scope: Scope): Stmt {
+    const source = this.statsRef(hist.operand, scope);
+    const keys = s.keys.map((k) => this.local(k.name, scope).slot);
+    const value = s.value ? this.local(s.value.name, scope).slot : undefined;
+    const limit = s.limit ? this.expr(s.limit, scope) : undefined;
+    const histRef = { ...(source.keys && { keys: source.keys }), spec: histSpec(hist) };
+    return { kind: 'foreach', global: source.global, keys, value, limit, hist: histRef, body: this.stmt(s.body, scope), loc: s.loc };
+  }
+
   private foreach(s: Extract<AstStmt, { kind: 'foreach' }>, scope: Scope): Stmt {
+    if (s.hist?.kind === 'aggregate') return this.foreachBuckets(s, s.hist, scope);
     const g = this.global(s.array);
     const keys = s.keys.map((k) => this.local(k.name, scope).slot);
     const value = s.value ? this.local(s.value.name, scope).slot : undefined;
@@ -244,6 +254,10 @@ class Lowerer {
       case 'target':
       case 'entry':
         return this.target(e, scope);
+      case 'histBucket': {
+        const hist = e.hist as Extract<AstExpr, { kind: 'aggregate' }>;
+        return { op: 'histBucket', type: 'long', source: this.statsRef(hist.operand, scope), hist: histSpec(hist), bucket: this.expr(e.bucket, scope), loc };
+      }
       case 'aggregate':
         return { op: 'aggregate', type: 'long', fn: e.fn as AggregateFn, source: this.statsRef(e.operand, scope), loc, ...(e.fn === 'variance' && e.args.length && { shift: Number(constantLong(e.args[0])) }) };
       case 'call':

@@ -248,6 +248,7 @@ class TypeChecker {
   }
 
   private foreach(s: Extract<AstStmt, { kind: 'foreach' }>, scope: Scope): void {
+    if (s.hist) return this.foreachBuckets(s, s.hist, scope);
     const g = this.global(s.array, s.arrayLoc);
     this.shape(g, 'array', s.arrayLoc);
     if (!g.keyTypes) {
@@ -269,6 +270,21 @@ class TypeChecker {
       if (!g.elementStats) this.agree(g.type, local.type, (t) => (g.type = t), s.value.loc, () => `the values of '${g.name}'`);
     }
     if (s.valueSort?.aggregate && !g.elementStats && this.final) this.fail(s.arrayLoc, `'${g.name}' does not hold statistics, so it cannot be sorted by @${s.valueSort.aggregate}.`);
+    if (s.limit) this.needType(s.limit, this.expr(s.limit, scope, 'long'), 'long', "foreach's limit");
+    this.loopBody(s.body, scope);
+  }
+
+  /** foreach over a histogram's buckets: one key (the bucket number), the value its count. */
+  private foreachBuckets(s: Extract<AstStmt, { kind: 'foreach' }>, hist: AstExpr, scope: Scope): void {
+    if (hist.kind !== 'aggregate') return;
+    this.statsRef(hist.operand, scope);
+    this.histSpec(hist);
+    if (s.keys.length !== 1) this.fail(s.keys[1]?.loc ?? s.loc, 'foreach over a histogram names one key: the bucket number.');
+    for (const k of [s.keys[0], s.value]) {
+      if (!k) continue;
+      const local = localOf(k.name, scope);
+      this.agree(local.type, 'long', (t) => (local.type = t), k.loc, () => `'${k.name}'`);
+    }
     if (s.limit) this.needType(s.limit, this.expr(s.limit, scope, 'long'), 'long', "foreach's limit");
     this.loopBody(s.body, scope);
   }
@@ -425,8 +441,15 @@ class TypeChecker {
       case 'target':
       case 'entry':
         return this.target(e, scope, want);
+      case 'histBucket':
+        if (e.hist.kind === 'aggregate') {
+          this.statsRef(e.hist.operand, scope);
+          this.histSpec(e.hist);
+        }
+        this.needType(e.bucket, this.expr(e.bucket, scope, 'long'), 'long', 'a bucket number');
+        return 'long';
       case 'aggregate':
-        if (e.fn.startsWith('hist_')) this.fail(loc, `@${e.fn} can only be printed, as in print(@${e.fn}(x)).`);
+        if (e.fn.startsWith('hist_')) this.fail(loc, `@${e.fn} can only be printed, as in print(@${e.fn}(x)), indexed by a bucket number, as in @${e.fn}(x)[b], or visited with foreach.`);
         if (e.fn === 'variance' && e.args.length) this.varianceShift(e.args[0]);
         this.statsRef(e.operand, scope);
         return 'long';

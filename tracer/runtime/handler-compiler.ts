@@ -328,6 +328,10 @@ class BodyEmitter {
         const t = this.temp();
         return `(${t} = f${e.function}(${e.args.map((x) => this.expr(x)).join(', ')}), depth--, ${t})`;
       }
+      case 'histBucket': {
+        const spec = this.module.histSpecIndex(e.source.global, e.hist, e.loc);
+        return `hbucket(${this.statsRead(e.source.global, e.source.keys)}, ${spec}, ${this.expr(e.bucket)}, ${this.loc(e.loc)})`;
+      }
       case 'builtin':
         return this.builtin(e.name, e.args, e.loc);
       case 'sprintf':
@@ -455,6 +459,7 @@ class BodyEmitter {
   }
 
   private foreach(s: ForeachStmt): void {
+    if (s.hist) return this.foreachBucket(s, s.hist);
     const out = this.lines;
     const decl = this.module.global(s.global);
     if (s.slice) throw new CompileError('array slicing is not implemented by the runtime yet', s.loc);
@@ -469,6 +474,21 @@ class BodyEmitter {
       const fn = s.sort?.by === 'value' && s.sort.aggregate ? s.sort.aggregate : 'count';
       out.push(isStats ? `v${s.value} = aggregateOf(${entry}[1], ${JSON.stringify(fn)});` : `v${s.value} = ${entry}[1];`);
     }
+    this.stmt(s.body);
+    out.push('}');
+  }
+
+  /** foreach over the buckets of a histogram: bucket numbers in order, the value its count. */
+  private foreachBucket(s: ForeachStmt, hist: NonNullable<ForeachStmt['hist']>): void {
+    const out = this.lines;
+    const spec = this.module.histSpecIndex(s.global, hist.spec, s.loc);
+    const counts = this.temp(), i = this.temp(), n = this.temp();
+    const limit = s.limit ? `Number(${this.expr(s.limit)})` : 'Infinity';
+    out.push(this.check(s.loc), `${counts} = hbuckets(${this.statsRead(s.global, hist.keys)}, ${spec}, ${this.loc(s.loc)});`);
+    out.push(`${n} = Math.min(${counts}.length, ${limit});`);
+    out.push(`for (${i} = 0; ${i} < ${n}; ${i}++) {`, this.check(s.loc));
+    if (s.keys.length > 0) out.push(`v${s.keys[0]} = ${i};`);
+    if (s.value !== undefined) out.push(`v${s.value} = ${counts}[${i}];`);
     this.stmt(s.body);
     out.push('}');
   }
@@ -678,6 +698,15 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     },
     get iter() {
       return foreachOrder().foreachEntries;
+    },
+    hbuckets(stats: StatsValue | undefined, spec: number, loc: SourceLoc): readonly number[] {
+      if (stats === undefined || stats.count === 0) throw new ScriptRuntimeError(MESSAGES.emptyAggregate, loc);
+      return stats.hists[spec];
+    },
+    hbucket(stats: StatsValue | undefined, spec: number, bucket: L.Long, loc: SourceLoc): L.Long {
+      if (stats === undefined || stats.count === 0) throw new ScriptRuntimeError(MESSAGES.emptyAggregate, loc);
+      const counts = stats.hists[spec];
+      return bucket >= 0 && bucket < counts.length ? counts[Number(bucket)] : 0;
     },
     reg(ctx: ProbeContext, name: Parameters<ProbeContext['reg']>[0], loc: SourceLoc): L.Long {
       try {
