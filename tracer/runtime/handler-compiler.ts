@@ -126,6 +126,11 @@ class BodyEmitter {
     return keys && keys.length > 0 ? `g${global}.read(${this.keys(keys)})` : `g${global}.read()`;
   }
 
+  /** A slice's key pattern: each part's value, `undefined` for `*` (any value). */
+  slicePattern(keys: readonly (Expr | null)[]): string {
+    return `[${keys.map((k) => (k ? this.expr(k) : 'undefined')).join(', ')}]`;
+  }
+
   private binary(op: BinaryOp, left: string, right: string, loc: SourceLoc): string {
     const fn = BINARY_FN[op];
     if (op === '/' || op === '%') return `${fn}(${left}, ${right}, ${this.loc(loc)})`;
@@ -294,7 +299,7 @@ class BodyEmitter {
       case 'arrayIn':
         return `(g${e.global}.has(${this.keys(e.keys)}) ? 1 : 0)`;
       case 'arraySliceIn':
-        throw new CompileError('array slicing is not implemented by the runtime yet', e.loc);
+        return `(sliceHas(g${e.global}, ${this.slicePattern(e.keys)}) ? 1 : 0)`;
       case 'binary':
         return this.binary(e.operator, this.expr(e.left), this.expr(e.right), e.loc);
       case 'compare': {
@@ -454,7 +459,7 @@ class BodyEmitter {
       case 'local':
         return `v${target.slot} = ${zeroOf(this.module.localType(target.slot))}`;
       case 'slice':
-        throw new CompileError('array slicing is not implemented by the runtime yet', this.module.global(target.global).loc);
+        return `sliceDelete(g${target.global}, ${this.slicePattern(target.keys)})`;
     }
   }
 
@@ -462,11 +467,12 @@ class BodyEmitter {
     if (s.hist) return this.foreachBucket(s, s.hist);
     const out = this.lines;
     const decl = this.module.global(s.global);
-    if (s.slice) throw new CompileError('array slicing is not implemented by the runtime yet', s.loc);
     const list = this.temp(), i = this.temp(), entry = this.temp();
     const sort = s.sort ? this.module.sortSpec(s.sort) : 'undefined';
+    // the slice's keys are evaluated once, before the limit, as SystemTap does
+    const slice = s.slice ? this.slicePattern(s.slice) : 'undefined';
     const limit = s.limit ? `Number(${this.expr(s.limit)})` : 'undefined';
-    out.push(this.check(s.loc), `${list} = iter(g${s.global}, ${sort}, ${limit});`);
+    out.push(this.check(s.loc), `${list} = iter(g${s.global}, ${sort}, ${limit}, ${slice});`);
     out.push(`for (${i} = 0; ${i} < ${list}.length; ${i}++) {`, this.check(s.loc), `${entry} = ${list}[${i}];`);
     s.keys.forEach((slot, part) => out.push(`v${slot} = ${entry}[0][${part}];`));
     if (s.value !== undefined) {
@@ -698,6 +704,12 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     },
     get iter() {
       return foreachOrder().foreachEntries;
+    },
+    get sliceHas() {
+      return foreachOrder().sliceHas;
+    },
+    get sliceDelete() {
+      return foreachOrder().sliceDelete;
     },
     hbuckets(stats: StatsValue | undefined, spec: number, loc: SourceLoc): readonly number[] {
       if (stats === undefined || stats.count === 0) throw new ScriptRuntimeError(MESSAGES.emptyAggregate, loc);
