@@ -184,6 +184,8 @@ export interface PlannedHandler {
 
 export interface TimerProbeIR extends PlannedHandler {
   periodNs: bigint;
+  /** `.randomize(M)`: each interval is drawn from periodNs ± randomizeNs. */
+  randomizeNs?: bigint;
 }
 
 export type SiteKind = 'entry' | 'return' | 'statement';
