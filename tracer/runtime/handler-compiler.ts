@@ -340,7 +340,8 @@ class BodyEmitter {
       case 'builtin':
         return this.builtin(e.name, e.args, e.loc);
       case 'sprintf':
-        return `cut(sfmt[${e.format}]([${e.args.map((x) => this.expr(x)).join(', ')}]))`;
+        // a C string: what %c of 0 or %b put after a NUL byte is not part of it
+        return `cut(cstr(sfmt[${e.format}]([${e.args.map((x) => this.expr(x)).join(', ')}])))`;
       case 'context':
         return this.context(e.what, e.type, e.loc);
       case 'target':
@@ -652,6 +653,7 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     cut(text: string): string {
       return text.length > maxContent ? text.slice(0, maxContent) : text;
     },
+    cstr: cString,
     cat(a: string, b: string): string {
       const text = a + b;
       return text.length > maxContent ? text.slice(0, maxContent) : text;
