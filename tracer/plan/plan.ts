@@ -13,6 +13,7 @@ import { handlerNeeds } from '../ir/needs';
 import { inlineSimpleCalls } from '../ir/inline-calls';
 import { completeStatsUse } from '../ir/stats-use';
 import { kernelHz } from './kernel-hz';
+import { STP_MAX_BUCKETS } from '../runtime/statistics';
 
 /** Context a resolver gets along with the point. */
 export interface ResolveContext {
@@ -88,6 +89,24 @@ export function timerPeriodNs(point: ProbePointIR): bigint {
   return n * scale;
 }
 
+/**
+ * SystemTap gives a linear histogram at most STP_MAX_BUCKETS (128) buckets, its underflow and
+ * overflow ones included; a script asking for more is told here, before anything runs.
+ */
+function checkHistogramSizes(program: ProgramIR): void {
+  for (const g of program.globals) {
+    const hists = g.kind === 'stats' ? g.stats.hist : g.kind === 'array' ? g.stats?.hist ?? [] : [];
+    for (const h of hists) {
+      if (h.kind !== 'linear') continue;
+      const buckets = (h.high - h.low) / h.step + 3n;
+      if (buckets > BigInt(STP_MAX_BUCKETS)) {
+        const loc = `${g.loc.file}:${g.loc.line}:${g.loc.column}`;
+        throw new UtapError(`${loc}: error: @hist_linear(${g.name}, ${h.low}, ${h.high}, ${h.step}) would have ${buckets} buckets with its underflow and overflow ones; a linear histogram has at most ${STP_MAX_BUCKETS}, as in SystemTap: use a larger step.`, EXIT_SCRIPT_ERROR, true);
+      }
+    }
+  }
+}
+
 /** The begin/end sequence number (`begin(-1)` runs before `begin`), 0 when absent. */
 function sequence(point: ProbePointIR): bigint {
   const arg = point.components[0].arg;
@@ -97,6 +116,7 @@ function sequence(point: ProbePointIR): bigint {
 
 export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
   const completed = completeStatsUse(input);
+  checkHistogramSizes(completed);
   // one-line helper functions become their expression (see inline-calls.ts)
   const program: ProgramIR = { ...completed, probes: completed.probes.map((p) => ({ ...p, handler: inlineSimpleCalls(completed, p.handler) })) };
   const begin: Array<PlannedHandler & { seq: bigint }> = [];

@@ -8,7 +8,7 @@ import { welfordAdd, welfordStart, type Welford } from './variance';
 /** SystemTap's log histogram: 128 buckets, bucket 64 holds 0 (stat.h HIST_LOG_BUCKETS/BUCKET0). */
 export const HIST_LOG_BUCKETS = 128;
 export const HIST_LOG_BUCKET0 = 64;
-/** Most buckets a linear histogram may have besides underflow and overflow (STP_MAX_BUCKETS). */
+/** Most buckets a linear histogram may have, underflow and overflow included (STP_MAX_BUCKETS). */
 export const STP_MAX_BUCKETS = 128;
 
 export interface StatsValue {
@@ -34,7 +34,7 @@ export function histLayout(spec: HistSpec): HistLayout {
   if (!(step > 0)) throw new RangeError(`@hist_linear step must be positive (got ${spec.step})`);
   // Underflow and overflow buckets around (high - low) / step + 1 regular ones.
   const buckets = Math.trunc((high - low) / step) + 3;
-  if (buckets < 3 || buckets > STP_MAX_BUCKETS + 2) throw new RangeError(`@hist_linear(${low}, ${high}, ${step}) needs between 1 and ${STP_MAX_BUCKETS} buckets`);
+  if (buckets < 3 || buckets > STP_MAX_BUCKETS) throw new RangeError(`@hist_linear(${low}, ${high}, ${step}) needs between 3 and ${STP_MAX_BUCKETS} buckets`);
   return { kind: 'linear', buckets, low, high, step };
 }
 
