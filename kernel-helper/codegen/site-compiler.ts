@@ -809,6 +809,7 @@ class SiteCodegen {
   private statsAdd(target: StatsRef, value: Expr, loc: SourceLoc): void {
     const decl = this.program.globals[target.global];
     const hists = decl.kind === 'stats' ? decl.stats.hist : decl.kind === 'array' ? decl.stats?.hist ?? [] : [];
+    if ((decl.kind === 'stats' || decl.kind === 'array') && decl.stats?.variance) throw new EventModeNeeded('it feeds a statistic read with @variance (its running state is kept in userspace)', loc);
     const layout = statsLayout(hists);
     this.long(value);
     const v = this.allocTemp();

@@ -18,9 +18,10 @@ function parsePid(value: string): number {
 
 function parseDefines(raw: string[]): RunOptions['defines'] {
   return raw.map((d) => {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(d);
+    // -D NAME alone defines NAME as 1, as a C compiler (and so SystemTap) does
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/.exec(d);
     if (!m) throw new UtapError(`-D '${d}' is not NAME=VALUE; write for example -D MAXMAPENTRIES=10000.`, EXIT_SCRIPT_ERROR);
-    return { name: m[1], value: m[2] };
+    return { name: m[1], value: m[2] ?? '1' };
   });
 }
 

@@ -138,6 +138,9 @@ function inlineExpr(program: ProgramIR, e: Expr): Expr {
     case 'aggregate':
       out = e.source.keys ? { ...e, source: { ...e.source, keys: e.source.keys.map(m) } } : e;
       break;
+    case 'histBucket':
+      out = { ...e, source: e.source.keys ? { ...e.source, keys: e.source.keys.map(m) } : e.source, bucket: m(e.bucket) };
+      break;
     case 'builtin':
     case 'sprintf':
     case 'call':
@@ -171,7 +174,7 @@ function inlineStmt(program: ProgramIR, s: Stmt): Stmt {
     case 'for':
       return { ...s, init: s.init ? st(s.init) : undefined, test: s.test ? x(s.test) : undefined, step: s.step ? x(s.step) : undefined, body: st(s.body) };
     case 'foreach':
-      return { ...s, slice: s.slice?.map((k) => k && x(k)), limit: s.limit ? x(s.limit) : undefined, body: st(s.body) };
+      return { ...s, slice: s.slice?.map((k) => k && x(k)), hist: s.hist?.keys ? { ...s.hist, keys: s.hist.keys.map(x) } : s.hist, limit: s.limit ? x(s.limit) : undefined, body: st(s.body) };
     case 'return':
       return s.value ? { ...s, value: x(s.value) } : s;
     case 'delete':

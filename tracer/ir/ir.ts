@@ -86,9 +86,12 @@ export interface StatsUse {
   max: boolean;
   avg: boolean;
   hist: HistSpec[];
+  /** Read with @variance; `varianceShift` is its N in `@variance(x, N)` (default 0). */
+  variance?: boolean;
+  varianceShift?: number;
 }
 
-export type GlobalDecl =
+export type GlobalDecl = (
   | { kind: 'scalar'; index: number; name: string; type: ScalarType; init?: bigint | string; loc: SourceLoc }
   | { kind: 'stats'; index: number; name: string; stats: StatsUse; loc: SourceLoc }
   | {
@@ -102,7 +105,11 @@ export type GlobalDecl =
       /** Capacity: the declared size, else limits.maxMapEntries. Inserting past it is a runtime error. */
       maxEntries: number;
       loc: SourceLoc;
-    };
+    }
+) & {
+  /** Declared in a tapset file rather than the script (never printed at exit when unread). */
+  tapset?: boolean;
+};
 
 export interface LocalDecl {
   name: string;
@@ -179,6 +186,8 @@ export interface PlannedHandler {
 
 export interface TimerProbeIR extends PlannedHandler {
   periodNs: bigint;
+  /** `.randomize(M)`: each interval is drawn from periodNs ± randomizeNs. */
+  randomizeNs?: bigint;
 }
 
 export type SiteKind = 'entry' | 'return' | 'statement';
@@ -264,6 +273,12 @@ export interface ForeachStmt {
    * matching elements are visited (sort and limit apply to those). Absent: every element.
    */
   slice?: Array<Expr | null>;
+  /**
+   * `foreach ([b] in @hist_log(x))` / `foreach (n = [b] in @hist_linear(x[k], ...))`: visits the
+   * buckets of the statistic `global` (an element of it with `keys`) in order, `b` taking each
+   * bucket number and the value variable its count (sort does not apply; limit does).
+   */
+  hist?: { keys?: Expr[]; spec: HistSpec };
   body: Stmt;
   loc: SourceLoc;
 }
@@ -290,7 +305,7 @@ export interface StatsRef {
 
 // ────────────────────────────── expressions ──────────────────────────────
 
-export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'avg';
+export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'variance';
 
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<<' | '>>' | '>>>' | '&' | '|' | '^';
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
@@ -326,7 +341,9 @@ export type Expr =
   /** ++x, x++, --x, x-- */
   | { op: 'incdec'; type: 'long'; target: LValue; delta: 1 | -1; prefix: boolean; loc: SourceLoc }
   /** @count(x) ... @avg(x). @min/@max/@avg of an empty statistic is a runtime error; @count/@sum give 0. */
-  | { op: 'aggregate'; type: 'long'; fn: AggregateFn; source: StatsRef; loc: SourceLoc }
+  | { op: 'aggregate'; type: 'long'; fn: AggregateFn; source: StatsRef; loc: SourceLoc; /** @variance(x, N): N */ shift?: number }
+  /** `@hist_log(x)[b]`: the count in bucket number `b` (0 outside the histogram); an empty statistic is a runtime error. */
+  | { op: 'histBucket'; type: 'long'; source: StatsRef; hist: HistSpec; bucket: Expr; loc: SourceLoc }
   /** A script function. */
   | { op: 'call'; type: ExprType; function: number; args: Expr[]; loc: SourceLoc }
   /** A builtin function without access to the probe context (strlen, substr, usymname, ...); see BUILTINS. */
@@ -437,6 +454,18 @@ export const BUILTINS = {
   text_strn: { args: ['string', 'long', 'long'], returns: 'string' },
   /** isdigit(s): 1 when the first byte is an ASCII digit. */
   isdigit: { args: ['string'], returns: 'long' },
+  /** strpos(s, t): byte offset of the first t in s, -1 when absent. */
+  strpos: { args: ['string', 'string'], returns: 'long' },
+  /** string_quoted(s): s in double quotes, escaped as text_str does. */
+  string_quoted: { args: ['string'], returns: 'string' },
+  /** tokenize(s, delims): the next token of s ("" input: of the previous one); "" when none is left. */
+  tokenize: { args: ['string', 'string'], returns: 'string' },
+  /** randint(n): a random number in [0, n), n at most 2^20. */
+  randint: { args: ['long'], returns: 'long' },
+  /** ctime(secs): "Thu Jan  1 00:00:00 1970", UTC, for secs within 32-bit time_t. */
+  ctime: { args: ['long'], returns: 'string' },
+  /** errno_str(n): the symbolic name of an errno value ("EPERM"), or its number. */
+  errno_str: { args: ['long'], returns: 'string' },
 } as const satisfies Record<string, { args: readonly ScalarType[]; returns: ExprType }>;
 export type BuiltinName = keyof typeof BUILTINS;
 

@@ -53,6 +53,7 @@ function visitor(c: Collected, calls: number[]): Visitor {
           c.globalsRead.add(e.global);
           return;
         case 'aggregate':
+        case 'histBucket':
           c.globalsRead.add(e.source.global);
           return;
         case 'call':

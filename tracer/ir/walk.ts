@@ -44,6 +44,10 @@ export function walkExpr(e: Expr, v: Visitor): void {
     case 'aggregate':
       e.source.keys?.forEach((k) => walkExpr(k, v));
       return;
+    case 'histBucket':
+      e.source.keys?.forEach((k) => walkExpr(k, v));
+      walkExpr(e.bucket, v);
+      return;
     case 'call':
     case 'builtin':
     case 'sprintf':
@@ -97,6 +101,7 @@ export function walkStmt(s: Stmt, v: Visitor): void {
       return;
     case 'foreach':
       for (const k of s.slice ?? []) if (k) walkExpr(k, v);
+      s.hist?.keys?.forEach((k) => walkExpr(k, v));
       if (s.limit) walkExpr(s.limit, v);
       walkStmt(s.body, v);
       return;

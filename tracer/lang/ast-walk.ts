@@ -38,6 +38,10 @@ export function visitAst(s: AstStmt, onExpr: (e: AstExpr) => void, onStmt?: (s: 
         ex(e.operand);
         e.args.forEach(ex);
         return;
+      case 'histBucket':
+        ex(e.hist);
+        ex(e.bucket);
+        return;
       case 'binary':
         ex(e.left);
         ex(e.right);
@@ -88,6 +92,7 @@ export function visitAst(s: AstStmt, onExpr: (e: AstExpr) => void, onStmt?: (s: 
         return;
       case 'foreach':
         for (const k of s.slice ?? []) if (k) ex(k);
+        ex(s.hist);
         ex(s.limit);
         st(s.body);
         return;

@@ -16,6 +16,8 @@ export type AstExpr =
   | { kind: 'call'; name: string; args: AstExpr[]; loc: SourceLoc }
   /** `@count(x)` ... `@avg(x)`; `@hist_log(x)`, `@hist_linear(x, lo, hi, step)` (only inside print). */
   | { kind: 'aggregate'; fn: string; operand: AstExpr; args: AstExpr[]; loc: SourceLoc }
+  /** `@hist_log(x)[b]`: the count in bucket number b of a histogram (`hist` is the @hist_* aggregate) */
+  | { kind: 'histBucket'; hist: AstExpr; bucket: AstExpr; loc: SourceLoc }
   | { kind: 'binary'; operator: string; left: AstExpr; right: AstExpr; loc: SourceLoc }
   | { kind: 'unary'; operator: '-' | '+' | '!' | '~'; operand: AstExpr; loc: SourceLoc }
   | { kind: 'conditional'; test: AstExpr; then: AstExpr; else: AstExpr; loc: SourceLoc }
@@ -66,6 +68,8 @@ export type AstStmt =
       /** `arr+` / `arr-`, optionally by an aggregate (`arr @sum -`) */
       valueSort?: { direction: 'asc' | 'desc'; aggregate?: string };
       limit?: AstExpr;
+      /** `foreach ([b] in @hist_log(x))`: the @hist_* aggregate whose buckets are visited (`array` is its statistic's name) */
+      hist?: AstExpr;
       body: AstStmt;
       loc: SourceLoc;
     }

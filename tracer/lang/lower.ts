@@ -10,6 +10,7 @@ import type { AstExpr, AstStmt } from './ast';
 import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, USER_READS } from './builtins';
 import { parseFormat } from './format';
 import { definedConstant } from './types';
+import { PRINT_FAMILY, printFamilyFormat } from './print-family';
 import { constantLong, pointIR, targetType, type FunctionSym, type GlobalSym, type LocalSym, type Resolved, type Scope, type T } from './symbols';
 import { walkStmt } from '../ir/walk';
 
@@ -87,6 +88,7 @@ class Lowerer {
       } else {
         out.push({ kind: 'scalar', index: g.index, name: g.name, type: g.type ?? 'long', init: g.init, loc: g.loc });
       }
+      if (g.tapset) out[out.length - 1].tapset = true;
     }
     return out;
   }
@@ -156,7 +158,17 @@ class Lowerer {
     return { kind: 'delete', target: { kind: g.shape === 'array' ? 'array' : 'global', global: g.index }, loc };
   }
 
+  private foreachBuckets(s: Extract<AstStmt, { kind: 'foreach' }>, hist: Extract<AstExpr, { kind: 'aggregate' }>, scope: Scope): Stmt {
+    const source = this.statsRef(hist.operand, scope);
+    const keys = s.keys.map((k) => this.local(k.name, scope).slot);
+    const value = s.value ? this.local(s.value.name, scope).slot : undefined;
+    const limit = s.limit ? this.expr(s.limit, scope) : undefined;
+    const histRef = { ...(source.keys && { keys: source.keys }), spec: histSpec(hist) };
+    return { kind: 'foreach', global: source.global, keys, value, limit, hist: histRef, body: this.stmt(s.body, scope), loc: s.loc };
+  }
+
   private foreach(s: Extract<AstStmt, { kind: 'foreach' }>, scope: Scope): Stmt {
+    if (s.hist?.kind === 'aggregate') return this.foreachBuckets(s, s.hist, scope);
     const g = this.global(s.array);
     const keys = s.keys.map((k) => this.local(k.name, scope).slot);
     const value = s.value ? this.local(s.value.name, scope).slot : undefined;
@@ -193,7 +205,17 @@ class Lowerer {
       case 'print_ubacktrace':
         return { kind: 'printBacktrace', loc };
     }
+    if (PRINT_FAMILY[e.name]) return { kind: 'printf', ...this.printFamily(e, scope), loc };
     throw new Error(`lower: '${e.name}' is not a statement`);
+  }
+
+  /** A print-family call as a printf/sprintf of a format made from its arguments' types. */
+  private printFamily(e: Extract<AstExpr, { kind: 'call' }>, scope: Scope): { format: number; args: Expr[] } {
+    const member = PRINT_FAMILY[e.name];
+    const values = (member.delimited ? e.args.slice(1) : e.args).map((a) => this.expr(a, scope));
+    const delimiter = member.delimited ? (e.args[0] as Extract<AstExpr, { kind: 'string' }>).value : '';
+    this.formats.push(printFamilyFormat(member, values, delimiter, e.loc));
+    return { format: this.formats.length - 1, args: values };
   }
 
   private formatted(e: Extract<AstExpr, { kind: 'call' }>, scope: Scope): { format: number; args: Expr[] } {
@@ -254,8 +276,12 @@ class Lowerer {
       case 'target':
       case 'entry':
         return this.target(e, scope);
+      case 'histBucket': {
+        const hist = e.hist as Extract<AstExpr, { kind: 'aggregate' }>;
+        return { op: 'histBucket', type: 'long', source: this.statsRef(hist.operand, scope), hist: histSpec(hist), bucket: this.expr(e.bucket, scope), loc };
+      }
       case 'aggregate':
-        return { op: 'aggregate', type: 'long', fn: e.fn as AggregateFn, source: this.statsRef(e.operand, scope), loc };
+        return { op: 'aggregate', type: 'long', fn: e.fn as AggregateFn, source: this.statsRef(e.operand, scope), loc, ...(e.fn === 'variance' && e.args.length && { shift: Number(constantLong(e.args[0])) }) };
       case 'call':
         return this.call(e, scope);
       case 'statsAdd':
@@ -363,6 +389,7 @@ class Lowerer {
         if (e.args.length === 0) return { op: 'builtin', type: 'string', name: 'sprint_ubacktrace', args: [{ op: 'context', type: 'string', what: 'ubacktrace', loc }], loc };
         break;
     }
+    if (PRINT_FAMILY[e.name]) return { op: 'sprintf', type: 'string', ...this.printFamily(e, scope), loc };
     const spec = BUILTINS[e.name as BuiltinName];
     if (!spec) throw new Error(`lower: unknown function '${e.name}'`);
     return { op: 'builtin', type: spec.returns as T, name: e.name as BuiltinName, args: this.keys(e.args, scope), loc };

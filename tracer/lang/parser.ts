@@ -431,6 +431,7 @@ export class Parser {
       this.expect(']', 'after the foreach keys');
     } else keys = [this.parseForeachKey()];
     this.expect('in', 'after the foreach keys');
+    if (this.tok.kind === 'at' && (this.tok.text === '@hist_log' || this.tok.text === '@hist_linear')) return this.parseForeachBuckets(loc, value, keys);
     const array = this.ident('the name of the array to iterate');
     const slice = this.is('[') ? this.parseKeys('after the slice keys') : undefined;
     if (slice && slice.length !== keys.length) this.fail(`the slice names ${slice.length} key${slice.length === 1 ? '' : 's'} but this foreach takes ${keys.length}.`, array.loc);
@@ -452,6 +453,20 @@ export class Parser {
     const sortedKeys = keys.filter((k) => k.sort);
     if (sortedKeys.length > 1 || (sortedKeys.length && valueSort)) this.fail('foreach sorts by one thing only: one key or the value.', (sortedKeys[1] ?? sortedKeys[0]).loc);
     return { kind: 'foreach', value, keys, array: array.text, arrayLoc: array.loc, ...(slice && { slice }), valueSort, limit, body: this.parseStatement(), loc };
+  }
+
+  /** `foreach ([b] in @hist_log(x) limit N)`: the buckets of a histogram, in order. */
+  private parseForeachBuckets(loc: SourceLoc, value: ForeachKey | undefined, keys: ForeachKey[]): AstStmt {
+    const hist = this.parseAt();
+    if (hist.kind !== 'aggregate') return this.fail('foreach visits the buckets of a histogram as in foreach (b in @hist_log(x)).', hist.loc);
+    const stat = hist.operand;
+    if (stat.kind !== 'name' && stat.kind !== 'index') return this.fail('a histogram is drawn from a statistic: a global, or an element of a global array.', stat.loc);
+    const sorted = [value, ...keys].find((k) => k?.sort);
+    if (sorted) this.fail("the buckets of a histogram are visited in order; they cannot be sorted.", sorted.loc);
+    let limit: AstExpr | undefined;
+    if (this.accept('limit')) limit = this.parseExpr();
+    this.expect(')', "to close 'foreach (...)'");
+    return { kind: 'foreach', value, keys, array: stat.name, arrayLoc: stat.loc, hist, limit, body: this.parseStatement(), loc };
   }
 
   // ───────────── expressions ─────────────
@@ -680,12 +695,19 @@ export class Parser {
       case 'max':
       case 'avg':
       case 'hist_log':
-      case 'hist_linear': {
+      case 'hist_linear':
+      case 'variance': {
         const args = this.parseArgs();
         if (args.length === 0) this.fail(`@${fn} needs a statistic, as in @${fn}(x).`, t.loc);
-        const expected = fn === 'hist_linear' ? 4 : 1;
+        const expected = fn === 'hist_linear' ? 4 : fn === 'variance' && args.length === 2 ? 2 : 1;
         if (args.length !== expected) this.fail(`@${fn} takes ${expected === 1 ? 'one argument' : `${expected} arguments (statistic, low, high, step)`}, not ${args.length}.`, t.loc);
-        return { kind: 'aggregate', fn, operand: args[0], args: args.slice(1), loc: t.loc };
+        const aggregate: AstExpr = { kind: 'aggregate', fn, operand: args[0], args: args.slice(1), loc: t.loc };
+        if (fn.startsWith('hist_') && this.accept('[')) {
+          const bucket = this.parseExpr();
+          this.expect(']', 'after the bucket number');
+          return { kind: 'histBucket', hist: aggregate, bucket, loc: t.loc };
+        }
+        return aggregate;
       }
       case 'entry': {
         const args = this.parseArgs();

@@ -73,6 +73,7 @@ class Resolver {
         init: g.init,
         shape: g.size !== undefined ? 'array' : g.init !== undefined ? 'scalar' : undefined,
         type: g.init === undefined ? undefined : typeof g.init === 'string' ? 'string' : 'long',
+        tapset: this.files.length > 1,
       });
     }
     for (const f of file.functions) {

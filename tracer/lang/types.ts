@@ -11,6 +11,7 @@ import type { AstExpr, AstStmt } from './ast';
 import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, UNSUPPORTED, USER_READS } from './builtins';
 import type { Diagnostics } from './diagnostic';
 import { formatArgTypes, FormatProblem, parseFormat } from './format';
+import { PRINT_FAMILY } from './print-family';
 import { constantLong, escapeText, localOf, targetType, where, type FunctionSym, type GlobalSym, type Resolved, type Scope, type T } from './symbols';
 
 /** An expression's type as far as known; 'void' for a call of a function returning nothing. */
@@ -275,6 +276,7 @@ class TypeChecker {
   }
 
   private foreach(s: Extract<AstStmt, { kind: 'foreach' }>, scope: Scope): void {
+    if (s.hist) return this.foreachBuckets(s, s.hist, scope);
     const g = this.global(s.array, s.arrayLoc);
     this.shape(g, 'array', s.arrayLoc);
     if (!g.keyTypes) {
@@ -302,6 +304,21 @@ class TypeChecker {
       this.needValue(k, t);
       this.agree(g.keyTypes![i], value(t), (x) => (g.keyTypes![i] = x), k.loc, () => `key ${i + 1} of '${g.name}'`);
     });
+    if (s.limit) this.needType(s.limit, this.expr(s.limit, scope, 'long'), 'long', "foreach's limit");
+    this.loopBody(s.body, scope);
+  }
+
+  /** foreach over a histogram's buckets: one key (the bucket number), the value its count. */
+  private foreachBuckets(s: Extract<AstStmt, { kind: 'foreach' }>, hist: AstExpr, scope: Scope): void {
+    if (hist.kind !== 'aggregate') return;
+    this.statsRef(hist.operand, scope);
+    this.histSpec(hist);
+    if (s.keys.length !== 1) this.fail(s.keys[1]?.loc ?? s.loc, 'foreach over a histogram names one key: the bucket number.');
+    for (const k of [s.keys[0], s.value]) {
+      if (!k) continue;
+      const local = localOf(k.name, scope);
+      this.agree(local.type, 'long', (t) => (local.type = t), k.loc, () => `'${k.name}'`);
+    }
     if (s.limit) this.needType(s.limit, this.expr(s.limit, scope, 'long'), 'long', "foreach's limit");
     this.loopBody(s.body, scope);
   }
@@ -345,6 +362,31 @@ class TypeChecker {
         this.arity(e, 0);
         return;
     }
+    if (PRINT_FAMILY[e.name]) this.printFamily(e, scope);
+  }
+
+  /** sprint/sprintln/printd/printdln/sprintd/sprintdln/print_char (print-family.ts). */
+  private printFamily(e: Extract<AstExpr, { kind: 'call' }>, scope: Scope): void {
+    const member = PRINT_FAMILY[e.name];
+    let values = e.args;
+    if (member.delimited) {
+      if (e.args.length < 2) this.fail(e.loc, `${e.name} takes a delimiter and at least one value, as in ${e.name}(", ", a, b).`);
+      if (e.args[0].kind !== 'string') this.fail(e.args[0].loc, `${e.name}'s delimiter must be a string literal.`);
+      values = e.args.slice(1);
+    }
+    if (member.char) {
+      this.arity(e, 1);
+      this.needType(e.args[0], this.expr(e.args[0], scope, 'long'), 'long', 'the character of print_char()');
+      return;
+    }
+    if (e.args.length === 0 && e.name !== 'sprintln') this.fail(e.loc, `${e.name} needs something to print, as in ${e.name}(x).`);
+    for (const a of values) this.needValue(a, this.expr(a, scope));
+  }
+
+  /** `@variance(x, N)`: N scales values by 2^N before the division, a literal from 0 to 62. */
+  private varianceShift(e: AstExpr): void {
+    const n = constantLong(e);
+    if (n === undefined || n < 0n || n > 62n) this.fail(e.loc, "@variance's second argument (the bit shift) must be a number literal from 0 to 62.");
   }
 
   private histSpec(e: Extract<AstExpr, { kind: 'aggregate' }>): void {
@@ -444,8 +486,16 @@ class TypeChecker {
       case 'target':
       case 'entry':
         return this.target(e, scope, want);
+      case 'histBucket':
+        if (e.hist.kind === 'aggregate') {
+          this.statsRef(e.hist.operand, scope);
+          this.histSpec(e.hist);
+        }
+        this.needType(e.bucket, this.expr(e.bucket, scope, 'long'), 'long', 'a bucket number');
+        return 'long';
       case 'aggregate':
-        if (e.fn.startsWith('hist_')) this.fail(loc, `@${e.fn} can only be printed, as in print(@${e.fn}(x)).`);
+        if (e.fn.startsWith('hist_')) this.fail(loc, `@${e.fn} can only be printed, as in print(@${e.fn}(x)), indexed by a bucket number, as in @${e.fn}(x)[b], or visited with foreach.`);
+        if (e.fn === 'variance' && e.args.length) this.varianceShift(e.args[0]);
         this.statsRef(e.operand, scope);
         return 'long';
       case 'call':
@@ -684,6 +734,10 @@ class TypeChecker {
       case 'sprint_ubacktrace':
         if (e.args.length === 0) return result('string');
         break;
+    }
+    if (PRINT_FAMILY[e.name]) {
+      this.printFamily(e, scope);
+      return result('string');
     }
     if (e.name in BUILTINS) {
       const spec = BUILTINS[e.name as BuiltinName];

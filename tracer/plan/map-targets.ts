@@ -17,7 +17,7 @@ export function mapTargetsInStmt(s: Stmt, r: TargetRewriter): Stmt {
     case 'if': return { ...s, test: e(s.test), then: st(s.then), ...(s.else && { else: st(s.else) }) };
     case 'while': return { ...s, test: e(s.test), body: st(s.body) };
     case 'for': return { ...s, ...(s.init && { init: st(s.init) }), ...(s.test && { test: e(s.test) }), ...(s.step && { step: e(s.step) }), body: st(s.body) };
-    case 'foreach': return { ...s, ...(s.slice && { slice: s.slice.map((k) => k && e(k)) }), ...(s.limit && { limit: e(s.limit) }), body: st(s.body) };
+    case 'foreach': return { ...s, ...(s.slice && { slice: s.slice.map((k) => k && e(k)) }), ...(s.hist?.keys && { hist: { ...s.hist, keys: s.hist.keys.map(e) } }), ...(s.limit && { limit: e(s.limit) }), body: st(s.body) };
     case 'return': return s.value ? { ...s, value: e(s.value) } : s;
     case 'delete':
       if (s.target.kind === 'slice') return { ...s, target: { ...s.target, keys: s.target.keys.map((k) => k && e(k)) } };
@@ -61,6 +61,7 @@ export function mapTargetsInExpr(x: Expr, r: TargetRewriter): Expr {
     case 'assign': return { ...x, target: mapLValue(x.target, x.loc, r), value: e(x.value) };
     case 'incdec': return { ...x, target: mapLValue(x.target, x.loc, r) };
     case 'aggregate': return x.source.keys ? { ...x, source: { ...x.source, keys: x.source.keys.map(e) } } : x;
+    case 'histBucket': return { ...x, source: x.source.keys ? { ...x.source, keys: x.source.keys.map(e) } : x.source, bucket: e(x.bucket) };
     case 'call': return { ...x, args: x.args.map(e) };
     case 'builtin': return { ...x, args: x.args.map(e) };
     case 'sprintf': return { ...x, args: x.args.map(e) };

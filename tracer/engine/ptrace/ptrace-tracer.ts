@@ -123,7 +123,7 @@ export class PtraceTracer {
   constructor(private readonly spec: PtraceRunSpec) {
     this.session = openSession(spec.plan, spec.session, { services: this.symbols });
     this.ctx.symbols = this.symbols;
-    this.schedule = new TimerSchedule(spec.plan.timers.map((t) => t.periodNs), monotonicNs());
+    this.schedule = new TimerSchedule(spec.plan.timers, monotonicNs());
   }
 
   private log(message: string): void {
