@@ -720,7 +720,7 @@ export class Parser {
         if (args.length < 1 || args.length > 2 || args[0].kind !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*(@.*)?$/.test(args[0].value)) {
           this.fail('@var takes a variable name in a string literal, as in @var("count") or @var("count@main.c").', t.loc);
         }
-        if (args.length === 2) this.fail('@var with a module argument names a variable of another binary; utap reads the probed process only.', t.loc);
+        if (args.length === 2) return { kind: 'unsupported', what: '@var with a module argument (a variable of another binary)', operands: args, loc: t.loc };
         return this.targetPath((args[0] as { value: string }).value.replace(/@.*$/, ''), undefined, t.loc);
       }
       case 'defined': {

@@ -10,6 +10,7 @@ import { BUILTINS, REG_NAMES, type BuiltinName, type RegName, type SourceLoc } f
 import type { AstExpr, AstStmt } from './ast';
 import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, UNSUPPORTED, USER_READS } from './builtins';
 import type { Diagnostics } from './diagnostic';
+import { ForeachWrites } from './foreach-writes';
 import { formatArgTypes, FormatProblem, parseFormat } from './format';
 import { PRINT_FAMILY } from './print-family';
 import { constantLong, escapeText, localOf, targetType, where, type FunctionSym, type GlobalSym, type Resolved, type Scope, type T } from './symbols';
@@ -39,6 +40,7 @@ class TypeChecker {
   private readonly functions: Map<string, FunctionSym>;
   private changed = false;
   private final = false;
+  private readonly foreachWrites: ForeachWrites;
   /** The probe or function being walked. */
   private current: object | undefined;
   /** Bodies that failed: not walked again, so one mistake is reported once. */
@@ -48,6 +50,7 @@ class TypeChecker {
     this.diag = input.diag;
     this.globals = input.resolved.globals;
     this.functions = input.resolved.functions;
+    this.foreachWrites = new ForeachWrites(this.functions);
   }
 
   private fail(loc: SourceLoc, reason: string): never {
@@ -298,6 +301,10 @@ class TypeChecker {
       if (!g.elementStats) this.agree(g.type, local.type, (t) => (g.type = t), s.value.loc, () => `the values of '${g.name}'`);
     }
     if (s.valueSort?.aggregate && !g.elementStats && this.final) this.fail(s.arrayLoc, `'${g.name}' does not hold statistics, so it cannot be sorted by @${s.valueSort.aggregate}.`);
+    const write = this.foreachWrites.firstWrite(s.array, s.body);
+    if (write) {
+      this.fail(write.loc, `'${g.name}' cannot be changed inside a foreach over it (see ${where(s.arrayLoc)})${write.via ? `, and function '${write.via}' changes it` : ''}; collect the changes and make them after the loop.`);
+    }
     s.slice?.forEach((k, i) => {
       if (k === null) return;
       const t = this.expr(k, scope, g.keyTypes![i]);
