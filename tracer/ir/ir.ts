@@ -392,6 +392,12 @@ export interface TargetRef {
   pretty?: '$' | '$$';
   /** `&$var`: the address rather than the value. */
   addressOf?: boolean;
+  /**
+   * `@defined($var)`: not the value but whether the reference resolves at the site — the planner
+   * lowers it to the long 1 or 0 (and folds conditionals on it, so `@defined($x) ? $x : 0`
+   * never lowers a `$x` the site lacks).
+   */
+  defined?: boolean;
 }
 
 export type TargetStep = { kind: 'member'; name: string } | { kind: 'index'; index: Expr };

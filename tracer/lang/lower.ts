@@ -265,8 +265,10 @@ class Lowerer {
       case 'defined': {
         const known = definedConstant(e, scope);
         if (known !== undefined) return { op: 'long', type: 'long', value: known, loc };
-        // a target variable in a process probe: assumed to exist (the planner reports it if not)
-        return { op: 'long', type: 'long', value: 1n, loc };
+        // a target in a process probe: the planner decides at each site
+        const operand = e.operand.kind === 'target' || e.operand.kind === 'entry' ? (this.target(e.operand, scope) as Extract<Expr, { op: 'target' }>) : undefined;
+        if (!operand) return { op: 'long', type: 'long', value: 1n, loc };
+        return { op: 'target', type: 'long', ref: { ...operand.ref, defined: true }, loc };
       }
       case 'slice':
       case 'regex':
