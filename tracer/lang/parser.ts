@@ -11,6 +11,7 @@ const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '>>
 const AT_OPERATORS = new Set(['cast', 'kderef', 'kregister', 'uderef', 'uregister', 'const', 'perf', 'probewrite', 'module', 'cast_sizeof', 'cast_module_sizeof', 'choose_defined', 'this']);
 const EMBEDDED_C = 'embedded C (%{ ... %}) is not supported by utap: scripts cannot run C code inside the traced process.';
 const GURU_AT_OPERATORS = new Set(['kderef', 'kregister', 'uderef', 'uregister']);
+const STATEMENT_KEYWORDS = new Set(['if', 'else', 'while', 'for', 'foreach', 'return', 'next', 'break', 'continue', 'delete', 'try']);
 const TOP_LEVEL = new Set(['probe', 'global', 'function', 'private']);
 const KEYWORDS = new Set(['if', 'else', 'while', 'for', 'foreach', 'in', 'limit', 'break', 'continue', 'next', 'return', 'delete', 'global', 'function', 'probe', 'private']);
 
@@ -120,6 +121,8 @@ export class Parser {
       this.pos++;
       if (this.is('global')) this.addGlobals(out, this.parseGlobals());
       else if (this.is('function')) out.functions.push(this.parseFunction());
+      // `private NAME` declares a private global, as `private global NAME` does
+      else if (this.tok.kind === 'ident' && !KEYWORDS.has(this.tok.text)) this.addGlobals(out, this.parseGlobals(false));
       else this.fail(`expected 'global' or 'function' after 'private' but found ${this.describe(this.tok)}.`);
     } else if (this.is('probe')) {
       const parsed = this.parseProbe();
@@ -142,8 +145,8 @@ export class Parser {
     }
   }
 
-  private parseGlobals(): AstGlobal[] {
-    this.expect('global');
+  private parseGlobals(keyword = true): AstGlobal[] {
+    if (keyword) this.expect('global');
     const out: AstGlobal[] = [];
     do {
       const name = this.ident('a global variable name');
@@ -381,7 +384,8 @@ export class Parser {
         case 'return': {
           if (!this.inFunction) this.fail("'return' is only allowed in a function; use 'next' to leave a probe handler early.");
           this.pos++;
-          const value = this.is(';') || this.is('}') ? undefined : this.parseExpr();
+          // a statement keyword after `return` starts the next statement: a return without a value
+          const value = this.is(';') || this.is('}') || (this.tok.kind === 'ident' && STATEMENT_KEYWORDS.has(this.tok.text)) ? undefined : this.parseExpr();
           this.endSimple();
           return { kind: 'return', value, loc };
         }
