@@ -256,7 +256,13 @@ export type Stmt =
   /** exit(): finish the current handler, then end the session through the `end` probes. */
   | { kind: 'exit'; loc: SourceLoc }
   /** error(msg): a runtime error raised by the script. */
-  | { kind: 'error'; message: Expr; loc: SourceLoc };
+  | { kind: 'error'; message: Expr; loc: SourceLoc }
+  /**
+   * `try { body } catch (msg) { handler }`: a runtime error in body (error(), division by 0, a
+   * read fault ... — not MAXACTION/MAXNESTING, not next/return/exit) abandons body and runs
+   * handler, with the error's message in local `catchSlot` (a string) when given.
+   */
+  | { kind: 'try'; body: Stmt; catchSlot?: number; handler: Stmt; loc: SourceLoc };
 
 export interface ForeachStmt {
   kind: 'foreach';

@@ -139,6 +139,8 @@ class Lowerer {
         return s.value ? { kind: 'return', value: this.expr(s.value, scope), loc } : { kind: 'return', loc };
       case 'delete':
         return this.delete(s.target, scope, loc);
+      case 'try':
+        return { kind: 'try', body: this.stmt(s.body, scope), ...(s.catchVar && { catchSlot: this.local(s.catchVar.name, scope).slot }), handler: this.stmt(s.handler, scope), loc };
     }
   }
 

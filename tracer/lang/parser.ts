@@ -13,7 +13,7 @@ const EMBEDDED_C = 'embedded C (%{ ... %}) is not supported by utap: scripts can
 const GURU_AT_OPERATORS = new Set(['kderef', 'kregister', 'uderef', 'uregister']);
 const STATEMENT_KEYWORDS = new Set(['if', 'else', 'while', 'for', 'foreach', 'return', 'next', 'break', 'continue', 'delete', 'try']);
 const TOP_LEVEL = new Set(['probe', 'global', 'function', 'private']);
-const KEYWORDS = new Set(['if', 'else', 'while', 'for', 'foreach', 'in', 'limit', 'break', 'continue', 'next', 'return', 'delete', 'global', 'function', 'probe', 'private']);
+const KEYWORDS = new Set(['try', 'catch', 'if', 'else', 'while', 'for', 'foreach', 'in', 'limit', 'break', 'continue', 'next', 'return', 'delete', 'global', 'function', 'probe', 'private']);
 
 /** Binary levels from loosest to tightest; each is left-associative. */
 const BINARY_LEVELS: string[][] = [['||'], ['&&'], ['|'], ['^'], ['&'], ['in'], ['==', '!=', '=~', '!~'], ['<', '<=', '>', '>='], ['<<', '>>', '>>>'], ['.'], ['+', '-'], ['*', '/', '%']];
@@ -375,6 +375,20 @@ export class Parser {
         }
         case 'foreach':
           return this.parseForeach();
+        case 'try': {
+          this.pos++;
+          if (!this.is('{')) this.fail(`expected '{' after 'try' but found ${this.describe(this.tok)}.`);
+          const body = this.parseBlock();
+          this.expect('catch', "after the 'try' block");
+          let catchVar: { name: string; loc: SourceLoc } | undefined;
+          if (this.accept('(')) {
+            const v = this.ident('a variable name for the error message');
+            catchVar = { name: v.text, loc: v.loc };
+            this.expect(')', 'after the catch variable');
+          }
+          if (!this.is('{')) this.fail(`expected '{' after 'catch' but found ${this.describe(this.tok)}.`);
+          return { kind: 'try', body, catchVar, handler: this.parseBlock(), loc };
+        }
         case 'break':
         case 'continue':
         case 'next':

@@ -249,6 +249,15 @@ class TypeChecker {
       case 'delete':
         this.delete(s.target, scope);
         return;
+      case 'try':
+        this.stmt(s.body, scope);
+        if (s.catchVar) {
+          const v = s.catchVar;
+          const local = localOf(v.name, scope, v.loc);
+          this.agree(local.type, 'string', (t) => (local.type = t), v.loc, () => `'${v.name}' (the error message)`);
+        }
+        this.stmt(s.handler, scope);
+        return;
     }
   }
 

@@ -443,6 +443,16 @@ class BodyEmitter {
       case 'error':
         out.push(this.check(s.loc), `throw userError(${this.expr(s.message)}, ${this.loc(s.loc)});`);
         return;
+      case 'try': {
+        // the call depth is restored: an error thrown in a nested call skipped its `depth--`
+        const saved = this.temp(), error = this.temp();
+        out.push(this.check(s.loc), `${saved} = depth;`, 'try {');
+        this.stmt(s.body);
+        out.push(`} catch (${error}) {`, `depth = ${saved};`, s.catchSlot !== undefined ? `v${s.catchSlot} = caught(${error});` : `caught(${error});`);
+        this.stmt(s.handler);
+        out.push('}');
+        return;
+      }
     }
   }
 
@@ -676,6 +686,11 @@ export function compileProgram(input: CompileInput): CompiledProgram {
       const decl = globalNames.get(global);
       const capacity = decl?.kind === 'array' ? decl.maxEntries : program.limits.maxMapEntries;
       throw new ScriptRuntimeError(MESSAGES.arrayOverflow(capacity, capacity !== program.limits.maxMapEntries), loc);
+    },
+    /** try/catch: the message (bytes) of a runtime error a script may catch; anything else goes on. */
+    caught(error: unknown): string {
+      if (error instanceof ScriptRuntimeError && error.message !== MESSAGES.maxAction && error.message !== MESSAGES.maxNesting) return fromText(error.message);
+      throw error;
     },
     userError(message: string, loc: SourceLoc): ScriptRuntimeError {
       return new ScriptRuntimeError(toText(message), loc);
