@@ -3,6 +3,7 @@
 // exit pass through untouched; MAXACTION is not caught.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
 
 test('errors are caught with their message, also from nested calls; the run goes on', async () => {
@@ -31,6 +32,15 @@ test('MAXACTION is not caught: it still ends the script', async () => {
   assert.is(r.status, 1);
   assert.match(r.stderr, /^ERROR: MAXACTION exceeded/);
   assert.is(r.stdout, '');
+});
+
+test('in a process probe, on both engines (the uprobe engine runs it in event mode)', async () => {
+  const counter = fixture('counter');
+  for (const engine of ['ptrace', 'uprobe']) {
+    const r = await runUtap(['--engine', engine, '-c', `${counter} 3`, '-e', `global n probe process("${counter}").function("work") { try { x = 1 / ($i - $i) } catch (m) { if (m == "division by 0") n++ } } probe end { println(n) }`]);
+    assert.is(r.stderr, '', engine);
+    assert.match(r.stdout, /\n3\n$/, engine);
+  }
 });
 
 test('the catch variable is a string', async () => {
