@@ -7,7 +7,7 @@ import type {
 } from '../ir/ir';
 import { ARG_REGS, BUILTINS, type BuiltinName } from '../ir/ir';
 import type { AstExpr, AstStmt } from './ast';
-import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, USER_READS } from './builtins';
+import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, SUB_REGISTERS, USER_READS } from './builtins';
 import { parseFormat } from './format';
 import { definedConstant } from './types';
 import { PRINT_FAMILY, printFamilyFormat } from './print-family';
@@ -338,7 +338,8 @@ class Lowerer {
         return { lvalue: { kind: 'target', ref: ir.ref }, type: 'long' };
       }
       case 'call': {
-        const reg = (e.args[0] as Extract<AstExpr, { kind: 'string' }>).value as RegName;
+        const name = (e.args[0] as Extract<AstExpr, { kind: 'string' }>).value;
+        const reg = SUB_REGISTERS[name]?.reg ?? (name as RegName);
         return { lvalue: { kind: 'reg', reg }, type: 'long' };
       }
     }
@@ -381,7 +382,8 @@ class Lowerer {
     }
     switch (e.name) {
       case 'register':
-        return { op: 'reg', type: 'long', reg: (e.args[0] as Extract<AstExpr, { kind: 'string' }>).value as RegName, loc };
+      case 'u_register':
+        return registerRead((e.args[0] as Extract<AstExpr, { kind: 'string' }>).value, e.name === 'register', loc);
       case 'returnval':
         return { op: 'reg', type: 'long', reg: 'rax', loc };
       case 'user_string':
@@ -401,6 +403,18 @@ class Lowerer {
 }
 
 // ───────────── helpers ─────────────
+
+/** register(name) (sign-extended) or u_register(name) (zero-extended) of a register or a part of one. */
+function registerRead(name: string, signed: boolean, loc: SourceLoc): Expr {
+  const part = SUB_REGISTERS[name];
+  const whole: Expr = { op: 'reg', type: 'long', reg: part ? part.reg : (name as RegName), loc };
+  if (!part || part.bits === 64) return whole;
+  const lit = (v: bigint): Expr => ({ op: 'long', type: 'long', value: v, loc });
+  const shifted: Expr = part.shift ? { op: 'binary', type: 'long', operator: '>>>', left: whole, right: lit(BigInt(part.shift)), loc } : whole;
+  if (!signed) return { op: 'binary', type: 'long', operator: '&', left: shifted, right: lit((1n << BigInt(part.bits)) - 1n), loc };
+  const up = BigInt(64 - part.bits);
+  return { op: 'binary', type: 'long', operator: '>>', left: { op: 'binary', type: 'long', operator: '<<', left: shifted, right: lit(up), loc }, right: lit(up), loc };
+}
 
 function scalar(e: Expr): T | undefined {
   return e.type === 'long' || e.type === 'string' ? e.type : undefined;

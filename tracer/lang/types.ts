@@ -8,7 +8,7 @@
 // fail. Errors are collected one per probe or function body.
 import { BUILTINS, REG_NAMES, type BuiltinName, type RegName, type SourceLoc } from '../ir/ir';
 import type { AstExpr, AstStmt } from './ast';
-import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, UNSUPPORTED, USER_READS } from './builtins';
+import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, SUB_REGISTERS, UNSUPPORTED, USER_READS } from './builtins';
 import type { Diagnostics } from './diagnostic';
 import { ForeachWrites } from './foreach-writes';
 import { formatArgTypes, FormatProblem, parseFormat } from './format';
@@ -638,7 +638,7 @@ class TypeChecker {
       case 'call':
         if (e.name === 'register' && !peek) {
           if (!this.input.guru) this.fail(e.loc, 'changing a register changes the traced program; run utap with -g (guru mode) to allow it.');
-          const reg = this.registerName(e);
+          const reg = this.registerName(e, true);
           return { type: 'long', describe: `register("${reg}")` };
         }
         if (e.name === 'register') return { type: 'long', describe: 'register' };
@@ -684,13 +684,17 @@ class TypeChecker {
     }
   }
 
-  private registerName(e: Extract<AstExpr, { kind: 'call' }>): RegName {
+  /** A register register()/u_register() reads (parts such as eax or al too); `write`: a whole one. */
+  private registerName(e: Extract<AstExpr, { kind: 'call' }>, write = false): RegName {
     this.arity(e, 1);
     const a = e.args[0];
-    if (a.kind !== 'string') this.fail(a.loc, 'register() takes a register name in quotes, as in register("rdi").');
+    if (a.kind !== 'string') this.fail(a.loc, `${e.name}() takes a register name in quotes, as in ${e.name}("rdi").`);
     const name = (a as { value: string }).value;
-    if (!(REG_NAMES as readonly string[]).includes(name)) this.fail(a.loc, `'${name}' is not an x86-64 register utap knows (${REG_NAMES.join(', ')}).`);
-    return name as RegName;
+    if ((REG_NAMES as readonly string[]).includes(name)) return name as RegName;
+    const part = SUB_REGISTERS[name];
+    if (part && write && part.bits !== 64) this.fail(a.loc, `only whole registers can be written; '${name}' is part of ${part.reg}.`);
+    if (part) return part.reg;
+    return this.fail(a.loc, `'${name}' is not an x86-64 register utap knows (${REG_NAMES.join(', ')}).`);
   }
 
   private argNumber(e: Extract<AstExpr, { kind: 'call' }>): void {
@@ -730,6 +734,7 @@ class TypeChecker {
     }
     switch (e.name) {
       case 'register':
+      case 'u_register':
         this.registerName(e);
         return result('long');
       case 'returnval':
