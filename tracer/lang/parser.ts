@@ -571,9 +571,13 @@ export class Parser {
   private parsePostfix(): AstExpr {
     let e = this.parsePrimary();
     // `->member` and `[index]` after something that is not a target variable: an autocast
-    while (this.is('->') || (this.is('[') && e.kind !== 'index' && e.kind !== 'slice' && e.kind !== 'target')) {
+    while (this.is('->') || this.is('$') || this.is('$$') || (this.is('[') && e.kind !== 'slice' && e.kind !== 'target')) {
       const t = this.tok;
       this.pos++;
+      if (t.text === '$' || t.text === '$$') {
+        e = { kind: 'unsupported', what: `'${t.text}' pretty-printing of something other than a target variable (SystemTap's autocast)`, operands: [e], loc: t.loc };
+        continue;
+      }
       if (t.text === '->') {
         const m = this.tok;
         if (m.kind !== 'ident') this.fail(`expected a member name after -> but found ${this.describe(m)}.`);
@@ -698,7 +702,7 @@ export class Parser {
         this.expect(']', 'after the subscript');
       } else break;
     }
-    if (!pretty && path.length && this.tok.kind === 'op' && this.tok.text === '$') pretty = '$';
+    if (!pretty && path.length && this.tok.kind === 'op' && (this.tok.text === '$' || this.tok.text === '$$')) pretty = this.tokens[this.pos++].text as '$' | '$$';
     return { kind: 'target', name, path, pretty, loc };
   }
 
