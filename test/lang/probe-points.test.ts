@@ -62,6 +62,7 @@ test('shapes SystemTap refuses: begin.maxactive, end(N) with a string, timer.hz(
     ['probe timer.hz(100).randomize(5) { }', /<input>:1:7: error: timer\.hz\(N\) cannot be randomized/],
     ['probe timer.ms(10).every(5) { }', /<input>:1:7: error: timer\.ms\(N\) may only be followed by \.randomize\(M\)/],
     ['probe a*b = begin { }', /<input>:1:7: error: an alias name is made of plain names joined by dots/],
+    ['probe process("/bin/true").function("_start").return { }', /<input>:1:7: error: _start cannot be probed with \.return: it never returns/],
   ];
   for (const [script, message] of cases) {
     const r = await runUtap(['--stop-after', 'check', '-e', script]);

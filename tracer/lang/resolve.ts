@@ -10,7 +10,7 @@ import { visitAst } from './ast-walk';
 import { CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS } from './builtins';
 import type { Diagnostics } from './diagnostic';
 import { isBuiltinName, newScope, pointText, where, type FunctionSym, type GlobalSym, type LocalSym, type PlannedProbe, type Resolved } from './symbols';
-import { builtinPointProblem } from './probe-point-shapes';
+import { builtinPointProblem, processPointProblem } from './probe-point-shapes';
 import type { TapsetLibrary } from './tapsets';
 import type { SourceLoc } from '../ir/ir';
 import type { AstExpr } from './ast';
@@ -158,7 +158,7 @@ class Resolver {
       this.diag.error(point.loc, `'${first.name}' probes are kernel probes; utap traces user processes (process(...) probes, begin, end, error, timer).`);
     }
     if (PROBE_KINDS.has(first.name)) {
-      const problem = builtinPointProblem(point);
+      const problem = first.name === 'process' ? processPointProblem(point) : builtinPointProblem(point);
       if (problem) this.diag.error(point.loc, problem);
       return [{ points: [point], prologue: [], epilogue: [], conditions: [] }];
     }
