@@ -62,6 +62,11 @@ test('shapes SystemTap refuses: begin.maxactive, end(N) with a string, timer.hz(
     ['probe timer.hz(100).randomize(5) { }', /<input>:1:7: error: timer\.hz\(N\) cannot be randomized/],
     ['probe timer.ms(10).every(5) { }', /<input>:1:7: error: timer\.ms\(N\) may only be followed by \.randomize\(M\)/],
     ['probe a*b = begin { }', /<input>:1:7: error: an alias name is made of plain names joined by dots/],
+    ['probe process("/bin/cat").end.return { }', /<input>:1:7: error: process\(\.\.\.\)\.end\.return is not a probe point: nothing may follow \.end\./],
+    ['probe process("/bin/cat").end { print($syscall) }', /<input>:1:39: error: \$syscall: process and thread begin\/end probes have no target variables\./],
+    ['probe process("/bin/cat").syscall { print($return) }', /<input>:1:43: error: \$return is not available here: a \.syscall probe has \$syscall and \$arg1\.\.\$arg6/],
+    ['probe process("/bin/cat").syscall.return { print($arg1) }', /<input>:1:50: error: \$arg1 is not available here/],
+    ['probe process("/bin/cat").syscall { print($arg1->foo) }', /<input>:1:43: error: \$arg1 is a number; it has no members or elements\./],
     ['probe process("/bin/true").function("_start").return { }', /<input>:1:7: error: _start cannot be probed with \.return: it never returns/],
   ];
   for (const [script, message] of cases) {

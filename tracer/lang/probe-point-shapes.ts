@@ -10,6 +10,15 @@ const TIMER_UNITS = new Set(['s', 'sec', 'ms', 'msec', 'us', 'usec', 'ns', 'nsec
 /** Why a process(...) point is refused before any binary is read, or undefined. */
 export function processPointProblem(point: AstProbePoint): string | undefined {
   const names = point.components.map((c) => c.name);
+  // process.begin / .end / .thread.begin / .thread.end / .syscall take nothing after them but
+  // .syscall.return
+  const kind = names.findIndex((n) => n === 'begin' || n === 'end' || n === 'syscall');
+  if (kind > 0) {
+    const rest = names.slice(kind + 1);
+    if (names[kind] === 'syscall' ? rest.length > 1 || (rest.length === 1 && rest[0] !== 'return') : rest.length > 0) {
+      return `process(...).${names.slice(kind).join('.')} is not a probe point: ${names[kind] === 'syscall' ? 'only .return may follow .syscall' : `nothing may follow .${names[kind]}`}.`;
+    }
+  }
   const fn = point.components.find((c) => c.name === 'function');
   if (fn && typeof fn.arg === 'string' && fn.arg.replace(/@.*$/, '') === '_start' && names.includes('return')) {
     return "_start cannot be probed with .return: it never returns (its stack is not a normal call's); probe its entry instead.";

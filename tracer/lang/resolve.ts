@@ -9,7 +9,7 @@ import type { AstAlias, AstFile, AstProbe, AstProbePoint, AstStmt } from './ast'
 import { visitAst } from './ast-walk';
 import { CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS } from './builtins';
 import type { Diagnostics } from './diagnostic';
-import { isBuiltinName, newScope, pointText, where, type FunctionSym, type GlobalSym, type LocalSym, type PlannedProbe, type Resolved } from './symbols';
+import { isBuiltinName, newScope, pointText, where, type FunctionSym, type GlobalSym, type LocalSym, type PlannedProbe, type Resolved, type Scope } from './symbols';
 import { builtinPointProblem, processPointProblem } from './probe-point-shapes';
 import type { TapsetLibrary } from './tapsets';
 import type { SourceLoc } from '../ir/ir';
@@ -250,7 +250,19 @@ class Resolver {
 function planned(points: AstProbePoint[], bodies: AstStmt[], conditions: AstExpr[], loc: SourceLoc): PlannedProbe {
   const targetVars = points.some((pt) => pt.components[0].name === 'process');
   const returnProbe = points.some((pt) => pt.components.some((c) => c.name === 'return'));
-  return { points, bodies, conditions, loc, scope: newScope(targetVars, returnProbe) };
+  const scope = newScope(targetVars, returnProbe);
+  const kinds = new Set(points.filter((pt) => pt.components[0].name === 'process').map(contextVarsOf));
+  if (kinds.size === 1) scope.contextVars = [...kinds][0];
+  return { points, bodies, conditions, loc, scope };
+}
+
+/** What `$vars` a process point offers (see Scope.contextVars). */
+function contextVarsOf(point: AstProbePoint): Scope['contextVars'] {
+  const names = point.components.map((c) => c.name);
+  if (names.includes('syscall')) return names.includes('return') ? 'syscallReturn' : 'syscall';
+  if (names.includes('function') || names.includes('statement') || names.includes('mark') || names.includes('plt')) return undefined;
+  if (names.includes('begin') || names.includes('end')) return 'none';
+  return undefined;
 }
 
 /** A probe point name with `*`, `?` and `[...]` wildcards against a name. */

@@ -55,6 +55,12 @@ export interface Scope {
   targetVars: boolean;
   /** the probe has .return points: `@entry(...)` has a meaning */
   returnProbe: boolean;
+  /**
+   * What target variables mean when every process point is of one special kind: none at
+   * process/thread begin and end; SystemTap's `$syscall`, `$arg1..6` / `$return` at .syscall /
+   * .syscall.return. Undefined: DWARF variables (function, statement, mark, plt).
+   */
+  contextVars?: 'none' | 'syscall' | 'syscallReturn';
   loops: number;
 }
 

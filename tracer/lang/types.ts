@@ -669,12 +669,31 @@ class TypeChecker {
     if (!scope.targetVars) {
       this.fail(target.loc, `$${target.name} is a target variable; those only exist in process probes (process("...").function("...")), not in ${scope.fn ? 'functions' : 'this probe'}.`);
     }
+    this.contextVar(target, scope);
     for (const step of target.path) if (step.kind === 'index') this.needType(step.index, this.expr(step.index, scope, 'long'), 'long', 'a subscript');
     const type = targetType(target);
     if (want !== undefined && want !== type) {
       this.fail(e.loc, `type mismatch: $${target.name}${target.pretty ?? ''} is a ${type}${type === 'long' ? ' (for a char* use user_string($' + target.name + '))' : ''}, but a ${want} is needed here.`);
     }
     return type;
+  }
+
+  /** SystemTap's rules for `$vars` at process begin/end and syscall probes. */
+  private contextVar(target: Extract<AstExpr, { kind: 'target' }>, scope: Scope): void {
+    const spelled = `$${target.name}`;
+    switch (scope.contextVars) {
+      case 'none':
+        this.fail(target.loc, `${spelled}: process and thread begin/end probes have no target variables.`);
+        break;
+      case 'syscall':
+      case 'syscallReturn': {
+        const entry = target.name === 'syscall' || /^arg[1-6]$/.test(target.name);
+        if (target.name === 'return' ? scope.contextVars !== 'syscallReturn' : !entry || scope.contextVars === 'syscallReturn') {
+          this.fail(target.loc, `${spelled} is not available here: a .syscall probe has $syscall and $arg1..$arg6, a .syscall.return probe $return.`);
+        }
+        if (target.path.length) this.fail(target.loc, `${spelled} is a number; it has no members or elements.`);
+      }
+    }
   }
 
   private arity(e: Extract<AstExpr, { kind: 'call' }>, n: number, m = n): void {
