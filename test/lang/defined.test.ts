@@ -18,6 +18,15 @@ test('in a process probe: 1 for a parameter the function has, 0 (and no error) f
   }
 });
 
+test('decided in the front end where it can be: the dead side is not even checked', async () => {
+  const r = await runUtap(['-e', 'probe begin { println(@defined($x) ? $x->y : 7); if (@defined($x)) println($x) else println("none"); exit() }']);
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, '7\nnone\n');
+  const c = await runUtap(['--stop-after', 'check', '-e', 'probe process("/bin/cat").syscall { println(@defined($arg1) ? $arg1 : $nosuch, @defined($arg9) ? $arg9 : 0) } probe process("/bin/cat").syscall.return { println(@defined($syscall) ? $syscall : $nosuch) }']);
+  assert.is(c.stderr, '');
+  assert.is(c.status, 0);
+});
+
 test('outside process probes: 0 for a target variable, 1 for anything else', async () => {
   const r = await runUtap(['-e', 'global g = 1 probe begin { x = 2; printf("%d %d %d\\n", @defined($x), @defined(x), @defined(g)) exit() }']);
   assert.is(r.stderr, '');

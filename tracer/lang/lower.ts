@@ -9,7 +9,7 @@ import { ARG_REGS, BUILTINS, type BuiltinName } from '../ir/ir';
 import type { AstExpr, AstStmt } from './ast';
 import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, SUB_REGISTERS, USER_READS } from './builtins';
 import { parseFormat } from './format';
-import { definedConstant } from './types';
+import { definedConstant, staticTest } from './types';
 import { PRINT_FAMILY, printFamilyFormat } from './print-family';
 import { constantLong, pointIR, targetType, type FunctionSym, type GlobalSym, type LocalSym, type Resolved, type Scope, type T } from './symbols';
 import { walkStmt } from '../ir/walk';
@@ -116,8 +116,12 @@ class Lowerer {
         return { kind: 'block', body: [], loc };
       case 'expr':
         return this.exprStatement(s.expr, scope, loc);
-      case 'if':
+      case 'if': {
+        const known = staticTest(s.test, scope);
+        if (known === true) return this.stmt(s.then, scope);
+        if (known === false) return s.else ? this.stmt(s.else, scope) : { kind: 'block', body: [], loc };
         return { kind: 'if', test: this.expr(s.test, scope), then: this.stmt(s.then, scope), else: s.else ? this.stmt(s.else, scope) : undefined, loc };
+      }
       case 'while':
         return { kind: 'while', test: this.expr(s.test, scope), body: this.stmt(s.body, scope), loc };
       case 'for':
@@ -295,6 +299,8 @@ class Lowerer {
       case 'binary':
         return this.binary(e, scope);
       case 'conditional': {
+        const known = staticTest(e.test, scope);
+        if (known !== undefined) return this.expr(known ? e.then : e.else, scope);
         const then = this.expr(e.then, scope);
         const otherwise = this.expr(e.else, scope);
         return { op: 'conditional', type: scalar(then) ?? scalar(otherwise) ?? 'long', test: this.expr(e.test, scope), then, else: otherwise, loc };

@@ -205,11 +205,13 @@ class TypeChecker {
       case 'expr':
         this.exprStatement(s.expr, scope);
         return;
-      case 'if':
+      case 'if': {
         this.condition(s.test, scope);
-        this.stmt(s.then, scope);
-        if (s.else) this.stmt(s.else, scope);
+        const known = staticTest(s.test, scope);
+        if (known !== false) this.stmt(s.then, scope);
+        if (s.else && known !== true) this.stmt(s.else, scope);
         return;
+      }
       case 'while':
         this.condition(s.test, scope);
         this.loopBody(s.body, scope);
@@ -525,6 +527,9 @@ class TypeChecker {
         return this.binary(e, scope, want);
       case 'conditional': {
         this.condition(e.test, scope);
+        // `@defined(x) ? a : b` decided here: only the live side is checked, as SystemTap elides the other
+        const known = staticTest(e.test, scope);
+        if (known !== undefined) return this.expr(known ? e.then : e.else, scope, want);
         let tt = value(this.expr(e.then, scope, want));
         const et = value(this.expr(e.else, scope, want ?? tt));
         if (tt === undefined && et !== undefined) tt = value(this.expr(e.then, scope, et));
@@ -687,9 +692,8 @@ class TypeChecker {
         break;
       case 'syscall':
       case 'syscallReturn': {
-        const entry = target.name === 'syscall' || /^arg[1-6]$/.test(target.name);
-        if (target.name === 'return' ? scope.contextVars !== 'syscallReturn' : !entry || scope.contextVars === 'syscallReturn') {
-          this.fail(target.loc, `${spelled} is not available here: a .syscall probe has $syscall and $arg1..$arg6, a .syscall.return probe $return.`);
+        if (!contextVarAvailable(target.name, scope)) {
+          this.fail(target.loc, `${spelled} is not available here: a .syscall probe has $syscall and $arg1..$arg6, a .syscall.return probe $syscall and $return.`);
         }
         if (target.path.length) this.fail(target.loc, `${spelled} is a number; it has no members or elements.`);
       }
@@ -810,8 +814,30 @@ class TypeChecker {
   }
 }
 
+/** At a process begin/end or syscall probe: whether `$name` exists there (undefined elsewhere). */
+export function contextVarAvailable(name: string, scope: Scope): boolean | undefined {
+  switch (scope.contextVars) {
+    case 'none':
+      return false;
+    case 'syscall':
+      return name === 'syscall' || /^arg[1-6]$/.test(name);
+    case 'syscallReturn':
+      return name === 'syscall' || name === 'return';
+  }
+  return undefined;
+}
+
+/** A test the front end decides: `@defined(...)` it can settle (else undefined). */
+export function staticTest(test: AstExpr, scope: Scope): boolean | undefined {
+  if (test.kind !== 'defined') return undefined;
+  const known = definedConstant(test, scope);
+  return known === undefined ? undefined : known === 1n;
+}
+
 /** `@defined(x)` when the front end can decide it: 1, 0, or undefined (the planner decides). */
 export function definedConstant(e: Extract<AstExpr, { kind: 'defined' }>, scope: Scope): 0n | 1n | undefined {
+  const operand = e.operand.kind === 'entry' ? e.operand.operand : e.operand;
+  if (operand.kind === 'target' && scope.targetVars && scope.contextVars) return contextVarAvailable(operand.name, scope) && operand.path.length === 0 ? 1n : 0n;
   let targets = false;
   const visit = (x: AstExpr): void => {
     if (x.kind === 'target') targets = true;
