@@ -26,8 +26,6 @@ const OPERATORS = [
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', '"': '"', "'": "'", '?': '?' };
 
-const MAX_LONG = (1n << 63n) - 1n;
-
 export function tokenize(text: string, file: string, diag: Diagnostics, firstLine = 1, firstColumn = 1): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -206,5 +204,4 @@ export function tokenize(text: string, file: string, diag: Diagnostics, firstLin
   }
   tokens.push({ kind: 'eof', text: '', loc: loc(i) });
   return tokens;
-
 }
