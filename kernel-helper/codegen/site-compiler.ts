@@ -773,6 +773,8 @@ class SiteCodegen {
         throw new EventModeNeeded('it prints a histogram', s.loc);
       case 'printBacktrace':
         throw new EventModeNeeded('it prints a backtrace', s.loc);
+      case 'try':
+        throw new EventModeNeeded('it catches errors (try/catch)', s.loc);
     }
   }
 
@@ -804,6 +806,8 @@ class SiteCodegen {
       }
       case 'array':
         throw new EventModeNeeded('it deletes a whole array', s.loc);
+      case 'slice':
+        throw new EventModeNeeded('it deletes a slice of an array', s.loc);
     }
   }
 
@@ -880,6 +884,7 @@ class SiteCodegen {
   private statsAdd(target: StatsRef, value: Expr, loc: SourceLoc): void {
     const decl = this.program.globals[target.global];
     const hists = decl.kind === 'stats' ? decl.stats.hist : decl.kind === 'array' ? decl.stats?.hist ?? [] : [];
+    if ((decl.kind === 'stats' || decl.kind === 'array') && decl.stats?.variance) throw new EventModeNeeded('it feeds a statistic read with @variance (its running state is kept in userspace)', loc);
     const layout = statsLayout(hists);
     this.long(value);
     const v = this.allocTemp();

@@ -183,6 +183,22 @@ test('elision of empty runs with ~ (SystemTap elision.exp, HIST_ELISION=2)', () 
 `);
 });
 
+test('-D HIST_ELISION: how many empty neighbours let a row be skipped; negative skips none', () => {
+  const values = [444, 999];
+  const rows = (elision: number) => histogramText(histLayout(linear(0, 1500, 50)), stats(linear(0, 1500, 50), values).hists[0], elision).split('\n');
+  // 444 and 999 fall in the rows 400 and 950, ten empty rows apart; a `~` marks skipped rows
+  // only where a printed row follows them
+  const never = rows(-1);
+  assert.is(never.filter((r) => r.trim() === '~').length, 0);
+  assert.is(never.length, 1 + 16 + 1 + 1); // header, rows 300..1050, blank line, final ''
+  const tight = rows(0);
+  assert.is(tight.join('\n'), ['value |-------------------------------------------------- count', '      ~', '  400 |@                                                  1', '      ~', '  950 |@                                                  1', '', ''].join('\n'));
+  const wide = rows(4);
+  assert.ok(wide.includes('  450 |                                                   0'));
+  assert.ok(wide.includes('      ~'));
+  assert.is(rows(20).filter((r) => r.trim() === '~').length, 0);
+});
+
 test('full signed range of log buckets (SystemTap log.exp), bars scaled', () => {
   const values: Long[] = [];
   let v: Long = 1;

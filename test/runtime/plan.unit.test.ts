@@ -71,4 +71,15 @@ test('StatsUse is completed from aggregates, printed histograms and foreach sort
   assert.equal(qUse, { count: true, sum: true, min: false, max: false, avg: true, hist: [] });
 });
 
+test('a linear histogram of more than 128 buckets (underflow and overflow included) is refused before anything runs', () => {
+  const tooMany = new ProgramBuilder();
+  const a = tooMany.stats('a');
+  tooMany.probe(['begin'], [], statsAdd({ global: a }, lit(1)), printHist({ global: a }, { kind: 'linear', low: 0n, high: 1270n, step: 10n }));
+  assert.throws(() => buildPlan(tooMany.build()), /would have 130 buckets with its underflow and overflow ones; a linear histogram has at most 128/);
+  const fits = new ProgramBuilder();
+  const b = fits.stats('b');
+  fits.probe(['begin'], [], statsAdd({ global: b }, lit(1)), printHist({ global: b }, { kind: 'linear', low: 0n, high: 1250n, step: 10n }));
+  assert.is(buildPlan(fits.build()).begin.length, 1);
+});
+
 test.run();

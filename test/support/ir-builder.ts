@@ -49,7 +49,7 @@ export const ex = (expr: Expr, loc = at()): Stmt => ({ kind: 'expr', expr, loc }
 export const iff = (test: Expr, then: Stmt, otherwise?: Stmt, loc = at()): Stmt => ({ kind: 'if', test, then, else: otherwise, loc });
 export const whilst = (test: Expr, body: Stmt, loc = at()): Stmt => ({ kind: 'while', test, body, loc });
 export const forLoop = (init: Stmt | undefined, test: Expr | undefined, step: Expr | undefined, body: Stmt, loc = at()): Stmt => ({ kind: 'for', init, test, step, body, loc });
-export const foreach = (global: number, keys: number[], body: Stmt, opts: { value?: number; sort?: ForeachSort; limit?: Expr } = {}, loc = at()): Stmt => ({
+export const foreach = (global: number, keys: number[], body: Stmt, opts: { value?: number; sort?: ForeachSort; limit?: Expr; slice?: Array<Expr | null> } = {}, loc = at()): Stmt => ({
   kind: 'foreach', global, keys, body, ...opts, loc,
 });
 export const brk = (loc = at()): Stmt => ({ kind: 'break', loc });

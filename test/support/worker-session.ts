@@ -20,7 +20,7 @@ interface Data {
 function workerMain(data: Data): void {
   const session = openSession(data.plan, { json: false });
   session.begin();
-  const schedule = new TimerSchedule(data.plan.timers.map((t) => t.periodNs), monotonicNs());
+  const schedule = new TimerSchedule(data.plan.timers, monotonicNs());
   let delay = schedule.delayNs(monotonicNs());
   while (session.running) {
     // Block like waitpid would, but wake for a stop request or the next timer.

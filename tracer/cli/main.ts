@@ -20,9 +20,10 @@ function parsePid(value: string): number {
 
 function parseDefines(raw: string[]): RunOptions['defines'] {
   return raw.map((d) => {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(d);
+    // -D NAME alone defines NAME as 1, as a C compiler (and so SystemTap) does
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/.exec(d);
     if (!m) throw new UtapError(`-D '${d}' is not NAME=VALUE; write for example -D MAXMAPENTRIES=10000.`, EXIT_SCRIPT_ERROR);
-    return { name: m[1], value: m[2] };
+    return { name: m[1], value: m[2] ?? '1' };
   });
 }
 
@@ -49,6 +50,7 @@ function buildProgram(): Command {
     .option('--name <name>', 'uprobe engine: register the kernel handlers under NAME (pinned in /sys/fs/bpf/utap/NAME)')
     .option('--detach', 'uprobe engine: with --name, leave the handlers collecting after utap exits')
     .option('--metrics <addr>', 'serve the running script\'s globals to Prometheus at http://ADDR/metrics ([HOST:]PORT; loopback unless HOST is given)')
+    .addOption(new Option('--stop-after <pass>', 'only read the script: stop after parsing it, or after checking it too (SystemTap\'s -p1/-p2); exit 0 when it is valid').choices(['parse', 'check']))
     .addHelpText(
       'after',
       `
@@ -122,6 +124,7 @@ Examples:
       handlerName: opts.name as string | undefined,
       detach: Boolean(opts.detach),
       metrics: opts.metrics as string | undefined,
+      stopAfter: opts.stopAfter as RunOptions['stopAfter'],
     };
     const { runCommand, ranAnEngine } = require('./run-command') as typeof import('./run-command');
     process.exitCode = await runCommand(runOptions);

@@ -28,6 +28,8 @@ export interface RunOptions {
   detach: boolean;
   /** --metrics ADDR: serve the running script's globals to Prometheus at ADDR. */
   metrics?: string;
+  /** --stop-after: only parse, or parse and check, the script (nothing is traced). */
+  stopAfter?: 'parse' | 'check';
 }
 
 export interface ListOptions {

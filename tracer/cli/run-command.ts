@@ -67,7 +67,8 @@ interface FrontEnd {
     defines: RunOptions['defines'];
     includeDirs: string[];
     guru: boolean;
-  }): ProgramIR;
+    stopAfter?: 'parse' | 'check';
+  }): ProgramIR | undefined;
 }
 
 function loadFrontEnd(): FrontEnd {
@@ -100,8 +101,10 @@ export async function runCommand(options: RunOptions): Promise<number> {
       defines: options.defines,
       includeDirs: options.includeDirs,
       guru: options.guru,
+      stopAfter: options.stopAfter,
     }),
   );
+  if (!program) return 0;
   // A script with process probes will place some: engines start their slow kernel set-up now,
   // while the script is planned (kernel-helper/uprobe-warmup.ts).
   const hasProcessProbes = program.probes.some((p) => p.points.some((pt) => pt.components[0]?.name === 'process'));

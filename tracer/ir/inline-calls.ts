@@ -129,11 +129,17 @@ function inlineExpr(program: ProgramIR, e: Expr): Expr {
     case 'arrayIn':
       out = { ...e, keys: e.keys.map(m) } as Expr;
       break;
+    case 'arraySliceIn':
+      out = { ...e, keys: e.keys.map((k) => k && m(k)) };
+      break;
     case 'assign':
       out = { ...e, target: e.target.kind === 'element' ? { ...e.target, keys: e.target.keys.map(m) } : e.target, value: m(e.value) };
       break;
     case 'aggregate':
       out = e.source.keys ? { ...e, source: { ...e.source, keys: e.source.keys.map(m) } } : e;
+      break;
+    case 'histBucket':
+      out = { ...e, source: e.source.keys ? { ...e.source, keys: e.source.keys.map(m) } : e.source, bucket: m(e.bucket) };
       break;
     case 'builtin':
     case 'sprintf':
@@ -168,10 +174,11 @@ function inlineStmt(program: ProgramIR, s: Stmt): Stmt {
     case 'for':
       return { ...s, init: s.init ? st(s.init) : undefined, test: s.test ? x(s.test) : undefined, step: s.step ? x(s.step) : undefined, body: st(s.body) };
     case 'foreach':
-      return { ...s, limit: s.limit ? x(s.limit) : undefined, body: st(s.body) };
+      return { ...s, slice: s.slice?.map((k) => k && x(k)), hist: s.hist?.keys ? { ...s.hist, keys: s.hist.keys.map(x) } : s.hist, limit: s.limit ? x(s.limit) : undefined, body: st(s.body) };
     case 'return':
       return s.value ? { ...s, value: x(s.value) } : s;
     case 'delete':
+      if (s.target.kind === 'slice') return { ...s, target: { ...s.target, keys: s.target.keys.map((k) => k && x(k)) } };
       return s.target.kind === 'element' ? { ...s, target: { ...s.target, keys: s.target.keys.map(x) } } : s;
     case 'statsAdd':
       return { ...s, target: s.target.keys ? { ...s.target, keys: s.target.keys.map(x) } : s.target, value: x(s.value) };
@@ -180,6 +187,8 @@ function inlineStmt(program: ProgramIR, s: Stmt): Stmt {
       return { ...s, args: s.args.map(x) } as Stmt;
     case 'error':
       return { ...s, message: x(s.message) };
+    case 'try':
+      return { ...s, body: st(s.body), handler: st(s.handler) };
     default:
       return s;
   }

@@ -12,6 +12,8 @@
 //                compiles site handlers to eBPF, or runs them in event mode with `captured` nodes.
 //
 // Conventions:
+// - String literals (`string` nodes, scalar initializers, format text) hold bytes, one char per
+//   byte (latin1): the script's UTF-8 text as its bytes, `\200` as the single byte 0x80.
 // - Every script value is a 64-bit signed long (bigint, two's-complement wrap-around) or a string
 //   (at most limits.maxStringLen bytes, truncated, as SystemTap does). Statistics and arrays are
 //   only ever globals.
@@ -84,9 +86,12 @@ export interface StatsUse {
   max: boolean;
   avg: boolean;
   hist: HistSpec[];
+  /** Read with @variance; `varianceShift` is its N in `@variance(x, N)` (default 0). */
+  variance?: boolean;
+  varianceShift?: number;
 }
 
-export type GlobalDecl =
+export type GlobalDecl = (
   | { kind: 'scalar'; index: number; name: string; type: ScalarType; init?: bigint | string; loc: SourceLoc }
   | { kind: 'stats'; index: number; name: string; stats: StatsUse; loc: SourceLoc }
   | {
@@ -100,7 +105,11 @@ export type GlobalDecl =
       /** Capacity: the declared size, else limits.maxMapEntries. Inserting past it is a runtime error. */
       maxEntries: number;
       loc: SourceLoc;
-    };
+    }
+) & {
+  /** Declared in a tapset file rather than the script (never printed at exit when unread). */
+  tapset?: boolean;
+};
 
 export interface LocalDecl {
   name: string;
@@ -177,6 +186,8 @@ export interface PlannedHandler {
 
 export interface TimerProbeIR extends PlannedHandler {
   periodNs: bigint;
+  /** `.randomize(M)`: each interval is drawn from periodNs ± randomizeNs. */
+  randomizeNs?: bigint;
 }
 
 export type SiteKind = 'entry' | 'return' | 'statement';
@@ -259,7 +270,13 @@ export type Stmt =
   /** exit(): finish the current handler, then end the session through the `end` probes. */
   | { kind: 'exit'; loc: SourceLoc }
   /** error(msg): a runtime error raised by the script. */
-  | { kind: 'error'; message: Expr; loc: SourceLoc };
+  | { kind: 'error'; message: Expr; loc: SourceLoc }
+  /**
+   * `try { body } catch (msg) { handler }`: a runtime error in body (error(), division by 0, a
+   * read fault ... — not MAXACTION/MAXNESTING, not next/return/exit) abandons body and runs
+   * handler, with the error's message in local `catchSlot` (a string) when given.
+   */
+  | { kind: 'try'; body: Stmt; catchSlot?: number; handler: Stmt; loc: SourceLoc };
 
 export interface ForeachStmt {
   kind: 'foreach';
@@ -270,6 +287,18 @@ export interface ForeachStmt {
   value?: number;
   sort?: ForeachSort;
   limit?: Expr;
+  /**
+   * Array slicing, `foreach ([a, b] in arr[1, *])`: one entry per key part, an expression the
+   * part must equal or `null` for `*` (any value). Evaluated once, before the loop; only the
+   * matching elements are visited (sort and limit apply to those). Absent: every element.
+   */
+  slice?: Array<Expr | null>;
+  /**
+   * `foreach ([b] in @hist_log(x))` / `foreach (n = [b] in @hist_linear(x[k], ...))`: visits the
+   * buckets of the statistic `global` (an element of it with `keys`) in order, `b` taking each
+   * bucket number and the value variable its count (sort does not apply; limit does).
+   */
+  hist?: { keys?: Expr[]; spec: HistSpec };
   body: Stmt;
   loc: SourceLoc;
 }
@@ -281,6 +310,8 @@ export type ForeachSort =
 
 export type DeleteTarget =
   | { kind: 'element'; global: number; keys: Expr[] }
+  /** `delete arr[*, k]`: every element whose key parts equal the non-null entries (`null` is `*`). */
+  | { kind: 'slice'; global: number; keys: Array<Expr | null> }
   | { kind: 'array'; global: number }
   /** A scalar or statistics global: reset to 0 / "" / empty. */
   | { kind: 'global'; global: number }
@@ -294,7 +325,7 @@ export interface StatsRef {
 
 // ────────────────────────────── expressions ──────────────────────────────
 
-export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'avg';
+export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'variance';
 
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<<' | '>>' | '>>>' | '&' | '|' | '^';
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
@@ -310,6 +341,11 @@ export type Expr =
   | { op: 'arrayGet'; type: ScalarType; global: number; keys: Expr[]; loc: SourceLoc }
   /** `[k1, k2] in arr` → 1 or 0. */
   | { op: 'arrayIn'; type: 'long'; global: number; keys: Expr[]; loc: SourceLoc }
+  /**
+   * `[*, "x"] in arr` → 1 when some element's key parts equal every non-null entry (`null` is
+   * `*`, any value), else 0. Keys are evaluated left to right, once.
+   */
+  | { op: 'arraySliceIn'; type: 'long'; global: number; keys: Array<Expr | null>; loc: SourceLoc }
   /** Long arithmetic with wrap-around; `/` and `%` by zero are runtime errors; `>>>` is a logical shift. */
   | { op: 'binary'; type: 'long'; operator: BinaryOp; left: Expr; right: Expr; loc: SourceLoc }
   /** Both operands long, or both string (byte-wise comparison). Result 1 or 0. */
@@ -325,7 +361,9 @@ export type Expr =
   /** ++x, x++, --x, x-- */
   | { op: 'incdec'; type: 'long'; target: LValue; delta: 1 | -1; prefix: boolean; loc: SourceLoc }
   /** @count(x) ... @avg(x). @min/@max/@avg of an empty statistic is a runtime error; @count/@sum give 0. */
-  | { op: 'aggregate'; type: 'long'; fn: AggregateFn; source: StatsRef; loc: SourceLoc }
+  | { op: 'aggregate'; type: 'long'; fn: AggregateFn; source: StatsRef; loc: SourceLoc; /** @variance(x, N): N */ shift?: number }
+  /** `@hist_log(x)[b]`: the count in bucket number `b` (0 outside the histogram); an empty statistic is a runtime error. */
+  | { op: 'histBucket'; type: 'long'; source: StatsRef; hist: HistSpec; bucket: Expr; loc: SourceLoc }
   /** A script function. */
   | { op: 'call'; type: ExprType; function: number; args: Expr[]; loc: SourceLoc }
   /** A builtin function without access to the probe context (strlen, substr, usymname, ...); see BUILTINS. */
@@ -374,6 +412,12 @@ export interface TargetRef {
   pretty?: '$' | '$$';
   /** `&$var`: the address rather than the value. */
   addressOf?: boolean;
+  /**
+   * `@defined($var)`: not the value but whether the reference resolves at the site — the planner
+   * lowers it to the long 1 or 0 (and folds conditionals on it, so `@defined($x) ? $x : 0`
+   * never lowers a `$x` the site lacks).
+   */
+  defined?: boolean;
 }
 
 export type TargetStep = { kind: 'member'; name: string } | { kind: 'index'; index: Expr };
@@ -436,6 +480,18 @@ export const BUILTINS = {
   text_strn: { args: ['string', 'long', 'long'], returns: 'string' },
   /** isdigit(s): 1 when the first byte is an ASCII digit. */
   isdigit: { args: ['string'], returns: 'long' },
+  /** strpos(s, t): byte offset of the first t in s, -1 when absent. */
+  strpos: { args: ['string', 'string'], returns: 'long' },
+  /** string_quoted(s): s in double quotes, escaped as text_str does. */
+  string_quoted: { args: ['string'], returns: 'string' },
+  /** tokenize(s, delims): the next token of s ("" input: of the previous one); "" when none is left. */
+  tokenize: { args: ['string', 'string'], returns: 'string' },
+  /** randint(n): a random number in [0, n), n at most 2^20. */
+  randint: { args: ['long'], returns: 'long' },
+  /** ctime(secs): "Thu Jan  1 00:00:00 1970", UTC, for secs within 32-bit time_t. */
+  ctime: { args: ['long'], returns: 'string' },
+  /** errno_str(n): the symbolic name of an errno value ("EPERM"), or its number. */
+  errno_str: { args: ['long'], returns: 'string' },
 } as const satisfies Record<string, { args: readonly ScalarType[]; returns: ExprType }>;
 export type BuiltinName = keyof typeof BUILTINS;
 

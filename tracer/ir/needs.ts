@@ -49,9 +49,11 @@ function visitor(c: Collected, calls: number[]): Visitor {
         case 'global':
         case 'arrayGet':
         case 'arrayIn':
+        case 'arraySliceIn':
           c.globalsRead.add(e.global);
           return;
         case 'aggregate':
+        case 'histBucket':
           c.globalsRead.add(e.source.global);
           return;
         case 'call':

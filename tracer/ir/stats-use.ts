@@ -10,6 +10,10 @@ function sameHist(a: HistSpec, b: HistSpec): boolean {
   return a.low === b.low && a.high === b.high && a.step === b.step;
 }
 
+function addHist(use: StatsUse | undefined, spec: HistSpec): void {
+  if (use && !use.hist.some((h) => sameHist(h, spec))) use.hist.push(spec);
+}
+
 function emptyUse(): StatsUse {
   return { count: false, sum: false, min: false, max: false, avg: false, hist: [] };
 }
@@ -25,17 +29,20 @@ export function completeStatsUse(program: ProgramIR): ProgramIR {
   }
   const visitor: Visitor = {
     expr(e) {
+      if (e.op === 'histBucket') addHist(uses.get(e.source.global), e.hist);
       if (e.op !== 'aggregate') return;
       const use = uses.get(e.source.global);
-      if (use) use[e.fn] = true;
+      if (!use) return;
+      use[e.fn] = true;
+      if (e.fn === 'variance' && e.shift !== undefined) use.varianceShift = e.shift;
     },
     stmt(s) {
       if (s.kind === 'printHist') {
-        const use = uses.get(s.source.global);
-        if (use && !use.hist.some((h) => sameHist(h, s.hist))) use.hist.push(s.hist);
+        addHist(uses.get(s.source.global), s.hist);
       } else if (s.kind === 'foreach') {
         const use = uses.get(s.global);
         if (!use) return;
+        if (s.hist) return addHist(use, s.hist.spec);
         if (s.sort?.by === 'value') use[s.sort.aggregate ?? 'count'] = true;
         if (s.value !== undefined) use[s.sort?.by === 'value' && s.sort.aggregate ? s.sort.aggregate : 'count'] = true;
       }

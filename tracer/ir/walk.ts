@@ -16,6 +16,9 @@ export function walkExpr(e: Expr, v: Visitor): void {
     case 'arrayIn':
       e.keys.forEach((k) => walkExpr(k, v));
       return;
+    case 'arraySliceIn':
+      for (const k of e.keys) if (k) walkExpr(k, v);
+      return;
     case 'binary':
     case 'compare':
     case 'logical':
@@ -40,6 +43,10 @@ export function walkExpr(e: Expr, v: Visitor): void {
       return;
     case 'aggregate':
       e.source.keys?.forEach((k) => walkExpr(k, v));
+      return;
+    case 'histBucket':
+      e.source.keys?.forEach((k) => walkExpr(k, v));
+      walkExpr(e.bucket, v);
       return;
     case 'call':
     case 'builtin':
@@ -93,6 +100,8 @@ export function walkStmt(s: Stmt, v: Visitor): void {
       walkStmt(s.body, v);
       return;
     case 'foreach':
+      for (const k of s.slice ?? []) if (k) walkExpr(k, v);
+      s.hist?.keys?.forEach((k) => walkExpr(k, v));
       if (s.limit) walkExpr(s.limit, v);
       walkStmt(s.body, v);
       return;
@@ -101,6 +110,7 @@ export function walkStmt(s: Stmt, v: Visitor): void {
       return;
     case 'delete':
       if (s.target.kind === 'element') s.target.keys.forEach((k) => walkExpr(k, v));
+      else if (s.target.kind === 'slice') for (const k of s.target.keys) if (k) walkExpr(k, v);
       return;
     case 'statsAdd':
       s.target.keys?.forEach((k) => walkExpr(k, v));
@@ -115,6 +125,10 @@ export function walkStmt(s: Stmt, v: Visitor): void {
       return;
     case 'error':
       walkExpr(s.message, v);
+      return;
+    case 'try':
+      walkStmt(s.body, v);
+      walkStmt(s.handler, v);
       return;
     default:
       return;

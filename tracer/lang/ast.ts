@@ -16,13 +16,30 @@ export type AstExpr =
   | { kind: 'call'; name: string; args: AstExpr[]; loc: SourceLoc }
   /** `@count(x)` ... `@avg(x)`; `@hist_log(x)`, `@hist_linear(x, lo, hi, step)` (only inside print). */
   | { kind: 'aggregate'; fn: string; operand: AstExpr; args: AstExpr[]; loc: SourceLoc }
+  /** `@hist_log(x)[b]`: the count in bucket number b of a histogram (`hist` is the @hist_* aggregate) */
+  | { kind: 'histBucket'; hist: AstExpr; bucket: AstExpr; loc: SourceLoc }
   | { kind: 'binary'; operator: string; left: AstExpr; right: AstExpr; loc: SourceLoc }
   | { kind: 'unary'; operator: '-' | '+' | '!' | '~'; operand: AstExpr; loc: SourceLoc }
   | { kind: 'conditional'; test: AstExpr; then: AstExpr; else: AstExpr; loc: SourceLoc }
   | { kind: 'assign'; operator: AssignOp; target: AstExpr; value: AstExpr; loc: SourceLoc }
   | { kind: 'incdec'; delta: 1 | -1; prefix: boolean; target: AstExpr; loc: SourceLoc }
-  /** `[k1, k2] in arr` or `k in arr` */
-  | { kind: 'in'; keys: AstExpr[]; name: string; nameLoc: SourceLoc; loc: SourceLoc }
+  /** `[k1, k2] in arr` or `k in arr`; a `null` key is the `*` of a slice (`[*, k] in arr`) */
+  | { kind: 'in'; keys: Array<AstExpr | null>; name: string; nameLoc: SourceLoc; loc: SourceLoc }
+  /** `name[k, *]`: a slice of an array (some keys `*`, as `null`): only `delete` takes one */
+  | { kind: 'slice'; name: string; nameLoc: SourceLoc; keys: Array<AstExpr | null>; loc: SourceLoc }
+  /** `@defined(expr)`: 1 when expr names something that exists here (decided by the checker) */
+  | { kind: 'defined'; operand: AstExpr; loc: SourceLoc }
+  /** `s =~ "regex"`, `s !~ "regex"` (the pattern must be a literal) */
+  | { kind: 'regex'; operator: '=~' | '!~'; left: AstExpr; pattern: string; loc: SourceLoc }
+  /** `%{ C %}` used as a value */
+  | { kind: 'embedded'; loc: SourceLoc }
+  /**
+   * Forms the grammar has but utap gives no meaning: typed dereferences of plain values
+   * (`(x)->m`, `&x`, `x$`, SystemTap's autocast) and kernel or type-information @-operators
+   * (`@cast`, `@var`, `@kderef` ...). Parsed so a script reads as SystemTap reads it; the checker
+   * says what is not supported.
+   */
+  | { kind: 'unsupported'; what: string; operands: AstExpr[]; loc: SourceLoc }
   /** `x <<< v` (a statement in practice, an expression in the grammar) */
   | { kind: 'statsAdd'; target: AstExpr; value: AstExpr; loc: SourceLoc };
 
@@ -46,9 +63,13 @@ export type AstStmt =
       keys: ForeachKey[];
       array: string;
       arrayLoc: SourceLoc;
+      /** `in arr[1, *]`: the slice to visit, one entry per key, `null` for `*` */
+      slice?: Array<AstExpr | null>;
       /** `arr+` / `arr-`, optionally by an aggregate (`arr @sum -`) */
       valueSort?: { direction: 'asc' | 'desc'; aggregate?: string };
       limit?: AstExpr;
+      /** `foreach ([b] in @hist_log(x))`: the @hist_* aggregate whose buckets are visited (`array` is its statistic's name) */
+      hist?: AstExpr;
       body: AstStmt;
       loc: SourceLoc;
     }
@@ -57,6 +78,8 @@ export type AstStmt =
   | { kind: 'next'; loc: SourceLoc }
   | { kind: 'return'; value?: AstExpr; loc: SourceLoc }
   | { kind: 'delete'; target: AstExpr; loc: SourceLoc }
+  /** `try { ... } catch [(msg)] { ... }` */
+  | { kind: 'try'; body: AstStmt; catchVar?: { name: string; loc: SourceLoc }; handler: AstStmt; loc: SourceLoc }
   | { kind: 'empty'; loc: SourceLoc };
 
 export interface AstProbePointComponent {
@@ -68,6 +91,8 @@ export interface AstProbePointComponent {
 export interface AstProbePoint {
   components: AstProbePointComponent[];
   optional: boolean;
+  /** `probe P if (cond)`: the handler runs only while cond holds */
+  condition?: AstExpr;
   loc: SourceLoc;
 }
 
@@ -80,6 +105,8 @@ export interface AstGlobal {
 
 export interface AstFunction {
   name: string;
+  /** `function f() %{ C %}`: a body of embedded C, which utap cannot run */
+  embedded?: SourceLoc;
   returnType?: 'long' | 'string';
   params: Array<{ name: string; type?: 'long' | 'string'; loc: SourceLoc }>;
   body: AstStmt;
@@ -107,4 +134,6 @@ export interface AstFile {
   functions: AstFunction[];
   probes: AstProbe[];
   aliases: AstAlias[];
+  /** Where top-level `%{ ... %}` blocks of embedded C are */
+  embedded: SourceLoc[];
 }

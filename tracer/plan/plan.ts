@@ -12,6 +12,8 @@ import type { PlannedHandler, PlanIR, ProbeIR, ProbePointIR, ProbeSiteIR, Progra
 import { handlerNeeds } from '../ir/needs';
 import { inlineSimpleCalls } from '../ir/inline-calls';
 import { completeStatsUse } from '../ir/stats-use';
+import { kernelHz } from './kernel-hz';
+import { STP_MAX_BUCKETS } from '../runtime/statistics';
 
 /** Context a resolver gets along with the point. */
 export interface ResolveContext {
@@ -53,16 +55,56 @@ function scriptError(point: ProbePointIR, message: string): UtapError {
   return new UtapError(`${where(point)}: error: ${message}`, EXIT_SCRIPT_ERROR, true);
 }
 
+/**
+ * A timer point's period in ns, e.g. timer.s(5) → 5e9, timer.hz(100) → 1e7, timer.jiffies(N) →
+ * N ticks of the kernel's HZ; with `.randomize(M)`, also M in the same unit, in ns.
+ */
+export function timerSchedule(point: ProbePointIR): { periodNs: bigint; randomizeNs?: bigint } {
+  const last = point.components[point.components.length - 1];
+  if (point.components.length === 3 && last.name === 'randomize' && point.components[1].name !== 'hz') {
+    const base = { ...point, components: point.components.slice(0, 2) };
+    const periodNs = timerPeriodNs(base);
+    const m = typeof last.arg === 'bigint' ? last.arg : undefined;
+    if (m === undefined || m < 0n) throw scriptError(point, `'${point.text}' needs a whole number of ${point.components[1].name} to randomize by, as in timer.ms(100).randomize(10).`);
+    return { periodNs, randomizeNs: (periodNs / timerUnitCount(base)) * m };
+  }
+  return { periodNs: timerPeriodNs(point) };
+}
+
+function timerUnitCount(point: ProbePointIR): bigint {
+  const arg = point.components[1].arg;
+  return typeof arg === 'bigint' ? arg : BigInt(String(arg));
+}
+
 /** A timer point's period in ns, e.g. timer.s(5) → 5e9, timer.hz(100) → 1e7. */
 export function timerPeriodNs(point: ProbePointIR): bigint {
   const unit = point.components[1];
-  if (!unit || point.components.length !== 2) throw scriptError(point, `'${point.text}' is not a timer probe utap knows; write timer.s(N), timer.ms(N), timer.us(N), timer.ns(N) or timer.hz(N).`);
+  if (!unit || point.components.length !== 2) throw scriptError(point, `'${point.text}' is not a timer probe utap knows; write timer.s(N), timer.ms(N), timer.us(N), timer.ns(N), timer.hz(N) or timer.jiffies(N), optionally with .randomize(M).`);
   const n = typeof unit.arg === 'bigint' ? unit.arg : typeof unit.arg === 'string' && /^[0-9]+$/.test(unit.arg) ? BigInt(unit.arg) : undefined;
   if (n === undefined || n <= 0n) throw scriptError(point, `'${point.text}' needs a positive whole number, as in timer.${unit.name}(5).`);
   if (unit.name === 'hz') return 1_000_000_000n / n > 0n ? 1_000_000_000n / n : 1n;
+  if (unit.name === 'jiffies') return (n * 1_000_000_000n) / kernelHz();
   const scale = TIMER_UNITS_NS[unit.name];
-  if (scale === undefined) throw scriptError(point, `'${point.text}' is not a timer probe utap knows; write timer.s(N), timer.ms(N), timer.us(N), timer.ns(N) or timer.hz(N).`);
+  if (scale === undefined) throw scriptError(point, `'${point.text}' is not a timer probe utap knows; write timer.s(N), timer.ms(N), timer.us(N), timer.ns(N), timer.hz(N) or timer.jiffies(N), optionally with .randomize(M).`);
   return n * scale;
+}
+
+/**
+ * SystemTap gives a linear histogram at most STP_MAX_BUCKETS (128) buckets, its underflow and
+ * overflow ones included; a script asking for more is told here, before anything runs.
+ */
+function checkHistogramSizes(program: ProgramIR): void {
+  for (const g of program.globals) {
+    const hists = g.kind === 'stats' ? g.stats.hist : g.kind === 'array' ? g.stats?.hist ?? [] : [];
+    for (const h of hists) {
+      if (h.kind !== 'linear') continue;
+      const buckets = (h.high - h.low) / h.step + 3n;
+      if (buckets > BigInt(STP_MAX_BUCKETS)) {
+        const loc = `${g.loc.file}:${g.loc.line}:${g.loc.column}`;
+        throw new UtapError(`${loc}: error: @hist_linear(${g.name}, ${h.low}, ${h.high}, ${h.step}) would have ${buckets} buckets with its underflow and overflow ones; a linear histogram has at most ${STP_MAX_BUCKETS}, as in SystemTap: use a larger step.`, EXIT_SCRIPT_ERROR, true);
+      }
+    }
+  }
 }
 
 /** The begin/end sequence number (`begin(-1)` runs before `begin`), 0 when absent. */
@@ -74,6 +116,7 @@ function sequence(point: ProbePointIR): bigint {
 
 export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
   const completed = completeStatsUse(input);
+  checkHistogramSizes(completed);
   // one-line helper functions become their expression (see inline-calls.ts)
   const program: ProgramIR = { ...completed, probes: completed.probes.map((p) => ({ ...p, handler: inlineSimpleCalls(completed, p.handler) })) };
   const begin: Array<PlannedHandler & { seq: bigint }> = [];
@@ -102,7 +145,7 @@ export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
         case 'never':
           break;
         case 'timer':
-          timers.push({ ...planned, periodNs: timerPeriodNs(point) });
+          timers.push({ ...planned, ...timerSchedule(point) });
           break;
         case 'process': {
           if (!options.resolveProcessProbe) {

@@ -80,6 +80,12 @@ function longLiteral(value: bigint | number): string {
   return v < 0 ? `(${text})` : text;
 }
 
+/** A literal as the C string SystemTap makes of it: "a\0b" is "a". */
+function cString(text: string): string {
+  const nul = text.indexOf('\0');
+  return nul < 0 ? text : text.slice(0, nul);
+}
+
 function zeroOf(type: string): string {
   return type === 'string' ? '""' : '0';
 }
@@ -123,6 +129,11 @@ class BodyEmitter {
 
   statsRead(global: number, keys: readonly Expr[] | undefined): string {
     return keys && keys.length > 0 ? `g${global}.read(${this.keys(keys)})` : `g${global}.read()`;
+  }
+
+  /** A slice's key pattern: each part's value, `undefined` for `*` (any value). */
+  slicePattern(keys: readonly (Expr | null)[]): string {
+    return `[${keys.map((k) => (k ? this.expr(k) : 'undefined')).join(', ')}]`;
   }
 
   private binary(op: BinaryOp, left: string, right: string, loc: SourceLoc): string {
@@ -255,6 +266,18 @@ class BodyEmitter {
         return `S.textStr(${a[0]}, 0, false, MAXC)`;
       case 'text_strn':
         return `S.textStr(${a[0]}, ${a[1]}, (${a[2]}) ? true : false, MAXC)`;
+      case 'strpos':
+        return `S.strpos(${a[0]}, ${a[1]})`;
+      case 'string_quoted':
+        return `S.textStr(${a[0]}, 0, true, MAXC)`;
+      case 'tokenize':
+        return `S.tokenize(tok, ${a[0]}, ${a[1]}, MAXC)`;
+      case 'randint':
+        return `randint(${a[0]}, ${this.loc(loc)})`;
+      case 'ctime':
+        return `ctime(${a[0]}, ${this.loc(loc)})`;
+      case 'errno_str':
+        return `errnoStr(${a[0]})`;
       case 'usymname':
         return `cut(svc.usymname(${a[0]}))`;
       case 'umodname':
@@ -271,7 +294,7 @@ class BodyEmitter {
       case 'long':
         return longLiteral(e.value);
       case 'string':
-        return JSON.stringify(this.module.cut(fromText(e.value)));
+        return JSON.stringify(this.module.cut(cString(e.value)));
       case 'local':
         return `v${e.slot}`;
       case 'global':
@@ -280,6 +303,8 @@ class BodyEmitter {
         return `(g${e.global}.get(${this.keys(e.keys)}) ?? ${zeroOf(e.type)})`;
       case 'arrayIn':
         return `(g${e.global}.has(${this.keys(e.keys)}) ? 1 : 0)`;
+      case 'arraySliceIn':
+        return `(sliceHas(g${e.global}, ${this.slicePattern(e.keys)}) ? 1 : 0)`;
       case 'binary':
         return this.binary(e.operator, this.expr(e.left), this.expr(e.right), e.loc);
       case 'compare': {
@@ -313,10 +338,15 @@ class BodyEmitter {
         const t = this.temp();
         return `(${t} = f${e.function}(${e.args.map((x) => this.expr(x)).join(', ')}), depth--, ${t})`;
       }
+      case 'histBucket': {
+        const spec = this.module.histSpecIndex(e.source.global, e.hist, e.loc);
+        return `hbucket(${this.statsRead(e.source.global, e.source.keys)}, ${spec}, ${this.expr(e.bucket)}, ${this.loc(e.loc)})`;
+      }
       case 'builtin':
         return this.builtin(e.name, e.args, e.loc);
       case 'sprintf':
-        return `cut(sfmt[${e.format}]([${e.args.map((x) => this.expr(x)).join(', ')}]))`;
+        // a C string: what %c of 0 or %b put after a NUL byte is not part of it
+        return `cut(cstr(sfmt[${e.format}]([${e.args.map((x) => this.expr(x)).join(', ')}])))`;
       case 'context':
         return this.context(e.what, e.type, e.loc);
       case 'target':
@@ -425,6 +455,16 @@ class BodyEmitter {
       case 'error':
         out.push(this.check(s.loc), `throw userError(${this.expr(s.message)}, ${this.loc(s.loc)});`);
         return;
+      case 'try': {
+        // the call depth is restored: an error thrown in a nested call skipped its `depth--`
+        const saved = this.temp(), error = this.temp();
+        out.push(this.check(s.loc), `${saved} = depth;`, 'try {');
+        this.stmt(s.body);
+        out.push(`} catch (${error}) {`, `depth = ${saved};`, s.catchSlot !== undefined ? `v${s.catchSlot} = caught(${error});` : `caught(${error});`);
+        this.stmt(s.handler);
+        out.push('}');
+        return;
+      }
     }
   }
 
@@ -441,16 +481,21 @@ class BodyEmitter {
       }
       case 'local':
         return `v${target.slot} = ${zeroOf(this.module.localType(target.slot))}`;
+      case 'slice':
+        return `sliceDelete(g${target.global}, ${this.slicePattern(target.keys)})`;
     }
   }
 
   private foreach(s: ForeachStmt): void {
+    if (s.hist) return this.foreachBucket(s, s.hist);
     const out = this.lines;
     const decl = this.module.global(s.global);
     const list = this.temp(), i = this.temp(), entry = this.temp();
     const sort = s.sort ? this.module.sortSpec(s.sort) : 'undefined';
+    // the slice's keys are evaluated once, before the limit, as SystemTap does
+    const slice = s.slice ? this.slicePattern(s.slice) : 'undefined';
     const limit = s.limit ? `Number(${this.expr(s.limit)})` : 'undefined';
-    out.push(this.check(s.loc), `${list} = iter(g${s.global}, ${sort}, ${limit});`);
+    out.push(this.check(s.loc), `${list} = iter(g${s.global}, ${sort}, ${limit}, ${slice});`);
     out.push(`for (${i} = 0; ${i} < ${list}.length; ${i}++) {`, this.check(s.loc), `${entry} = ${list}[${i}];`);
     s.keys.forEach((slot, part) => out.push(`v${slot} = ${entry}[0][${part}];`));
     if (s.value !== undefined) {
@@ -458,6 +503,21 @@ class BodyEmitter {
       const fn = s.sort?.by === 'value' && s.sort.aggregate ? s.sort.aggregate : 'count';
       out.push(isStats ? `v${s.value} = aggregateOf(${entry}[1], ${JSON.stringify(fn)});` : `v${s.value} = ${entry}[1];`);
     }
+    this.stmt(s.body);
+    out.push('}');
+  }
+
+  /** foreach over the buckets of a histogram: bucket numbers in order, the value its count. */
+  private foreachBucket(s: ForeachStmt, hist: NonNullable<ForeachStmt['hist']>): void {
+    const out = this.lines;
+    const spec = this.module.histSpecIndex(s.global, hist.spec, s.loc);
+    const counts = this.temp(), i = this.temp(), n = this.temp();
+    const limit = s.limit ? `Number(${this.expr(s.limit)})` : 'Infinity';
+    out.push(this.check(s.loc), `${counts} = hbuckets(${this.statsRead(s.global, hist.keys)}, ${spec}, ${this.loc(s.loc)});`);
+    out.push(`${n} = Math.min(${counts}.length, ${limit});`);
+    out.push(`for (${i} = 0; ${i} < ${n}; ${i}++) {`, this.check(s.loc));
+    if (s.keys.length > 0) out.push(`v${s.keys[0]} = ${i};`);
+    if (s.value !== undefined) out.push(`v${s.value} = ${counts}[${i}];`);
     this.stmt(s.body);
     out.push('}');
   }
@@ -615,6 +675,7 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     cut(text: string): string {
       return text.length > maxContent ? text.slice(0, maxContent) : text;
     },
+    cstr: cString,
     cat(a: string, b: string): string {
       const text = a + b;
       return text.length > maxContent ? text.slice(0, maxContent) : text;
@@ -644,6 +705,11 @@ export function compileProgram(input: CompileInput): CompiledProgram {
       const capacity = decl?.kind === 'array' ? decl.maxEntries : program.limits.maxMapEntries;
       throw new ScriptRuntimeError(MESSAGES.arrayOverflow(capacity, capacity !== program.limits.maxMapEntries), loc);
     },
+    /** try/catch: the message (bytes) of a runtime error a script may catch; anything else goes on. */
+    caught(error: unknown): string {
+      if (error instanceof ScriptRuntimeError && error.message !== MESSAGES.maxAction && error.message !== MESSAGES.maxNesting) return fromText(error.message);
+      throw error;
+    },
     userError(message: string, loc: SourceLoc): ScriptRuntimeError {
       return new ScriptRuntimeError(toText(message), loc);
     },
@@ -655,22 +721,39 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     },
     get agg() {
       const { aggregateOf } = foreachOrder();
-      return (stats: StatsValue | undefined, fn: 'min' | 'max' | 'avg', loc: SourceLoc): L.Long => {
+      return (stats: StatsValue | undefined, fn: 'min' | 'max' | 'avg' | 'variance', loc: SourceLoc): L.Long => {
         if (stats === undefined || stats.count === 0) throw new ScriptRuntimeError(MESSAGES.emptyAggregate, loc);
         return aggregateOf(stats, fn);
       };
     },
     get hist() {
-      const { histogramText } = require('./histogram-text') as typeof import('./histogram-text');
+      const { histogramText, HIST_ELISION } = require('./histogram-text') as typeof import('./histogram-text');
+      const given = Number(program.limits.extra.HIST_ELISION);
+      const histElision = program.limits.extra.HIST_ELISION !== undefined && Number.isInteger(given) ? given : HIST_ELISION;
       return (stats: StatsValue | undefined, global: number, spec: number, loc: SourceLoc): string => {
         if (stats === undefined || stats.count === 0) throw new ScriptRuntimeError(MESSAGES.emptyAggregate, loc);
         const decl = globalNames.get(global)!;
         const use = decl.kind === 'stats' || decl.kind === 'array' ? decl.stats : undefined;
-        return histogramText(histLayout(use!.hist[spec]), stats.hists[spec]);
+        return histogramText(histLayout(use!.hist[spec]), stats.hists[spec], histElision);
       };
     },
     get iter() {
       return foreachOrder().foreachEntries;
+    },
+    get sliceHas() {
+      return foreachOrder().sliceHas;
+    },
+    get sliceDelete() {
+      return foreachOrder().sliceDelete;
+    },
+    hbuckets(stats: StatsValue | undefined, spec: number, loc: SourceLoc): readonly number[] {
+      if (stats === undefined || stats.count === 0) throw new ScriptRuntimeError(MESSAGES.emptyAggregate, loc);
+      return stats.hists[spec];
+    },
+    hbucket(stats: StatsValue | undefined, spec: number, bucket: L.Long, loc: SourceLoc): L.Long {
+      if (stats === undefined || stats.count === 0) throw new ScriptRuntimeError(MESSAGES.emptyAggregate, loc);
+      const counts = stats.hists[spec];
+      return bucket >= 0 && bucket < counts.length ? counts[Number(bucket)] : 0;
     },
     reg(ctx: ProbeContext, name: Parameters<ProbeContext['reg']>[0], loc: SourceLoc): L.Long {
       try {
@@ -721,6 +804,22 @@ export function compileProgram(input: CompileInput): CompiledProgram {
       return userMemory().writeUser;
     },
     ent: toScalar,
+    get tok() {
+      return (require('./string-builtins') as typeof import('./string-builtins')).newTokenizeState();
+    },
+    randint(n: L.Long, loc: SourceLoc): L.Long {
+      // SystemTap's _stp_random_u range limit; n is taken as unsigned, as there
+      if (n < 0 || n > 1024 * 1024) throw new ScriptRuntimeError('range too wide', loc);
+      return Math.floor(Math.random() * Number(n));
+    },
+    ctime(secs: L.Long, loc: SourceLoc): string {
+      const r = (require('./ctime') as typeof import('./ctime')).ctime(secs);
+      if ('error' in r) throw new ScriptRuntimeError(r.error, loc);
+      return r.text;
+    },
+    get errnoStr() {
+      return (require('./errno-names') as typeof import('./errno-names')).errnoStr;
+    },
   };
 
   const code = [...parts].join('\n');

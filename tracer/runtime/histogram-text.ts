@@ -12,14 +12,16 @@
 //   does not reach below 0 unless it holds negative values; a linear one shows its
 //   underflow/overflow rows `<low` / `>high` only when they are non-empty);
 // - a row is skipped when it and its two neighbours on each side within that span are all
-//   empty, and a run of skipped rows is drawn as one `~` line;
+//   empty (-D HIST_ELISION=N: N neighbours; negative: never skip), and a run of skipped rows is
+//   drawn as one `~` line;
 // - bars are `@`, one per count, scaled down (rounding the scale up) so the longest is at most
 //   50 wide; the value column is at least as wide as "value", the count right-aligned after
 //   the 50-wide bar area; a blank line ends the histogram.
 import { logBucketValue, type HistLayout, HIST_LOG_BUCKET0 } from './statistics';
 
 const HIST_WIDTH = 50;
-const HIST_ELISION = 2;
+/** Empty neighbours on each side that let an empty row be skipped; -D HIST_ELISION=N sets it, a negative N skips none. */
+export const HIST_ELISION = 2;
 
 function digits(value: bigint): number {
   return value.toString().length; // includes the '-' sign, as needed_space() does
@@ -34,7 +36,7 @@ function bucketLabel(layout: HistLayout, bucket: number): { prefix: string; valu
 }
 
 /** The text SystemTap prints for `print(@hist_...(x))` of a non-empty statistic. */
-export function histogramText(layout: HistLayout, counts: readonly number[]): string {
+export function histogramText(layout: HistLayout, counts: readonly number[], elision = HIST_ELISION): string {
   const buckets = layout.buckets;
   let low = -1, high = 0, maxCount = 0;
   for (let i = 0; i < buckets; i++) {
@@ -71,10 +73,11 @@ export function histogramText(layout: HistLayout, counts: readonly number[]): st
 
   let text = `${'value'.padStart(valueSpace)} |${'-'.repeat(HIST_WIDTH)} count\n`;
   let eliding = false;
+  const reach = Math.min(elision, buckets);
   for (let i = low; i <= high; i++) {
-    const from = Math.max(low, i - HIST_ELISION), to = Math.min(high, i + HIST_ELISION);
-    let allEmpty = true;
-    for (let k = from; k <= to; k++) if (counts[k] !== 0) allEmpty = false;
+    const from = Math.max(low, i - reach), to = Math.min(high, i + reach);
+    let allEmpty = elision >= 0;
+    for (let k = from; k <= to && allEmpty; k++) if (counts[k] !== 0) allEmpty = false;
     if (allEmpty) {
       eliding = true;
       continue;

@@ -43,8 +43,7 @@ export function processAlive(pid: number): boolean {
 export function driveOnMainThread(session: Session, options: MainThreadOptions = {}): Promise<number> {
   const warn = options.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
   session.begin();
-  const periods = session.plan.timers.map((t) => t.periodNs);
-  const schedule = new TimerSchedule(periods, monotonicNs());
+  const schedule = new TimerSchedule(session.plan.timers, monotonicNs());
   /** The -c command's exit status (0 until it fails). */
   let childStatus = 0;
   let childWarning: string | undefined;

@@ -6,8 +6,7 @@
 // order, which is what an unsorted foreach sees.
 import type { GlobalDecl } from '../ir/ir';
 import { toLong, type Long } from './long';
-import { fromText } from './script-string';
-import { addToStats, histLayouts, newStats, type HistLayout, type StatsValue } from './statistics';
+import { addToStats, histLayouts, newStats, varianceShiftOf, type HistLayout, type StatsValue } from './statistics';
 import type { ArrayStore, GlobalStore, Key, Scalar, ScalarCell, StatsArrayStore, StatsStore, StorageProvider } from './storage';
 
 export class MemoryScalarCell implements ScalarCell {
@@ -107,9 +106,9 @@ export class MemoryArrayStore implements ArrayStore {
 export class MemoryStatsStore implements StatsStore {
   readonly kind = 'stats';
   private value: StatsValue | undefined;
-  constructor(private readonly layouts: readonly HistLayout[]) {}
+  constructor(private readonly layouts: readonly HistLayout[], private readonly varianceShift?: number) {}
   add(value: Long): void {
-    if (this.value === undefined) this.value = newStats(value, this.layouts);
+    if (this.value === undefined) this.value = newStats(value, this.layouts, this.varianceShift);
     else addToStats(this.value, value, this.layouts);
   }
   read(): StatsValue | undefined {
@@ -123,7 +122,7 @@ export class MemoryStatsStore implements StatsStore {
 export class MemoryStatsArrayStore implements StatsArrayStore {
   readonly kind = 'statsArray';
   private readonly map: KeyedMap<StatsValue>;
-  constructor(parts: number, readonly capacity: number, private readonly layouts: readonly HistLayout[]) {
+  constructor(parts: number, readonly capacity: number, private readonly layouts: readonly HistLayout[], private readonly varianceShift?: number) {
     this.map = new KeyedMap(parts, capacity);
   }
   add(key: Key, value: Long): boolean {
@@ -132,7 +131,7 @@ export class MemoryStatsArrayStore implements StatsArrayStore {
       addToStats(stats, value, this.layouts);
       return true;
     }
-    return this.map.set(key, newStats(value, this.layouts));
+    return this.map.set(key, newStats(value, this.layouts, this.varianceShift, true));
   }
   read(key: Key): StatsValue | undefined {
     return this.map.get(key);
@@ -161,9 +160,9 @@ export function memoryStore(decl: GlobalDecl): GlobalStore {
       return new MemoryScalarCell(initialValue(decl));
     }
     case 'stats':
-      return new MemoryStatsStore(histLayouts(decl.stats));
+      return new MemoryStatsStore(histLayouts(decl.stats), varianceShiftOf(decl.stats));
     case 'array':
-      if (decl.value === 'stats') return new MemoryStatsArrayStore(decl.keyTypes.length, decl.maxEntries, histLayouts(decl.stats));
+      if (decl.value === 'stats') return new MemoryStatsArrayStore(decl.keyTypes.length, decl.maxEntries, histLayouts(decl.stats), varianceShiftOf(decl.stats));
       return new MemoryArrayStore(decl.keyTypes.length, decl.maxEntries);
   }
 }
@@ -171,7 +170,7 @@ export function memoryStore(decl: GlobalDecl): GlobalStore {
 /** A scalar global's value before any handler runs: its initializer (as a script value), else 0 / "". */
 export function initialValue(decl: Extract<GlobalDecl, { kind: 'scalar' }>): Scalar {
   if (decl.init === undefined) return decl.type === 'string' ? '' : 0;
-  return typeof decl.init === 'string' ? fromText(decl.init) : toLong(decl.init);
+  return typeof decl.init === 'string' ? decl.init : toLong(decl.init);
 }
 
 /** Stores for every global: the provider's where it gives one, JS memory otherwise. */

@@ -10,7 +10,8 @@
 //                                  the --json globals, the final flush; the exit status
 //
 // `running` turns false when a handler calls exit() (the handler finishes first), when a runtime
-// error happens (the handler is abandoned, `ERROR: ...` is printed), or on stop(). After that,
+// error happens (the handler is abandoned, `ERROR: ...` is printed; with -D MAXERRORS=N the first
+// N errors abandon only their handler, and the run ends with a count of them), or on stop(). After that,
 // hit() and timer() do nothing. finish() runs the `end` probes — unless a runtime error
 // happened, in which case it runs the `error` probes instead and the status is 1, as in
 // SystemTap.
@@ -26,7 +27,7 @@ import { FdSink, type OutputSink } from './output-sink';
 import type { ProbeContext } from './probe-context';
 import { ScriptRuntimeError } from './runtime-error';
 import { defaultServices, type RuntimeServices } from './runtime-services';
-import { toText } from './script-string';
+import { maxContentLength, toText } from './script-string';
 import type { GlobalStore, Scalar, StorageProvider } from './storage';
 
 // Loaded when first needed: most runs print no error and no JSON.
@@ -78,6 +79,9 @@ export class Session {
   private readonly maxActionInterruptible: number;
   private exitRequested = false;
   private status = 0;
+  /** Runtime errors so far, and how many SystemTap's -D MAXERRORS=N lets a script survive (default 0). */
+  private errorCount = 0;
+  private readonly maxErrors: number;
   private targetPid: number;
 
   state: SessionState = 'ready';
@@ -94,6 +98,8 @@ export class Session {
     this.targetPid = options.targetPid ?? 0;
     this.stores = createGlobalStores(program.globals, options.storage);
     this.maxAction = program.limits.maxAction;
+    const maxErrors = Number(program.limits.extra.MAXERRORS);
+    this.maxErrors = Number.isInteger(maxErrors) && maxErrors > 0 ? maxErrors : 0;
     const interruptible = Number(program.limits.extra.MAXACTION_INTERRUPTIBLE);
     this.maxActionInterruptible = Number.isFinite(interruptible) && interruptible > 0 ? interruptible : program.limits.maxAction * 10;
 
@@ -214,9 +220,14 @@ export class Session {
         this.run(s, this.contextFor(s.pp));
         if (this.failed) break;
       }
+      if (!this.failed && !this.json) this.displayUnreadGlobals();
     }
     if (this.failed) for (const s of this.errorSlots) this.run(s, this.contextFor(s.pp));
-    this.status = this.failed ? 1 : outcome;
+    this.status = this.failed || this.errorCount > 0 ? 1 : outcome;
+    if (this.errorCount > 0 && !this.failed) {
+      this.output.flush();
+      this.errors.write(`WARNING: Number of errors: ${this.errorCount}, skipped probes: 0\n`);
+    }
     if (this.json) {
       const { globalRecord, jsonLine } = loadJsonOutput();
       for (const decl of this.plan.program.globals) this.output.write(jsonLine(globalRecord(decl, this.stores[decl.index])));
@@ -226,6 +237,16 @@ export class Session {
     this.output.flush();
     this.errors.flush();
     return this.status;
+  }
+
+  /** SystemTap's closing print of the globals the script writes but never reads. */
+  private displayUnreadGlobals(): void {
+    const program = this.plan.program;
+    const unread = (require('../ir/unread-globals') as typeof import('../ir/unread-globals')).unreadGlobals(program);
+    if (unread.length === 0) return;
+    const { globalDisplay } = require('./global-display') as typeof import('./global-display');
+    const maxContent = maxContentLength(program.limits.maxStringLen);
+    for (const decl of unread) this.output.write(globalDisplay(decl, this.stores[decl.index], maxContent));
   }
 
   /** The traced process became known (the -c child was started): target() returns it from now on. */
@@ -259,9 +280,13 @@ export class Session {
   }
 
   private fail(error: ScriptRuntimeError, pp: string): void {
-    this.failed = true;
-    if (this.state === 'running') this.state = 'stopping';
-    this.endReason ??= 'error';
+    // -D MAXERRORS=N: the first N errors abandon only the handler they happen in
+    const survivable = ++this.errorCount <= this.maxErrors;
+    if (!survivable) {
+      this.failed = true;
+      if (this.state === 'running') this.state = 'stopping';
+      this.endReason ??= 'error';
+    }
     this.output.flush(); // what the script printed before the error comes first
     this.errors.write(errorReport().formatRuntimeError(error.message, error.loc, this.plan.program.sources));
     this.errors.flush();

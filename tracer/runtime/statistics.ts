@@ -3,11 +3,12 @@
 // signed 64-bit range, linear buckets with an underflow and an overflow bucket.
 import type { HistSpec, StatsUse } from '../ir/ir';
 import { add, div, type Long } from './long';
+import { welfordAdd, welfordStart, type Welford } from './variance';
 
 /** SystemTap's log histogram: 128 buckets, bucket 64 holds 0 (stat.h HIST_LOG_BUCKETS/BUCKET0). */
 export const HIST_LOG_BUCKETS = 128;
 export const HIST_LOG_BUCKET0 = 64;
-/** Most buckets a linear histogram may have besides underflow and overflow (STP_MAX_BUCKETS). */
+/** Most buckets a linear histogram may have, underflow and overflow included (STP_MAX_BUCKETS). */
 export const STP_MAX_BUCKETS = 128;
 
 export interface StatsValue {
@@ -18,6 +19,8 @@ export interface StatsValue {
   max: Long;
   /** Bucket counts, one array per HistSpec of the statistic's StatsUse.hist, in that order. */
   hists: number[][];
+  /** Only for statistics read with @variance: SystemTap's running state (see variance.ts). */
+  welford?: Welford;
 }
 
 /** Bucket layout of one histogram, precomputed from its HistSpec. */
@@ -31,8 +34,13 @@ export function histLayout(spec: HistSpec): HistLayout {
   if (!(step > 0)) throw new RangeError(`@hist_linear step must be positive (got ${spec.step})`);
   // Underflow and overflow buckets around (high - low) / step + 1 regular ones.
   const buckets = Math.trunc((high - low) / step) + 3;
-  if (buckets < 3 || buckets > STP_MAX_BUCKETS + 2) throw new RangeError(`@hist_linear(${low}, ${high}, ${step}) needs between 1 and ${STP_MAX_BUCKETS} buckets`);
+  if (buckets < 3 || buckets > STP_MAX_BUCKETS) throw new RangeError(`@hist_linear(${low}, ${high}, ${step}) needs between 3 and ${STP_MAX_BUCKETS} buckets`);
   return { kind: 'linear', buckets, low, high, step };
+}
+
+/** The bit shift of a statistic read with @variance, else undefined (no running variance kept). */
+export function varianceShiftOf(use: StatsUse | undefined): number | undefined {
+  return use?.variance ? use.varianceShift ?? 0 : undefined;
 }
 
 export function histLayouts(use: StatsUse | undefined): HistLayout[] {
@@ -71,20 +79,27 @@ export function linearBucket(layout: Extract<HistLayout, { kind: 'linear' }>, va
   return index >= layout.buckets - 1 ? layout.buckets - 1 : index;
 }
 
-/** A fresh statistic holding one value. */
-export function newStats(value: Long, layouts: readonly HistLayout[]): StatsValue {
+/**
+ * A fresh statistic holding one value. `varianceShift` (the N of `@variance(x, N)`) is given
+ * for statistics read with @variance, which keep SystemTap's running variance besides (read as
+ * SystemTap reads a global or, with `arrayElement`, an element of a statistics array).
+ */
+export function newStats(value: Long, layouts: readonly HistLayout[], varianceShift?: number, arrayElement = false): StatsValue {
   const hists: number[][] = [];
   for (const layout of layouts) {
     const buckets = new Array<number>(layout.buckets).fill(0);
     buckets[layout.kind === 'log' ? logBucket(value) : linearBucket(layout, value)]++;
     hists.push(buckets);
   }
-  return { count: 1, sum: value, min: value, max: value, hists };
+  const stats: StatsValue = { count: 1, sum: value, min: value, max: value, hists };
+  if (varianceShift !== undefined) stats.welford = welfordStart(value, varianceShift, !arrayElement);
+  return stats;
 }
 
 /** Adds one value in place (__stp_stat_add). */
 export function addToStats(stats: StatsValue, value: Long, layouts: readonly HistLayout[]): void {
   stats.count++;
+  if (stats.welford) welfordAdd(stats.welford, value, stats.count);
   stats.sum = add(stats.sum, value);
   if (value < stats.min) stats.min = value;
   if (value > stats.max) stats.max = value;
@@ -109,7 +124,9 @@ export function mergeStats(into: StatsValue, from: StatsValue): void {
 }
 
 export function copyStats(stats: StatsValue): StatsValue {
-  return { count: stats.count, sum: stats.sum, min: stats.min, max: stats.max, hists: stats.hists.map((h) => h.slice()) };
+  const copy: StatsValue = { count: stats.count, sum: stats.sum, min: stats.min, max: stats.max, hists: stats.hists.map((h) => h.slice()) };
+  if (stats.welford) copy.welford = { ...stats.welford };
+  return copy;
 }
 
 /** Index of `spec` in a statistic's histogram list (same kind and parameters). */

@@ -105,3 +105,42 @@ export function textStr(text: string, lenArg: Long, quoted: boolean, maxContent:
 export function hexAddress(address: Long): string {
   return '0x' + toUnsigned(address).toString(16);
 }
+
+/** strpos(s, t): byte offset of the first t in s (0 for an empty t), -1 when absent. */
+export function strpos(haystack: string, needle: string): Long {
+  return haystack.indexOf(needle);
+}
+
+/**
+ * tokenize(s, delims)'s state, as SystemTap keeps it in the probe context: the copy of the
+ * last non-empty input and where the next token starts (-1: none left).
+ */
+export interface TokenizeState {
+  text: string;
+  next: number;
+}
+
+export function newTokenizeState(): TokenizeState {
+  return { text: '', next: -1 };
+}
+
+/**
+ * tokenize(s, delims): with a non-empty s, starts over on (a copy of) s; with "", goes on with
+ * the previous one. Returns the next token: the text up to the next byte found in `delims`,
+ * skipping empty ones (runs of delimiters), or "" when none is left (C's strsep in a loop).
+ */
+export function tokenize(state: TokenizeState, input: string, delims: string, maxContent: number): string {
+  if (input.length > 0) {
+    state.text = input.length > maxContent ? input.slice(0, maxContent) : input;
+    state.next = 0;
+  }
+  const { text } = state;
+  while (state.next >= 0) {
+    const start = state.next;
+    let end = start;
+    while (end < text.length && !delims.includes(text[end])) end++;
+    state.next = end < text.length ? end + 1 : -1;
+    if (end > start) return text.slice(start, end);
+  }
+  return '';
+}

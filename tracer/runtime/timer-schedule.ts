@@ -4,13 +4,30 @@
 //
 // A timer.s(N) first fires N seconds after the session starts (as in SystemTap), then every N
 // seconds; a driver that fell behind fires it once and schedules the next period from now.
+// A `.randomize(M)` timer draws each interval anew from N - M .. N + M (at least 1 ns).
+
+/** A timer's period and, for `.randomize(M)`, its M (both in ns); a bare bigint is a fixed period. */
+export type TimerSpec = bigint | { periodNs: bigint; randomizeNs?: bigint };
 
 export class TimerSchedule {
   private readonly next: bigint[];
+  private readonly periodsNs: readonly bigint[];
+  private readonly jitterNs: readonly bigint[];
 
-  /** `periodsNs[i]` is the period of timer i (PlanIR.timers order); `nowNs` a monotonic clock reading. */
-  constructor(private readonly periodsNs: readonly bigint[], nowNs: bigint) {
-    this.next = periodsNs.map((period) => nowNs + period);
+  /** `timers[i]` is timer i (PlanIR.timers order); `nowNs` a monotonic clock reading; `random` in [0, 1). */
+  constructor(timers: readonly TimerSpec[], nowNs: bigint, private readonly random: () => number = Math.random) {
+    this.periodsNs = timers.map((t) => (typeof t === 'bigint' ? t : t.periodNs));
+    this.jitterNs = timers.map((t) => (typeof t === 'bigint' ? 0n : t.randomizeNs ?? 0n));
+    this.next = this.periodsNs.map((_, i) => nowNs + this.interval(i));
+  }
+
+  /** Timer i's next interval: its period, moved by up to ± its randomization. */
+  private interval(i: number): bigint {
+    const jitter = this.jitterNs[i];
+    if (jitter === 0n) return this.periodsNs[i];
+    const offset = BigInt(Math.floor(this.random() * Number(2n * jitter + 1n))) - jitter;
+    const interval = this.periodsNs[i] + offset;
+    return interval > 0n ? interval : 1n;
   }
 
   get empty(): boolean {
@@ -31,7 +48,7 @@ export class TimerSchedule {
     for (let i = 0; i < this.next.length; i++) {
       if (this.next[i] > nowNs) continue;
       fired.push(i);
-      const period = this.periodsNs[i];
+      const period = this.interval(i);
       this.next[i] += period;
       if (this.next[i] <= nowNs) this.next[i] = nowNs + period;
     }

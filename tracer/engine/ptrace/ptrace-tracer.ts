@@ -157,7 +157,7 @@ export class PtraceTracer {
   constructor(private readonly spec: PtraceRunSpec, private readonly hooks: TracerHooks = {}) {
     this.session = spec.sidecar ? new ForwardedSession(spec.sidecar) : openSession(spec.plan, spec.session, { services: this.symbols });
     this.ctx.symbols = this.symbols;
-    this.schedule = new TimerSchedule(spec.plan.timers.map((t) => t.periodNs), monotonicNs());
+    this.schedule = new TimerSchedule(spec.plan.timers, monotonicNs());
   }
 
   private log(message: string): void {

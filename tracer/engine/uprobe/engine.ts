@@ -271,7 +271,7 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
     session.flush();
   };
 
-  const schedule = new TimerSchedule(session.plan.timers.map((t) => t.periodNs), monotonicNs());
+  const schedule = new TimerSchedule(session.plan.timers, monotonicNs());
   return new Promise<number>((resolve, reject) => {
     let done = false;
     let timer: NodeJS.Timeout | undefined;

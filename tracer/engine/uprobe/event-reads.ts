@@ -233,6 +233,7 @@ function notComputable(e: Expr, entryInKernel: boolean): string | undefined {
     case 'global':
     case 'arrayGet':
     case 'arrayIn':
+    case 'arraySliceIn':
       return 'a global';
     case 'call':
       return 'a function result';

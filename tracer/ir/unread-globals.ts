@@ -1,0 +1,30 @@
+// The globals a script writes but never reads, which SystemTap prints when the script ends (its
+// translator adds an `end` probe per such global, after the script's own). Globals declared in
+// tapsets are left out, as SystemTap leaves them out. Pure analysis over the IR.
+import type { GlobalDecl, ProgramIR } from './ir';
+import { walkStmt, type Visitor } from './walk';
+
+export function unreadGlobals(program: ProgramIR): GlobalDecl[] {
+  const read = new Set<number>();
+  const written = new Set<number>();
+  const visitor: Visitor = {
+    stmt(s) {
+      if (s.kind === 'foreach') read.add(s.global);
+      else if (s.kind === 'printHist') read.add(s.source.global);
+      else if (s.kind === 'statsAdd') written.add(s.target.global);
+      else if (s.kind === 'delete' && s.target.kind !== 'local') written.add(s.target.global);
+    },
+    expr(e) {
+      if (e.op === 'global' || e.op === 'arrayGet' || e.op === 'arrayIn' || e.op === 'arraySliceIn') read.add(e.global);
+      else if (e.op === 'aggregate' || e.op === 'histBucket') read.add(e.source.global);
+    },
+    lvalue(target, reads) {
+      if (target.kind !== 'global' && target.kind !== 'element') return;
+      written.add(target.global);
+      if (reads) read.add(target.global);
+    },
+  };
+  for (const p of program.probes) walkStmt(p.handler.body, visitor);
+  for (const f of program.functions) walkStmt(f.body, visitor);
+  return program.globals.filter((g) => written.has(g.index) && !read.has(g.index) && !g.tapset);
+}
