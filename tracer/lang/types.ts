@@ -8,6 +8,7 @@
 // fail. Errors are collected one per probe or function body.
 import { BUILTINS, REG_NAMES, type BuiltinName, type RegName, type SourceLoc } from '../ir/ir';
 import type { AstExpr, AstStmt } from './ast';
+import { visitAst } from './ast-walk';
 import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, SUB_REGISTERS, UNSUPPORTED, USER_READS } from './builtins';
 import type { Diagnostics } from './diagnostic';
 import { ForeachWrites } from './foreach-writes';
@@ -58,9 +59,14 @@ class TypeChecker {
   }
 
   run(): void {
+    // Types flow up calls (return values) and down them (arguments): rounds alternate between
+    // walking callees first and callers first (probes before functions), so a long chain of
+    // calls settles in a round or two instead of one call per round.
+    const calleesFirst = this.calleesFirst();
+    const callersFirst = [...calleesFirst].reverse();
     for (let round = 0; round < 50; round++) {
       this.changed = false;
-      this.walkEverything();
+      this.walkEverything(round % 2 === 0 ? calleesFirst : callersFirst, round % 2 === 1);
       if (!this.changed) break;
     }
     // as in SystemTap, a variable no use gives a type is an error (reported when nothing else
@@ -75,23 +81,60 @@ class TypeChecker {
     if (this.diag.count === errorsBefore) for (const u of unresolved) this.diag.report(u.loc, u.message);
   }
 
-  private walkEverything(): void {
-    for (const f of this.functions.values()) {
+  /** Script functions ordered so that each comes after the functions it calls (cycles in any order). */
+  private calleesFirst(): FunctionSym[] {
+    const out: FunctionSym[] = [];
+    const done = new Set<FunctionSym>();
+    const callees = (f: FunctionSym): FunctionSym[] => {
+      const found: FunctionSym[] = [];
+      visitAst(f.ast.body, (e) => {
+        const g = e.kind === 'call' ? this.functions.get(e.name) : undefined;
+        if (g) found.push(g);
+      });
+      return found;
+    };
+    for (const root of this.functions.values()) {
+      if (done.has(root)) continue;
+      done.add(root);
+      // an explicit stack: a chain of thousands of calls must not overflow V8's
+      const frames: Array<{ f: FunctionSym; next: FunctionSym[] }> = [{ f: root, next: callees(root) }];
+      while (frames.length) {
+        const top = frames[frames.length - 1];
+        const g = top.next.pop();
+        if (g === undefined) {
+          out.push(top.f);
+          frames.pop();
+        } else if (!done.has(g)) {
+          done.add(g);
+          frames.push({ f: g, next: callees(g) });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Walks every function (in `order`) and probe body; `probesFirst` walks the probes before the functions. */
+  private walkEverything(order: Iterable<FunctionSym> = this.functions.values(), probesFirst = false): void {
+    const walkProbes = () => {
+      for (const p of this.input.resolved.probes) {
+        if (this.failed.has(p)) continue;
+        this.current = p;
+        const ok = this.diag.collect(() => {
+          for (const c of p.conditions) this.condition(c, p.scope);
+          for (const b of p.bodies) this.stmt(b, p.scope);
+        });
+        if (!ok) this.failed.add(p);
+      }
+    };
+    if (probesFirst) walkProbes();
+    for (const f of order) {
       if (this.failed.has(f)) continue;
       f.returnsValue = false;
       this.current = f;
       if (!this.diag.collect(() => this.stmt(f.ast.body, f.scope))) this.failed.add(f);
       if (f.returnType === undefined && this.final) f.returnType = f.returnsValue ? 'long' : 'void';
     }
-    for (const p of this.input.resolved.probes) {
-      if (this.failed.has(p)) continue;
-      this.current = p;
-      const ok = this.diag.collect(() => {
-        for (const c of p.conditions) this.condition(c, p.scope);
-        for (const b of p.bodies) this.stmt(b, p.scope);
-      });
-      if (!ok) this.failed.add(p);
-    }
+    if (!probesFirst) walkProbes();
   }
 
   /** Variables whose type nothing settles: SystemTap's "unresolved type". */
