@@ -84,7 +84,7 @@ export function uprobeMultiSupported(): boolean {
   if (supported !== undefined) return supported;
   supported = false;
   try {
-    const prog = loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: 'utap_multi', insns: [BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()], expectedAttachType: U.BPF_TRACE_UPROBE_MULTI });
+    const prog = loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: 'utap_multi', insns: [BPF_MOV64_IMM(U.BPF_REG_0, 0), BPF_EXIT_INSN()], expectedAttachType: U.BPF_TRACE_UPROBE_MULTI });
     try {
       const path = Buffer.from('/\0');
       const offsets = u64Array([0n]);
