@@ -8,10 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Expr, ProbeSiteIR, ProgramIR, SiteKind } from '../../tracer/ir/ir';
 import { handlerNeeds } from '../../tracer/ir/needs';
-import { compileSite, type CompileOptions, type MapFds } from '../../kernel-helper/codegen/site-compiler';
+import { compileEventProgram, compileSite, type CompileOptions, type MapFds } from '../../kernel-helper/codegen/site-compiler';
 import { printProgram } from '../../kernel-helper/insn-printer';
+import type { RecordSpec } from '../../kernel-helper/codegen/records';
 import {
-  assign, bin, cmp, ctx, entry, ex, iff, incdec, L, lit, local, printf, ProgramBuilder, reg, statsAdd, string, ustr, glob, un,
+  assign, bin, cmp, ctx, entry, ex, iff, incdec, L, lit, local, printf, ProgramBuilder, reg, statsAdd, string, uread, ustr, glob, un,
 } from '../support/ir-builder';
 import { repoRoot } from '../support/paths';
 
@@ -20,7 +21,7 @@ const UPDATE = process.env.UTAP_UPDATE_GOLDEN === '1';
 
 /** Made-up fds: a global's map is 100 + its index. */
 const FDS: MapFds = { global: (i) => 100 + i, ring: 1, state: 2, heap: 3, entry: 4 };
-const FIXED = new Map<number, string>([[1, 'ring'], [2, 'state'], [3, 'heap'], [4, 'entry']]);
+const FIXED = new Map<number, string>([[1, 'ring'], [2, 'state'], [3, 'heap'], [4, 'entry'], [5, 'site strings']]);
 
 function site(program: ProgramIR, probe: number, kind: SiteKind, captures: Expr[] = []): ProbeSiteIR {
   const p = program.probes[probe];
@@ -34,7 +35,7 @@ function site(program: ProgramIR, probe: number, kind: SiteKind, captures: Expr[
 function listing(program: ProgramIR, s: ProbeSiteIR, extra: Partial<CompileOptions> = {}): string {
   let ids = 0;
   const compiled = compileSite({ program, site: s, fds: FDS, nextRecordId: () => ids++, targetPid: 0, walltimeOffsetNs: 0n, ...extra });
-  const mapName = (fd: number) => `map[${FIXED.get(fd) ?? `global ${program.globals[fd - 100]?.name ?? fd}`}]`;
+  const mapName = mapNamer(program);
   const parts: string[] = [];
   if (compiled.entry) parts.push(`; entry program (captures: ${compiled.entryValueSize} bytes)\n${printProgram(compiled.entry.insns, { mapName })}`);
   parts.push(`; ${s.kind === 'return' ? 'return' : 'site'} program (heap: ${compiled.main.heap.size} bytes${compiled.main.sleepable ? ', sleepable' : ''})\n${printProgram(compiled.main.insns, { mapName })}`);
@@ -42,6 +43,8 @@ function listing(program: ProgramIR, s: ProbeSiteIR, extra: Partial<CompileOptio
   for (const r of compiled.records) parts.push(`; record ${JSON.stringify(r, (k, v) => (k === 'loc' ? undefined : typeof v === 'bigint' ? `${v}n` : v))}\n`);
   return parts.join('\n');
 }
+
+const mapNamer = (program: ProgramIR) => (fd: number) => `map[${FIXED.get(fd) ?? `global ${program.globals[fd - 100]?.name ?? fd}`}]`;
 
 function golden(name: string, text: string): void {
   const file = path.join(GOLDEN, `${name}.txt`);
@@ -117,6 +120,28 @@ test('a branch and arithmetic: if ($arg1 > limit) ratio = ($arg1 / $arg2) << 2 ^
       ex(assign(L.global(ratio), bin('^', bin('<<', bin('/', reg('rdi'), reg('rsi')), lit(2)), bin('%', un('-', reg('rdi')), lit(7)))))));
   const program = b.build();
   golden('branch-arithmetic', listing(program, site(program, 0, 'entry')));
+});
+
+test('a shared (uprobe_multi) return program: pp() and the record id from the attach cookie', () => {
+  const b = new ProgramBuilder();
+  const f = b.format('%s %d\n', ['string', 'long']);
+  b.probe(['process("t").function("work").return'], [], printf(f, [ctx('pp', 'string'), bin('-', ctx('monotonic_ns'), entry(0))]));
+  const program = b.build({ maxStringLen: 128 });
+  golden('shared-return', listing(program, site(program, 0, 'return', [ctx('monotonic_ns')]), { shared: { siteStrings: 5 } }));
+});
+
+test('an event-mode program: registers, context values, two hoisted reads and a stack copy shipped in one record', () => {
+  const b = new ProgramBuilder();
+  b.probe(['process("t").function("work")'], []);
+  const program = b.build({ maxStringLen: 64 });
+  let ids = 0;
+  const options: CompileOptions = { program, site: site(program, 0, 'entry'), fds: FDS, nextRecordId: () => ids++, targetPid: 0, walltimeOffsetNs: 0n };
+  const records: RecordSpec[] = [];
+  const compiled = compileEventProgram(options, {
+    kind: 'event', regs: ['rdi', 'rsi', 'rsp'], context: ['uid', 'execname'], reads: [uread(reg('rdi'), 8), ustr(reg('rsi'))], entryInKernel: false, stackBytes: 1024,
+  }, records);
+  const text = `; event program (heap: ${compiled.heap.size} bytes)\n${printProgram(compiled.insns, { mapName: mapNamer(program) })}`;
+  golden('event-program', text + records.map((r) => `\n; record ${JSON.stringify(r, (k, v) => (k === 'loc' || k === 'expr' ? undefined : typeof v === 'bigint' ? `${v}n` : v))}\n`).join(''));
 });
 
 /** The stats declaration of global `index` (its uses are set by hand, as the front end would). */
