@@ -1,18 +1,13 @@
-// bpf(2): one call with a zeroed union bpf_attr the caller fills field by field (offsets from
-// include/uapi/linux/bpf.h). Failures become BpfError carrying the errno.
+// bpf(2): one call with a union bpf_attr built by bpf-attr.ts's encoders. Failures become
+// BpfError carrying the errno.
 import { errno, errnoName, sys } from './libc';
-import { __NR_bpf, BPF_ATTR_SIZE } from './uapi';
+import { __NR_bpf } from './uapi';
 
 export class BpfError extends Error {
   constructor(readonly operation: string, readonly errno: number, detail = '') {
     super(`${operation}: ${errnoName(errno)}${detail ? ` (${detail})` : ''}`);
     this.name = 'BpfError';
   }
-}
-
-/** A zeroed union bpf_attr. */
-export function bpfAttr(): Buffer {
-  return Buffer.alloc(BPF_ATTR_SIZE);
 }
 
 /** bpf(cmd, attr, size); returns the non-negative result or throws BpfError. */

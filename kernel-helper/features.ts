@@ -24,7 +24,7 @@ function probe(): BpfFeatures {
   if (process.platform !== 'linux' || process.arch !== 'x64') return { unavailable: 'the uprobe engine runs on x86-64 Linux only' };
   if (!uprobePmu()) return { unavailable: `this kernel has no uprobe PMU (${PMU_DIR} is missing)` };
   try {
-    const prog = loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: 'utap_probe', insns: [BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()] });
+    const prog = loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: 'utap_probe', insns: [BPF_MOV64_IMM(U.BPF_REG_0, 0), BPF_EXIT_INSN()] });
     prog.close();
     const ring = BpfMap.create({ type: U.BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096, name: 'utap_probe' });
     ring.close();
@@ -55,12 +55,12 @@ export function sleepableUprobesSupported(): boolean {
       name: 'utap_probe_sl',
       flags: U.BPF_F_SLEEPABLE,
       insns: [
-        BPF_MOV64_REG(1, 10),
-        BPF_ALU64_IMM(U.BPF_ADD, 1, -8),
-        BPF_MOV64_IMM(2, 1),
-        BPF_MOV64_IMM(3, 0),
+        BPF_MOV64_REG(U.BPF_REG_1, U.BPF_REG_10),
+        BPF_ALU64_IMM(U.BPF_ADD, U.BPF_REG_1, -8),
+        BPF_MOV64_IMM(U.BPF_REG_2, 1),
+        BPF_MOV64_IMM(U.BPF_REG_3, 0),
         BPF_CALL_HELPER(U.BPF_FUNC_copy_from_user),
-        BPF_MOV64_IMM(0, 0),
+        BPF_MOV64_IMM(U.BPF_REG_0, 0),
         BPF_EXIT_INSN(),
       ],
     });

@@ -1,7 +1,7 @@
 // A BPF map by file descriptor: create (BPF_MAP_CREATE), element calls, key iteration, pinning.
 // Keys and values are raw bytes in the layouts the code generator chose (map-layout.ts).
-import { bpfAttr, bpfCall, BpfError, bpfTry, closeFd } from './bpf-syscall';
-import { addressOf } from './libc';
+import { mapCreateAttr, mapElemAttr, objAttr } from './bpf-attr';
+import { bpfCall, BpfError, bpfTry, closeFd } from './bpf-syscall';
 import * as U from './uapi';
 
 export interface MapSpec {
@@ -22,13 +22,7 @@ export class BpfMap {
   private constructor(readonly fd: number, readonly spec: MapSpec, readonly possibleCpus: number) {}
 
   static create(spec: MapSpec): BpfMap {
-    const attr = bpfAttr();
-    attr.writeUInt32LE(spec.type, 0);
-    attr.writeUInt32LE(spec.keySize, 4);
-    attr.writeUInt32LE(spec.valueSize, 8);
-    attr.writeUInt32LE(spec.maxEntries, 12);
-    attr.writeUInt32LE(spec.flags ?? 0, 16);
-    attr.write(objectName(spec.name), 28, 'latin1'); // map_name[BPF_OBJ_NAME_LEN]
+    const attr = mapCreateAttr({ mapType: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, mapFlags: spec.flags, mapName: spec.name });
     const fd = bpfCall(U.BPF_MAP_CREATE, attr, `creating map ${spec.name}`);
     return new BpfMap(fd, spec, possibleCpuCount());
   }
@@ -116,12 +110,7 @@ export class BpfMap {
   }
 
   private elemAttr(key: Buffer | null, value: Buffer | null, flags: number): Buffer {
-    const attr = bpfAttr();
-    attr.writeUInt32LE(this.fd, 0);
-    if (key) attr.writeBigUInt64LE(addressOf(key), 8);
-    if (value) attr.writeBigUInt64LE(addressOf(value), 16);
-    attr.writeBigUInt64LE(BigInt(flags), 24);
-    return attr;
+    return mapElemAttr(this.fd, key, value, flags);
   }
 }
 
@@ -129,25 +118,16 @@ function roundUp8(n: number): number {
   return (n + 7) & ~7;
 }
 
-function objectName(name: string): string {
-  return name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, U.BPF_OBJ_NAME_LEN - 1);
-}
-
 /** BPF_OBJ_PIN: makes `fd` (map, program or link) outlive this process at `path` in bpffs. */
 export function objPin(fd: number, path: string): void {
   const pathBuf = Buffer.from(`${path}\0`, 'utf8');
-  const attr = bpfAttr();
-  attr.writeBigUInt64LE(addressOf(pathBuf), 0);
-  attr.writeUInt32LE(fd, 8);
-  bpfCall(U.BPF_OBJ_PIN, attr, `pinning ${path}`, pathBuf);
+  bpfCall(U.BPF_OBJ_PIN, objAttr(pathBuf, fd), `pinning ${path}`, pathBuf);
 }
 
 /** BPF_OBJ_GET: a new fd for the object pinned at `path`. */
 export function objGet(path: string): number {
   const pathBuf = Buffer.from(`${path}\0`, 'utf8');
-  const attr = bpfAttr();
-  attr.writeBigUInt64LE(addressOf(pathBuf), 0);
-  return bpfCall(U.BPF_OBJ_GET, attr, `opening pinned ${path}`, pathBuf);
+  return bpfCall(U.BPF_OBJ_GET, objAttr(pathBuf), `opening pinned ${path}`, pathBuf);
 }
 
 let cpus: number | undefined;

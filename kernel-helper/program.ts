@@ -1,9 +1,9 @@
 // BPF_PROG_LOAD: program text in, fd out. On rejection the verifier's log comes back with the
 // error (VerifierError), so the caller can show it and point at the script line behind the
 // failing instruction.
-import { bpfAttr, bpfCall, BpfError, closeFd } from './bpf-syscall';
+import { progLoadAttr } from './bpf-attr';
+import { BpfError, bpfTry, closeFd } from './bpf-syscall';
 import { encodeInsns, type Insn } from './insn';
-import { addressOf, errno, sys } from './libc';
 import * as U from './uapi';
 
 export interface ProgramSpec {
@@ -57,26 +57,14 @@ const EAGAIN = 11;
 const LOAD_ATTEMPTS = 5;
 
 function attemptLoad(spec: ProgramSpec, text: Buffer, license: Buffer, log: Buffer | null): number {
-  const attr = bpfAttr();
-  attr.writeUInt32LE(spec.type, 0);
-  attr.writeUInt32LE(spec.insns.length, 4);
-  attr.writeBigUInt64LE(addressOf(text), 8);
-  attr.writeBigUInt64LE(addressOf(license), 16);
-  if (log) {
-    attr.writeUInt32LE(1, 24); // log_level
-    attr.writeUInt32LE(log.length, 28);
-    attr.writeBigUInt64LE(addressOf(log), 32);
-  }
-  attr.writeUInt32LE(spec.flags ?? 0, 44); // prog_flags
-  attr.write(spec.name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, U.BPF_OBJ_NAME_LEN - 1), 48, 'latin1'); // prog_name
-  attr.writeUInt32LE(spec.expectedAttachType ?? 0, 68); // expected_attach_type
+  const attr = progLoadAttr({
+    progType: spec.type, insns: text, insnCnt: spec.insns.length, license, log, progFlags: spec.flags, progName: spec.name, expectedAttachType: spec.expectedAttachType,
+  });
   // The verifier gives up with EAGAIN when a signal arrives while it works (a profiler's SIGPROF,
   // a timer): that is no verdict on the program, so try again, as libbpf does.
   for (let attempt = 1; ; attempt++) {
-    const fd = Number(sys.syscallIntPtrUint(U.__NR_bpf, U.BPF_PROG_LOAD, attr, attr.length));
-    if (fd >= 0) return fd;
-    const e = errno();
-    if (e !== EAGAIN || attempt === LOAD_ATTEMPTS) return -e;
+    const fd = bpfTry(U.BPF_PROG_LOAD, attr, text, license, log);
+    if (fd !== -EAGAIN || attempt === LOAD_ATTEMPTS) return fd;
   }
 }
 

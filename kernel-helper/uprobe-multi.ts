@@ -9,9 +9,9 @@
 //   0 prog_fd, 4 target_fd, 8 attach_type, 12 flags, then the uprobe_multi struct at 16:
 //   16 path, 24 offsets, 32 ref_ctr_offsets, 40 cookies (all __aligned_u64 pointers),
 //   48 cnt, 52 flags (BPF_F_UPROBE_MULTI_RETURN), 56 pid (0: every process).
-import { bpfAttr, bpfCall, bpfTry, closeFd } from './bpf-syscall';
+import { linkCreateUprobeMultiAttr } from './bpf-attr';
+import { bpfCall, bpfTry, closeFd } from './bpf-syscall';
 import { BPF_EXIT_INSN, BPF_MOV64_IMM } from './insn';
-import { addressOf } from './libc';
 import { objPin } from './map';
 import { loadProgram } from './program';
 import * as U from './uapi';
@@ -58,17 +58,11 @@ export function attachUprobeMulti(spec: UprobeMultiSpec): UprobeMultiLink {
   const path = Buffer.from(`${spec.path}\0`, 'utf8');
   const offsets = u64Array(spec.offsets);
   const cookies = u64Array(spec.cookies);
-  const attr = bpfAttr();
-  attr.writeUInt32LE(spec.programFd, 0);
-  attr.writeUInt32LE(U.BPF_TRACE_UPROBE_MULTI, 8);
-  attr.writeBigUInt64LE(addressOf(path), 16);
-  attr.writeBigUInt64LE(addressOf(offsets), 24);
-  attr.writeBigUInt64LE(addressOf(cookies), 40);
   const refCtrs = spec.refCtrOffsets?.some((r) => r !== 0n) ? u64Array(spec.refCtrOffsets) : undefined;
-  if (refCtrs) attr.writeBigUInt64LE(addressOf(refCtrs), 32);
-  attr.writeUInt32LE(spec.offsets.length, 48);
-  attr.writeUInt32LE(spec.retprobe ? U.BPF_F_UPROBE_MULTI_RETURN : 0, 52);
-  attr.writeUInt32LE(spec.pid, 56);
+  const attr = linkCreateUprobeMultiAttr({
+    progFd: spec.programFd, attachType: U.BPF_TRACE_UPROBE_MULTI, path, offsets, cnt: spec.offsets.length, refCtrOffsets: refCtrs, cookies,
+    flags: spec.retprobe ? U.BPF_F_UPROBE_MULTI_RETURN : 0, pid: spec.pid,
+  });
   const what = `placing ${spec.offsets.length} ${spec.retprobe ? 'uretprobes' : 'uprobes'} in ${spec.path} through one uprobe_multi link`;
   const fd = bpfCall(U.BPF_LINK_CREATE, attr, what, path, offsets, cookies, refCtrs);
   return new UprobeMultiLink(fd, spec);
@@ -84,16 +78,11 @@ export function uprobeMultiSupported(): boolean {
   if (supported !== undefined) return supported;
   supported = false;
   try {
-    const prog = loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: 'utap_multi', insns: [BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()], expectedAttachType: U.BPF_TRACE_UPROBE_MULTI });
+    const prog = loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: 'utap_multi', insns: [BPF_MOV64_IMM(U.BPF_REG_0, 0), BPF_EXIT_INSN()], expectedAttachType: U.BPF_TRACE_UPROBE_MULTI });
     try {
       const path = Buffer.from('/\0');
       const offsets = u64Array([0n]);
-      const attr = bpfAttr();
-      attr.writeUInt32LE(prog.fd, 0);
-      attr.writeUInt32LE(U.BPF_TRACE_UPROBE_MULTI, 8);
-      attr.writeBigUInt64LE(addressOf(path), 16);
-      attr.writeBigUInt64LE(addressOf(offsets), 24);
-      attr.writeUInt32LE(1, 48);
+      const attr = linkCreateUprobeMultiAttr({ progFd: prog.fd, attachType: U.BPF_TRACE_UPROBE_MULTI, path, offsets, cnt: 1 });
       const r = bpfTry(U.BPF_LINK_CREATE, attr, path, offsets);
       if (r >= 0) closeFd(r);
       supported = r === -9; // EBADF

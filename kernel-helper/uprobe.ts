@@ -5,7 +5,8 @@
 // event per CPU probes every process running the file. A `pinnable` uprobe gets its program
 // through a BPF link (BPF_LINK_CREATE, attach type BPF_PERF_EVENT) instead of the ioctl: a link
 // can be pinned in bpffs, and keeps the uprobe armed after utap exits (registered handlers).
-import { bpfAttr, bpfCall, BpfError, closeFd } from './bpf-syscall';
+import { linkCreatePerfEventAttr } from './bpf-attr';
+import { bpfCall, BpfError, closeFd } from './bpf-syscall';
 import { objPin } from './map';
 import { errno, sys } from './libc';
 import { PMU_DIR, uprobeAttr, uprobePmu } from './uprobe-pmu';
@@ -51,10 +52,7 @@ export class UprobeLink {
 
 /** BPF_LINK_CREATE for a perf event: link_create.{prog_fd, target_fd, attach_type}. */
 function perfEventLink(programFd: number, perfFd: number): number {
-  const attr = bpfAttr();
-  attr.writeUInt32LE(programFd, 0);
-  attr.writeUInt32LE(perfFd, 4);
-  attr.writeUInt32LE(U.BPF_PERF_EVENT, 8);
+  const attr = linkCreatePerfEventAttr(programFd, perfFd, U.BPF_PERF_EVENT);
   return bpfCall(U.BPF_LINK_CREATE, attr, 'linking a BPF program to a uprobe');
 }
 

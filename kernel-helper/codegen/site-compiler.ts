@@ -21,9 +21,12 @@ import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalar
 import { EVENT_READ_FAULT, EVENT_READ_OK, EVENT_READ_SKIPPED, STACK_CHUNK, type EventRead, type KernelErrorKind, type RecordSpec } from './records';
 import { exprKey } from './expr-key';
 
-const CTX = 9;
-const HEAP = 8;
-const ENTRY = 7;
+// Registers by role (the machine model above); r0-r6 by number, as the helper ABI names them.
+const CTX = U.BPF_REG_9;
+const HEAP = U.BPF_REG_8;
+const ENTRY = U.BPF_REG_7;
+const FP = U.BPF_REG_10;
+const { BPF_REG_0: R0, BPF_REG_1: R1, BPF_REG_2: R2, BPF_REG_3: R3, BPF_REG_4: R4, BPF_REG_6: R6 } = U;
 /** A shared program keeps its attach cookie at fp-24 (fp-16..fp-1: the entry-map key). */
 const COOKIE_SLOT = -24;
 const COOKIE_SLOT_END = 24;
@@ -252,14 +255,14 @@ class SiteCodegen {
       if (e.type === 'string') this.copyString(at, this.str(e));
       else {
         this.long(e);
-        this.a.emit(I.BPF_STX_MEM(8, HEAP, 0, at));
+        this.a.emit(I.BPF_STX_MEM(8, HEAP, R0, at));
       }
     });
     this.entryKeyToStack(false);
-    this.emitLdMap(1, this.options.fds.entry);
-    this.stackPtr(2, -16);
-    this.heapPtr(3, value);
-    this.a.emit(I.BPF_MOV64_IMM(4, U.BPF_ANY));
+    this.emitLdMap(R1, this.options.fds.entry);
+    this.stackPtr(R2, -16);
+    this.heapPtr(R3, value);
+    this.a.emit(I.BPF_MOV64_IMM(R4, U.BPF_ANY));
     this.call(U.BPF_FUNC_map_update_elem);
     this.epilogue(false);
     return this.finish();
@@ -298,18 +301,18 @@ class SiteCodegen {
     const at = this.heapAlloc(size);
     let off = at + RECORD_HEADER;
     for (const r of regs) {
-      this.a.emit(I.BPF_LDX_MEM(8, 0, CTX, U.PT_REGS_OFFSET[r]), I.BPF_STX_MEM(8, HEAP, 0, off));
+      this.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET[r]), I.BPF_STX_MEM(8, HEAP, R0, off));
       off += 8;
     }
     for (const c of shipped) {
       if (c === 'execname') {
-        this.heapPtr(1, off);
-        this.a.emit(I.BPF_MOV64_IMM(2, 16));
+        this.heapPtr(R1, off);
+        this.a.emit(I.BPF_MOV64_IMM(R2, 16));
         this.call(U.BPF_FUNC_get_current_comm);
         off += 16;
       } else {
         this.contextLong(c, this.site.handler.body.loc);
-        this.a.emit(I.BPF_STX_MEM(8, HEAP, 0, off));
+        this.a.emit(I.BPF_STX_MEM(8, HEAP, R0, off));
         off += 8;
       }
     }
@@ -320,7 +323,7 @@ class SiteCodegen {
         off += fieldSize(stringField);
       } else {
         this.long({ op: 'entry', type: 'long', index, loc });
-        this.a.emit(I.BPF_STX_MEM(8, HEAP, 0, off));
+        this.a.emit(I.BPF_STX_MEM(8, HEAP, R0, off));
         off += 8;
       }
     });
@@ -354,20 +357,20 @@ class SiteCodegen {
     if (e.op === 'userRead') {
       this.long(e.addr);
       this.skipTarget = undefined;
-      this.a.emit(I.BPF_STX_MEM(8, HEAP, 0, address), I.BPF_MOV64_REG(3, 0), I.BPF_ST_MEM(8, HEAP, value, 0));
-      this.heapPtr(1, value);
-      this.a.emit(I.BPF_MOV64_IMM(2, e.size));
+      this.a.emit(I.BPF_STX_MEM(8, HEAP, R0, address), I.BPF_MOV64_REG(R3, R0), I.BPF_ST_MEM(8, HEAP, value, 0));
+      this.heapPtr(R1, value);
+      this.a.emit(I.BPF_MOV64_IMM(R2, e.size));
       this.call(U.BPF_FUNC_probe_read_user);
       this.faultInRetry(() => {
-        this.heapPtr(1, value);
-        this.a.emit(I.BPF_MOV64_IMM(2, e.size), I.BPF_LDX_MEM(8, 3, HEAP, address));
+        this.heapPtr(R1, value);
+        this.a.emit(I.BPF_MOV64_IMM(R2, e.size), I.BPF_LDX_MEM(8, R3, HEAP, address));
       });
     } else {
       this.userStringRead(value, e);
       this.skipTarget = undefined;
-      this.a.emit(I.BPF_STX_MEM(8, HEAP, 6, address));
+      this.a.emit(I.BPF_STX_MEM(8, HEAP, R6, address));
     }
-    this.a.jumpImm(U.BPF_JSLT, 0, 0, fault);
+    this.a.jumpImm(U.BPF_JSLT, R0, 0, fault);
     this.a.emit(I.BPF_ST_MEM(8, HEAP, status, EVENT_READ_OK));
     this.a.jump(done);
     this.a.place(fault);
@@ -386,14 +389,14 @@ class SiteCodegen {
    */
   private stackCopy(at: number, bytes: number): void {
     const done = this.a.label();
-    this.a.emit(I.BPF_LDX_MEM(8, 6, CTX, U.PT_REGS_OFFSET.rsp), I.BPF_ALU64_IMM(U.BPF_AND, 6, -STACK_CHUNK));
-    this.a.emit(I.BPF_STX_MEM(8, HEAP, 6, at), I.BPF_ST_MEM(8, HEAP, at + 8, 0));
+    this.a.emit(I.BPF_LDX_MEM(8, R6, CTX, U.PT_REGS_OFFSET.rsp), I.BPF_ALU64_IMM(U.BPF_AND, R6, -STACK_CHUNK));
+    this.a.emit(I.BPF_STX_MEM(8, HEAP, R6, at), I.BPF_ST_MEM(8, HEAP, at + 8, 0));
     for (let i = 0; i < bytes / STACK_CHUNK; i++) {
-      this.heapPtr(1, at + 16 + i * STACK_CHUNK);
-      this.a.emit(I.BPF_MOV64_IMM(2, STACK_CHUNK), I.BPF_MOV64_REG(3, 6));
-      if (i > 0) this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, 3, i * STACK_CHUNK));
+      this.heapPtr(R1, at + 16 + i * STACK_CHUNK);
+      this.a.emit(I.BPF_MOV64_IMM(R2, STACK_CHUNK), I.BPF_MOV64_REG(R3, R6));
+      if (i > 0) this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, R3, i * STACK_CHUNK));
       this.call(U.BPF_FUNC_probe_read_user);
-      this.a.jumpImm(U.BPF_JSLT, 0, 0, done);
+      this.a.jumpImm(U.BPF_JSLT, R0, 0, done);
       this.a.emit(I.BPF_ST_MEM(8, HEAP, at + 8, (i + 1) * STACK_CHUNK));
     }
     this.a.place(done);
@@ -402,17 +405,17 @@ class SiteCodegen {
   /** r7 = entry_map[tid, this call's frame] or 0. */
   private lookupEntry(): void {
     this.entryKeyToStack(true);
-    this.emitLdMap(1, this.options.fds.entry);
-    this.stackPtr(2, -16);
+    this.emitLdMap(R1, this.options.fds.entry);
+    this.stackPtr(R2, -16);
     this.call(U.BPF_FUNC_map_lookup_elem);
-    this.a.emit(I.BPF_MOV64_REG(ENTRY, 0));
+    this.a.emit(I.BPF_MOV64_REG(ENTRY, R0));
   }
 
   /** The return is done with this call's entry captures. */
   private deleteEntry(): void {
     this.entryKeyToStack(true);
-    this.emitLdMap(1, this.options.fds.entry);
-    this.stackPtr(2, -16);
+    this.emitLdMap(R1, this.options.fds.entry);
+    this.stackPtr(R2, -16);
     this.call(U.BPF_FUNC_map_delete_elem);
   }
 
@@ -428,31 +431,31 @@ class SiteCodegen {
 
   /** r9 = ctx; leave at once when the session is stopping; r8 = heap. */
   private prologue(heapFd = this.options.fds.heap): void {
-    this.a.emit(I.BPF_MOV64_REG(CTX, 1));
+    this.a.emit(I.BPF_MOV64_REG(CTX, R1));
     if (this.options.shared) {
       this.call(U.BPF_FUNC_get_attach_cookie); // r1 is still the context
-      this.a.emit(I.BPF_STX_MEM(8, 10, 0, COOKIE_SLOT));
+      this.a.emit(I.BPF_STX_MEM(8, FP, R0, COOKIE_SLOT));
     }
     this.a.emit(I.BPF_MOV64_IMM(ENTRY, 0));
     const go = this.a.label();
     this.lookupStateSlot(STATE_STOP, go);
-    this.a.emit(I.BPF_LDX_MEM(8, 1, 0, 0));
-    this.a.jumpImm(U.BPF_JNE, 1, 0, this.earlyExit);
+    this.a.emit(I.BPF_LDX_MEM(8, R1, R0, 0));
+    this.a.jumpImm(U.BPF_JNE, R1, 0, this.earlyExit);
     this.a.place(go);
-    this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
-    this.emitLdMap(1, heapFd);
-    this.stackPtr(2, -8);
+    this.a.emit(I.BPF_ST_MEM(4, FP, -8, 0));
+    this.emitLdMap(R1, heapFd);
+    this.stackPtr(R2, -8);
     this.call(U.BPF_FUNC_map_lookup_elem);
-    this.a.jumpImm(U.BPF_JEQ, 0, 0, this.earlyExit);
-    this.a.emit(I.BPF_MOV64_REG(HEAP, 0));
+    this.a.jumpImm(U.BPF_JEQ, R0, 0, this.earlyExit);
+    this.a.emit(I.BPF_MOV64_REG(HEAP, R0));
     // The scratch is this CPU's, but a hit may be preempted, or sleep faulting a page in, and
     // another thread's hit of the same program run on this CPU meanwhile: that one must not
     // overwrite the scratch in use. It is skipped and counted (utap warns), never mixed in.
     const free = this.a.label();
-    this.a.emit(I.BPF_LDX_MEM(8, 1, HEAP, this.busy));
-    this.a.jumpImm(U.BPF_JEQ, 1, 0, free);
+    this.a.emit(I.BPF_LDX_MEM(8, R1, HEAP, this.busy));
+    this.a.jumpImm(U.BPF_JEQ, R1, 0, free);
     this.lookupStateSlot(STATE_BUSY_SKIPS, this.earlyExit);
-    this.a.emit(I.BPF_MOV64_IMM(1, 1), I.BPF_ATOMIC_OP(8, U.BPF_ADD, 0, 1, 0));
+    this.a.emit(I.BPF_MOV64_IMM(R1, 1), I.BPF_ATOMIC_OP(8, U.BPF_ADD, R0, R1, 0));
     this.a.jump(this.earlyExit);
     this.a.place(free);
     this.a.emit(I.BPF_ST_MEM(8, HEAP, this.busy, 1));
@@ -465,7 +468,7 @@ class SiteCodegen {
     this.a.emit(I.BPF_ST_MEM(8, HEAP, this.busy, 0));
     this.a.place(this.earlyExit);
     if (deleteEntry) this.deleteEntry();
-    this.a.emit(I.BPF_MOV64_IMM(0, 0), I.BPF_EXIT_INSN());
+    this.a.emit(I.BPF_MOV64_IMM(R0, 0), I.BPF_EXIT_INSN());
   }
 
   /**
@@ -476,19 +479,19 @@ class SiteCodegen {
   private snapshotStop(): void {
     const done = this.a.label();
     this.lookupStateSlot(STATE_SNAPSHOT, done);
-    this.a.emit(I.BPF_LDX_MEM(8, 1, 0, 0));
-    this.a.jumpImm(U.BPF_JEQ, 1, 0, done);
-    this.a.emit(I.BPF_MOV64_IMM(1, 0), I.BPF_ATOMIC_OP(8, BPF_XCHG, 0, 1, 0));
-    this.a.jumpImm(U.BPF_JEQ, 1, 0, done);
-    this.a.emit(I.BPF_ST_MEM(4, 10, -16, SNAPSHOT_RECORD_ID | 0));
+    this.a.emit(I.BPF_LDX_MEM(8, R1, R0, 0));
+    this.a.jumpImm(U.BPF_JEQ, R1, 0, done);
+    this.a.emit(I.BPF_MOV64_IMM(R1, 0), I.BPF_ATOMIC_OP(8, BPF_XCHG, R0, R1, 0));
+    this.a.jumpImm(U.BPF_JEQ, R1, 0, done);
+    this.a.emit(I.BPF_ST_MEM(4, FP, -16, SNAPSHOT_RECORD_ID | 0));
     this.call(U.BPF_FUNC_get_current_pid_tgid);
-    this.a.emit(I.BPF_STX_MEM(4, 10, 0, -12), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32), I.BPF_STX_MEM(4, 10, 0, -8), I.BPF_ST_MEM(4, 10, -4, 0));
-    this.emitLdMap(1, this.options.fds.ring);
-    this.stackPtr(2, -16);
-    this.a.emit(I.BPF_MOV64_IMM(3, RECORD_HEADER), I.BPF_MOV64_IMM(4, 0));
+    this.a.emit(I.BPF_STX_MEM(4, FP, R0, -12), I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32), I.BPF_STX_MEM(4, FP, R0, -8), I.BPF_ST_MEM(4, FP, -4, 0));
+    this.emitLdMap(R1, this.options.fds.ring);
+    this.stackPtr(R2, -16);
+    this.a.emit(I.BPF_MOV64_IMM(R3, RECORD_HEADER), I.BPF_MOV64_IMM(R4, 0));
     this.call(U.BPF_FUNC_ringbuf_output);
-    this.a.jumpImm(U.BPF_JNE, 0, 0, done);
-    this.a.emit(I.BPF_MOV64_IMM(1, SIGSTOP));
+    this.a.jumpImm(U.BPF_JNE, R0, 0, done);
+    this.a.emit(I.BPF_MOV64_IMM(R1, SIGSTOP));
     this.call(U.BPF_FUNC_send_signal);
     this.a.place(done);
   }
@@ -504,7 +507,7 @@ class SiteCodegen {
   }
 
   private stackPtr(reg: number, off: number): void {
-    this.a.emit(I.BPF_MOV64_REG(reg, 10), I.BPF_ALU64_IMM(U.BPF_ADD, reg, off));
+    this.a.emit(I.BPF_MOV64_REG(reg, FP), I.BPF_ALU64_IMM(U.BPF_ADD, reg, off));
   }
 
   private heapPtr(reg: number, off: number): void {
@@ -529,12 +532,12 @@ class SiteCodegen {
    */
   private entryKeyToStack(atReturn: boolean): void {
     this.call(U.BPF_FUNC_get_current_pid_tgid);
-    this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, 0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32));
-    if (this.options.shared) this.a.emit(I.BPF_LDX_MEM(8, 1, 10, COOKIE_SLOT), I.BPF_ALU64_IMM(U.BPF_LSH, 1, 32), I.BPF_ALU64_REG(U.BPF_OR, 0, 1));
-    this.a.emit(I.BPF_STX_MEM(8, 10, 0, -16));
-    this.a.emit(I.BPF_LDX_MEM(8, 0, CTX, U.PT_REGS_OFFSET.rsp));
-    if (atReturn) this.a.emit(I.BPF_ALU64_IMM(U.BPF_SUB, 0, 8));
-    this.a.emit(I.BPF_STX_MEM(8, 10, 0, -8));
+    this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, R0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32));
+    if (this.options.shared) this.a.emit(I.BPF_LDX_MEM(8, R1, FP, COOKIE_SLOT), I.BPF_ALU64_IMM(U.BPF_LSH, R1, 32), I.BPF_ALU64_REG(U.BPF_OR, R0, R1));
+    this.a.emit(I.BPF_STX_MEM(8, FP, R0, -16));
+    this.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET.rsp));
+    if (atReturn) this.a.emit(I.BPF_ALU64_IMM(U.BPF_SUB, R0, 8));
+    this.a.emit(I.BPF_STX_MEM(8, FP, R0, -8));
   }
 
   private allocTemp(): number {
@@ -571,16 +574,16 @@ class SiteCodegen {
     const key = this.allocTemp();
     const done = this.a.label();
     this.a.emit(I.BPF_ST_MEM(1, HEAP, to, 0));
-    this.a.emit(I.BPF_LDX_MEM(8, 0, 10, COOKIE_SLOT), I.BPF_STX_MEM(4, 10, 0, key));
-    this.emitLdMap(1, this.options.shared!.siteStrings);
-    this.stackPtr(2, key);
+    this.a.emit(I.BPF_LDX_MEM(8, R0, FP, COOKIE_SLOT), I.BPF_STX_MEM(4, FP, R0, key));
+    this.emitLdMap(R1, this.options.shared!.siteStrings);
+    this.stackPtr(R2, key);
     this.call(U.BPF_FUNC_map_lookup_elem);
     this.freeTemp();
-    this.a.jumpImm(U.BPF_JEQ, 0, 0, done);
-    this.a.emit(I.BPF_MOV64_REG(3, 0));
-    if (which === 'pp') this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, 3, this.maxStr));
-    this.heapPtr(1, to);
-    this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
+    this.a.jumpImm(U.BPF_JEQ, R0, 0, done);
+    this.a.emit(I.BPF_MOV64_REG(R3, R0));
+    if (which === 'pp') this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, R3, this.maxStr));
+    this.heapPtr(R1, to);
+    this.a.emit(I.BPF_MOV64_IMM(R2, this.maxStr));
     this.call(U.BPF_FUNC_probe_read_kernel_str);
     this.a.place(done);
     return { heap: to };
@@ -595,7 +598,7 @@ class SiteCodegen {
     if (type === 'long') {
       const off = this.allocTemp();
       this.localOffset.set(slot, off);
-      this.a.emit(I.BPF_ST_MEM(8, 10, off, 0));
+      this.a.emit(I.BPF_ST_MEM(8, FP, off, 0));
     } else {
       const at = this.heapAlloc(this.maxStr);
       this.localHeap.set(slot, at);
@@ -607,9 +610,9 @@ class SiteCodegen {
   private copyString(to: number, from: StringRef | number): void {
     const src = typeof from === 'number' ? from : from.heap;
     if (src === to) return;
-    this.heapPtr(1, to);
-    this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
-    this.heapPtr(3, src);
+    this.heapPtr(R1, to);
+    this.a.emit(I.BPF_MOV64_IMM(R2, this.maxStr));
+    this.heapPtr(R3, src);
     this.call(U.BPF_FUNC_probe_read_kernel_str);
   }
 
@@ -617,21 +620,21 @@ class SiteCodegen {
   private copyStringFromPtr(to: number): void {
     const done = this.a.label();
     const some = this.a.label();
-    this.a.jumpImm(U.BPF_JNE, 3, 0, some);
+    this.a.jumpImm(U.BPF_JNE, R3, 0, some);
     this.a.emit(I.BPF_ST_MEM(1, HEAP, to, 0));
     this.a.jump(done);
     this.a.place(some);
-    this.heapPtr(1, to);
-    this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
+    this.heapPtr(R1, to);
+    this.a.emit(I.BPF_MOV64_IMM(R2, this.maxStr));
     this.call(U.BPF_FUNC_probe_read_kernel_str);
     this.a.place(done);
   }
 
   /** Zeroes `size` bytes of heap at `at` (keys must be zero past each string's NUL). */
   private zeroHeap(at: number, size: number): void {
-    this.heapPtr(1, at);
-    this.a.emit(I.BPF_MOV64_IMM(2, size));
-    this.heapPtr(3, 0);
+    this.heapPtr(R1, at);
+    this.a.emit(I.BPF_MOV64_IMM(R2, size));
+    this.heapPtr(R3, 0);
     this.call(U.BPF_FUNC_probe_read_kernel);
   }
 
@@ -639,24 +642,24 @@ class SiteCodegen {
 
   /** Writes the record header at heap `at` (id, tid, pid, cpu). */
   private recordHeader(at: number, id: number): void {
-    if (this.options.shared) this.a.emit(I.BPF_LDX_MEM(8, 0, 10, COOKIE_SLOT), I.BPF_ALU64_IMM(U.BPF_ADD, 0, id), I.BPF_STX_MEM(4, HEAP, 0, at));
+    if (this.options.shared) this.a.emit(I.BPF_LDX_MEM(8, R0, FP, COOKIE_SLOT), I.BPF_ALU64_IMM(U.BPF_ADD, R0, id), I.BPF_STX_MEM(4, HEAP, R0, at));
     else this.a.emit(I.BPF_ST_MEM(4, HEAP, at, id));
     this.call(U.BPF_FUNC_get_current_pid_tgid);
-    this.a.emit(I.BPF_STX_MEM(4, HEAP, 0, at + 4), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32), I.BPF_STX_MEM(4, HEAP, 0, at + 8));
+    this.a.emit(I.BPF_STX_MEM(4, HEAP, R0, at + 4), I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32), I.BPF_STX_MEM(4, HEAP, R0, at + 8));
     this.call(U.BPF_FUNC_get_smp_processor_id);
-    this.a.emit(I.BPF_STX_MEM(4, HEAP, 0, at + 12));
+    this.a.emit(I.BPF_STX_MEM(4, HEAP, R0, at + 12));
   }
 
   private sendRecord(at: number, size: number): void {
-    this.emitLdMap(1, this.options.fds.ring);
-    this.heapPtr(2, at);
-    this.a.emit(I.BPF_MOV64_IMM(3, size), I.BPF_MOV64_IMM(4, 0));
+    this.emitLdMap(R1, this.options.fds.ring);
+    this.heapPtr(R2, at);
+    this.a.emit(I.BPF_MOV64_IMM(R3, size), I.BPF_MOV64_IMM(R4, 0));
     this.call(U.BPF_FUNC_ringbuf_output);
     // A full ring drops the record: count it, so that utap can say how much output is missing.
     const sent = this.a.label();
-    this.a.jumpImm(U.BPF_JEQ, 0, 0, sent);
+    this.a.jumpImm(U.BPF_JEQ, R0, 0, sent);
     this.lookupStateSlot(STATE_LOST_RECORDS, sent);
-    this.a.emit(I.BPF_MOV64_IMM(1, 1), I.BPF_ATOMIC_OP(8, U.BPF_ADD, 0, 1, 0));
+    this.a.emit(I.BPF_MOV64_IMM(R1, 1), I.BPF_ATOMIC_OP(8, U.BPF_ADD, R0, R1, 0));
     this.a.place(sent);
   }
 
@@ -674,7 +677,7 @@ class SiteCodegen {
         off += this.maxStr;
       } else {
         this.long(e);
-        this.a.emit(I.BPF_STX_MEM(8, HEAP, 0, off));
+        this.a.emit(I.BPF_STX_MEM(8, HEAP, R0, off));
         off += 8;
       }
     }
@@ -686,17 +689,17 @@ class SiteCodegen {
   private setStopFlag(): void {
     const skip = this.a.label();
     this.lookupStateSlot(STATE_STOP, skip);
-    this.a.emit(I.BPF_MOV64_IMM(1, 1), I.BPF_STX_MEM(8, 0, 1, 0));
+    this.a.emit(I.BPF_MOV64_IMM(R1, 1), I.BPF_STX_MEM(8, R0, R1, 0));
     this.a.place(skip);
   }
 
   /** r0 = the address of the state map's `slot` (layout.ts STATE_*); to `missing` if the lookup fails. */
   private lookupStateSlot(slot: number, missing: Label): void {
-    this.a.emit(I.BPF_ST_MEM(4, 10, -8, slot));
-    this.emitLdMap(1, this.options.fds.state);
-    this.stackPtr(2, -8);
+    this.a.emit(I.BPF_ST_MEM(4, FP, -8, slot));
+    this.emitLdMap(R1, this.options.fds.state);
+    this.stackPtr(R2, -8);
     this.call(U.BPF_FUNC_map_lookup_elem);
-    this.a.jumpImm(U.BPF_JEQ, 0, 0, missing);
+    this.a.jumpImm(U.BPF_JEQ, R0, 0, missing);
   }
 
   /** A runtime error: stop the session, tell userspace, leave the handler. r6 holds the address for faults. */
@@ -710,7 +713,7 @@ class SiteCodegen {
     this.records.push({ id, site: this.site.id, kind: 'kernelError', error, size: extra.size, global: extra.global, fields, loc });
     const size = recordSize(fields);
     const at = this.heapAlloc(size);
-    if (extra.addressInR6) this.a.emit(I.BPF_STX_MEM(8, HEAP, 6, at + RECORD_HEADER));
+    if (extra.addressInR6) this.a.emit(I.BPF_STX_MEM(8, HEAP, R6, at + RECORD_HEADER));
     this.setStopFlag();
     this.recordHeader(at, id);
     this.sendRecord(at, size);
@@ -734,7 +737,7 @@ class SiteCodegen {
         const otherwise = this.a.label();
         const end = this.a.label();
         this.long(s.test);
-        this.a.jumpImm(U.BPF_JEQ, 0, 0, otherwise);
+        this.a.jumpImm(U.BPF_JEQ, R0, 0, otherwise);
         this.stmt(s.then);
         this.a.jump(end);
         this.a.place(otherwise);
@@ -782,14 +785,14 @@ class SiteCodegen {
     const t = s.target;
     switch (t.kind) {
       case 'local':
-        if (this.localOffset.has(t.slot)) this.a.emit(I.BPF_ST_MEM(8, 10, this.localOffset.get(t.slot)!, 0));
+        if (this.localOffset.has(t.slot)) this.a.emit(I.BPF_ST_MEM(8, FP, this.localOffset.get(t.slot)!, 0));
         else this.a.emit(I.BPF_ST_MEM(1, HEAP, this.localHeap.get(t.slot)!, 0));
         return;
       case 'element': {
         const decl = this.arrayDecl(t.global);
         const key = this.buildKey(decl.keyTypes, t.keys);
-        this.emitLdMap(1, this.globalFd(t.global));
-        this.heapPtr(2, key);
+        this.emitLdMap(R1, this.globalFd(t.global));
+        this.heapPtr(R2, key);
         this.call(U.BPF_FUNC_map_delete_elem);
         return;
       }
@@ -798,9 +801,9 @@ class SiteCodegen {
         if (decl.kind !== 'scalar') throw new EventModeNeeded('it deletes a whole statistic, which lives per CPU', s.loc);
         this.scalarPtr(t.global);
         const skip = this.a.label();
-        this.a.jumpImm(U.BPF_JEQ, 0, 0, skip);
-        if (decl.type === 'long') this.a.emit(I.BPF_ST_MEM(8, 0, 0, 0));
-        else this.a.emit(I.BPF_ST_MEM(1, 0, 0, 0));
+        this.a.jumpImm(U.BPF_JEQ, R0, 0, skip);
+        if (decl.type === 'long') this.a.emit(I.BPF_ST_MEM(8, R0, 0, 0));
+        else this.a.emit(I.BPF_ST_MEM(1, R0, 0, 0));
         this.a.place(skip);
         return;
       }
@@ -826,9 +829,9 @@ class SiteCodegen {
 
   /** r0 = pointer to a scalar or stats global's value (0 only if the kernel failed). */
   private scalarPtr(index: number): void {
-    this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
-    this.emitLdMap(1, this.globalFd(index));
-    this.stackPtr(2, -8);
+    this.a.emit(I.BPF_ST_MEM(4, FP, -8, 0));
+    this.emitLdMap(R1, this.globalFd(index));
+    this.stackPtr(R2, -8);
     this.call(U.BPF_FUNC_map_lookup_elem);
   }
 
@@ -842,7 +845,7 @@ class SiteCodegen {
       else {
         this.long(k);
         const t = this.allocTemp();
-        this.a.emit(I.BPF_STX_MEM(8, 10, 0, t));
+        this.a.emit(I.BPF_STX_MEM(8, FP, R0, t));
         temps.push({ stack: t });
       }
     }
@@ -851,7 +854,7 @@ class SiteCodegen {
     layout.parts.forEach((p, i) => {
       const t = temps[i];
       if (t.str) this.copyString(at + p.offset, t.str);
-      else this.a.emit(I.BPF_LDX_MEM(8, 0, 10, t.stack!), I.BPF_STX_MEM(8, HEAP, 0, at + p.offset));
+      else this.a.emit(I.BPF_LDX_MEM(8, R0, FP, t.stack!), I.BPF_STX_MEM(8, HEAP, R0, at + p.offset));
     });
     for (const t of temps) if (t.stack !== undefined) this.freeTemp();
     return at;
@@ -862,19 +865,19 @@ class SiteCodegen {
     const decl = this.arrayDecl(global);
     const fd = this.globalFd(global);
     const found = this.a.label();
-    this.emitLdMap(1, fd);
-    this.heapPtr(2, key);
+    this.emitLdMap(R1, fd);
+    this.heapPtr(R2, key);
     this.call(U.BPF_FUNC_map_lookup_elem);
-    this.a.jumpImm(U.BPF_JNE, 0, 0, found);
-    this.emitLdMap(1, fd);
-    this.heapPtr(2, key);
-    this.heapPtr(3, 0);
-    this.a.emit(I.BPF_MOV64_IMM(4, U.BPF_NOEXIST));
+    this.a.jumpImm(U.BPF_JNE, R0, 0, found);
+    this.emitLdMap(R1, fd);
+    this.heapPtr(R2, key);
+    this.heapPtr(R3, 0);
+    this.a.emit(I.BPF_MOV64_IMM(R4, U.BPF_NOEXIST));
     this.call(U.BPF_FUNC_map_update_elem);
-    this.emitLdMap(1, fd);
-    this.heapPtr(2, key);
+    this.emitLdMap(R1, fd);
+    this.heapPtr(R2, key);
     this.call(U.BPF_FUNC_map_lookup_elem);
-    this.a.jumpImm(U.BPF_JNE, 0, 0, found);
+    this.a.jumpImm(U.BPF_JNE, R0, 0, found);
     this.kernelError('arrayOverflow', loc, { global, size: decl.maxEntries });
     this.a.place(found);
   }
@@ -888,44 +891,44 @@ class SiteCodegen {
     const layout = statsLayout(hists);
     this.long(value);
     const v = this.allocTemp();
-    this.a.emit(I.BPF_STX_MEM(8, 10, 0, v));
+    this.a.emit(I.BPF_STX_MEM(8, FP, R0, v));
     if (target.keys && target.keys.length > 0) {
       const key = this.buildKey(this.arrayDecl(target.global).keyTypes, target.keys);
       this.elementPtrCreate(target.global, key, loc);
     } else {
       this.scalarPtr(target.global);
-      this.a.jumpImm(U.BPF_JEQ, 0, 0, this.exitLabel);
+      this.a.jumpImm(U.BPF_JEQ, R0, 0, this.exitLabel);
     }
     // r6 = value pointer, r1 = v, r2 = old count
-    this.a.emit(I.BPF_MOV64_REG(6, 0), I.BPF_LDX_MEM(8, 1, 10, v), I.BPF_LDX_MEM(8, 2, 6, STATS_COUNT));
-    this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, 2, 1), I.BPF_STX_MEM(8, 6, 2, STATS_COUNT));
-    this.a.emit(I.BPF_LDX_MEM(8, 3, 6, STATS_SUM), I.BPF_ALU64_REG(U.BPF_ADD, 3, 1), I.BPF_STX_MEM(8, 6, 3, STATS_SUM));
+    this.a.emit(I.BPF_MOV64_REG(R6, R0), I.BPF_LDX_MEM(8, R1, FP, v), I.BPF_LDX_MEM(8, R2, R6, STATS_COUNT));
+    this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, R2, 1), I.BPF_STX_MEM(8, R6, R2, STATS_COUNT));
+    this.a.emit(I.BPF_LDX_MEM(8, R3, R6, STATS_SUM), I.BPF_ALU64_REG(U.BPF_ADD, R3, R1), I.BPF_STX_MEM(8, R6, R3, STATS_SUM));
     const first = this.a.label();
     const minDone = this.a.label();
     const maxDone = this.a.label();
-    this.a.jumpImm(U.BPF_JEQ, 2, 1, first);
-    this.a.emit(I.BPF_LDX_MEM(8, 3, 6, STATS_MIN));
-    this.a.jumpReg(U.BPF_JSGE, 1, 3, minDone);
-    this.a.emit(I.BPF_STX_MEM(8, 6, 1, STATS_MIN));
+    this.a.jumpImm(U.BPF_JEQ, R2, 1, first);
+    this.a.emit(I.BPF_LDX_MEM(8, R3, R6, STATS_MIN));
+    this.a.jumpReg(U.BPF_JSGE, R1, R3, minDone);
+    this.a.emit(I.BPF_STX_MEM(8, R6, R1, STATS_MIN));
     this.a.place(minDone);
-    this.a.emit(I.BPF_LDX_MEM(8, 3, 6, STATS_MAX));
-    this.a.jumpReg(U.BPF_JSLE, 1, 3, maxDone);
-    this.a.emit(I.BPF_STX_MEM(8, 6, 1, STATS_MAX));
+    this.a.emit(I.BPF_LDX_MEM(8, R3, R6, STATS_MAX));
+    this.a.jumpReg(U.BPF_JSLE, R1, R3, maxDone);
+    this.a.emit(I.BPF_STX_MEM(8, R6, R1, STATS_MAX));
     this.a.jump(maxDone);
     this.a.place(first);
-    this.a.emit(I.BPF_STX_MEM(8, 6, 1, STATS_MIN), I.BPF_STX_MEM(8, 6, 1, STATS_MAX));
+    this.a.emit(I.BPF_STX_MEM(8, R6, R1, STATS_MIN), I.BPF_STX_MEM(8, R6, R1, STATS_MAX));
     this.a.place(maxDone);
     hists.forEach((h, i) => {
-      this.a.emit(I.BPF_LDX_MEM(8, 1, 10, v));
+      this.a.emit(I.BPF_LDX_MEM(8, R1, FP, v));
       if (h.kind === 'log') this.logBucket();
       else this.linearBucket(h.low, h.step, layout.histBuckets[i]);
       // r1 = bucket index in [0, buckets-1]; the jump teaches the verifier that bound.
       const ok = this.a.label();
-      this.a.jumpImm(U.BPF_JLE, 1, layout.histBuckets[i] - 1, ok);
-      this.a.emit(I.BPF_MOV64_IMM(1, layout.histBuckets[i] - 1));
+      this.a.jumpImm(U.BPF_JLE, R1, layout.histBuckets[i] - 1, ok);
+      this.a.emit(I.BPF_MOV64_IMM(R1, layout.histBuckets[i] - 1));
       this.a.place(ok);
-      this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, 1, 3), I.BPF_MOV64_REG(2, 6), I.BPF_ALU64_REG(U.BPF_ADD, 2, 1));
-      this.a.emit(I.BPF_LDX_MEM(8, 3, 2, layout.histOffsets[i]), I.BPF_ALU64_IMM(U.BPF_ADD, 3, 1), I.BPF_STX_MEM(8, 2, 3, layout.histOffsets[i]));
+      this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, R1, 3), I.BPF_MOV64_REG(R2, R6), I.BPF_ALU64_REG(U.BPF_ADD, R2, R1));
+      this.a.emit(I.BPF_LDX_MEM(8, R3, R2, layout.histOffsets[i]), I.BPF_ALU64_IMM(U.BPF_ADD, R3, 1), I.BPF_STX_MEM(8, R2, R3, layout.histOffsets[i]));
     });
     this.freeTemp();
   }
@@ -935,25 +938,25 @@ class SiteCodegen {
     const zero = this.a.label();
     const done = this.a.label();
     const positive = this.a.label();
-    this.a.jumpImm(U.BPF_JEQ, 1, 0, zero);
-    this.a.emit(I.BPF_MOV64_IMM(4, 1)); // sign: 1 positive, -1 negative
-    this.a.jumpImm(U.BPF_JSGT, 1, 0, positive);
-    this.a.emit(I.BPF_MOV64_IMM(4, -1), I.BPF_NEG64(1));
+    this.a.jumpImm(U.BPF_JEQ, R1, 0, zero);
+    this.a.emit(I.BPF_MOV64_IMM(R4, 1)); // sign: 1 positive, -1 negative
+    this.a.jumpImm(U.BPF_JSGT, R1, 0, positive);
+    this.a.emit(I.BPF_MOV64_IMM(R4, -1), I.BPF_NEG64(R1));
     this.a.place(positive);
     // r2 = bit length of r1 (unsigned), by halving.
-    this.a.emit(I.BPF_MOV64_IMM(2, 0));
+    this.a.emit(I.BPF_MOV64_IMM(R2, 0));
     for (const shift of [32, 16, 8, 4, 2, 1]) {
       const skip = this.a.label();
-      this.a.emit(I.BPF_MOV64_REG(3, 1), I.BPF_ALU64_IMM(U.BPF_RSH, 3, shift));
-      this.a.jumpImm(U.BPF_JEQ, 3, 0, skip);
-      this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, 2, shift), I.BPF_MOV64_REG(1, 3));
+      this.a.emit(I.BPF_MOV64_REG(R3, R1), I.BPF_ALU64_IMM(U.BPF_RSH, R3, shift));
+      this.a.jumpImm(U.BPF_JEQ, R3, 0, skip);
+      this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, R2, shift), I.BPF_MOV64_REG(R1, R3));
       this.a.place(skip);
     }
-    this.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, 2, 1)); // the remaining top bit
-    this.a.emit(I.BPF_ALU64_REG(U.BPF_MUL, 2, 4), I.BPF_MOV64_IMM(1, 64), I.BPF_ALU64_REG(U.BPF_ADD, 1, 2));
+    this.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, R2, R1)); // the remaining top bit
+    this.a.emit(I.BPF_ALU64_REG(U.BPF_MUL, R2, R4), I.BPF_MOV64_IMM(R1, 64), I.BPF_ALU64_REG(U.BPF_ADD, R1, R2));
     this.a.jump(done);
     this.a.place(zero);
-    this.a.emit(I.BPF_MOV64_IMM(1, 64));
+    this.a.emit(I.BPF_MOV64_IMM(R1, 64));
     this.a.place(done);
   }
 
@@ -961,18 +964,18 @@ class SiteCodegen {
   private linearBucket(low: bigint, step: bigint, buckets: number): void {
     const under = this.a.label();
     const done = this.a.label();
-    this.loadImm(2, low);
-    this.a.jumpReg(U.BPF_JSLT, 1, 2, under);
-    this.a.emit(I.BPF_ALU64_REG(U.BPF_SUB, 1, 2));
-    this.loadImm(2, step);
-    this.a.emit(I.BPF_ALU64_REG(U.BPF_DIV, 1, 2), I.BPF_ALU64_IMM(U.BPF_ADD, 1, 1));
+    this.loadImm(R2, low);
+    this.a.jumpReg(U.BPF_JSLT, R1, R2, under);
+    this.a.emit(I.BPF_ALU64_REG(U.BPF_SUB, R1, R2));
+    this.loadImm(R2, step);
+    this.a.emit(I.BPF_ALU64_REG(U.BPF_DIV, R1, R2), I.BPF_ALU64_IMM(U.BPF_ADD, R1, 1));
     const ok = this.a.label();
-    this.a.jumpImm(U.BPF_JLE, 1, buckets - 1, ok);
-    this.a.emit(I.BPF_MOV64_IMM(1, buckets - 1));
+    this.a.jumpImm(U.BPF_JLE, R1, buckets - 1, ok);
+    this.a.emit(I.BPF_MOV64_IMM(R1, buckets - 1));
     this.a.place(ok);
     this.a.jump(done);
     this.a.place(under);
-    this.a.emit(I.BPF_MOV64_IMM(1, 0));
+    this.a.emit(I.BPF_MOV64_IMM(R1, 0));
     this.a.place(done);
   }
 
@@ -982,18 +985,18 @@ class SiteCodegen {
     this.a.loc = e.loc;
     switch (e.op) {
       case 'long':
-        return this.loadImm(0, e.value);
+        return this.loadImm(R0, e.value);
       case 'local': {
         const off = this.localOffset.get(e.slot);
         if (off === undefined) throw new Error(`long local ${e.slot} not declared`);
-        this.a.emit(I.BPF_LDX_MEM(8, 0, 10, off));
+        this.a.emit(I.BPF_LDX_MEM(8, R0, FP, off));
         return;
       }
       case 'global': {
         this.scalarPtr(e.global);
         const done = this.a.label();
-        this.a.jumpImm(U.BPF_JEQ, 0, 0, done);
-        this.a.emit(I.BPF_LDX_MEM(8, 0, 0, 0));
+        this.a.jumpImm(U.BPF_JEQ, R0, 0, done);
+        this.a.emit(I.BPF_LDX_MEM(8, R0, R0, 0));
         this.a.place(done);
         return;
       }
@@ -1002,16 +1005,16 @@ class SiteCodegen {
         const decl = this.arrayDecl(e.global);
         if (decl.value === 'stats') throw new EventModeNeeded('it reads a statistic, whose parts live on every CPU', e.loc);
         const key = this.buildKey(decl.keyTypes, e.keys);
-        this.emitLdMap(1, this.globalFd(e.global));
-        this.heapPtr(2, key);
+        this.emitLdMap(R1, this.globalFd(e.global));
+        this.heapPtr(R2, key);
         this.call(U.BPF_FUNC_map_lookup_elem);
         const done = this.a.label();
         if (e.op === 'arrayIn') {
-          this.a.jumpImm(U.BPF_JEQ, 0, 0, done);
-          this.a.emit(I.BPF_MOV64_IMM(0, 1));
+          this.a.jumpImm(U.BPF_JEQ, R0, 0, done);
+          this.a.emit(I.BPF_MOV64_IMM(R0, 1));
         } else {
-          this.a.jumpImm(U.BPF_JEQ, 0, 0, done);
-          this.a.emit(I.BPF_LDX_MEM(8, 0, 0, 0));
+          this.a.jumpImm(U.BPF_JEQ, R0, 0, done);
+          this.a.emit(I.BPF_LDX_MEM(8, R0, R0, 0));
         }
         this.a.place(done);
         return;
@@ -1024,11 +1027,11 @@ class SiteCodegen {
         this.twoOperands(e.left, e.right);
         const yes = this.a.label();
         const done = this.a.label();
-        this.a.jumpReg(ops[e.operator], 0, 1, yes);
-        this.a.emit(I.BPF_MOV64_IMM(0, 0));
+        this.a.jumpReg(ops[e.operator], R0, R1, yes);
+        this.a.emit(I.BPF_MOV64_IMM(R0, 0));
         this.a.jump(done);
         this.a.place(yes);
-        this.a.emit(I.BPF_MOV64_IMM(0, 1));
+        this.a.emit(I.BPF_MOV64_IMM(R0, 1));
         this.a.place(done);
         return;
       }
@@ -1036,28 +1039,28 @@ class SiteCodegen {
         const short = this.a.label();
         const done = this.a.label();
         this.long(e.left);
-        this.a.jumpImm(e.operator === '&&' ? U.BPF_JEQ : U.BPF_JNE, 0, 0, short);
+        this.a.jumpImm(e.operator === '&&' ? U.BPF_JEQ : U.BPF_JNE, R0, 0, short);
         this.long(e.right);
-        this.a.jumpImm(U.BPF_JEQ, 0, 0, done); // r0 is already 0
-        this.a.emit(I.BPF_MOV64_IMM(0, 1));
+        this.a.jumpImm(U.BPF_JEQ, R0, 0, done); // r0 is already 0
+        this.a.emit(I.BPF_MOV64_IMM(R0, 1));
         this.a.jump(done);
         this.a.place(short);
-        this.a.emit(I.BPF_MOV64_IMM(0, e.operator === '&&' ? 0 : 1));
+        this.a.emit(I.BPF_MOV64_IMM(R0, e.operator === '&&' ? 0 : 1));
         this.a.place(done);
         return;
       }
       case 'unary':
         this.long(e.operand);
-        if (e.operator === '-') this.a.emit(I.BPF_NEG64(0));
-        else if (e.operator === '~') this.a.emit(I.BPF_ALU64_IMM(U.BPF_XOR, 0, -1));
+        if (e.operator === '-') this.a.emit(I.BPF_NEG64(R0));
+        else if (e.operator === '~') this.a.emit(I.BPF_ALU64_IMM(U.BPF_XOR, R0, -1));
         else if (e.operator === '!') {
           const zero = this.a.label();
           const done = this.a.label();
-          this.a.jumpImm(U.BPF_JEQ, 0, 0, zero);
-          this.a.emit(I.BPF_MOV64_IMM(0, 0));
+          this.a.jumpImm(U.BPF_JEQ, R0, 0, zero);
+          this.a.emit(I.BPF_MOV64_IMM(R0, 0));
           this.a.jump(done);
           this.a.place(zero);
-          this.a.emit(I.BPF_MOV64_IMM(0, 1));
+          this.a.emit(I.BPF_MOV64_IMM(R0, 1));
           this.a.place(done);
         }
         return;
@@ -1065,7 +1068,7 @@ class SiteCodegen {
         const otherwise = this.a.label();
         const done = this.a.label();
         this.long(e.test);
-        this.a.jumpImm(U.BPF_JEQ, 0, 0, otherwise);
+        this.a.jumpImm(U.BPF_JEQ, R0, 0, otherwise);
         this.long(e.then);
         this.a.jump(done);
         this.a.place(otherwise);
@@ -1080,25 +1083,25 @@ class SiteCodegen {
       case 'context':
         return this.contextLong(e.what, e.loc);
       case 'reg':
-        this.a.emit(I.BPF_LDX_MEM(8, 0, CTX, U.PT_REGS_OFFSET[e.reg]));
+        this.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET[e.reg]));
         return;
       case 'userRead': {
         const shipped = this.hoisted.get(exprKey(e));
         if (shipped && this.skipTarget) {
           // An event program: the read was done and shipped already; reuse its bytes.
-          this.a.emit(I.BPF_LDX_MEM(8, 0, HEAP, shipped.status));
-          this.a.jumpImm(U.BPF_JNE, 0, 0, this.skipTarget);
-          if (e.signed && e.size < 8) this.a.emit(I.BPF_LDX_MEMSX(e.size as 1 | 2 | 4, 0, HEAP, shipped.value));
-          else this.a.emit(I.BPF_LDX_MEM(e.size, 0, HEAP, shipped.value));
+          this.a.emit(I.BPF_LDX_MEM(8, R0, HEAP, shipped.status));
+          this.a.jumpImm(U.BPF_JNE, R0, 0, this.skipTarget);
+          if (e.signed && e.size < 8) this.a.emit(I.BPF_LDX_MEMSX(e.size as 1 | 2 | 4, R0, HEAP, shipped.value));
+          else this.a.emit(I.BPF_LDX_MEM(e.size, R0, HEAP, shipped.value));
           return;
         }
         return this.userRead(e);
       }
       case 'entry': {
         const done = this.a.label();
-        this.a.emit(I.BPF_MOV64_IMM(0, 0));
+        this.a.emit(I.BPF_MOV64_IMM(R0, 0));
         this.a.jumpImm(U.BPF_JEQ, ENTRY, 0, done);
-        this.a.emit(I.BPF_LDX_MEM(8, 0, ENTRY, this.entryOffsets[e.index]));
+        this.a.emit(I.BPF_LDX_MEM(8, R0, ENTRY, this.entryOffsets[e.index]));
         this.a.place(done);
         return;
       }
@@ -1117,9 +1120,9 @@ class SiteCodegen {
   private twoOperands(left: Expr, right: Expr): void {
     this.long(left);
     const t = this.allocTemp();
-    this.a.emit(I.BPF_STX_MEM(8, 10, 0, t));
+    this.a.emit(I.BPF_STX_MEM(8, FP, R0, t));
     this.long(right);
-    this.a.emit(I.BPF_MOV64_REG(1, 0), I.BPF_LDX_MEM(8, 0, 10, t));
+    this.a.emit(I.BPF_MOV64_REG(R1, R0), I.BPF_LDX_MEM(8, R0, FP, t));
     this.freeTemp();
   }
 
@@ -1131,22 +1134,22 @@ class SiteCodegen {
   /** r0 = r0 op r1. */
   private applyOp(op: string, loc: SourceLoc): void {
     switch (op) {
-      case '+': this.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, 0, 1)); return;
-      case '-': this.a.emit(I.BPF_ALU64_REG(U.BPF_SUB, 0, 1)); return;
-      case '*': this.a.emit(I.BPF_ALU64_REG(U.BPF_MUL, 0, 1)); return;
-      case '&': this.a.emit(I.BPF_ALU64_REG(U.BPF_AND, 0, 1)); return;
-      case '|': this.a.emit(I.BPF_ALU64_REG(U.BPF_OR, 0, 1)); return;
-      case '^': this.a.emit(I.BPF_ALU64_REG(U.BPF_XOR, 0, 1)); return;
-      case '<<': this.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, 1, 63), I.BPF_ALU64_REG(U.BPF_LSH, 0, 1)); return;
-      case '>>': this.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, 1, 63), I.BPF_ALU64_REG(U.BPF_ARSH, 0, 1)); return;
-      case '>>>': this.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, 1, 63), I.BPF_ALU64_REG(U.BPF_RSH, 0, 1)); return;
+      case '+': this.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, R0, R1)); return;
+      case '-': this.a.emit(I.BPF_ALU64_REG(U.BPF_SUB, R0, R1)); return;
+      case '*': this.a.emit(I.BPF_ALU64_REG(U.BPF_MUL, R0, R1)); return;
+      case '&': this.a.emit(I.BPF_ALU64_REG(U.BPF_AND, R0, R1)); return;
+      case '|': this.a.emit(I.BPF_ALU64_REG(U.BPF_OR, R0, R1)); return;
+      case '^': this.a.emit(I.BPF_ALU64_REG(U.BPF_XOR, R0, R1)); return;
+      case '<<': this.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, R1, 63), I.BPF_ALU64_REG(U.BPF_LSH, R0, R1)); return;
+      case '>>': this.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, R1, 63), I.BPF_ALU64_REG(U.BPF_ARSH, R0, R1)); return;
+      case '>>>': this.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, R1, 63), I.BPF_ALU64_REG(U.BPF_RSH, R0, R1)); return;
       case '/':
       case '%': {
         const ok = this.a.label();
-        this.a.jumpImm(U.BPF_JNE, 1, 0, ok);
+        this.a.jumpImm(U.BPF_JNE, R1, 0, ok);
         this.kernelError('divisionByZero', loc);
         this.a.place(ok);
-        this.a.emit(I.BPF_ALU64_REG_SIGNED(op === '/' ? U.BPF_DIV : U.BPF_MOD, 0, 1));
+        this.a.emit(I.BPF_ALU64_REG_SIGNED(op === '/' ? U.BPF_DIV : U.BPF_MOD, R0, R1));
         return;
       }
       default:
@@ -1159,35 +1162,35 @@ class SiteCodegen {
     switch (what) {
       case 'tid':
         this.call(U.BPF_FUNC_get_current_pid_tgid);
-        this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, 0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32));
+        this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, R0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32));
         return;
       case 'pid':
         this.call(U.BPF_FUNC_get_current_pid_tgid);
-        this.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32));
+        this.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32));
         return;
       case 'uid':
         this.call(U.BPF_FUNC_get_current_uid_gid);
-        this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, 0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32));
+        this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, R0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32));
         return;
       case 'gid':
         this.call(U.BPF_FUNC_get_current_uid_gid);
-        this.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, 0, 32));
+        this.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32));
         return;
       case 'cpu':
         this.call(U.BPF_FUNC_get_smp_processor_id);
         return;
       case 'target':
-        return this.loadImm(0, BigInt(this.options.targetPid));
+        return this.loadImm(R0, BigInt(this.options.targetPid));
       case 'monotonic_ns':
         this.call(U.BPF_FUNC_ktime_get_ns);
         return;
       case 'walltime_ns':
         this.call(U.BPF_FUNC_ktime_get_ns);
-        this.loadImm(1, this.options.walltimeOffsetNs);
-        this.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, 0, 1));
+        this.loadImm(R1, this.options.walltimeOffsetNs);
+        this.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, R0, R1));
         return;
       case 'uaddr':
-        this.a.emit(I.BPF_LDX_MEM(8, 0, CTX, U.PT_REGS_OFFSET.rip));
+        this.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET.rip));
         return;
       default:
         throw new EventModeNeeded(`it reads ${what}() as a number`, loc);
@@ -1197,20 +1200,20 @@ class SiteCodegen {
   private userRead(e: Extract<Expr, { op: 'userRead' }>): void {
     this.long(e.addr);
     const buf = this.allocTemp();
-    this.a.emit(I.BPF_MOV64_REG(6, 0), I.BPF_ST_MEM(8, 10, buf, 0));
-    this.stackPtr(1, buf);
-    this.a.emit(I.BPF_MOV64_IMM(2, e.size), I.BPF_MOV64_REG(3, 6));
+    this.a.emit(I.BPF_MOV64_REG(R6, R0), I.BPF_ST_MEM(8, FP, buf, 0));
+    this.stackPtr(R1, buf);
+    this.a.emit(I.BPF_MOV64_IMM(R2, e.size), I.BPF_MOV64_REG(R3, R6));
     this.call(U.BPF_FUNC_probe_read_user);
     this.faultInRetry(() => {
-      this.stackPtr(1, buf);
-      this.a.emit(I.BPF_MOV64_IMM(2, e.size), I.BPF_MOV64_REG(3, 6));
+      this.stackPtr(R1, buf);
+      this.a.emit(I.BPF_MOV64_IMM(R2, e.size), I.BPF_MOV64_REG(R3, R6));
     });
     const ok = this.a.label();
-    this.a.jumpImm(U.BPF_JSGE, 0, 0, ok);
+    this.a.jumpImm(U.BPF_JSGE, R0, 0, ok);
     this.kernelError('readFault', e.loc, { size: e.size, addressInR6: true });
     this.a.place(ok);
-    if (e.signed && e.size < 8) this.a.emit(I.BPF_LDX_MEMSX(e.size as 1 | 2 | 4, 0, 10, buf));
-    else this.a.emit(I.BPF_LDX_MEM(e.size, 0, 10, buf));
+    if (e.signed && e.size < 8) this.a.emit(I.BPF_LDX_MEMSX(e.size as 1 | 2 | 4, R0, FP, buf));
+    else this.a.emit(I.BPF_LDX_MEM(e.size, R0, FP, buf));
     this.freeTemp();
   }
 
@@ -1227,29 +1230,29 @@ class SiteCodegen {
       const off = this.localOffset.get(t.slot)!;
       if (op) {
         this.long(e.value);
-        this.a.emit(I.BPF_MOV64_REG(1, 0), I.BPF_LDX_MEM(8, 0, 10, off));
+        this.a.emit(I.BPF_MOV64_REG(R1, R0), I.BPF_LDX_MEM(8, R0, FP, off));
         this.applyOp(op, e.loc);
       } else this.long(e.value);
-      this.a.emit(I.BPF_STX_MEM(8, 10, 0, off));
+      this.a.emit(I.BPF_STX_MEM(8, FP, R0, off));
       return;
     }
     if (t.kind === 'global' || t.kind === 'element') {
       // The value first (it may look up other globals), then the target's pointer.
       this.long(e.value);
       const v = this.allocTemp();
-      this.a.emit(I.BPF_STX_MEM(8, 10, 0, v));
+      this.a.emit(I.BPF_STX_MEM(8, FP, R0, v));
       this.targetPtr(t, e.loc);
-      this.a.emit(I.BPF_MOV64_REG(6, 0), I.BPF_LDX_MEM(8, 1, 10, v));
+      this.a.emit(I.BPF_MOV64_REG(R6, R0), I.BPF_LDX_MEM(8, R1, FP, v));
       if (op === '+' || op === '-') {
         // Atomic: several CPUs may add to the same counter at once.
-        if (op === '-') this.a.emit(I.BPF_NEG64(1));
-        this.a.emit(I.BPF_MOV64_REG(2, 1), I.BPF_ATOMIC_OP(8, U.BPF_ADD | BPF_FETCH, 6, 1, 0), I.BPF_ALU64_REG(U.BPF_ADD, 1, 2), I.BPF_MOV64_REG(0, 1));
+        if (op === '-') this.a.emit(I.BPF_NEG64(R1));
+        this.a.emit(I.BPF_MOV64_REG(R2, R1), I.BPF_ATOMIC_OP(8, U.BPF_ADD | BPF_FETCH, R6, R1, 0), I.BPF_ALU64_REG(U.BPF_ADD, R1, R2), I.BPF_MOV64_REG(R0, R1));
       } else if (op) {
-        this.a.emit(I.BPF_LDX_MEM(8, 0, 6, 0));
+        this.a.emit(I.BPF_LDX_MEM(8, R0, R6, 0));
         this.applyOp(op, e.loc);
-        this.a.emit(I.BPF_STX_MEM(8, 6, 0, 0));
+        this.a.emit(I.BPF_STX_MEM(8, R6, R0, 0));
       } else {
-        this.a.emit(I.BPF_STX_MEM(8, 6, 1, 0), I.BPF_MOV64_REG(0, 1));
+        this.a.emit(I.BPF_STX_MEM(8, R6, R1, 0), I.BPF_MOV64_REG(R0, R1));
       }
       this.freeTemp();
       return;
@@ -1261,7 +1264,7 @@ class SiteCodegen {
   private targetPtr(t: Extract<LValue, { kind: 'global' | 'element' }>, loc: SourceLoc): void {
     if (t.kind === 'global') {
       this.scalarPtr(t.global);
-      this.a.jumpImm(U.BPF_JEQ, 0, 0, this.exitLabel);
+      this.a.jumpImm(U.BPF_JEQ, R0, 0, this.exitLabel);
       return;
     }
     const key = this.buildKey(this.arrayDecl(t.global).keyTypes, t.keys);
@@ -1272,14 +1275,14 @@ class SiteCodegen {
     const t = e.target;
     if (t.kind === 'local') {
       const off = this.localOffset.get(t.slot)!;
-      this.a.emit(I.BPF_LDX_MEM(8, 0, 10, off), I.BPF_MOV64_REG(1, 0), I.BPF_ALU64_IMM(U.BPF_ADD, 1, e.delta), I.BPF_STX_MEM(8, 10, 1, off));
-      if (e.prefix) this.a.emit(I.BPF_MOV64_REG(0, 1));
+      this.a.emit(I.BPF_LDX_MEM(8, R0, FP, off), I.BPF_MOV64_REG(R1, R0), I.BPF_ALU64_IMM(U.BPF_ADD, R1, e.delta), I.BPF_STX_MEM(8, FP, R1, off));
+      if (e.prefix) this.a.emit(I.BPF_MOV64_REG(R0, R1));
       return;
     }
     if (t.kind === 'global' || t.kind === 'element') {
       this.targetPtr(t, e.loc);
-      this.a.emit(I.BPF_MOV64_IMM(1, e.delta), I.BPF_ATOMIC_OP(8, U.BPF_ADD | BPF_FETCH, 0, 1, 0), I.BPF_MOV64_REG(0, 1));
-      if (e.prefix) this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, 0, e.delta));
+      this.a.emit(I.BPF_MOV64_IMM(R1, e.delta), I.BPF_ATOMIC_OP(8, U.BPF_ADD | BPF_FETCH, R0, R1, 0), I.BPF_MOV64_REG(R0, R1));
+      if (e.prefix) this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, R0, e.delta));
       return;
     }
     throw new EventModeNeeded('it writes to the target', e.loc);
@@ -1300,12 +1303,12 @@ class SiteCodegen {
         else {
           const decl = this.arrayDecl(e.global);
           const key = this.buildKey(decl.keyTypes, e.keys);
-          this.emitLdMap(1, this.globalFd(e.global));
-          this.heapPtr(2, key);
+          this.emitLdMap(R1, this.globalFd(e.global));
+          this.heapPtr(R2, key);
           this.call(U.BPF_FUNC_map_lookup_elem);
         }
         const to = this.heapAlloc(this.maxStr);
-        this.a.emit(I.BPF_MOV64_REG(3, 0));
+        this.a.emit(I.BPF_MOV64_REG(R3, R0));
         this.copyStringFromPtr(to);
         return { heap: to };
       }
@@ -1314,7 +1317,7 @@ class SiteCodegen {
         const otherwise = this.a.label();
         const done = this.a.label();
         this.long(e.test);
-        this.a.jumpImm(U.BPF_JEQ, 0, 0, otherwise);
+        this.a.jumpImm(U.BPF_JEQ, R0, 0, otherwise);
         this.copyString(to, this.str(e.then));
         this.a.jump(done);
         this.a.place(otherwise);
@@ -1332,23 +1335,23 @@ class SiteCodegen {
           return { heap: to };
         }
         if (t.kind === 'global') {
-          this.a.emit(I.BPF_ST_MEM(4, 10, -8, 0));
-          this.emitLdMap(1, this.globalFd(t.global));
-          this.stackPtr(2, -8);
-          this.heapPtr(3, value.heap);
-          this.a.emit(I.BPF_MOV64_IMM(4, U.BPF_ANY));
+          this.a.emit(I.BPF_ST_MEM(4, FP, -8, 0));
+          this.emitLdMap(R1, this.globalFd(t.global));
+          this.stackPtr(R2, -8);
+          this.heapPtr(R3, value.heap);
+          this.a.emit(I.BPF_MOV64_IMM(R4, U.BPF_ANY));
           this.call(U.BPF_FUNC_map_update_elem);
           return value;
         }
         if (t.kind === 'element') {
           const key = this.buildKey(this.arrayDecl(t.global).keyTypes, t.keys);
-          this.emitLdMap(1, this.globalFd(t.global));
-          this.heapPtr(2, key);
-          this.heapPtr(3, value.heap);
-          this.a.emit(I.BPF_MOV64_IMM(4, U.BPF_ANY));
+          this.emitLdMap(R1, this.globalFd(t.global));
+          this.heapPtr(R2, key);
+          this.heapPtr(R3, value.heap);
+          this.a.emit(I.BPF_MOV64_IMM(R4, U.BPF_ANY));
           this.call(U.BPF_FUNC_map_update_elem);
           const ok = this.a.label();
-          this.a.jumpImm(U.BPF_JSGE, 0, 0, ok);
+          this.a.jumpImm(U.BPF_JSGE, R0, 0, ok);
           this.kernelError('arrayOverflow', e.loc, { global: t.global, size: this.arrayDecl(t.global).maxEntries });
           this.a.place(ok);
           return value;
@@ -1360,8 +1363,8 @@ class SiteCodegen {
         if (e.what === 'probefunc') return this.options.shared ? this.siteString('probefunc') : { heap: this.literal(this.site.function) };
         if (e.what !== 'execname') throw new EventModeNeeded(`it reads ${e.what}()`, e.loc);
         const to = this.heapAlloc(Math.max(16, 8));
-        this.heapPtr(1, to);
-        this.a.emit(I.BPF_MOV64_IMM(2, 16));
+        this.heapPtr(R1, to);
+        this.a.emit(I.BPF_MOV64_IMM(R2, 16));
         this.call(U.BPF_FUNC_get_current_comm);
         return { heap: to };
       }
@@ -1372,9 +1375,9 @@ class SiteCodegen {
         const done = this.a.label();
         this.a.emit(I.BPF_ST_MEM(1, HEAP, to, 0));
         this.a.jumpImm(U.BPF_JEQ, ENTRY, 0, done);
-        this.a.emit(I.BPF_MOV64_REG(3, ENTRY), I.BPF_ALU64_IMM(U.BPF_ADD, 3, this.entryOffsets[e.index]));
-        this.heapPtr(1, to);
-        this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
+        this.a.emit(I.BPF_MOV64_REG(R3, ENTRY), I.BPF_ALU64_IMM(U.BPF_ADD, R3, this.entryOffsets[e.index]));
+        this.heapPtr(R1, to);
+        this.a.emit(I.BPF_MOV64_IMM(R2, this.maxStr));
         this.call(U.BPF_FUNC_probe_read_kernel_str);
         this.a.place(done);
         return { heap: to };
@@ -1396,7 +1399,7 @@ class SiteCodegen {
     const to = this.heapAlloc(this.maxStr);
     this.userStringRead(to, e);
     const ok = this.a.label();
-    this.a.jumpImm(U.BPF_JSGE, 0, 0, ok);
+    this.a.jumpImm(U.BPF_JSGE, R0, 0, ok);
     this.kernelError('userStringFault', e.loc, { addressInR6: true });
     this.a.place(ok);
     return { heap: to };
@@ -1410,32 +1413,32 @@ class SiteCodegen {
       this.long(e.maxLen);
       const ok = this.a.label();
       const small = this.a.label();
-      this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, 0, 1));
-      this.a.jumpImm(U.BPF_JSGE, 0, 1, small);
-      this.a.emit(I.BPF_MOV64_IMM(0, 1));
+      this.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, R0, 1));
+      this.a.jumpImm(U.BPF_JSGE, R0, 1, small);
+      this.a.emit(I.BPF_MOV64_IMM(R0, 1));
       this.a.place(small);
-      this.a.jumpImm(U.BPF_JSLE, 0, this.maxStr, ok);
-      this.a.emit(I.BPF_MOV64_IMM(0, this.maxStr));
+      this.a.jumpImm(U.BPF_JSLE, R0, this.maxStr, ok);
+      this.a.emit(I.BPF_MOV64_IMM(R0, this.maxStr));
       this.a.place(ok);
-      this.a.emit(I.BPF_STX_MEM(8, 10, 0, size));
+      this.a.emit(I.BPF_STX_MEM(8, FP, R0, size));
     } else {
-      this.a.emit(I.BPF_ST_MEM(8, 10, size, this.maxStr));
+      this.a.emit(I.BPF_ST_MEM(8, FP, size, this.maxStr));
     }
     this.long(e.addr);
-    this.a.emit(I.BPF_MOV64_REG(6, 0));
+    this.a.emit(I.BPF_MOV64_REG(R6, R0));
     const readString = () => {
-      this.heapPtr(1, to);
-      this.a.emit(I.BPF_LDX_MEM(8, 2, 10, size));
+      this.heapPtr(R1, to);
+      this.a.emit(I.BPF_LDX_MEM(8, R2, FP, size));
       // Re-establish the bound for the verifier after the spill.
       const inRange = this.a.label();
-      this.a.jumpImm(U.BPF_JLE, 2, this.maxStr, inRange);
-      this.a.emit(I.BPF_MOV64_IMM(2, this.maxStr));
+      this.a.jumpImm(U.BPF_JLE, R2, this.maxStr, inRange);
+      this.a.emit(I.BPF_MOV64_IMM(R2, this.maxStr));
       this.a.place(inRange);
       const positive = this.a.label();
-      this.a.jumpImm(U.BPF_JGE, 2, 1, positive);
-      this.a.emit(I.BPF_MOV64_IMM(2, 1));
+      this.a.jumpImm(U.BPF_JGE, R2, 1, positive);
+      this.a.emit(I.BPF_MOV64_IMM(R2, 1));
       this.a.place(positive);
-      this.a.emit(I.BPF_MOV64_REG(3, 6));
+      this.a.emit(I.BPF_MOV64_REG(R3, R6));
       this.call(U.BPF_FUNC_probe_read_user_str);
     };
     readString();
@@ -1452,7 +1455,7 @@ class SiteCodegen {
     if (!this.options.sleepable) return;
     this.faultsIn = true;
     const done = this.a.label();
-    this.a.jumpImm(U.BPF_JSGE, 0, 0, done);
+    this.a.jumpImm(U.BPF_JSGE, R0, 0, done);
     args();
     this.call(U.BPF_FUNC_copy_from_user);
     this.a.place(done);
@@ -1470,12 +1473,12 @@ class SiteCodegen {
     const byte = this.allocTemp();
     const pages = Math.ceil(this.maxStr / PAGE_SIZE) + 1;
     for (let i = 0; i < pages; i++) {
-      this.a.jumpImm(U.BPF_JSGE, 0, 0, done);
-      this.stackPtr(1, byte);
-      this.a.emit(I.BPF_MOV64_IMM(2, 1), I.BPF_MOV64_REG(3, 6));
-      if (i > 0) this.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, 3, -PAGE_SIZE), I.BPF_ALU64_IMM(U.BPF_ADD, 3, i * PAGE_SIZE));
+      this.a.jumpImm(U.BPF_JSGE, R0, 0, done);
+      this.stackPtr(R1, byte);
+      this.a.emit(I.BPF_MOV64_IMM(R2, 1), I.BPF_MOV64_REG(R3, R6));
+      if (i > 0) this.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, R3, -PAGE_SIZE), I.BPF_ALU64_IMM(U.BPF_ADD, R3, i * PAGE_SIZE));
       this.call(U.BPF_FUNC_copy_from_user);
-      this.a.jumpImm(U.BPF_JSLT, 0, 0, done);
+      this.a.jumpImm(U.BPF_JSLT, R0, 0, done);
       readString();
     }
     this.a.place(done);
