@@ -65,7 +65,8 @@ Examples:
   utap -c 'psql -f load.sql' psql-latency.stp
   utap -e 'probe process.function("SendQuery") { n++ } probe end { println(n) }' -p 4242
   utap -L 'process("/usr/lib/postgresql/15/bin/psql").function("SendQuery")'
-  utap -L 'process("/usr/lib/postgresql/15/bin/postgres").mark("query__*")'   # SDT markers`,
+  utap -L 'process("/usr/lib/postgresql/15/bin/postgres").mark("query__*")'   # SDT markers
+  utap -l 'process("/usr/bin/ls").plt("str*")'   # PLT entries (calls into libraries)`,
     )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

@@ -14,6 +14,8 @@ import type { IfuncResolution } from './ifunc-location';
 import type { SdtMarker } from '../../symbolizer/sdt-notes';
 import type { FunctionPattern, ProcessProbeSpec } from './probe-spec';
 import { matchMarkers } from './sdt-match';
+import type { PltEntry } from '../../symbolizer/plt';
+import { matchPltEntries } from './plt-match';
 
 export interface ProbeLocation {
   binary: ElfBinary;
@@ -36,6 +38,8 @@ export interface ProbeLocation {
   ifunc?: IfuncResolution;
   /** For `.mark(...)`: the SDT marker placed here (see sdt-match.ts). */
   marker?: SdtMarker;
+  /** For `.plt(...)`: the PLT stub probed here (see plt-match.ts). */
+  plt?: PltEntry;
 }
 
 /** Matches a file glob against a path as written in DWARF: the whole path or any trailing part after a '/'. */
@@ -205,5 +209,6 @@ export function matchStatements(binary: ElfBinary, spec: ProcessProbeSpec): Prob
 
 export function matchProbe(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
   if (spec.kind === 'mark') return matchMarkers(binary, spec);
+  if (spec.kind === 'plt') return matchPltEntries(binary, spec);
   return spec.kind === 'statement' ? matchStatements(binary, spec) : matchFunctions(binary, spec);
 }

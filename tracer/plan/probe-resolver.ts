@@ -5,6 +5,7 @@ import { EXIT_ENVIRONMENT, UtapError } from '../cli/errors';
 import type { ProbeIR, ProbePointIR, ProbeSiteIR, SemaphoreIR } from '../ir/ir';
 import type { SdtMarker } from '../../symbolizer/sdt-notes';
 import { lowerMarkerTargets } from './sdt-lower';
+import { lowerPltTargets } from './plt-lower';
 import { handlerNeeds } from '../ir/needs';
 import { walkStmt } from '../ir/walk';
 import { BinaryCatalog, defaultSymbolCache, type CatalogOptions } from './binaries';
@@ -30,7 +31,7 @@ export function locateProbe(catalog: BinaryCatalog, point: Pick<ProbePointIR, 'c
     throw new UtapError(`${file} has no debug information, so statement probes (source lines) cannot be placed in it; install its debug symbols (a -dbg or -dbgsym package) or rebuild it with -g.`, EXIT_ENVIRONMENT);
   }
   const locations = matchProbe(binary, spec);
-  return spec.kind === 'statement' ? locations : locations.flatMap((l) => ifuncLocations(l, catalog.options.targetPid));
+  return spec.kind === 'statement' || spec.kind === 'plt' ? locations : locations.flatMap((l) => ifuncLocations(l, catalog.options.targetPid));
 }
 
 /** Does a handler read or write target variables ($var, $return, @entry(...))? */
@@ -56,7 +57,7 @@ function siteFor(location: ProbeLocation, vaddr: bigint, probe: ProbeIR, context
   }
   if (location.marker) return markerSite(location, location.marker, fileOffset, probe, context);
   const dwarf = location.functionDie !== undefined ? binary.dwarf() : undefined;
-  const lowered = lowerTargets(context.program, probe.handler, {
+  const lowered = location.plt ? lowerPltTargets(context.program, probe.handler, location.plt, location.canonical) : lowerTargets(context.program, probe.handler, {
     binary: binary.path,
     dwarf,
     cfi: binary.cfi(),

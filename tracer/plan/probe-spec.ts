@@ -17,8 +17,8 @@ export interface ProcessProbeSpec {
   /** process("...") as written: a path or basename; undefined for `process.function` (the target); a number for process(PID). */
   process?: string | number;
   library?: string;
-  kind: 'function' | 'statement' | 'mark';
-  /** For `mark`: the glob on the marker name (SystemTap's `-` matches the note's `__`). */
+  kind: 'function' | 'statement' | 'mark' | 'plt';
+  /** For `mark`: the glob on the marker name (SystemTap's `-` matches the note's `__`); for `plt`: on the imported function's name. */
   pattern: FunctionPattern;
   /** `.provider("P")` before `.mark(...)`: a glob on the marker's provider. */
   provider?: string;
@@ -62,9 +62,10 @@ export function parseProcessProbe(components: ProbePointComponent[], pointText: 
     library = arg;
   }
   if (components[i]?.name === 'provider' || components[i]?.name === 'mark') return parseMarkProbe(components, i, processArg, library, pointText);
+  if (components[i]?.name === 'plt') return parsePltProbe(components, i, processArg, library, pointText);
   const what = components[i++];
   if (!what || (what.name !== 'function' && what.name !== 'statement')) {
-    bad(pointText, `utap knows process(...).function("NAME"), .statement("FUNC@file.c:LINE"), .mark("NAME"), .provider("P").mark("NAME") and .library("LIB").function(...)${what ? `, not .${what.name}` : ''}.`);
+    bad(pointText, `utap knows process(...).function("NAME"), .statement("FUNC@file.c:LINE"), .mark("NAME"), .provider("P").mark("NAME"), .plt("NAME") and .library("LIB").function(...)${what ? `, not .${what.name}` : ''}.`);
   }
   if (typeof what.arg !== 'string' || !what.arg) bad(pointText, `.${what.name} needs a pattern in quotes, as in ${what.name}("${what.name === 'function' ? 'main' : 'main@main.c:12'}").`);
   const pattern = parseFunctionPattern(what.arg, pointText);
@@ -94,4 +95,14 @@ function parseMarkProbe(components: ProbePointComponent[], i: number, process: s
   if (typeof mark.arg !== 'string' || !mark.arg) bad(pointText, '.mark needs a marker name in quotes, as in mark("query__start").');
   if (components[i]) bad(pointText, `unexpected .${components[i].name} after .mark(...).`);
   return { process, library, kind: 'mark', pattern: { name: mark.arg }, ...(provider !== undefined && { provider }) };
+}
+
+/** `.plt("NAME")` or `.plt` (every entry), optionally `.return`, from component `i` on. */
+function parsePltProbe(components: ProbePointComponent[], i: number, process: string | number | undefined, library: string | undefined, pointText: string): ProcessProbeSpec {
+  const plt = components[i++];
+  if (plt.arg !== undefined && (typeof plt.arg !== 'string' || !plt.arg)) bad(pointText, '.plt takes a function name in quotes, as in plt("puts"), or nothing for every PLT entry.');
+  const suffix = components[i++];
+  if (suffix && (suffix.name !== 'return' || suffix.arg !== undefined)) bad(pointText, `.${suffix.name} cannot follow .plt(...); a PLT probe may end in .return.`);
+  if (components[i]) bad(pointText, `unexpected .${components[i].name} at the end.`);
+  return { process, library, kind: 'plt', pattern: { name: typeof plt.arg === 'string' ? plt.arg : '*' }, ...(suffix && { variant: 'return' as const }) };
 }
