@@ -700,6 +700,8 @@ class SiteCodegen {
         throw new EventModeNeeded('it prints a histogram', s.loc);
       case 'printBacktrace':
         throw new EventModeNeeded('it prints a backtrace', s.loc);
+      case 'try':
+        throw new EventModeNeeded('it catches runtime errors (try/catch)', s.loc);
     }
   }
 

@@ -187,6 +187,8 @@ function inlineStmt(program: ProgramIR, s: Stmt): Stmt {
       return { ...s, args: s.args.map(x) } as Stmt;
     case 'error':
       return { ...s, message: x(s.message) };
+    case 'try':
+      return { ...s, body: st(s.body), handler: st(s.handler) };
     default:
       return s;
   }

@@ -254,7 +254,14 @@ export type Stmt =
   /** exit(): finish the current handler, then end the session through the `end` probes. */
   | { kind: 'exit'; loc: SourceLoc }
   /** error(msg): a runtime error raised by the script. */
-  | { kind: 'error'; message: Expr; loc: SourceLoc };
+  | { kind: 'error'; message: Expr; loc: SourceLoc }
+  /**
+   * `try { body } catch (msg) { handler }`: a runtime error in body (error(), division by 0, a
+   * bad address, ...) abandons body and runs handler, msg (a local slot, when named) receiving the
+   * error's message. MAXACTION and MAXNESTING are not caught; `next`, `return`, `break` and
+   * `continue` pass through.
+   */
+  | { kind: 'try'; body: Stmt; catchVar?: number; handler: Stmt; loc: SourceLoc };
 
 export interface ForeachStmt {
   kind: 'foreach';

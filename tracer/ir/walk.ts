@@ -126,6 +126,10 @@ export function walkStmt(s: Stmt, v: Visitor): void {
     case 'error':
       walkExpr(s.message, v);
       return;
+    case 'try':
+      walkStmt(s.body, v);
+      walkStmt(s.handler, v);
+      return;
     default:
       return;
   }

@@ -91,6 +91,10 @@ export function visitAst(s: AstStmt, onExpr: (e: AstExpr) => void, onStmt?: (s: 
       case 'delete':
         ex(s.target);
         return;
+      case 'try':
+        st(s.body);
+        st(s.handler);
+        return;
       default:
         return;
     }

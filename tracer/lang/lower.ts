@@ -128,6 +128,8 @@ class Lowerer {
           body: this.stmt(s.body, scope),
           loc,
         };
+      case 'try':
+        return { kind: 'try', body: this.stmt(s.body, scope), catchVar: s.catchVar ? this.local(s.catchVar.name, scope).slot : undefined, handler: this.stmt(s.handler, scope), loc: s.loc };
       case 'foreach':
         return this.foreach(s, scope);
       case 'break':

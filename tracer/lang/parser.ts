@@ -257,6 +257,9 @@ export class Parser {
         }
         case 'foreach':
           return this.parseForeach();
+        case 'try':
+          if (this.peek().text !== '{') break;
+          return this.parseTry();
         case 'break':
         case 'continue':
         case 'next':
@@ -295,6 +298,20 @@ export class Parser {
     if (this.accept('+')) key.sort = 'asc';
     else if (this.accept('-')) key.sort = 'desc';
     return key;
+  }
+
+  /** `try { ... } catch { ... }` or `catch (msg) { ... }`, msg receiving the error's message. */
+  private parseTry(): AstStmt {
+    const loc = this.expect('try').loc;
+    const body = this.parseBlock();
+    this.expect('catch', "after the body of 'try'");
+    let catchVar: { name: string; loc: SourceLoc } | undefined;
+    if (this.accept('(')) {
+      const v = this.ident("the name of the variable receiving the error's message");
+      catchVar = { name: v.text, loc: v.loc };
+      this.expect(')', "after the variable of 'catch'");
+    }
+    return { kind: 'try', body, catchVar, handler: this.parseBlock(), loc };
   }
 
   private parseForeach(): AstStmt {

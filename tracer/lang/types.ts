@@ -189,6 +189,15 @@ class TypeChecker {
         if (s.step) this.expr(s.step, scope);
         this.loopBody(s.body, scope);
         return;
+      case 'try':
+        this.stmt(s.body, scope);
+        if (s.catchVar) {
+          const local = localOf(s.catchVar.name, scope);
+          const at = s.catchVar;
+          this.agree(local.type, 'string', (t) => (local.type = t), at.loc, () => `'${at.name}' (the error message of catch)`);
+        }
+        this.stmt(s.handler, scope);
+        return;
       case 'foreach':
         this.foreach(s, scope);
         return;

@@ -27,6 +27,7 @@ export function mapTargetsInStmt(s: Stmt, r: TargetRewriter): Stmt {
     case 'print': return { ...s, args: s.args.map(e) };
     case 'printHist': return s.source.keys ? { ...s, source: { ...s.source, keys: s.source.keys.map(e) } } : s;
     case 'error': return { ...s, message: e(s.message) };
+    case 'try': return { ...s, body: st(s.body), handler: st(s.handler) };
     default: return s;
   }
 }

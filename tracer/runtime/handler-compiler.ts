@@ -443,6 +443,16 @@ class BodyEmitter {
       case 'error':
         out.push(this.check(s.loc), `throw userError(${this.expr(s.message)}, ${this.loc(s.loc)});`);
         return;
+      case 'try': {
+        const e = this.temp();
+        out.push(this.check(s.loc), 'try {');
+        this.stmt(s.body);
+        out.push(`} catch (${e}_) {`, `${e} = caught(${e}_);`);
+        if (s.catchVar !== undefined) out.push(`v${s.catchVar} = ${e};`);
+        this.stmt(s.handler);
+        out.push('}');
+        return;
+      }
     }
   }
 
@@ -676,6 +686,11 @@ export function compileProgram(input: CompileInput): CompiledProgram {
       const decl = globalNames.get(global);
       const capacity = decl?.kind === 'array' ? decl.maxEntries : program.limits.maxMapEntries;
       throw new ScriptRuntimeError(MESSAGES.arrayOverflow(capacity, capacity !== program.limits.maxMapEntries), loc);
+    },
+    /** What `catch` receives: a catchable script error's message; anything else goes on up. */
+    caught(error: unknown): string {
+      if (!(error instanceof ScriptRuntimeError) || error.message === MESSAGES.maxAction || error.message === MESSAGES.maxNesting) throw error;
+      return fromText(error.message).slice(0, maxContent);
     },
     userError(message: string, loc: SourceLoc): ScriptRuntimeError {
       return new ScriptRuntimeError(toText(message), loc);
