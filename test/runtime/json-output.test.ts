@@ -16,7 +16,7 @@ test('print records carry the probe point and the text; globals and exit at the 
   const q = b.array('q', ['string'], 'stats');
   const big = b.scalar('big');
   b.probe(['begin'], [long('i')],
-    printf(b.format('hello %s\n'), [str('wörld')]),
+    printf(b.format('hello %s\n'), [str('w\xc3\xb6rld')]), // IR strings are bytes: UTF-8 of 'wörld'
     ex(assign(L.global(n), lit(42))),
     ex(assign(L.global(name), str('x"y'), '=', 'string')),
     ex(assign(L.global(big), lit(1n << 60n))),

@@ -12,6 +12,8 @@
 //                compiles site handlers to eBPF, or runs them in event mode with `captured` nodes.
 //
 // Conventions:
+// - String literals (`string` nodes, scalar initializers, format text) hold bytes, one char per
+//   byte (latin1): the script's UTF-8 text as its bytes, `\200` as the single byte 0x80.
 // - Every script value is a 64-bit signed long (bigint, two's-complement wrap-around) or a string
 //   (at most limits.maxStringLen bytes, truncated, as SystemTap does). Statistics and arrays are
 //   only ever globals.

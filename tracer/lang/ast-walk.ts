@@ -13,7 +13,17 @@ export function visitAst(s: AstStmt, onExpr: (e: AstExpr) => void, onStmt?: (s: 
         e.keys.forEach(ex);
         return;
       case 'in':
-        e.keys.forEach(ex);
+      case 'slice':
+        for (const k of e.keys) if (k) ex(k);
+        return;
+      case 'defined':
+        ex(e.operand);
+        return;
+      case 'regex':
+        ex(e.left);
+        return;
+      case 'unsupported':
+        e.operands.forEach(ex);
         return;
       case 'target':
         for (const step of e.path) if (step.kind === 'index') ex(step.index);
@@ -82,6 +92,7 @@ export function visitAst(s: AstStmt, onExpr: (e: AstExpr) => void, onStmt?: (s: 
         return;
       case 'foreach':
         ex(s.hist);
+        for (const k of s.slice ?? []) if (k) ex(k);
         ex(s.limit);
         st(s.body);
         return;

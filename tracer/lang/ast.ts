@@ -23,8 +23,23 @@ export type AstExpr =
   | { kind: 'conditional'; test: AstExpr; then: AstExpr; else: AstExpr; loc: SourceLoc }
   | { kind: 'assign'; operator: AssignOp; target: AstExpr; value: AstExpr; loc: SourceLoc }
   | { kind: 'incdec'; delta: 1 | -1; prefix: boolean; target: AstExpr; loc: SourceLoc }
-  /** `[k1, k2] in arr` or `k in arr` */
-  | { kind: 'in'; keys: AstExpr[]; name: string; nameLoc: SourceLoc; loc: SourceLoc }
+  /** `[k1, k2] in arr` or `k in arr`; a `null` key is the `*` of a slice (`[*, k] in arr`) */
+  | { kind: 'in'; keys: Array<AstExpr | null>; name: string; nameLoc: SourceLoc; loc: SourceLoc }
+  /** `name[k, *]`: a slice of an array (some keys `*`, as `null`): only `delete` takes one */
+  | { kind: 'slice'; name: string; nameLoc: SourceLoc; keys: Array<AstExpr | null>; loc: SourceLoc }
+  /** `@defined(expr)`: 1 when expr names something that exists here (decided by the checker) */
+  | { kind: 'defined'; operand: AstExpr; loc: SourceLoc }
+  /** `s =~ "regex"`, `s !~ "regex"` (the pattern must be a literal) */
+  | { kind: 'regex'; operator: '=~' | '!~'; left: AstExpr; pattern: string; loc: SourceLoc }
+  /** `%{ C %}` used as a value */
+  | { kind: 'embedded'; loc: SourceLoc }
+  /**
+   * Forms the grammar has but utap gives no meaning: typed dereferences of plain values
+   * (`(x)->m`, `&x`, `x$`, SystemTap's autocast) and kernel or type-information @-operators
+   * (`@cast`, `@var`, `@kderef` ...). Parsed so a script reads as SystemTap reads it; the checker
+   * says what is not supported.
+   */
+  | { kind: 'unsupported'; what: string; operands: AstExpr[]; loc: SourceLoc }
   /** `x <<< v` (a statement in practice, an expression in the grammar) */
   | { kind: 'statsAdd'; target: AstExpr; value: AstExpr; loc: SourceLoc };
 
@@ -48,6 +63,8 @@ export type AstStmt =
       keys: ForeachKey[];
       array: string;
       arrayLoc: SourceLoc;
+      /** `in arr[1, *]`: the slice to visit, one entry per key, `null` for `*` */
+      slice?: Array<AstExpr | null>;
       /** `arr+` / `arr-`, optionally by an aggregate (`arr @sum -`) */
       valueSort?: { direction: 'asc' | 'desc'; aggregate?: string };
       limit?: AstExpr;
@@ -88,6 +105,8 @@ export interface AstGlobal {
 
 export interface AstFunction {
   name: string;
+  /** `function f() %{ C %}`: a body of embedded C, which utap cannot run */
+  embedded?: SourceLoc;
   returnType?: 'long' | 'string';
   params: Array<{ name: string; type?: 'long' | 'string'; loc: SourceLoc }>;
   body: AstStmt;
@@ -115,4 +134,6 @@ export interface AstFile {
   functions: AstFunction[];
   probes: AstProbe[];
   aliases: AstAlias[];
+  /** Where top-level `%{ ... %}` blocks of embedded C are */
+  embedded: SourceLoc[];
 }

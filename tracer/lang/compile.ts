@@ -7,6 +7,8 @@ import { checkProgram } from './check';
 import { Diagnostics } from './diagnostic';
 import { tokenize } from './lexer';
 import { parse } from './parser';
+import { defaultMaxNesting } from './max-nesting';
+import { preprocess } from './preprocess';
 import { bundledTapsetDir, TapsetLibrary } from './tapsets';
 
 export interface CompileInput {
@@ -54,11 +56,16 @@ export function compileScript(input: CompileInput): ProgramIR | undefined {
   }
   const diag = new Diagnostics();
   diag.addSource(input.file, input.text);
-  const ast = parse(tokenize(input.text, input.file, input.scriptArgs, diag), input.file, diag);
+  const context = { scriptArgs: input.scriptArgs, guru: input.guru };
+  const tapsets = new TapsetLibrary([...input.includeDirs, bundledTapsetDir()], diag, context);
+  const { tokens } = preprocess(tokenize(input.text, input.file, diag), { ...context, libraryMacros: tapsets.macros() }, diag);
+  const ast = parse(tokens, input.file, diag, input.guru);
+  if (tokens.length === 1 && diag.count === 0) diag.report(tokens[0].loc, 'the script is empty: it has no probes, functions or globals.');
   diag.throwIfAny();
   if (input.stopAfter === 'parse') return undefined;
-  const tapsets = new TapsetLibrary([...input.includeDirs, bundledTapsetDir()], diag);
   const program = checkProgram({ script: ast, limits, guru: input.guru, tapsets, diag });
+  // SystemTap derives MAXNESTING from the call graph unless -D sets it
+  if (!input.defines.some((d) => d.name === 'MAXNESTING')) program.limits.maxNesting = defaultMaxNesting(program);
   if (program.probes.length === 0) throw new UtapError(`${input.file}: the script has no probes, so it would do nothing; add one, e.g. probe begin { ... }.`, EXIT_SCRIPT_ERROR);
   return input.stopAfter === 'check' ? undefined : program;
 }

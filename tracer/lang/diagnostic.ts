@@ -70,7 +70,14 @@ export class Diagnostics {
   throwIfAny(): void {
     if (this.errors.length === 0) return;
     if (this.errors.length === 1) throw this.errors[0];
-    throw new ScriptErrors(this.errors);
+    // in source order: files as they were read, then line and column
+    const files = Object.keys(this.sources);
+    const order = (e: ScriptError) => [files.indexOf(e.loc.file), e.loc.line, e.loc.column];
+    const sorted = [...this.errors].sort((a, b) => {
+      const x = order(a), y = order(b);
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+    });
+    throw new ScriptErrors(sorted);
   }
 
   private record(error: ScriptError): void {

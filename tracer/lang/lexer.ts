@@ -1,10 +1,11 @@
 // The lexer: script text → tokens with 1-based line/column. Comments (`#`, `//`, `/* */`) are
-// skipped. Script arguments are substituted here, as SystemTap does: `$1` becomes the argument's
-// number token, `@1` a string token holding it.
+// skipped. Script arguments (`$1`, `@1`, `$#`, `@#`) come out as `arg` tokens: the preprocessor
+// substitutes them where they are live (preprocess.ts), as SystemTap does. `%{ ... %}` (embedded
+// C) is one `embedded` token, so the parser can say where it is not supported.
 import type { SourceLoc } from '../ir/ir';
 import type { Diagnostics } from './diagnostic';
 
-export type TokenKind = 'ident' | 'number' | 'string' | 'op' | 'target' | 'at' | 'eof';
+export type TokenKind = 'ident' | 'number' | 'string' | 'op' | 'target' | 'at' | 'arg' | 'embedded' | 'eof';
 
 export interface Token {
   kind: TokenKind;
@@ -18,7 +19,7 @@ export interface Token {
 }
 
 const OPERATORS = [
-  '>>>=', '<<<', '>>>', '<<=', '>>=',
+  '>>>=', '<<<', '>>>', '<<=', '>>=', '%(', '%?', '%:', '%)', '=~', '!~',
   '==', '!=', '<=', '>=', '&&', '||', '++', '--', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '.=', '<<', '>>', '->',
   '+', '-', '*', '/', '%', '<', '>', '=', '!', '~', '&', '|', '^', '?', ':', ',', ';', '.', '(', ')', '{', '}', '[', ']',
 ];
@@ -27,11 +28,11 @@ const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', 
 
 const MAX_LONG = (1n << 63n) - 1n;
 
-export function tokenize(text: string, file: string, scriptArgs: readonly string[], diag: Diagnostics): Token[] {
+export function tokenize(text: string, file: string, diag: Diagnostics, firstLine = 1, firstColumn = 1): Token[] {
   const tokens: Token[] = [];
   let i = 0;
-  let line = 1;
-  let lineStart = 0;
+  let line = firstLine;
+  let lineStart = 1 - firstColumn;
   const loc = (at: number): SourceLoc => ({ file, line, column: at - lineStart + 1 });
   const fail = (at: number, why: string): never => diag.error(loc(at), why);
 
@@ -90,8 +91,7 @@ export function tokenize(text: string, file: string, scriptArgs: readonly string
       }
       const digits = m[0];
       const value = /^0[xX]/.test(digits) ? BigInt(digits) : digits.length > 1 && digits[0] === '0' ? BigInt('0o' + digits.slice(1)) : BigInt(digits);
-      // 9223372036854775808 is allowed so that -9223372036854775808 can be written
-      if (value > MAX_LONG + 1n && !/^0[xX]/.test(digits)) fail(start, `the number ${digits} does not fit in a 64-bit long.`);
+      // as in SystemTap, any literal up to 2^64-1 is taken (and wraps: 18446744073709551615 is -1)
       if (value >= 1n << 64n) fail(start, `the number ${digits} does not fit in 64 bits.`);
       i = end;
       tokens.push({ kind: 'number', text: digits, value, loc: loc(start) });
@@ -99,12 +99,19 @@ export function tokenize(text: string, file: string, scriptArgs: readonly string
     }
     if (c === '"') {
       i++;
+      // the value as bytes (one latin1 char each): text as its UTF-8, escapes as the byte they name
       let value = '';
+      let plain = '';
+      const flush = () => {
+        value += Buffer.from(plain, 'utf8').toString('latin1');
+        plain = '';
+      };
       for (;;) {
         if (i >= text.length || text[i] === '\n') fail(start, 'this string has no closing quote.');
         const ch = text[i];
         if (ch === '"') break;
         if (ch === '\\') {
+          flush();
           const e = text[i + 1];
           if (e === undefined) fail(i, 'this string has no closing quote.');
           if (/[0-7]/.test(e)) {
@@ -133,22 +140,32 @@ export function tokenize(text: string, file: string, scriptArgs: readonly string
           i += 2;
           continue;
         }
-        value += ch;
+        plain += ch;
         i++;
       }
+      flush();
       i++;
-      tokens.push({ kind: 'string', text: text.slice(start, i), value: Buffer.from(value, 'utf8').toString('latin1'), loc: loc(start) });
+      tokens.push({ kind: 'string', text: text.slice(start, i), value, loc: loc(start) });
+      continue;
+    }
+    if (c === '%' && text[i + 1] === '{') {
+      const end = text.indexOf('%}', i + 2);
+      if (end < 0) fail(start, 'this embedded C block is never closed; end it with %}.');
+      const startLoc = loc(start);
+      for (let k = i; k < end; k++) {
+        if (text[k] === '\n') {
+          line++;
+          lineStart = k + 1;
+        }
+      }
+      tokens.push({ kind: 'embedded', text: text.slice(start, end + 2), loc: startLoc });
+      i = end + 2;
       continue;
     }
     if (c === '$') {
       const m = /^\$(\$?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|#)?/.exec(text.slice(i))!;
-      if (/^\$[0-9]+/.test(m[0]) && !m[1]) {
-        tokens.push(scriptArgument(m[0], 'number', start));
-        i += m[0].length;
-        continue;
-      }
-      if (m[0] === '$#' || m[0] === '$$#') {
-        tokens.push({ kind: 'number', text: m[0], value: BigInt(scriptArgs.length), loc: loc(start) });
+      if ((/^\$[0-9]+$/.test(m[0]) || m[0] === '$#') && !m[1]) {
+        tokens.push({ kind: 'arg', text: m[0], loc: loc(start) });
         i += m[0].length;
         continue;
       }
@@ -165,13 +182,8 @@ export function tokenize(text: string, file: string, scriptArgs: readonly string
     if (c === '@') {
       const m = /^@([A-Za-z_][A-Za-z0-9_]*|[0-9]+|#)?/.exec(text.slice(i))!;
       if (!m[1]) fail(start, "'@' must start an aggregate such as @count(x), @entry($var) or a script argument such as @1.");
-      if (/^[0-9]+$/.test(m[1])) {
-        tokens.push(scriptArgument(m[0], 'string', start));
-        i += m[0].length;
-        continue;
-      }
-      if (m[1] === '#') {
-        tokens.push({ kind: 'string', text: m[0], value: String(scriptArgs.length), loc: loc(start) });
+      if (/^[0-9]+$/.test(m[1]) || m[1] === '#') {
+        tokens.push({ kind: 'arg', text: m[0], loc: loc(start) });
         i += m[0].length;
         continue;
       }
@@ -187,16 +199,4 @@ export function tokenize(text: string, file: string, scriptArgs: readonly string
   tokens.push({ kind: 'eof', text: '', loc: loc(i) });
   return tokens;
 
-  function scriptArgument(spelled: string, kind: 'number' | 'string', at: number): Token {
-    const n = Number(spelled.slice(1));
-    const value = scriptArgs[n - 1];
-    if (n < 1 || value === undefined) {
-      fail(at, `${spelled} refers to script argument ${n}, but ${scriptArgs.length === 0 ? 'no arguments were' : `only ${scriptArgs.length} argument${scriptArgs.length === 1 ? ' was' : 's were'}`} given after the script.`);
-    }
-    if (kind === 'string') return { kind: 'string', text: spelled, value: Buffer.from(value, 'utf8').toString('latin1'), loc: loc(at) };
-    const m = /^\s*(-?)(0[xX][0-9a-fA-F]+|[0-9]+)\s*$/.exec(value);
-    if (!m) fail(at, `${spelled} must be a number, but script argument ${n} is '${value}'; use @${n} for it as a string.`);
-    const magnitude = BigInt(m![2].length > 1 && m![2][0] === '0' && !/^0[xX]/.test(m![2]) ? '0o' + m![2].slice(1) : m![2]);
-    return { kind: 'number', text: spelled, value: BigInt.asIntN(64, m![1] ? -magnitude : magnitude), loc: loc(at) };
-  }
 }

@@ -10,6 +10,7 @@ import type { AstExpr, AstStmt } from './ast';
 import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, USER_READS } from './builtins';
 import { parseFormat } from './format';
 import { PRINT_FAMILY, printFamilyFormat } from './print-family';
+import { definedConstant } from './types';
 import { constantLong, pointIR, targetType, type FunctionSym, type GlobalSym, type LocalSym, type Resolved, type Scope, type T } from './symbols';
 import { walkStmt } from '../ir/walk';
 
@@ -144,6 +145,10 @@ class Lowerer {
   }
 
   private delete(target: AstExpr, scope: Scope, loc: SourceLoc): Stmt {
+    if (target.kind === 'slice') {
+      const g = this.global(target.name);
+      return { kind: 'delete', target: { kind: 'slice', global: g.index, keys: this.sliceKeys(target.keys, scope) }, loc };
+    }
     if (target.kind === 'index') {
       const g = this.global(target.name);
       return { kind: 'delete', target: { kind: 'element', global: g.index, keys: this.keys(target.keys, scope) }, loc };
@@ -173,8 +178,9 @@ class Lowerer {
     const keyIndex = s.keys.findIndex((k) => k.sort);
     if (keyIndex >= 0) sort = { by: 'key', part: keyIndex, direction: s.keys[keyIndex].sort! };
     else if (s.valueSort) sort = { by: 'value', direction: s.valueSort.direction, aggregate: s.valueSort.aggregate as AggregateFn | undefined };
+    const slice = s.slice ? this.sliceKeys(s.slice, scope) : undefined;
     const limit = s.limit ? this.expr(s.limit, scope) : undefined;
-    return { kind: 'foreach', global: g.index, keys, value, sort, limit, body: this.stmt(s.body, scope), loc: s.loc };
+    return { kind: 'foreach', global: g.index, keys, value, sort, limit, ...(slice && { slice }), body: this.stmt(s.body, scope), loc: s.loc };
   }
 
   private exprStatement(e: AstExpr, scope: Scope, loc: SourceLoc): Stmt {
@@ -226,6 +232,10 @@ class Lowerer {
     return keys.map((k) => this.expr(k, scope));
   }
 
+  private sliceKeys(keys: Array<AstExpr | null>, scope: Scope): Array<Expr | null> {
+    return keys.map((k) => (k === null ? null : this.expr(k, scope)));
+  }
+
   private statsRef(e: AstExpr, scope: Scope): StatsRef {
     if (e.kind === 'name') return { global: this.global(e.name).index };
     if (e.kind === 'index') return { global: this.global(e.name).index, keys: this.keys(e.keys, scope) };
@@ -251,8 +261,20 @@ class Lowerer {
       }
       case 'in': {
         const g = this.global(e.name);
-        return { op: 'arrayIn', type: 'long', global: g.index, keys: this.keys(e.keys, scope), loc };
+        if (e.keys.some((k) => k === null)) return { op: 'arraySliceIn', type: 'long', global: g.index, keys: this.sliceKeys(e.keys, scope), loc };
+        return { op: 'arrayIn', type: 'long', global: g.index, keys: this.keys(e.keys as AstExpr[], scope), loc };
       }
+      case 'defined': {
+        const known = definedConstant(e, scope);
+        if (known !== undefined) return { op: 'long', type: 'long', value: known, loc };
+        // a target variable in a process probe: assumed to exist (the planner reports it if not)
+        return { op: 'long', type: 'long', value: 1n, loc };
+      }
+      case 'slice':
+      case 'regex':
+      case 'embedded':
+      case 'unsupported':
+        throw new Error(`lower: ${e.kind} reached lowering`);
       case 'target':
       case 'entry':
         return this.target(e, scope);

@@ -7,19 +7,36 @@ import type { Diagnostics } from './diagnostic';
 import type { Token } from './lexer';
 
 const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '>>>=', '&=', '|=', '^=', '.=']);
+/** SystemTap's @-operators utap parses but gives no meaning (type information, kernel memory, perf). */
+const AT_OPERATORS = new Set(['cast', 'kderef', 'kregister', 'uderef', 'uregister', 'const', 'perf', 'probewrite', 'module', 'cast_sizeof', 'cast_module_sizeof', 'choose_defined', 'this']);
+const EMBEDDED_C = 'embedded C (%{ ... %}) is not supported by utap: scripts cannot run C code inside the traced process.';
+const GURU_AT_OPERATORS = new Set(['kderef', 'kregister', 'uderef', 'uregister']);
+const TOP_LEVEL = new Set(['probe', 'global', 'function', 'private']);
 const KEYWORDS = new Set(['if', 'else', 'while', 'for', 'foreach', 'in', 'limit', 'break', 'continue', 'next', 'return', 'delete', 'global', 'function', 'probe', 'private']);
 
 /** Binary levels from loosest to tightest; each is left-associative. */
-const BINARY_LEVELS: string[][] = [['||'], ['&&'], ['|'], ['^'], ['&'], ['in'], ['==', '!='], ['<', '<=', '>', '>='], ['<<', '>>', '>>>'], ['.'], ['+', '-'], ['*', '/', '%']];
+const BINARY_LEVELS: string[][] = [['||'], ['&&'], ['|'], ['^'], ['&'], ['in'], ['==', '!=', '=~', '!~'], ['<', '<=', '>', '>='], ['<<', '>>', '>>>'], ['.'], ['+', '-'], ['*', '/', '%']];
 
 export class Parser {
   private pos = 0;
+  /** Inside a function body: `return` is allowed. */
+  private inFunction = false;
 
   constructor(
     private readonly tokens: Token[],
     private readonly file: string,
     private readonly diag: Diagnostics,
+    /** -g: embedded C and the kernel @-operators parse (utap's checker still refuses them). */
+    private readonly guru = false,
   ) {}
+
+  /**
+   * SystemTap's parser refuses embedded C and kernel-memory operators unless -g is given; with
+   * -g they parse (so `--stop-after parse` accepts what stap -p1 accepts) and the checker refuses.
+   */
+  private needGuru(message: string, loc: SourceLoc): void {
+    if (!this.guru) this.fail(message, loc);
+  }
 
   // ───────────── helpers ─────────────
 
@@ -67,28 +84,62 @@ export class Parser {
 
   // ───────────── top level ─────────────
 
+  /**
+   * The whole file. A syntax error is reported and parsing resumes at the next top-level
+   * keyword (`probe`, `global`, `function`, `private`), as SystemTap does, so one run reports
+   * every independent mistake.
+   */
   parseFile(): AstFile {
-    const out: AstFile = { file: this.file, globals: [], functions: [], probes: [], aliases: [] };
+    const out: AstFile = { file: this.file, globals: [], functions: [], probes: [], aliases: [], embedded: [] };
     while (this.tok.kind !== 'eof') {
-      if (this.accept(';')) continue;
-      if (this.is('global')) out.globals.push(...this.parseGlobals());
-      else if (this.is('function')) out.functions.push(this.parseFunction());
-      else if (this.is('private')) {
-        this.pos++;
-        if (this.is('global')) out.globals.push(...this.parseGlobals());
-        else if (this.is('function')) out.functions.push(this.parseFunction());
-        else this.fail(`expected 'global' or 'function' after 'private' but found ${this.describe(this.tok)}.`);
-      } else if (this.is('probe')) {
-        const parsed = this.parseProbe();
-        if ('names' in parsed) out.aliases.push(parsed);
-        else out.probes.push(parsed);
-      } else if (this.tok.kind === 'op' && this.tok.text === '%' && this.peek().text === '{') {
-        this.fail('embedded C (%{ ... %}) is not supported by utap: scripts cannot run C code inside the traced process.');
-      } else {
-        this.fail(`expected 'probe', 'global' or 'function' at the top level but found ${this.describe(this.tok)}.`);
+      const before = this.pos;
+      const ok = this.diag.collect(() => this.parseTopLevel(out));
+      if (!ok) {
+        if (this.pos === before) this.pos++;
+        while (!this.atTopLevelStart()) this.pos++;
       }
     }
     return out;
+  }
+
+  /** The end, or a token that starts a top-level declaration: where parsing resumes after an error. */
+  private atTopLevelStart(): boolean {
+    const t = this.tok;
+    if (t.kind === 'eof') return true;
+    if (!(t.kind === 'embedded' || (t.kind === 'ident' && TOP_LEVEL.has(t.text)))) return false;
+    // a keyword right after '{' or inside an expression is part of the broken declaration
+    const before = this.tokens[this.pos - 1];
+    return !before || before.text === '}' || before.text === ';' || before.loc.line < t.loc.line;
+  }
+
+  private parseTopLevel(out: AstFile): void {
+    if (this.accept(';')) return;
+    if (this.is('global')) this.addGlobals(out, this.parseGlobals());
+    else if (this.is('function')) out.functions.push(this.parseFunction());
+    else if (this.is('private')) {
+      this.pos++;
+      if (this.is('global')) this.addGlobals(out, this.parseGlobals());
+      else if (this.is('function')) out.functions.push(this.parseFunction());
+      else this.fail(`expected 'global' or 'function' after 'private' but found ${this.describe(this.tok)}.`);
+    } else if (this.is('probe')) {
+      const parsed = this.parseProbe();
+      if ('names' in parsed) out.aliases.push(parsed);
+      else out.probes.push(parsed);
+    } else if (this.tok.kind === 'embedded') {
+      this.needGuru(EMBEDDED_C, this.tok.loc);
+      out.embedded.push(this.tok.loc);
+      this.pos++;
+    } else {
+      this.fail(`expected 'probe', 'global' or 'function' at the top level but found ${this.describe(this.tok)}.`);
+    }
+  }
+
+  private addGlobals(out: AstFile, globals: AstGlobal[]): void {
+    for (const g of globals) {
+      const before = out.globals.find((x) => x.name === g.name);
+      if (before) this.diag.report(g.loc, `the global '${g.name}' is already declared at ${before.loc.file}:${before.loc.line}:${before.loc.column}.`);
+      else out.globals.push(g);
+    }
   }
 
   private parseGlobals(): AstGlobal[] {
@@ -105,6 +156,7 @@ export class Parser {
         g.size = Number(size.value);
         this.expect(']', 'after the array size');
       }
+      if (this.is('=') && g.size !== undefined) this.fail(`the array '${name.text}' cannot have an initial value; only scalar globals can (global x = 42).`);
       if (this.accept('=')) {
         const negative = this.accept('-');
         const v = this.tok;
@@ -141,64 +193,127 @@ export class Parser {
       } while (this.accept(','));
     }
     this.expect(')', 'after the parameters');
+    if (this.is(':')) {
+      // SystemTap's `function f():long` after the parameters is an old spelling of the type
+      this.pos++;
+      returnType = this.parseType();
+    }
+    if (this.tok.kind === 'embedded') {
+      const loc = this.tok.loc;
+      this.needGuru(EMBEDDED_C, loc);
+      this.pos++;
+      return { name: name.text, returnType, params, body: { kind: 'block', body: [], loc }, embedded: loc, loc: keyword.loc };
+    }
     if (!this.is('{')) this.fail(`expected '{' to start the body of function '${name.text}' but found ${this.describe(this.tok)}.`);
-    const body = this.parseBlock();
-    return { name: name.text, returnType, params, body, loc: keyword.loc };
+    this.inFunction = true;
+    try {
+      const body = this.parseBlock();
+      return { name: name.text, returnType, params, body, loc: keyword.loc };
+    } finally {
+      this.inFunction = false;
+    }
   }
 
   private parseProbe(): AstProbe | AstAlias {
     const keyword = this.expect('probe');
-    const first = this.parseProbePoint();
+    const first = this.parsePointList();
     if (this.is('=') || this.is('+=')) {
       const epilogue = this.tok.text === '+=';
       this.pos++;
-      const names = [first].map((p) => {
-        if (p.optional || p.components.some((c) => c.arg !== undefined)) this.fail('an alias name is made of plain names joined by dots, as in probe libpq.query = ...', p.loc);
+      const names = first.map((p) => {
+        if (p.optional || p.condition || p.components.some((c) => c.arg !== undefined || /[*?[]/.test(c.name))) {
+          this.fail('an alias name is made of plain names joined by dots, as in probe libpq.query = ... (no wildcards, arguments, ? or if).', p.loc);
+        }
         return p.components.map((c) => c.name);
       });
       const points = this.parsePointList();
       const body = this.parseBlock();
       return { names, points, body, epilogue, loc: keyword.loc };
     }
-    const points = [first];
-    while (this.accept(',')) points.push(this.parseProbePoint());
     if (!this.is('{')) this.fail(`expected '{' to start the probe's handler but found ${this.describe(this.tok)}.`);
     const body = this.parseBlock();
-    return { points, body, loc: keyword.loc };
+    return { points: first, body, loc: keyword.loc };
   }
 
   private parsePointList(): AstProbePoint[] {
-    const points = [this.parseProbePoint()];
-    while (this.accept(',')) points.push(this.parseProbePoint());
+    const points = this.parseProbePoint();
+    while (this.accept(',')) points.push(...this.parseProbePoint());
     return points;
   }
 
-  private parseProbePoint(): AstProbePoint {
+  /**
+   * One probe point as written: `a.b("x").c`, with wildcards inside names (`sys*`, `*abc*`),
+   * `{a,b}` alternatives (expanded here: `{a,b}.c` is the two points `a.c` and `b.c`), a
+   * trailing `?` or `!` (optional), and `if (cond)`.
+   */
+  private parseProbePoint(): AstProbePoint[] {
     const loc = this.tok.loc;
-    const components: AstProbePointComponent[] = [];
-    do {
-      const t = this.tok;
-      let name: string;
-      if (t.kind === 'ident') name = t.text;
-      else if (t.kind === 'op' && t.text === '*') name = '*';
-      else this.fail(`expected a probe point such as begin, timer.s(1) or process("prog").function("f") but found ${this.describe(t)}.`);
-      this.pos++;
-      const component: AstProbePointComponent = { name: name!, loc: t.loc };
-      if (this.accept('(')) {
-        const negative = this.accept('-');
-        const a = this.tok;
-        if (a.kind === 'string' && !negative) component.arg = a.value as string;
-        else if (a.kind === 'number') component.arg = BigInt.asIntN(64, negative ? -(a.value as bigint) : (a.value as bigint));
-        else this.fail(`a probe point's argument must be a "string" or a number; found ${this.describe(a)}.`);
-        this.pos++;
-        this.expect(')', "after the probe point's argument");
-      }
-      components.push(component);
-    } while (this.accept('.'));
+    const alternatives = this.parsePointSequence();
     let optional = false;
-    if (this.accept('?')) optional = true;
-    else if (this.accept('!')) optional = true;
-    return { components, optional, loc };
+    while (this.is('?') || this.is('!')) {
+      this.pos++;
+      optional = true;
+    }
+    let condition: AstExpr | undefined;
+    if (this.accept('if')) {
+      this.expect('(', "after 'if' in a probe point");
+      condition = this.parseExpr();
+      this.expect(')', 'after the probe condition');
+    }
+    return alternatives.map((components) => ({ components, optional, ...(condition && { condition }), loc }));
+  }
+
+  /** `part(.part)*`, each part a component or `{seq, seq}`: every spelled-out sequence. */
+  private parsePointSequence(): AstProbePointComponent[][] {
+    let out: AstProbePointComponent[][] = [[]];
+    do {
+      let part: AstProbePointComponent[][];
+      if (this.is('{')) {
+        this.pos++;
+        part = [...this.parsePointSequence()];
+        while (this.accept(',')) part.push(...this.parsePointSequence());
+        this.expect('}', 'to close the {...} alternatives of a probe point');
+      } else part = [[this.parsePointComponent()]];
+      out = out.flatMap((prefix) => part.map((p) => [...prefix, ...p]));
+      if (out.length > 10000) this.fail('this probe point spells out more than 10000 alternatives.');
+    } while (this.accept('.'));
+    return out;
+  }
+
+  private parsePointComponent(): AstProbePointComponent {
+    const t = this.tok;
+    if (!(t.kind === 'ident' || (t.kind === 'op' && t.text === '*'))) {
+      this.fail(`expected a probe point such as begin, timer.s(1) or process("prog").function("f") but found ${this.describe(t)}.`);
+    }
+    // a name with wildcards is one word of adjacent pieces: `sys*`, `*abc*`, `a*b`
+    let name = t.text;
+    let end = t;
+    this.pos++;
+    for (;;) {
+      const n = this.tok;
+      const adjacent = n.loc.line === end.loc.line && n.loc.column === end.loc.column + end.text.length;
+      if (!adjacent || !(n.kind === 'ident' || n.kind === 'number' || (n.kind === 'op' && n.text === '*'))) break;
+      name += n.text;
+      end = n;
+      this.pos++;
+    }
+    const component: AstProbePointComponent = { name, loc: t.loc };
+    if (this.accept('(')) {
+      const negative = this.accept('-');
+      const a = this.tok;
+      if (a.kind === 'string' && !negative) {
+        let value = a.value as string;
+        this.pos++;
+        // adjacent literals join here too: function("sys_" "open")
+        while (this.tok.kind === 'string') value += this.tokens[this.pos++].value as string;
+        component.arg = value;
+      } else if (a.kind === 'number') {
+        component.arg = BigInt.asIntN(64, negative ? -(a.value as bigint) : (a.value as bigint));
+        this.pos++;
+      } else this.fail(`a probe point's argument must be a "string" or a number; found ${this.describe(a)}.`);
+      this.expect(')', "after the probe point's argument");
+    }
+    return component;
   }
 
   // ───────────── statements ─────────────
@@ -267,6 +382,7 @@ export class Parser {
           this.endSimple();
           return { kind: t.text, loc };
         case 'return': {
+          if (!this.inFunction) this.fail("'return' is only allowed in a function; use 'next' to leave a probe handler early.");
           this.pos++;
           const value = this.is(';') || this.is('}') ? undefined : this.parseExpr();
           this.endSimple();
@@ -334,6 +450,8 @@ export class Parser {
     this.expect('in', 'after the foreach keys');
     if (this.tok.kind === 'at' && (this.tok.text === '@hist_log' || this.tok.text === '@hist_linear')) return this.parseForeachBuckets(loc, value, keys);
     const array = this.ident('the name of the array to iterate');
+    const slice = this.is('[') ? this.parseKeys('after the slice keys') : undefined;
+    if (slice && slice.length !== keys.length) this.fail(`the slice names ${slice.length} key${slice.length === 1 ? '' : 's'} but this foreach takes ${keys.length}.`, array.loc);
     let valueSort: { direction: 'asc' | 'desc'; aggregate?: string } | undefined;
     let aggregate: string | undefined;
     if (this.tok.kind === 'at') {
@@ -351,7 +469,7 @@ export class Parser {
     if (value?.sort) valueSort = { direction: value.sort };
     const sortedKeys = keys.filter((k) => k.sort);
     if (sortedKeys.length > 1 || (sortedKeys.length && valueSort)) this.fail('foreach sorts by one thing only: one key or the value.', (sortedKeys[1] ?? sortedKeys[0]).loc);
-    return { kind: 'foreach', value, keys, array: array.text, arrayLoc: array.loc, valueSort, limit, body: this.parseStatement(), loc };
+    return { kind: 'foreach', value, keys, array: array.text, arrayLoc: array.loc, ...(slice && { slice }), valueSort, limit, body: this.parseStatement(), loc };
   }
 
   /** `foreach ([b] in @hist_log(x) limit N)`: the buckets of a histogram, in order. */
@@ -412,6 +530,13 @@ export class Parser {
         left = { kind: 'in', keys: [left], name: name.text, nameLoc: name.loc, loc: left.loc };
         continue;
       }
+      if (t.text === '=~' || t.text === '!~') {
+        const pattern = this.tok;
+        if (pattern.kind !== 'string') this.fail(`the right side of '${t.text}' must be a regular expression in a string literal, as in s =~ "^[0-9]+$".`);
+        this.pos++;
+        left = { kind: 'regex', operator: t.text, left, pattern: pattern.value as string, loc: t.loc };
+        continue;
+      }
       const right = this.parseBinary(level + 1);
       left = { kind: 'binary', operator: t.text, left, right, loc: t.loc };
     }
@@ -431,11 +556,12 @@ export class Parser {
         const target = this.parseUnary();
         return { kind: 'incdec', delta: t.text === '++' ? 1 : -1, prefix: true, target, loc: t.loc };
       }
-      if (t.text === '&' && this.peek().kind === 'target') {
+      if (t.text === '&') {
         this.pos++;
-        const target = this.parsePostfix();
-        if (target.kind !== 'target') this.fail("'&' can only take the address of a target variable such as &$buf.", t.loc);
-        return { ...target, addressOf: true, loc: t.loc };
+        const operand = this.parsePostfix();
+        if (operand.kind === 'target' && !operand.addressOf && !operand.pretty) return { ...operand, addressOf: true, loc: t.loc };
+        // SystemTap's autocast `&x` of a typed value: parsed, refused by the checker
+        return { kind: 'unsupported', what: "'&' of something other than a target variable", operands: [operand], loc: t.loc };
       }
     }
     return this.parsePostfix();
@@ -443,12 +569,41 @@ export class Parser {
 
   private parsePostfix(): AstExpr {
     let e = this.parsePrimary();
+    // `->member` and `[index]` after something that is not a target variable: an autocast
+    while (this.is('->') || (this.is('[') && e.kind !== 'index' && e.kind !== 'slice' && e.kind !== 'target')) {
+      const t = this.tok;
+      this.pos++;
+      if (t.text === '->') {
+        const m = this.tok;
+        if (m.kind !== 'ident') this.fail(`expected a member name after -> but found ${this.describe(m)}.`);
+        this.pos++;
+      } else {
+        this.parseExpr();
+        this.expect(']', 'after the subscript');
+      }
+      e = { kind: 'unsupported', what: `'${t.text === '->' ? '->' : '[...]'}' on something other than a target variable (SystemTap's autocast)`, operands: [e], loc: t.loc };
+    }
     while (this.tok.kind === 'op' && (this.tok.text === '++' || this.tok.text === '--')) {
       const t = this.tok;
       this.pos++;
       e = { kind: 'incdec', delta: t.text === '++' ? 1 : -1, prefix: false, target: e, loc: e.loc };
     }
     return e;
+  }
+
+  /** `[k1, k2]` where a key may be `*` (any value, as `null`): array keys and slices. */
+  private parseKeys(what: string): Array<AstExpr | null> {
+    this.expect('[');
+    const keys: Array<AstExpr | null> = [];
+    if (this.is(']')) this.fail('an array needs at least one key between [ and ].');
+    do {
+      if (this.is('*') && (this.peek().text === ',' || this.peek().text === ']')) {
+        this.pos++;
+        keys.push(null);
+      } else keys.push(this.parseExpr());
+    } while (this.accept(','));
+    this.expect(']', what);
+    return keys;
   }
 
   private parseArgs(): AstExpr[] {
@@ -466,6 +621,10 @@ export class Parser {
     const t = this.tok;
     const loc = t.loc;
     switch (t.kind) {
+      case 'embedded':
+        this.needGuru(EMBEDDED_C, loc);
+        this.pos++;
+        return { kind: 'embedded', loc };
       case 'number':
         this.pos++;
         return { kind: 'number', value: t.value as bigint, loc };
@@ -483,12 +642,19 @@ export class Parser {
       case 'ident': {
         if (KEYWORDS.has(t.text)) this.fail(`'${t.text}' cannot be used here: it is a keyword.`);
         this.pos++;
-        if (this.is('(')) return { kind: 'call', name: t.text, args: this.parseArgs(), loc };
-        if (this.accept('[')) {
-          const keys = [this.parseExpr()];
-          while (this.accept(',')) keys.push(this.parseExpr());
-          this.expect(']', 'after the array keys');
-          return { kind: 'index', name: t.text, nameLoc: loc, keys, loc };
+        if (this.is('(')) {
+          const args = this.parseArgs();
+          if (t.text === 'printd' || t.text === 'printdln') {
+            // as in SystemTap, the print family is checked by the parser
+            if (args.length === 0 || args[0].kind !== 'string') this.fail(`${t.text} takes a delimiter string literal first, as in ${t.text}(", ", a, b).`, loc);
+            if (args.length < 3) this.fail(`${t.text} joins two or more values after its delimiter.`, loc);
+          }
+          return { kind: 'call', name: t.text, args, loc };
+        }
+        if (this.is('[')) {
+          const keys = this.parseKeys('after the array keys');
+          if (keys.some((k) => k === null)) return { kind: 'slice', name: t.text, nameLoc: loc, keys, loc };
+          return { kind: 'index', name: t.text, nameLoc: loc, keys: keys as AstExpr[], loc };
         }
         return { kind: 'name', name: t.text, loc };
       }
@@ -500,10 +666,7 @@ export class Parser {
           return inner;
         }
         if (t.text === '[') {
-          this.pos++;
-          const keys = [this.parseExpr()];
-          while (this.accept(',')) keys.push(this.parseExpr());
-          this.expect(']', 'after the keys');
+          const keys = this.parseKeys('after the keys');
           this.expect('in', "after '[keys]' (as in [k] in array)");
           const name = this.ident('an array name after in');
           return { kind: 'in', keys, name: name.text, nameLoc: name.loc, loc };
@@ -516,11 +679,17 @@ export class Parser {
   private parseTarget(): AstExpr {
     const t = this.tok;
     this.pos++;
-    const name = t.text.slice(1);
+    return this.targetPath(t.text.slice(1), t.pretty, t.loc);
+  }
+
+  /** The `->member` and `[index]` steps after a target variable. */
+  private targetPath(name: string, pretty: '$' | '$$' | undefined, loc: SourceLoc): AstExpr {
     const path: AstTargetStep[] = [];
     for (;;) {
       if (this.accept('->')) {
-        const m = this.ident('a member name after ->');
+        const m = this.tok;
+        if (m.kind !== 'ident') this.fail(`expected a member name after -> but found ${this.describe(m)}.`);
+        this.pos++;
         path.push({ kind: 'member', name: m.text });
       } else if (this.is('[') ) {
         this.pos++;
@@ -528,9 +697,8 @@ export class Parser {
         this.expect(']', 'after the subscript');
       } else break;
     }
-    let pretty = t.pretty;
     if (!pretty && path.length && this.tok.kind === 'op' && this.tok.text === '$') pretty = '$';
-    return { kind: 'target', name, path, pretty, loc: t.loc };
+    return { kind: 'target', name, path, pretty, loc };
   }
 
   private parseAt(): AstExpr {
@@ -563,12 +731,32 @@ export class Parser {
         if (args.length !== 1) this.fail('@entry takes one target expression, as in @entry($n).', t.loc);
         return { kind: 'entry', operand: args[0], loc: t.loc };
       }
+      case 'var': {
+        // @var("name") or @var("name@file.c"): the variable `name` where the probe is, as $name
+        const args = this.parseArgs();
+        if (args.length < 1 || args.length > 2 || args[0].kind !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*(@.*)?$/.test(args[0].value)) {
+          this.fail('@var takes a variable name in a string literal, as in @var("count") or @var("count@main.c").', t.loc);
+        }
+        if (args.length === 2) this.fail('@var with a module argument names a variable of another binary; utap reads the probed process only.', t.loc);
+        return this.targetPath((args[0] as { value: string }).value.replace(/@.*$/, ''), undefined, t.loc);
+      }
+      case 'defined': {
+        const args = this.parseArgs();
+        if (args.length !== 1) this.fail('@defined takes one expression, as in @defined($var).', t.loc);
+        return { kind: 'defined', operand: args[0], loc: t.loc };
+      }
       default:
-        return this.fail(`${t.text} is not something utap knows; the @ forms are @count @sum @min @max @avg @hist_log @hist_linear @entry and script arguments @1, @2, ...`, t.loc);
+        if (this.is('(') && AT_OPERATORS.has(fn)) {
+          if (GURU_AT_OPERATORS.has(fn)) this.needGuru(`${t.text} reads kernel memory or registers: it needs guru mode in SystemTap, and utap does not support it.`, t.loc);
+          const operands = this.parseArgs();
+          if (fn === 'perf' && (operands.length !== 1 || operands[0].kind !== 'string' || operands[0].value === '')) this.fail('@perf takes the name of a perf counter in a string literal.', t.loc);
+          return { kind: 'unsupported', what: t.text, operands, loc: t.loc };
+        }
+        return this.fail(`${t.text} is not something utap knows: no macro of that name is defined, and the @ forms are @count @sum @min @max @avg @hist_log @hist_linear @entry @defined and script arguments @1, @2, ...`, t.loc);
     }
   }
 }
 
-export function parse(tokens: Token[], file: string, diag: Diagnostics): AstFile {
-  return new Parser(tokens, file, diag).parseFile();
+export function parse(tokens: Token[], file: string, diag: Diagnostics, guru = false): AstFile {
+  return new Parser(tokens, file, diag, guru).parseFile();
 }

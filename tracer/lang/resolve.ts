@@ -10,6 +10,7 @@ import { visitAst } from './ast-walk';
 import { CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS } from './builtins';
 import type { Diagnostics } from './diagnostic';
 import { isBuiltinName, newScope, pointText, where, type FunctionSym, type GlobalSym, type LocalSym, type PlannedProbe, type Resolved } from './symbols';
+import { builtinPointProblem } from './probe-point-shapes';
 import type { TapsetLibrary } from './tapsets';
 import type { SourceLoc } from '../ir/ir';
 import type { AstExpr } from './ast';
@@ -32,7 +33,7 @@ export function resolveNames(script: AstFile, tapsets: TapsetLibrary, diag: Diag
 class Resolver {
   private readonly globals = new Map<string, GlobalSym>();
   private readonly functions = new Map<string, FunctionSym>();
-  private readonly aliases = new Map<string, AstAlias>();
+  private readonly aliases = new Map<string, AstAlias[]>();
   private readonly files: AstFile[] = [];
 
   constructor(
@@ -57,6 +58,7 @@ class Resolver {
 
   private addFile(file: AstFile): void {
     this.files.push(file);
+    for (const loc of file.embedded) this.diag.report(loc, 'embedded C (%{ ... %}) is not supported by utap: scripts cannot run C code inside the traced process.');
     for (const g of file.globals) {
       const existing = this.globals.get(g.name);
       if (existing) {
@@ -84,6 +86,7 @@ class Resolver {
         this.diag.report(f.loc, `'${f.name}' is a builtin function; give your function another name.`);
         continue;
       }
+      if (f.embedded) this.diag.report(f.embedded, `function '${f.name}' is written in embedded C (%{ ... %}), which utap cannot run.`);
       const scope = newScope(false);
       const params = f.params.map((p) => {
         const sym: LocalSym = { name: p.name, slot: scope.list.length, type: p.type };
@@ -98,12 +101,10 @@ class Resolver {
     for (const a of file.aliases) {
       for (const n of a.names) {
         const name = n.join('.');
-        const existing = this.aliases.get(name);
-        if (existing) {
-          this.diag.report(a.loc, `the probe alias '${name}' is already defined at ${where(existing.loc)}.`);
-          continue;
-        }
-        this.aliases.set(name, a);
+        // as in SystemTap, a name may be defined several times: it stands for all the definitions
+        const list = this.aliases.get(name) ?? [];
+        list.push(a);
+        this.aliases.set(name, list);
       }
     }
   }
@@ -137,7 +138,7 @@ class Resolver {
     const out: PlannedProbe[] = [];
     const conditionsOf = (point: AstProbePoint) => (point.condition ? [point.condition] : []);
     for (const point of p.points) {
-      for (const e of this.expandPoint(point, 0)) {
+      for (const e of this.expandPoint(point, 0, point.optional)) {
         const conditions = [...e.conditions, ...conditionsOf(point)];
         if (e.prologue.length === 0 && e.epilogue.length === 0 && conditions.length === 0) direct.push(...e.points);
         else out.push(planned(e.points, [...e.prologue, p.body, ...e.epilogue], conditions, p.loc));
@@ -148,29 +149,50 @@ class Resolver {
   }
 
   /** A point with its aliases expanded: groups of concrete points sharing alias bodies. */
-  private expandPoint(point: AstProbePoint, depth: number): Expansion[] {
+  private expandPoint(point: AstProbePoint, depth: number, optional: boolean): Expansion[] {
     const first = point.components[0];
+    optional ||= point.optional;
     if (KERNEL_KINDS.has(first.name)) {
+      // an optional point that cannot exist here is dropped, as SystemTap drops one that resolves to nothing
+      if (optional) return [];
       this.diag.error(point.loc, `'${first.name}' probes are kernel probes; utap traces user processes (process(...) probes, begin, end, error, timer).`);
     }
-    if (PROBE_KINDS.has(first.name)) return [{ points: [point], prologue: [], epilogue: [], conditions: [] }];
+    if (PROBE_KINDS.has(first.name)) {
+      const problem = builtinPointProblem(point);
+      if (problem) this.diag.error(point.loc, problem);
+      return [{ points: [point], prologue: [], epilogue: [], conditions: [] }];
+    }
     const name = point.components.map((c) => c.name).join('.');
-    const alias = point.components.every((c) => c.arg === undefined) ? this.aliases.get(name) : undefined;
-    if (!alias) {
-      if (point.optional) return [];
+    if (/[*?[]/.test(name) && point.components.every((c) => c.arg === undefined)) {
+      // a wildcard point stands for every alias it matches
+      const out: Expansion[] = [];
+      for (const aliasName of this.aliases.keys()) {
+        const parts = aliasName.split('.');
+        if (parts.length !== point.components.length || !parts.every((part, i) => globMatches(point.components[i].name, part))) continue;
+        const concrete = { ...point, components: parts.map((n, i) => ({ name: n, loc: point.components[i].loc })) };
+        out.push(...this.expandPoint(concrete, depth + 1, optional));
+      }
+      if (out.length === 0 && !optional) this.diag.error(point.loc, `the probe point '${pointText(point)}' matches no probe alias.`);
+      return out;
+    }
+    const aliases = point.components.every((c) => c.arg === undefined) ? this.aliases.get(name) : undefined;
+    if (!aliases) {
+      if (optional) return [];
       this.diag.error(point.loc, `unknown probe point '${pointText(point)}'; utap knows begin, end, error, timer.s/ms/us/ns/hz(N), process("PATH").function("NAME")[.call|.return], .statement(...), .library(...) and aliases defined in tapsets.`);
     }
     if (depth > 20) this.diag.error(point.loc, `the probe alias '${name}' refers to itself.`);
     const out: Expansion[] = [];
-    for (const p of alias!.points) {
-      for (const inner of this.expandPoint(p, depth + 1)) {
-        const points = inner.points.map((ip) => ({ ...ip, optional: ip.optional || point.optional }));
-        out.push({
-          points,
-          prologue: alias!.epilogue ? inner.prologue : [...inner.prologue, alias!.body],
-          epilogue: alias!.epilogue ? [alias!.body, ...inner.epilogue] : inner.epilogue,
-          conditions: [...inner.conditions, ...(p.condition ? [p.condition] : [])],
-        });
+    for (const alias of aliases!) {
+      for (const p of alias.points) {
+        for (const inner of this.expandPoint(p, depth + 1, optional)) {
+          const points = inner.points.map((ip) => ({ ...ip, optional: ip.optional || point.optional }));
+          out.push({
+            points,
+            prologue: alias.epilogue ? inner.prologue : [...inner.prologue, alias.body],
+            epilogue: alias.epilogue ? [alias.body, ...inner.epilogue] : inner.epilogue,
+            conditions: [...inner.conditions, ...(p.condition ? [p.condition] : [])],
+          });
+        }
       }
     }
     return out;
@@ -203,4 +225,10 @@ function planned(points: AstProbePoint[], bodies: AstStmt[], conditions: AstExpr
   const targetVars = points.some((pt) => pt.components[0].name === 'process');
   const returnProbe = points.some((pt) => pt.components.some((c) => c.name === 'return'));
   return { points, bodies, conditions, loc, scope: newScope(targetVars, returnProbe) };
+}
+
+/** A probe point name with `*`, `?` and `[...]` wildcards against a name. */
+function globMatches(pattern: string, name: string): boolean {
+  const re = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`).test(name);
 }

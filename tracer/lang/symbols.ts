@@ -23,12 +23,16 @@ export interface GlobalSym {
   keyTypes?: Array<T | undefined>;
   /** declared in a tapset file (not printed at exit when written but never read) */
   tapset?: boolean;
+  /** the probes (PlannedProbe) and functions (FunctionSym) that refer to it */
+  usedBy?: Set<object>;
 }
 
 export interface LocalSym {
   name: string;
   slot: number;
   type?: T;
+  /** where it is first used (parameters: declared) */
+  loc?: SourceLoc;
 }
 
 export interface FunctionSym {
@@ -39,6 +43,8 @@ export interface FunctionSym {
   returnType?: T | 'void';
   returnsValue: boolean;
   scope: Scope;
+  /** some probe or function calls it (only those must have settled types) */
+  called?: boolean;
 }
 
 export interface Scope {
@@ -75,10 +81,10 @@ export function newScope(targetVars: boolean, returnProbe = false): Scope {
 }
 
 /** The local `name` of `scope`, created on first use. */
-export function localOf(name: string, scope: Scope): LocalSym {
+export function localOf(name: string, scope: Scope, loc?: SourceLoc): LocalSym {
   let l = scope.locals.get(name);
   if (!l) {
-    l = { name, slot: scope.list.length };
+    l = { name, slot: scope.list.length, loc };
     scope.locals.set(name, l);
     scope.list.push(l);
   }

@@ -1,13 +1,25 @@
 // Tapsets: libraries of probe aliases, functions and globals in .stp files on a search path
 // (`-I DIR`, then the bundled tapset/ folder). As in SystemTap, a tapset file joins the program
-// only when the script uses a name it defines; the file is then taken whole.
+// only when the script uses a name it defines; the file is then taken whole. Macro libraries
+// (`.stpm` files on the same path) define `@macros` every script and tapset can use.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AstFile } from './ast';
 import type { Diagnostics } from './diagnostic';
 import { tokenize } from './lexer';
 import { parse } from './parser';
+import { libraryMacros, preprocess, type Macro, type PreprocessContext } from './preprocess';
 import { packageRoot } from '../install-paths';
+
+/**
+ * The probe aliases SystemTap's own tapsets define over begin, which every script may use:
+ * `oneshot` runs its handler once at the start and then ends the session; `init` is a begin
+ * probe that runs before every other.
+ */
+const PRELUDE_FILE = '<prelude>';
+const PRELUDE = `probe oneshot += begin { exit() }
+probe init = begin(-9223372036854775808) {}
+`;
 
 /** The bundled tapset folder (next to dist/ in a checkout or package). */
 export function bundledTapsetDir(): string {
@@ -17,25 +29,39 @@ export function bundledTapsetDir(): string {
 export class TapsetLibrary {
   private files: AstFile[] | undefined;
   private readonly taken = new Set<AstFile>();
+  private library: Map<string, Macro> | undefined;
 
   constructor(
     private readonly dirs: string[],
     private readonly diag: Diagnostics,
+    private readonly context: Omit<PreprocessContext, 'libraryMacros'>,
   ) {}
+
+  /** Every macro of the `.stpm` files on the path (the first definition of a name wins). */
+  macros(): Map<string, Macro> {
+    if (this.library) return this.library;
+    this.library = new Map();
+    for (const file of uniqueFiles(this.dirs, '.stpm')) {
+      const text = fs.readFileSync(file, 'latin1');
+      this.diag.addSource(file, text);
+      this.diag.collect(() => {
+        for (const [name, macro] of libraryMacros(tokenize(text, file, this.diag), this.context, this.diag)) if (!this.library!.has(name)) this.library!.set(name, macro);
+      });
+    }
+    return this.library;
+  }
 
   private load(): AstFile[] {
     if (this.files) return this.files;
     this.files = [];
-    const seen = new Set<string>();
-    for (const dir of this.dirs) {
-      for (const file of listStp(dir)) {
-        const real = fs.realpathSync(file);
-        if (seen.has(real)) continue;
-        seen.add(real);
-        const text = fs.readFileSync(file, 'latin1');
-        this.diag.addSource(file, text);
-        this.files.push(parse(tokenize(text, file, [], this.diag), file, this.diag));
-      }
+    const libraryMacros = this.macros();
+    this.diag.addSource(PRELUDE_FILE, PRELUDE);
+    this.files.push(parse(tokenize(PRELUDE, PRELUDE_FILE, this.diag), PRELUDE_FILE, this.diag));
+    for (const file of uniqueFiles(this.dirs, '.stp')) {
+      const text = fs.readFileSync(file, 'latin1');
+      this.diag.addSource(file, text);
+      const { tokens } = preprocess(tokenize(text, file, this.diag), { ...this.context, libraryMacros }, this.diag);
+      this.files.push(parse(tokens, file, this.diag, true));
     }
     return this.files;
   }
@@ -62,7 +88,22 @@ export class TapsetLibrary {
   }
 }
 
-function listStp(dir: string): string[] {
+/** The files ending in `ext` under every folder, in path order, each real file once. */
+function uniqueFiles(dirs: string[], ext: string): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const dir of dirs) {
+    for (const file of listFiles(dir, ext)) {
+      const real = fs.realpathSync(file);
+      if (seen.has(real)) continue;
+      seen.add(real);
+      out.push(file);
+    }
+  }
+  return out;
+}
+
+function listFiles(dir: string, ext: string): string[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -72,8 +113,8 @@ function listStp(dir: string): string[] {
   const out: string[] = [];
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...listStp(full));
-    else if (e.name.endsWith('.stp')) out.push(full);
+    if (e.isDirectory()) out.push(...listFiles(full, ext));
+    else if (e.name.endsWith(ext)) out.push(full);
   }
   return out;
 }

@@ -39,6 +39,8 @@ class TypeChecker {
   private readonly functions: Map<string, FunctionSym>;
   private changed = false;
   private final = false;
+  /** The probe or function being walked. */
+  private current: object | undefined;
   /** Bodies that failed: not walked again, so one mistake is reported once. */
   private readonly failed = new Set<object>();
 
@@ -58,29 +60,54 @@ class TypeChecker {
       this.walkEverything();
       if (!this.changed) break;
     }
-    // whatever no use has typed is a long, as in SystemTap; one more round spreads that
+    // as in SystemTap, a variable no use gives a type is an error (reported when nothing else
+    // is wrong: a mistake elsewhere often leaves types unsettled)
+    const errorsBefore = this.diag.count;
+    const unresolved = this.unresolved();
     this.defaultUnknownTypes();
     this.walkEverything();
     this.defaultUnknownTypes();
     this.final = true;
     this.walkEverything();
+    if (this.diag.count === errorsBefore) for (const u of unresolved) this.diag.report(u.loc, u.message);
   }
 
   private walkEverything(): void {
     for (const f of this.functions.values()) {
       if (this.failed.has(f)) continue;
       f.returnsValue = false;
+      this.current = f;
       if (!this.diag.collect(() => this.stmt(f.ast.body, f.scope))) this.failed.add(f);
       if (f.returnType === undefined && this.final) f.returnType = f.returnsValue ? 'long' : 'void';
     }
     for (const p of this.input.resolved.probes) {
       if (this.failed.has(p)) continue;
+      this.current = p;
       const ok = this.diag.collect(() => {
         for (const c of p.conditions) this.condition(c, p.scope);
         for (const b of p.bodies) this.stmt(b, p.scope);
       });
       if (!ok) this.failed.add(p);
     }
+  }
+
+  /** Variables whose type nothing settles: SystemTap's "unresolved type". */
+  private unresolved(): Array<{ loc: SourceLoc; message: string }> {
+    const out: Array<{ loc: SourceLoc; message: string }> = [];
+    const diag = { report: (loc: SourceLoc, message: string) => out.push({ loc, message }) };
+    const why = (name: string) => `cannot tell whether '${name}' is a long or a string: no use of it says; give it a value somewhere (${name} = 0 or ${name} = "").`;
+    const live = (user: object) => !this.failed.has(user) && (!('ast' in user) || (user as FunctionSym).called === true);
+    for (const g of this.globals.values()) {
+      if (![...(g.usedBy ?? [])].some(live)) continue;
+      if (g.shape === 'scalar' && g.type === undefined) diag.report(g.loc, why(g.name));
+      else if (g.shape === 'array') {
+        if (g.keyTypes?.some((t) => t === undefined)) diag.report(g.loc, `cannot tell the key types of '${g.name}': no use of it says.`);
+        else if (!g.elementStats && g.type === undefined) diag.report(g.loc, `cannot tell whether the values of '${g.name}' are longs or strings: no use of them says.`);
+      }
+    }
+    const scopes = [...this.input.resolved.probes.filter((p) => !this.failed.has(p)).map((p) => p.scope), ...[...this.functions.values()].filter((f) => f.called && !this.failed.has(f)).map((f) => f.scope)];
+    for (const scope of scopes) for (const l of scope.list) if (l.type === undefined && l.loc) diag.report(l.loc, why(l.name));
+    return out;
   }
 
   private defaultUnknownTypes(): void {
@@ -111,6 +138,7 @@ class TypeChecker {
   }
 
   private shape(g: GlobalSym, shape: 'scalar' | 'array' | 'stats', loc: SourceLoc): void {
+    if (this.current) (g.usedBy ??= new Set()).add(this.current);
     if (g.shape === undefined) {
       g.shape = shape;
       this.changed = true;
@@ -244,7 +272,7 @@ class TypeChecker {
   }
 
   private delete(target: AstExpr, scope: Scope): void {
-    if (target.kind === 'index') {
+    if (target.kind === 'index' || target.kind === 'slice') {
       this.keys(this.global(target.name, target.nameLoc), target.keys, scope, target.loc);
       return;
     }
@@ -268,17 +296,23 @@ class TypeChecker {
       this.fail(s.arrayLoc, `'${g.name}' has ${g.keyTypes.length} key${g.keyTypes.length === 1 ? '' : 's'}, but this foreach names ${s.keys.length}.`);
     }
     s.keys.forEach((k, i) => {
-      const local = localOf(k.name, scope);
+      const local = localOf(k.name, scope, k.loc);
       this.agree(local.type, g.keyTypes![i], (t) => (local.type = t), k.loc, () => `'${k.name}'`);
       this.agree(g.keyTypes![i], local.type, (t) => (g.keyTypes![i] = t), k.loc, () => `key ${i + 1} of '${g.name}'`);
     });
     if (s.value) {
-      const local = localOf(s.value.name, scope);
+      const local = localOf(s.value.name, scope, s.value.loc);
       const valueType: T | undefined = g.elementStats ? 'long' : g.type;
       this.agree(local.type, valueType, (t) => (local.type = t), s.value.loc, () => `'${s.value!.name}'`);
       if (!g.elementStats) this.agree(g.type, local.type, (t) => (g.type = t), s.value.loc, () => `the values of '${g.name}'`);
     }
     if (s.valueSort?.aggregate && !g.elementStats && this.final) this.fail(s.arrayLoc, `'${g.name}' does not hold statistics, so it cannot be sorted by @${s.valueSort.aggregate}.`);
+    s.slice?.forEach((k, i) => {
+      if (k === null) return;
+      const t = this.expr(k, scope, g.keyTypes![i]);
+      this.needValue(k, t);
+      this.agree(g.keyTypes![i], value(t), (x) => (g.keyTypes![i] = x), k.loc, () => `key ${i + 1} of '${g.name}'`);
+    });
     if (s.limit) this.needType(s.limit, this.expr(s.limit, scope, 'long'), 'long', "foreach's limit");
     this.loopBody(s.body, scope);
   }
@@ -435,7 +469,7 @@ class TypeChecker {
           this.shape(g, 'scalar', loc);
           return this.agree(g.type, want, (t) => (g.type = t), loc, () => `'${e.name}'`);
         }
-        const created = localOf(e.name, scope);
+        const created = localOf(e.name, scope, e.loc);
         return this.agree(created.type, want, (t) => (created.type = t), loc, () => `'${e.name}'`);
       }
       case 'index': {
@@ -447,6 +481,17 @@ class TypeChecker {
       case 'in':
         this.keys(this.global(e.name, e.nameLoc), e.keys, scope, loc);
         return 'long';
+      case 'slice':
+        return this.fail(loc, `a slice such as ${e.name}[*, k] has no single value; slices are for delete, foreach (... in ${e.name}[...]) and [...] in ${e.name}.`);
+      case 'defined':
+        this.defined(e, scope);
+        return 'long';
+      case 'regex':
+        return this.fail(loc, `regular expression matching ('${e.operator}') is not supported by utap yet; use isinstr() or compare substr().`);
+      case 'embedded':
+        return this.fail(loc, 'embedded C (%{ ... %}) is not supported by utap: scripts cannot run C code inside the traced process.');
+      case 'unsupported':
+        return this.fail(loc, `${e.what} is not supported by utap: it needs kernel memory or C type information that utap does not have.`);
       case 'target':
       case 'entry':
         return this.target(e, scope, want);
@@ -561,7 +606,7 @@ class TypeChecker {
           return { type: g.type, describe };
         }
         if (peek) return { type: undefined, describe };
-        const created = localOf(e.name, scope);
+        const created = localOf(e.name, scope, e.loc);
         this.agree(created.type, want, (t) => (created.type = t), e.loc, () => describe);
         return { type: created.type, describe };
       }
@@ -596,9 +641,20 @@ class TypeChecker {
     return this.fail(e.loc, `${what} needs a variable, an array element${this.input.guru ? ' or a target variable' : ''} on its left.`);
   }
 
+  /**
+   * `@defined(x)`: whether x means something here. Target variables mean nothing outside
+   * process probes (0); everything else the checker accepts is defined (1). Whether a `$var`
+   * exists at a process probe's sites is for the planner to say (lower.ts leaves it a target).
+   */
+  private defined(e: Extract<AstExpr, { kind: 'defined' }>, scope: Scope): void {
+    if (definedConstant(e, scope) !== undefined) return;
+    this.expr(e.operand, scope);
+  }
+
   private target(e: Extract<AstExpr, { kind: 'target' | 'entry' }>, scope: Scope, want?: T): T {
     let t = e;
     if (t.kind === 'entry') {
+      if (!scope.returnProbe && !scope.fn) this.fail(t.loc, '@entry(...) only has a meaning in a .return probe: the value the expression had when the function was entered.');
       if (t.operand.kind !== 'target') this.fail(t.operand.loc, '@entry takes a target variable, as in @entry($n).');
       t = t.operand;
     }
@@ -705,6 +761,7 @@ class TypeChecker {
   }
 
   private userCall(e: Extract<AstExpr, { kind: 'call' }>, fn: FunctionSym, scope: Scope, want?: T): Ty {
+    fn.called = true;
     if (e.args.length !== fn.params.length) {
       this.fail(e.loc, `function '${fn.ast.name}' takes ${fn.params.length} argument${fn.params.length === 1 ? '' : 's'}, but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given.`);
     }
@@ -720,4 +777,18 @@ class TypeChecker {
     }
     return fn.returnType;
   }
+}
+
+/** `@defined(x)` when the front end can decide it: 1, 0, or undefined (the planner decides). */
+export function definedConstant(e: Extract<AstExpr, { kind: 'defined' }>, scope: Scope): 0n | 1n | undefined {
+  let targets = false;
+  const visit = (x: AstExpr): void => {
+    if (x.kind === 'target') targets = true;
+    else if (x.kind === 'entry' || x.kind === 'defined') visit(x.operand);
+    else if (x.kind === 'unsupported') targets = true;
+  };
+  visit(e.operand);
+  if (!targets) return 1n;
+  if (!scope.targetVars || e.operand.kind === 'unsupported') return 0n;
+  return undefined;
 }

@@ -289,7 +289,7 @@ class BodyEmitter {
       case 'long':
         return longLiteral(e.value);
       case 'string':
-        return JSON.stringify(this.module.cut(cString(fromText(e.value))));
+        return JSON.stringify(this.module.cut(cString(e.value)));
       case 'local':
         return `v${e.slot}`;
       case 'global':

@@ -6,7 +6,6 @@
 // order, which is what an unsorted foreach sees.
 import type { GlobalDecl } from '../ir/ir';
 import { toLong, type Long } from './long';
-import { fromText } from './script-string';
 import { addToStats, histLayouts, newStats, varianceShiftOf, type HistLayout, type StatsValue } from './statistics';
 import type { ArrayStore, GlobalStore, Key, Scalar, ScalarCell, StatsArrayStore, StatsStore, StorageProvider } from './storage';
 
@@ -171,7 +170,7 @@ export function memoryStore(decl: GlobalDecl): GlobalStore {
 /** A scalar global's value before any handler runs: its initializer (as a script value), else 0 / "". */
 export function initialValue(decl: Extract<GlobalDecl, { kind: 'scalar' }>): Scalar {
   if (decl.init === undefined) return decl.type === 'string' ? '' : 0;
-  return typeof decl.init === 'string' ? fromText(decl.init) : toLong(decl.init);
+  return typeof decl.init === 'string' ? decl.init : toLong(decl.init);
 }
 
 /** Stores for every global: the provider's where it gives one, JS memory otherwise. */
