@@ -681,6 +681,7 @@ class SiteCodegen {
       case 'print':
         return this.valuesRecord((id, fields) => ({ id, site: this.site.id, kind: 'print', newline: s.newline, fields, loc: s.loc }), s.args);
       case 'exit':
+        if (s.abort) throw new EventModeNeeded('it calls abort()', s.loc);
         this.setStopFlag();
         return this.valuesRecord((id, fields) => ({ id, site: this.site.id, kind: 'exit', fields, loc: s.loc }), []);
       case 'error':

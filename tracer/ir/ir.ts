@@ -253,8 +253,12 @@ export type Stmt =
   | { kind: 'printHist'; source: StatsRef; hist: HistSpec; loc: SourceLoc }
   /** print_ubacktrace(): one symbolized frame per line. */
   | { kind: 'printBacktrace'; loc: SourceLoc }
-  /** exit(): finish the current handler, then end the session through the `end` probes. */
-  | { kind: 'exit'; loc: SourceLoc }
+  /**
+   * exit(): finish the current handler, then end the session through the `end` probes.
+   * abort() (`abort: true`): end the handler at once (from inside functions too; no catch stops
+   * it) and the session without running the `end` probes.
+   */
+  | { kind: 'exit'; abort?: boolean; loc: SourceLoc }
   /** error(msg): a runtime error raised by the script. */
   | { kind: 'error'; message: Expr; loc: SourceLoc }
   /**

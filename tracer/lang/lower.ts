@@ -200,6 +200,8 @@ class Lowerer {
         if (hist && hist.kind === 'aggregate') return { kind: 'printHist', source: this.statsRef(hist.operand, scope), hist: histSpec(hist), loc };
         return { kind: 'print', args: e.args.map((a) => this.expr(a, scope)), newline: e.name === 'println', loc };
       }
+      case 'abort':
+        return { kind: 'exit', abort: true, loc };
       case 'exit':
         return { kind: 'exit', loc };
       case 'error':

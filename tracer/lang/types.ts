@@ -361,6 +361,7 @@ class TypeChecker {
         return;
       }
       case 'exit':
+      case 'abort':
         this.arity(e, 0);
         return;
       case 'error':

@@ -47,6 +47,8 @@ export interface CompileInput {
   emit(text: string, pp: string): void;
   /** exit() was called. */
   exit(): void;
+  /** abort() was called: the session ends without its `end` probes. */
+  abort?(): void;
   services: RuntimeServices;
 }
 
@@ -438,6 +440,10 @@ class BodyEmitter {
         out.push(this.check(s.loc), `emit(svc.sprintUbacktrace(cs(ctx, "ubacktrace", ${this.loc(s.loc)})), curPP);`);
         return;
       case 'exit':
+        if (s.abort) {
+          out.push(this.check(s.loc), 'abortNow();', this.inFunction ? 'throw NEXT;' : 'return;');
+          return;
+        }
         out.push(this.check(s.loc), 'exitNow();');
         return;
       case 'error':
@@ -657,6 +663,7 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     MAXNEST: program.limits.maxNesting,
     emit,
     exitNow: input.exit,
+    abortNow: input.abort ?? input.exit,
     get aggregateOf() {
       return foreachOrder().aggregateOf;
     },

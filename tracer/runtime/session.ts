@@ -78,6 +78,8 @@ export class Session {
   private readonly maxAction: number;
   private readonly maxActionInterruptible: number;
   private exitRequested = false;
+  /** abort() was called: finish() skips the `end` probes. */
+  private aborted = false;
   private status = 0;
   /** Runtime errors so far, and how many SystemTap's -D MAXERRORS=N lets a script survive (default 0). */
   private errorCount = 0;
@@ -128,6 +130,10 @@ export class Session {
       emit: (text, pp) => this.print(text, pp),
       exit: () => {
         this.exitRequested = true;
+      },
+      abort: () => {
+        this.exitRequested = true;
+        this.aborted = true;
       },
       services: withDefaults(options.services),
     });
@@ -214,7 +220,7 @@ export class Session {
       this.state = 'stopping';
       this.endReason ??= 'stop';
     }
-    if (!this.failed) {
+    if (!this.failed && !this.aborted) {
       for (const s of this.endSlots) {
         this.run(s, this.contextFor(s.pp));
         if (this.failed) break;
@@ -274,7 +280,7 @@ export class Session {
     }
     if (this.exitRequested && this.state === 'running') {
       this.state = 'stopping';
-      this.endReason ??= 'exit';
+      this.endReason ??= this.aborted ? 'abort' : 'exit';
     }
   }
 
