@@ -392,6 +392,12 @@ class Lowerer {
       case 'sprint_ubacktrace':
         if (e.args.length === 0) return { op: 'builtin', type: 'string', name: 'sprint_ubacktrace', args: [{ op: 'context', type: 'string', what: 'ubacktrace', loc }], loc };
         break;
+      case 'ctime': {
+        if (e.args.length > 0) break;
+        const now: Expr = { op: 'context', type: 'long', what: 'walltime_ns', loc };
+        const secs: Expr = { op: 'binary', type: 'long', operator: '/', left: now, right: { op: 'long', type: 'long', value: 1_000_000_000n, loc }, loc };
+        return { op: 'builtin', type: 'string', name: 'ctime', args: [secs], loc };
+      }
     }
     if (PRINT_FAMILY[e.name]) return { op: 'sprintf', type: 'string', ...this.printFamily(e, scope), loc };
     const spec = BUILTINS[e.name as BuiltinName];

@@ -742,6 +742,8 @@ class TypeChecker {
         this.formatted(e, scope);
         return result('string');
       case 'sprint_ubacktrace':
+      case 'ctime':
+        // sprint_ubacktrace() of this hit's stack; ctime() of the current time
         if (e.args.length === 0) return result('string');
         break;
     }
