@@ -353,6 +353,8 @@ export type Expr =
   | { op: 'incdec'; type: 'long'; target: LValue; delta: 1 | -1; prefix: boolean; loc: SourceLoc }
   /** @count(x) ... @avg(x). @min/@max/@avg of an empty statistic is a runtime error; @count/@sum give 0. */
   | { op: 'aggregate'; type: 'long'; fn: AggregateFn; source: StatsRef; loc: SourceLoc; /** @variance(x, N): N */ shift?: number }
+  /** `sprint(@hist_log(x))`: the text print(@hist_log(x)) draws, as a string (cut to the string limit). */
+  | { op: 'histText'; type: 'string'; source: StatsRef; hist: HistSpec; loc: SourceLoc }
   /** `@hist_log(x)[b]`: the count in bucket number `b` (0 outside the histogram); an empty statistic is a runtime error. */
   | { op: 'histBucket'; type: 'long'; source: StatsRef; hist: HistSpec; bucket: Expr; loc: SourceLoc }
   /** A script function. */

@@ -21,7 +21,7 @@ export function unreadGlobals(program: ProgramIR): GlobalDecl[] {
     },
     expr(e) {
       if (e.op === 'global' || e.op === 'arrayGet' || e.op === 'arrayIn' || e.op === 'arraySliceIn') read.add(e.global);
-      else if (e.op === 'aggregate' || e.op === 'histBucket') read.add(e.source.global);
+      else if (e.op === 'aggregate' || e.op === 'histBucket' || e.op === 'histText') read.add(e.source.global);
     },
     lvalue(target, reads) {
       if (target.kind !== 'global' && target.kind !== 'element') return;

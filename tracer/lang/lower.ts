@@ -9,7 +9,7 @@ import { ARG_REGS, BUILTINS, type BuiltinName } from '../ir/ir';
 import type { AstExpr, AstStmt } from './ast';
 import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, USER_READS } from './builtins';
 import { parseFormat } from './format';
-import { PRINT_FAMILY, printFamilyFormat } from './print-family';
+import { histogramOf, PRINT_FAMILY, printFamilyFormat } from './print-family';
 import { definedConstant } from './types';
 import { constantLong, pointIR, targetType, type FunctionSym, type GlobalSym, type LocalSym, type Resolved, type Scope, type T } from './symbols';
 import { walkStmt } from '../ir/walk';
@@ -398,6 +398,11 @@ class Lowerer {
         const secs: Expr = { op: 'binary', type: 'long', operator: '/', left: now, right: { op: 'long', type: 'long', value: 1_000_000_000n, loc }, loc };
         return { op: 'builtin', type: 'string', name: 'ctime', args: [secs], loc };
       }
+    }
+    const hist = histogramOf(e);
+    if (hist) {
+      const text: Expr = { op: 'histText', type: 'string', source: this.statsRef(hist.operand, scope), hist: histSpec(hist), loc };
+      return e.name === 'sprintln' ? { op: 'concat', type: 'string', left: text, right: { op: 'string', type: 'string', value: '\n', loc }, loc } : text;
     }
     if (PRINT_FAMILY[e.name]) return { op: 'sprintf', type: 'string', ...this.printFamily(e, scope), loc };
     const spec = BUILTINS[e.name as BuiltinName];

@@ -335,6 +335,10 @@ class BodyEmitter {
         const t = this.temp();
         return `(${t} = f${e.function}(${e.args.map((x) => this.expr(x)).join(', ')}), depth--, ${t})`;
       }
+      case 'histText': {
+        const spec = this.module.histSpecIndex(e.source.global, e.hist, e.loc);
+        return `cut(hist(${this.statsRead(e.source.global, e.source.keys)}, ${e.source.global}, ${spec}, ${this.loc(e.loc)}))`;
+      }
       case 'histBucket': {
         const spec = this.module.histSpecIndex(e.source.global, e.hist, e.loc);
         return `hbucket(${this.statsRead(e.source.global, e.source.keys)}, ${spec}, ${this.expr(e.bucket)}, ${this.loc(e.loc)})`;
