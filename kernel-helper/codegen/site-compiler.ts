@@ -685,6 +685,7 @@ class SiteCodegen {
         this.setStopFlag();
         return this.valuesRecord((id, fields) => ({ id, site: this.site.id, kind: 'exit', fields, loc: s.loc }), []);
       case 'error':
+        if (s.warn) throw new EventModeNeeded('it calls warn()', s.loc);
         this.setStopFlag();
         this.valuesRecord((id, fields) => ({ id, site: this.site.id, kind: 'scriptError', fields, loc: s.loc }), [s.message]);
         this.a.jump(this.exitLabel);

@@ -259,8 +259,8 @@ export type Stmt =
    * it) and the session without running the `end` probes.
    */
   | { kind: 'exit'; abort?: boolean; loc: SourceLoc }
-  /** error(msg): a runtime error raised by the script. */
-  | { kind: 'error'; message: Expr; loc: SourceLoc }
+  /** error(msg): a runtime error raised by the script; warn(msg) (`warn: true`): `WARNING: msg` on stderr, and the handler goes on. */
+  | { kind: 'error'; message: Expr; warn?: boolean; loc: SourceLoc }
   /**
    * `try { body } catch (msg) { handler }`: a runtime error in body (error(), division by 0, a
    * bad address, ...) abandons body and runs handler, msg (a local slot, when named) receiving the

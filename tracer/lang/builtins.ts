@@ -68,7 +68,7 @@ export const ARG_FUNCTIONS: Record<string, { bits: 32 | 64; signed: boolean }> =
 };
 
 /** Builtins that are statements (they produce no value). */
-export const STATEMENT_BUILTINS = new Set(['printf', 'print', 'println', 'exit', 'error', 'print_ubacktrace', 'printd', 'printdln', 'print_char', 'abort']);
+export const STATEMENT_BUILTINS = new Set(['printf', 'print', 'println', 'exit', 'error', 'print_ubacktrace', 'printd', 'printdln', 'print_char', 'abort', 'warn']);
 
 /** Names SystemTap has that utap deliberately does not, with what to do instead. */
 export const UNSUPPORTED: Record<string, string> = {

@@ -206,6 +206,8 @@ class Lowerer {
         return { kind: 'exit', loc };
       case 'error':
         return { kind: 'error', message: this.expr(e.args[0], scope), loc };
+      case 'warn':
+        return { kind: 'error', message: this.expr(e.args[0], scope), warn: true, loc };
       case 'print_ubacktrace':
         return { kind: 'printBacktrace', loc };
     }

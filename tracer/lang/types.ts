@@ -365,6 +365,7 @@ class TypeChecker {
         this.arity(e, 0);
         return;
       case 'error':
+      case 'warn':
         this.arity(e, 1);
         this.needType(e.args[0], this.expr(e.args[0], scope, 'string'), 'string', "error()'s message");
         return;

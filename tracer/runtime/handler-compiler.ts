@@ -49,6 +49,8 @@ export interface CompileInput {
   exit(): void;
   /** abort() was called: the session ends without its `end` probes. */
   abort?(): void;
+  /** warn(msg): `msg` (a byte string) for stderr as a warning. */
+  warn?(message: string): void;
   services: RuntimeServices;
 }
 
@@ -451,7 +453,8 @@ class BodyEmitter {
         out.push(this.check(s.loc), 'exitNow();');
         return;
       case 'error':
-        out.push(this.check(s.loc), `throw userError(${this.expr(s.message)}, ${this.loc(s.loc)});`);
+        if (s.warn) out.push(this.check(s.loc), `warnNow(${this.expr(s.message)});`);
+        else out.push(this.check(s.loc), `throw userError(${this.expr(s.message)}, ${this.loc(s.loc)});`);
         return;
       case 'try': {
         const e = this.temp();
@@ -668,6 +671,7 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     emit,
     exitNow: input.exit,
     abortNow: input.abort ?? input.exit,
+    warnNow: input.warn ?? (() => undefined),
     get aggregateOf() {
       return foreachOrder().aggregateOf;
     },

@@ -131,6 +131,11 @@ export class Session {
       exit: () => {
         this.exitRequested = true;
       },
+      warn: (message) => {
+        this.output.flush(); // what the script printed before comes first
+        this.errors.write(`WARNING: ${toText(message)}\n`);
+        this.errors.flush();
+      },
       abort: () => {
         this.exitRequested = true;
         this.aborted = true;
