@@ -159,13 +159,21 @@ export class Session {
     return this.compiled.source;
   }
 
-  /** Runs the `begin` probes. exit() or an error in one skips the rest, as in SystemTap. */
+  /**
+   * Runs the `begin` probes. exit() in one skips the rest. SystemTap combines the probes of one
+   * begin point (`begin`, `begin(5)`) into one handler whose parts are isolated: a runtime error
+   * in one part is reported and the other parts of that point still run; then the run ends
+   * with the error (the later begin points do not run).
+   */
   begin(): void {
     if (this.state !== 'ready') throw new Error(`Session.begin() called in state ${this.state}`);
     this.state = 'running';
+    let failedAt: string | undefined;
     for (const s of this.beginSlots) {
-      if (this.state !== 'running') break;
+      if (this.state !== 'running' && !(this.failed && !this.exitRequested && s.pp === failedAt)) break;
+      const before = this.failed;
       this.run(s, this.contextFor(s.pp));
+      if (this.failed && !before) failedAt = s.pp;
     }
   }
 
