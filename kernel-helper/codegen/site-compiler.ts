@@ -703,7 +703,7 @@ class SiteCodegen {
       case 'printBacktrace':
         throw new EventModeNeeded('it prints a backtrace', s.loc);
       case 'try':
-        throw new EventModeNeeded('it catches runtime errors (try/catch)', s.loc);
+        throw new EventModeNeeded('it catches errors (try/catch)', s.loc);
     }
   }
 

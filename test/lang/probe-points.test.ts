@@ -27,6 +27,12 @@ test('a wildcard point stands for every alias it matches; {a,b} spells out alter
   assert.is(await output(`${aliases} probe {my,other}.{one,three}? { println(who) } probe begin(1) { exit() }`), 'one\nthree\n');
 });
 
+test('alias suffixes: A.rest is every point of alias A with .rest appended, wildcards included', async () => {
+  assert.is(await output('probe first.second = begin { println("first.second") } probe third = first { } probe third.second { exit() }'), 'first.second\n');
+  const script = 'probe four.sea = begin(1) { println("sea") } probe four.sky = begin(2) { println("sky") } probe four.other = begin(3) { println("other") } probe five = four { } probe five.s* { } probe begin(4) { exit() }';
+  assert.is(await output(script), 'sea\nsky\n');
+});
+
 test('an alias name defined twice stands for both definitions', async () => {
   assert.is(await output('probe two = begin { n = 1 } probe two = begin(1) { n = 2 } probe two { println(n) } probe begin(2) { exit() }'), '1\n2\n');
 });
@@ -56,6 +62,7 @@ test('shapes SystemTap refuses: begin.maxactive, end(N) with a string, timer.hz(
     ['probe timer.hz(100).randomize(5) { }', /<input>:1:7: error: timer\.hz\(N\) cannot be randomized/],
     ['probe timer.ms(10).every(5) { }', /<input>:1:7: error: timer\.ms\(N\) may only be followed by \.randomize\(M\)/],
     ['probe a*b = begin { }', /<input>:1:7: error: an alias name is made of plain names joined by dots/],
+    ['probe process("/bin/true").function("_start").return { }', /<input>:1:7: error: _start cannot be probed with \.return: it never returns/],
   ];
   for (const [script, message] of cases) {
     const r = await runUtap(['--stop-after', 'check', '-e', script]);

@@ -31,6 +31,12 @@ test('keywords are member names after ->; &$var and $var$ parse in process probe
   assert.is(r.status, 0);
 });
 
+test('return followed by a statement keyword returns no value; private NAME is a private global', async () => {
+  const r = await runUtap(['-e', 'private count = 2\nfunction f() {\n  println("in f")\n  return\n  if (1) println("never")\n}\nprobe begin { f(); println(count); exit() }']);
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, 'in f\n2\n');
+});
+
 test('--stop-after parse accepts what only the checker refuses; --stop-after check refuses it', async () => {
   const script = 'probe begin { x = 1 + "a" }';
   let r = await runUtap(['--stop-after', 'parse', '-e', script]);

@@ -263,11 +263,10 @@ export type Stmt =
   | { kind: 'error'; message: Expr; warn?: boolean; loc: SourceLoc }
   /**
    * `try { body } catch (msg) { handler }`: a runtime error in body (error(), division by 0, a
-   * bad address, ...) abandons body and runs handler, msg (a local slot, when named) receiving the
-   * error's message. MAXACTION and MAXNESTING are not caught; `next`, `return`, `break` and
-   * `continue` pass through.
+   * read fault ... — not MAXACTION/MAXNESTING, not next/return/exit) abandons body and runs
+   * handler, with the error's message in local `catchSlot` (a string) when given.
    */
-  | { kind: 'try'; body: Stmt; catchVar?: number; handler: Stmt; loc: SourceLoc };
+  | { kind: 'try'; body: Stmt; catchSlot?: number; handler: Stmt; loc: SourceLoc };
 
 export interface ForeachStmt {
   kind: 'foreach';
@@ -405,6 +404,12 @@ export interface TargetRef {
   pretty?: '$' | '$$';
   /** `&$var`: the address rather than the value. */
   addressOf?: boolean;
+  /**
+   * `@defined($var)`: not the value but whether the reference resolves at the site — the planner
+   * lowers it to the long 1 or 0 (and folds conditionals on it, so `@defined($x) ? $x : 0`
+   * never lowers a `$x` the site lacks).
+   */
+  defined?: boolean;
 }
 
 export type TargetStep = { kind: 'member'; name: string } | { kind: 'index'; index: Expr };

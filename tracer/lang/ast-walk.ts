@@ -91,8 +91,8 @@ export function visitAst(s: AstStmt, onExpr: (e: AstExpr) => void, onStmt?: (s: 
         st(s.body);
         return;
       case 'foreach':
-        ex(s.hist);
         for (const k of s.slice ?? []) if (k) ex(k);
+        ex(s.hist);
         ex(s.limit);
         st(s.body);
         return;

@@ -78,7 +78,7 @@ export type AstStmt =
   | { kind: 'next'; loc: SourceLoc }
   | { kind: 'return'; value?: AstExpr; loc: SourceLoc }
   | { kind: 'delete'; target: AstExpr; loc: SourceLoc }
-  /** `try { ... } catch (msg) { ... }`: a runtime error in the body runs the handler instead */
+  /** `try { ... } catch [(msg)] { ... }` */
   | { kind: 'try'; body: AstStmt; catchVar?: { name: string; loc: SourceLoc }; handler: AstStmt; loc: SourceLoc }
   | { kind: 'empty'; loc: SourceLoc };
 

@@ -2,7 +2,7 @@
 // probe-context values, clocks, user-memory reads, argument registers and the pure helpers
 // listed in ir.ts's BUILTINS. Statement-like builtins (printf, print, exit, error...) are handled
 // by the checker itself because they become statements.
-import type { ContextValue } from '../ir/ir';
+import type { ContextValue, RegName } from '../ir/ir';
 
 /** `name()` → a value of the probe context. */
 export const CONTEXT_FUNCTIONS: Record<string, ContextValue> = {
@@ -65,6 +65,29 @@ export const ARG_FUNCTIONS: Record<string, { bits: 32 | 64; signed: boolean }> =
   s32_arg: { bits: 32, signed: true },
   uint_arg: { bits: 32, signed: false },
   u32_arg: { bits: 32, signed: false },
+};
+
+/**
+ * The x86 names of parts of the 64-bit registers, as SystemTap's register()/u_register() take
+ * them: `eax` the low 32 bits of rax, `ax` the low 16, `al` the low byte, `ah` the next one.
+ * `xcs`/`xss` are SystemTap's spellings of cs/ss.
+ */
+export const SUB_REGISTERS: Record<string, { reg: RegName; bits: 8 | 16 | 32 | 64; shift: 0 | 8 }> = {
+  xcs: { reg: 'cs', bits: 64, shift: 0 },
+  xss: { reg: 'ss', bits: 64, shift: 0 },
+  ...Object.fromEntries(
+    (
+      [['ebp', 'rbp'], ['ebx', 'rbx'], ['eax', 'rax'], ['ecx', 'rcx'], ['edx', 'rdx'], ['esi', 'rsi'], ['edi', 'rdi'], ['orig_eax', 'orig_rax'], ['eip', 'rip'], ['esp', 'rsp']] as const
+    ).map(([name, reg]) => [name, { reg, bits: 32, shift: 0 }]),
+  ),
+  ...Object.fromEntries(
+    (
+      [['bp', 'rbp'], ['bx', 'rbx'], ['ax', 'rax'], ['cx', 'rcx'], ['dx', 'rdx'], ['si', 'rsi'], ['di', 'rdi'], ['orig_ax', 'orig_rax'], ['ip', 'rip'], ['cs', 'cs'], ['flags', 'eflags'], ['sp', 'rsp'], ['ss', 'ss']] as const
+    ).map(([name, reg]) => [name, { reg, bits: 16, shift: 0 }]),
+  ),
+  ...Object.fromEntries(
+    ([['al', 'rax', 0], ['ah', 'rax', 8], ['bl', 'rbx', 0], ['bh', 'rbx', 8], ['cl', 'rcx', 0], ['ch', 'rcx', 8], ['dl', 'rdx', 0], ['dh', 'rdx', 8]] as const).map(([name, reg, shift]) => [name, { reg, bits: 8, shift }]),
+  ),
 };
 
 /** Builtins that are statements (they produce no value). */

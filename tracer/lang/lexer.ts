@@ -169,7 +169,15 @@ export function tokenize(text: string, file: string, diag: Diagnostics, firstLin
         i += m[0].length;
         continue;
       }
-      if (!m[2] || /^[0-9]/.test(m[2])) fail(start, "'$' must start a target variable such as $name, $$parms or a script argument such as $1.");
+      if (!m[2]) {
+        // a lone `$` / `$$`: the pretty-printing suffix after `$p->member` or an autocast (the
+        // parser says where it does not belong)
+        const op = m[1] ? '$$' : '$';
+        tokens.push({ kind: 'op', text: op, loc: loc(start) });
+        i += op.length;
+        continue;
+      }
+      if (/^[0-9]/.test(m[2])) fail(start, "'$' must start a target variable such as $name, $$parms or a script argument such as $1.");
       i += m[0].length;
       let pretty: '$' | '$$' | undefined;
       if (text[i] === '$') {

@@ -7,10 +7,10 @@ import type {
 } from '../ir/ir';
 import { ARG_REGS, BUILTINS, type BuiltinName } from '../ir/ir';
 import type { AstExpr, AstStmt } from './ast';
-import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, USER_READS } from './builtins';
+import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, SUB_REGISTERS, USER_READS } from './builtins';
 import { parseFormat } from './format';
-import { histogramOf, PRINT_FAMILY, printFamilyFormat } from './print-family';
 import { definedConstant } from './types';
+import { histogramOf, PRINT_FAMILY, printFamilyFormat } from './print-family';
 import { constantLong, pointIR, targetType, type FunctionSym, type GlobalSym, type LocalSym, type Resolved, type Scope, type T } from './symbols';
 import { walkStmt } from '../ir/walk';
 
@@ -129,8 +129,6 @@ class Lowerer {
           body: this.stmt(s.body, scope),
           loc,
         };
-      case 'try':
-        return { kind: 'try', body: this.stmt(s.body, scope), catchVar: s.catchVar ? this.local(s.catchVar.name, scope).slot : undefined, handler: this.stmt(s.handler, scope), loc: s.loc };
       case 'foreach':
         return this.foreach(s, scope);
       case 'break':
@@ -141,6 +139,8 @@ class Lowerer {
         return s.value ? { kind: 'return', value: this.expr(s.value, scope), loc } : { kind: 'return', loc };
       case 'delete':
         return this.delete(s.target, scope, loc);
+      case 'try':
+        return { kind: 'try', body: this.stmt(s.body, scope), ...(s.catchVar && { catchSlot: this.local(s.catchVar.name, scope).slot }), handler: this.stmt(s.handler, scope), loc };
     }
   }
 
@@ -271,8 +271,10 @@ class Lowerer {
       case 'defined': {
         const known = definedConstant(e, scope);
         if (known !== undefined) return { op: 'long', type: 'long', value: known, loc };
-        // a target variable in a process probe: assumed to exist (the planner reports it if not)
-        return { op: 'long', type: 'long', value: 1n, loc };
+        // a target in a process probe: the planner decides at each site
+        const operand = e.operand.kind === 'target' || e.operand.kind === 'entry' ? (this.target(e.operand, scope) as Extract<Expr, { op: 'target' }>) : undefined;
+        if (!operand) return { op: 'long', type: 'long', value: 1n, loc };
+        return { op: 'target', type: 'long', ref: { ...operand.ref, defined: true }, loc };
       }
       case 'slice':
       case 'regex':
@@ -340,7 +342,8 @@ class Lowerer {
         return { lvalue: { kind: 'target', ref: ir.ref }, type: 'long' };
       }
       case 'call': {
-        const reg = (e.args[0] as Extract<AstExpr, { kind: 'string' }>).value as RegName;
+        const name = (e.args[0] as Extract<AstExpr, { kind: 'string' }>).value;
+        const reg = SUB_REGISTERS[name]?.reg ?? (name as RegName);
         return { lvalue: { kind: 'reg', reg }, type: 'long' };
       }
     }
@@ -383,7 +386,8 @@ class Lowerer {
     }
     switch (e.name) {
       case 'register':
-        return { op: 'reg', type: 'long', reg: (e.args[0] as Extract<AstExpr, { kind: 'string' }>).value as RegName, loc };
+      case 'u_register':
+        return registerRead((e.args[0] as Extract<AstExpr, { kind: 'string' }>).value, e.name === 'register', loc);
       case 'returnval':
         return { op: 'reg', type: 'long', reg: 'rax', loc };
       case 'user_string':
@@ -414,6 +418,18 @@ class Lowerer {
 }
 
 // ───────────── helpers ─────────────
+
+/** register(name) (sign-extended) or u_register(name) (zero-extended) of a register or a part of one. */
+function registerRead(name: string, signed: boolean, loc: SourceLoc): Expr {
+  const part = SUB_REGISTERS[name];
+  const whole: Expr = { op: 'reg', type: 'long', reg: part ? part.reg : (name as RegName), loc };
+  if (!part || part.bits === 64) return whole;
+  const lit = (v: bigint): Expr => ({ op: 'long', type: 'long', value: v, loc });
+  const shifted: Expr = part.shift ? { op: 'binary', type: 'long', operator: '>>>', left: whole, right: lit(BigInt(part.shift)), loc } : whole;
+  if (!signed) return { op: 'binary', type: 'long', operator: '&', left: shifted, right: lit((1n << BigInt(part.bits)) - 1n), loc };
+  const up = BigInt(64 - part.bits);
+  return { op: 'binary', type: 'long', operator: '>>', left: { op: 'binary', type: 'long', operator: '<<', left: shifted, right: lit(up), loc }, right: lit(up), loc };
+}
 
 function scalar(e: Expr): T | undefined {
   return e.type === 'long' || e.type === 'string' ? e.type : undefined;

@@ -11,8 +11,9 @@ const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '>>
 const AT_OPERATORS = new Set(['cast', 'kderef', 'kregister', 'uderef', 'uregister', 'const', 'perf', 'probewrite', 'module', 'cast_sizeof', 'cast_module_sizeof', 'choose_defined', 'this']);
 const EMBEDDED_C = 'embedded C (%{ ... %}) is not supported by utap: scripts cannot run C code inside the traced process.';
 const GURU_AT_OPERATORS = new Set(['kderef', 'kregister', 'uderef', 'uregister']);
+const STATEMENT_KEYWORDS = new Set(['if', 'else', 'while', 'for', 'foreach', 'return', 'next', 'break', 'continue', 'delete', 'try']);
 const TOP_LEVEL = new Set(['probe', 'global', 'function', 'private']);
-const KEYWORDS = new Set(['if', 'else', 'while', 'for', 'foreach', 'in', 'limit', 'break', 'continue', 'next', 'return', 'delete', 'global', 'function', 'probe', 'private']);
+const KEYWORDS = new Set(['try', 'catch', 'if', 'else', 'while', 'for', 'foreach', 'in', 'limit', 'break', 'continue', 'next', 'return', 'delete', 'global', 'function', 'probe', 'private']);
 
 /** Binary levels from loosest to tightest; each is left-associative. */
 const BINARY_LEVELS: string[][] = [['||'], ['&&'], ['|'], ['^'], ['&'], ['in'], ['==', '!=', '=~', '!~'], ['<', '<=', '>', '>='], ['<<', '>>', '>>>'], ['.'], ['+', '-'], ['*', '/', '%']];
@@ -120,6 +121,8 @@ export class Parser {
       this.pos++;
       if (this.is('global')) this.addGlobals(out, this.parseGlobals());
       else if (this.is('function')) out.functions.push(this.parseFunction());
+      // `private NAME` declares a private global, as `private global NAME` does
+      else if (this.tok.kind === 'ident' && !KEYWORDS.has(this.tok.text)) this.addGlobals(out, this.parseGlobals(false));
       else this.fail(`expected 'global' or 'function' after 'private' but found ${this.describe(this.tok)}.`);
     } else if (this.is('probe')) {
       const parsed = this.parseProbe();
@@ -142,8 +145,8 @@ export class Parser {
     }
   }
 
-  private parseGlobals(): AstGlobal[] {
-    this.expect('global');
+  private parseGlobals(keyword = true): AstGlobal[] {
+    if (keyword) this.expect('global');
     const out: AstGlobal[] = [];
     do {
       const name = this.ident('a global variable name');
@@ -372,9 +375,20 @@ export class Parser {
         }
         case 'foreach':
           return this.parseForeach();
-        case 'try':
-          if (this.peek().text !== '{') break;
-          return this.parseTry();
+        case 'try': {
+          this.pos++;
+          if (!this.is('{')) this.fail(`expected '{' after 'try' but found ${this.describe(this.tok)}.`);
+          const body = this.parseBlock();
+          this.expect('catch', "after the 'try' block");
+          let catchVar: { name: string; loc: SourceLoc } | undefined;
+          if (this.accept('(')) {
+            const v = this.ident('a variable name for the error message');
+            catchVar = { name: v.text, loc: v.loc };
+            this.expect(')', 'after the catch variable');
+          }
+          if (!this.is('{')) this.fail(`expected '{' after 'catch' but found ${this.describe(this.tok)}.`);
+          return { kind: 'try', body, catchVar, handler: this.parseBlock(), loc };
+        }
         case 'break':
         case 'continue':
         case 'next':
@@ -384,7 +398,8 @@ export class Parser {
         case 'return': {
           if (!this.inFunction) this.fail("'return' is only allowed in a function; use 'next' to leave a probe handler early.");
           this.pos++;
-          const value = this.is(';') || this.is('}') ? undefined : this.parseExpr();
+          // a statement keyword after `return` starts the next statement: a return without a value
+          const value = this.is(';') || this.is('}') || (this.tok.kind === 'ident' && STATEMENT_KEYWORDS.has(this.tok.text)) ? undefined : this.parseExpr();
           this.endSimple();
           return { kind: 'return', value, loc };
         }
@@ -414,20 +429,6 @@ export class Parser {
     if (this.accept('+')) key.sort = 'asc';
     else if (this.accept('-')) key.sort = 'desc';
     return key;
-  }
-
-  /** `try { ... } catch { ... }` or `catch (msg) { ... }`, msg receiving the error's message. */
-  private parseTry(): AstStmt {
-    const loc = this.expect('try').loc;
-    const body = this.parseBlock();
-    this.expect('catch', "after the body of 'try'");
-    let catchVar: { name: string; loc: SourceLoc } | undefined;
-    if (this.accept('(')) {
-      const v = this.ident("the name of the variable receiving the error's message");
-      catchVar = { name: v.text, loc: v.loc };
-      this.expect(')', "after the variable of 'catch'");
-    }
-    return { kind: 'try', body, catchVar, handler: this.parseBlock(), loc };
   }
 
   private parseForeach(): AstStmt {
@@ -570,9 +571,13 @@ export class Parser {
   private parsePostfix(): AstExpr {
     let e = this.parsePrimary();
     // `->member` and `[index]` after something that is not a target variable: an autocast
-    while (this.is('->') || (this.is('[') && e.kind !== 'index' && e.kind !== 'slice' && e.kind !== 'target')) {
+    while (this.is('->') || this.is('$') || this.is('$$') || (this.is('[') && e.kind !== 'slice' && e.kind !== 'target')) {
       const t = this.tok;
       this.pos++;
+      if (t.text === '$' || t.text === '$$') {
+        e = { kind: 'unsupported', what: `'${t.text}' pretty-printing of something other than a target variable (SystemTap's autocast)`, operands: [e], loc: t.loc };
+        continue;
+      }
       if (t.text === '->') {
         const m = this.tok;
         if (m.kind !== 'ident') this.fail(`expected a member name after -> but found ${this.describe(m)}.`);
@@ -697,7 +702,7 @@ export class Parser {
         this.expect(']', 'after the subscript');
       } else break;
     }
-    if (!pretty && path.length && this.tok.kind === 'op' && this.tok.text === '$') pretty = '$';
+    if (!pretty && path.length && this.tok.kind === 'op' && (this.tok.text === '$' || this.tok.text === '$$')) pretty = this.tokens[this.pos++].text as '$' | '$$';
     return { kind: 'target', name, path, pretty, loc };
   }
 
@@ -737,7 +742,7 @@ export class Parser {
         if (args.length < 1 || args.length > 2 || args[0].kind !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*(@.*)?$/.test(args[0].value)) {
           this.fail('@var takes a variable name in a string literal, as in @var("count") or @var("count@main.c").', t.loc);
         }
-        if (args.length === 2) this.fail('@var with a module argument names a variable of another binary; utap reads the probed process only.', t.loc);
+        if (args.length === 2) return { kind: 'unsupported', what: '@var with a module argument (a variable of another binary)', operands: args, loc: t.loc };
         return this.targetPath((args[0] as { value: string }).value.replace(/@.*$/, ''), undefined, t.loc);
       }
       case 'defined': {

@@ -1,10 +1,21 @@
 // The shapes of the probe points utap runs itself, checked where they are written (the planner
 // later turns them into handlers and sites). SystemTap's rules: begin, end and error take an
 // optional sequence number and nothing after it (`.maxactive(N)` is for kernel return probes);
-// never takes nothing; a timer is timer.UNIT(N) with an optional .randomize(M) (not for .hz).
+// never takes nothing; a timer is timer.UNIT(N) with an optional .randomize(M) (not for .hz);
+// a process probe cannot return-probe `_start`, which never returns.
 import type { AstProbePoint } from './ast';
 
 const TIMER_UNITS = new Set(['s', 'sec', 'ms', 'msec', 'us', 'usec', 'ns', 'nsec', 'hz', 'jiffies']);
+
+/** Why a process(...) point is refused before any binary is read, or undefined. */
+export function processPointProblem(point: AstProbePoint): string | undefined {
+  const names = point.components.map((c) => c.name);
+  const fn = point.components.find((c) => c.name === 'function');
+  if (fn && typeof fn.arg === 'string' && fn.arg.replace(/@.*$/, '') === '_start' && names.includes('return')) {
+    return "_start cannot be probed with .return: it never returns (its stack is not a normal call's); probe its entry instead.";
+  }
+  return undefined;
+}
 
 /** Why `point` (begin, end, error, never or timer) is malformed, or undefined when it is fine. */
 export function builtinPointProblem(point: AstProbePoint): string | undefined {

@@ -10,7 +10,7 @@ import { visitAst } from './ast-walk';
 import { CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS } from './builtins';
 import type { Diagnostics } from './diagnostic';
 import { isBuiltinName, newScope, pointText, where, type FunctionSym, type GlobalSym, type LocalSym, type PlannedProbe, type Resolved } from './symbols';
-import { builtinPointProblem } from './probe-point-shapes';
+import { builtinPointProblem, processPointProblem } from './probe-point-shapes';
 import type { TapsetLibrary } from './tapsets';
 import type { SourceLoc } from '../ir/ir';
 import type { AstExpr } from './ast';
@@ -158,7 +158,7 @@ class Resolver {
       this.diag.error(point.loc, `'${first.name}' probes are kernel probes; utap traces user processes (process(...) probes, begin, end, error, timer).`);
     }
     if (PROBE_KINDS.has(first.name)) {
-      const problem = builtinPointProblem(point);
+      const problem = first.name === 'process' ? processPointProblem(point) : builtinPointProblem(point);
       if (problem) this.diag.error(point.loc, problem);
       return [{ points: [point], prologue: [], epilogue: [], conditions: [] }];
     }
@@ -172,18 +172,44 @@ class Resolver {
         const concrete = { ...point, components: parts.map((n, i) => ({ name: n, loc: point.components[i].loc })) };
         out.push(...this.expandPoint(concrete, depth + 1, optional));
       }
+      // with no alias of that shape, the wildcard may apply to a suffix of a shorter alias
+      if (out.length === 0) out.push(...this.suffixExpansion(point, depth, optional));
       if (out.length === 0 && !optional) this.diag.error(point.loc, `the probe point '${pointText(point)}' matches no probe alias.`);
       return out;
     }
+    if (depth > 20) this.diag.error(point.loc, `the probe alias '${name}' refers to itself.`);
     const aliases = point.components.every((c) => c.arg === undefined) ? this.aliases.get(name) : undefined;
     if (!aliases) {
-      if (optional) return [];
+      const suffixed = this.suffixExpansion(point, depth, optional);
+      if (suffixed.length || optional) return suffixed;
       this.diag.error(point.loc, `unknown probe point '${pointText(point)}'; utap knows begin, end, error, timer.s/ms/us/ns/hz(N), process("PATH").function("NAME")[.call|.return], .statement(...), .library(...) and aliases defined in tapsets.`);
     }
-    if (depth > 20) this.diag.error(point.loc, `the probe alias '${name}' refers to itself.`);
+    return this.expandAliases(aliases!, point, [], depth, optional);
+  }
+
+  /**
+   * Alias suffixes, as in SystemTap: `A.rest` where `A` is an alias (and `A.rest` is not) is
+   * every point of `A` with `.rest` appended (`probe f = process("p").function("f") {}` then
+   * `probe f.return`). The longest alias prefix wins.
+   */
+  private suffixExpansion(point: AstProbePoint, depth: number, optional: boolean): Expansion[] {
+    for (let k = point.components.length - 1; k >= 1; k--) {
+      const prefix = point.components.slice(0, k);
+      if (prefix.some((c) => c.arg !== undefined || /[*?[]/.test(c.name))) continue;
+      const aliases = this.aliases.get(prefix.map((c) => c.name).join('.'));
+      if (!aliases) continue;
+      const out = this.expandAliases(aliases, point, point.components.slice(k), depth, true);
+      if (out.length || !optional) return out;
+    }
+    return [];
+  }
+
+  /** The points of `aliases` (with `suffix` appended to each), with their bodies around. */
+  private expandAliases(aliases: AstAlias[], point: AstProbePoint, suffix: AstProbePoint['components'], depth: number, optional: boolean): Expansion[] {
     const out: Expansion[] = [];
-    for (const alias of aliases!) {
-      for (const p of alias.points) {
+    for (const alias of aliases) {
+      for (const aliasPoint of alias.points) {
+        const p = suffix.length ? { ...aliasPoint, components: [...aliasPoint.components, ...suffix] } : aliasPoint;
         for (const inner of this.expandPoint(p, depth + 1, optional)) {
           const points = inner.points.map((ip) => ({ ...ip, optional: ip.optional || point.optional }));
           out.push({

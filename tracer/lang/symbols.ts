@@ -21,10 +21,10 @@ export interface GlobalSym {
   /** arrays of statistics */
   elementStats?: boolean;
   keyTypes?: Array<T | undefined>;
-  /** declared in a tapset file (not printed at exit when written but never read) */
-  tapset?: boolean;
   /** the probes (PlannedProbe) and functions (FunctionSym) that refer to it */
   usedBy?: Set<object>;
+  /** declared in a tapset file (not printed at exit when written but never read) */
+  tapset?: boolean;
 }
 
 export interface LocalSym {
@@ -106,7 +106,7 @@ export function constantLong(e: AstExpr): bigint | undefined {
 }
 
 /** Builtins that lower specially (not through BUILTINS' signature table). */
-export const SPECIAL_BUILTINS = new Set(['register', 'returnval', 'user_string', 'user_string_n', 'sprintf', 'sprint_ubacktrace', 'sprint', 'sprintln', 'sprintd', 'sprintdln']);
+export const SPECIAL_BUILTINS = new Set(['register', 'u_register', 'returnval', 'user_string', 'user_string_n', 'sprintf', 'sprint_ubacktrace', 'sprint', 'sprintln', 'sprintd', 'sprintdln']);
 
 export function isBuiltinName(name: string): boolean {
   return (

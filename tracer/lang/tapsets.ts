@@ -12,13 +12,14 @@ import { libraryMacros, preprocess, type Macro, type PreprocessContext } from '.
 import { packageRoot } from '../install-paths';
 
 /**
- * The probe aliases SystemTap's own tapsets define over begin, which every script may use:
- * `oneshot` runs its handler once at the start and then ends the session; `init` is a begin
- * probe that runs before every other.
+ * What SystemTap's own tapsets define that every script may use: the aliases over begin
+ * (`oneshot` runs its handler once at the start and then ends the session; `init` is a begin
+ * probe that runs before every other) and the global `NULL` (0).
  */
 const PRELUDE_FILE = '<prelude>';
 const PRELUDE = `probe oneshot += begin { exit() }
 probe init = begin(-9223372036854775808) {}
+global NULL = 0
 `;
 
 /** The bundled tapset folder (next to dist/ in a checkout or package). */

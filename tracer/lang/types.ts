@@ -8,8 +8,9 @@
 // fail. Errors are collected one per probe or function body.
 import { BUILTINS, REG_NAMES, type BuiltinName, type RegName, type SourceLoc } from '../ir/ir';
 import type { AstExpr, AstStmt } from './ast';
-import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, UNSUPPORTED, USER_READS } from './builtins';
+import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, SUB_REGISTERS, UNSUPPORTED, USER_READS } from './builtins';
 import type { Diagnostics } from './diagnostic';
+import { ForeachWrites } from './foreach-writes';
 import { formatArgTypes, FormatProblem, parseFormat } from './format';
 import { histogramOf, PRINT_FAMILY } from './print-family';
 import { constantLong, escapeText, localOf, targetType, where, type FunctionSym, type GlobalSym, type Resolved, type Scope, type T } from './symbols';
@@ -39,6 +40,7 @@ class TypeChecker {
   private readonly functions: Map<string, FunctionSym>;
   private changed = false;
   private final = false;
+  private readonly foreachWrites: ForeachWrites;
   /** The probe or function being walked. */
   private current: object | undefined;
   /** Bodies that failed: not walked again, so one mistake is reported once. */
@@ -48,6 +50,7 @@ class TypeChecker {
     this.diag = input.diag;
     this.globals = input.resolved.globals;
     this.functions = input.resolved.functions;
+    this.foreachWrites = new ForeachWrites(this.functions);
   }
 
   private fail(loc: SourceLoc, reason: string): never {
@@ -217,15 +220,6 @@ class TypeChecker {
         if (s.step) this.expr(s.step, scope);
         this.loopBody(s.body, scope);
         return;
-      case 'try':
-        this.stmt(s.body, scope);
-        if (s.catchVar) {
-          const local = localOf(s.catchVar.name, scope);
-          const at = s.catchVar;
-          this.agree(local.type, 'string', (t) => (local.type = t), at.loc, () => `'${at.name}' (the error message of catch)`);
-        }
-        this.stmt(s.handler, scope);
-        return;
       case 'foreach':
         this.foreach(s, scope);
         return;
@@ -254,6 +248,15 @@ class TypeChecker {
       }
       case 'delete':
         this.delete(s.target, scope);
+        return;
+      case 'try':
+        this.stmt(s.body, scope);
+        if (s.catchVar) {
+          const v = s.catchVar;
+          const local = localOf(v.name, scope, v.loc);
+          this.agree(local.type, 'string', (t) => (local.type = t), v.loc, () => `'${v.name}' (the error message)`);
+        }
+        this.stmt(s.handler, scope);
         return;
     }
   }
@@ -307,6 +310,10 @@ class TypeChecker {
       if (!g.elementStats) this.agree(g.type, local.type, (t) => (g.type = t), s.value.loc, () => `the values of '${g.name}'`);
     }
     if (s.valueSort?.aggregate && !g.elementStats && this.final) this.fail(s.arrayLoc, `'${g.name}' does not hold statistics, so it cannot be sorted by @${s.valueSort.aggregate}.`);
+    const write = this.foreachWrites.firstWrite(s.array, s.body);
+    if (write) {
+      this.fail(write.loc, `'${g.name}' cannot be changed inside a foreach over it (see ${where(s.arrayLoc)})${write.via ? `, and function '${write.via}' changes it` : ''}; collect the changes and make them after the loop.`);
+    }
     s.slice?.forEach((k, i) => {
       if (k === null) return;
       const t = this.expr(k, scope, g.keyTypes![i]);
@@ -639,7 +646,7 @@ class TypeChecker {
       case 'call':
         if (e.name === 'register' && !peek) {
           if (!this.input.guru) this.fail(e.loc, 'changing a register changes the traced program; run utap with -g (guru mode) to allow it.');
-          const reg = this.registerName(e);
+          const reg = this.registerName(e, true);
           return { type: 'long', describe: `register("${reg}")` };
         }
         if (e.name === 'register') return { type: 'long', describe: 'register' };
@@ -685,13 +692,17 @@ class TypeChecker {
     }
   }
 
-  private registerName(e: Extract<AstExpr, { kind: 'call' }>): RegName {
+  /** A register register()/u_register() reads (parts such as eax or al too); `write`: a whole one. */
+  private registerName(e: Extract<AstExpr, { kind: 'call' }>, write = false): RegName {
     this.arity(e, 1);
     const a = e.args[0];
-    if (a.kind !== 'string') this.fail(a.loc, 'register() takes a register name in quotes, as in register("rdi").');
+    if (a.kind !== 'string') this.fail(a.loc, `${e.name}() takes a register name in quotes, as in ${e.name}("rdi").`);
     const name = (a as { value: string }).value;
-    if (!(REG_NAMES as readonly string[]).includes(name)) this.fail(a.loc, `'${name}' is not an x86-64 register utap knows (${REG_NAMES.join(', ')}).`);
-    return name as RegName;
+    if ((REG_NAMES as readonly string[]).includes(name)) return name as RegName;
+    const part = SUB_REGISTERS[name];
+    if (part && write && part.bits !== 64) this.fail(a.loc, `only whole registers can be written; '${name}' is part of ${part.reg}.`);
+    if (part) return part.reg;
+    return this.fail(a.loc, `'${name}' is not an x86-64 register utap knows (${REG_NAMES.join(', ')}).`);
   }
 
   private argNumber(e: Extract<AstExpr, { kind: 'call' }>): void {
@@ -731,6 +742,7 @@ class TypeChecker {
     }
     switch (e.name) {
       case 'register':
+      case 'u_register':
         this.registerName(e);
         return result('long');
       case 'returnval':

@@ -100,7 +100,19 @@ export class TargetLowering implements TargetRewriter {
   // ── TargetRewriter ──
 
   expr(node: Extract<Expr, { op: 'target' }>): Expr {
+    if (node.ref.defined) return { op: 'long', type: 'long', value: this.resolves({ ...node.ref, defined: undefined }, node.loc) ? 1n : 0n, loc: node.loc };
     return this.guard(node.loc, () => this.lowerValue(node.ref, node.loc));
+  }
+
+  /** `@defined(...)`: whether `ref` can be lowered at this site. */
+  private resolves(ref: TargetRef, loc: SourceLoc): boolean {
+    try {
+      this.lowerValue(ref, loc);
+      return true;
+    } catch (e) {
+      if (e instanceof LoweringProblem || e instanceof EvaluationError || e instanceof DecodeError) return false;
+      throw e;
+    }
   }
 
   lvalue(ref: TargetRef, loc: SourceLoc): LValue {

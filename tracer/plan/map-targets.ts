@@ -14,7 +14,13 @@ export function mapTargetsInStmt(s: Stmt, r: TargetRewriter): Stmt {
   switch (s.kind) {
     case 'block': return { ...s, body: s.body.map(st) };
     case 'expr': return { ...s, expr: e(s.expr) };
-    case 'if': return { ...s, test: e(s.test), then: st(s.then), ...(s.else && { else: st(s.else) }) };
+    case 'if': {
+      // a test that lowered to a constant (`@defined($x)`) keeps only its live branch, so the
+      // dead one's targets, which may not exist here, are never lowered
+      const test = e(s.test);
+      if (test.op === 'long') return test.value !== 0n ? st(s.then) : s.else ? st(s.else) : { kind: 'block', body: [], loc: s.loc };
+      return { ...s, test, then: st(s.then), ...(s.else && { else: st(s.else) }) };
+    }
     case 'while': return { ...s, test: e(s.test), body: st(s.body) };
     case 'for': return { ...s, ...(s.init && { init: st(s.init) }), ...(s.test && { test: e(s.test) }), ...(s.step && { step: e(s.step) }), body: st(s.body) };
     case 'foreach': return { ...s, ...(s.slice && { slice: s.slice.map((k) => k && e(k)) }), ...(s.hist?.keys && { hist: { ...s.hist, keys: s.hist.keys.map(e) } }), ...(s.limit && { limit: e(s.limit) }), body: st(s.body) };
@@ -55,10 +61,19 @@ export function mapTargetsInExpr(x: Expr, r: TargetRewriter): Expr {
     case 'arraySliceIn': return { ...x, keys: x.keys.map((k) => k && e(k)) };
     case 'binary': return { ...x, left: e(x.left), right: e(x.right) };
     case 'compare': return { ...x, left: e(x.left), right: e(x.right) };
-    case 'logical': return { ...x, left: e(x.left), right: e(x.right) };
+    case 'logical': {
+      const left = e(x.left);
+      // `@defined($x) && $x > 0`: a constant left side decides without the right one
+      if (left.op === 'long' && (left.value === 0n) === (x.operator === '&&')) return { op: 'long', type: 'long', value: x.operator === '&&' ? 0n : 1n, loc: x.loc };
+      return { ...x, left, right: e(x.right) };
+    }
     case 'concat': return { ...x, left: e(x.left), right: e(x.right) };
     case 'unary': return { ...x, operand: e(x.operand) };
-    case 'conditional': return { ...x, test: e(x.test), then: e(x.then), else: e(x.else) };
+    case 'conditional': {
+      const test = e(x.test);
+      if (test.op === 'long') return e(test.value !== 0n ? x.then : x.else);
+      return { ...x, test, then: e(x.then), else: e(x.else) };
+    }
     case 'assign': return { ...x, target: mapLValue(x.target, x.loc, r), value: e(x.value) };
     case 'incdec': return { ...x, target: mapLValue(x.target, x.loc, r) };
     case 'aggregate': return x.source.keys ? { ...x, source: { ...x.source, keys: x.source.keys.map(e) } } : x;

@@ -457,11 +457,11 @@ class BodyEmitter {
         else out.push(this.check(s.loc), `throw userError(${this.expr(s.message)}, ${this.loc(s.loc)});`);
         return;
       case 'try': {
-        const e = this.temp();
-        out.push(this.check(s.loc), 'try {');
+        // the call depth is restored: an error thrown in a nested call skipped its `depth--`
+        const saved = this.temp(), error = this.temp();
+        out.push(this.check(s.loc), `${saved} = depth;`, 'try {');
         this.stmt(s.body);
-        out.push(`} catch (${e}_) {`, `${e} = caught(${e}_);`);
-        if (s.catchVar !== undefined) out.push(`v${s.catchVar} = ${e};`);
+        out.push(`} catch (${error}) {`, `depth = ${saved};`, s.catchSlot !== undefined ? `v${s.catchSlot} = caught(${error});` : `caught(${error});`);
         this.stmt(s.handler);
         out.push('}');
         return;
@@ -702,10 +702,10 @@ export function compileProgram(input: CompileInput): CompiledProgram {
       const capacity = decl?.kind === 'array' ? decl.maxEntries : program.limits.maxMapEntries;
       throw new ScriptRuntimeError(MESSAGES.arrayOverflow(capacity, capacity !== program.limits.maxMapEntries), loc);
     },
-    /** What `catch` receives: a catchable script error's message; anything else goes on up. */
+    /** try/catch: the message (bytes) of a runtime error a script may catch; anything else goes on. */
     caught(error: unknown): string {
-      if (!(error instanceof ScriptRuntimeError) || error.message === MESSAGES.maxAction || error.message === MESSAGES.maxNesting) throw error;
-      return fromText(error.message).slice(0, maxContent);
+      if (error instanceof ScriptRuntimeError && error.message !== MESSAGES.maxAction && error.message !== MESSAGES.maxNesting) return fromText(error.message);
+      throw error;
     },
     userError(message: string, loc: SourceLoc): ScriptRuntimeError {
       return new ScriptRuntimeError(toText(message), loc);
