@@ -160,20 +160,21 @@ export class Session {
   }
 
   /**
-   * Runs the `begin` probes. exit() in one skips the rest. SystemTap combines the probes of one
-   * begin point (`begin`, `begin(5)`) into one handler whose parts are isolated: a runtime error
-   * in one part is reported and the other parts of that point still run; then the run ends
-   * with the error (the later begin points do not run).
+   * Runs the `begin` probes. SystemTap combines the probes of one begin point (`begin`,
+   * `begin(5)`) into one handler whose parts are isolated: exit() or a runtime error in one part
+   * does not keep the other parts of that point from running; the later begin points do not run
+   * then, and the run ends (through the end probes after exit(), the error probes after an
+   * error). abort() stops everything at once.
    */
   begin(): void {
     if (this.state !== 'ready') throw new Error(`Session.begin() called in state ${this.state}`);
     this.state = 'running';
-    let failedAt: string | undefined;
+    let stoppedAt: string | undefined;
     for (const s of this.beginSlots) {
-      if (this.state !== 'running' && !(this.failed && !this.exitRequested && s.pp === failedAt)) break;
-      const before = this.failed;
+      if (this.state !== 'running' && (this.aborted || s.pp !== stoppedAt)) break;
+      const before = this.state;
       this.run(s, this.contextFor(s.pp));
-      if (this.failed && !before) failedAt = s.pp;
+      if (before === 'running' && this.state !== 'running') stoppedAt = s.pp;
     }
   }
 
