@@ -757,9 +757,11 @@ class SiteCodegen {
       case 'print':
         return this.valuesRecord((id, fields) => ({ id, site: this.site.id, kind: 'print', newline: s.newline, fields, loc: s.loc }), s.args);
       case 'exit':
+        if (s.abort) throw new EventModeNeeded('it calls abort()', s.loc);
         this.setStopFlag();
         return this.valuesRecord((id, fields) => ({ id, site: this.site.id, kind: 'exit', fields, loc: s.loc }), []);
       case 'error':
+        if (s.warn) throw new EventModeNeeded('it calls warn()', s.loc);
         this.setStopFlag();
         this.valuesRecord((id, fields) => ({ id, site: this.site.id, kind: 'scriptError', fields, loc: s.loc }), [s.message]);
         this.a.jump(this.exitLabel);

@@ -5,11 +5,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
+import { sh } from '../support/shell';
 
 test('in a process probe: 1 for a parameter the function has, 0 (and no error) for one it lacks', async () => {
   const counter = fixture('counter');
   for (const engine of ['ptrace', 'auto']) {
-    const r = await runUtap(['--engine', engine, '-c', `${counter} 2`, '-e', `probe process("${counter}").function("work") {
+    const r = await runUtap(['--engine', engine, '-c', sh`${counter} 2`, '-e', `probe process("${counter}").function("work") {
       printf("%d %d %d %d\\n", @defined($i), @defined($nosuch), @defined($nosuch) ? $nosuch : -1, @defined($nosuch) && $nosuch > 0)
       if (@defined($nosuch)) println($nosuch) else println("no such")
     }`]);

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
+import { sh } from '../support/shell';
 
 test('parts of registers read as SystemTap reads them', async () => {
   const counter = fixture('counter');
@@ -18,7 +19,7 @@ test('parts of registers read as SystemTap reads them', async () => {
     'register("al") == (register("rax") << 56) >> 56',
     'register("xcs") == register("cs")',
   ];
-  const r = await runUtap(['-c', `${counter} 2`, '-e', `probe process("${counter}").function("work").call { println(${checks.map((c) => `(${c})`).join(', " ", ')}) }`]);
+  const r = await runUtap(['-c', sh`${counter} 2`, '-e', `probe process("${counter}").function("work").call { println(${checks.map((c) => `(${c})`).join(', " ", ')}) }`]);
   assert.is(r.stderr, '');
   assert.match(r.stdout, /^1 1 1 1 1 1 1 1\n1 1 1 1 1 1 1 1\n/m);
 });

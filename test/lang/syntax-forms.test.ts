@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
+import { sh } from '../support/shell';
 
 test('adjacent string literals are one literal', async () => {
   const r = await runUtap(['-e', 'probe begin { println("a" "b" /* comment */ "c") exit() }']);
@@ -71,7 +72,7 @@ test('refusals SystemTap makes while parsing', async () => {
 });
 
 test('@var("name") reads the variable as $name does', async () => {
-  const r = await runUtap(['-c', `${fixture('counter')} 3`, '-e', `probe process("${fixture('counter')}").function("work") { printf("%d=%d ", @var("i"), $i) } probe end { println("") }`]);
+  const r = await runUtap(['-c', sh`${fixture('counter')} 3`, '-e', `probe process("${fixture('counter')}").function("work") { printf("%d=%d ", @var("i"), $i) } probe end { println("") }`]);
   assert.is(r.stderr, '');
   assert.match(r.stdout, /0=0 1=1 2=2 \n$/);
 });

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
+import { sh } from '../support/shell';
 
 test('errors are caught with their message, also from nested calls; the run goes on', async () => {
   const r = await runUtap(['-e', `function inner(x) { return 10 / x }
@@ -37,7 +38,7 @@ test('MAXACTION is not caught: it still ends the script', async () => {
 test('in a process probe, on both engines (the uprobe engine runs it in event mode)', async () => {
   const counter = fixture('counter');
   for (const engine of ['ptrace', 'uprobe']) {
-    const r = await runUtap(['--engine', engine, '-c', `${counter} 3`, '-e', `global n probe process("${counter}").function("work") { try { x = 1 / ($i - $i) } catch (m) { if (m == "division by 0") n++ } } probe end { println(n) }`]);
+    const r = await runUtap(['--engine', engine, '-c', sh`${counter} 3`, '-e', `global n probe process("${counter}").function("work") { try { x = 1 / ($i - $i) } catch (m) { if (m == "division by 0") n++ } } probe end { println(n) }`]);
     assert.is(r.stderr, '', engine);
     assert.match(r.stdout, /\n3\n$/, engine);
   }

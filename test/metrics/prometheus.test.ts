@@ -201,7 +201,7 @@ liveTest(test, 'utap handlers serve: registered handlers that outlived their uta
   let stranger: ChildProcess | undefined;
   let prometheus: Prometheus | undefined;
   try {
-    const script = 'global calls, args\nprobe process.function("hit") { calls++; args <<< $i }\nprobe end { printf("calls %d\\n", calls) }\n';
+    const script = 'global calls, args\nprobe process.function("hit") { calls++; args <<< $i }\nprobe end { printf("calls %d args %d\\n", calls, @count(args)) }\n';
     const registered = await runUtap(['--engine', 'uprobe', '-p', String(target.pid), '--name', name, '--detach', '-e', script]);
     assert.is(registered.status, 0, registered.stderr);
     target.send('go\n');
@@ -221,7 +221,7 @@ liveTest(test, 'utap handlers serve: registered handlers that outlived their uta
     assert.is(checked.status, 0, checked.output);
     // Reading leaves the maps as they were: `show` still prints the full count.
     const shown = await runUtap(['handlers', 'show', name]);
-    assert.is(shown.stdout, 'calls 3000\n', shown.stderr);
+    assert.is(shown.stdout, 'calls 3000 args 3000\n', shown.stderr);
     assert.is((await httpGet(`http://${address}/nothing`)).status, 404);
 
     // A user who may not read these handlers (they belong to root, the target is gone) gets none of them.

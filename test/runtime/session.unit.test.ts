@@ -11,10 +11,11 @@ test('begin, exit(), end: in that order, status 0', () => {
   const b = new ProgramBuilder();
   const f = b.format('%s\n');
   b.probe(['begin'], [], printf(f, [str('begin')]), exit(), printf(f, [str('after exit, same handler')]));
-  b.probe(['begin'], [], printf(f, [str('second begin is skipped after exit()')]));
+  b.probe(['begin'], [], printf(f, [str('a part of the same combined begin point runs')]));
+  b.probe(['begin(1)'], [], printf(f, [str('a later begin point is skipped after exit()')]));
   b.probe(['end'], [], printf(f, [str('end')]));
   const r = runProgram(b.build());
-  assert.is(r.stdout, 'begin\nafter exit, same handler\nend\n');
+  assert.is(r.stdout, 'begin\nafter exit, same handler\na part of the same combined begin point runs\nend\n');
   assert.is(r.status, 0);
   assert.is(r.session.endReason, 'exit');
 });

@@ -138,6 +138,9 @@ function inlineExpr(program: ProgramIR, e: Expr): Expr {
     case 'aggregate':
       out = e.source.keys ? { ...e, source: { ...e.source, keys: e.source.keys.map(m) } } : e;
       break;
+    case 'histText':
+      out = e.source.keys ? { ...e, source: { ...e.source, keys: e.source.keys.map(m) } } : e;
+      break;
     case 'histBucket':
       out = { ...e, source: e.source.keys ? { ...e.source, keys: e.source.keys.map(m) } : e.source, bucket: m(e.bucket) };
       break;

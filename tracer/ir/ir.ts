@@ -267,10 +267,14 @@ export type Stmt =
   | { kind: 'printHist'; source: StatsRef; hist: HistSpec; loc: SourceLoc }
   /** print_ubacktrace(): one symbolized frame per line. */
   | { kind: 'printBacktrace'; loc: SourceLoc }
-  /** exit(): finish the current handler, then end the session through the `end` probes. */
-  | { kind: 'exit'; loc: SourceLoc }
-  /** error(msg): a runtime error raised by the script. */
-  | { kind: 'error'; message: Expr; loc: SourceLoc }
+  /**
+   * exit(): finish the current handler, then end the session through the `end` probes.
+   * abort() (`abort: true`): end the handler at once (from inside functions too; no catch stops
+   * it) and the session without running the `end` probes.
+   */
+  | { kind: 'exit'; abort?: boolean; loc: SourceLoc }
+  /** error(msg): a runtime error raised by the script; warn(msg) (`warn: true`): `WARNING: msg` on stderr, and the handler goes on. */
+  | { kind: 'error'; message: Expr; warn?: boolean; loc: SourceLoc }
   /**
    * `try { body } catch (msg) { handler }`: a runtime error in body (error(), division by 0, a
    * read fault ... — not MAXACTION/MAXNESTING, not next/return/exit) abandons body and runs
@@ -362,6 +366,8 @@ export type Expr =
   | { op: 'incdec'; type: 'long'; target: LValue; delta: 1 | -1; prefix: boolean; loc: SourceLoc }
   /** @count(x) ... @avg(x). @min/@max/@avg of an empty statistic is a runtime error; @count/@sum give 0. */
   | { op: 'aggregate'; type: 'long'; fn: AggregateFn; source: StatsRef; loc: SourceLoc; /** @variance(x, N): N */ shift?: number }
+  /** `sprint(@hist_log(x))`: the text print(@hist_log(x)) draws, as a string (cut to the string limit). */
+  | { op: 'histText'; type: 'string'; source: StatsRef; hist: HistSpec; loc: SourceLoc }
   /** `@hist_log(x)[b]`: the count in bucket number `b` (0 outside the histogram); an empty statistic is a runtime error. */
   | { op: 'histBucket'; type: 'long'; source: StatsRef; hist: HistSpec; bucket: Expr; loc: SourceLoc }
   /** A script function. */

@@ -54,6 +54,7 @@ function visitor(c: Collected, calls: number[]): Visitor {
           return;
         case 'aggregate':
         case 'histBucket':
+        case 'histText':
           c.globalsRead.add(e.source.global);
           return;
         case 'call':

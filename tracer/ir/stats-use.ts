@@ -29,7 +29,7 @@ export function completeStatsUse(program: ProgramIR): ProgramIR {
   }
   const visitor: Visitor = {
     expr(e) {
-      if (e.op === 'histBucket') addHist(uses.get(e.source.global), e.hist);
+      if (e.op === 'histBucket' || e.op === 'histText') addHist(uses.get(e.source.global), e.hist);
       if (e.op !== 'aggregate') return;
       const use = uses.get(e.source.global);
       if (!use) return;

@@ -48,6 +48,9 @@ export function walkExpr(e: Expr, v: Visitor): void {
       e.source.keys?.forEach((k) => walkExpr(k, v));
       walkExpr(e.bucket, v);
       return;
+    case 'histText':
+      e.source.keys?.forEach((k) => walkExpr(k, v));
+      return;
     case 'call':
     case 'builtin':
     case 'sprintf':

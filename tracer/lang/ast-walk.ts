@@ -99,12 +99,12 @@ export function visitAst(s: AstStmt, onExpr: (e: AstExpr) => void, onStmt?: (s: 
       case 'return':
         ex(s.value);
         return;
+      case 'delete':
+        ex(s.target);
+        return;
       case 'try':
         st(s.body);
         st(s.handler);
-        return;
-      case 'delete':
-        ex(s.target);
         return;
       default:
         return;

@@ -91,7 +91,7 @@ export const SUB_REGISTERS: Record<string, { reg: RegName; bits: 8 | 16 | 32 | 6
 };
 
 /** Builtins that are statements (they produce no value). */
-export const STATEMENT_BUILTINS = new Set(['printf', 'print', 'println', 'exit', 'error', 'print_ubacktrace', 'printd', 'printdln', 'print_char']);
+export const STATEMENT_BUILTINS = new Set(['printf', 'print', 'println', 'exit', 'error', 'print_ubacktrace', 'printd', 'printdln', 'print_char', 'abort', 'warn']);
 
 /** Names SystemTap has that utap deliberately does not, with what to do instead. */
 export const UNSUPPORTED: Record<string, string> = {

@@ -10,7 +10,7 @@ import type { AstExpr, AstStmt } from './ast';
 import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, SUB_REGISTERS, USER_READS } from './builtins';
 import { parseFormat } from './format';
 import { definedConstant, staticTest } from './types';
-import { PRINT_FAMILY, printFamilyFormat } from './print-family';
+import { histogramOf, PRINT_FAMILY, printFamilyFormat } from './print-family';
 import { constantLong, pointIR, targetType, type FunctionSym, type GlobalSym, type LocalSym, type Resolved, type Scope, type T } from './symbols';
 import { walkStmt } from '../ir/walk';
 
@@ -204,10 +204,14 @@ class Lowerer {
         if (hist && hist.kind === 'aggregate') return { kind: 'printHist', source: this.statsRef(hist.operand, scope), hist: histSpec(hist), loc };
         return { kind: 'print', args: e.args.map((a) => this.expr(a, scope)), newline: e.name === 'println', loc };
       }
+      case 'abort':
+        return { kind: 'exit', abort: true, loc };
       case 'exit':
         return { kind: 'exit', loc };
       case 'error':
         return { kind: 'error', message: this.expr(e.args[0], scope), loc };
+      case 'warn':
+        return { kind: 'error', message: this.expr(e.args[0], scope), warn: true, loc };
       case 'print_ubacktrace':
         return { kind: 'printBacktrace', loc };
     }
@@ -400,6 +404,17 @@ class Lowerer {
       case 'sprint_ubacktrace':
         if (e.args.length === 0) return { op: 'builtin', type: 'string', name: 'sprint_ubacktrace', args: [{ op: 'context', type: 'string', what: 'ubacktrace', loc }], loc };
         break;
+      case 'ctime': {
+        if (e.args.length > 0) break;
+        const now: Expr = { op: 'context', type: 'long', what: 'walltime_ns', loc };
+        const secs: Expr = { op: 'binary', type: 'long', operator: '/', left: now, right: { op: 'long', type: 'long', value: 1_000_000_000n, loc }, loc };
+        return { op: 'builtin', type: 'string', name: 'ctime', args: [secs], loc };
+      }
+    }
+    const hist = histogramOf(e);
+    if (hist) {
+      const text: Expr = { op: 'histText', type: 'string', source: this.statsRef(hist.operand, scope), hist: histSpec(hist), loc };
+      return e.name === 'sprintln' ? { op: 'concat', type: 'string', left: text, right: { op: 'string', type: 'string', value: '\n', loc }, loc } : text;
     }
     if (PRINT_FAMILY[e.name]) return { op: 'sprintf', type: 'string', ...this.printFamily(e, scope), loc };
     const spec = BUILTINS[e.name as BuiltinName];

@@ -2,8 +2,10 @@
 // (print's text as a value), printd(delim, ...) / printdln / sprintd / sprintdln (values joined
 // by a literal delimiter), and print_char(c). Each is a printf/sprintf of a format built here
 // from the types of its arguments (%d for a long, %s for a string; the delimiter is text), so
-// every executor formats it with the code it already has.
+// every executor formats it with the code it already has. `sprint(@hist_log(x))` is the text
+// print(@hist_log(x)) would draw.
 import type { Expr, FormatIR, FormatPiece, SourceLoc } from '../ir/ir';
+import type { AstExpr } from './ast';
 
 export interface PrintFamilyMember {
   /** printd/printdln/print_char print; the others give the text as a string value. */
@@ -44,4 +46,11 @@ export function printFamilyFormat(member: PrintFamilyMember, values: readonly Ex
   if (member.newline) text('\n');
   const shown = pieces.map((p) => (p.kind === 'text' ? p.text.replace(/%/g, '%%') : `%${p.conversion}`)).join('');
   return { text: shown, pieces, loc };
+}
+
+/** `sprint(@hist_log(x))` / `sprintln(...)`: the histogram whose drawing is the value, if that is the call. */
+export function histogramOf(e: Extract<AstExpr, { kind: 'call' }>): Extract<AstExpr, { kind: 'aggregate' }> | undefined {
+  if (e.name !== 'sprint' && e.name !== 'sprintln') return undefined;
+  const only = e.args.length === 1 ? e.args[0] : undefined;
+  return only?.kind === 'aggregate' && only.fn.startsWith('hist_') ? only : undefined;
 }

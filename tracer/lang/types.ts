@@ -13,7 +13,7 @@ import { ARG_FUNCTIONS, CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS, 
 import type { Diagnostics } from './diagnostic';
 import { ForeachWrites } from './foreach-writes';
 import { formatArgTypes, FormatProblem, parseFormat } from './format';
-import { PRINT_FAMILY } from './print-family';
+import { histogramOf, PRINT_FAMILY } from './print-family';
 import { constantLong, escapeText, localOf, targetType, where, type FunctionSym, type GlobalSym, type Resolved, type Scope, type T } from './symbols';
 
 /** An expression's type as far as known; 'void' for a call of a function returning nothing. */
@@ -413,9 +413,11 @@ class TypeChecker {
         return;
       }
       case 'exit':
+      case 'abort':
         this.arity(e, 0);
         return;
       case 'error':
+      case 'warn':
         this.arity(e, 1);
         this.needType(e.args[0], this.expr(e.args[0], scope, 'string'), 'string', "error()'s message");
         return;
@@ -441,6 +443,12 @@ class TypeChecker {
       return;
     }
     if (e.args.length === 0 && e.name !== 'sprintln') this.fail(e.loc, `${e.name} needs something to print, as in ${e.name}(x).`);
+    const hist = histogramOf(e);
+    if (hist) {
+      this.statsRef(hist.operand, scope);
+      this.histSpec(hist);
+      return;
+    }
     for (const a of values) this.needValue(a, this.expr(a, scope));
   }
 
@@ -459,7 +467,7 @@ class TypeChecker {
     });
     const [low, high, step] = nums;
     if (step <= 0n) this.fail(e.args[2].loc, "@hist_linear's step must be positive.");
-    if (high <= low) this.fail(e.args[1].loc, "@hist_linear's high must be above its low.");
+    if (high < low) this.fail(e.args[1].loc, "@hist_linear's high must not be below its low.");
     if ((high - low) / step > 10000n) this.fail(e.args[2].loc, '@hist_linear would have more than 10000 buckets; use a larger step.');
   }
 
@@ -819,6 +827,8 @@ class TypeChecker {
         this.formatted(e, scope);
         return result('string');
       case 'sprint_ubacktrace':
+      case 'ctime':
+        // sprint_ubacktrace() of this hit's stack; ctime() of the current time
         if (e.args.length === 0) return result('string');
         break;
     }

@@ -77,6 +77,7 @@ export function mapTargetsInExpr(x: Expr, r: TargetRewriter): Expr {
     case 'assign': return { ...x, target: mapLValue(x.target, x.loc, r), value: e(x.value) };
     case 'incdec': return { ...x, target: mapLValue(x.target, x.loc, r) };
     case 'aggregate': return x.source.keys ? { ...x, source: { ...x.source, keys: x.source.keys.map(e) } } : x;
+    case 'histText': return x.source.keys ? { ...x, source: { ...x.source, keys: x.source.keys.map(e) } } : x;
     case 'histBucket': return { ...x, source: x.source.keys ? { ...x.source, keys: x.source.keys.map(e) } : x.source, bucket: e(x.bucket) };
     case 'call': return { ...x, args: x.args.map(e) };
     case 'builtin': return { ...x, args: x.args.map(e) };

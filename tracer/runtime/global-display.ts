@@ -5,7 +5,7 @@
 //   count=42                                   a long
 //   name="text"                                a string (escaped as text_str does)
 //   hits["GET",200]=17                         array elements, largest value first
-//   lat @count=4 @min=1 @max=4 @sum=10 @avg=2  a statistic (`@count=0` when empty)
+//   lat @count=4 @min=1 @max=4 @sum=10 @avg=2  a statistic (`@count=0x0` when empty)
 //   lat["x"] @count=2 @min=1 ...               a statistics array, largest @count first
 import type { GlobalDecl } from '../ir/ir';
 import { foreachEntries } from './foreach-order';
@@ -26,7 +26,7 @@ function keyText(key: Key, maxContent: number): string {
 }
 
 function statsText(s: StatsValue | undefined): string {
-  if (s === undefined) return ' @count=0';
+  if (s === undefined) return ' @count=0x0'; // SystemTap prints this text as it is
   return ` @count=${s.count} @min=${s.min} @max=${s.max} @sum=${s.sum} @avg=${average(s)}`;
 }
 

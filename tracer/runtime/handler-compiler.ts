@@ -47,6 +47,10 @@ export interface CompileInput {
   emit(text: string, pp: string): void;
   /** exit() was called. */
   exit(): void;
+  /** abort() was called: the session ends without its `end` probes. */
+  abort?(): void;
+  /** warn(msg): `msg` (a byte string) for stderr as a warning. */
+  warn?(message: string): void;
   services: RuntimeServices;
 }
 
@@ -338,6 +342,10 @@ class BodyEmitter {
         const t = this.temp();
         return `(${t} = f${e.function}(${e.args.map((x) => this.expr(x)).join(', ')}), depth--, ${t})`;
       }
+      case 'histText': {
+        const spec = this.module.histSpecIndex(e.source.global, e.hist, e.loc);
+        return `cut(hist(${this.statsRead(e.source.global, e.source.keys)}, ${e.source.global}, ${spec}, ${this.loc(e.loc)}))`;
+      }
       case 'histBucket': {
         const spec = this.module.histSpecIndex(e.source.global, e.hist, e.loc);
         return `hbucket(${this.statsRead(e.source.global, e.source.keys)}, ${spec}, ${this.expr(e.bucket)}, ${this.loc(e.loc)})`;
@@ -450,10 +458,15 @@ class BodyEmitter {
         out.push(this.check(s.loc), `emit(svc.sprintUbacktrace(cs(ctx, "ubacktrace", ${this.loc(s.loc)})), curPP);`);
         return;
       case 'exit':
+        if (s.abort) {
+          out.push(this.check(s.loc), 'abortNow();', this.inFunction ? 'throw NEXT;' : 'return;');
+          return;
+        }
         out.push(this.check(s.loc), 'exitNow();');
         return;
       case 'error':
-        out.push(this.check(s.loc), `throw userError(${this.expr(s.message)}, ${this.loc(s.loc)});`);
+        if (s.warn) out.push(this.check(s.loc), `warnNow(${this.expr(s.message)});`);
+        else out.push(this.check(s.loc), `throw userError(${this.expr(s.message)}, ${this.loc(s.loc)});`);
         return;
       case 'try': {
         // the call depth is restored: an error thrown in a nested call skipped its `depth--`
@@ -669,6 +682,8 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     MAXNEST: program.limits.maxNesting,
     emit,
     exitNow: input.exit,
+    abortNow: input.abort ?? input.exit,
+    warnNow: input.warn ?? (() => undefined),
     get aggregateOf() {
       return foreachOrder().aggregateOf;
     },

@@ -42,6 +42,13 @@ export function processAlive(pid: number): boolean {
  */
 export function driveOnMainThread(session: Session, options: MainThreadOptions = {}): Promise<number> {
   const warn = options.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
+  // A Ctrl-C that comes while the begin probes run (or right after their output appears) must
+  // end the run through the end probes, not kill utap: hold it until the handlers below exist.
+  let early: 'SIGINT' | 'SIGTERM' | undefined;
+  const earlyInt = () => (early ??= 'SIGINT');
+  const earlyTerm = () => (early ??= 'SIGTERM');
+  process.on('SIGINT', earlyInt);
+  process.on('SIGTERM', earlyTerm);
   session.begin();
   const schedule = new TimerSchedule(session.plan.timers, monotonicNs());
   /** The -c command's exit status (0 until it fails). */
@@ -74,6 +81,8 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
 
     const cleanup = () => {
       done = true;
+      process.removeListener('SIGINT', earlyInt);
+      process.removeListener('SIGTERM', earlyTerm);
       if (timer) clearTimeout(timer);
       if (keepAlive) clearInterval(keepAlive);
       if (poll) clearInterval(poll);
@@ -121,9 +130,15 @@ export function driveOnMainThread(session: Session, options: MainThreadOptions =
       finish();
       return;
     }
-    session.flush();
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    process.removeListener('SIGINT', earlyInt);
+    process.removeListener('SIGTERM', earlyTerm);
+    if (early) {
+      (early === 'SIGINT' ? onInt : onTerm)();
+      return;
+    }
+    session.flush();
     // Something must hold the event loop open while the script waits for a signal.
     keepAlive = setInterval(() => undefined, 1 << 30);
 

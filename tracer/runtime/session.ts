@@ -78,6 +78,8 @@ export class Session {
   private readonly maxAction: number;
   private readonly maxActionInterruptible: number;
   private exitRequested = false;
+  /** abort() was called: finish() skips the `end` probes. */
+  private aborted = false;
   private status = 0;
   /** Runtime errors so far, and how many SystemTap's -D MAXERRORS=N lets a script survive (default 0). */
   private errorCount = 0;
@@ -129,6 +131,15 @@ export class Session {
       exit: () => {
         this.exitRequested = true;
       },
+      warn: (message) => {
+        this.output.flush(); // what the script printed before comes first
+        this.errors.write(`WARNING: ${toText(message)}\n`);
+        this.errors.flush();
+      },
+      abort: () => {
+        this.exitRequested = true;
+        this.aborted = true;
+      },
       services: withDefaults(options.services),
     });
   }
@@ -148,13 +159,22 @@ export class Session {
     return this.compiled.source;
   }
 
-  /** Runs the `begin` probes. exit() or an error in one skips the rest, as in SystemTap. */
+  /**
+   * Runs the `begin` probes. SystemTap combines the probes of one begin point (`begin`,
+   * `begin(5)`) into one handler whose parts are isolated: exit() or a runtime error in one part
+   * does not keep the other parts of that point from running; the later begin points do not run
+   * then, and the run ends (through the end probes after exit(), the error probes after an
+   * error). abort() stops everything at once.
+   */
   begin(): void {
     if (this.state !== 'ready') throw new Error(`Session.begin() called in state ${this.state}`);
     this.state = 'running';
+    let stoppedAt: string | undefined;
     for (const s of this.beginSlots) {
-      if (this.state !== 'running') break;
+      if (this.state !== 'running' && (this.aborted || s.pp !== stoppedAt)) break;
+      const before = this.state;
       this.run(s, this.contextFor(s.pp));
+      if (before === 'running' && this.state !== 'running') stoppedAt = s.pp;
     }
   }
 
@@ -215,7 +235,7 @@ export class Session {
       this.state = 'stopping';
       this.endReason ??= 'stop';
     }
-    if (!this.failed) {
+    if (!this.failed && !this.aborted) {
       for (const s of this.endSlots) {
         this.run(s, this.contextFor(s.pp));
         if (this.failed) break;
@@ -275,7 +295,7 @@ export class Session {
     }
     if (this.exitRequested && this.state === 'running') {
       this.state = 'stopping';
-      this.endReason ??= 'exit';
+      this.endReason ??= this.aborted ? 'abort' : 'exit';
     }
   }
 

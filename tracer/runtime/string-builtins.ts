@@ -75,12 +75,15 @@ const TEXT_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 12: 'f', 10: 'n',
 /**
  * text_str / text_strn (_stp_text_str): printable ASCII kept, `"` `\` and control bytes as C
  * escapes, other bytes as three octal digits, within `len` output bytes (0: the string limit);
- * quoted puts the result in double quotes and marks a cut with `...` after the closing quote.
+ * quoted puts the result in double quotes and marks a cut with `...` after the closing quote
+ * (made room for by dropping whole pieces, never half an escape).
  */
 export function textStr(text: string, lenArg: Long, quoted: boolean, maxContent: number): string {
   let budget = lenArg <= 0 || lenArg > maxContent ? maxContent : Number(lenArg);
   if (quoted) budget = Math.max(budget, 5) - 2;
   let out = '';
+  // where each piece (a byte or its escape) ends in `out`, to cut between pieces below
+  const ends: number[] = [];
   let i = 0;
   for (; i < text.length && budget > 0; i++) {
     const c = text.charCodeAt(i);
@@ -93,11 +96,18 @@ export function textStr(text: string, lenArg: Long, quoted: boolean, maxContent:
     }
     if (budget < piece.length) break;
     out += piece;
+    ends.push(out.length);
     budget -= piece.length;
   }
   const truncated = i < text.length && text.charCodeAt(i) !== 0;
   if (!quoted) return out;
-  if (truncated) return '"' + out.slice(0, out.length - (3 - budget)) + '"...';
+  if (truncated) {
+    // room for `...`: give back 3 - budget bytes, never half an escape
+    const room = out.length - (3 - budget);
+    let cut = 0;
+    for (const end of ends) if (end <= room) cut = end;
+    return '"' + out.slice(0, cut) + '"...';
+  }
   return '"' + out + '"';
 }
 

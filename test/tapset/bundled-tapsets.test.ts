@@ -1,0 +1,35 @@
+// The bundled tapsets through the real command line: argv/argc from the script's arguments,
+// the queue statistics' bookkeeping, the ANSI escapes, and that tapset globals are never
+// printed at exit as a script's own unread globals are.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runUtap } from '../support/run-utap';
+
+const script = 'probe begin { printf("argc=%d", argc); for (i = 1; i <= argc + 1; i++) printf(" [%s]", argv[i]); println(""); exit() }';
+
+test('argc and argv hold the script arguments, "" past the last', async () => {
+  let r = await runUtap(['-e', script]);
+  assert.is(r.stdout, 'argc=0 []\n');
+  r = await runUtap(['-e', script, 'hello', 'big world']);
+  assert.is(r.stdout, 'argc=2 [hello] [big world] []\n');
+  assert.is(r.status, 0);
+});
+
+test('queue statistics: every request served, none waiting; the tapset globals are not printed at exit', async () => {
+  const r = await runUtap(['-e', `probe begin {
+    qsq_start("disk")
+    for (i = 0; i < 5; i++) { qs_wait("disk"); qs_run("disk"); qs_done("disk") }
+    printf("util %d%% <= 100: %d, throughput > 0: %d, wait queue %d\\n", qsq_utilization("disk", 100),
+           qsq_utilization("disk", 100) <= 100, qsq_throughput("disk", 1000000000) > 0, qsq_wait_queue_length("disk", 1))
+    exit()
+  }`]);
+  assert.is(r.stderr, '');
+  assert.match(r.stdout, /^util \d+% <= 100: 1, throughput > 0: 1, wait queue 0\n$/);
+});
+
+test('ANSI escapes', async () => {
+  const r = await runUtap(['-e', 'probe begin { ansi_set_color3(31, 40, 1); print("x"); ansi_reset_color(); ansi_cursor_move(3, 7); ansi_set_color(32); exit() }']);
+  assert.is(r.stdout, '\x1b[40;31;1mx\x1b[0;0m\x1b[7;3H\x1b[32m');
+});
+
+test.run();
