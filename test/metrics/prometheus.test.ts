@@ -108,6 +108,14 @@ async function waitOutput(target: { output(): string }, pattern: RegExp, timeout
   }
 }
 
+/** Waits until `utap` serves metrics and has its probes in, then starts a Prometheus scraping it. */
+async function scrapedOnceArmed(utap: ServingUtap): Promise<{ address: string; prometheus: Prometheus }> {
+  const address = await utap.address;
+  if (!address) assert.unreachable(`utap did not serve metrics: ${(await utap.done).stderr}`);
+  await utap.armed;
+  return { address, prometheus: await Prometheus.start([address]) };
+}
+
 for (const engine of ['ptrace', 'uprobe'] as const) {
   const missing = utapMissing(engine) ?? missingProm ?? (engine === 'uprobe' ? missingBpf : undefined);
   liveTest(test, `--metrics on the ${engine} engine: a known latency distribution, as Prometheus scraped it`, missing, async () => {
@@ -115,10 +123,9 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
     const utap = serving(['--engine', engine, '-p', String(target.pid), '--metrics', '127.0.0.1:0', '-e', LATENCY_SCRIPT]);
     let prometheus: Prometheus | undefined;
     try {
-      const address = await utap.address;
-      if (!address) assert.unreachable(`utap did not serve metrics: ${(await utap.done).stderr}`);
-      await utap.armed;
-      prometheus = await Prometheus.start([address]);
+      const armed = await scrapedOnceArmed(utap);
+      prometheus = armed.prometheus;
+      const address = armed.address;
       target.send('go\n');
       await waitOutput(target, /^done$/m);
       // Every call is in, and stays in: the target holds still until told to exit.
@@ -169,10 +176,9 @@ for (const [engine, hits] of [['uprobe', 1_000_000], ['ptrace', 20_000]] as cons
     const utap = serving(['--engine', engine, '-p', String(target.pid), '--metrics', '127.0.0.1:0', '-e', HITS_SCRIPT]);
     let prometheus: Prometheus | undefined;
     try {
-      const address = await utap.address;
-      if (!address) assert.unreachable(`utap did not serve metrics: ${(await utap.done).stderr}`);
-      await utap.armed;
-      prometheus = await Prometheus.start([address]);
+      const armed = await scrapedOnceArmed(utap);
+      prometheus = armed.prometheus;
+      const address = armed.address;
       // Let scrapes come in before the hits start, then all through them.
       await prometheus.waitFor('utap_hits_total', (s) => s.length === 1);
       target.send('go\n');
