@@ -113,7 +113,8 @@ function listFiles(dir: string, ext: string): string[] {
     return [];
   }
   const out: string[] = [];
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+  // A plain code-unit order: localeCompare's first call loads ICU's collator, ~5 ms of every start.
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) out.push(...listFiles(full, ext));
     else if (e.name.endsWith(ext)) out.push(full);
