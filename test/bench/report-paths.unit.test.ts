@@ -1,6 +1,6 @@
 // The bench reports name files relative to the repository, wherever the clone that ran the bench
-// was: fed a real run's results (bench/results/2026-12-04.json, recorded in /work/wt/lead), the
-// writers keep no trace of that folder, and commands read as typed from the repository root.
+// was: fed a real run's results (bench/results/2026-12-04.json) with its paths made absolute under
+// a clone's folder, the writers keep no trace of that folder, and commands read as typed from the repository root.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
@@ -15,9 +15,13 @@ import { repoRoot } from '../support/paths';
 const RECORDED_ROOT = '/work/wt/lead';
 const recorded = fs.readFileSync(path.join(repoRoot, 'bench', 'results', '2026-12-04.json'), 'utf8');
 
-/** The recorded run as if it had run in a clone at `root`. */
+/**
+ * The recorded run as if it had run in a clone at `root` and its writer had kept the machine's
+ * paths: every repository path the results name (build/..., bench/...) made absolute under `root`.
+ */
 function resultsAt(root: string): BenchResults {
-  return JSON.parse(recorded.split(RECORDED_ROOT).join(root)) as BenchResults;
+  const absolute = recorded.replace(/(^|[\s"':=>(])((?:build|bench)\/)/gm, (_m, before: string, dir: string) => `${before}${root}/${dir}`);
+  return JSON.parse(absolute.split(RECORDED_ROOT).join(root)) as BenchResults;
 }
 
 test('paths under the root lose it, a bare root becomes ., neighbours and other paths stay', () => {

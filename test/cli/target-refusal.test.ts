@@ -10,6 +10,7 @@ import { fixture } from '../support/paths';
 import { runCommand, runUtap } from '../support/run-utap';
 import { startWaiting } from '../support/target-process';
 import { utapCommand } from '../support/paths';
+import { readableCopy } from '../support/readable-copy';
 
 const SCRIPT = 'probe process.function("work") { n++ } probe timer.ms(200) { exit() }';
 const bounded = { timeoutMs: 30_000 };
@@ -115,7 +116,7 @@ test('kthreadd (PID 2): "is a kernel thread", on every engine', async () => {
 test('-p 1 as the user nobody: the process belongs to uid 0 and utap lacks CAP_SYS_PTRACE', async () => {
   const name = fs.readFileSync('/proc/1/comm', 'latin1').trim();
   for (const engine of ['ptrace', 'auto']) {
-    const r = await runCommand('runuser', ['-u', 'nobody', '--', utapCommand, '--engine', engine, '-p', '1', '-e', 'probe process.function("main")? { } probe timer.ms(100) { exit() }'], { ...bounded, cwd: '/' });
+    const r = await runCommand('runuser', ['-u', 'nobody', '--', process.execPath, readableCopy('nobody').utapBin, '--engine', engine, '-p', '1', '-e', 'probe process.function("main")? { } probe timer.ms(100) { exit() }'], { ...bounded, cwd: '/' });
     assert.is(r.status, 2, r.stderr);
     assert.is(r.stderr, `utap: process 1 (${name}) belongs to uid 0 and utap runs as uid 65534 without CAP_SYS_PTRACE: only root (or CAP_SYS_PTRACE) may trace another user's process.\n`, engine);
   }

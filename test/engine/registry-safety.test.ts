@@ -8,14 +8,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fixture, utapCommand } from '../support/paths';
 import { runCommand, type RunResult } from '../support/run-utap';
+import { sh } from '../support/shell';
 
 const SCRIPT = 'global w\nprobe process.function("work") { w++ }\nprobe end { printf("work=%d\\n", w) }';
 const TRACED = 'calls=40 sum=2460 fib10=55\nwork=40\n';
 
-/** Runs `shell` (sh) in a new private mount namespace where /sys/fs/bpf starts unmounted; $UTAP, $SCRIPT and $COUNTER are set. */
+/** Runs `shell` (sh) in a new private mount namespace where /sys/fs/bpf starts unmounted; $UTAP, $SCRIPT, $COUNTER and $COMMAND (counter 40, quoted for -c) are set. */
 function inPrivateBpffs(shell: string): Promise<RunResult> {
   return runCommand('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'umount /sys/fs/bpf 2>/dev/null; ' + shell], {
-    env: { ...process.env, UTAP: utapCommand, SCRIPT, COUNTER: fixture('counter') },
+    env: { ...process.env, UTAP: utapCommand, SCRIPT, COUNTER: fixture('counter'), COMMAND: sh`${fixture('counter')} 40` },
     timeoutMs: 60_000,
   });
 }
@@ -31,7 +32,7 @@ test('utap mounts bpffs itself 0755 (not 1777) and makes /sys/fs/bpf/utap root 0
   if (!fs.existsSync('/sys/fs/bpf')) throw new Error('no /sys/fs/bpf on this kernel');
   const r = await inPrivateBpffs(`
     echo "== before"; mount | grep -c ' /sys/fs/bpf ' || true
-    echo "== run"; "$UTAP" --engine uprobe --name sec-fresh -c "$COUNTER 40" -e "$SCRIPT" 2>&1; echo "rc=$?"
+    echo "== run"; "$UTAP" --engine uprobe --name sec-fresh -c "$COMMAND" -e "$SCRIPT" 2>&1; echo "rc=$?"
     echo "== modes"; stat -c '%a %u' /sys/fs/bpf /sys/fs/bpf/utap`);
   assert.is(r.status, 0, r.stderr);
   assert.is(section(r.stdout, 'before'), '0\n', 'the case starts without bpffs');
@@ -47,7 +48,7 @@ test("a /sys/fs/bpf/utap another user made first (bpffs mounted 1777 by someone 
   const r = await inPrivateBpffs(`
     mount -t bpf bpf /sys/fs/bpf && chmod 1777 /sys/fs/bpf
     runuser -u nobody -- mkdir -p /sys/fs/bpf/utap/sec-name
-    echo "== run"; "$UTAP" --engine uprobe --name sec-name -c "$COUNTER 40" -e "$SCRIPT" 2>&1; echo "rc=$?"
+    echo "== run"; "$UTAP" --engine uprobe --name sec-name -c "$COMMAND" -e "$SCRIPT" 2>&1; echo "rc=$?"
     echo "== show"; "$UTAP" handlers show sec-name 2>&1; echo "rc=$?"
     echo "== left"; ls /sys/fs/bpf/utap/sec-name`);
   assert.is(r.status, 0, r.stderr);
@@ -63,9 +64,9 @@ test("a NAME another user made or may enter in root's registry is refused; other
   const r = await inPrivateBpffs(`
     mount -t bpf -o mode=0755 bpf /sys/fs/bpf && mkdir -m 755 /sys/fs/bpf/utap
     mkdir -m 777 /sys/fs/bpf/utap/sec-name && chown nobody /sys/fs/bpf/utap/sec-name
-    echo "== run"; "$UTAP" --engine uprobe --name sec-name -c "$COUNTER 40" -e "$SCRIPT" 2>&1; echo "rc=$?"
+    echo "== run"; "$UTAP" --engine uprobe --name sec-name -c "$COMMAND" -e "$SCRIPT" 2>&1; echo "rc=$?"
     echo "== show"; "$UTAP" handlers show sec-name 2>&1; echo "rc=$?"
-    echo "== other"; "$UTAP" --engine uprobe --name sec-other -c "$COUNTER 40" -e "$SCRIPT" 2>&1; echo "rc=$?"`);
+    echo "== other"; "$UTAP" --engine uprobe --name sec-other -c "$COMMAND" -e "$SCRIPT" 2>&1; echo "rc=$?"`);
   assert.is(r.status, 0, r.stderr);
   const sentence =
     "utap: /sys/fs/bpf/utap/sec-name was not made by utap's registry (others than its owner (uid 65534) may use it (mode 0777)); as root, look at it and remove it (rm -r /sys/fs/bpf/utap/sec-name), or choose another name.\n";

@@ -12,6 +12,7 @@ import { httpGet, Prometheus, prometheusMissing, promtoolCheck } from '../suppor
 import { runUtap } from '../support/run-utap';
 import { startTarget } from '../support/target-process';
 import { utapMissing } from '../support/utap-features';
+import { readableCopy } from '../support/readable-copy';
 
 const missingProm = prometheusMissing();
 const missingBpf = detectBpfFeatures().unavailable;
@@ -232,7 +233,7 @@ liveTest(test, 'utap handlers serve: registered handlers that outlived their uta
 
     // A user who may not read these handlers (they belong to root, the target is gone) gets none of them.
     // In its own process group: runuser's child (utap) goes with it when the group is killed.
-    stranger = spawn('runuser', ['-u', 'nobody', '--', process.execPath, utapBin, '-v', 'handlers', 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    stranger = spawn('runuser', ['-u', 'nobody', '--', process.execPath, readableCopy('nobody').utapBin, '-v', 'handlers', 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     const strangerAddress = await addressOf(stranger);
     const theirs = await httpGet(`http://${strangerAddress}/metrics`);
     assert.is(theirs.status, 200);

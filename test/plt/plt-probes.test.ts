@@ -12,6 +12,7 @@ import { fixture, utapCommand } from '../support/paths';
 import { runCommand, runUtap } from '../support/run-utap';
 import { sh } from '../support/shell';
 import { utapMissing } from '../support/utap-features';
+import { readableCopy } from '../support/readable-copy';
 
 const LAYOUTS = ['lazy', 'ibt-now'] as const;
 const N = 7;
@@ -95,9 +96,11 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
 }
 
 liveTest(test, 'ptrace without root (as nobody): every strcmp through the PLT', utapMissing('ptrace'), async () => {
-  const binary = fixture('plt-target-ibt-now');
+  // nobody may not read this checkout (a 0700 folder above it): utap and the program run from a readable copy
+  const copy = readableCopy('nobody');
+  const binary = copy.fixture('plt-target-ibt-now');
   const script = `global n\nprobe process("${binary}").plt("strcmp") { n++ }\nprobe end { printf("%s %d\\n", "strcmp", n) }`;
-  const r = await runCommand('runuser', ['-u', 'nobody', '--', utapCommand, '--engine', 'ptrace', '-e', script, '-c', sh`${binary} 20`], { timeoutMs: 60_000 });
+  const r = await runCommand('runuser', ['-u', 'nobody', '--', process.execPath, copy.utapBin, '--engine', 'ptrace', '-e', script, '-c', sh`${binary} 20`], { timeoutMs: 60_000 });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout, '1\nstrcmp 40\n');
 });

@@ -17,6 +17,7 @@ import { startTarget } from '../support/target-process';
 import { utapArmed } from '../support/utap-armed';
 import { utapMissing } from '../support/utap-features';
 import { sh } from '../support/shell';
+import { readableCopy } from '../support/readable-copy';
 
 const N = 100;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-sdt-'));
@@ -110,9 +111,11 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
 }
 
 liveTest(test, 'ptrace without root (as nobody): the semaphore written through the target\'s memory, every guarded hit', utapMissing('ptrace'), async () => {
-  const binary = fixture('sdt-target-O2');
+  // nobody may not read this checkout (a 0700 folder above it): utap and the program run from a readable copy
+  const copy = readableCopy('nobody');
+  const binary = copy.fixture('sdt-target-O2');
   const script = `global n, g\nprobe process("${binary}").mark("guarded") { n++; g += $arg1 }\nprobe end { printf("guarded %d %d\\n", n, g) }`;
-  const r = await runCommand('runuser', ['-u', 'nobody', '--', utapCommand, '--engine', 'ptrace', '-e', script, '-c', sh`${binary} 20`], { timeoutMs: 60_000 });
+  const r = await runCommand('runuser', ['-u', 'nobody', '--', process.execPath, copy.utapBin, '--engine', 'ptrace', '-e', script, '-c', sh`${binary} 20`], { timeoutMs: 60_000 });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout, 'iterations=20 guarded=20\nsemaphore=1\nguarded 20 2100\n');
 });
