@@ -86,10 +86,10 @@ liveTest(test, '-l: an IFUNC listed with what it resolves to, or may resolve to'
   } finally {
     await target.release();
   }
-  const libc = await runUtap(['-l', 'process.library("libc.so.6").function("strlen")', '-c', CALLS]);
+  const libc = await runUtap(['-l', 'process.library("libc.so.6").function("strlen")', '-c', sh`${CALLS}`]);
   assert.match(libc.stdout, /^process\("[^"\n]*?libc\.so\.6"\)\.function\("strlen"\)  # ifunc: resolved to __strlen_\w+ in utap's own process \(it loads the same file\)\n$/, libc.stderr);
   // A glob matches the IFUNC under its own name too (its address is the resolver's, which DWARF calls strlen_ifunc).
-  const glob = await runUtap(['-l', 'process.library("libc.so.6").function("strl*")', '-c', CALLS]);
+  const glob = await runUtap(['-l', 'process.library("libc.so.6").function("strl*")', '-c', sh`${CALLS}`]);
   assert.match(glob.stdout, /^process\("[^"\n]*?libc\.so\.6"\)\.function\("strlen"\)  # ifunc: resolved to __strlen_\w+ in utap's own process/m, glob.stderr);
   assert.match(glob.stdout, /\.function\("strlen_ifunc@[^"\n]+?"\)\n/, 'the resolver, under its own name');
 });

@@ -18,6 +18,7 @@ import { detectBpfFeatures } from '../../kernel-helper/features';
 import { liveTest } from '../support/live';
 import { fixture, utapBin } from '../support/paths';
 import { utapMissing } from '../support/utap-features';
+import { sh } from '../support/shell';
 
 const SURVIVOR = fixture('survivor');
 const THREADS = 4;
@@ -124,7 +125,7 @@ interface Outcome {
 
 async function tryOnce(s: Scenario, n: number): Promise<Outcome> {
   const out = path.join(tmp, `${s.engine}${s.pin ? '-pin' : ''}${s.mode}-${s.when}-${n}-`);
-  const command = `${SURVIVOR} ${THREADS} ${MIN_ROUNDS} ${out}`;
+  const command = sh`${SURVIVOR} ${THREADS} ${MIN_ROUNDS} ${out}`;
   let target: ChildProcess | undefined;
   let targetExit: { code: number | null; signal: string | null } | undefined;
   let utap: ChildProcess | undefined;
