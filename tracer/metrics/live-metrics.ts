@@ -1,7 +1,7 @@
 // `utap --metrics ADDR`: the running script's globals served to Prometheus while it runs. The
-// server starts before the engine, so a scrape that comes before the session exists (or after
-// it ended) gets the last values read, or nothing; once the engine publishes how to read its globals, each
-// scrape renders a fresh copy of them.
+// server starts before the engine, so a scrape that comes before the session exists gets the
+// last values read, or nothing; once the engine publishes how to read its globals, each scrape
+// renders a fresh copy of them. The server closes when the run ends.
 import type { ProgramIR } from '../ir/ir';
 import type { GlobalSnapshot } from '../runtime/global-snapshot';
 import { MetricsView, metricName } from './exposition';
