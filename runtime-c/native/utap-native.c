@@ -126,14 +126,11 @@ long utap_read_memory(int pid, uint64_t address, void *buffer, uint64_t length) 
 }
 
 /*
- * Starts `/bin/sh -c command` held before exec: the child blocks reading a pipe whose write end
- * only utap holds (close-on-exec), so the caller can PTRACE_SEIZE it and set up, then let it go
- * by writing a byte (utap_release). If utap dies first, the pipe reads end-of-file and the
- * command runs untraced: it is never left stopped or killed. Returns the child's pid or -errno;
- * *release_fd gets the write end.
+ * pipe2(O_CLOEXEC) then fork(): the child starts with no signal blocked (Node's threads block
+ * some, and a child must not inherit that). Returns the pid (0 in the child) or -errno, with
+ * nothing left open on failure. The child may make only async-signal-safe calls after it.
  */
-int utap_spawn_held(const char *command, int *release_fd) {
-  int fds[2];
+static int fork_with_pipe(int fds[2]) {
   if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
   int pid = fork();
   if (pid < 0) {
@@ -143,10 +140,26 @@ int utap_spawn_held(const char *command, int *release_fd) {
     return -e;
   }
   if (pid == 0) {
-    /* Only async-signal-safe calls from here on. */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, 0);
+  }
+  return pid;
+}
+
+/*
+ * Starts `/bin/sh -c command` held before exec: the child blocks reading a pipe whose write end
+ * only utap holds (close-on-exec), so the caller can PTRACE_SEIZE it and set up, then let it go
+ * by writing a byte (utap_release). If utap dies first, the pipe reads end-of-file and the
+ * command runs untraced: it is never left stopped or killed. Returns the child's pid or -errno;
+ * *release_fd gets the write end.
+ */
+int utap_spawn_held(const char *command, int *release_fd) {
+  int fds[2];
+  int pid = fork_with_pipe(fds);
+  if (pid < 0) return pid;
+  if (pid == 0) {
+    /* Only async-signal-safe calls from here on. */
     close(fds[1]);
     /* The command gets utap's stdin/stdout/stderr as a shell would pass them: Node marks them
        close-on-exec and non-blocking (for its own streams), so undo both, as libuv does for
@@ -209,18 +222,9 @@ long utap_write_words(int pid, const uint64_t *pairs, int count) {
  */
 int utap_waker_start(int *write_fd) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
-  int pid = fork();
-  if (pid < 0) {
-    int e = errno;
-    close(fds[0]);
-    close(fds[1]);
-    return -e;
-  }
+  int pid = fork_with_pipe(fds);
+  if (pid < 0) return pid;
   if (pid == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     close(fds[1]);
     int timeout = -1;
@@ -268,19 +272,10 @@ static struct guardian_affinity guardian_affinities[GUARDIAN_AFFINITIES];
 int utap_guardian_start(int mem_fd, uint64_t table, int *control_fd) {
   _Static_assert(sizeof(struct guardian_affinity) == 132, "healer.ts writes 132-byte records");
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
-  int pid = fork();
-  if (pid < 0) {
-    int e = errno;
-    close(fds[0]);
-    close(fds[1]);
-    return -e;
-  }
+  int pid = fork_with_pipe(fds);
+  if (pid < 0) return pid;
   if (pid == 0) {
     /* Only async-signal-safe calls from here on; nothing of utap's kept open but these two. */
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, 0);
     if (dup2(fds[0], 3) < 0 || dup2(mem_fd, 4) < 0) _exit(1);
     syscall(SYS_close_range, 5, ~0U, 0);
     for (int fd = 0; fd < 3; fd++) close(fd);
