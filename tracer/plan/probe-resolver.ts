@@ -69,6 +69,12 @@ function siteFor(location: ProbeLocation, vaddr: bigint, probe: ProbeIR, context
     vaddr,
     relocatable: binary.relocatable,
   });
+  return siteIR(location, lowered, vaddr, fileOffset, probe, context);
+}
+
+/** The site of `probe` at `location`, with its handler lowered for that pc. */
+function siteIR(location: ProbeLocation, lowered: { handler: ProbeSiteIR['handler']; entryCaptures: ProbeSiteIR['entryCaptures'] }, vaddr: bigint, fileOffset: bigint, probe: ProbeIR, context: ResolveContext): ProbeSiteIR {
+  const { binary } = location;
   return {
     id: context.nextSiteId(),
     probe: probe.index,
@@ -95,21 +101,9 @@ function markerSite(location: ProbeLocation, marker: SdtMarker, fileOffset: bigi
     semaphore = { vaddr: marker.semaphore, fileOffset: semaphoreOffset };
   }
   const lowered = lowerMarkerTargets(context.program, probe.handler, { binary, marker, canonical: location.canonical, vaddr: location.vaddr });
-  return {
-    id: context.nextSiteId(),
-    probe: probe.index,
-    pp: location.canonical,
-    handler: lowered.handler,
-    needs: handlerNeeds(context.program, lowered.handler, lowered.entryCaptures),
-    kind: location.kind,
-    binary: binary.path,
-    ...(binary.buildId !== undefined && { buildId: binary.buildId }),
-    vaddr: location.vaddr,
-    fileOffset,
-    function: location.function,
-    entryCaptures: [],
-    ...(semaphore && { semaphore }),
-  };
+  // Marker arguments are read at the marker itself: nothing is captured at a function entry.
+  const site = siteIR(location, { handler: lowered.handler, entryCaptures: [] }, location.vaddr, fileOffset, probe, context);
+  return { ...site, ...(semaphore && { semaphore }) };
 }
 
 export function createProbeResolver(options: CatalogOptions = {}): ProbeResolver {
