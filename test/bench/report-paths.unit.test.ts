@@ -12,7 +12,6 @@ import type { BenchResults } from '../../bench/results';
 import { shellLine } from '../../bench/shell-words';
 import { repoRoot } from '../support/paths';
 
-const RECORDED_ROOT = '/work/wt/lead';
 const recorded = fs.readFileSync(path.join(repoRoot, 'bench', 'results', '2026-12-04.json'), 'utf8');
 
 /**
@@ -21,7 +20,7 @@ const recorded = fs.readFileSync(path.join(repoRoot, 'bench', 'results', '2026-1
  */
 function resultsAt(root: string): BenchResults {
   const absolute = recorded.replace(/(^|[\s"':=>(])((?:build|bench)\/)/gm, (_m, before: string, dir: string) => `${before}${root}/${dir}`);
-  return JSON.parse(absolute.split(RECORDED_ROOT).join(root)) as BenchResults;
+  return JSON.parse(absolute) as BenchResults;
 }
 
 test('paths under the root lose it, a bare root becomes ., neighbours and other paths stay', () => {
@@ -33,7 +32,7 @@ test('paths under the root lose it, a bare root becomes ., neighbours and other 
   assert.is(repoRelative(`${root}2/x /usr/bin/gdb ${root}x`, root), `${root}2/x /usr/bin/gdb ${root}x`);
 });
 
-for (const root of [RECORDED_ROOT, '/tmp/tmp.Xy7/my clone.d/utap']) {
+for (const root of ['/srv/bench/utap', '/tmp/tmp.Xy7/my clone.d/utap']) {
   test(`REPORT.md and report.svg of a run in ${root} carry no machine path`, () => {
     const results = resultsAt(root);
     assert.ok(JSON.stringify(results).includes(`${root}/build/bench/emulated`), 'the input does name the folder');
