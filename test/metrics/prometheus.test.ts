@@ -109,6 +109,11 @@ async function waitOutput(target: { output(): string }, pattern: RegExp, timeout
   }
 }
 
+/** Why a --metrics test on `engine` cannot run here, or undefined. */
+function missingFor(engine: 'ptrace' | 'uprobe'): string | undefined {
+  return utapMissing(engine) ?? missingProm ?? (engine === 'uprobe' ? missingBpf : undefined);
+}
+
 /** Waits until `utap` serves metrics and has its probes in, then starts a Prometheus scraping it. */
 async function scrapedOnceArmed(utap: ServingUtap): Promise<{ address: string; prometheus: Prometheus }> {
   const address = await utap.address;
@@ -118,7 +123,7 @@ async function scrapedOnceArmed(utap: ServingUtap): Promise<{ address: string; p
 }
 
 for (const engine of ['ptrace', 'uprobe'] as const) {
-  const missing = utapMissing(engine) ?? missingProm ?? (engine === 'uprobe' ? missingBpf : undefined);
+  const missing = missingFor(engine);
   liveTest(test, `--metrics on the ${engine} engine: a known latency distribution, as Prometheus scraped it`, missing, async () => {
     const target = await startTarget(fixture('latency'), ['1300:20', '5000:10', 'hold', 'wait']);
     const utap = serving(['--engine', engine, '-p', String(target.pid), '--metrics', '127.0.0.1:0', '-e', LATENCY_SCRIPT]);
@@ -171,7 +176,7 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
 const HITS_SCRIPT = 'global hits\nprobe process.function("hit") { hits++ }\nprobe end { printf("hits=%d\\n", hits) }\n';
 
 for (const [engine, hits] of [['uprobe', 1_000_000], ['ptrace', 20_000]] as const) {
-  const missing = utapMissing(engine) ?? missingProm ?? (engine === 'uprobe' ? missingBpf : undefined);
+  const missing = missingFor(engine);
   liveTest(test, `--metrics on the ${engine} engine: scraped every 100 ms through ${hits} hits, every hit counted`, missing, async () => {
     const target = await startTarget(fixture('uprobe-hits'), [String(hits), 'wait']);
     const utap = serving(['--engine', engine, '-p', String(target.pid), '--metrics', '127.0.0.1:0', '-e', HITS_SCRIPT]);
@@ -179,7 +184,6 @@ for (const [engine, hits] of [['uprobe', 1_000_000], ['ptrace', 20_000]] as cons
     try {
       const armed = await scrapedOnceArmed(utap);
       prometheus = armed.prometheus;
-      const address = armed.address;
       // Let scrapes come in before the hits start, then all through them.
       await prometheus.waitFor('utap_hits_total', (s) => s.length === 1);
       target.send('go\n');
