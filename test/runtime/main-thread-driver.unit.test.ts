@@ -1,4 +1,4 @@
-// The main-thread driver in a real child process: Ctrl-C and SIGTERM end through the end probes
+// The main-thread driver in a real child process: Ctrl-C, SIGTERM and SIGHUP end through the end probes
 // with status 0, exit() from a timer, -p watching a process, -c starting a command after begin.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
@@ -32,6 +32,12 @@ test('Ctrl-C (SIGINT) ends through the end probes, status 0', async () => {
 
 test('SIGTERM ends through the end probes, status 0', async () => {
   const r = await signalAfterReady('ticker', 'SIGTERM');
+  assert.is(r.stdout, 'ready\nend after ticks\n');
+  assert.is(r.status, 0);
+});
+
+test('SIGHUP (the terminal went away) ends through the end probes, status 0', async () => {
+  const r = await signalAfterReady('ticker', 'SIGHUP');
   assert.is(r.stdout, 'ready\nend after ticks\n');
   assert.is(r.status, 0);
 });

@@ -7,6 +7,7 @@
 // Reading or removing needs the right to trace the target (registration.ts: checkAccess).
 import * as fs from 'node:fs';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from './errors';
+import { StopSignals } from '../runtime/stop-signals';
 
 export interface HandlersOptions {
   json: boolean;
@@ -59,17 +60,16 @@ function list(options: HandlersOptions): number {
   return 0;
 }
 
-/** Serves until SIGINT/SIGTERM; prints the address it listens on (port 0 picks a free one). */
+/** Serves until a stop signal (runtime/stop-signals.ts); prints the address it listens on (port 0 picks a free one). */
 async function serve(options: HandlersOptions): Promise<number> {
   const { parseListenAddress, serveMetrics, DEFAULT_METRICS_PORT } = require('../metrics/metrics-server') as typeof import('../metrics/metrics-server');
   const { registeredMetrics } = require('../metrics/registered-metrics') as typeof import('../metrics/registered-metrics');
   const server = await serveMetrics(parseListenAddress(options.listen ?? `127.0.0.1:${DEFAULT_METRICS_PORT}`), registeredMetrics, true);
   const { host, port } = server.address;
   process.stderr.write(`utap: serving registered handlers' metrics at http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics (Ctrl-C to stop)\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const signals = new StopSignals();
+  await new Promise<void>((resolve) => signals.forward(() => resolve()));
+  signals.close();
   await server.close();
   return 0;
 }

@@ -52,7 +52,7 @@ export interface SessionOptions {
 export type SessionState = 'ready' | 'running' | 'stopping' | 'finished';
 
 /** Why a session ended: exit() in a handler, a runtime error, or what the driver passed to stop(). */
-export type EndReason = 'exit' | 'error' | 'SIGINT' | 'SIGTERM' | 'target-exited' | (string & {});
+export type EndReason = 'exit' | 'error' | 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'target-exited' | (string & {});
 
 interface Slot {
   /** Index in the compiled program's handler table. */

@@ -1,6 +1,6 @@
 // The ptrace engine as the run pipeline sees it: it starts the worker thread that does all the
-// tracing and relays Ctrl-C and SIGTERM to it (through shared memory plus a SIGSTOP to the
-// worker's waker process, which makes the worker's blocking waitpid return).
+// tracing and relays the stop signals (Ctrl-C, SIGTERM, SIGHUP) to it (through shared memory plus a
+// SIGSTOP to the worker's waker process, which makes the worker's blocking waitpid return).
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { EXIT_ENVIRONMENT, UtapError } from '../../cli/errors';
@@ -8,6 +8,7 @@ import type { Engine, EngineRunRequest } from '../engine';
 import { NATIVE_LIBRARY } from './native';
 import { compiledScript } from '../../install-paths';
 import type { GlobalSnapshot } from '../../runtime/global-snapshot';
+import { StopSignals, stopSignalCode } from '../../runtime/stop-signals';
 import { CONTROL_SLOTS, CONTROL_SNAPSHOT, CONTROL_STOP, CONTROL_WAKER_PID, type PtraceRunSpec } from './ptrace-tracer';
 import type { WorkerReply } from './ptrace-worker';
 
@@ -44,18 +45,14 @@ export const ptraceEngine: Engine = {
         }
       }
     };
-    const relay = (request_: number) => () => {
-      Atomics.store(control, CONTROL_STOP, request_);
+    // The stop signals (runtime/stop-signals.ts) go to the worker, which stops its session as the
+    // session driver would.
+    const signals = new StopSignals();
+    signals.forward((signal) => {
+      Atomics.store(control, CONTROL_STOP, stopSignalCode(signal));
       wake();
-    };
-    const onInt = relay(1);
-    const onTerm = relay(2);
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    const cleanup = () => {
-      process.removeListener('SIGINT', onInt);
-      process.removeListener('SIGTERM', onTerm);
-    };
+    });
+    const cleanup = () => signals.close();
     // --metrics: the worker copies the globals when woken (between two hits) and posts them.
     let lastGlobals: GlobalSnapshot[] = [];
     let waiting: Array<(globals: GlobalSnapshot[]) => void> = [];

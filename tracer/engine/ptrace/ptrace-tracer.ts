@@ -12,6 +12,7 @@ import { snapshotGlobals, type GlobalSnapshot } from '../../runtime/global-snaps
 import { shellCommand } from '../../runtime/shell-command';
 import { openSession, type SessionSpec } from '../../runtime/open-session';
 import type { Scalar } from '../../runtime/storage';
+import { stopSignalOf } from '../../runtime/stop-signals';
 import { fireDueTimers, monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
 import { readMappings } from './address-space';
 import { CodeAreas } from './code-area';
@@ -40,7 +41,7 @@ export interface PtraceRunSpec {
   pin: boolean;
   verbose: boolean;
   /**
-   * Shared with the main thread: [0] stop request (1 SIGINT, 2 SIGTERM), [1] the waker's pid,
+   * Shared with the main thread: [0] stop request (stopSignalCode), [1] the waker's pid,
    * [2] how many copies of the globals the main thread asked for (--metrics scrapes).
    */
   control: Int32Array;
@@ -500,9 +501,8 @@ export class PtraceTracer {
 
   private onWaker(): void {
     this.wakerDeadline = undefined;
-    const request = Atomics.load(this.spec.control, CONTROL_STOP);
-    if (request === 1) this.session.stop('SIGINT');
-    else if (request === 2) this.session.stop('SIGTERM');
+    const signal = stopSignalOf(Atomics.load(this.spec.control, CONTROL_STOP));
+    if (signal) this.session.stop(signal);
     // A scrape is answered here, between two hits: the target waits for no copy.
     const wanted = Atomics.load(this.spec.control, CONTROL_SNAPSHOT);
     if (wanted !== this.snapshotsPublished && this.session.globals) {

@@ -4,23 +4,20 @@
 //   -c: start the command, held before its exec (so target() is known everywhere) → compile
 //   and load every site's program (KernelHandlers) → open the Session with the globals kernel
 //   handlers touch backed by their maps → begin (its output flushed) → arm the uprobes (-p pid,
-//   the -c child, or every process) → let the -c child go → the event loop: ring-buffer records,
-//   timers, signals, target exit → stop the kernel handlers, disarm, drain → end probes (reading
+//   the -c child, or every process) → let the -c child go → the session driver
+//   (runtime/session-driver.ts): ring-buffer records, timers, signals, target exit → stop the kernel handlers, disarm, drain → end probes (reading
 //   the maps) → close; the exit status says whether the command failed or records were lost.
-import { childExitWarning, commandStatus } from '../../runtime/child-exit';
 import { inexactEventModeReason } from './event-mode-check';
 import type { ChildProcess } from 'node:child_process';
-import { koffi } from '../../../kernel-helper/ffi';
 import { detectBpfFeatures } from '../../../kernel-helper/features';
-import { errno, sys } from '../../../kernel-helper/libc';
-import { __NR_pidfd_open } from '../../../kernel-helper/uapi';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
 import type { ProbeSiteIR } from '../../ir/ir';
 import { snapshotGlobals } from '../../runtime/global-snapshot';
 import { untraceableTarget } from '../target-refusal';
 import { openSession } from '../../runtime/open-session';
 import type { Session } from '../../runtime/session';
-import { monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
+import { driveSession } from '../../runtime/session-driver';
+import { StopSignals } from '../../runtime/stop-signals';
 import type { Engine, EngineRunRequest } from '../engine';
 import { mapStore } from './bpf-storage';
 import { KernelHandlers, RING_BYTES } from './kernel-handlers';
@@ -108,9 +105,12 @@ export const uprobeEngine: Engine = {
       });
       // A scrape reads the kernel maps (and the JS-held globals) as they are: no handler waits.
       request.publishGlobals?.(async () => snapshotGlobals(plan.program.globals, session.globals));
+      // Caught from before the begin probes run (stop-signals.ts).
+      const signals = new StopSignals();
       try {
-        return await drive(session, handlers, routes, request, registration, symbols, launch, byPtrace);
+        return await drive(session, handlers, routes, request, registration, symbols, launch, byPtrace, signals);
       } finally {
+        signals.close();
         session.close();
         symbols.close();
       }
@@ -193,7 +193,7 @@ async function armWithSidecar(session: Session, kernel: KernelHandlers, request:
   }
 }
 
-async function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest, registration: { registered: boolean }, symbols: ProcessSymbols, launch: Launch, byPtrace: ProbeSiteIR[]): Promise<number> {
+async function drive(session: Session, kernel: KernelHandlers, routes: Map<number, RecordRoute>, request: EngineRunRequest, registration: { registered: boolean }, symbols: ProcessSymbols, launch: Launch, byPtrace: ProbeSiteIR[], signals: StopSignals): Promise<number> {
   session.begin();
   // What begin printed shows now, as on the ptrace engine (the first record may be long in coming).
   session.flush();
@@ -235,7 +235,7 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
       if (request.detach) {
         session.flush();
         process.stderr.write(`utap: handlers '${name}' keep collecting${targetPid ? ` in process ${targetPid}` : ''}; see them with: utap handlers show ${name}; remove them with: utap handlers rm ${name}\n`);
-        return Promise.resolve(0);
+        return 0;
       }
     }
   }
@@ -271,126 +271,47 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
     session.flush();
   };
 
-  const schedule = new TimerSchedule(session.plan.timers, monotonicNs());
-  return new Promise<number>((resolve, reject) => {
-    let done = false;
-    let timer: NodeJS.Timeout | undefined;
-    let pidPoll: { close(): void } | undefined;
-    let pidfd = -1;
-    /** The -c command's exit status (0 until it fails). */
-    let childStatus = 0;
-    /** SystemTap's warning about it, printed after the end probes, as on the ptrace engine. */
-    let childWarning: string | undefined;
-    const cleanup = () => {
-      done = true;
-      if (timer) clearTimeout(timer);
-      reader.unwatch();
-      pidPoll?.close();
-      if (pidfd >= 0) sys.close(pidfd);
-      process.removeListener('SIGINT', onInt);
-      process.removeListener('SIGTERM', onTerm);
-      child?.removeAllListeners('exit');
-    };
-    const finish = () => {
-      if (done) return;
-      cleanup();
-      try {
-        kernel.stopKernelHandlers();
-      } catch (error) {
-        sidecar?.stop();
-        reject(error);
-        return;
-      }
-      // The sidecar takes its breakpoints out first (it forwards no more hits once told to stop).
-      sidecar?.stop();
-      (sidecar ? sidecar.done.catch(() => 0) : Promise.resolve(0)).then((sidecarStatus) => {
-        try {
-          kernel.detach();
-          drain();
-          const lost = kernel.lostRecords();
-          const skipped = kernel.busySkips();
-          // The command's failure first (a -c command the sidecar started: its status); else incomplete output is a failed run.
-          const commandFailure = childStatus !== 0 ? childStatus : sidecarStatus;
-          const status = session.finish(commandFailure !== 0 ? commandFailure : lost + skipped > 0 ? EXIT_SCRIPT_ERROR : 0);
-          if (childWarning && !session.failed) process.stderr.write(`${childWarning}\n`);
-          if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
-          if (skipped > 0) process.stderr.write(`${busySkipsWarning(skipped)}\n`);
-          resolve(status);
-        } catch (error) {
-          reject(error);
-        }
-      });
-    };
-    const guard = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
-      try {
-        fn(...args);
-        if (!session.running) finish();
-      } catch (error) {
-        cleanup();
-        reject(error);
-      }
-    };
+  return driveSession({
+    session,
+    signals,
+    timers: session.plan.timers,
     // Whatever ends the session, the records already in the ring were hits before it ended: they
     // are applied first (a stopped session ignores hits, and the target's exit can be seen by the
     // event loop before the ring's last records are).
-    const stopAfterDrain = (reason: Parameters<Session['stop']>[0]) => {
-      drain();
-      session.stop(reason);
-    };
-    const onInt = guard(() => stopAfterDrain('SIGINT'));
-    const onTerm = guard(() => stopAfterDrain('SIGTERM'));
-    afterSidecarHit = guard(() => session.flush());
-    sidecar?.done.catch((error) => {
-      if (done) return;
-      cleanup();
-      reject(error);
-    });
-    if (!session.running) return finish();
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    reader.watch(guard(drain));
-    const arm = () => {
-      if (done) return;
-      const delay = schedule.delayNs(monotonicNs());
-      if (delay === undefined) return;
-      timer = setTimeout(tick, Math.max(0, Math.ceil(Number(delay) / 1e6)));
-    };
-    const tick = guard(() => {
-      drain();
-      for (const index of schedule.due(monotonicNs())) {
-        session.timer(index);
-        if (!session.running) break;
+    pending: drain,
+    sources: (callback, fail) => {
+      reader.watch(callback(drain));
+      // The sidecar's hits end the run like any other handler's.
+      afterSidecarHit = callback(() => session.flush());
+      sidecar?.done.catch(fail);
+      return () => reader.unwatch();
+    },
+    // -c: the child utap started; -p, or a -c command the sidecar started: the process by pid.
+    // System-wide: only a signal, exit() or an error ends it.
+    target: () => (child && request.command !== undefined ? { child, command: request.command } : targetPid !== 0 ? { pid: targetPid } : undefined),
+    end: async (outcome) => {
+      try {
+        kernel.stopKernelHandlers();
+      } finally {
+        // The sidecar takes its breakpoints out first (it forwards no more hits once told to stop).
+        sidecar?.stop();
       }
-      session.flush();
-      arm();
-    });
-    arm();
-    if (child) {
-      child.on('exit', guard((code: number | null, signal: NodeJS.Signals | null) => {
-        childStatus = commandStatus(code, signal);
-        childWarning = childExitWarning(code, signal);
-        stopAfterDrain('target-exited');
-      }));
-    } else if (targetPid !== 0) {
-      // -p, or a -c command the sidecar started: a pidfd turns readable when the process exits.
-      pidfd = Number(sys.syscallIntUint(__NR_pidfd_open, targetPid, 0));
-      if (pidfd < 0) {
-        if (errno() === 3) stopAfterDrain('target-exited');
-        else throw new UtapError(`cannot watch process ${targetPid} (pidfd_open failed).`, EXIT_ENVIRONMENT);
-      } else {
-        pidPoll = koffi.node.poll(pidfd, { readable: true }, guard(() => stopAfterDrain('target-exited')));
-      }
-    } else {
-      // System-wide: only a signal, exit() or an error ends it; keep the loop alive meanwhile.
-      timerKeepers.push(setInterval(() => undefined, 1 << 30));
-    }
-    if (!session.running) finish();
-  }).finally(() => {
-    for (const k of timerKeepers.splice(0)) clearInterval(k);
+      const sidecarStatus = sidecar ? await sidecar.done.catch(() => 0) : 0;
+      kernel.detach();
+      drain();
+      const lost = kernel.lostRecords();
+      const skipped = kernel.busySkips();
+      // The command's failure first (a -c command the sidecar started: its status); else incomplete output is a failed run.
+      const commandFailure = outcome.status !== 0 ? outcome.status : sidecarStatus;
+      const status = session.finish(commandFailure !== 0 ? commandFailure : lost + skipped > 0 ? EXIT_SCRIPT_ERROR : 0);
+      if (outcome.warning && !session.failed) process.stderr.write(`${outcome.warning}\n`);
+      if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
+      if (skipped > 0) process.stderr.write(`${busySkipsWarning(skipped)}\n`);
+      return status;
+    },
   });
 }
 
-const timerKeepers: NodeJS.Timeout[] = [];
 /** Snapshots taken in the -c shell before its exec, at most (each stops the shell once). */
 const MAX_EARLY_SNAPSHOTS = 64;
 
