@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { detectBpfFeatures } from '../../kernel-helper/features';
 import { MAX_SCRIPT_BYTES } from '../../tracer/lang/read-source';
-import { visibleText } from '../../tracer/runtime/error-report';
+import { visibleText } from '../../tracer/source-excerpt';
 import { liveTest } from '../support/live';
 import { fixture, utapCommand } from '../support/paths';
 import { runCommand, runUtap } from '../support/run-utap';

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectBpfFeatures } from '../../kernel-helper/features';
 import * as I from '../../kernel-helper/insn';
-import { UtapError } from '../../tracer/cli/errors';
+import { UtapError } from '../../tracer/errors';
 import { loadSiteProgram } from '../../tracer/engine/uprobe/kernel-handlers';
 import { liveTest } from '../support/live';
 

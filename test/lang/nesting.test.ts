@@ -3,7 +3,7 @@
 // The front end runs in-process for the shapes; the real CLI runs the ones whose result counts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { UtapError } from '../../tracer/cli/errors';
+import { UtapError } from '../../tracer/errors';
 import { compileScript } from '../../tracer/lang/compile';
 import { MAX_EXPRESSION_DEPTH, MAX_NESTING } from '../../tracer/lang/nesting';
 import { runUtap } from '../support/run-utap';

@@ -12,7 +12,7 @@ import { DEFAULT_LIMITS, type Expr, type PlanIR, type ProbeSiteIR, type ProgramI
 import { TargetLowering } from '../../tracer/plan/lower-target';
 import { MemorySink } from '../../tracer/runtime/output-sink';
 import { Session } from '../../tracer/runtime/session';
-import { UtapError } from '../../tracer/cli/errors';
+import { UtapError } from '../../tracer/errors';
 import { GdbMi, type MiValue } from '../support/gdb-mi';
 import { mappedBase, StoppedProcess } from '../support/stopped-process';
 import { NO_PIE, PARAMS_C, paramsProgram, VARIANTS } from '../symbolizer/dwarf/programs';

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { ElfFile } from '../../symbolizer/elf-file';
 import { CallFrameInfo } from '../../symbolizer/dwarf/cfi';
 import { Dwarf } from '../../symbolizer/dwarf/dwarf';
-import { UtapError } from '../../tracer/cli/errors';
+import { UtapError } from '../../tracer/errors';
 import { DEFAULT_LIMITS, type Expr, type LValue, type PlanIR, type ProgramIR, type SiteKind, type SourceLoc, type TargetRef } from '../../tracer/ir/ir';
 import { TargetLowering } from '../../tracer/plan/lower-target';
 import { MemorySink } from '../../tracer/runtime/output-sink';

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { ElfFile } from '../../symbolizer/elf-file';
 import { CallFrameInfo } from '../../symbolizer/dwarf/cfi';
 import { Dwarf } from '../../symbolizer/dwarf/dwarf';
-import { UtapError } from '../../tracer/cli/errors';
+import { UtapError } from '../../tracer/errors';
 import { DEFAULT_LIMITS, type ProgramIR, type SiteKind, type SourceLoc } from '../../tracer/ir/ir';
 import { TargetLowering } from '../../tracer/plan/lower-target';
 import { libcDebugFile, paramsProgram, VARIANTS } from '../symbolizer/dwarf/programs';

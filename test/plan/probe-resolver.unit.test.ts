@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { UtapError } from '../../tracer/cli/errors';
+import { UtapError } from '../../tracer/errors';
 import { DEFAULT_LIMITS, type Expr, type ProbeIR, type ProgramIR, type ProbeSiteIR, type Stmt, type TargetRef } from '../../tracer/ir/ir';
 import { buildPlan } from '../../tracer/plan/plan';
 import { createProbeResolver } from '../../tracer/plan/probe-resolver';

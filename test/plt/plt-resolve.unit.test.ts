@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { UtapError } from '../../tracer/cli/errors';
+import { UtapError } from '../../tracer/errors';
 import { DEFAULT_LIMITS, type Expr, type ProbeIR, type ProgramIR, type ProbeSiteIR, type Stmt } from '../../tracer/ir/ir';
 import { buildPlan } from '../../tracer/plan/plan';
 import { createProbeResolver } from '../../tracer/plan/probe-resolver';

@@ -2,7 +2,7 @@
 // process probes refused plainly without a resolver, StatsUse completed from the handlers.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { UtapError } from '../../tracer/cli/errors';
+import { UtapError } from '../../tracer/errors';
 import { buildPlan } from '../../tracer/plan/plan';
 import { agg, print, printHist, ProgramBuilder, statsAdd, lit, str, foreach, local } from '../support/ir-builder';
 

@@ -6,7 +6,7 @@
 //   serve    an HTTP endpoint for Prometheus: every readable registration's globals at each scrape
 // Reading or removing needs the right to trace the target (registration.ts: checkAccess).
 import * as fs from 'node:fs';
-import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from './errors';
+import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import { StopSignals } from '../runtime/stop-signals';
 
 export interface HandlersOptions {

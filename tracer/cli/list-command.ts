@@ -2,7 +2,7 @@
 // sorted and without repeats: `process("/abs/path").function("name@file.c:LINE")`. -L appends the
 // target variables there, `$name:ctype`, and `$return:ctype` for a .return probe of a function
 // that returns a value.
-import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from './errors';
+import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import type { ListOptions } from './options';
 import { terminalProgress } from './progress';
 import { BinaryCatalog, defaultSymbolCache } from '../plan/binaries';

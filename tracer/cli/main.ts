@@ -3,9 +3,9 @@
 // `utap -e 'probe begin { exit() }'` pays only for what it uses.
 import { Command, CommanderError, Option } from 'commander';
 import { showCacheNotes } from '../../symbolizer/cache-files';
-import { EXIT_SCRIPT_ERROR, UtapError } from './errors';
+import { EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import type { EngineChoice, ListOptions, RunOptions } from './options';
-import { visibleText } from '../runtime/error-report';
+import { visibleText } from '../source-excerpt';
 
 const VERSION: string = require('../../../package.json').version;
 

@@ -10,7 +10,7 @@
 // so `utap -e 'probe begin { exit() }'` pays for nothing it does not use.
 import type { PlanIR, ProgramIR } from '../ir/ir';
 import type { SessionSpec } from '../runtime/open-session';
-import { environmentError, EXIT_ENVIRONMENT, UtapError } from './errors';
+import { environmentError, EXIT_ENVIRONMENT, UtapError } from '../errors';
 import type { RunOptions } from './options';
 
 /** Times passes for -v: `utap: pass 2 (parse, check, lower): 1.8 ms`. */

@@ -1,6 +1,6 @@
 // Which engine runs a script with process probes: `--engine ptrace|uprobe`, or `auto`: the
 // uprobe engine when it can run here (privileged, kernel support), else ptrace.
-import { EXIT_ENVIRONMENT, UtapError } from '../cli/errors';
+import { EXIT_ENVIRONMENT, UtapError } from '../errors';
 import type { EngineChoice } from '../cli/options';
 import type { Engine, EngineName, EngineRunRequest } from './engine';
 

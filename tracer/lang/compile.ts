@@ -1,7 +1,7 @@
 // The front end's entry point: script text → ProgramIR. Lexing, parsing, tapset lookup and
 // checking, each in its own module; this file wires them and reads the -D limits.
 import * as fs from 'node:fs';
-import { EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
+import { EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import { DEFAULT_LIMITS, type Limits, type ProgramIR } from '../ir/ir';
 import { checkProgram } from './check';
 import { Diagnostics } from './diagnostic';

@@ -6,9 +6,9 @@
 // independent piece (the parser with the next top-level declaration, the checker with the next
 // probe or function body), and the front end raises them all at once at the end of the pass,
 // each with its excerpt, then one summary line when there is more than one.
-import { EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
+import { EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import type { SourceLoc } from '../ir/ir';
-import { sourceExcerpt, visibleText } from '../runtime/error-report';
+import { sourceExcerpt, visibleText } from '../source-excerpt';
 
 /** One located error. */
 export class ScriptError extends UtapError {

@@ -5,7 +5,7 @@
 // at the limit within seconds (measured: 1 MiB scripts of 45k probes, 52k statements in one
 // handler or 24k chained functions compile and run in 1.5-4 s, under 400 MB).
 import * as fs from 'node:fs';
-import { EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
+import { EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 
 export const MAX_SCRIPT_BYTES = 1 << 20;
 

@@ -5,7 +5,7 @@
 // A scrape reads copies of the aggregates (kernel maps read without locking the handlers out,
 // or a snapshot the ptrace worker posts between two hits), so it never stops the traced process.
 import * as http from 'node:http';
-import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
+import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import { CONTENT_TYPE } from './exposition';
 
 export const DEFAULT_METRICS_PORT = 9464;

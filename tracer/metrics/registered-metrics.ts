@@ -5,7 +5,7 @@
 // list` shows them but `handlers show` refuses them.
 import { BpfMap } from '../../kernel-helper/map';
 import { pinPath, registeredNames } from '../../kernel-helper/registry';
-import { UtapError } from '../cli/errors';
+import { UtapError } from '../errors';
 import { mapStore } from '../engine/uprobe/bpf-storage';
 import { checkAccess, loadRegistration, type RegistrationMeta } from '../engine/uprobe/registration';
 import { snapshotGlobal, type GlobalSnapshot } from '../runtime/global-snapshot';

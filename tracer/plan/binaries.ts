@@ -1,7 +1,7 @@
 // The ELF files one run or listing touches, each opened once (with the build-id cache and the
 // progress reporter), and the mapping from a process probe spec to the file it names.
 import * as path from 'node:path';
-import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
+import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import { SymbolCache } from '../../symbolizer/cache';
 import { cachesDisabled } from '../../symbolizer/cache-directory';
 import { DecodeError } from '../../symbolizer/decode-error';

@@ -6,7 +6,7 @@
 // gets an error naming the real binary when one can be found.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EXIT_ENVIRONMENT, UtapError } from '../cli/errors';
+import { EXIT_ENVIRONMENT, UtapError } from '../errors';
 import { ptraceRefusal, untraceableTarget } from '../engine/target-refusal';
 import { readMaps, mappedFiles } from '../../symbolizer/proc-maps';
 import { commandWord } from './command-words';

@@ -5,7 +5,7 @@
 // is answered with the node reading rdi, "need memory" with a userRead node, "need the CFA" with
 // the CFI rule at the pc. Values needed at function entry by a .return probe become entry
 // captures, evaluated at the entry pc and read back with `entry` nodes.
-import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
+import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import type { Expr, HandlerIR, LValue, ProgramIR, RegName, SiteKind, SourceLoc, TargetRef, TargetStep } from '../ir/ir';
 import type { CallFrameInfo } from '../../symbolizer/dwarf/cfi';
 import { unwindRowAt } from '../../symbolizer/dwarf/cfi-table';

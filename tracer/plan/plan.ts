@@ -7,7 +7,7 @@
 // the DWARF view of `$vars`, and of lowering `target` nodes for each site. That hook is where
 // probe-point resolution plugs in; without one, a script with process probes is refused with a
 // plain message.
-import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
+import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import type { PlannedHandler, PlanIR, ProbeIR, ProbePointIR, ProbeSiteIR, ProgramIR, TimerProbeIR } from '../ir/ir';
 import { handlerNeeds } from '../ir/needs';
 import { inlineSimpleCalls } from '../ir/inline-calls';

@@ -1,10 +1,10 @@
 // Target expressions of a PLT probe (`process(...).plt("NAME")`): only `$$name`, the name of the
 // function the stub jumps to, as a string. A stub has no debug information and no frame of its
 // own, so anything else is refused in one located sentence.
-import { EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
+import { EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import type { Expr, HandlerIR, LValue, ProgramIR, SourceLoc, TargetRef } from '../ir/ir';
 import type { PltEntry } from '../../symbolizer/plt';
-import { sourceExcerpt } from '../runtime/error-report';
+import { sourceExcerpt } from '../source-excerpt';
 import { mapTargetsInStmt, type TargetRewriter } from './map-targets';
 import type { LoweredHandler } from './lower-target';
 

@@ -1,7 +1,7 @@
 // Reads a probe point written on the command line (`utap -l 'process("psql").function("Send*")'`)
 // into the components the front end would produce: `name` or `name(ARG)` joined by dots, ARG a
 // double-quoted string (C escapes) or a number, with an optional `?` at the end.
-import { EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
+import { EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import type { ProbePointComponent } from '../ir/ir';
 
 export interface ParsedProbePoint {

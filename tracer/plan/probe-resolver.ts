@@ -1,7 +1,7 @@
 // The planner's ProcessProbeResolver: a process probe point → the binary it names → the places
 // its pattern matches → one ProbeSiteIR per place, with the handler's target variables lowered
 // for that pc (DWARF locations, CFI for the frame base, entry captures for .return).
-import { EXIT_ENVIRONMENT, UtapError } from '../cli/errors';
+import { EXIT_ENVIRONMENT, UtapError } from '../errors';
 import type { ProbeIR, ProbePointIR, ProbeSiteIR, SemaphoreIR } from '../ir/ir';
 import type { SdtMarker } from '../../symbolizer/sdt-notes';
 import { lowerMarkerTargets } from './sdt-lower';

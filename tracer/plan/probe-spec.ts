@@ -1,7 +1,7 @@
 // A process probe point as plain data: which program (and library), which functions or source
 // line, which kind of site. Parsed from the components the front end gives
 // (`process("psql").library("libpq.so.5").function("PQexec@fe-exec.c").return`).
-import { EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
+import { EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import type { ProbePointComponent } from '../ir/ir';
 
 export interface FunctionPattern {

@@ -2,13 +2,13 @@
 // note's argument specs, as `reg` / `userRead` / `long` nodes extended from the spec's size and
 // sign; `$$name`, `$$provider` as strings; `$$parms` (and `$$vars`) as SystemTap writes them,
 // `$arg1=0x3 $arg2=0x7ffd...`. No debug information is involved.
-import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
+import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import type { Expr, HandlerIR, LValue, ProgramIR, SourceLoc, TargetRef } from '../ir/ir';
 import type { ElfBinary } from '../../symbolizer/elf-binary';
 import { parseSdtArguments, SdtArgumentError, type SdtArgument } from '../../symbolizer/sdt-args';
 import type { SdtMarker } from '../../symbolizer/sdt-notes';
 import { isDefined, readSymbols } from '../../symbolizer/symbols';
-import { sourceExcerpt } from '../runtime/error-report';
+import { sourceExcerpt } from '../source-excerpt';
 import { mapTargetsInStmt, type TargetRewriter } from './map-targets';
 import type { LoweredHandler } from './lower-target';
 import { ExprBuilder } from './target-exprs';

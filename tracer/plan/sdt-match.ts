@@ -1,7 +1,7 @@
 // The SDT markers a `.mark("NAME")` / `.provider("P").mark("NAME")` pattern names in one binary,
 // from its `.note.stapsdt` notes (no debug information needed). As in SystemTap, a `-` in the
 // pattern stands for the `__` that DTrace-style names carry (`query-start` is `query__start`).
-import { EXIT_ENVIRONMENT, UtapError } from '../cli/errors';
+import { EXIT_ENVIRONMENT, UtapError } from '../errors';
 import { DecodeError } from '../../symbolizer/decode-error';
 import { compileGlob } from '../../symbolizer/glob';
 import type { ElfBinary } from '../../symbolizer/elf-binary';

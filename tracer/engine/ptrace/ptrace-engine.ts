@@ -3,7 +3,7 @@
 // SIGSTOP to the worker's waker process, which makes the worker's blocking waitpid return).
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { EXIT_ENVIRONMENT, UtapError } from '../../cli/errors';
+import { EXIT_ENVIRONMENT, UtapError } from '../../errors';
 import type { Engine, EngineRunRequest } from '../engine';
 import { NATIVE_LIBRARY } from './native';
 import { compiledScript } from '../../install-paths';

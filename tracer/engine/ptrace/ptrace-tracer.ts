@@ -6,6 +6,7 @@
 // returns, threads, forks, exec, signals, timers, stop requests) → teardown (every byte
 // restored, return addresses repaired, code areas unmapped, threads detached) → end probes.
 import * as fs from 'node:fs';
+import { UtapError } from '../../errors';
 import type { PlanIR, ProbeSiteIR } from '../../ir/ir';
 import { childExitWarning, commandStatus } from '../../runtime/child-exit';
 import { snapshotGlobals, type GlobalSnapshot } from '../../runtime/global-snapshot';
@@ -53,13 +54,6 @@ export interface PtraceRunSpec {
 export interface TracerHooks {
   /** --metrics: a copy of the globals the main thread asked for through CONTROL_SNAPSHOT. */
   publishGlobals?(globals: GlobalSnapshot[]): void;
-}
-
-/** A failure to report to the user: one sentence, an exit status. */
-export class TracerError extends Error {
-  constructor(message: string, readonly status = 2) {
-    super(message);
-  }
 }
 
 export const CONTROL_STOP = 0;
@@ -207,7 +201,7 @@ export class PtraceTracer {
   private startWaker(): void {
     const fd = new Int32Array(1);
     const pid = this.n.wakerStart(fd);
-    if (pid < 0) throw new TracerError(`cannot start utap's helper process (errno ${-pid}).`);
+    if (pid < 0) throw new UtapError(`cannot start utap's helper process (errno ${-pid}).`);
     this.wakerPid = pid;
     this.wakerFd = fd[0];
     Atomics.store(this.spec.control, CONTROL_WAKER_PID, pid);
@@ -227,13 +221,13 @@ export class PtraceTracer {
   private spawn(command: string): void {
     const fd = new Int32Array(1);
     const pid = this.n.spawnHeld(shellCommand(command), fd);
-    if (pid < 0) throw new TracerError(`cannot start the command (errno ${-pid}).`);
+    if (pid < 0) throw new UtapError(`cannot start the command (errno ${-pid}).`);
     this.pid = pid;
     this.releaseFd = fd[0];
-    if (this.n.ptrace(PTRACE.PTRACE_SEIZE, pid, 0, TRACE_OPTIONS) < 0) throw new TracerError('cannot trace the started command.');
+    if (this.n.ptrace(PTRACE.PTRACE_SEIZE, pid, 0, TRACE_OPTIONS) < 0) throw new UtapError('cannot trace the started command.');
     this.n.ptrace(PTRACE.PTRACE_INTERRUPT, pid, 0, 0);
     this.threads.set(pid, { tid: pid, shadow: [], pendingSignal: 0 });
-    if (!this.waitUntilStopped(pid)) throw new TracerError('the command could not be started under tracing.');
+    if (!this.waitUntilStopped(pid)) throw new UtapError('the command could not be started under tracing.');
     this.newImage();
     this.pinIfAsked([pid]);
   }
@@ -249,21 +243,21 @@ export class PtraceTracer {
   private attach(pid: number): void {
     this.pid = pid;
     const untraceable = untraceableTarget(pid);
-    if (untraceable) throw new TracerError(untraceable);
+    if (untraceable) throw new UtapError(untraceable);
     const seen = new Set<number>();
     for (;;) {
       let tids: number[];
       try {
         tids = fs.readdirSync(`/proc/${pid}/task`).map(Number).filter((t) => !seen.has(t));
       } catch {
-        throw new TracerError(`process ${pid} ended while utap was attaching.`);
+        throw new UtapError(`process ${pid} ended while utap was attaching.`);
       }
       if (tids.length === 0) break;
       for (const tid of tids) {
         seen.add(tid);
         const r = this.n.ptrace(PTRACE.PTRACE_SEIZE, tid, 0, TRACE_OPTIONS);
         if (r === -ERRNO.ESRCH) continue; // the thread just exited
-        if (r < 0) throw new TracerError(permissionMessage(pid, -r));
+        if (r < 0) throw new UtapError(permissionMessage(pid, -r));
         this.n.ptrace(PTRACE.PTRACE_INTERRUPT, tid, 0, 0);
         this.threads.set(tid, { tid, shadow: [], pendingSignal: 0 });
       }
@@ -402,7 +396,7 @@ export class PtraceTracer {
     const existing = this.breakpoints.get(address);
     if (existing) return existing;
     const original = this.memory.read(address, 16);
-    if (original[0] === 0xcc) throw new TracerError(`0x${address.toString(16)}${site ? ` (${site.pp})` : ''} already holds a breakpoint; is another debugger attached?`);
+    if (original[0] === 0xcc) throw new UtapError(`0x${address.toString(16)}${site ? ` (${site.pp})` : ''} already holds a breakpoint; is another debugger attached?`);
     const slot = this.areas.slotNear(moduleStart, moduleEnd, tid);
     this.healer.install(tid);
     let plan: DisplacedPlan;
@@ -410,7 +404,7 @@ export class PtraceTracer {
       plan = planDisplaced(original, BigInt(address), BigInt(slot));
     } catch (error) {
       if (error instanceof CannotDisplace || error instanceof DecodeFailure) {
-        throw new TracerError(`cannot probe ${site ? site.pp : `0x${address.toString(16)}`}: ${error.message}.`);
+        throw new UtapError(`cannot probe ${site ? site.pp : `0x${address.toString(16)}`}: ${error.message}.`);
       }
       throw error;
     }

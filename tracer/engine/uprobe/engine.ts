@@ -10,7 +10,7 @@
 import { inexactEventModeReason } from './event-mode-check';
 import type { ChildProcess } from 'node:child_process';
 import { detectBpfFeatures } from '../../../kernel-helper/features';
-import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
+import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../errors';
 import type { ProbeSiteIR } from '../../ir/ir';
 import { snapshotGlobals } from '../../runtime/global-snapshot';
 import { untraceableTarget } from '../target-refusal';

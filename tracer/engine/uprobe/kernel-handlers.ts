@@ -16,7 +16,7 @@ import { candidateSets, sharedGroups, type CandidateSet, type SharedGroup } from
 import * as U from '../../../kernel-helper/uapi';
 import { BpfError } from '../../../kernel-helper/bpf-syscall';
 import { sleepableUprobesSupported } from '../../../kernel-helper/features';
-import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
+import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../errors';
 import type { PlanIR, ProbeSiteIR, ScalarType, SourceLoc } from '../../ir/ir';
 
 interface LoadedProgram {

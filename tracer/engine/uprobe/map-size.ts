@@ -3,7 +3,7 @@
 // preallocate is ENOMEM. Either is the user's size (`global a[N]` or -D MAXMAPENTRIES), not a utap
 // bug: say which array, which limit, and the largest size the kernel accepts here.
 import type { GlobalDecl, Limits } from '../../ir/ir';
-import { EXIT_ENVIRONMENT, UtapError } from '../../cli/errors';
+import { EXIT_ENVIRONMENT, UtapError } from '../../errors';
 import { BpfError } from '../../../kernel-helper/bpf-syscall';
 import { BpfMap, type MapSpec } from '../../../kernel-helper/map';
 

@@ -8,7 +8,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { PlanIR, ProbeSiteIR } from '../../ir/ir';
 import type { Session } from '../../runtime/session';
-import { EXIT_ENVIRONMENT, UtapError } from '../../cli/errors';
+import { EXIT_ENVIRONMENT, UtapError } from '../../errors';
 import { compiledScript } from '../../install-paths';
 import { SIGNAL_ANSWERED, SIGNAL_STOPPED, type SidecarMessage } from '../ptrace/forwarded-session';
 import { PtraceProbeContext } from '../ptrace/ptrace-context';

@@ -12,7 +12,7 @@
 // breakpoint and no error: the probe silently never fires. So utap predicts the refusal from the
 // instruction bytes, before anything is attached, and says so.
 import * as fs from 'node:fs';
-import { EXIT_ENVIRONMENT, UtapError } from '../../cli/errors';
+import { EXIT_ENVIRONMENT, UtapError } from '../../errors';
 import type { PlanIR, ProbeSiteIR } from '../../ir/ir';
 
 // The kernel's good_insns_64 bitmap: one row of 16 per high nibble, 1 = probe-able.

@@ -20,7 +20,7 @@ import {
   validHandlerName,
   writeMeta,
 } from '../../../kernel-helper/registry';
-import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
+import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../errors';
 import type { PlanIR } from '../../ir/ir';
 import type { KernelHandlers } from './kernel-handlers';
 

@@ -1,6 +1,9 @@
 // The two kinds of failure a user can meet, with DESIGN.md's exit statuses. Anything thrown that
 // is not one of these is a bug in utap and is reported as such (still without a stack trace,
 // unless UTAP_DEBUG is set).
+//
+// A leaf: the front end, the planner, the engines (the ptrace worker included) and the CLI all
+// throw these, and it imports nothing, so none of them depends on another to report a failure.
 
 /** Exit status 1: the script is wrong (parse, semantic or runtime error). */
 export const EXIT_SCRIPT_ERROR = 1;
