@@ -1,5 +1,6 @@
 // A BPF map by file descriptor: create (BPF_MAP_CREATE), element calls, key iteration, pinning.
 // Keys and values are raw bytes in the layouts the code generator chose (map-layout.ts).
+import * as fs from 'node:fs';
 import { mapCreateAttr, mapElemAttr, objAttr } from './bpf-attr';
 import { bpfCall, BpfError, bpfTry, closeFd } from './bpf-syscall';
 import * as U from './uapi';
@@ -134,8 +135,7 @@ let cpus: number | undefined;
 /** Number of possible CPUs (/sys/devices/system/cpu/possible): the slot count of per-CPU values. */
 export function possibleCpuCount(): number {
   if (cpus !== undefined) return cpus;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const text = (require('node:fs') as typeof import('node:fs')).readFileSync('/sys/devices/system/cpu/possible', 'latin1').trim();
+  const text = fs.readFileSync('/sys/devices/system/cpu/possible', 'latin1').trim();
   let max = 0;
   for (const part of text.split(',')) {
     const [, hi] = part.split('-');

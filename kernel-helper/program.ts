@@ -4,6 +4,7 @@
 import { progLoadAttr } from './bpf-attr';
 import { BpfError, bpfTry, closeFd } from './bpf-syscall';
 import { encodeInsns, type Insn } from './insn';
+import { objPin } from './map';
 import * as U from './uapi';
 
 export interface ProgramSpec {
@@ -41,8 +42,7 @@ export class BpfProgram {
   constructor(readonly fd: number, readonly name: string, readonly insnCount: number) {}
 
   pin(path: string): void {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    (require('./map') as typeof import('./map')).objPin(this.fd, path);
+    objPin(this.fd, path);
   }
 
   close(): void {

@@ -98,7 +98,6 @@ export function fuzzCases(): FuzzCase[] {
 
 /** What one script does in the front end: 'ok', or the UtapError's status; throws anything else. */
 export function frontEnd(text: string, defines: Array<{ name: string; value: string }> = []): { outcome: 'ok' | number; message?: string } {
-  /* eslint-disable @typescript-eslint/no-var-requires */
   const { UtapError } = require('../../tracer/errors') as typeof import('../../tracer/errors');
   const { compileScript } = require('../../tracer/lang/compile') as typeof import('../../tracer/lang/compile');
   const { buildPlan } = require('../../tracer/plan/plan') as typeof import('../../tracer/plan/plan');

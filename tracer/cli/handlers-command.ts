@@ -5,7 +5,11 @@
 //   rm       unpins everything: the uprobes are disarmed, the maps freed
 //   serve    an HTTP endpoint for Prometheus: every readable registration's globals at each scrape
 // Reading or removing needs the right to trace the target (registration.ts: checkAccess).
+// (This module is loaded only for `utap handlers`; what one action alone needs, showing through a
+// Session or serving over HTTP, is required by that action.)
 import * as fs from 'node:fs';
+import * as registry from '../../kernel-helper/registry';
+import { checkAccess, checkHandlerName, loadRegistration } from '../engine/uprobe/registration';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import { StopSignals } from '../runtime/stop-signals';
 
@@ -31,8 +35,6 @@ export async function handlersCommand(action: string, name: string | undefined, 
 }
 
 function list(options: HandlersOptions): number {
-  const registry = require('../../kernel-helper/registry') as typeof import('../../kernel-helper/registry');
-  const { loadRegistration } = require('../engine/uprobe/registration') as typeof import('../engine/uprobe/registration');
   const rows: Array<Record<string, unknown>> = [];
   for (const name of registry.registeredNames()) {
     try {
@@ -75,7 +77,6 @@ async function serve(options: HandlersOptions): Promise<number> {
 }
 
 function show(name: string, options: HandlersOptions): number {
-  const { loadRegistration, checkAccess } = require('../engine/uprobe/registration') as typeof import('../engine/uprobe/registration');
   const { showRegistration } = require('../engine/uprobe/registration-show') as typeof import('../engine/uprobe/registration-show');
   const { meta, owner } = loadRegistration(name);
   checkAccess(meta, owner, 'read');
@@ -83,8 +84,6 @@ function show(name: string, options: HandlersOptions): number {
 }
 
 function remove(name: string): number {
-  const registry = require('../../kernel-helper/registry') as typeof import('../../kernel-helper/registry');
-  const { loadRegistration, checkAccess, checkHandlerName } = require('../engine/uprobe/registration') as typeof import('../engine/uprobe/registration');
   checkHandlerName(name);
   if (!registry.registeredNames().includes(name)) throw new UtapError(`no handlers are registered as '${name}'; utap handlers list shows those that are.`, EXIT_ENVIRONMENT);
   try {

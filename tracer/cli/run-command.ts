@@ -6,9 +6,13 @@
 //     process probes:    an engine (chooseEngine), which runs the session where its loop is
 //   → exit status: 0, 1 (script error, runtime error), 2 (environment)
 //
-// Under -v every pass prints its time on stderr. Modules are loaded only when their pass runs,
-// so `utap -e 'probe begin { exit() }'` pays for nothing it does not use.
+// Under -v every pass prints its time on stderr. What every run uses (reading and compiling the
+// script) is imported; a module only some runs reach (the planner, the engines, the main-thread
+// driver, --metrics) is required where that run reaches it, so `utap -e 'probe begin { exit() }'`
+// pays for nothing it does not use, nor `--stop-after check` for planning.
 import type { PlanIR, ProgramIR } from '../ir/ir';
+import { compileScript } from '../lang/compile';
+import { checkSourceText, readSourceFile } from '../lang/read-source';
 import type { SessionSpec } from '../runtime/open-session';
 import { environmentError, EXIT_ENVIRONMENT, UtapError } from '../errors';
 import type { RunOptions } from './options';
@@ -49,38 +53,12 @@ interface ScriptSource {
 }
 
 function readScript(options: RunOptions): ScriptSource {
-  const { checkSourceText, readSourceFile } = require('../lang/read-source') as typeof import('../lang/read-source');
   if (options.scriptText !== undefined) {
     checkSourceText(options.scriptText, 'given with -e');
     return { text: options.scriptText, file: '<input>' };
   }
   const file = options.scriptFile!;
   return { text: readSourceFile(file, 'utf8'), file };
-}
-
-/** The front end's entry point, as run-command calls it. */
-interface FrontEnd {
-  compileScript(input: {
-    text: string;
-    file: string;
-    scriptArgs: string[];
-    defines: RunOptions['defines'];
-    includeDirs: string[];
-    guru: boolean;
-    stopAfter?: 'parse' | 'check';
-  }): ProgramIR | undefined;
-}
-
-function loadFrontEnd(): FrontEnd {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return require('../lang/compile') as FrontEnd;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes('lang/compile')) {
-      throw new UtapError('the script language front end is not part of this build yet, so scripts cannot be compiled.', EXIT_ENVIRONMENT);
-    }
-    throw error;
-  }
 }
 
 let engineRan = false;
@@ -94,7 +72,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const passes = new PassLog(options.verbose);
   const script = passes.pass('read script', () => readScript(options));
   const program = passes.pass('parse, check, lower', () =>
-    loadFrontEnd().compileScript({
+    compileScript({
       text: script.text,
       file: script.file,
       scriptArgs: options.scriptArgs,

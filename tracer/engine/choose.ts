@@ -18,7 +18,6 @@ export interface EngineWarmUp {
 export const ENGINES: Array<{ name: EngineName; load(): Engine; warmUp?(): EngineWarmUp }> = [
   {
     name: 'uprobe',
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     load: () => (require('./uprobe/engine') as typeof import('./uprobe/engine')).uprobeEngine,
     warmUp: () => {
       const warmUp = require('../../kernel-helper/uprobe-warmup') as typeof import('../../kernel-helper/uprobe-warmup');
@@ -37,10 +36,8 @@ export function warmUpEngines(choice: EngineChoice): EngineWarmUp {
 
 export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): Engine {
   const candidates = ENGINES.filter((e) => choice === 'auto' || e.name === choice);
-  if (candidates.length === 0) {
-    const which = choice === 'auto' ? 'a ptrace or uprobe engine' : `the ${choice} engine`;
-    throw new UtapError(`this script has probes inside processes, which need ${which}, and this build of utap does not have it yet; scripts with only begin, end, error and timer probes run.`, EXIT_ENVIRONMENT);
-  }
+  // (commander allows only the names of ENGINES and 'auto')
+  if (candidates.length === 0) throw new Error(`no engine named '${choice}'`);
   const reasons: string[] = [];
   for (const candidate of candidates) {
     const engine = candidate.load();
@@ -72,6 +69,8 @@ const MAX_EVENT_SITES_WITH_SIDECAR = 64;
  * ptrace engine runs the whole script instead: false then.
  */
 function placeRefusedSites(request: EngineRunRequest, candidates: typeof ENGINES): boolean {
+  // Required here, as the engines are: a ptrace-engine run loads nothing of the uprobe engine
+  // (site-modes.ts brings in the eBPF code generator).
   const { refusedSitesOf } = require('./uprobe/refused-sites') as typeof import('./uprobe/refused-sites');
   const refused = refusedSitesOf(request.plan);
   if (refused.size === 0 || request.handlerName !== undefined) return true;

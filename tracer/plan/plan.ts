@@ -148,13 +148,8 @@ export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
           timers.push({ ...planned, ...timerSchedule(point) });
           break;
         case 'process': {
-          if (!options.resolveProcessProbe) {
-            if (point.optional) break;
-            throw new UtapError(
-              `probe ${point.text} (${where(point)}) needs an engine that places probes in processes, and no such engine is available in this build yet; scripts with only begin, end, error and timer probes run.`,
-              EXIT_ENVIRONMENT,
-            );
-          }
+          // (the CLI always passes one; a caller planning begin/end/timer programs alone may not)
+          if (!options.resolveProcessProbe) throw new Error(`buildPlan: probe ${point.text} (${where(point)}) is inside a process, and no resolveProcessProbe was given`);
           const found = options.resolveProcessProbe(probe, point, resolveContext);
           if (found.length === 0 && !point.optional) throw scriptError(point, `probe point '${point.text}' matches nothing; check the names with utap -l, or end the point with '?' to make it optional.`);
           sites.push(...found);

@@ -10,14 +10,12 @@
 /** The byte string of a Unicode text (its UTF-8 encoding). */
 export function fromText(text: string): string {
   // Pure ASCII is already its own byte string; skip the round trip.
-  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(text)) return text;
   return Buffer.from(text, 'utf8').toString('latin1');
 }
 
 /** A byte string decoded as UTF-8 (invalid sequences become U+FFFD), for JSON and messages. */
 export function toText(bytes: string): string {
-  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(bytes)) return bytes;
   return Buffer.from(bytes, 'latin1').toString('utf8');
 }

@@ -30,9 +30,12 @@ import { defaultServices, type RuntimeServices } from './runtime-services';
 import { maxContentLength, toText } from './script-string';
 import type { GlobalStore, Scalar, StorageProvider } from './storage';
 
-// Loaded when first needed: most runs print no error and no JSON.
+// Loaded when first needed: most runs print no error and no JSON, and most scripts read every
+// global they write (so nothing is displayed at the end).
 const loadJsonOutput = () => require('./json-output') as typeof import('./json-output');
 const errorReport = () => require('./error-report') as typeof import('./error-report');
+const unreadGlobals = () => require('../ir/unread-globals') as typeof import('../ir/unread-globals');
+const globalDisplay = () => require('./global-display') as typeof import('./global-display');
 
 export interface SessionOptions {
   /** Script output (stdout or the -o file). Default: fd 1. */
@@ -262,11 +265,11 @@ export class Session {
   /** SystemTap's closing print of the globals the script writes but never reads. */
   private displayUnreadGlobals(): void {
     const program = this.plan.program;
-    const unread = (require('../ir/unread-globals') as typeof import('../ir/unread-globals')).unreadGlobals(program);
+    const unread = unreadGlobals().unreadGlobals(program);
     if (unread.length === 0) return;
-    const { globalDisplay } = require('./global-display') as typeof import('./global-display');
+    const { globalDisplay: display } = globalDisplay();
     const maxContent = maxContentLength(program.limits.maxStringLen);
-    for (const decl of unread) this.output.write(globalDisplay(decl, this.stores[decl.index], maxContent));
+    for (const decl of unread) this.output.write(display(decl, this.stores[decl.index], maxContent));
   }
 
   /** The traced process became known (the -c child was started): target() returns it from now on. */
