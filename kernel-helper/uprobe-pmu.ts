@@ -1,6 +1,6 @@
 // The kernel's uprobe PMU (perf_event_open with the PMU type from
 // /sys/bus/event_source/devices/uprobe/type, config1 = path, config2 = file offset) and the
-// perf_event_attr of one uprobe. Kept apart from uprobe.ts so that tracer/cli/early-warm-up.ts
+// perf_event_attr of one uprobe. Kept apart from uprobe.ts so that tracer/cli/launch-warm-up.ts
 // can place the throwaway uprobe of uprobe-warmup.ts before the rest of utap is loaded.
 import * as fs from 'node:fs';
 import { addressOf } from './libc';

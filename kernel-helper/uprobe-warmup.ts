@@ -11,7 +11,7 @@
 // grace periods too, under a lock that placing a uprobe takes (event_mutex), so it is closed on
 // the thread pool once the real uprobes are in (releaseUprobeWarmUp), or by the kernel at exit.
 //
-// tracer/cli/early-warm-up.ts may start it before the CLI bundle, which holds its own copy of
+// tracer/cli/launch-warm-up.ts may start it before the CLI bundle, which holds its own copy of
 // this module, is loaded: the state lives on `process`, where both copies find it.
 import { processShared } from './process-shared';
 import { sysOnThreadPool } from './libc';

@@ -1,6 +1,6 @@
 // kernel-helper/ffi.ts loads koffi's prebuilt native module directly (koffi's own loader costs
 // ~6 ms of start-up): it must be the installed koffi version, work, and skip koffi's JS loader;
-// the CLI bundle's copy of it (and of libc.ts) must reuse what early-warm-up.ts loaded.
+// the CLI bundle's copy of it (and of libc.ts) must reuse what launch-warm-up.ts loaded.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'uvu';
@@ -20,7 +20,7 @@ test("koffi's JS loader was not needed on this glibc machine", () => {
   assert.equal(loaderFiles, []);
 });
 
-/** A second copy of a dist/ module, as the CLI bundle holds one beside early-warm-up's. */
+/** A second copy of a dist/ module, as the CLI bundle holds one beside launch-warm-up's. */
 function secondCopy<T>(file: string): T {
   const resolved = require.resolve(file);
   const first = require.cache[resolved];

@@ -8,15 +8,16 @@
 //
 // The bundle is used only when it is at least as new as tsc's last build (dist/.tsbuildinfo), so
 // a build that did not re-bundle (plain `tsc`) never runs stale code; the tsc output is the
-// fallback. (`npm run lint` type-checks with --incremental false: `tsc --noEmit` alone rewrites
-// dist/.tsbuildinfo, and every run after it would take the slow fallback until the next build.)
+// fallback. (`npm run lint` type-checks incrementally with a build info file of its own: `tsc
+// --noEmit` alone would rewrite dist/.tsbuildinfo, and every run after it would take the slow
+// fallback until the next build.)
 import * as fs from 'node:fs';
 import Module = require('node:module');
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { cachesDisabled, defaultCacheDirectory } from '../../symbolizer/cache-directory';
 import { noteIgnored, readCacheFile, writeCacheFile } from '../../symbolizer/cache-files';
-import { warmUpEarly } from './early-warm-up';
+import { warmUpEarly } from './launch-warm-up';
 
 type Cli = typeof import('./main');
 

@@ -27,7 +27,8 @@ function parseDefines(raw: string[]): RunOptions['defines'] {
   });
 }
 
-function buildProgram(): Command {
+/** The command line's one option table (commander); launch-warm-up.ts's guess is checked against it. */
+export function buildProgram(): Command {
   const program = new Command('utap');
   program
     .description('Trace a Linux user process with a SystemTap-language script, through ptrace or uprobes and eBPF.')

@@ -7,9 +7,22 @@
 // the end of the run then waits for (tens of ms).
 import * as fs from 'node:fs';
 
-/** Options of the run command that take a value (main.ts): long names, and short letters. */
-const LONG_WITH_VALUE = new Set(['--pid', '--cmd', '--script', '--engine', '--list', '--list-vars', '--output', '--define', '--include', '--name', '--metrics']);
-const SHORT_WITH_VALUE = new Set(['p', 'c', 'e', 'l', 'L', 'o', 'D', 'I']);
+/**
+ * Options of the run command that take a value: long names, and short letters. main.ts's table
+ * (commander) is the truth; loading it here would cost what this guess saves, so these are
+ * written out, and test/cli/launch-warm-up.unit.test.ts checks they agree with it, as it checks
+ * every option named below.
+ */
+export const LONG_WITH_VALUE: ReadonlySet<string> = new Set(['--pid', '--cmd', '--script', '--engine', '--list', '--list-vars', '--output', '--define', '--include', '--name', '--metrics', '--stop-after']);
+export const SHORT_WITH_VALUE: ReadonlySet<string> = new Set(['p', 'c', 'e', 'l', 'L', 'o', 'D', 'I']);
+
+/** The options the guess looks for, by what they mean to it. */
+export const OPTIONS_READ = {
+  script: ['-e', '--script'],
+  noTrace: ['-l', '--list', '-L', '--list-vars', '-h', '--help', '-V', '--version'],
+  engine: ['--engine'],
+  target: ['-p', '--pid', '-c', '--cmd'],
+} as const;
 
 interface RoughLine {
   options: Map<string, string>;
@@ -42,7 +55,8 @@ function roughParse(argv: string[]): RoughLine {
 }
 
 function scriptText(line: RoughLine): string | undefined {
-  const inline = line.options.get('-e') ?? line.options.get('--script');
+  const [short, long] = OPTIONS_READ.script;
+  const inline = line.options.get(short) ?? line.options.get(long);
   if (inline !== undefined) return inline;
   const file = line.positional[0];
   if (file === undefined) return undefined;
@@ -59,10 +73,10 @@ function scriptText(line: RoughLine): string | undefined {
 export function mayPlaceUprobes(argv: string[]): boolean {
   if (argv[0] === 'handlers') return false;
   const line = roughParse(argv);
-  const has = (...names: string[]) => names.some((n) => line.options.has(n));
-  if (has('-l', '--list', '-L', '--list-vars', '-h', '--help', '-V', '--version')) return false;
-  if (line.options.get('--engine') === 'ptrace') return false;
-  if (!has('-p', '--pid', '-c', '--cmd')) return false;
+  const has = (names: readonly string[]) => names.some((n) => line.options.has(n));
+  if (has(OPTIONS_READ.noTrace)) return false;
+  if (line.options.get(OPTIONS_READ.engine[0]) === 'ptrace') return false;
+  if (!has(OPTIONS_READ.target)) return false;
   const text = scriptText(line);
   return text !== undefined && (/\bprocess\b/.test(text) || /\bprobe\s+(?!(?:begin|end|error|timer|never)\b)[A-Za-z_]/.test(text));
 }

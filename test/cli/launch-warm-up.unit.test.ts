@@ -1,13 +1,29 @@
-// The raw command-line guess of tracer/cli/early-warm-up.ts: a trace of a process (-p/-c), not on
-// ptrace, whose script names a probe other than begin/end/error/timer/never.
+// The raw command-line guess of tracer/cli/launch-warm-up.ts: a trace of a process (-p/-c), not on
+// ptrace, whose script names a probe other than begin/end/error/timer/never. Its list of options
+// that take a value, and every option it looks for, must agree with main.ts's option table.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mayPlaceUprobes } from '../../tracer/cli/early-warm-up';
+import { LONG_WITH_VALUE, mayPlaceUprobes, OPTIONS_READ, SHORT_WITH_VALUE } from '../../tracer/cli/launch-warm-up';
+import { buildProgram } from '../../tracer/cli/main';
 
 const PROCESS_PROBE = 'probe process.function("hit") { n++ }';
+
+test("the options that take a value are main.ts's, long and short", () => {
+  const options = buildProgram().options;
+  const withValue = options.filter((o) => o.required || o.optional);
+  assert.equal([...LONG_WITH_VALUE].sort(), withValue.flatMap((o) => (o.long ? [o.long] : [])).sort());
+  assert.equal([...SHORT_WITH_VALUE].sort(), withValue.flatMap((o) => (o.short ? [o.short.slice(1)] : [])).sort());
+});
+
+test("every option the guess looks for is one of main.ts's (or commander's own -h, --help)", () => {
+  const known = new Set(buildProgram().options.flatMap((o) => [o.short, o.long]));
+  known.add('-h').add('--help');
+  for (const names of Object.values(OPTIONS_READ)) for (const name of names) assert.ok(known.has(name), name);
+  assert.ok(buildProgram().helpInformation().includes('-h, --help'));
+});
 
 test('-p or -c with process probes, in every spelling of the options', () => {
   for (const argv of [
