@@ -105,11 +105,3 @@ export class RingBufferReader {
     sys.munmap(this.producerPtr, this.pageSize + 2 * this.dataSize);
   }
 }
-
-/** Creates the ring buffer map itself: `size` bytes, a power of two and a multiple of the page size. */
-export function ringBufferSize(requested: number): number {
-  const page = sys.getpagesize();
-  let size = page;
-  while (size < requested) size *= 2;
-  return size;
-}

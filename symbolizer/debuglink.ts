@@ -1,5 +1,4 @@
-// .gnu_debuglink: the file name of a separate debug file and the CRC-32 of its contents, and
-// .gnu_debugaltlink (dwz's shared supplementary file): a name and a build-id.
+// .gnu_debuglink: the file name of a separate debug file and the CRC-32 of its contents.
 import * as fs from 'node:fs';
 import { ByteReader } from './byte-reader';
 import { crc32 } from './crc32';
@@ -19,21 +18,6 @@ export function readDebugLink(elf: ElfFile): DebugLink | undefined {
   const file = r.cstring();
   r.seek((r.offset + 3) & ~3);
   return { file, crc: r.u32() };
-}
-
-export interface DebugAltLink {
-  /** Path of the supplementary file, absolute or relative to the debug file. */
-  file: string;
-  buildId: string;
-}
-
-/** The .gnu_debugaltlink of a debug file made by dwz, if any. */
-export function readDebugAltLink(elf: ElfFile): DebugAltLink | undefined {
-  const data = elf.sectionData('.gnu_debugaltlink');
-  if (!data || data.length === 0) return undefined;
-  const r = new ByteReader(data, '.gnu_debugaltlink');
-  const file = r.cstring();
-  return { file, buildId: Buffer.from(data.subarray(r.offset)).toString('hex') };
 }
 
 /** CRC-32 of a whole file, read in 1 MiB chunks. */

@@ -8,8 +8,9 @@
 //   front end  → ProgramIR   (handlers still hold `target` nodes: `$query`, `$p->x`, `$return`)
 //   planner    → PlanIR      (one ProbeSiteIR per concrete location; every `target` node lowered
 //                             to `reg` / `userRead` / `entry` nodes for that pc)
-//   engines    → execute PlanIR: the userspace runtime interprets handlers; the uprobe engine
-//                compiles site handlers to eBPF, or runs them in event mode with `captured` nodes.
+//   engines    → execute PlanIR: the userspace runtime compiles handlers to JavaScript
+//                (runtime/handler-compiler.ts); the uprobe engine compiles site handlers to eBPF,
+//                or runs them in event mode with `captured` nodes.
 //
 // Conventions:
 // - String literals (`string` nodes, scalar initializers, format text) hold bytes, one char per
