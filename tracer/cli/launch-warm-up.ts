@@ -63,6 +63,7 @@ function scriptText(line: RoughLine): string | undefined {
   try {
     // only a regular file: reading a FIFO or /dev/stdin here would take the script from run-command
     if (!fs.statSync(file).isFile()) return undefined;
+    // Only when a file may be read: the launcher loads nothing the guess can do without.
     return (require('../lang/read-source') as typeof import('../lang/read-source')).readSourceFile(file, 'utf8');
   } catch {
     return undefined; // run-command reports it
@@ -85,6 +86,7 @@ export function mayPlaceUprobes(argv: string[]): boolean {
 export function warmUpEarly(argv: string[]): void {
   if (!mayPlaceUprobes(argv)) return;
   try {
+    // Only on a hit: koffi and the uprobe PMU are for traces that place uprobes.
     (require('../../kernel-helper/uprobe-warmup') as typeof import('../../kernel-helper/uprobe-warmup')).warmUpUprobeRegistration();
   } catch {
     // no koffi or no uprobe PMU: the engine says so properly later

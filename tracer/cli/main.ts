@@ -7,6 +7,8 @@ import { EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import type { EngineChoice, ListOptions, RunOptions } from './options';
 import { visibleText } from '../source-excerpt';
 
+// Read from the repository's root at run time: dist/ is one folder deeper than this source, so no
+// import names the same file from both.
 const VERSION: string = require('../../../package.json').version;
 
 function collect(value: string, previous: string[]): string[] {
