@@ -1,7 +1,9 @@
 // The contract between the run pipeline and an engine that places probes inside processes.
 // An engine gets the plan (every probe resolved to sites) and a SessionSpec, creates the Session
-// where its loop runs (openSession; in a worker thread for ptrace), drives it — hits, timers
-// (TimerSchedule), stop on signals or target exit — and resolves with session.finish()'s status.
+// where its loop runs (openSession; in a worker thread for ptrace), drives it — hits, timers,
+// stop on signals or target exit: runtime/session-driver.ts on the main thread's event loop,
+// TimerSchedule/fireDueTimers and stopSignalOf in a blocking thread — and resolves with
+// session.finish()'s status.
 import type { PlanIR } from '../ir/ir';
 import type { GlobalSnapshot } from '../runtime/global-snapshot';
 import type { SessionSpec } from '../runtime/open-session';
