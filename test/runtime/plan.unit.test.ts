@@ -37,7 +37,7 @@ test('process probes without a resolver are refused with one clear sentence; opt
   } catch (error) {
     assert.instance(error, UtapError);
     assert.is((error as UtapError).status, 2);
-    assert.match((error as Error).message, /needs an engine that places probes in processes/);
+    assert.match((error as Error).message, /is inside a process, and this plan resolves no process probes/);
   }
   const opt = new ProgramBuilder();
   opt.probe(['process("psql").function("SendQuery")?'], [], print([str('x')]));

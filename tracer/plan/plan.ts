@@ -148,8 +148,12 @@ export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
           timers.push({ ...planned, ...timerSchedule(point) });
           break;
         case 'process': {
-          // (the CLI always passes one; a caller planning begin/end/timer programs alone may not)
-          if (!options.resolveProcessProbe) throw new Error(`buildPlan: probe ${point.text} (${where(point)}) is inside a process, and no resolveProcessProbe was given`);
+          // The CLI always passes a resolver; a caller that plans without one (the front-end fuzz
+          // test, programs of begin/end/timer probes) gets its process probes refused.
+          if (!options.resolveProcessProbe) {
+            if (point.optional) break;
+            throw new UtapError(`probe ${point.text} (${where(point)}) is inside a process, and this plan resolves no process probes (it was built without a resolver).`, EXIT_ENVIRONMENT);
+          }
           const found = options.resolveProcessProbe(probe, point, resolveContext);
           if (found.length === 0 && !point.optional) throw scriptError(point, `probe point '${point.text}' matches nothing; check the names with utap -l, or end the point with '?' to make it optional.`);
           sites.push(...found);
