@@ -148,8 +148,6 @@ export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
           timers.push({ ...planned, ...timerSchedule(point) });
           break;
         case 'process': {
-          // The CLI always passes a resolver; a caller that plans without one (the front-end fuzz
-          // test, programs of begin/end/timer probes) gets its process probes refused.
           if (!options.resolveProcessProbe) {
             if (point.optional) break;
             throw new UtapError(`probe ${point.text} (${where(point)}) is inside a process, and this plan resolves no process probes (it was built without a resolver).`, EXIT_ENVIRONMENT);
