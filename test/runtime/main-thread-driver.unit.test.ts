@@ -49,10 +49,24 @@ test('exit() in a timer probe', async () => {
 });
 
 test('-p: the session ends when the watched process exits', async () => {
-  const sleeper = spawn('sleep', ['0.3']);
-  const r = await runCommand(process.execPath, [child, 'target', '--pid', String(sleeper.pid)]);
-  assert.is(r.stdout, `begin ${sleeper.pid}\nend 1\n`);
-  assert.is(r.status, 0);
+  // The process ends only once the driver runs (its exit is seen at once, through a pidfd), and
+  // after the 5 ms timer had its time: due timers run before I/O in an event-loop turn.
+  const sleeper = spawn('sleep', ['30']);
+  try {
+    const r = await new Promise<{ stdout: string; status: number | null }>((resolve) => {
+      const p = spawn(process.execPath, [child, 'target', '--pid', String(sleeper.pid)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      p.stdout.on('data', (d) => {
+        stdout += d;
+        if (stdout.includes('begin')) setTimeout(() => sleeper.kill(), 100);
+      });
+      p.on('close', (status) => resolve({ stdout, status }));
+    });
+    assert.is(r.stdout, `begin ${sleeper.pid}\nend 1\n`);
+    assert.is(r.status, 0);
+  } finally {
+    sleeper.kill('SIGKILL');
+  }
 });
 
 test('-c: the command starts after begin, its output passes through, utap exits with its status', async () => {
