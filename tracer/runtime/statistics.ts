@@ -123,12 +123,6 @@ export function mergeStats(into: StatsValue, from: StatsValue): void {
   for (let i = 0; i < into.hists.length; i++) for (let b = 0; b < into.hists[i].length; b++) into.hists[i][b] += from.hists[i]?.[b] ?? 0;
 }
 
-export function copyStats(stats: StatsValue): StatsValue {
-  const copy: StatsValue = { count: stats.count, sum: stats.sum, min: stats.min, max: stats.max, hists: stats.hists.map((h) => h.slice()) };
-  if (stats.welford) copy.welford = { ...stats.welford };
-  return copy;
-}
-
 /** Index of `spec` in a statistic's histogram list (same kind and parameters). */
 export function histIndex(use: StatsUse | undefined, spec: HistSpec): number {
   const list = use?.hist ?? [];
