@@ -1,8 +1,8 @@
 // The handler IR: the contract between the language front end, the planner, the userspace
-// runtime (the reference semantics) and the eBPF code generator in kernel-helper/.
+// runtime (the reference semantics) and the eBPF code generator in tracer/bpf-codegen/.
 //
 // This module is a leaf: plain data types and `as const` tables only, no imports, no functions
-// with behaviour. kernel-helper/ may import this file and nothing else from tracer/.
+// with behaviour.
 //
 // Shape of a run:
 //   front end  → ProgramIR   (handlers still hold `target` nodes: `$query`, `$p->x`, `$return`)

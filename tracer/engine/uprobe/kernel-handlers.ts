@@ -2,11 +2,11 @@
 // kernel handler and event mode, creates the maps of the globals kernel handlers touch, the
 // ring buffer and the state map, loads every program (a verifier rejection becomes one clear
 // error naming the script line), and arms the uprobes. close() releases everything.
-import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram, type MapFds } from '../../../kernel-helper/codegen/site-compiler';
+import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram, type MapFds } from '../../bpf-codegen/site-compiler';
 import { entryRequest, eventRequest, siteModes, type SiteMode } from './site-modes';
 import { createGlobalMap } from './map-size';
-import { globalMapShape, scalarSize, STATE_BUSY_SKIPS, STATE_LOST_RECORDS, STATE_SLOTS, STATE_SNAPSHOT, STATE_STOP } from '../../../kernel-helper/codegen/layout';
-import type { RecordSpec } from '../../../kernel-helper/codegen/records';
+import { globalMapShape, scalarSize, STATE_BUSY_SKIPS, STATE_LOST_RECORDS, STATE_SLOTS, STATE_SNAPSHOT, STATE_STOP } from '../../bpf-codegen/layout';
+import type { RecordSpec } from '../../bpf-codegen/records';
 import { BpfMap } from '../../../kernel-helper/map';
 import { loadProgram, VerifierError, type BpfProgram } from '../../../kernel-helper/program';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';

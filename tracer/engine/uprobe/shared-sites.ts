@@ -7,7 +7,7 @@
 // and one link: a glob such as function("*") whose handler reads no $var — or reads them at the
 // same places — becomes one program instead of one per function. Sites whose code differs (other
 // $var locations, other entry captures) get a group, a program and a link each.
-import { compileSite, type CompileOptions, type CompiledSite } from '../../../kernel-helper/codegen/site-compiler';
+import { compileSite, type CompileOptions, type CompiledSite } from '../../bpf-codegen/site-compiler';
 import { encodeInsns } from '../../../kernel-helper/insn';
 import type { ProbeSiteIR } from '../../ir/ir';
 

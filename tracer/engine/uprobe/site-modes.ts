@@ -7,9 +7,9 @@
 // and those globals stay in the Session's memory, updated in hit order.
 // An event-mode site's kernel program reads at the hit the target memory its handler reads
 // (event-reads.ts); at a return site the kernel keeps the entry captures, as for a kernel handler.
-import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type EventProgramRequest } from '../../../kernel-helper/codegen/site-compiler';
+import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type EventProgramRequest } from '../../bpf-codegen/site-compiler';
 import { X86_64_DWARF_REGISTERS } from '../../../symbolizer/dwarf/registers';
-import { EventModeNeeded } from '../../../kernel-helper/codegen/event-mode';
+import { EventModeNeeded } from '../../bpf-codegen/event-mode';
 import { sleepableUprobesSupported } from '../../../kernel-helper/features';
 import type { Expr, PlanIR, ProbeSiteIR, ProgramIR, RegName } from '../../ir/ir';
 import { handlerNeeds } from '../../ir/needs';

@@ -1,7 +1,7 @@
 // Why a handler cannot run as a kernel handler: the code generator throws EventModeNeeded at
 // the first construct eBPF cannot do (or that utap does not compile to eBPF yet); the engine
 // then runs that probe in event mode, the kernel shipping only the values the handler needs.
-import type { SourceLoc } from '../../tracer/ir/ir';
+import type { SourceLoc } from '../ir/ir';
 
 export class EventModeNeeded extends Error {
   constructor(readonly reason: string, readonly loc?: SourceLoc) {

@@ -1,6 +1,6 @@
 // Golden listings of the eBPF the code generator emits for a few representative handlers,
 // compiled without a kernel (map fds are made-up numbers the printer names), so a change to code
-// generation shows as a readable diff of test/kernel-helper/golden/*.txt.
+// generation shows as a readable diff of test/bpf-codegen/golden/*.txt.
 // UTAP_UPDATE_GOLDEN=1 rewrites the files from what the generator emits now.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,15 +8,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Expr, ProbeSiteIR, ProgramIR, SiteKind } from '../../tracer/ir/ir';
 import { handlerNeeds } from '../../tracer/ir/needs';
-import { compileEventProgram, compileSite, type CompileOptions, type MapFds } from '../../kernel-helper/codegen/site-compiler';
+import { compileEventProgram, compileSite, type CompileOptions, type MapFds } from '../../tracer/bpf-codegen/site-compiler';
 import { printProgram } from '../../kernel-helper/insn-printer';
-import type { RecordSpec } from '../../kernel-helper/codegen/records';
+import type { RecordSpec } from '../../tracer/bpf-codegen/records';
 import {
   assign, bin, cmp, ctx, entry, ex, iff, incdec, L, lit, local, printf, ProgramBuilder, reg, statsAdd, string, uread, ustr, glob, un,
 } from '../support/ir-builder';
 import { repoRoot } from '../support/paths';
 
-const GOLDEN = path.join(repoRoot, 'test', 'kernel-helper', 'golden');
+const GOLDEN = path.join(repoRoot, 'test', 'bpf-codegen', 'golden');
 const UPDATE = process.env.UTAP_UPDATE_GOLDEN === '1';
 
 /** Made-up fds: a global's map is 100 + its index. */

@@ -11,11 +11,11 @@
 // are armed (HeapInit), so they cost no instructions.
 //
 // Anything eBPF cannot do, or this compiler does not yet, throws EventModeNeeded.
-import type { ContextValue, Expr, LValue, ProbeSiteIR, ProgramIR, RegName, ScalarType, SourceLoc, Stmt, StatsRef } from '../../tracer/ir/ir';
-import { Assembler, type Label } from '../assembler';
-import * as I from '../insn';
-import type { Insn } from '../insn';
-import * as U from '../uapi';
+import type { ContextValue, Expr, LValue, ProbeSiteIR, ProgramIR, RegName, ScalarType, SourceLoc, Stmt, StatsRef } from '../ir/ir';
+import { Assembler, type Label } from '../../kernel-helper/assembler';
+import * as I from '../../kernel-helper/insn';
+import type { Insn } from '../../kernel-helper/insn';
+import * as U from '../../kernel-helper/uapi';
 import { EventModeNeeded, KERNEL_CONTEXT } from './event-mode';
 import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, SNAPSHOT_RECORD_ID, STATE_BUSY_SKIPS, STATE_LOST_RECORDS, STATE_SNAPSHOT, STATE_STOP, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
 import { EVENT_READ_FAULT, EVENT_READ_OK, EVENT_READ_SKIPPED, STACK_CHUNK, type EventRead, type KernelErrorKind, type RecordSpec } from './records';

@@ -7,7 +7,7 @@
 // - array key: the key parts one after the other (8 or maxStringLen bytes each).
 // - statistics value: count, sum, min, max (8 bytes each), then the bucket counts of each
 //   histogram of the global's StatsUse.hist, 8 bytes each. Kept per CPU, merged when read.
-import type { GlobalDecl, HistSpec, ScalarType } from '../../tracer/ir/ir';
+import type { GlobalDecl, HistSpec, ScalarType } from '../ir/ir';
 
 export const HIST_LOG_BUCKETS = 128;
 export const HIST_LOG_BUCKET0 = 64;
