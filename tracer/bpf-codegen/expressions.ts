@@ -1,0 +1,287 @@
+// Long expressions (result in r0), assignment and ++/--.
+import * as I from '../../kernel-helper/insn';
+import * as U from '../../kernel-helper/uapi';
+import type { ContextValue, Expr, SourceLoc } from '../ir/ir';
+import { CTX, HEAP, ENTRY, FP, R0, R1, R2, R6 } from './allocation';
+import { EventModeNeeded, KERNEL_CONTEXT } from './event-mode';
+import { exprKey } from './expr-key';
+import { arrayDecl, buildKey, globalFd, scalarPtr, targetPtr } from './map-access';
+import { kernelError } from './record-writer';
+import type { SiteGen } from './site-gen';
+import { userRead } from './user-reads';
+
+const BPF_FETCH = 0x01;
+
+export function emitLong(g: SiteGen, e: Expr): void {
+  g.a.loc = e.loc;
+  switch (e.op) {
+    case 'long':
+      return g.loadImm(R0, e.value);
+    case 'local': {
+      const off = g.localOffset.get(e.slot);
+      if (off === undefined) throw new Error(`long local ${e.slot} not declared`);
+      g.a.emit(I.BPF_LDX_MEM(8, R0, FP, off));
+      return;
+    }
+    case 'global': {
+      scalarPtr(g, e.global);
+      const done = g.a.label();
+      g.a.jumpImm(U.BPF_JEQ, R0, 0, done);
+      g.a.emit(I.BPF_LDX_MEM(8, R0, R0, 0));
+      g.a.place(done);
+      return;
+    }
+    case 'arrayGet':
+    case 'arrayIn': {
+      const decl = arrayDecl(g, e.global);
+      if (decl.value === 'stats') throw new EventModeNeeded('it reads a statistic, whose parts live on every CPU', e.loc);
+      const key = buildKey(g, decl.keyTypes, e.keys);
+      g.emitLdMap(R1, globalFd(g, e.global));
+      g.heapPtr(R2, key);
+      g.call(U.BPF_FUNC_map_lookup_elem);
+      const done = g.a.label();
+      if (e.op === 'arrayIn') {
+        g.a.jumpImm(U.BPF_JEQ, R0, 0, done);
+        g.a.emit(I.BPF_MOV64_IMM(R0, 1));
+      } else {
+        g.a.jumpImm(U.BPF_JEQ, R0, 0, done);
+        g.a.emit(I.BPF_LDX_MEM(8, R0, R0, 0));
+      }
+      g.a.place(done);
+      return;
+    }
+    case 'binary':
+      return emitBinary(g, e);
+    case 'compare': {
+      if (e.left.type === 'string') throw new EventModeNeeded('it compares strings', e.loc);
+      const ops = { '==': U.BPF_JEQ, '!=': U.BPF_JNE, '<': U.BPF_JSLT, '<=': U.BPF_JSLE, '>': U.BPF_JSGT, '>=': U.BPF_JSGE };
+      twoOperands(g, e.left, e.right);
+      const yes = g.a.label();
+      const done = g.a.label();
+      g.a.jumpReg(ops[e.operator], R0, R1, yes);
+      g.a.emit(I.BPF_MOV64_IMM(R0, 0));
+      g.a.jump(done);
+      g.a.place(yes);
+      g.a.emit(I.BPF_MOV64_IMM(R0, 1));
+      g.a.place(done);
+      return;
+    }
+    case 'logical': {
+      const short = g.a.label();
+      const done = g.a.label();
+      g.long(e.left);
+      g.a.jumpImm(e.operator === '&&' ? U.BPF_JEQ : U.BPF_JNE, R0, 0, short);
+      g.long(e.right);
+      g.a.jumpImm(U.BPF_JEQ, R0, 0, done); // r0 is already 0
+      g.a.emit(I.BPF_MOV64_IMM(R0, 1));
+      g.a.jump(done);
+      g.a.place(short);
+      g.a.emit(I.BPF_MOV64_IMM(R0, e.operator === '&&' ? 0 : 1));
+      g.a.place(done);
+      return;
+    }
+    case 'unary':
+      g.long(e.operand);
+      if (e.operator === '-') g.a.emit(I.BPF_NEG64(R0));
+      else if (e.operator === '~') g.a.emit(I.BPF_ALU64_IMM(U.BPF_XOR, R0, -1));
+      else if (e.operator === '!') {
+        const zero = g.a.label();
+        const done = g.a.label();
+        g.a.jumpImm(U.BPF_JEQ, R0, 0, zero);
+        g.a.emit(I.BPF_MOV64_IMM(R0, 0));
+        g.a.jump(done);
+        g.a.place(zero);
+        g.a.emit(I.BPF_MOV64_IMM(R0, 1));
+        g.a.place(done);
+      }
+      return;
+    case 'conditional': {
+      const otherwise = g.a.label();
+      const done = g.a.label();
+      g.long(e.test);
+      g.a.jumpImm(U.BPF_JEQ, R0, 0, otherwise);
+      g.long(e.then);
+      g.a.jump(done);
+      g.a.place(otherwise);
+      g.long(e.else);
+      g.a.place(done);
+      return;
+    }
+    case 'assign':
+      return assignLong(g, e);
+    case 'incdec':
+      return incdec(g, e);
+    case 'context':
+      return contextLong(g, e.what, e.loc);
+    case 'reg':
+      g.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET[e.reg]));
+      return;
+    case 'userRead': {
+      const shipped = g.hoisted.get(exprKey(e));
+      if (shipped && g.skipTarget) {
+        // An event program: the read was done and shipped already; reuse its bytes.
+        g.a.emit(I.BPF_LDX_MEM(8, R0, HEAP, shipped.status));
+        g.a.jumpImm(U.BPF_JNE, R0, 0, g.skipTarget);
+        if (e.signed && e.size < 8) g.a.emit(I.BPF_LDX_MEMSX(e.size as 1 | 2 | 4, R0, HEAP, shipped.value));
+        else g.a.emit(I.BPF_LDX_MEM(e.size, R0, HEAP, shipped.value));
+        return;
+      }
+      return userRead(g, e);
+    }
+    case 'entry': {
+      const done = g.a.label();
+      g.a.emit(I.BPF_MOV64_IMM(R0, 0));
+      g.a.jumpImm(U.BPF_JEQ, ENTRY, 0, done);
+      g.a.emit(I.BPF_LDX_MEM(8, R0, ENTRY, g.entryOffsets[e.index]));
+      g.a.place(done);
+      return;
+    }
+    case 'aggregate':
+      throw new EventModeNeeded('it reads a statistic, whose parts live on every CPU', e.loc);
+    case 'call':
+      throw new EventModeNeeded('it calls a script function', e.loc);
+    case 'builtin':
+      throw new EventModeNeeded(`it calls ${e.name}()`, e.loc);
+    default:
+      throw new EventModeNeeded(`it uses ${e.op} expressions`, e.loc);
+  }
+}
+
+/** r0 = left, r1 = right (right evaluated after left, as the runtime does). */
+export function twoOperands(g: SiteGen, left: Expr, right: Expr): void {
+  g.long(left);
+  const t = g.alloc.temp();
+  g.a.emit(I.BPF_STX_MEM(8, FP, R0, t));
+  g.long(right);
+  g.a.emit(I.BPF_MOV64_REG(R1, R0), I.BPF_LDX_MEM(8, R0, FP, t));
+  g.alloc.free();
+}
+
+export function emitBinary(g: SiteGen, e: Extract<Expr, { op: 'binary' }>): void {
+  twoOperands(g, e.left, e.right);
+  applyOp(g, e.operator, e.loc);
+}
+
+/** r0 = r0 op r1. */
+export function applyOp(g: SiteGen, op: string, loc: SourceLoc): void {
+  switch (op) {
+    case '+': g.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, R0, R1)); return;
+    case '-': g.a.emit(I.BPF_ALU64_REG(U.BPF_SUB, R0, R1)); return;
+    case '*': g.a.emit(I.BPF_ALU64_REG(U.BPF_MUL, R0, R1)); return;
+    case '&': g.a.emit(I.BPF_ALU64_REG(U.BPF_AND, R0, R1)); return;
+    case '|': g.a.emit(I.BPF_ALU64_REG(U.BPF_OR, R0, R1)); return;
+    case '^': g.a.emit(I.BPF_ALU64_REG(U.BPF_XOR, R0, R1)); return;
+    case '<<': g.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, R1, 63), I.BPF_ALU64_REG(U.BPF_LSH, R0, R1)); return;
+    case '>>': g.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, R1, 63), I.BPF_ALU64_REG(U.BPF_ARSH, R0, R1)); return;
+    case '>>>': g.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, R1, 63), I.BPF_ALU64_REG(U.BPF_RSH, R0, R1)); return;
+    case '/':
+    case '%': {
+      const ok = g.a.label();
+      g.a.jumpImm(U.BPF_JNE, R1, 0, ok);
+      kernelError(g, 'divisionByZero', loc);
+      g.a.place(ok);
+      g.a.emit(I.BPF_ALU64_REG_SIGNED(op === '/' ? U.BPF_DIV : U.BPF_MOD, R0, R1));
+      return;
+    }
+    default:
+      throw new EventModeNeeded(`it uses the ${op} operator`, loc);
+  }
+}
+
+export function contextLong(g: SiteGen, what: ContextValue, loc: SourceLoc): void {
+  if (!KERNEL_CONTEXT.has(what)) throw new EventModeNeeded(`it reads ${what}()`, loc);
+  switch (what) {
+    case 'tid':
+      g.call(U.BPF_FUNC_get_current_pid_tgid);
+      g.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, R0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32));
+      return;
+    case 'pid':
+      g.call(U.BPF_FUNC_get_current_pid_tgid);
+      g.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32));
+      return;
+    case 'uid':
+      g.call(U.BPF_FUNC_get_current_uid_gid);
+      g.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, R0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32));
+      return;
+    case 'gid':
+      g.call(U.BPF_FUNC_get_current_uid_gid);
+      g.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32));
+      return;
+    case 'cpu':
+      g.call(U.BPF_FUNC_get_smp_processor_id);
+      return;
+    case 'target':
+      return g.loadImm(R0, BigInt(g.options.targetPid));
+    case 'monotonic_ns':
+      g.call(U.BPF_FUNC_ktime_get_ns);
+      return;
+    case 'walltime_ns':
+      g.call(U.BPF_FUNC_ktime_get_ns);
+      g.loadImm(R1, g.options.walltimeOffsetNs);
+      g.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, R0, R1));
+      return;
+    case 'uaddr':
+      g.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET.rip));
+      return;
+    default:
+      throw new EventModeNeeded(`it reads ${what}() as a number`, loc);
+  }
+}
+
+export function assignLong(g: SiteGen, e: Extract<Expr, { op: 'assign' }>): void {
+  if (e.type === 'string') {
+    g.str(e);
+    return;
+  }
+  const op = e.operator === '=' ? undefined : e.operator.slice(0, -1);
+  const t = e.target;
+  if (t.kind === 'local') {
+    const off = g.localOffset.get(t.slot)!;
+    if (op) {
+      g.long(e.value);
+      g.a.emit(I.BPF_MOV64_REG(R1, R0), I.BPF_LDX_MEM(8, R0, FP, off));
+      applyOp(g, op, e.loc);
+    } else g.long(e.value);
+    g.a.emit(I.BPF_STX_MEM(8, FP, R0, off));
+    return;
+  }
+  if (t.kind === 'global' || t.kind === 'element') {
+    // The value first (it may look up other globals), then the target's pointer.
+    g.long(e.value);
+    const v = g.alloc.temp();
+    g.a.emit(I.BPF_STX_MEM(8, FP, R0, v));
+    targetPtr(g, t, e.loc);
+    g.a.emit(I.BPF_MOV64_REG(R6, R0), I.BPF_LDX_MEM(8, R1, FP, v));
+    if (op === '+' || op === '-') {
+      // Atomic: several CPUs may add to the same counter at once.
+      if (op === '-') g.a.emit(I.BPF_NEG64(R1));
+      g.a.emit(I.BPF_MOV64_REG(R2, R1), I.BPF_ATOMIC_OP(8, U.BPF_ADD | BPF_FETCH, R6, R1, 0), I.BPF_ALU64_REG(U.BPF_ADD, R1, R2), I.BPF_MOV64_REG(R0, R1));
+    } else if (op) {
+      g.a.emit(I.BPF_LDX_MEM(8, R0, R6, 0));
+      applyOp(g, op, e.loc);
+      g.a.emit(I.BPF_STX_MEM(8, R6, R0, 0));
+    } else {
+      g.a.emit(I.BPF_STX_MEM(8, R6, R1, 0), I.BPF_MOV64_REG(R0, R1));
+    }
+    g.alloc.free();
+    return;
+  }
+  throw new EventModeNeeded('it writes to the target', e.loc);
+}
+
+export function incdec(g: SiteGen, e: Extract<Expr, { op: 'incdec' }>): void {
+  const t = e.target;
+  if (t.kind === 'local') {
+    const off = g.localOffset.get(t.slot)!;
+    g.a.emit(I.BPF_LDX_MEM(8, R0, FP, off), I.BPF_MOV64_REG(R1, R0), I.BPF_ALU64_IMM(U.BPF_ADD, R1, e.delta), I.BPF_STX_MEM(8, FP, R1, off));
+    if (e.prefix) g.a.emit(I.BPF_MOV64_REG(R0, R1));
+    return;
+  }
+  if (t.kind === 'global' || t.kind === 'element') {
+    targetPtr(g, t, e.loc);
+    g.a.emit(I.BPF_MOV64_IMM(R1, e.delta), I.BPF_ATOMIC_OP(8, U.BPF_ADD | BPF_FETCH, R0, R1, 0), I.BPF_MOV64_REG(R0, R1));
+    if (e.prefix) g.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, R0, e.delta));
+    return;
+  }
+  throw new EventModeNeeded('it writes to the target', e.loc);
+}
