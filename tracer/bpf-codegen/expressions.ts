@@ -1,7 +1,7 @@
-// Long expressions (result in r0), assignment and ++/--.
+// Long expressions (result in r0) and assignment (++/-- arrive as += from ir/desugar.ts).
 import * as I from '../../kernel-helper/insn';
 import * as U from '../../kernel-helper/uapi';
-import type { ContextValue, Expr, SourceLoc } from '../ir/ir';
+import { COMPOUND_ASSIGN, type BinaryOp, type ContextValue, type Expr, type SourceLoc } from '../ir/ir';
 import { CTX, HEAP, ENTRY, FP, R0, R1, R2, R6 } from './allocation';
 import { EventModeNeeded, KERNEL_CONTEXT } from './event-mode';
 import { exprKey } from './expr-key';
@@ -110,7 +110,7 @@ export function emitLong(g: SiteGen, e: Expr): void {
     case 'assign':
       return assignLong(g, e);
     case 'incdec':
-      return incdec(g, e);
+      throw new Error(`${e.loc.file}:${e.loc.line}: ++/-- reached the eBPF generator (ir/desugar.ts rewrites it into +=)`);
     case 'context':
       return contextLong(g, e.what, e.loc);
     case 'reg':
@@ -157,12 +157,28 @@ export function twoOperands(g: SiteGen, left: Expr, right: Expr): void {
   g.alloc.free();
 }
 
+/** ALU operations on a literal right operand in the instruction's immediate (sign-extended 32 bits). */
+const IMMEDIATE_OPS: Partial<Record<BinaryOp, number>> = {
+  '+': U.BPF_ADD, '-': U.BPF_SUB, '&': U.BPF_AND, '|': U.BPF_OR, '^': U.BPF_XOR, '<<': U.BPF_LSH, '>>': U.BPF_ARSH, '>>>': U.BPF_RSH,
+};
+
 export function emitBinary(g: SiteGen, e: Extract<Expr, { op: 'binary' }>): void {
+  const imm = IMMEDIATE_OPS[e.operator];
+  if (imm !== undefined && e.right.op === 'long' && fitsImm32(e.right.value)) {
+    // `n & 63` of a desugared shift count, `(x += 1) - 1` of a postfix ++, `x << 2`: no second register.
+    g.long(e.left);
+    g.a.emit(I.BPF_ALU64_IMM(imm, R0, Number(e.right.value)));
+    return;
+  }
   twoOperands(g, e.left, e.right);
   applyOp(g, e.operator, e.loc);
 }
 
-/** r0 = r0 op r1. */
+function fitsImm32(v: bigint): boolean {
+  return v >= -(1n << 31n) && v < 1n << 31n;
+}
+
+/** r0 = r0 op r1; a shift count is 0..63 already (ir/desugar.ts). */
 export function applyOp(g: SiteGen, op: string, loc: SourceLoc): void {
   switch (op) {
     case '+': g.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, R0, R1)); return;
@@ -171,9 +187,9 @@ export function applyOp(g: SiteGen, op: string, loc: SourceLoc): void {
     case '&': g.a.emit(I.BPF_ALU64_REG(U.BPF_AND, R0, R1)); return;
     case '|': g.a.emit(I.BPF_ALU64_REG(U.BPF_OR, R0, R1)); return;
     case '^': g.a.emit(I.BPF_ALU64_REG(U.BPF_XOR, R0, R1)); return;
-    case '<<': g.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, R1, 63), I.BPF_ALU64_REG(U.BPF_LSH, R0, R1)); return;
-    case '>>': g.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, R1, 63), I.BPF_ALU64_REG(U.BPF_ARSH, R0, R1)); return;
-    case '>>>': g.a.emit(I.BPF_ALU64_IMM(U.BPF_AND, R1, 63), I.BPF_ALU64_REG(U.BPF_RSH, R0, R1)); return;
+    case '<<': g.a.emit(I.BPF_ALU64_REG(U.BPF_LSH, R0, R1)); return;
+    case '>>': g.a.emit(I.BPF_ALU64_REG(U.BPF_ARSH, R0, R1)); return;
+    case '>>>': g.a.emit(I.BPF_ALU64_REG(U.BPF_RSH, R0, R1)); return;
     case '/':
     case '%': {
       const ok = g.a.label();
@@ -228,12 +244,17 @@ export function contextLong(g: SiteGen, what: ContextValue, loc: SourceLoc): voi
   }
 }
 
-export function assignLong(g: SiteGen, e: Extract<Expr, { op: 'assign' }>): void {
+/**
+ * A long assignment: `=`, `+=` (atomic on a global or element: several CPUs may add to the same
+ * counter at once) or another compound operator (COMPOUND_ASSIGN), its place's keys evaluated
+ * once. `discard`: an expression statement, whose value nobody reads.
+ */
+export function assignLong(g: SiteGen, e: Extract<Expr, { op: 'assign' }>, discard = false): void {
   if (e.type === 'string') {
     g.str(e);
     return;
   }
-  const op = e.operator === '=' ? undefined : e.operator.slice(0, -1);
+  const op = e.operator === '=' ? undefined : COMPOUND_ASSIGN[e.operator as keyof typeof COMPOUND_ASSIGN];
   const t = e.target;
   if (t.kind === 'local') {
     const off = g.localOffset.get(t.slot)!;
@@ -246,15 +267,22 @@ export function assignLong(g: SiteGen, e: Extract<Expr, { op: 'assign' }>): void
     return;
   }
   if (t.kind === 'global' || t.kind === 'element') {
+    if (op === '+' && e.value.op === 'long' && fitsImm32(e.value.value)) {
+      // ++ and += of a literal: nothing to evaluate before the place.
+      const n = Number(e.value.value);
+      targetPtr(g, t, e.loc);
+      g.a.emit(I.BPF_MOV64_IMM(R1, n));
+      if (discard) g.a.emit(I.BPF_ATOMIC_OP(8, U.BPF_ADD, R0, R1, 0));
+      else g.a.emit(I.BPF_ATOMIC_OP(8, U.BPF_ADD | BPF_FETCH, R0, R1, 0), I.BPF_MOV64_REG(R0, R1), I.BPF_ALU64_IMM(U.BPF_ADD, R0, n));
+      return;
+    }
     // The value first (it may look up other globals), then the target's pointer.
     g.long(e.value);
     const v = g.alloc.temp();
     g.a.emit(I.BPF_STX_MEM(8, FP, R0, v));
     targetPtr(g, t, e.loc);
     g.a.emit(I.BPF_MOV64_REG(R6, R0), I.BPF_LDX_MEM(8, R1, FP, v));
-    if (op === '+' || op === '-') {
-      // Atomic: several CPUs may add to the same counter at once.
-      if (op === '-') g.a.emit(I.BPF_NEG64(R1));
+    if (op === '+') {
       g.a.emit(I.BPF_MOV64_REG(R2, R1), I.BPF_ATOMIC_OP(8, U.BPF_ADD | BPF_FETCH, R6, R1, 0), I.BPF_ALU64_REG(U.BPF_ADD, R1, R2), I.BPF_MOV64_REG(R0, R1));
     } else if (op) {
       g.a.emit(I.BPF_LDX_MEM(8, R0, R6, 0));
@@ -264,23 +292,6 @@ export function assignLong(g: SiteGen, e: Extract<Expr, { op: 'assign' }>): void
       g.a.emit(I.BPF_STX_MEM(8, R6, R1, 0), I.BPF_MOV64_REG(R0, R1));
     }
     g.alloc.free();
-    return;
-  }
-  throw new EventModeNeeded('it writes to the target', e.loc);
-}
-
-export function incdec(g: SiteGen, e: Extract<Expr, { op: 'incdec' }>): void {
-  const t = e.target;
-  if (t.kind === 'local') {
-    const off = g.localOffset.get(t.slot)!;
-    g.a.emit(I.BPF_LDX_MEM(8, R0, FP, off), I.BPF_MOV64_REG(R1, R0), I.BPF_ALU64_IMM(U.BPF_ADD, R1, e.delta), I.BPF_STX_MEM(8, FP, R1, off));
-    if (e.prefix) g.a.emit(I.BPF_MOV64_REG(R0, R1));
-    return;
-  }
-  if (t.kind === 'global' || t.kind === 'element') {
-    targetPtr(g, t, e.loc);
-    g.a.emit(I.BPF_MOV64_IMM(R1, e.delta), I.BPF_ATOMIC_OP(8, U.BPF_ADD | BPF_FETCH, R0, R1, 0), I.BPF_MOV64_REG(R0, R1));
-    if (e.prefix) g.a.emit(I.BPF_ALU64_IMM(U.BPF_ADD, R0, e.delta));
     return;
   }
   throw new EventModeNeeded('it writes to the target', e.loc);

@@ -4,6 +4,7 @@ import * as U from '../../kernel-helper/uapi';
 import type { Stmt } from '../ir/ir';
 import { HEAP, FP, R0, R1, R2 } from './allocation';
 import { EventModeNeeded } from './event-mode';
+import { assignLong } from './expressions';
 import { arrayDecl, buildKey, globalFd, scalarPtr } from './map-access';
 import { setStopFlag, valuesRecord } from './record-writer';
 import type { SiteGen } from './site-gen';
@@ -18,6 +19,7 @@ export function emitStmt(g: SiteGen, s: Stmt): void {
     case 'expr':
       if (s.expr.type === 'string') g.str(s.expr);
       else if (s.expr.type === 'void') throw new EventModeNeeded('it calls a function', s.loc);
+      else if (s.expr.op === 'assign') assignLong(g, s.expr, true);
       else g.long(s.expr);
       return;
     case 'if': {

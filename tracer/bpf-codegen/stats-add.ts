@@ -5,6 +5,7 @@ import * as U from '../../kernel-helper/uapi';
 import type { Expr, SourceLoc, StatsRef } from '../ir/ir';
 import { FP, R0, R1, R2, R3, R4, R6 } from './allocation';
 import { EventModeNeeded } from './event-mode';
+import { HIST_LOG_BUCKET0 } from '../ir/histogram';
 import { statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM } from './layout';
 import { arrayDecl, buildKey, elementPtrCreate, scalarPtr } from './map-access';
 import type { SiteGen } from './site-gen';
@@ -58,7 +59,7 @@ export function statsAdd(g: SiteGen, target: StatsRef, value: Expr, loc: SourceL
   g.alloc.free();
 }
 
-/** r1 = SystemTap's log2 bucket of r1: 64 for 0, 64 ± bit length of |v|. Uses r2-r4. */
+/** r1 = the log2 bucket of r1 (ir/histogram.ts logBucket): HIST_LOG_BUCKET0 for 0, ± the bit length of |v| from there. Uses r2-r4. */
 export function logBucket(g: SiteGen): void {
   const zero = g.a.label();
   const done = g.a.label();
@@ -78,10 +79,10 @@ export function logBucket(g: SiteGen): void {
     g.a.place(skip);
   }
   g.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, R2, R1)); // the remaining top bit
-  g.a.emit(I.BPF_ALU64_REG(U.BPF_MUL, R2, R4), I.BPF_MOV64_IMM(R1, 64), I.BPF_ALU64_REG(U.BPF_ADD, R1, R2));
+  g.a.emit(I.BPF_ALU64_REG(U.BPF_MUL, R2, R4), I.BPF_MOV64_IMM(R1, HIST_LOG_BUCKET0), I.BPF_ALU64_REG(U.BPF_ADD, R1, R2));
   g.a.jump(done);
   g.a.place(zero);
-  g.a.emit(I.BPF_MOV64_IMM(R1, 64));
+  g.a.emit(I.BPF_MOV64_IMM(R1, HIST_LOG_BUCKET0));
   g.a.place(done);
 }
 

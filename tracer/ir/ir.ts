@@ -334,6 +334,10 @@ export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'variance';
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<<' | '>>' | '>>>' | '&' | '|' | '^';
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 export type AssignOp = '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '<<=' | '>>=' | '>>>=' | '&=' | '|=' | '^=' | '.=';
+/** The binary operator a compound assignment applies: `x op= v` stores `x op v` (`.=` appends a string). */
+export const COMPOUND_ASSIGN = {
+  '+=': '+', '-=': '-', '*=': '*', '/=': '/', '%=': '%', '<<=': '<<', '>>=': '>>', '>>>=': '>>>', '&=': '&', '|=': '|', '^=': '^',
+} as const satisfies Record<Exclude<AssignOp, '=' | '.='>, BinaryOp>;
 
 export type Expr =
   | { op: 'long'; type: 'long'; value: bigint; loc: SourceLoc }
