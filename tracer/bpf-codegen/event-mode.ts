@@ -1,6 +1,8 @@
-// Why a handler cannot run as a kernel handler: the code generator throws EventModeNeeded at
-// the first construct eBPF cannot do (or that utap does not compile to eBPF yet); the engine
-// then runs that probe in event mode, the kernel shipping only the values the handler needs.
+// A handler that kernel-fit.ts sends to the kernel may still not fit there: compiling it is what
+// finds out that it needs more than the kernel's 512 bytes of stack or 32 KiB of per-CPU scratch
+// (allocation.ts). The generator throws EventModeNeeded then, and the engine runs that probe in
+// event mode (kernel-handlers.ts), the kernel shipping only the values the handler needs. Every
+// other reason for event mode is kernel-fit.ts's, found without compiling.
 import type { SourceLoc } from '../ir/ir';
 
 export class EventModeNeeded extends Error {
@@ -9,6 +11,3 @@ export class EventModeNeeded extends Error {
     this.name = 'EventModeNeeded';
   }
 }
-
-/** Context values a kernel handler can read itself (the others are answered in userspace). */
-export const KERNEL_CONTEXT = new Set(['tid', 'pid', 'cpu', 'uid', 'gid', 'target', 'execname', 'walltime_ns', 'monotonic_ns', 'pp', 'probefunc', 'uaddr']);

@@ -3,7 +3,7 @@ import * as I from '../../kernel-helper/insn';
 import * as U from '../../kernel-helper/uapi';
 import { COMPOUND_ASSIGN, type BinaryOp, type ContextValue, type Expr, type SourceLoc } from '../ir/ir';
 import { CTX, HEAP, ENTRY, FP, R0, R1, R2, R6 } from './allocation';
-import { EventModeNeeded, KERNEL_CONTEXT } from './event-mode';
+import { unfit } from './kernel-fit';
 import { exprKey } from './expr-key';
 import { arrayDecl, buildKey, globalFd, scalarPtr, targetPtr } from './map-access';
 import { kernelError } from './record-writer';
@@ -34,7 +34,7 @@ export function emitLong(g: SiteGen, e: Expr): void {
     case 'arrayGet':
     case 'arrayIn': {
       const decl = arrayDecl(g, e.global);
-      if (decl.value === 'stats') throw new EventModeNeeded('it reads a statistic, whose parts live on every CPU', e.loc);
+      if (decl.value === 'stats') throw unfit('a statistics array element', e.loc);
       const key = buildKey(g, decl.keyTypes, e.keys);
       g.emitLdMap(R1, globalFd(g, e.global));
       g.heapPtr(R2, key);
@@ -53,7 +53,7 @@ export function emitLong(g: SiteGen, e: Expr): void {
     case 'binary':
       return emitBinary(g, e);
     case 'compare': {
-      if (e.left.type === 'string') throw new EventModeNeeded('it compares strings', e.loc);
+      if (e.left.type === 'string') throw unfit('a string comparison', e.loc);
       const ops = { '==': U.BPF_JEQ, '!=': U.BPF_JNE, '<': U.BPF_JSLT, '<=': U.BPF_JSLE, '>': U.BPF_JSGT, '>=': U.BPF_JSGE };
       twoOperands(g, e.left, e.right);
       const yes = g.a.label();
@@ -136,14 +136,8 @@ export function emitLong(g: SiteGen, e: Expr): void {
       g.a.place(done);
       return;
     }
-    case 'aggregate':
-      throw new EventModeNeeded('it reads a statistic, whose parts live on every CPU', e.loc);
-    case 'call':
-      throw new EventModeNeeded('it calls a script function', e.loc);
-    case 'builtin':
-      throw new EventModeNeeded(`it calls ${e.name}()`, e.loc);
     default:
-      throw new EventModeNeeded(`it uses ${e.op} expressions`, e.loc);
+      throw unfit(`a ${e.op} expression`, e.loc);
   }
 }
 
@@ -200,12 +194,11 @@ export function applyOp(g: SiteGen, op: string, loc: SourceLoc): void {
       return;
     }
     default:
-      throw new EventModeNeeded(`it uses the ${op} operator`, loc);
+      throw unfit(`the ${op} operator`, loc);
   }
 }
 
 export function contextLong(g: SiteGen, what: ContextValue, loc: SourceLoc): void {
-  if (!KERNEL_CONTEXT.has(what)) throw new EventModeNeeded(`it reads ${what}()`, loc);
   switch (what) {
     case 'tid':
       g.call(U.BPF_FUNC_get_current_pid_tgid);
@@ -240,7 +233,7 @@ export function contextLong(g: SiteGen, what: ContextValue, loc: SourceLoc): voi
       g.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET.rip));
       return;
     default:
-      throw new EventModeNeeded(`it reads ${what}() as a number`, loc);
+      throw unfit(`${what}() as a number`, loc);
   }
 }
 
@@ -294,5 +287,5 @@ export function assignLong(g: SiteGen, e: Extract<Expr, { op: 'assign' }>, disca
     g.alloc.free();
     return;
   }
-  throw new EventModeNeeded('it writes to the target', e.loc);
+  throw unfit('a write to the target', e.loc);
 }

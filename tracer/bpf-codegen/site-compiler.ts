@@ -22,14 +22,18 @@ export function compileEventProgram(options: CompileOptions, request: EventProgr
 /**
  * The function-entry program of a return site alone: it saves the entry captures in the entry
  * map, keyed by thread and frame (the kernel handler's; also an event-mode return site's, whose
- * hoisted reads need entry values at return). Throws EventModeNeeded.
+ * hoisted reads need entry values at return). Throws EventModeNeeded when it does not fit the
+ * kernel's stack or scratch.
  */
 export function compileEntryProgram(options: CompileOptions, records: RecordSpec[]): { program: CompiledProgram; valueSize: number } {
   const layout = entryLayout(options.site, options.program.limits.maxStringLen);
   return { program: compileEntry(new SiteGen(options, records, new Set(), layout.offsets)), valueSize: layout.size };
 }
 
-/** Compiles one site's handler (and entry captures). Throws EventModeNeeded. */
+/**
+ * Compiles one site's handler (and entry captures), which kernel-fit.ts sent to the kernel. Throws
+ * EventModeNeeded when it does not fit the kernel's stack or scratch.
+ */
 export function compileSite(options: CompileOptions): CompiledSite {
   const { site, program } = options;
   const records: RecordSpec[] = [];

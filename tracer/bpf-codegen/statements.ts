@@ -3,7 +3,7 @@ import * as I from '../../kernel-helper/insn';
 import * as U from '../../kernel-helper/uapi';
 import type { Stmt } from '../ir/ir';
 import { HEAP, FP, R0, R1, R2 } from './allocation';
-import { EventModeNeeded } from './event-mode';
+import { unfit } from './kernel-fit';
 import { assignLong } from './expressions';
 import { arrayDecl, buildKey, globalFd, scalarPtr } from './map-access';
 import { setStopFlag, valuesRecord } from './record-writer';
@@ -18,7 +18,7 @@ export function emitStmt(g: SiteGen, s: Stmt): void {
       return;
     case 'expr':
       if (s.expr.type === 'string') g.str(s.expr);
-      else if (s.expr.type === 'void') throw new EventModeNeeded('it calls a function', s.loc);
+      else if (s.expr.type === 'void') throw unfit('a call of a function', s.loc);
       else if (s.expr.op === 'assign') assignLong(g, s.expr, true);
       else g.long(s.expr);
       return;
@@ -46,29 +46,17 @@ export function emitStmt(g: SiteGen, s: Stmt): void {
     case 'print':
       return valuesRecord(g, (id, fields) => ({ id, site: g.site.id, kind: 'print', newline: s.newline, fields, loc: s.loc }), s.args);
     case 'exit':
-      if (s.abort) throw new EventModeNeeded('it calls abort()', s.loc);
+      if (s.abort) throw unfit('abort()', s.loc);
       setStopFlag(g);
       return valuesRecord(g, (id, fields) => ({ id, site: g.site.id, kind: 'exit', fields, loc: s.loc }), []);
     case 'error':
-      if (s.warn) throw new EventModeNeeded('it calls warn()', s.loc);
+      if (s.warn) throw unfit('warn()', s.loc);
       setStopFlag(g);
       valuesRecord(g, (id, fields) => ({ id, site: g.site.id, kind: 'scriptError', fields, loc: s.loc }), [s.message]);
       g.a.jump(g.exitLabel);
       return;
-    case 'while':
-    case 'for':
-    case 'foreach':
-    case 'break':
-    case 'continue':
-      throw new EventModeNeeded('it has a loop', s.loc);
-    case 'return':
-      throw new EventModeNeeded('it returns from a function', s.loc);
-    case 'printHist':
-      throw new EventModeNeeded('it prints a histogram', s.loc);
-    case 'printBacktrace':
-      throw new EventModeNeeded('it prints a backtrace', s.loc);
-    case 'try':
-      throw new EventModeNeeded('it catches errors (try/catch)', s.loc);
+    default:
+      throw unfit(`a ${s.kind} statement`, s.loc);
   }
 }
 
@@ -89,7 +77,7 @@ export function deleteStmt(g: SiteGen, s: Extract<Stmt, { kind: 'delete' }>): vo
     }
     case 'global': {
       const decl = g.program.globals[t.global];
-      if (decl.kind !== 'scalar') throw new EventModeNeeded('it deletes a whole statistic, which lives per CPU', s.loc);
+      if (decl.kind !== 'scalar') throw unfit('delete of a statistic', s.loc);
       scalarPtr(g, t.global);
       const skip = g.a.label();
       g.a.jumpImm(U.BPF_JEQ, R0, 0, skip);
@@ -98,9 +86,7 @@ export function deleteStmt(g: SiteGen, s: Extract<Stmt, { kind: 'delete' }>): vo
       g.a.place(skip);
       return;
     }
-    case 'array':
-      throw new EventModeNeeded('it deletes a whole array', s.loc);
-    case 'slice':
-      throw new EventModeNeeded('it deletes a slice of an array', s.loc);
+    default:
+      throw unfit(`delete of an ${t.kind}`, s.loc);
   }
 }

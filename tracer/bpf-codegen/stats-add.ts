@@ -4,7 +4,7 @@ import * as I from '../../kernel-helper/insn';
 import * as U from '../../kernel-helper/uapi';
 import type { Expr, SourceLoc, StatsRef } from '../ir/ir';
 import { FP, R0, R1, R2, R3, R4, R6 } from './allocation';
-import { EventModeNeeded } from './event-mode';
+import { unfit } from './kernel-fit';
 import { HIST_LOG_BUCKET0 } from '../ir/histogram';
 import { statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM } from './layout';
 import { arrayDecl, buildKey, elementPtrCreate, scalarPtr } from './map-access';
@@ -13,7 +13,7 @@ import type { SiteGen } from './site-gen';
 export function statsAdd(g: SiteGen, target: StatsRef, value: Expr, loc: SourceLoc): void {
   const decl = g.program.globals[target.global];
   const hists = decl.kind === 'stats' ? decl.stats.hist : decl.kind === 'array' ? decl.stats?.hist ?? [] : [];
-  if ((decl.kind === 'stats' || decl.kind === 'array') && decl.stats?.variance) throw new EventModeNeeded('it feeds a statistic read with @variance (its running state is kept in userspace)', loc);
+  if ((decl.kind === 'stats' || decl.kind === 'array') && decl.stats?.variance) throw unfit('a statistic read with @variance', loc);
   const layout = statsLayout(hists);
   g.long(value);
   const v = g.alloc.temp();

@@ -3,7 +3,7 @@ import * as I from '../../kernel-helper/insn';
 import * as U from '../../kernel-helper/uapi';
 import type { Expr } from '../ir/ir';
 import { HEAP, ENTRY, FP, R0, R1, R2, R3, R4, COOKIE_SLOT } from './allocation';
-import { EventModeNeeded } from './event-mode';
+import { unfit } from './kernel-fit';
 import { arrayDecl, buildKey, globalFd, scalarPtr } from './map-access';
 import { kernelError } from './record-writer';
 import type { SiteGen, StringRef } from './site-gen';
@@ -45,7 +45,7 @@ export function emitString(g: SiteGen, e: Expr): StringRef {
       return { heap: to };
     }
     case 'assign': {
-      if (e.operator !== '=') throw new EventModeNeeded('it appends to a string', e.loc);
+      if (e.operator !== '=') throw unfit('a string append', e.loc);
       const value = g.str(e.value);
       const t = e.target;
       if (t.kind === 'local') {
@@ -75,12 +75,12 @@ export function emitString(g: SiteGen, e: Expr): StringRef {
         g.a.place(ok);
         return value;
       }
-      throw new EventModeNeeded('it writes to the target', e.loc);
+      throw unfit('a write to the target', e.loc);
     }
     case 'context': {
       if (e.what === 'pp') return g.options.shared ? siteString(g, 'pp') : { heap: g.alloc.literal(g.site.pp) };
       if (e.what === 'probefunc') return g.options.shared ? siteString(g, 'probefunc') : { heap: g.alloc.literal(g.site.function) };
-      if (e.what !== 'execname') throw new EventModeNeeded(`it reads ${e.what}()`, e.loc);
+      if (e.what !== 'execname') throw unfit(`${e.what}()`, e.loc);
       const to = g.alloc.heap(Math.max(16, 8));
       g.heapPtr(R1, to);
       g.a.emit(I.BPF_MOV64_IMM(R2, 16));
@@ -101,16 +101,8 @@ export function emitString(g: SiteGen, e: Expr): StringRef {
       g.a.place(done);
       return { heap: to };
     }
-    case 'concat':
-      throw new EventModeNeeded('it builds strings', e.loc);
-    case 'sprintf':
-      throw new EventModeNeeded('it formats strings with sprintf', e.loc);
-    case 'call':
-      throw new EventModeNeeded('it calls a script function', e.loc);
-    case 'builtin':
-      throw new EventModeNeeded(`it calls ${e.name}()`, e.loc);
     default:
-      throw new EventModeNeeded(`it uses ${e.op} string expressions`, e.loc);
+      throw unfit(`a ${e.op} string expression`, e.loc);
   }
 }
 

@@ -8,6 +8,7 @@
 // same places — becomes one program instead of one per function. Sites whose code differs (other
 // $var locations, other entry captures) get a group, a program and a link each.
 import { compileSite, type CompileOptions, type CompiledSite } from '../../bpf-codegen/site-compiler';
+import { EventModeNeeded } from '../../bpf-codegen/event-mode';
 import { encodeInsns } from '../../../kernel-helper/insn';
 import type { ProbeSiteIR } from '../../ir/ir';
 
@@ -57,8 +58,8 @@ function programKey(compiled: CompiledSite): string {
 /**
  * The groups of sites with the same shared program. `options(site)` gives the
  * options to compile `site` with — the same map fds and record-id allocator start for every site,
- * so that equal handlers give equal bytes — and a site that cannot compile (event mode) is
- * left out. A site alone in its set is its own group (callers pass kernel-handler sites only).
+ * so that equal handlers give equal bytes — and a site whose handler turns out too big for the
+ * kernel is left out. A site alone in its set is its own group (callers pass kernel-handler sites only).
  */
 export function sharedGroups(sets: readonly CandidateSet[], options: (site: ProbeSiteIR) => CompileOptions): SharedGroup[] {
   const groups: SharedGroup[] = [];
@@ -73,8 +74,9 @@ export function sharedGroups(sets: readonly CandidateSet[], options: (site: Prob
       let compiled: CompiledSite;
       try {
         compiled = compileSite(options(site));
-      } catch {
-        return; // runs in event mode: not shared
+      } catch (error) {
+        if (error instanceof EventModeNeeded) return; // too big for a kernel handler: compiled alone, it falls back to event mode
+        throw error;
       }
       const key = programKey(compiled);
       let group = byProgram.get(key);
