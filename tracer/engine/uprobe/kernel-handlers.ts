@@ -8,7 +8,7 @@
 // stack or scratch than a kernel handler has (EventModeNeeded, found only by compiling) runs in
 // event mode instead. Its globals then move to the Session with every site sharing them, so the
 // maps and programs made so far are released and the sites decided again with it in event mode.
-import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram, type MapFds } from '../../bpf-codegen/site-compiler';
+import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram } from '../../bpf-codegen/site-compiler';
 import { entryRequest, eventRequest, siteModes, type SiteMode } from './site-modes';
 import { EventModeNeeded } from '../../bpf-codegen/event-mode';
 import { inexactModeReason } from './event-mode-check';
@@ -20,7 +20,8 @@ import { loadProgram, VerifierError, type BpfProgram } from '../../../kernel-hel
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
 import { attachUprobe, type UprobeLink } from '../../../kernel-helper/uprobe';
 import { attachUprobeMulti, uprobeMultiSupported, type UprobeMultiLink } from '../../../kernel-helper/uprobe-multi';
-import { candidateSets, sharedGroups, type CandidateSet, type SharedGroup } from './shared-sites';
+import { candidateSets, sharedGroups, type SharedGroup } from './shared-sites';
+import { PLACEHOLDER_FD, withMapFds } from '../../bpf-codegen/map-placeholders';
 import * as U from '../../../kernel-helper/uapi';
 import { BpfError } from '../../../kernel-helper/bpf-syscall';
 import { sleepableUprobesSupported } from '../../../kernel-helper/features';
@@ -281,55 +282,55 @@ export class KernelHandlers {
   /**
    * Loads the programs several kernel-handler sites share (shared-sites.ts), one per group, with
    * their records (cookie c's are the representative's at id + c) and site strings; returns the
-   * sites so served.
+   * sites so served. Each site is compiled once: with the real fds of the maps its set shares and
+   * placeholders for its group's own (map-placeholders.ts), and with one record-id block start per
+   * set — record k of the site with cookie c gets start + k * sites + c whichever group it is in.
    */
   private loadShared(program: PlanIR['program'], targetPid: number, walltime: bigint, sleepable: boolean): Set<ProbeSiteIR> {
     const maxStr = program.limits.maxStringLen;
     const served = new Set<ProbeSiteIR>();
     const sets = candidateSets(this.modes.filter((m) => m.mode === 'kernel').map((m) => m.site));
-    const setOf = new Map<ProbeSiteIR, CandidateSet>(sets.flatMap((set) => set.sites.map((site): [ProbeSiteIR, CandidateSet] => [site, set])));
-    const fds = (heap: number, entry: number, entryHeap?: number): MapFds => ({ global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap, entry, entryHeap });
-    // Same fds and the same id block start for every site, so equal handlers compile to equal bytes.
-    const groups = sharedGroups(sets, (site) => ({
-      program, site, targetPid, walltimeOffsetNs: walltime, sleepable, mapsSnapshot: this.options.mapsSnapshot, fds: fds(0, 0), nextRecordId: idBlocks(0, setOf.get(site)!.sites.length), shared: { siteStrings: 0 },
-    }));
-    const strings = new Map<number, BpfMap>();
-    for (const group of groups) {
-      const set = sets[group.candidateSet];
-      let siteStrings = strings.get(group.candidateSet);
-      if (!siteStrings) {
-        siteStrings = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 2 * maxStr, maxEntries: set.sites.length, name: 'utap_sites' }));
-        strings.set(group.candidateSet, siteStrings);
-      }
-      const representative = group.sites[0];
-      const heap = this.newHeap('utap_heap_multi');
-      const entryMap = hasEntryCaptures(representative) ? this.newEntryMap(representative, 'utap_entry_multi') : undefined;
-      const entryHeap = entryMap ? this.newHeap('utap_eheap_multi') : undefined; // as for one site: the entry program's own scratch
+    sets.forEach((set, candidateSet) => {
+      const siteStrings = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 2 * maxStr, maxEntries: set.sites.length, name: 'utap_sites' }));
       const start = this.nextId;
-      const next = idBlocks(start, set.sites.length);
-      let records = 0;
-      const compiled = orTooBig(group.sites, () => compileSite({
-        program, site: representative, targetPid, walltimeOffsetNs: walltime, sleepable, mapsSnapshot: this.options.mapsSnapshot,
-        fds: fds(heap.fd, entryMap?.fd ?? 0, entryHeap?.fd),
-        nextRecordId: () => (records++, next()),
+      // Same fds and the same id block start for every site, so equal handlers compile to equal bytes.
+      const groups = sharedGroups(set, candidateSet, (site) => ({
+        program, site, targetPid, walltimeOffsetNs: walltime, sleepable, mapsSnapshot: this.options.mapsSnapshot,
+        fds: {
+          global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd,
+          heap: PLACEHOLDER_FD.heap, entry: PLACEHOLDER_FD.entry, entryHeap: hasEntryCaptures(site) ? PLACEHOLDER_FD.entryHeap : undefined,
+        },
+        nextRecordId: idBlocks(start, set.sites.length),
         shared: { siteStrings: siteStrings.fd },
       }));
-      this.nextId = start + records * set.sites.length;
-      group.sites.forEach((site, i) => {
-        const cookie = Number(group.cookies[i]);
-        for (const r of compiled.records) this.records.set(r.id + cookie, { ...r, id: r.id + cookie, site: site.id });
-        if (compiled.usesSiteStrings) siteStrings!.update(u32(cookie), siteStringsValue(site, maxStr));
-        served.add(site);
-      });
-      this.initHeap(heap, [compiled.main]);
-      if (compiled.entry) this.initHeap(entryHeap!, [compiled.entry]);
-      this.sleepablePrograms += Number(!!compiled.main.sleepable) + Number(!!compiled.entry?.sleepable);
-      this.shared.push({
-        group,
-        main: loadSiteProgram(representative.pp, 'multi', compiled.main, U.BPF_TRACE_UPROBE_MULTI),
-        entry: compiled.entry ? loadSiteProgram(representative.pp, 'multi_entry', compiled.entry, U.BPF_TRACE_UPROBE_MULTI) : undefined,
-      });
-    }
+      let mostRecords = 0;
+      for (const group of groups) {
+        const representative = group.sites[0];
+        const heap = this.newHeap('utap_heap_multi');
+        const entryMap = hasEntryCaptures(representative) ? this.newEntryMap(representative, 'utap_entry_multi') : undefined;
+        const entryHeap = entryMap ? this.newHeap('utap_eheap_multi') : undefined; // as for one site: the entry program's own scratch
+        const fds = new Map<number, number>([[PLACEHOLDER_FD.heap, heap.fd], [PLACEHOLDER_FD.entry, entryMap?.fd ?? 0], [PLACEHOLDER_FD.entryHeap, entryHeap?.fd ?? heap.fd]]);
+        const main = withMapFds(group.compiled.main, fds);
+        const entry = group.compiled.entry && withMapFds(group.compiled.entry, fds);
+        const { records, usesSiteStrings } = group.compiled;
+        mostRecords = Math.max(mostRecords, records.length);
+        group.sites.forEach((site, i) => {
+          const cookie = Number(group.cookies[i]);
+          for (const r of records) this.records.set(r.id + cookie, { ...r, id: r.id + cookie, site: site.id });
+          if (usesSiteStrings) siteStrings.update(u32(cookie), siteStringsValue(site, maxStr));
+          served.add(site);
+        });
+        this.initHeap(heap, [main]);
+        if (entry) this.initHeap(entryHeap!, [entry]);
+        this.sleepablePrograms += Number(!!main.sleepable) + Number(!!entry?.sleepable);
+        this.shared.push({
+          group,
+          main: loadSiteProgram(representative.pp, 'multi', main, U.BPF_TRACE_UPROBE_MULTI),
+          entry: entry ? loadSiteProgram(representative.pp, 'multi_entry', entry, U.BPF_TRACE_UPROBE_MULTI) : undefined,
+        });
+      }
+      this.nextId = start + mostRecords * set.sites.length;
+    });
     return served;
   }
 
