@@ -56,6 +56,7 @@ export class SiteGen {
     this.maxStr = this.program.limits.maxStringLen;
     this.exitLabel = this.a.label();
     this.earlyExit = this.a.label();
+    // The zero region at the heap's start is large enough to clear any key or value.
     let zero = this.maxStr;
     for (const d of this.program.globals) {
       const shape = globalMapShape(d, this.maxStr);
