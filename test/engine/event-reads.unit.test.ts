@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Expr, Stmt } from '../../tracer/ir/ir';
 import { eventReads } from '../../tracer/engine/uprobe/event-reads';
-import { exprKey } from '../../kernel-helper/codegen/expr-key';
+import { exprKey } from '../../tracer/bpf-codegen/expr-key';
 import { assign, at, bin, block, call, ctx, del, entry, ex, glob, iff, incdec, lit, local, ProgramBuilder, reg, ret, uread, ustr, whilst, cmp, long } from '../support/ir-builder';
 
 function reads(body: Stmt, entryInKernel = false, functions: (b: ProgramBuilder) => void = () => undefined) {

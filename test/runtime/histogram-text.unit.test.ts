@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import type { HistSpec } from '../../tracer/ir/ir';
 import { histogramText } from '../../tracer/runtime/histogram-text';
 import { toLong, type Long } from '../../tracer/runtime/long';
-import { addToStats, average, histLayout, logBucket, newStats, type StatsValue } from '../../tracer/runtime/statistics';
+import { logBucket } from '../../tracer/ir/histogram';
+import { addToStats, average, histLayout, newStats, type StatsValue } from '../../tracer/runtime/statistics';
 
 function stats(spec: HistSpec, values: Long[]): StatsValue {
   const layouts = [histLayout(spec)];

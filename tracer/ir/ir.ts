@@ -1,8 +1,8 @@
 // The handler IR: the contract between the language front end, the planner, the userspace
-// runtime (the reference semantics) and the eBPF code generator in kernel-helper/.
+// runtime (the reference semantics) and the eBPF code generator in tracer/bpf-codegen/.
 //
 // This module is a leaf: plain data types and `as const` tables only, no imports, no functions
-// with behaviour. kernel-helper/ may import this file and nothing else from tracer/.
+// with behaviour.
 //
 // Shape of a run:
 //   front end  → ProgramIR   (handlers still hold `target` nodes: `$query`, `$p->x`, `$return`)
@@ -335,6 +335,10 @@ export type AggregateFn = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'variance';
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<<' | '>>' | '>>>' | '&' | '|' | '^';
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 export type AssignOp = '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '<<=' | '>>=' | '>>>=' | '&=' | '|=' | '^=' | '.=';
+/** The binary operator a compound assignment applies: `x op= v` stores `x op v` (`.=` appends a string). */
+export const COMPOUND_ASSIGN = {
+  '+=': '+', '-=': '-', '*=': '*', '/=': '/', '%=': '%', '<<=': '<<', '>>=': '>>', '>>>=': '>>>', '&=': '&', '|=': '|', '^=': '^',
+} as const satisfies Record<Exclude<AssignOp, '=' | '.='>, BinaryOp>;
 
 export type Expr =
   | { op: 'long'; type: 'long'; value: bigint; loc: SourceLoc }

@@ -16,7 +16,8 @@
 import type { GlobalDecl, HistSpec, ProgramIR } from '../ir/ir';
 import type { GlobalSnapshot } from '../runtime/global-snapshot';
 import { toText } from '../runtime/script-string';
-import { HIST_LOG_BUCKET0, histLayout, logBucket, type StatsValue } from '../runtime/statistics';
+import { HIST_LOG_BUCKET0, logBucket } from '../ir/histogram';
+import { histLayout, type StatsValue } from '../runtime/statistics';
 import type { Key, Scalar } from '../runtime/storage';
 import { metricShapes, type MetricShape } from './metric-shapes';
 

@@ -10,10 +10,11 @@
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import type { PlannedHandler, PlanIR, ProbeIR, ProbePointIR, ProbeSiteIR, ProgramIR, TimerProbeIR } from '../ir/ir';
 import { handlerNeeds } from '../ir/needs';
+import { desugarProgram } from '../ir/desugar';
 import { inlineSimpleCalls } from '../ir/inline-calls';
 import { completeStatsUse } from '../ir/stats-use';
 import { kernelHz } from './kernel-hz';
-import { STP_MAX_BUCKETS } from '../runtime/statistics';
+import { linearBucketCount, STP_MAX_BUCKETS } from '../ir/histogram';
 
 /** Context a resolver gets along with the point. */
 export interface ResolveContext {
@@ -98,7 +99,7 @@ function checkHistogramSizes(program: ProgramIR): void {
     const hists = g.kind === 'stats' ? g.stats.hist : g.kind === 'array' ? g.stats?.hist ?? [] : [];
     for (const h of hists) {
       if (h.kind !== 'linear') continue;
-      const buckets = (h.high - h.low) / h.step + 3n;
+      const buckets = linearBucketCount(h);
       if (buckets > BigInt(STP_MAX_BUCKETS)) {
         const loc = `${g.loc.file}:${g.loc.line}:${g.loc.column}`;
         throw new UtapError(`${loc}: error: @hist_linear(${g.name}, ${h.low}, ${h.high}, ${h.step}) would have ${buckets} buckets with its underflow and overflow ones; a linear histogram has at most ${STP_MAX_BUCKETS}, as in SystemTap: use a larger step.`, EXIT_SCRIPT_ERROR, true);
@@ -115,7 +116,8 @@ function sequence(point: ProbePointIR): bigint {
 }
 
 export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
-  const completed = completeStatsUse(input);
+  // sugar (++, op=, shift counts) rewritten into the core operations every executor implements
+  const completed = completeStatsUse(desugarProgram(input));
   checkHistogramSizes(completed);
   // one-line helper functions become their expression (see inline-calls.ts)
   const program: ProgramIR = { ...completed, probes: completed.probes.map((p) => ({ ...p, handler: inlineSimpleCalls(completed, p.handler) })) };

@@ -13,6 +13,7 @@
 // - `next` ends the handler (from inside a function too); exit() only raises a flag;
 // - missing array elements read as 0 / ""; @count/@sum of an empty statistic are 0, @min/@max/
 //   @avg and printing its histogram are the runtime error "empty aggregate", as in SystemTap.
+import { COMPOUND_ASSIGN } from '../ir/ir';
 import type {
   AssignOp, BinaryOp, ContextValue, Expr, ForeachStmt, FormatIR, FunctionIR, GlobalDecl, HandlerIR, HistSpec, LValue, ProgramIR, SourceLoc, Stmt,
 } from '../ir/ir';
@@ -73,9 +74,6 @@ export class CompileError extends Error {
 
 const BINARY_FN: Record<BinaryOp, string> = {
   '+': 'add', '-': 'sub', '*': 'mul', '/': 'divz', '%': 'modz', '<<': 'shl', '>>': 'shr', '>>>': 'ushr', '&': 'and', '|': 'or', '^': 'xor',
-};
-const ASSIGN_BINARY: Record<Exclude<AssignOp, '=' | '.='>, BinaryOp> = {
-  '+=': '+', '-=': '-', '*=': '*', '/=': '/', '%=': '%', '<<=': '<<', '>>=': '>>', '>>>=': '>>>', '&=': '&', '|=': '|', '^=': '^',
 };
 
 function longLiteral(value: bigint | number): string {
@@ -149,7 +147,7 @@ class BodyEmitter {
   private combine(op: AssignOp, current: string, value: string, loc: SourceLoc): string {
     if (op === '=') return value;
     if (op === '.=') return `cat(${current}, ${value})`;
-    return this.binary(ASSIGN_BINARY[op], current, value, loc);
+    return this.binary(COMPOUND_ASSIGN[op], current, value, loc);
   }
 
   private assign(target: LValue, op: AssignOp, valueCode: string, type: string, loc: SourceLoc): string {
@@ -181,56 +179,6 @@ class BodyEmitter {
       }
       case 'target':
         throw new CompileError('a target-variable write reached the runtime unlowered (the planner lowers $vars per probe site)', loc);
-    }
-  }
-
-  private incdec(target: LValue, delta: 1 | -1, prefix: boolean, loc: SourceLoc): string {
-    const step = delta === 1 ? '1' : '(-1)';
-    if (target.kind === 'local') {
-      const v = `v${target.slot}`;
-      if (prefix) return `(${v} = add(${v}, ${step}))`;
-      const old = this.temp();
-      return `(${old} = ${v}, ${v} = add(${old}, ${step}), ${old})`;
-    }
-    // Other targets: as `x += ±1`, keeping the old value for postfix.
-    if (prefix) return this.assign(target, '+=', step, 'long', loc);
-    const old = this.temp();
-    const read = this.readLValue(target, loc);
-    return `(${old} = ${read.code}, ${this.assignWithKeys(read, target, `add(${old}, ${step})`, loc)}, ${old})`;
-  }
-
-  /** For postfix ++/-- on non-locals: read once (evaluating keys/address once), then store. */
-  private readLValue(target: LValue, loc: SourceLoc): { code: string; keyTemp?: string } {
-    switch (target.kind) {
-      case 'global':
-        return { code: `${this.store(target.global)}.get()` };
-      case 'element': {
-        const k = this.temp();
-        return { code: `(${k} = ${this.keys(target.keys)}, ${this.store(target.global)}.get(${k}) ?? 0)`, keyTemp: k };
-      }
-      case 'reg':
-        return { code: `reg(ctx, ${JSON.stringify(target.reg)}, ${this.loc(loc)})` };
-      case 'userMemory': {
-        const a = this.temp();
-        return { code: `(${a} = ${this.expr(target.addr)}, ru(ctx, ${a}, ${target.size}, true, ${this.loc(loc)}))`, keyTemp: a };
-      }
-      default:
-        throw new CompileError(`cannot increment a ${target.kind}`, loc);
-    }
-  }
-
-  private assignWithKeys(read: { keyTemp?: string }, target: LValue, value: string, loc: SourceLoc): string {
-    switch (target.kind) {
-      case 'global':
-        return `${this.store(target.global)}.set(${value})`;
-      case 'element':
-        return `(${this.store(target.global)}.set(${read.keyTemp}, ${value}) || overflow(${target.global}, ${this.loc(loc)}))`;
-      case 'reg':
-        return `wreg(ctx, ${JSON.stringify(target.reg)}, ${value}, ${this.loc(loc)})`;
-      case 'userMemory':
-        return `wu(ctx, ${read.keyTemp}, ${value}, ${target.size}, ${this.loc(loc)})`;
-      default:
-        throw new CompileError(`cannot assign a ${target.kind}`, loc);
     }
   }
 
@@ -331,7 +279,7 @@ class BodyEmitter {
       case 'assign':
         return this.assign(e.target, e.operator, this.expr(e.value), e.type, e.loc);
       case 'incdec':
-        return this.incdec(e.target, e.delta, e.prefix, e.loc);
+        throw new CompileError('++/-- reached the runtime (ir/desugar.ts rewrites it into +=)', e.loc);
       case 'aggregate': {
         const read = this.statsRead(e.source.global, e.source.keys);
         if (e.fn === 'count') return `aggCount(${read})`;

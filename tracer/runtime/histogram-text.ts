@@ -17,7 +17,8 @@
 // - bars are `@`, one per count, scaled down (rounding the scale up) so the longest is at most
 //   50 wide; the value column is at least as wide as "value", the count right-aligned after
 //   the 50-wide bar area; a blank line ends the histogram.
-import { logBucketValue, type HistLayout, HIST_LOG_BUCKET0 } from './statistics';
+import { HIST_LOG_BUCKET0, logBucketValue } from '../ir/histogram';
+import type { HistLayout } from './statistics';
 
 const HIST_WIDTH = 50;
 /** Empty neighbours on each side that let an empty row be skipped; -D HIST_ELISION=N sets it, a negative N skips none. */

@@ -18,7 +18,8 @@ import type { GlobalDecl } from '../ir/ir';
 import { aggregateOf } from './foreach-order';
 import type { Long } from './long';
 import { toText } from './script-string';
-import { histLayouts, logBucketValue, type HistLayout, type StatsValue } from './statistics';
+import { logBucketValue } from '../ir/histogram';
+import { histLayouts, type HistLayout, type StatsValue } from './statistics';
 import type { GlobalStore, Scalar } from './storage';
 
 export type JsonLong = number | string;

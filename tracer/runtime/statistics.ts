@@ -1,15 +1,11 @@
 // A statistics value (what `x <<< v` feeds): count, sum, min, max and the histograms the script
-// reads, with SystemTap's bucket rules (runtime/stat-common.c): log2 buckets over the whole
-// signed 64-bit range, linear buckets with an underflow and an overflow bucket.
+// reads, with SystemTap's bucket rules (defined once in ir/histogram.ts, which the eBPF layout
+// shares): log2 buckets over the whole signed 64-bit range, linear buckets with an underflow and
+// an overflow bucket.
+import { HIST_LOG_BUCKETS, linearBucketCount, logBucket, STP_MAX_BUCKETS } from '../ir/histogram';
 import type { HistSpec, StatsUse } from '../ir/ir';
 import { add, div, type Long } from './long';
 import { welfordAdd, welfordStart, type Welford } from './variance';
-
-/** SystemTap's log histogram: 128 buckets, bucket 64 holds 0 (stat.h HIST_LOG_BUCKETS/BUCKET0). */
-export const HIST_LOG_BUCKETS = 128;
-export const HIST_LOG_BUCKET0 = 64;
-/** Most buckets a linear histogram may have, underflow and overflow included (STP_MAX_BUCKETS). */
-export const STP_MAX_BUCKETS = 128;
 
 export interface StatsValue {
   /** Number of values added; never 0 for a stored value (an empty statistic reads as undefined). */
@@ -32,8 +28,7 @@ export function histLayout(spec: HistSpec): HistLayout {
   if (spec.kind === 'log') return { kind: 'log', buckets: HIST_LOG_BUCKETS };
   const low = Number(spec.low), high = Number(spec.high), step = Number(spec.step);
   if (!(step > 0)) throw new RangeError(`@hist_linear step must be positive (got ${spec.step})`);
-  // Underflow and overflow buckets around (high - low) / step + 1 regular ones.
-  const buckets = Math.trunc((high - low) / step) + 3;
+  const buckets = Number(linearBucketCount(spec));
   if (buckets < 3 || buckets > STP_MAX_BUCKETS) throw new RangeError(`@hist_linear(${low}, ${high}, ${step}) needs between 3 and ${STP_MAX_BUCKETS} buckets`);
   return { kind: 'linear', buckets, low, high, step };
 }
@@ -45,30 +40,6 @@ export function varianceShiftOf(use: StatsUse | undefined): number | undefined {
 
 export function histLayouts(use: StatsUse | undefined): HistLayout[] {
   return (use?.hist ?? []).map(histLayout);
-}
-
-/** Number of bits needed for |v| (v != 0), with |INT64_MIN| = 2^63 needing 64. */
-function bitLength(magnitude: Long): number {
-  if (typeof magnitude === 'number') {
-    if (magnitude < 0x100000000) return 32 - Math.clz32(magnitude);
-    return 64 - Math.clz32(Math.floor(magnitude / 0x100000000));
-  }
-  return magnitude.toString(2).length;
-}
-
-/** _stp_val_to_bucket: 64 for 0, 64 + bits(v) for positives, 64 - bits(|v|) for negatives. */
-export function logBucket(value: Long): number {
-  if (value === 0) return HIST_LOG_BUCKET0;
-  if (value > 0) return HIST_LOG_BUCKET0 + bitLength(value);
-  const magnitude = typeof value === 'number' ? -value : -value; // bigint -INT64_MIN is 2^63: fine
-  return HIST_LOG_BUCKET0 - bitLength(magnitude);
-}
-
-/** _stp_bucket_to_val: the smallest magnitude a log bucket holds, with its sign. */
-export function logBucketValue(bucket: number): bigint {
-  if (bucket === HIST_LOG_BUCKET0) return 0n;
-  if (bucket < HIST_LOG_BUCKET0) return -(1n << BigInt(63 - bucket));
-  return 1n << BigInt(bucket - HIST_LOG_BUCKET0 - 1);
 }
 
 /** Index of the linear bucket `value` falls in (0 underflow, buckets-1 overflow). */

@@ -1,8 +1,8 @@
 // Globals that kernel handlers touch live in BPF maps; these stores give the userspace runtime
 // (end/timer probes, event-mode handlers, foreach, --json) the same view through the runtime's
-// store interfaces. Layouts are kernel-helper/codegen/layout.ts's.
+// store interfaces. Layouts are tracer/bpf-codegen/layout.ts's.
 import type { GlobalDecl, HistSpec, ScalarType } from '../../ir/ir';
-import { globalMapShape, keyLayout, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type KeyLayout } from '../../../kernel-helper/codegen/layout';
+import { globalMapShape, keyLayout, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type KeyLayout } from '../../bpf-codegen/layout';
 import { BpfError } from '../../../kernel-helper/bpf-syscall';
 import type { BpfMap } from '../../../kernel-helper/map';
 import { toLong, type Long } from '../../runtime/long';

@@ -31,7 +31,7 @@ import { refusedSitesOf, withoutRefusedSites } from './refused-sites';
 import { startPtraceSidecar, type PtraceSidecar } from './ptrace-sidecar';
 import { fileMappingsSignature, wantsSnapshot } from './maps-snapshot';
 import { rememberProcessStatus } from '../process-status';
-import { SNAPSHOT_RECORD_ID } from '../../../kernel-helper/codegen/layout';
+import { SNAPSHOT_RECORD_ID } from '../../bpf-codegen/layout';
 import { checkHandlerName, registerHandlers } from './registration';
 import { removeRegistration } from '../../../kernel-helper/registry';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';

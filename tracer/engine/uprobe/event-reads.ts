@@ -13,7 +13,7 @@
 // or a function result only exists while utap runs the handler: such a read cannot be exact on
 // this engine, and the engine refuses the script with that sentence. (Reads are matched by address
 // when the handler runs, event-snapshots.ts, so a wrong guess here could not go unnoticed.)
-import { exprKey } from '../../../kernel-helper/codegen/expr-key';
+import { exprKey } from '../../bpf-codegen/expr-key';
 import type { Expr, FunctionIR, ProgramIR, SourceLoc, Stmt } from '../../ir/ir';
 import { walkExpr, walkStmt } from '../../ir/walk';
 

@@ -1,8 +1,8 @@
 // The target memory an event record carries: each read the kernel did at the hit (address,
 // status, bytes), and the answers to the handler's reads from them. Never from live memory: by
 // the time utap handles the record the target has run on, so a late read could see other bytes.
-import { fieldSize, RECORD_HEADER } from '../../../kernel-helper/codegen/layout';
-import { EVENT_READ_FAULT, EVENT_READ_OK, type RecordSpec } from '../../../kernel-helper/codegen/records';
+import { fieldSize, RECORD_HEADER } from '../../bpf-codegen/layout';
+import { EVENT_READ_FAULT, EVENT_READ_OK, type RecordSpec } from '../../bpf-codegen/records';
 import { MemoryFault } from '../../runtime/probe-context';
 import type { StackSnapshot } from './event-backtrace';
 

@@ -1,18 +1,27 @@
 // Turns a plan's probe sites into loaded BPF programs and maps: decides per site between a
-// kernel handler and event mode, creates the maps of the globals kernel handlers touch, the
-// ring buffer and the state map, loads every program (a verifier rejection becomes one clear
-// error naming the script line), and arms the uprobes. close() releases everything.
-import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram, type MapFds } from '../../../kernel-helper/codegen/site-compiler';
+// kernel handler and event mode (site-modes.ts), creates the maps of the globals kernel handlers
+// touch, the ring buffer and the state map, compiles each site once and loads every program (a
+// verifier rejection becomes one clear error naming the script line), and arms the uprobes.
+// close() releases everything.
+//
+// The one fallback: a site kernel-fit.ts sends to the kernel whose compiled handler needs more
+// stack or scratch than a kernel handler has (EventModeNeeded, found only by compiling) runs in
+// event mode instead. Its globals then move to the Session with every site sharing them, so the
+// maps and programs made so far are released and the sites decided again with it in event mode.
+import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type CompiledProgram } from '../../bpf-codegen/site-compiler';
 import { entryRequest, eventRequest, siteModes, type SiteMode } from './site-modes';
+import { EventModeNeeded } from '../../bpf-codegen/event-mode';
+import { inexactModeReason } from './event-mode-check';
 import { createGlobalMap } from './map-size';
-import { globalMapShape, scalarSize, STATE_BUSY_SKIPS, STATE_LOST_RECORDS, STATE_SLOTS, STATE_SNAPSHOT, STATE_STOP } from '../../../kernel-helper/codegen/layout';
-import type { RecordSpec } from '../../../kernel-helper/codegen/records';
+import { globalMapShape, scalarSize, STATE_BUSY_SKIPS, STATE_LOST_RECORDS, STATE_SLOTS, STATE_SNAPSHOT, STATE_STOP } from '../../bpf-codegen/layout';
+import type { RecordSpec } from '../../bpf-codegen/records';
 import { BpfMap } from '../../../kernel-helper/map';
 import { loadProgram, VerifierError, type BpfProgram } from '../../../kernel-helper/program';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
 import { attachUprobe, type UprobeLink } from '../../../kernel-helper/uprobe';
 import { attachUprobeMulti, uprobeMultiSupported, type UprobeMultiLink } from '../../../kernel-helper/uprobe-multi';
-import { candidateSets, sharedGroups, type CandidateSet, type SharedGroup } from './shared-sites';
+import { candidateSets, sharedGroups, type SharedGroup } from './shared-sites';
+import { PLACEHOLDER_FD, withMapFds } from '../../bpf-codegen/map-placeholders';
 import * as U from '../../../kernel-helper/uapi';
 import { BpfError } from '../../../kernel-helper/bpf-syscall';
 import { sleepableUprobesSupported } from '../../../kernel-helper/features';
@@ -62,8 +71,8 @@ export class KernelHandlers {
   private readonly links: Array<UprobeLink | UprobeMultiLink> = [];
   /** The next record id to hand out (ids are unique across all the session's programs). */
   private nextId = 0;
-  readonly ring: BpfMap;
-  readonly state: BpfMap;
+  ring!: BpfMap;
+  state!: BpfMap;
   /** The handlers can stop their process once for utap to read its mappings (maps-snapshot.ts). */
   readonly mapsSnapshot: boolean;
   /** Programs loaded sleepable (they fault in pages their reads need); reported under -v. */
@@ -78,80 +87,96 @@ export class KernelHandlers {
   constructor(private readonly plan: PlanIR, targetPid: number, private readonly options: { mapsSnapshot?: boolean; byPtrace?: ReadonlySet<number> } = {}) {
     const byPtrace = options.byPtrace ?? new Set<number>();
     this.mapsSnapshot = options.mapsSnapshot ?? false;
-    const program = plan.program;
+    const tooBig = new Map<number, string>();
+    for (;;) {
+      // Which sites run as kernel handlers, and which globals those touch.
+      const { modes, kernelGlobals } = siteModes(plan, targetPid, byPtrace, tooBig);
+      this.modes.splice(0, this.modes.length, ...modes);
+      if (tooBig.size > 0) {
+        const inexact = inexactModeReason(modes);
+        if (inexact) throw new UtapError(inexact, EXIT_ENVIRONMENT);
+      }
+      try {
+        this.build(kernelGlobals, targetPid);
+        return;
+      } catch (error) {
+        this.close();
+        if (!(error instanceof HandlerTooBig)) throw error;
+        for (const site of error.sites) tooBig.set(site.id, error.reason);
+        this.records.clear();
+        this.globalMaps.clear();
+        this.nextId = 0;
+        this.sleepablePrograms = 0;
+      }
+    }
+  }
+
+  /** Creates the maps, compiles and loads the programs; throws HandlerTooBig for the fallback. */
+  private build(kernelGlobals: ReadonlySet<number>, targetPid: number): void {
+    const program = this.plan.program;
     const maxStr = program.limits.maxStringLen;
-    // Pass 1: which sites compile to kernel handlers, and which globals those touch.
-    const { modes, kernelGlobals } = siteModes(plan, targetPid, byPtrace);
-    this.modes.push(...modes);
-    try {
-      this.ring = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: RING_BYTES, name: 'utap_ring' }));
-      this.state = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: STATE_SLOTS, name: 'utap_state' }));
-      for (const index of [...kernelGlobals].sort((a, b) => a - b)) {
-        const decl = program.globals[index];
-        const shape = globalMapShape(decl, maxStr);
-        const type = shape.hash ? (shape.perCpu ? U.BPF_MAP_TYPE_PERCPU_HASH : U.BPF_MAP_TYPE_HASH) : shape.perCpu ? U.BPF_MAP_TYPE_PERCPU_ARRAY : U.BPF_MAP_TYPE_ARRAY;
-        this.globalMaps.set(index, this.track(createGlobalMap({ type, keySize: shape.keySize, valueSize: shape.valueSize, maxEntries: shape.maxEntries, name: `utap_${decl.name}` }, decl, program.limits)));
-      }
-      // Pass 2: the real programs; first those several sites share, then one per remaining site.
-      const walltime = walltimeOffsetNs();
-      const sleepable = sleepableUprobesSupported();
-      // UTAP_UPROBE_MULTI=0: one program and perf event per site even so (bench/multi-attach.ts compares).
-      const sharedSites = process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported() ? this.loadShared(program, targetPid, walltime, sleepable) : new Set<ProbeSiteIR>();
-      for (const m of this.modes) {
-        if (sharedSites.has(m.site) || m.mode === 'ptrace') continue;
-        const heap = this.newHeap(`utap_heap${m.site.id}`);
-        // A return site's entry program has its own scratch: its writes would clobber the literals
-        // initHeap puts in the site program's.
-        const entryHeap = hasEntryCaptures(m.site) ? this.newHeap(`utap_eheap${m.site.id}`) : undefined;
-        const options = (entryFd: number): CompileOptions => ({
-          program,
-          site: m.site,
-          fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: heap.fd, entry: entryFd, entryHeap: entryHeap?.fd },
-          nextRecordId: () => this.nextId++,
-          targetPid,
-          walltimeOffsetNs: walltime,
-          sleepable,
-          mapsSnapshot: this.options.mapsSnapshot,
-        });
-        const records: RecordSpec[] = [];
-        if (m.mode === 'kernel') {
-          const entryMap = hasEntryCaptures(m.site) ? this.newEntryMap(m.site, `utap_entry${m.site.id}`) : undefined;
-          const compiled = compileSite(options(entryMap?.fd ?? 0));
-          records.push(...compiled.records);
-          this.initHeap(heap, [compiled.main]);
-          if (compiled.entry) this.initHeap(entryHeap!, [compiled.entry]);
-          this.load(m.site, compiled.main, false);
-          if (compiled.entry) this.load(m.site, compiled.entry, true);
-        } else {
-          // Event mode: the record carries what the handler needs, the memory it reads included.
-          const event = m.event!;
-          const programs: CompiledProgram[] = [];
-          const entryPrograms: CompiledProgram[] = [];
-          let entryFd = 0;
-          if (event.entryInKernel) {
-            const probe = compileEntryProgram(options(0), []);
-            const entryMap = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_LRU_HASH, keySize: 16, valueSize: probe.valueSize, maxEntries: ENTRY_MAP_THREADS, name: `utap_entry${m.site.id}` }));
-            entryFd = entryMap.fd;
-            const entry = compileEntryProgram(options(entryFd), records).program;
-            entryPrograms.push(entry);
-            this.load(m.site, entry, true);
-          }
-          const main = compileEventProgram(options(entryFd), eventRequest(m.site, event), records);
-          programs.push(main);
-          this.load(m.site, main, false);
-          if (m.site.kind === 'return' && m.site.entryCaptures.length > 0 && !event.entryInKernel) {
-            const entry = compileEventProgram({ ...options(0), fds: { ...options(0).fds, heap: entryHeap!.fd } }, entryRequest(program, m.site, event), records);
-            entryPrograms.push(entry);
-            this.load(m.site, entry, true);
-          }
-          this.initHeap(heap, programs);
-          if (entryHeap) this.initHeap(entryHeap, entryPrograms);
+    this.ring = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: RING_BYTES, name: 'utap_ring' }));
+    this.state = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: STATE_SLOTS, name: 'utap_state' }));
+    for (const index of [...kernelGlobals].sort((a, b) => a - b)) {
+      const decl = program.globals[index];
+      const shape = globalMapShape(decl, maxStr);
+      const type = shape.hash ? (shape.perCpu ? U.BPF_MAP_TYPE_PERCPU_HASH : U.BPF_MAP_TYPE_HASH) : shape.perCpu ? U.BPF_MAP_TYPE_PERCPU_ARRAY : U.BPF_MAP_TYPE_ARRAY;
+      this.globalMaps.set(index, this.track(createGlobalMap({ type, keySize: shape.keySize, valueSize: shape.valueSize, maxEntries: shape.maxEntries, name: `utap_${decl.name}` }, decl, program.limits)));
+    }
+    // The programs: first those several sites share, then one per remaining site.
+    const walltime = walltimeOffsetNs();
+    const sleepable = sleepableUprobesSupported();
+    // UTAP_UPROBE_MULTI=0: one program and perf event per site even so (bench/multi-attach.ts compares).
+    const sharedSites = process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported() ? this.loadShared(program, targetPid, walltime, sleepable) : new Set<ProbeSiteIR>();
+    for (const m of this.modes) {
+      if (sharedSites.has(m.site) || m.mode === 'ptrace') continue;
+      const heap = this.newHeap(`utap_heap${m.site.id}`);
+      // A return site's entry program has its own scratch: its writes would clobber the literals
+      // initHeap puts in the site program's.
+      const entryHeap = hasEntryCaptures(m.site) ? this.newHeap(`utap_eheap${m.site.id}`) : undefined;
+      const options = (entryFd: number): CompileOptions => ({
+        program,
+        site: m.site,
+        fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: heap.fd, entry: entryFd, entryHeap: entryHeap?.fd },
+        nextRecordId: () => this.nextId++,
+        targetPid,
+        walltimeOffsetNs: walltime,
+        sleepable,
+        mapsSnapshot: this.options.mapsSnapshot,
+      });
+      const records: RecordSpec[] = [];
+      if (m.mode === 'kernel') {
+        const entryMap = hasEntryCaptures(m.site) ? this.newEntryMap(m.site, `utap_entry${m.site.id}`) : undefined;
+        const compiled = orTooBig([m.site], () => compileSite(options(entryMap?.fd ?? 0)));
+        records.push(...compiled.records);
+        this.initHeap(heap, [compiled.main]);
+        if (compiled.entry) this.initHeap(entryHeap!, [compiled.entry]);
+        this.load(m.site, compiled.main, false);
+        if (compiled.entry) this.load(m.site, compiled.entry, true);
+      } else {
+        // Event mode: the record carries what the handler needs, the memory it reads included.
+        const event = m.event!;
+        const programs: CompiledProgram[] = [];
+        const entryPrograms: CompiledProgram[] = [];
+        let entryFd = 0;
+        if (event.entryInKernel) {
+          entryFd = this.newEntryMap(m.site, `utap_entry${m.site.id}`).fd;
+          const entry = compileEntryProgram(options(entryFd), records).program;
+          entryPrograms.push(entry);
+          this.load(m.site, entry, true);
         }
-        for (const r of records) this.records.set(r.id, r);
+        const main = compileEventProgram(options(entryFd), eventRequest(m.site, event), records);
+        programs.push(main);
+        this.load(m.site, main, false);
+        if (m.site.kind === 'return' && m.site.entryCaptures.length > 0 && !event.entryInKernel) {
+          const entry = compileEventProgram({ ...options(0), fds: { ...options(0).fds, heap: entryHeap!.fd } }, entryRequest(program, m.site, event), records);
+          entryPrograms.push(entry);
+          this.load(m.site, entry, true);
+        }
+        this.initHeap(heap, programs);
+        if (entryHeap) this.initHeap(entryHeap, entryPrograms);
       }
-    } catch (error) {
-      this.close();
-      throw error;
+      for (const r of records) this.records.set(r.id, r);
     }
   }
 
@@ -257,55 +282,55 @@ export class KernelHandlers {
   /**
    * Loads the programs several kernel-handler sites share (shared-sites.ts), one per group, with
    * their records (cookie c's are the representative's at id + c) and site strings; returns the
-   * sites so served.
+   * sites so served. Each site is compiled once: with the real fds of the maps its set shares and
+   * placeholders for its group's own (map-placeholders.ts), and with one record-id block start per
+   * set — record k of the site with cookie c gets start + k * sites + c whichever group it is in.
    */
   private loadShared(program: PlanIR['program'], targetPid: number, walltime: bigint, sleepable: boolean): Set<ProbeSiteIR> {
     const maxStr = program.limits.maxStringLen;
     const served = new Set<ProbeSiteIR>();
     const sets = candidateSets(this.modes.filter((m) => m.mode === 'kernel').map((m) => m.site));
-    const setOf = new Map<ProbeSiteIR, CandidateSet>(sets.flatMap((set) => set.sites.map((site): [ProbeSiteIR, CandidateSet] => [site, set])));
-    const fds = (heap: number, entry: number, entryHeap?: number): MapFds => ({ global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap, entry, entryHeap });
-    // Same fds and the same id block start for every site, so equal handlers compile to equal bytes.
-    const groups = sharedGroups(sets, (site) => ({
-      program, site, targetPid, walltimeOffsetNs: walltime, sleepable, mapsSnapshot: this.options.mapsSnapshot, fds: fds(0, 0), nextRecordId: idBlocks(0, setOf.get(site)!.sites.length), shared: { siteStrings: 0 },
-    }));
-    const strings = new Map<number, BpfMap>();
-    for (const group of groups) {
-      const set = sets[group.candidateSet];
-      let siteStrings = strings.get(group.candidateSet);
-      if (!siteStrings) {
-        siteStrings = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 2 * maxStr, maxEntries: set.sites.length, name: 'utap_sites' }));
-        strings.set(group.candidateSet, siteStrings);
-      }
-      const representative = group.sites[0];
-      const heap = this.newHeap('utap_heap_multi');
-      const entryMap = hasEntryCaptures(representative) ? this.newEntryMap(representative, 'utap_entry_multi') : undefined;
-      const entryHeap = entryMap ? this.newHeap('utap_eheap_multi') : undefined; // as for one site: the entry program's own scratch
+    sets.forEach((set, candidateSet) => {
+      const siteStrings = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 2 * maxStr, maxEntries: set.sites.length, name: 'utap_sites' }));
       const start = this.nextId;
-      const next = idBlocks(start, set.sites.length);
-      let records = 0;
-      const compiled = compileSite({
-        program, site: representative, targetPid, walltimeOffsetNs: walltime, sleepable, mapsSnapshot: this.options.mapsSnapshot,
-        fds: fds(heap.fd, entryMap?.fd ?? 0, entryHeap?.fd),
-        nextRecordId: () => (records++, next()),
+      // Same fds and the same id block start for every site, so equal handlers compile to equal bytes.
+      const groups = sharedGroups(set, candidateSet, (site) => ({
+        program, site, targetPid, walltimeOffsetNs: walltime, sleepable, mapsSnapshot: this.options.mapsSnapshot,
+        fds: {
+          global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd,
+          heap: PLACEHOLDER_FD.heap, entry: PLACEHOLDER_FD.entry, entryHeap: hasEntryCaptures(site) ? PLACEHOLDER_FD.entryHeap : undefined,
+        },
+        nextRecordId: idBlocks(start, set.sites.length),
         shared: { siteStrings: siteStrings.fd },
-      });
-      this.nextId = start + records * set.sites.length;
-      group.sites.forEach((site, i) => {
-        const cookie = Number(group.cookies[i]);
-        for (const r of compiled.records) this.records.set(r.id + cookie, { ...r, id: r.id + cookie, site: site.id });
-        if (compiled.usesSiteStrings) siteStrings!.update(u32(cookie), siteStringsValue(site, maxStr));
-        served.add(site);
-      });
-      this.initHeap(heap, [compiled.main]);
-      if (compiled.entry) this.initHeap(entryHeap!, [compiled.entry]);
-      this.sleepablePrograms += Number(!!compiled.main.sleepable) + Number(!!compiled.entry?.sleepable);
-      this.shared.push({
-        group,
-        main: loadSiteProgram(representative.pp, 'multi', compiled.main, U.BPF_TRACE_UPROBE_MULTI),
-        entry: compiled.entry ? loadSiteProgram(representative.pp, 'multi_entry', compiled.entry, U.BPF_TRACE_UPROBE_MULTI) : undefined,
-      });
-    }
+      }));
+      let mostRecords = 0;
+      for (const group of groups) {
+        const representative = group.sites[0];
+        const heap = this.newHeap('utap_heap_multi');
+        const entryMap = hasEntryCaptures(representative) ? this.newEntryMap(representative, 'utap_entry_multi') : undefined;
+        const entryHeap = entryMap ? this.newHeap('utap_eheap_multi') : undefined; // as for one site: the entry program's own scratch
+        const fds = new Map<number, number>([[PLACEHOLDER_FD.heap, heap.fd], [PLACEHOLDER_FD.entry, entryMap?.fd ?? 0], [PLACEHOLDER_FD.entryHeap, entryHeap?.fd ?? heap.fd]]);
+        const main = withMapFds(group.compiled.main, fds);
+        const entry = group.compiled.entry && withMapFds(group.compiled.entry, fds);
+        const { records, usesSiteStrings } = group.compiled;
+        mostRecords = Math.max(mostRecords, records.length);
+        group.sites.forEach((site, i) => {
+          const cookie = Number(group.cookies[i]);
+          for (const r of records) this.records.set(r.id + cookie, { ...r, id: r.id + cookie, site: site.id });
+          if (usesSiteStrings) siteStrings.update(u32(cookie), siteStringsValue(site, maxStr));
+          served.add(site);
+        });
+        this.initHeap(heap, [main]);
+        if (entry) this.initHeap(entryHeap!, [entry]);
+        this.sleepablePrograms += Number(!!main.sleepable) + Number(!!entry?.sleepable);
+        this.shared.push({
+          group,
+          main: loadSiteProgram(representative.pp, 'multi', main, U.BPF_TRACE_UPROBE_MULTI),
+          entry: entry ? loadSiteProgram(representative.pp, 'multi_entry', entry, U.BPF_TRACE_UPROBE_MULTI) : undefined,
+        });
+      }
+      this.nextId = start + mostRecords * set.sites.length;
+    });
     return served;
   }
 
@@ -358,6 +383,22 @@ export function loadSiteProgram(pp: string, functionName: string, compiled: Comp
       throw new UtapError(`${where}error: the kernel's verifier rejected the handler of probe ${pp} (${error.message.replace(/^.*?: /, '')}); run it on the ptrace engine (--engine ptrace) meanwhile. Verifier log (end):\n${tail}`, EXIT_SCRIPT_ERROR);
     }
     if (error instanceof BpfError) throw new UtapError(`cannot load the kernel handler of probe ${pp}: ${error.message}.`, EXIT_ENVIRONMENT);
+    throw error;
+  }
+}
+
+/** Sites whose kernel handler turned out larger than the kernel allows (the fallback above). */
+class HandlerTooBig extends Error {
+  constructor(readonly sites: readonly ProbeSiteIR[], readonly reason: string) {
+    super(reason);
+  }
+}
+
+function orTooBig<T>(sites: readonly ProbeSiteIR[], compile: () => T): T {
+  try {
+    return compile();
+  } catch (error) {
+    if (error instanceof EventModeNeeded) throw new HandlerTooBig(sites, error.reason);
     throw error;
   }
 }

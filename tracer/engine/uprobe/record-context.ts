@@ -5,8 +5,8 @@
 import { processStatus } from '../process-status';
 import * as fs from 'node:fs';
 import type { ContextValue, RegName } from '../../ir/ir';
-import { fieldSize, RECORD_HEADER } from '../../../kernel-helper/codegen/layout';
-import type { RecordSpec } from '../../../kernel-helper/codegen/records';
+import { fieldSize, RECORD_HEADER } from '../../bpf-codegen/layout';
+import type { RecordSpec } from '../../bpf-codegen/records';
 import { MemoryFault, type ProbeContext } from '../../runtime/probe-context';
 import { decodeSnapshots, decodeStack, readSnapshot, type Snapshot } from './event-snapshots';
 import { snapshotBacktrace } from './event-backtrace';

@@ -4,7 +4,7 @@
 // are hits of the original sites; entry records feed Session.captureEntry.
 import type { Expr, PlanIR, ProbeSiteIR, Stmt } from '../../ir/ir';
 import { handlerNeeds } from '../../ir/needs';
-import type { RecordSpec } from '../../../kernel-helper/codegen/records';
+import type { RecordSpec } from '../../bpf-codegen/records';
 
 export interface RecordRoute {
   spec: RecordSpec;

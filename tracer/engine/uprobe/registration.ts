@@ -6,7 +6,7 @@
 // the process is gone, the user who registered them (or root).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import type { RecordSpec } from '../../../kernel-helper/codegen/records';
+import type { RecordSpec } from '../../bpf-codegen/records';
 import type { MapSpec } from '../../../kernel-helper/map';
 import {
   checkRegistration,

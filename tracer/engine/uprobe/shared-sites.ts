@@ -7,7 +7,8 @@
 // and one link: a glob such as function("*") whose handler reads no $var — or reads them at the
 // same places — becomes one program instead of one per function. Sites whose code differs (other
 // $var locations, other entry captures) get a group, a program and a link each.
-import { compileSite, type CompileOptions, type CompiledSite } from '../../../kernel-helper/codegen/site-compiler';
+import { compileSite, type CompileOptions, type CompiledSite } from '../../bpf-codegen/site-compiler';
+import { EventModeNeeded } from '../../bpf-codegen/event-mode';
 import { encodeInsns } from '../../../kernel-helper/insn';
 import type { ProbeSiteIR } from '../../ir/ir';
 
@@ -19,6 +20,8 @@ export interface SharedGroup {
   cookies: bigint[];
   /** Index of the candidate set the cookies index (several groups may share one set's ids and strings). */
   candidateSet: number;
+  /** The program of sites[0], which every site of the group runs (compiled with the options given to sharedGroups). */
+  compiled: CompiledSite;
 }
 
 /** Sites of one file and kind that may share programs; cookies index `sites`. */
@@ -55,34 +58,27 @@ function programKey(compiled: CompiledSite): string {
 }
 
 /**
- * The groups of sites with the same shared program. `options(site)` gives the
- * options to compile `site` with — the same map fds and record-id allocator start for every site,
- * so that equal handlers give equal bytes — and a site that cannot compile (event mode) is
- * left out. A site alone in its set is its own group (callers pass kernel-handler sites only).
+ * The groups of the sites of candidate set number `candidateSet` that run the same program, each
+ * with that program. `options(site)` gives the options to compile `site` with — the same map fds
+ * and record-id allocator start for every site, so that equal handlers give equal bytes — and each
+ * site is compiled once. A site whose handler turns out too big for the kernel is left out
+ * (compiled alone, it falls back to event mode). Callers pass kernel-handler sites only.
  */
-export function sharedGroups(sets: readonly CandidateSet[], options: (site: ProbeSiteIR) => CompileOptions): SharedGroup[] {
-  const groups: SharedGroup[] = [];
-  sets.forEach((set, candidateSet) => {
-    if (set.sites.length === 1) {
-      // Nothing to compare with: no need to compile it here.
-      groups.push({ binary: set.binary, kind: set.kind, sites: [set.sites[0]], cookies: [0n], candidateSet });
-      return;
+export function sharedGroups(set: CandidateSet, candidateSet: number, options: (site: ProbeSiteIR) => CompileOptions): SharedGroup[] {
+  const byProgram = new Map<string, SharedGroup>();
+  set.sites.forEach((site, index) => {
+    let compiled: CompiledSite;
+    try {
+      compiled = compileSite(options(site));
+    } catch (error) {
+      if (error instanceof EventModeNeeded) return;
+      throw error;
     }
-    const byProgram = new Map<string, SharedGroup>();
-    set.sites.forEach((site, index) => {
-      let compiled: CompiledSite;
-      try {
-        compiled = compileSite(options(site));
-      } catch {
-        return; // runs in event mode: not shared
-      }
-      const key = programKey(compiled);
-      let group = byProgram.get(key);
-      if (!group) byProgram.set(key, (group = { binary: set.binary, kind: set.kind, sites: [], cookies: [], candidateSet }));
-      group.sites.push(site);
-      group.cookies.push(BigInt(index));
-    });
-    groups.push(...byProgram.values());
+    const key = set.sites.length === 1 ? '' : programKey(compiled);
+    let group = byProgram.get(key);
+    if (!group) byProgram.set(key, (group = { binary: set.binary, kind: set.kind, sites: [], cookies: [], candidateSet, compiled }));
+    group.sites.push(site);
+    group.cookies.push(BigInt(index));
   });
-  return groups;
+  return [...byProgram.values()];
 }

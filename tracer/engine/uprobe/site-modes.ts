@@ -1,5 +1,6 @@
 // Where each probe site's handler runs on the uprobe engine: as a kernel handler (eBPF) when
-// codegen can compile it, else in event mode (the Session runs it on a ring-buffer record).
+// kernel-fit.ts finds nothing in it the kernel cannot do (decided by reading the IR, without
+// compiling), else in event mode (the Session runs it on a ring-buffer record).
 // A global shared by an event-mode handler and a kernel handler would see their hits out of
 // order (kernel handlers update it at once, event-mode hits are applied when utap reads the
 // ring) and userspace read-modify-writes would race the kernel's atomic adds; so every site
@@ -7,9 +8,10 @@
 // and those globals stay in the Session's memory, updated in hit order.
 // An event-mode site's kernel program reads at the hit the target memory its handler reads
 // (event-reads.ts); at a return site the kernel keeps the entry captures, as for a kernel handler.
-import { compileEntryProgram, compileEventProgram, compileSite, type CompileOptions, type EventProgramRequest } from '../../../kernel-helper/codegen/site-compiler';
+import { compileEntryProgram, compileEventProgram, type CompileOptions, type EventProgramRequest } from '../../bpf-codegen/site-compiler';
 import { X86_64_DWARF_REGISTERS } from '../../../symbolizer/dwarf/registers';
-import { EventModeNeeded } from '../../../kernel-helper/codegen/event-mode';
+import { EventModeNeeded } from '../../bpf-codegen/event-mode';
+import { entryCapturesFit, kernelFit } from '../../bpf-codegen/kernel-fit';
 import { sleepableUprobesSupported } from '../../../kernel-helper/features';
 import type { Expr, PlanIR, ProbeSiteIR, ProgramIR, RegName } from '../../ir/ir';
 import { handlerNeeds } from '../../ir/needs';
@@ -59,25 +61,27 @@ export interface SiteModes {
   kernelGlobals: Set<number>;
 }
 
-/** `byPtrace`: ids of the sites the ptrace sidecar places. */
-export function siteModes(plan: PlanIR, targetPid: number, byPtrace: ReadonlySet<number> = new Set()): SiteModes {
+/**
+ * `byPtrace`: ids of the sites the ptrace sidecar places. `tooBig`: sites kernel-fit.ts sent to
+ * the kernel whose compiled handler turned out larger than a kernel handler may be (the reason
+ * EventModeNeeded gave; KernelHandlers passes them when it falls back).
+ */
+export function siteModes(plan: PlanIR, targetPid: number, byPtrace: ReadonlySet<number> = new Set(), tooBig: ReadonlyMap<number, string> = new Map()): SiteModes {
   const program = plan.program;
-  let ids = 0;
   const touched = new Map<number, Set<number>>();
   const modes: SiteMode[] = plan.sites.map((site) => {
+    const needed = new Set([...site.needs.globalsRead, ...site.needs.globalsWritten]);
     if (byPtrace.has(site.id)) {
-      touched.set(site.id, new Set([...site.needs.globalsRead, ...site.needs.globalsWritten]));
+      touched.set(site.id, needed);
       return { site, mode: 'ptrace', reason: 'the kernel refuses a uprobe at its instruction' };
     }
-    try {
-      const compiled = compileSite(dryOptions(program, site, targetPid, () => ids++));
-      touched.set(site.id, new Set(compiled.globals));
+    const fit = tooBig.has(site.id) ? { mode: 'event' as const, reason: tooBig.get(site.id)! } : kernelFit(program, site);
+    if (fit.mode === 'kernel') {
+      touched.set(site.id, fit.globals);
       return { site, mode: 'kernel' };
-    } catch (error) {
-      if (!(error instanceof EventModeNeeded)) throw error;
-      touched.set(site.id, new Set([...site.needs.globalsRead, ...site.needs.globalsWritten]));
-      return { site, mode: 'event', reason: error.reason };
     }
+    touched.set(site.id, needed);
+    return { site, mode: 'event', reason: fit.reason };
   });
   for (let changed = true; changed; ) {
     changed = false;
@@ -107,29 +111,34 @@ function eventPlan(program: ProgramIR, site: ProbeSiteIR, targetPid: number): Ev
   let ids = 0;
   const options = dryOptions(program, site, targetPid, () => ids++);
   const hasCaptures = site.kind === 'return' && site.entryCaptures.length > 0;
-  let entryInKernel = false;
-  if (hasCaptures) {
-    try {
-      compileEntryProgram(options, []);
-      entryInKernel = true;
-    } catch (error) {
-      if (!(error instanceof EventModeNeeded)) throw error;
-    }
-  }
+  // The kernel keeps the entry captures when it can compute them, and the entry program fits.
+  const entryInKernel = hasCaptures && entryCapturesFit(program, site).mode === 'kernel' && fits(() => compileEntryProgram(options, [])) === true;
   const atHit = eventReads(program, { stmts: [site.handler.body], exprs: [] }, entryInKernel);
   const atEntry = hasCaptures && !entryInKernel ? eventReads(program, { stmts: [], exprs: site.entryCaptures }, false) : { reads: [] };
   const stackBytes = site.needs.context.includes('ubacktrace') ? EVENT_STACK_BYTES : 0;
   const plan: EventPlan = { entryInKernel, reads: atHit.reads, entryReads: atEntry.reads, stackBytes, refusal: atHit.refusal ?? atEntry.refusal };
   if (plan.refusal) return plan;
   // The record must fit the program's scratch: compile it once to know.
-  try {
+  const record = fits(() => {
     compileEventProgram(options, eventRequest(site, plan), []);
     if (hasCaptures && !entryInKernel) compileEventProgram(options, entryRequest(program, site, plan), []);
+  });
+  if (record !== true) plan.refusal = `its event record cannot carry the memory it reads: ${record}`;
+  return plan;
+}
+
+/**
+ * True when `compile` gets through without running out of the kernel's stack or scratch, else
+ * EventModeNeeded's reason: what only compiling can tell (kernel-fit.ts decides the rest).
+ */
+function fits(compile: () => void): true | string {
+  try {
+    compile();
+    return true;
   } catch (error) {
     if (!(error instanceof EventModeNeeded)) throw error;
-    plan.refusal = `its event record cannot carry the memory it reads: ${error.reason}`;
+    return error.reason;
   }
-  return plan;
 }
 
 /** What a return site's entry captures read from the probe context. */

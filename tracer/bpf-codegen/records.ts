@@ -1,7 +1,7 @@
 // What the kernel handlers tell userspace through the ring buffer. Each record names one of
 // these specs by id; the userspace side turns it into a Session hit (printf, print, exit, the
 // script's error(), a runtime error the kernel detected, or an event-mode hit or entry).
-import type { ContextValue, RegName, ScalarType, SourceLoc } from '../../tracer/ir/ir';
+import type { ContextValue, RegName, ScalarType, SourceLoc } from '../ir/ir';
 import type { RecordField } from './layout';
 
 export type KernelErrorKind = 'divisionByZero' | 'readFault' | 'userStringFault' | 'arrayOverflow';

@@ -6,19 +6,14 @@
 //   the bytes after the NUL are zero, so equal strings are equal keys.
 // - array key: the key parts one after the other (8 or maxStringLen bytes each).
 // - statistics value: count, sum, min, max (8 bytes each), then the bucket counts of each
-//   histogram of the global's StatsUse.hist, 8 bytes each. Kept per CPU, merged when read.
-import type { GlobalDecl, HistSpec, ScalarType } from '../../tracer/ir/ir';
+//   histogram of the global's StatsUse.hist, 8 bytes each (ir/histogram.ts counts them). Kept
+//   per CPU, merged when read.
+import { histBucketCount } from '../ir/histogram';
+import type { GlobalDecl, HistSpec, ScalarType } from '../ir/ir';
 
-export const HIST_LOG_BUCKETS = 128;
-export const HIST_LOG_BUCKET0 = 64;
 
 export function scalarSize(type: ScalarType, maxStringLen: number): number {
   return type === 'long' ? 8 : maxStringLen;
-}
-
-export function histBuckets(spec: HistSpec): number {
-  if (spec.kind === 'log') return HIST_LOG_BUCKETS;
-  return Number((spec.high - spec.low) / spec.step) + 3;
 }
 
 export interface StatsLayout {
@@ -39,8 +34,8 @@ export function statsLayout(hists: readonly HistSpec[]): StatsLayout {
   const buckets: number[] = [];
   for (const h of hists) {
     histOffsets.push(at);
-    buckets.push(histBuckets(h));
-    at += 8 * histBuckets(h);
+    buckets.push(histBucketCount(h));
+    at += 8 * histBucketCount(h);
   }
   return { size: at, histOffsets, histBuckets: buckets };
 }

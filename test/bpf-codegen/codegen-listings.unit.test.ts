@@ -1,22 +1,24 @@
 // Golden listings of the eBPF the code generator emits for a few representative handlers,
 // compiled without a kernel (map fds are made-up numbers the printer names), so a change to code
-// generation shows as a readable diff of test/kernel-helper/golden/*.txt.
+// generation shows as a readable diff of test/bpf-codegen/golden/*.txt. The programs are desugared
+// first (tracer/ir/desugar.ts), as planning does.
 // UTAP_UPDATE_GOLDEN=1 rewrites the files from what the generator emits now.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Expr, ProbeSiteIR, ProgramIR, SiteKind } from '../../tracer/ir/ir';
+import { desugarProgram } from '../../tracer/ir/desugar';
 import { handlerNeeds } from '../../tracer/ir/needs';
-import { compileEventProgram, compileSite, type CompileOptions, type MapFds } from '../../kernel-helper/codegen/site-compiler';
+import { compileEventProgram, compileSite, type CompileOptions, type MapFds } from '../../tracer/bpf-codegen/site-compiler';
 import { printProgram } from '../../kernel-helper/insn-printer';
-import type { RecordSpec } from '../../kernel-helper/codegen/records';
+import type { RecordSpec } from '../../tracer/bpf-codegen/records';
 import {
   assign, bin, cmp, ctx, entry, ex, iff, incdec, L, lit, local, printf, ProgramBuilder, reg, statsAdd, string, uread, ustr, glob, un,
 } from '../support/ir-builder';
 import { repoRoot } from '../support/paths';
 
-const GOLDEN = path.join(repoRoot, 'test', 'kernel-helper', 'golden');
+const GOLDEN = path.join(repoRoot, 'test', 'bpf-codegen', 'golden');
 const UPDATE = process.env.UTAP_UPDATE_GOLDEN === '1';
 
 /** Made-up fds: a global's map is 100 + its index. */
@@ -61,7 +63,7 @@ test('a counter: global++ at each hit', () => {
   const b = new ProgramBuilder();
   const hits = b.scalar('hits');
   b.probe(['process("t").function("work")'], [], ex(incdec(L.global(hits), 1, false)));
-  const program = b.build();
+  const program = desugarProgram(b.build());
   golden('counter', listing(program, site(program, 0, 'entry')));
 });
 
@@ -69,7 +71,7 @@ test('a keyed array: counts[tid(), $arg1] += 1', () => {
   const b = new ProgramBuilder();
   const counts = b.array('counts', ['long', 'long']);
   b.probe(['process("t").function("work")'], [], ex(assign(L.element(counts, [ctx('tid'), reg('rdi')]), lit(1), '+=')));
-  const program = b.build();
+  const program = desugarProgram(b.build());
   golden('keyed-array', listing(program, site(program, 0, 'entry')));
 });
 
@@ -79,7 +81,7 @@ test('statistics with @hist_log: sizes <<< $arg2', () => {
   const decl = program0(b, sizes);
   b.probe(['process("t").function("work")'], [], statsAdd({ global: sizes }, reg('rsi')));
   decl.stats = { count: true, sum: true, min: true, max: true, avg: true, hist: [{ kind: 'log' }] };
-  const program = b.build();
+  const program = desugarProgram(b.build());
   golden('stats-hist-log', listing(program, site(program, 0, 'entry')));
 });
 
@@ -88,7 +90,7 @@ test('a .return site with an entry capture: elapsed[$arg1] = gettimeofday_ns() -
   const elapsed = b.array('elapsed', ['long']);
   b.probe(['process("t").function("work").return'], [],
     ex(assign(L.element(elapsed, [entry(1)]), bin('-', ctx('monotonic_ns'), entry(0)))));
-  const program = b.build();
+  const program = desugarProgram(b.build());
   golden('return-entry-capture', listing(program, site(program, 0, 'return', [ctx('monotonic_ns'), reg('rdi')])));
 });
 
@@ -96,7 +98,7 @@ test('a printf record: printf("%s %d %d\\n", execname(), pid(), $return)', () =>
   const b = new ProgramBuilder();
   const f = b.format('%s %d %d\n', ['string', 'long', 'long']);
   b.probe(['process("t").function("work").return'], [], printf(f, [ctx('execname', 'string'), ctx('pid'), reg('rax')]));
-  const program = b.build();
+  const program = desugarProgram(b.build());
   golden('printf-record', listing(program, site(program, 0, 'return')));
 });
 
@@ -106,7 +108,7 @@ test('a string read: name = user_string($arg1); last[tid()] = name', () => {
   b.probe(['process("t").function("work")'], [string('name')],
     ex(assign(L.local(0), ustr(reg('rdi')), '=', 'string')),
     ex(assign(L.element(last, [ctx('tid')]), local(0, 'string'), '=', 'string')));
-  const program = b.build({ maxStringLen: 64 });
+  const program = desugarProgram(b.build({ maxStringLen: 64 }));
   golden('string-read', listing(program, site(program, 0, 'entry')));
   golden('string-read-sleepable', listing(program, site(program, 0, 'entry'), { sleepable: true }));
 });
@@ -118,7 +120,7 @@ test('a branch and arithmetic: if ($arg1 > limit) ratio = ($arg1 / $arg2) << 2 ^
   b.probe(['process("t").function("work")'], [],
     iff(cmp('>', reg('rdi'), glob(limit)),
       ex(assign(L.global(ratio), bin('^', bin('<<', bin('/', reg('rdi'), reg('rsi')), lit(2)), bin('%', un('-', reg('rdi')), lit(7)))))));
-  const program = b.build();
+  const program = desugarProgram(b.build());
   golden('branch-arithmetic', listing(program, site(program, 0, 'entry')));
 });
 
@@ -126,14 +128,14 @@ test('a shared (uprobe_multi) return program: pp() and the record id from the at
   const b = new ProgramBuilder();
   const f = b.format('%s %d\n', ['string', 'long']);
   b.probe(['process("t").function("work").return'], [], printf(f, [ctx('pp', 'string'), bin('-', ctx('monotonic_ns'), entry(0))]));
-  const program = b.build({ maxStringLen: 128 });
+  const program = desugarProgram(b.build({ maxStringLen: 128 }));
   golden('shared-return', listing(program, site(program, 0, 'return', [ctx('monotonic_ns')]), { shared: { siteStrings: 5 } }));
 });
 
 test('an event-mode program: registers, context values, two hoisted reads and a stack copy shipped in one record', () => {
   const b = new ProgramBuilder();
   b.probe(['process("t").function("work")'], []);
-  const program = b.build({ maxStringLen: 64 });
+  const program = desugarProgram(b.build({ maxStringLen: 64 }));
   let ids = 0;
   const options: CompileOptions = { program, site: site(program, 0, 'entry'), fds: FDS, nextRecordId: () => ids++, targetPid: 0, walltimeOffsetNs: 0n };
   const records: RecordSpec[] = [];
