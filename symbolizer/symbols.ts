@@ -3,7 +3,7 @@
 import { stringAt } from './byte-reader';
 import { DecodeError } from './decode-error';
 import type { ElfFile, SectionHeader } from './elf-file';
-import { SHN, SHT, STB, STT } from './elf-constants';
+import { SHN, SHT, STT } from './elf-constants';
 import { readDynamicSymbolVersions } from './symbol-versions';
 
 export interface ElfSymbol {
@@ -96,8 +96,4 @@ export function isFunctionSymbol(symbol: ElfSymbol): boolean {
 
 export function isDefined(symbol: ElfSymbol): boolean {
   return symbol.section !== SHN.SHN_UNDEF && symbol.section !== SHN.SHN_COMMON;
-}
-
-export function isGlobal(symbol: ElfSymbol): boolean {
-  return symbol.binding === STB.STB_GLOBAL || symbol.binding === STB.STB_WEAK || symbol.binding === STB.STB_GNU_UNIQUE;
 }

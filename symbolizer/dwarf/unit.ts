@@ -5,7 +5,7 @@ import { ByteReader } from '../byte-reader';
 import { DecodeError } from '../decode-error';
 import type { AbbreviationTable } from './abbrev';
 import { addressAt } from './addr';
-import { DW_AT, DW_FORM } from './constants';
+import { DW_AT } from './constants';
 import type { DwarfContext } from './context';
 import { Entry, readEntry, skipEntryTree } from './entry';
 import type { FormValue } from './form';
@@ -265,9 +265,4 @@ export class Unit implements ListContext {
     const v = entry.value(name);
     return v && this.referenced(v);
   }
-}
-
-/** True for DW_FORM_*s whose values are references to other DIEs. */
-export function isReferenceForm(form: number): boolean {
-  return (form >= DW_FORM.DW_FORM_ref1 && form <= DW_FORM.DW_FORM_ref_udata) || form === DW_FORM.DW_FORM_ref_addr || form === DW_FORM.DW_FORM_ref_sig8;
 }

@@ -36,11 +36,6 @@ export function toUnsigned(value: Long): bigint {
   return BigInt.asUintN(64, BigInt(value));
 }
 
-/** Reinterprets an unsigned 64-bit pattern (e.g. a register) as a script long. */
-export function fromUnsigned(value: bigint): Long {
-  return fromBigInt(value);
-}
-
 function big(a: Long): bigint {
   return typeof a === 'bigint' ? a : BigInt(a);
 }

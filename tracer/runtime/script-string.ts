@@ -31,11 +31,6 @@ export function fromBytes(bytes: Uint8Array, end = bytes.length): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('latin1');
 }
 
-/** The bytes of a byte string, for writing. */
-export function toBytes(bytes: string): Buffer {
-  return Buffer.from(bytes, 'latin1');
-}
-
 /**
  * A SystemTap string buffer is MAXSTRINGLEN bytes including the terminating NUL, so a string
  * value holds at most MAXSTRINGLEN - 1 bytes; longer results are cut there.

@@ -65,16 +65,9 @@ export interface StatsArrayStore {
 
 export type GlobalStore = ScalarCell | ArrayStore | StatsStore | StatsArrayStore;
 
-/** The store kind a declaration needs. */
-export function storeKindOf(decl: GlobalDecl): GlobalStore['kind'] {
-  if (decl.kind === 'scalar') return 'scalar';
-  if (decl.kind === 'stats') return 'stats';
-  return decl.value === 'stats' ? 'statsArray' : 'array';
-}
-
 /**
  * How an engine substitutes storage: called once per global when a session starts; return a
- * store of the declaration's kind (storeKindOf) to own that global, or undefined to leave it in
- * JS memory.
+ * store of the declaration's kind (a scalar, stats, an array, or an array of statistics:
+ * `statsArray`) to own that global, or undefined to leave it in JS memory.
  */
 export type StorageProvider = (decl: GlobalDecl) => GlobalStore | undefined;
