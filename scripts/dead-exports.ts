@@ -7,7 +7,9 @@
 //   node dist/scripts/dead-exports.js [FOLDER...]     (default: tracer symbolizer kernel-helper)
 //
 // A report for a person to judge, not a gate: an export may be kept on purpose (a contract
-// module's types, a constant table's reverse lookup).
+// module's types, the kernel's and the specs' constant tables, a reverse lookup), and what only the
+// generated JavaScript calls (string-builtins.ts through `S.`, long.ts's operators) looks unused,
+// since that code is a string.
 import * as path from 'node:path';
 import * as ts from 'typescript';
 

@@ -2,7 +2,7 @@
 // process (so a live test that wedges a tracee cannot take the others down), adds up uvu's
 // per-file summaries and ends with the one line CI reads: `N passed, N failed`.
 //
-//   node dist/test/run.js [--tier unit|live] [--jobs N] [FILTER...]
+//   node dist/test/run.js [--tier unit|live] [--jobs N] [--area A] [--tag T] [--list] [FILTER...]
 //
 // Two tiers, told apart by the file name:
 //   unit  `*.unit.test.ts`: needs neither root nor a live kernel feature. Run N at a time
@@ -12,7 +12,11 @@
 //   live  every other `*.test.ts`: real processes, ptrace, uprobes, BPF, root. One at a time
 //         (they measure and trace; parallel runs would only add noise and contention).
 // Without --tier both run, unit first, and the runner says how long each tier took. FILTER keeps
-// files whose path contains one of the filters.
+// files whose path contains one of the filters. --area keeps the files of one folder under test/
+// (`--area runtime,corpus`); --tag the files carrying a tag: a file's tags are its tier, its area
+// and the words of a line `// runner-tags: golden differential` in its source. Each option may be
+// repeated or take a comma list (any one matches); different options must all match. --list
+// prints the chosen files, with their tier and tags, instead of running them.
 //
 // Each file runs in a process group of its own and carries a marker in its environment. A file
 // that runs longer than UTAP_TEST_TIMEOUT_MS (180 s; a file may declare more, see timeLimitMs)
@@ -94,6 +98,23 @@ function killGroupAndMarked(child: ChildProcess, marker: string): { pid: number;
   return left;
 }
 
+/** The TypeScript source of a compiled test file. */
+function sourceOf(file: string): string {
+  return fs.readFileSync(path.join(repoRoot, path.relative(distRoot, file)).replace(/\.js$/, '.ts'), 'utf8');
+}
+
+/** The folder under test/ a file is in (`.` for the runner's own folder). */
+export function areaOf(file: string): string {
+  const parts = path.relative(distTest, file).split(path.sep);
+  return parts.length > 1 ? parts[0] : '.';
+}
+
+/** Its tier, its area and what a `// runner-tags: a b` line of its source declares. */
+function tagsOf(file: string): string[] {
+  const declared = /^\/\/ runner-tags: (.+)$/m.exec(sourceOf(file));
+  return [tierOf(file), areaOf(file), ...(declared ? declared[1].split(/[\s,]+/).filter(Boolean) : [])];
+}
+
 const running = new Map<ChildProcess, string>();
 let fileCounter = 0;
 
@@ -102,8 +123,7 @@ let fileCounter = 0;
  * line of its own, `// runner-timeout: 400 s` (a test that builds a whole copy of the project).
  */
 function timeLimitMs(file: string): number {
-  const source = path.join(repoRoot, path.relative(distRoot, file)).replace(/\.js$/, '.ts');
-  const declared = /^\/\/ runner-timeout: (\d+) s$/m.exec(fs.readFileSync(source, 'utf8'));
+  const declared = /^\/\/ runner-timeout: (\d+) s$/m.exec(sourceOf(file));
   return declared ? Math.max(perFileTimeoutMs, Number(declared[1]) * 1000) : perFileTimeoutMs;
 }
 
@@ -203,13 +223,29 @@ async function runTier(files: string[], tier: Tier, jobs: number): Promise<FileR
   return results;
 }
 
-function parseArgs(argv: string[]): { tiers: Tier[]; jobs: number; filters: string[] } {
+interface Args { tiers: Tier[]; jobs: number; filters: string[]; areas: string[]; tags: string[]; list: boolean }
+
+function parseArgs(argv: string[]): Args {
   let tiers = TIERS;
   let jobs = 2;
   const filters: string[] = [];
+  const areas: string[] = [];
+  const tags: string[] = [];
+  let list = false;
+  const words = (option: string, value: string | undefined): string[] => {
+    const found = (value ?? '').split(',').filter(Boolean);
+    if (found.length === 0) usage(`${option} takes a name (or a comma list)`);
+    return found;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--tier') {
+    if (a === '--area') {
+      areas.push(...words(a, argv[++i]));
+    } else if (a === '--tag') {
+      tags.push(...words(a, argv[++i]));
+    } else if (a === '--list') {
+      list = true;
+    } else if (a === '--tier') {
       const t = argv[++i] as Tier;
       if (!TIERS.includes(t)) usage(`--tier takes ${TIERS.join(' or ')}`);
       tiers = [t];
@@ -222,23 +258,44 @@ function parseArgs(argv: string[]): { tiers: Tier[]; jobs: number; filters: stri
       filters.push(a);
     }
   }
-  return { tiers, jobs, filters };
+  return { tiers, jobs, filters, areas, tags, list };
+}
+
+/** The files the command line chooses: every option given must match (FILTERs, areas, tags). */
+function chosenFiles(args: Args): string[] {
+  return findTestFiles(distTest).filter((f) => {
+    const rel = path.relative(distRoot, f);
+    if (args.filters.length > 0 && !args.filters.some((flt) => rel.includes(flt))) return false;
+    if (args.areas.length > 0 && !args.areas.includes(areaOf(f))) return false;
+    return args.tags.length === 0 || tagsOf(f).some((t) => args.tags.includes(t));
+  });
 }
 
 function usage(problem: string): never {
-  console.error(`run.js: ${problem}\nusage: node dist/test/run.js [--tier unit|live] [--jobs N] [FILTER...]`);
+  console.error(`run.js: ${problem}\nusage: node dist/test/run.js [--tier unit|live] [--jobs N] [--area A] [--tag T] [--list] [FILTER...]`);
   process.exit(2);
 }
 
 async function main(): Promise<void> {
-  const { tiers, jobs, filters } = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2));
+  const { tiers, jobs } = args;
+  const known = new Set(findTestFiles(distTest).map(areaOf));
+  const unknown = args.areas.filter((a) => !known.has(a));
+  if (unknown.length > 0) usage(`no test area named ${unknown.join(', ')}; the areas: ${[...known].sort().join(' ')}`);
+  const all = chosenFiles(args);
+  if (all.length === 0) console.log('no test file matches the filters, areas and tags given');
+  if (args.list) {
+    const listed = all.filter((f) => tiers.includes(tierOf(f)));
+    for (const f of listed) console.log(`${path.relative(distRoot, f)}  [${tagsOf(f).join(' ')}]`);
+    console.log(`${listed.length} files`);
+    return;
+  }
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
       for (const [child, marker] of running) killGroupAndMarked(child, marker);
       process.exit(130);
     });
   }
-  const all = findTestFiles(distTest).filter((f) => filters.length === 0 || filters.some((flt) => path.relative(distRoot, f).includes(flt)));
   let passed = 0, failed = 0, skipped = 0, files = 0;
   const skipReasons: string[] = [];
   const timings: string[] = [];

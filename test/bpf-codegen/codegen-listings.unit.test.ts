@@ -3,6 +3,7 @@
 // generation shows as a readable diff of test/bpf-codegen/golden/*.txt. The programs are desugared
 // first (tracer/ir/desugar.ts), as planning does.
 // UTAP_UPDATE_GOLDEN=1 rewrites the files from what the generator emits now.
+// runner-tags: golden
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';

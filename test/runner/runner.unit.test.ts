@@ -1,8 +1,8 @@
 // The test runner (test/run.ts) on a tree of small test files of its own: a file that hangs is
 // ended with "[runner] timed out" and everything it started is killed, processes a file leaves
 // behind are killed and count as a failure, a unit file runs sandboxed (a live test filed as unit
-// fails), a file may declare a longer time limit, and the summary ends with the tiers' times and
-// `N passed, N failed`.
+// fails), a file may declare a longer time limit, the summary ends with the tiers' times and
+// `N passed, N failed`; --area, --tag and --list choose files.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
@@ -80,6 +80,53 @@ test('timeouts, leftovers, the sandbox and the summary', async () => {
     // nothing either file started is still running: not the hung file's, not the one left behind
     assert.not.ok(alive(path.join(tmp, 'hang.pid')), 'the hung file\'s child was killed');
     assert.not.ok(alive(path.join(tmp, 'left.pid')), 'the left-behind child was killed');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+/** A tree of passing files in two areas (one tagged), laid out as the runner expects it. */
+function selectionTree(tmp: string): string {
+  const dist = path.join(tmp, 'dist', 'test');
+  fs.mkdirSync(path.join(dist, 'support'), { recursive: true });
+  fs.copyFileSync(path.join(distTest, 'run.js'), path.join(dist, 'run.js'));
+  fs.copyFileSync(path.join(distTest, 'support', 'unit-sandbox.js'), path.join(dist, 'support', 'unit-sandbox.js'));
+  const files: Record<string, string> = {
+    'alpha/one.unit.test': '// runner-tags: golden, fast\n',
+    'alpha/two.test': '',
+    'beta/three.unit.test': '',
+    'beta/four.test': '// runner-tags: golden\n',
+  };
+  for (const [name, source] of Object.entries(files)) {
+    for (const dir of [dist, path.join(tmp, 'test')]) fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dist, `${name}.js`), summary(1, 1));
+    fs.writeFileSync(path.join(tmp, 'test', `${name}.ts`), source);
+  }
+  return path.join(dist, 'run.js');
+}
+
+test('--area, --tag and --list choose files; every option given must match', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-runner-'));
+  try {
+    const runJs = selectionTree(tmp);
+    const run = (...args: string[]) => runCommand(process.execPath, [runJs, ...args], { env: { ...process.env, NODE_PATH: nodeModules }, timeoutMs: 60_000 });
+    const ran = (stdout: string) => [...stdout.matchAll(/^ok {3}test\/(\S+)\.js/gm)].map((m) => m[1]).sort();
+
+    let r = await run('--area', 'beta');
+    assert.equal(ran(r.stdout), ['beta/four.test', 'beta/three.unit.test']);
+    assert.is(r.stdout.trim().split('\n').pop(), '2 passed, 0 failed');
+    r = await run('--tag', 'golden');
+    assert.equal(ran(r.stdout), ['alpha/one.unit.test', 'beta/four.test'], 'a tag declared in the source, with a comma or without');
+    r = await run('--tag', 'golden', '--area', 'alpha', '--tier', 'unit');
+    assert.equal(ran(r.stdout), ['alpha/one.unit.test']);
+    r = await run('--tag', 'live', '--tag', 'fast');
+    assert.equal(ran(r.stdout), ['alpha/one.unit.test', 'alpha/two.test', 'beta/four.test'], 'tier and area are tags too; repeated options: any one matches');
+    r = await run('--list', '--area', 'alpha');
+    assert.is(r.stdout, 'test/alpha/one.unit.test.js  [unit alpha golden fast]\ntest/alpha/two.test.js  [live alpha]\n2 files\n');
+    assert.is(r.status, 0);
+    r = await run('--area', 'gamma');
+    assert.is(r.status, 2);
+    assert.match(r.stderr, /no test area named gamma; the areas: alpha beta/);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@
 // captures, event-mode captures, guru writes, context values) come from a hand-built program
 // planned on made-up sites, as no binary is needed to generate their code.
 // UTAP_UPDATE_GOLDEN=1 rewrites the files from what the compiler generates now.
+// runner-tags: golden
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
