@@ -9,7 +9,7 @@
 // A report for a person to judge, not a gate: an export may be kept on purpose (a contract
 // module's types, the kernel's and the specs' constant tables, a reverse lookup), and what only the
 // generated JavaScript calls (string-builtins.ts through `S.`, long.ts's operators) looks unused,
-// since that code is a string.
+// since that code is a string; so does launch() (tracer/cli/launch.ts), which bin/utap.js calls.
 import * as path from 'node:path';
 import * as ts from 'typescript';
 
