@@ -282,6 +282,10 @@ class BodyEmitter {
         return `ctime(${a[0]}, ${this.loc(loc)})`;
       case 'errno_str':
         return `errnoStr(${a[0]})`;
+      case 'syscall_name':
+        return `cut(syscallName(${a[0]}))`;
+      case 'syscall_num':
+        return `syscallNum(${a[0]})`;
       case 'usymname':
         return `cut(svc.usymname(${a[0]}))`;
       case 'umodname':
@@ -834,6 +838,12 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     },
     get errnoStr() {
       return (require('./errno-names') as typeof import('./errno-names')).errnoStr;
+    },
+    get syscallName() {
+      return (require('./syscall-names') as typeof import('./syscall-names')).syscallName;
+    },
+    get syscallNum() {
+      return (require('./syscall-names') as typeof import('./syscall-names')).syscallNum;
     },
   };
 

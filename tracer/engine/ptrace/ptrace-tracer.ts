@@ -26,6 +26,7 @@ import { PtraceProbeContext } from './ptrace-context';
 import { Registers } from './registers';
 import { placeSites, type PlacedSite } from './site-placement';
 import { SdtSemaphores } from './sdt-semaphores';
+import { hasSyscallSites, SyscallStops, withSyscallStops } from './syscall-stops';
 import { TargetMemory } from './target-memory';
 import { TrapSet } from './trap-set';
 import { decodeWaitStatus, type WaitStatus } from './wait-status';
@@ -154,7 +155,14 @@ export class PtraceTracer {
   /** Copies of the globals published so far (answers to CONTROL_SNAPSHOT). */
   private snapshotsPublished = 0;
 
+  /** The script's system-call probes, when it has some: every resume is then PTRACE_SYSCALL. */
+  private readonly syscallStops: SyscallStops | undefined;
+
   constructor(private readonly spec: PtraceRunSpec, private readonly hooks: TracerHooks = {}) {
+    if (hasSyscallSites(spec.plan)) {
+      this.n = withSyscallStops(this.n);
+      this.syscallStops = new SyscallStops(spec.plan, this.n);
+    }
     this.session = spec.sidecar ? new ForwardedSession(spec.sidecar) : openSession(spec.plan, spec.session, { services: this.symbols });
     this.ctx.symbols = this.symbols;
     this.schedule = new TimerSchedule(spec.plan.timers, monotonicNs());
@@ -463,6 +471,7 @@ export class PtraceTracer {
         if (s.signal === SIG.SIGTRAP && this.haveRegs[0]) this.onTrap(thread, pid);
         else if (s.signal === (SIG.SIGTRAP | 0x80)) {
           if (pid === this.execReturnOf) this.onExecReturn(pid);
+          else if (this.syscallStops) this.onSyscallStop(pid);
           else n.ptrace(PTRACE.PTRACE_CONT, pid, 0, 0); // a system-call stop: not ours to keep
         }
         else n.ptrace(PTRACE.PTRACE_CONT, pid, 0, s.signal); // the target's own signal
@@ -471,6 +480,12 @@ export class PtraceTracer {
       this.onEvent(thread, s.event, s.signal);
     }
     this.resumePending();
+  }
+
+  /** A system-call stop while the script has system-call probes (syscall-stops.ts). */
+  private onSyscallStop(tid: number): void {
+    const inTarget = this.session.running && !this.vforkChildren.has(tid);
+    this.syscallStops!.onStop({ tid, pid: inTarget ? this.pid : 0, regs: this.regs, memory: this.memory, ctx: this.ctx, hit: (site, ctx) => this.session.hit(site, ctx) });
   }
 
   /** Resumes the thread a hit left stopped, when the loop ends before its next wait. */
