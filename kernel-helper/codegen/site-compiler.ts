@@ -20,6 +20,7 @@ import { EventModeNeeded, KERNEL_CONTEXT } from './event-mode';
 import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalarSize, SNAPSHOT_RECORD_ID, STATE_BUSY_SKIPS, STATE_LOST_RECORDS, STATE_SNAPSHOT, STATE_STOP, statsLayout, STATS_COUNT, STATS_MAX, STATS_MIN, STATS_SUM, type RecordField } from './layout';
 import { EVENT_READ_FAULT, EVENT_READ_OK, EVENT_READ_SKIPPED, STACK_CHUNK, type EventRead, type KernelErrorKind, type RecordSpec } from './records';
 import { exprKey } from './expr-key';
+import { ContextUnavailable, contextKindOf, contextRegOffset, type ContextKind } from './context-kind';
 
 // Registers by role (the machine model above); r0-r6 by number, as the helper ABI names them.
 const CTX = U.BPF_REG_9;
@@ -44,6 +45,8 @@ export interface MapFds {
   heap: number;
   /** The entry-captures map of this return site. */
   entry: number;
+  /** A system-call site's filter: the hash map (u32 tgid → u8) of the processes it fires in. */
+  tgids?: number;
   /**
    * The scratch of the function-entry program, when it has its own (else `heap`): userspace
    * writes the site program's literals into its heap once, and the entry program's captures
@@ -211,6 +214,8 @@ class SiteCodegen {
   usesSiteStrings = false;
   /** It reads target memory with the bpf_copy_from_user fallback (options.sleepable). */
   private faultsIn = false;
+  /** What the context is: a uprobe's pt_regs or a system-call tracepoint's record. */
+  private readonly contextKind: ContextKind;
 
   constructor(
     private readonly options: CompileOptions,
@@ -220,6 +225,7 @@ class SiteCodegen {
   ) {
     this.program = options.program;
     this.site = options.site;
+    this.contextKind = contextKindOf(options.site.kind);
     this.maxStr = this.program.limits.maxStringLen;
     this.exitLabel = this.a.label();
     this.earlyExit = this.a.label();
@@ -301,7 +307,7 @@ class SiteCodegen {
     const at = this.heapAlloc(size);
     let off = at + RECORD_HEADER;
     for (const r of regs) {
-      this.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET[r]), I.BPF_STX_MEM(8, HEAP, R0, off));
+      this.a.emit(I.BPF_LDX_MEM(8, R0, CTX, this.regOffset(r)), I.BPF_STX_MEM(8, HEAP, R0, off));
       off += 8;
     }
     for (const c of shipped) {
@@ -389,7 +395,7 @@ class SiteCodegen {
    */
   private stackCopy(at: number, bytes: number): void {
     const done = this.a.label();
-    this.a.emit(I.BPF_LDX_MEM(8, R6, CTX, U.PT_REGS_OFFSET.rsp), I.BPF_ALU64_IMM(U.BPF_AND, R6, -STACK_CHUNK));
+    this.a.emit(I.BPF_LDX_MEM(8, R6, CTX, this.regOffset('rsp')), I.BPF_ALU64_IMM(U.BPF_AND, R6, -STACK_CHUNK));
     this.a.emit(I.BPF_STX_MEM(8, HEAP, R6, at), I.BPF_ST_MEM(8, HEAP, at + 8, 0));
     for (let i = 0; i < bytes / STACK_CHUNK; i++) {
       this.heapPtr(R1, at + 16 + i * STACK_CHUNK);
@@ -429,9 +435,26 @@ class SiteCodegen {
     return { insns: this.a.finish(), locs: this.a.locs, heap: { size: this.heapUsed, fill: this.heapFill }, sleepable: this.faultsIn };
   }
 
-  /** r9 = ctx; leave at once when the session is stopping; r8 = heap. */
+  /** Where register `reg` is in this program's context (context-kind.ts). */
+  private regOffset(reg: RegName): number {
+    return contextRegOffset(this.contextKind, reg);
+  }
+
+  /** A system-call program fires for every process: leave unless this one is traced (fds.tgids). */
+  private tgidFilter(): void {
+    if (this.options.fds.tgids === undefined) throw new ContextUnavailable('the map of traced processes');
+    this.call(U.BPF_FUNC_get_current_pid_tgid);
+    this.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32), I.BPF_STX_MEM(4, FP, R0, -8));
+    this.emitLdMap(R1, this.options.fds.tgids);
+    this.stackPtr(R2, -8);
+    this.call(U.BPF_FUNC_map_lookup_elem);
+    this.a.jumpImm(U.BPF_JEQ, R0, 0, this.earlyExit);
+  }
+
+  /** r9 = ctx; leave at once when the session is stopping (or the process is not traced); r8 = heap. */
   private prologue(heapFd = this.options.fds.heap): void {
     this.a.emit(I.BPF_MOV64_REG(CTX, R1));
+    if (this.contextKind !== 'pt_regs') this.tgidFilter();
     if (this.options.shared) {
       this.call(U.BPF_FUNC_get_attach_cookie); // r1 is still the context
       this.a.emit(I.BPF_STX_MEM(8, FP, R0, COOKIE_SLOT));
@@ -535,7 +558,7 @@ class SiteCodegen {
     this.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, R0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32));
     if (this.options.shared) this.a.emit(I.BPF_LDX_MEM(8, R1, FP, COOKIE_SLOT), I.BPF_ALU64_IMM(U.BPF_LSH, R1, 32), I.BPF_ALU64_REG(U.BPF_OR, R0, R1));
     this.a.emit(I.BPF_STX_MEM(8, FP, R0, -16));
-    this.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET.rsp));
+    this.a.emit(I.BPF_LDX_MEM(8, R0, CTX, this.regOffset('rsp')));
     if (atReturn) this.a.emit(I.BPF_ALU64_IMM(U.BPF_SUB, R0, 8));
     this.a.emit(I.BPF_STX_MEM(8, FP, R0, -8));
   }
@@ -1085,7 +1108,7 @@ class SiteCodegen {
       case 'context':
         return this.contextLong(e.what, e.loc);
       case 'reg':
-        this.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET[e.reg]));
+        this.a.emit(I.BPF_LDX_MEM(8, R0, CTX, this.regOffset(e.reg)));
         return;
       case 'userRead': {
         const shipped = this.hoisted.get(exprKey(e));
@@ -1192,7 +1215,7 @@ class SiteCodegen {
         this.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, R0, R1));
         return;
       case 'uaddr':
-        this.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET.rip));
+        this.a.emit(I.BPF_LDX_MEM(8, R0, CTX, this.regOffset('rip')));
         return;
       default:
         throw new EventModeNeeded(`it reads ${what}() as a number`, loc);
