@@ -8,8 +8,8 @@
 import * as fs from 'node:fs';
 
 /** Options of the run command that take a value (main.ts): long names, and short letters. */
-const LONG_WITH_VALUE = new Set(['--pid', '--cmd', '--script', '--engine', '--list', '--list-vars', '--output', '--define', '--include', '--name', '--metrics']);
-const SHORT_WITH_VALUE = new Set(['p', 'c', 'e', 'l', 'L', 'o', 'D', 'I']);
+const LONG_WITH_VALUE = new Set(['--pid', '--target-pid', '--cmd', '--script', '--engine', '--list', '--list-vars', '--output', '--define', '--include', '--name', '--metrics']);
+const SHORT_WITH_VALUE = new Set(['p', 'x', 'c', 'e', 'l', 'L', 'o', 'D', 'I']);
 
 interface RoughLine {
   options: Map<string, string>;
@@ -62,7 +62,7 @@ export function mayPlaceUprobes(argv: string[]): boolean {
   const has = (...names: string[]) => names.some((n) => line.options.has(n));
   if (has('-l', '--list', '-L', '--list-vars', '-h', '--help', '-V', '--version')) return false;
   if (line.options.get('--engine') === 'ptrace') return false;
-  if (!has('-p', '--pid', '-c', '--cmd')) return false;
+  if (!has('-p', '--pid', '-x', '--target-pid', '-c', '--cmd')) return false;
   const text = scriptText(line);
   return text !== undefined && (/\bprocess\b/.test(text) || /\bprobe\s+(?!(?:begin|end|error|timer|never)\b)[A-Za-z_]/.test(text));
 }

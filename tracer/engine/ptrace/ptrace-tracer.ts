@@ -388,6 +388,7 @@ export class PtraceTracer {
       this.placeSite(placed, tid);
       this.placedSiteIds.add(placed.site.id);
     }
+    for (const line of this.syscallStops?.announce() ?? []) this.log(line);
     const hook = dynamicLinkerHook(mappings);
     if (hook && !this.breakpoints.has(hook.address)) {
       const bp = this.ensureBreakpoint(hook.address, hook.moduleStart, hook.moduleEnd, tid);

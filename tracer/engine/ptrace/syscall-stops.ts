@@ -69,6 +69,15 @@ export class SyscallStops {
   /** Each site's program as a real path, what /proc/PID/exe is compared with. */
   private readonly programs = new Map<number, string>();
 
+  private announced = false;
+
+  /** -v lines saying what the probes do, the first time the tracer places probes. */
+  announce(): string[] {
+    if (this.announced) return [];
+    this.announced = true;
+    return [...this.entry, ...this.exit].map((s) => `${s.kind === 'syscall' ? 'syscall' : 'syscall.return'} probe ${s.pp}: threads resume with PTRACE_SYSCALL and stop at every system call's ${s.kind === 'syscall' ? 'entry' : 'exit'}`);
+  }
+
   /** Handles a system-call stop of a traced thread and lets it go on. */
   onStop(stop: SyscallStop): void {
     const { tid, pid } = stop;

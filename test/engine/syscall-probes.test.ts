@@ -1,0 +1,113 @@
+// System-call probes on both engines, against runtime-c/targets/syscalls.c, which prints how many
+// calls of which kind it made and what they returned: exact counts, $argN and $$parms at entry,
+// $return at exit, syscall_name(), per-thread counts, -c and -p (and SystemTap's -x), the
+// target unharmed (its own output and exit status as without utap).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { detectBpfFeatures } from '../../kernel-helper/features';
+import { liveTest } from '../support/live';
+import { fixture } from '../support/paths';
+import { runUtap } from '../support/run-utap';
+import { startWaiting } from '../support/target-process';
+import { utapMissing } from '../support/utap-features';
+import { utapArmed } from '../support/utap-armed';
+
+const TARGET = fixture('syscalls');
+const N = 40;
+const THREADS = 3;
+
+// getpgid is 121, pwrite64 18, dup 32, getsid 124 (x86-64); the target's unknown call is 0xfff.
+const SCRIPT = `
+global getpgid, pwrite_bytes, pwrite_returned, names, getsid, nosys, nosys_return, parms, dup_return
+probe process("syscalls").syscall {
+  if ($syscall == 121) getpgid++
+  else if ($syscall == 18) pwrite_bytes += $arg3
+  else if ($syscall == 124) getsid[tid()]++
+  else if ($syscall == 0xfff) { nosys = $arg1 + $arg2 + $arg3 + $arg4 + $arg5 + $arg6; parms = $$parms }
+  if ($syscall == 121 || $syscall == 32) names[syscall_name($syscall)]++
+}
+probe process("syscalls").syscall.return {
+  if ($syscall == 18) pwrite_returned += $return
+  else if ($syscall == 0xfff) nosys_return = $return
+  else if ($syscall == 32) dup_return = $return
+}
+probe end {
+  printf("getpgid %d pwrite %d/%d nosys %x %d dup %d\\n", getpgid, pwrite_bytes, pwrite_returned, nosys, nosys_return, dup_return)
+  printf("%s\\n", parms)
+  foreach (n+ in names) printf("%s %d\\n", n, names[n])
+  foreach (t in getsid) printf("thread %d\\n", getsid[t])
+}`;
+
+const TRUTH = `getpgid ${N} pwrite ${N} bytes ${(N * (N + 1)) / 2} nosys -38 dup -9 threads ${THREADS} getsid ${N * THREADS}\n`;
+const EXPECTED = [
+  `getpgid ${N} pwrite ${(N * (N + 1)) / 2}/${(N * (N + 1)) / 2} nosys 165 -38 dup -9`,
+  '$arg1=0x11 $arg2=0x22 $arg3=0x33 $arg4=0x44 $arg5=0x55 $arg6=0x66',
+  'dup 1',
+  `getpgid ${N}`,
+  ...Array.from({ length: THREADS }, () => `thread ${N}`),
+  '',
+].join('\n');
+
+const engines = [
+  { engine: 'ptrace' as const, missing: utapMissing('ptrace') },
+  { engine: 'uprobe' as const, missing: utapMissing('uprobe') ?? detectBpfFeatures().unavailable },
+];
+
+for (const { engine, missing } of engines) {
+  liveTest(test, `${engine}: -c: exact counts, $argN, $$parms, $return and syscall_name() of a program's system calls, threads too`, missing, async () => {
+    const r = await runUtap(['--engine', engine, '-c', `${TARGET} ${N} ${THREADS}`, '-e', SCRIPT], { timeoutMs: 60_000 });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, TRUTH + EXPECTED);
+  });
+
+  liveTest(test, `${engine}: -x PID (SystemTap's -p): the running process's calls; it runs on unharmed`, missing, async () => {
+    const target = await startWaiting(TARGET, [String(N), String(THREADS)]);
+    const { armed, done } = utapArmed(['--engine', engine, '-x', String(target.pid), '-e', SCRIPT]);
+    try {
+      await armed;
+      const truth = await target.release();
+      const r = await done;
+      assert.is(r.status, 0, r.stderr);
+      assert.is(truth.stdout, TRUTH);
+      assert.is(truth.code, 0);
+      assert.is(r.stdout, EXPECTED);
+    } finally {
+      killQuietly(target.pid);
+    }
+  });
+}
+
+liveTest(test, 'ptrace: ending the trace while the target runs on leaves it untraced and running (no system-call stops left behind)', utapMissing('ptrace'), async () => {
+  const target = await startWaiting(TARGET, ['200000']);
+  const { armed, done } = utapArmed(['--engine', 'ptrace', '-p', String(target.pid), '-e', 'global n; probe process.syscall { if (++n == 1000) exit() }']);
+  try {
+    await armed;
+    const truth = target.release();
+    const r = await done;
+    assert.is(r.status, 0, r.stderr);
+    const t = await truth;
+    assert.is(t.code, 0);
+    assert.match(t.stdout, /getpgid 200000 pwrite 200000/);
+  } finally {
+    killQuietly(target.pid);
+  }
+});
+
+liveTest(test, 'a handler may not write $return; $arg1 means nothing in .syscall.return (SystemTap\'s rules)', utapMissing(), async () => {
+  const write = await runUtap(['-g', '--engine', 'ptrace', '-c', `${TARGET} 1`, '-e', 'probe process.syscall.return { $return = 0 }']);
+  assert.is(write.status, 1);
+  assert.match(write.stderr, /\$return is read-only/);
+  const arg = await runUtap(['--engine', 'ptrace', '-c', `${TARGET} 1`, '-e', 'probe process.syscall.return { println($arg1) }']);
+  assert.is(arg.status, 1);
+  assert.match(arg.stderr, /\$arg1 is not available here/);
+});
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone: the usual case
+  }
+}
+
+test.run();
