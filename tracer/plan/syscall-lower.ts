@@ -35,6 +35,11 @@ export function syscallLocation(binary: ElfBinary, variant: 'call' | 'return' | 
   };
 }
 
+/** What `utap -L` shows a system-call probe has (all longs). */
+export function syscallVariablesText(kind: 'syscall' | 'syscallReturn'): string {
+  return kind === 'syscall' ? ['$syscall', ...SYSCALL_ARG_REGS.map((_, i) => `$arg${i + 1}`)].map((v) => `${v}:long`).join(' ') : '$syscall:long $return:long';
+}
+
 class SyscallLowering implements TargetRewriter {
   constructor(readonly program: ProgramIR, readonly atReturn: boolean, readonly canonical: string) {}
 

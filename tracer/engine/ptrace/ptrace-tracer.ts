@@ -484,9 +484,9 @@ export class PtraceTracer {
   }
 
   /** A system-call stop while the script has system-call probes (syscall-stops.ts). */
-  private onSyscallStop(tid: number): void {
+  private onSyscallStop(tid: number, keepStopped = false): void {
     const inTarget = this.session.running && !this.vforkChildren.has(tid);
-    this.syscallStops!.onStop({ tid, pid: inTarget ? this.pid : 0, regs: this.regs, memory: this.memory, ctx: this.ctx, hit: (site, ctx) => this.session.hit(site, ctx) });
+    this.syscallStops!.onStop({ tid, pid: inTarget ? this.pid : 0, regs: this.regs, memory: this.memory, ctx: this.ctx, hit: (site, ctx) => this.session.hit(site, ctx), keepStopped });
   }
 
   /** Resumes the thread a hit left stopped, when the loop ends before its next wait. */
@@ -668,6 +668,7 @@ export class PtraceTracer {
   /** At execve's return: the new program's code areas, healer and probes go in. */
   private onExecReturn(tid: number): void {
     this.execReturnOf = 0;
+    if (this.syscallStops) this.onSyscallStop(tid, true); // execve's own return, in the new program (before injections change its registers)
     this.installPending(tid);
     this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
   }

@@ -32,6 +32,8 @@ export interface SyscallStop {
   ctx: PtraceProbeContext;
   /** Runs one site's handler (the session's hit). */
   hit(siteId: number, ctx: PtraceProbeContext): void;
+  /** Leave the thread stopped (the caller resumes it): execve's return, where probes go in next. */
+  keepStopped?: boolean;
 }
 
 export function hasSyscallSites(plan: PlanIR): boolean {
@@ -107,7 +109,7 @@ export class SyscallStops {
       const nr = this.infoView.getBigUint64(24, true);
       if (nr === SYS_execve || nr === SYS_execveat) this.images.delete(pid);
     }
-    this.n.ptrace(PTRACE.PTRACE_SYSCALL, tid, 0, 0);
+    if (!stop.keepStopped) this.n.ptrace(PTRACE.PTRACE_SYSCALL, tid, 0, 0);
   }
 
   private imageOf(pid: number): string {
