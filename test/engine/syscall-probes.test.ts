@@ -94,6 +94,17 @@ liveTest(test, 'ptrace: ending the trace while the target runs on leaves it untr
   }
 });
 
+liveTest(test, 'uprobe: a handler reading what the tracepoint record lacks is refused in one sentence; auto then takes ptrace', engines[1].missing, async () => {
+  const script = 'global n; probe process.syscall { if ($syscall == 121 && register("rsp") != 0) n++ } probe end { println(n) }';
+  const refused = await runUtap(['--engine', 'uprobe', '-c', `${TARGET} 3`, '-e', script]);
+  assert.is(refused.status, 2);
+  assert.match(refused.stderr, /reads register rsp, which the kernel's system-call tracepoint does not give/);
+  const auto = await runUtap(['-v', '-c', `${TARGET} 3`, '-e', script]);
+  assert.is(auto.status, 0, auto.stderr);
+  assert.match(auto.stderr, /engine: ptrace \(auto\)/);
+  assert.match(auto.stdout, /\n3\n$/);
+});
+
 liveTest(test, 'a handler may not write $return; $arg1 means nothing in .syscall.return (SystemTap\'s rules)', utapMissing(), async () => {
   const write = await runUtap(['-g', '--engine', 'ptrace', '-c', `${TARGET} 1`, '-e', 'probe process.syscall.return { $return = 0 }']);
   assert.is(write.status, 1);

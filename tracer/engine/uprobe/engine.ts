@@ -45,13 +45,13 @@ export const uprobeEngine: Engine = {
   name: 'uprobe',
 
   unavailable(request: EngineRunRequest): string | undefined {
+    const syscalls = syscallContextProblem(request.plan, request.pid !== undefined || request.command !== undefined);
+    if (syscalls) return syscalls;
     const inexact = inexactEventModeReason(request.plan, request.pid ?? 0);
     if (inexact) return inexact;
     const why = detectBpfFeatures().unavailable;
     if (why) return why;
     if (request.guru && request.plan.sites.some((s) => s.needs.writesTarget)) return 'its handlers cannot change the traced process (guru writes need the ptrace engine)';
-    const syscalls = syscallContextProblem(request.plan, request.pid !== undefined || request.command !== undefined);
-    if (syscalls) return syscalls;
     return undefined;
   },
 
