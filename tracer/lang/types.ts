@@ -744,7 +744,7 @@ class TypeChecker {
       case 'syscall':
       case 'syscallReturn': {
         if (!contextVarAvailable(target.name, scope)) {
-          this.fail(target.loc, `${spelled} is not available here: a .syscall probe has $syscall, $arg1..$arg6 and $$parms, a .syscall.return probe $syscall and $return.`);
+          this.fail(target.loc, `${spelled} is not available here: a .syscall probe has $syscall and $arg1..$arg6 (and $$parms), a .syscall.return probe $syscall and $return.`);
         }
         if (target.path.length) this.fail(target.loc, `${spelled} is a number; it has no members or elements.`);
       }
