@@ -8,6 +8,7 @@ import { detectBpfFeatures } from '../../kernel-helper/features';
 import { liveTest } from '../support/live';
 import { fixture } from '../support/paths';
 import { runUtap } from '../support/run-utap';
+import { sh } from '../support/shell';
 import { startWaiting } from '../support/target-process';
 import { utapMissing } from '../support/utap-features';
 import { utapArmed } from '../support/utap-armed';
@@ -56,7 +57,7 @@ const engines = [
 
 for (const { engine, missing } of engines) {
   liveTest(test, `${engine}: -c: exact counts, $argN, $$parms, $return and syscall_name() of a program's system calls, threads too`, missing, async () => {
-    const r = await runUtap(['--engine', engine, '-c', `${TARGET} ${N} ${THREADS}`, '-e', SCRIPT], { timeoutMs: 60_000 });
+    const r = await runUtap(['--engine', engine, '-c', sh`${TARGET} ${N} ${THREADS}`, '-e', SCRIPT], { timeoutMs: 60_000 });
     assert.is(r.status, 0, r.stderr);
     assert.is(r.stdout, TRUTH + EXPECTED.replace('EXECS', '1')); // the command's own execve returns in it
   });
@@ -96,20 +97,20 @@ liveTest(test, 'ptrace: ending the trace while the target runs on leaves it untr
 
 liveTest(test, 'uprobe: a handler reading what the tracepoint record lacks is refused in one sentence; auto then takes ptrace', engines[1].missing, async () => {
   const script = 'global n; probe process.syscall { if ($syscall == 121 && register("rsp") != 0) n++ } probe end { println(n) }';
-  const refused = await runUtap(['--engine', 'uprobe', '-c', `${TARGET} 3`, '-e', script]);
+  const refused = await runUtap(['--engine', 'uprobe', '-c', sh`${TARGET} 3`, '-e', script]);
   assert.is(refused.status, 2);
   assert.match(refused.stderr, /reads register rsp, which the kernel's system-call tracepoint does not give/);
-  const auto = await runUtap(['-v', '-c', `${TARGET} 3`, '-e', script]);
+  const auto = await runUtap(['-v', '-c', sh`${TARGET} 3`, '-e', script]);
   assert.is(auto.status, 0, auto.stderr);
   assert.match(auto.stderr, /engine: ptrace \(auto\)/);
   assert.match(auto.stdout, /\n3\n$/);
 });
 
 liveTest(test, 'a handler may not write $return; $arg1 means nothing in .syscall.return (SystemTap\'s rules)', utapMissing(), async () => {
-  const write = await runUtap(['-g', '--engine', 'ptrace', '-c', `${TARGET} 1`, '-e', 'probe process.syscall.return { $return = 0 }']);
+  const write = await runUtap(['-g', '--engine', 'ptrace', '-c', sh`${TARGET} 1`, '-e', 'probe process.syscall.return { $return = 0 }']);
   assert.is(write.status, 1);
   assert.match(write.stderr, /\$return is read-only/);
-  const arg = await runUtap(['--engine', 'ptrace', '-c', `${TARGET} 1`, '-e', 'probe process.syscall.return { println($arg1) }']);
+  const arg = await runUtap(['--engine', 'ptrace', '-c', sh`${TARGET} 1`, '-e', 'probe process.syscall.return { println($arg1) }']);
   assert.is(arg.status, 1);
   assert.match(arg.stderr, /\$arg1 is not available here/);
 });
