@@ -62,6 +62,13 @@ for (const { engine, missing } of engines) {
     assert.is(r.stdout, TRUTH + EXPECTED.replace('EXECS', '1')); // the command's own execve returns in it
   });
 
+  liveTest(test, `${engine}: function probes and system-call probes in one script: both exact (breakpoint resumes keep the system-call stops)`, missing, async () => {
+    const script = 'global n, e; probe process.function("work") { n++ } probe process.syscall { if (syscall_name($syscall) == "exit_group") e++ } probe end { printf("work %d exit_group %d\\n", n, e) }';
+    const r = await runUtap(['--engine', engine, '-c', sh`${fixture('counter')} 300`, '-e', script]);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\nwork 300 exit_group 1\n$/);
+  });
+
   liveTest(test, `${engine}: -x PID (SystemTap's -p): the running process's calls; it runs on unharmed`, missing, async () => {
     const target = await startWaiting(TARGET, [String(N), String(THREADS)]);
     const { armed, done } = utapArmed(['--engine', engine, '-x', String(target.pid), '-e', SCRIPT]);
