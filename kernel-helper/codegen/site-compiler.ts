@@ -21,6 +21,7 @@ import { fieldSize, globalMapShape, keyLayout, RECORD_HEADER, recordSize, scalar
 import { EVENT_READ_FAULT, EVENT_READ_OK, EVENT_READ_SKIPPED, STACK_CHUNK, type EventRead, type KernelErrorKind, type RecordSpec } from './records';
 import { exprKey } from './expr-key';
 import { ContextUnavailable, contextKindOf, contextRegOffset, type ContextKind } from './context-kind';
+import { TRACED } from '../exec-watch';
 
 // Registers by role (the machine model above); r0-r6 by number, as the helper ABI names them.
 const CTX = U.BPF_REG_9;
@@ -449,6 +450,8 @@ class SiteCodegen {
     this.stackPtr(R2, -8);
     this.call(U.BPF_FUNC_map_lookup_elem);
     this.a.jumpImm(U.BPF_JEQ, R0, 0, this.earlyExit);
+    this.a.emit(I.BPF_LDX_MEM(1, R1, R0, 0));
+    this.a.jumpImm(U.BPF_JNE, R1, TRACED, this.earlyExit); // (a -c command's shell, before its exec: exec-watch.ts)
   }
 
   /** r9 = ctx; leave at once when the session is stopping (or the process is not traced); r8 = heap. */

@@ -86,6 +86,17 @@ for (const { engine, missing } of engines) {
   });
 }
 
+liveTest(test, 'both engines see the same calls of a -c program, by name, at entry and at return (not its shell\'s before the exec)', engines[0].missing ?? engines[1].missing, async () => {
+  const script = 'global n, r; probe process.syscall { n[syscall_name($syscall)]++ } probe process.syscall.return { r[syscall_name($syscall)]++ } probe end { foreach (k+ in n) printf("%s %d;", k, n[k]); printf("\\n"); foreach (k+ in r) printf("%s %d;", k, r[k]); printf("\\n") }';
+  const [ptrace, uprobe] = await Promise.all(['ptrace', 'uprobe'].map((engine) => runUtap(['--engine', engine, '-c', sh`${TARGET} 5`, '-e', script])));
+  assert.is(ptrace.status, 0, ptrace.stderr);
+  assert.is(uprobe.status, 0, uprobe.stderr);
+  assert.match(ptrace.stdout, /getpgid 5;/);
+  assert.match(ptrace.stdout, /\n.*execve 1;/); // its own execve's return, in it
+  assert.not.match(ptrace.stdout, /^.*(?:dup2|fcntl|execve) \d+;.*\n.*\n$/); // at entry: none of the shell's
+  assert.is(uprobe.stdout, ptrace.stdout);
+});
+
 liveTest(test, 'ptrace: ending the trace while the target runs on leaves it untraced and running (no system-call stops left behind)', utapMissing('ptrace'), async () => {
   const target = await startWaiting(TARGET, ['200000']);
   const { armed, done } = utapArmed(['--engine', 'ptrace', '-p', String(target.pid), '-e', 'global n; probe process.syscall { if (++n == 1000) exit() }']);

@@ -40,6 +40,7 @@ import { removeRegistration } from '../../../kernel-helper/registry';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
 import { releaseUprobeWarmUp } from '../../../kernel-helper/uprobe-warmup';
 import { isSyscallSite, syscallContextProblem } from './syscall-tracepoints';
+import { shellCommand } from '../../runtime/shell-command';
 
 export const uprobeEngine: Engine = {
   name: 'uprobe',
@@ -83,6 +84,7 @@ export const uprobeEngine: Engine = {
       // A -c command may be gone when utap symbolizes its addresses: its mappings are read at its first hit.
       const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && wantsSnapshot(plan), byPtrace: new Set(byPtrace.map((s) => s.id)) });
       kernel = handlers;
+      handlers.syscallsAwaitExec = request.command !== undefined && /^\s*exec\s/.test(shellCommand(request.command));
       for (const m of handlers.modes) {
         const how = m.mode === 'kernel' ? 'kernel handler (eBPF)' : m.mode === 'ptrace' ? `placed by the ptrace engine (${refusedSitesOf(original.plan).get(m.site)}), its handler run by utap` : `event mode (${m.reason})${eventShipping(m)}`;
         const where = isSyscallSite(m.site) ? `raw_syscalls:${m.site.kind === 'syscall' ? 'sys_enter' : 'sys_exit'} (processes traced)` : `${m.site.binary}+0x${m.site.fileOffset.toString(16)}`;

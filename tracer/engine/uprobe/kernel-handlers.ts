@@ -72,6 +72,8 @@ export class KernelHandlers {
   reader: RingBufferReader | undefined;
   /** The system-call sites' tracepoint programs and their map of traced processes (syscall-tracepoints.ts). */
   readonly syscalls: SyscallTracepoints | undefined;
+  /** attach()'s process is a -c shell that execs the command: system calls count from that exec. */
+  syscallsAwaitExec = false;
 
   /**
    * `mapsSnapshot`: the handlers can stop their process once for utap to read its mappings
@@ -186,7 +188,7 @@ export class KernelHandlers {
     }
     if (this.syscalls) {
       if (pid === undefined) throw new UtapError('system-call probes need the process to trace: give -p PID or -c CMD.', EXIT_SCRIPT_ERROR);
-      this.syscalls.attach(pid);
+      this.syscalls.attach(pid, this.syscallsAwaitExec);
     }
     for (const p of this.programs) {
       if (isSyscallSite(p.site)) continue;

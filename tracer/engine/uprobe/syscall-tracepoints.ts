@@ -4,12 +4,15 @@
 // calling process is in the `tgids` map (kernel-helper/codegen: tgidFilter), which holds the
 // traced processes: the -p process or the -c command, added when the probes are armed.
 //
-// tracedProcess()/untracedProcess() are the one hook for whoever follows processes (children of
+// For a -c command that the shell execs, the shell's own calls before that exec are left out
+// (kernel-helper/exec-watch.ts). tracedProcess()/untracedProcess() are the one hook for whoever follows processes (children of
 // the target, a program exec'd): a process in the map has its system calls probed.
 import type { PlanIR, ProbeSiteIR } from '../../ir/ir';
 import { contextKindOf, contextRegOffsetOrNone } from '../../../kernel-helper/codegen/context-kind';
 import { BpfMap } from '../../../kernel-helper/map';
 import { attachTracepoint, type TracepointLink } from '../../../kernel-helper/tracepoint';
+import { AWAITING_EXEC, execWatchProgram, TRACED } from '../../../kernel-helper/exec-watch';
+import { loadProgram, type BpfProgram } from '../../../kernel-helper/program';
 import * as U from '../../../kernel-helper/uapi';
 
 /** How many processes the map can hold. */
@@ -63,16 +66,28 @@ export class SyscallTracepoints {
   }
 
   tracedProcess(tgid: number): void {
-    this.tgids.update(tgidKey(tgid), Buffer.of(1));
+    this.tgids.update(tgidKey(tgid), Buffer.of(TRACED));
   }
 
   untracedProcess(tgid: number): void {
     this.tgids.delete(tgidKey(tgid));
   }
 
-  /** Arms every program, for process `pid`. */
-  attach(pid: number): void {
-    this.tracedProcess(pid);
+  /** The exec watcher's program, while one is loaded (exec-watch.ts). */
+  private watcher: BpfProgram | undefined;
+
+  /**
+   * Arms every program, for process `pid`. `awaitExec`: pid is the shell of a -c command that
+   * execs it; its calls count from that exec on (kernel-helper/exec-watch.ts).
+   */
+  attach(pid: number, awaitExec = false): void {
+    if (awaitExec) {
+      this.tgids.update(tgidKey(pid), Buffer.of(AWAITING_EXEC));
+      this.watcher = loadProgram({ type: U.BPF_PROG_TYPE_TRACEPOINT, name: 'utap_execwatch', insns: execWatchProgram(this.tgids.fd) });
+      this.links.push(attachTracepoint('raw_syscalls', 'sys_exit', this.watcher.fd)); // first: before the probes' programs
+    } else {
+      this.tracedProcess(pid);
+    }
     for (const p of this.programs) this.links.push(attachTracepoint('raw_syscalls', p.site.kind === 'syscall' ? 'sys_enter' : 'sys_exit', p.fd));
   }
 
@@ -82,6 +97,8 @@ export class SyscallTracepoints {
 
   close(): void {
     this.detach();
+    this.watcher?.close();
+    this.watcher = undefined;
     this.tgids.close();
   }
 }
