@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { benchBuild } from './paths';
 
-export type TargetName = 'emulated' | 'stepped' | 'plt-call' | 'syscall' | 'threads' | 'client';
+export type TargetName = 'emulated' | 'stepped' | 'plt-call' | 'syscall' | 'threads' | 'client' | 'marker';
 
 export interface Target {
   name: TargetName;
@@ -18,6 +18,8 @@ export interface Target {
   syscall?: string;
   /** A library function called through the PLT once per event (ltrace). */
   pltFunction?: string;
+  /** An SDT marker hit once per event (utap .mark, bpftrace usdt). */
+  marker?: { provider: string; name: string };
   multiThreaded: boolean;
   /** Events per run for a tool costing ~1 µs per hit, in a full run (cheaper targets get more). */
   baseEvents: number;
@@ -40,6 +42,10 @@ export const TARGETS: Target[] = [
   {
     name: 'syscall', description: 'bench_syscall(): one getppid(2) per call',
     executable: path.join(benchBuild, 'syscall-loop'), probeFunction: 'bench_syscall', syscall: 'getppid', multiThreaded: false, baseEvents: 200_000,
+  },
+  {
+    name: 'marker', description: 'bench_marker(): one SDT marker (utap_bench:tick) per call',
+    executable: path.join(benchBuild, 'marker'), probeFunction: 'bench_marker', marker: { provider: 'utap_bench', name: 'tick' }, multiThreaded: false, baseEvents: 400_000,
   },
   {
     name: 'threads', description: 'bench_threaded() (push %rbp) called from 2 threads at once',

@@ -11,6 +11,7 @@ import { shellLine } from './shell-words';
 import type { Target } from './targets';
 import { rootMissing, toolMissing } from './tool-availability';
 import { TracefsUprobe, tracefsMissing } from './tracefs-uprobe';
+import { syscallNum } from '../tracer/runtime/syscall-names';
 
 /** Which engine of utap a tool is compared with (its ratio column). */
 export type Family = 'baseline' | 'kernel' | 'ptrace';
@@ -164,6 +165,29 @@ function utapTool(name: string, engine: 'uprobe' | 'ptrace', variant: UtapVarian
 }
 
 // ---------------------------------------------------------------------------------------------
+// utap on the other probe families: an SDT marker (`.mark`) and a system call (`.syscall`, the
+// call picked out by $syscall in the handler, as a SystemTap user writes it).
+
+
+function utapFamilyTool(name: string, engine: 'uprobe' | 'ptrace', family: 'mark' | 'syscall'): Tool {
+  return {
+    name, family: engine === 'uprobe' ? 'kernel' : 'ptrace', costClass: engine === 'uprobe' ? 'kernel' : 'ptrace', isUtap: true, pinned: false,
+    missing: () => (engine === 'uprobe' ? rootMissing('the utap uprobe engine') : undefined),
+    notApplicable: (target) => (family === 'mark' ? (target.marker ? undefined : 'has no SDT marker per event') : target.syscall ? undefined : 'makes no system call per event'),
+    plan: (target, _site, events) => {
+      const point = family === 'mark' ? `process.provider("${target.marker!.provider}").mark("${target.marker!.name}")` : 'process.syscall';
+      const body = family === 'mark' ? 'n++' : `if ($syscall == ${syscallNum(target.syscall!)}) n++`;
+      const args = ['--engine', engine, '-c', shellLine(targetCommand(target, events)), '-e', `global n\nprobe ${point} { ${body} }\nprobe end { printf("utap-bench hits=%d\\n", n) }`];
+      return {
+        argv: [utapCommand, ...args],
+        display: shellLine(['utap', ...args]),
+        eventsSeen: (o) => matchNumber(o.stdout, /^utap-bench hits=(\d+)$/m, 'the end probe\'s "utap-bench hits=N"'),
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // bpftrace
 
 const bpftrace: Tool = {
@@ -179,6 +203,25 @@ const bpftrace: Tool = {
     };
   },
 };
+
+/** bpftrace on a marker (`usdt:`) or a system call's tracepoint, beside utap's .mark and .syscall rows. */
+function bpftraceFamily(name: string, family: 'mark' | 'syscall'): Tool {
+  return {
+    name, family: 'kernel', costClass: 'kernel', pinned: false, compareTo: [family === 'mark' ? 'utap uprobe mark' : 'utap uprobe syscall'],
+    missing: (log) => rootMissing('bpftrace') ?? toolMissing('bpftrace', 'bpftrace', log),
+    notApplicable: (target) => (family === 'mark' ? (target.marker ? undefined : 'has no SDT marker per event') : target.syscall ? undefined : 'makes no system call per event'),
+    plan: (target, _site, events, scratch) => {
+      const executable = plainPath(target.executable, scratch);
+      const probe = family === 'mark' ? `usdt:${executable}:${target.marker!.provider}:${target.marker!.name}` : `tracepoint:syscalls:sys_enter_${target.syscall} /pid == cpid/`;
+      const args = ['-e', `${probe} { @hits = count(); }`, '-c', shellLine([executable, String(events)])];
+      return {
+        argv: ['bpftrace', ...args],
+        display: shellLine(['bpftrace', ...args]),
+        eventsSeen: (o) => matchNumber(o.stdout, /^@hits: (\d+)$/m, 'bpftrace\'s "@hits: N"'),
+      };
+    },
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // tracefs uprobe events: what `perf probe -x BINARY FUNC` sets up, with no BPF and no tracer
@@ -322,6 +365,12 @@ export const TOOLS: Tool[] = [
   utapTool('utap ptrace [IR]', 'ptrace', { ir: true }),
   utapTool('utap ptrace --pin [IR]', 'ptrace', { ir: true, pin: true }),
   bpftrace,
+  utapFamilyTool('utap uprobe mark', 'uprobe', 'mark'),
+  utapFamilyTool('utap ptrace mark', 'ptrace', 'mark'),
+  bpftraceFamily('bpftrace usdt', 'mark'),
+  utapFamilyTool('utap uprobe syscall', 'uprobe', 'syscall'),
+  utapFamilyTool('utap ptrace syscall', 'ptrace', 'syscall'),
+  bpftraceFamily('bpftrace syscall', 'syscall'),
   tracefs,
   gdbTool('gdb break', 'break', false),
   gdbTool('gdb break (pinned)', 'break', true),

@@ -101,6 +101,7 @@ export const BPF_EXIST = 2;
 
 // ── enum bpf_prog_type / bpf_attach_type ──
 export const BPF_PROG_TYPE_KPROBE = 2;
+export const BPF_PROG_TYPE_TRACEPOINT = 5;
 export const BPF_PERF_EVENT = 41;
 export const BPF_TRACE_UPROBE_MULTI = 48;
 /** link_create.uprobe_multi.flags: uretprobes instead of uprobes. */
@@ -141,6 +142,8 @@ export const BPF_RINGBUF_HDR_SZ = 8;
 export const PERF_ATTR_SIZE_VER5 = 112;
 /** sizeof(struct perf_event_attr) in the headers utap was written against. */
 export const PERF_EVENT_ATTR_SIZE = 128;
+/** perf_event_attr.type of a trace event, attr.config its id (tracefs events/CATEGORY/NAME/id). */
+export const PERF_TYPE_TRACEPOINT = 2;
 export const PERF_FLAG_FD_CLOEXEC = 8;
 export const PERF_EVENT_IOC_ENABLE = 0x2400;
 export const PERF_EVENT_IOC_DISABLE = 0x2401;

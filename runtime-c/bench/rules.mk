@@ -4,6 +4,7 @@
 #   stepped         bench_stepped starts with lea: uprobes single-step it (two traps per hit)
 #   plt-call        bench_lib_add in libbenchlib.so, called through the PLT (ltrace)
 #   syscall-loop    bench_syscall makes one getppid per call (strace)
+#   marker          bench_marker hits an SDT marker (utap_bench:tick) per call (.mark, usdt)
 #   threads         bench_threaded called from 2 threads
 #   client          send_query(fd, query) to a forked server: a realistic client loop
 #   ptrace-floor    the minimal C ptrace tracer (classic and out-of-line)
@@ -12,7 +13,7 @@
 # Targets are -O0 with frame pointers so every probed function starts with push %rbp (except
 # bench_stepped, written in assembly) and every call stays a call.
 BENCH_DIR := $(BUILD)/bench
-BENCH_TARGETS := emulated stepped syscall-loop threads client
+BENCH_TARGETS := emulated stepped syscall-loop threads client marker
 ALL += $(addprefix $(BENCH_DIR)/,$(BENCH_TARGETS) plt-call libbenchlib.so ptrace-floor run-measured)
 
 $(BENCH_DIR):

@@ -93,10 +93,18 @@ int utap_wait_for(int pid, int *status) {
   return r < 0 ? -errno : r;
 }
 
+/*
+ * How the resumes below let a thread go: PTRACE_CONT, or PTRACE_SYSCALL while the script has
+ * system-call probes (the thread then stops at each call's entry and exit too).
+ */
+static long resume_request = PTRACE_CONT;
+
+void utap_set_resume_request(int request) { resume_request = request; }
+
 /* PTRACE_SETREGS (when set_regs) then PTRACE_CONT with signal sig: the resume half of a hit. */
 long utap_resume(int pid, const struct user_regs_struct *regs, int set_regs, int sig) {
   if (set_regs && syscall(SYS_ptrace, PTRACE_SETREGS, pid, 0, regs) != 0) return -errno;
-  if (syscall(SYS_ptrace, PTRACE_CONT, pid, 0, (long)sig) != 0) return -errno;
+  if (syscall(SYS_ptrace, resume_request, pid, 0, (long)sig) != 0) return -errno;
   return 0;
 }
 
@@ -112,7 +120,7 @@ int utap_resume_and_wait(int pid, struct user_regs_struct *regs, int how, int si
   long r = 0;
   if (how == 1) r = syscall(SYS_ptrace, PTRACE_SETREGS, pid, 0, regs);
   else if (how == 2) r = syscall(SYS_ptrace, PTRACE_POKEUSER, pid, offsetof(struct user, regs.rip), regs->rip);
-  if (r == 0) r = syscall(SYS_ptrace, PTRACE_CONT, pid, 0, (long)sig);
+  if (r == 0) r = syscall(SYS_ptrace, resume_request, pid, 0, (long)sig);
   *resume_error = r == 0 ? 0 : -errno;
   return utap_wait_event(status, regs, have_regs, set, mask);
 }

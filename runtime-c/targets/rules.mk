@@ -14,10 +14,14 @@
 #   refused                  locked_add(), vex_load(), locked_bump(p, by): first instructions uprobes refuse; plain_step()
 #   ifunc-calls              N calls of libc's strlen, an IFUNC, on a string no other call passes
 #   ifunc-user, libifunc.so  N calls of ifunc_add(), an IFUNC whose resolver picks add_fast or add_slow
+#   syscalls                 system calls with known numbers, arguments and results, in threads too
 TARGETS := counter
 ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie \
        $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc $(BUILD)/overwrite \
-       $(BUILD)/many $(BUILD)/untouched $(BUILD)/stall $(BUILD)/refused $(BUILD)/ifunc-calls $(BUILD)/libifunc.so $(BUILD)/ifunc-user
+       $(BUILD)/many $(BUILD)/untouched $(BUILD)/stall $(BUILD)/refused $(BUILD)/ifunc-calls $(BUILD)/libifunc.so $(BUILD)/ifunc-user \
+       $(BUILD)/syscalls
+$(BUILD)/syscalls: targets/syscalls.c targets/wait-go.h | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O2 -g -pthread -o $@ $<
 $(BUILD)/counter: targets/counter.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/counter-nopie: targets/counter.c | $(BUILD)

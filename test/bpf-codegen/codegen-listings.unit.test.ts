@@ -24,7 +24,7 @@ const UPDATE = process.env.UTAP_UPDATE_GOLDEN === '1';
 
 /** Made-up fds: a global's map is 100 + its index. */
 const FDS: MapFds = { global: (i) => 100 + i, ring: 1, state: 2, heap: 3, entry: 4 };
-const FIXED = new Map<number, string>([[1, 'ring'], [2, 'state'], [3, 'heap'], [4, 'entry'], [5, 'site strings']]);
+const FIXED = new Map<number, string>([[1, 'ring'], [2, 'state'], [3, 'heap'], [4, 'entry'], [5, 'site strings'], [6, 'tgids']]);
 
 function site(program: ProgramIR, probe: number, kind: SiteKind, captures: Expr[] = []): ProbeSiteIR {
   const p = program.probes[probe];
@@ -66,6 +66,14 @@ test('a counter: global++ at each hit', () => {
   b.probe(['process("t").function("work")'], [], ex(incdec(L.global(hits), 1, false)));
   const program = desugarProgram(b.build());
   golden('counter', listing(program, site(program, 0, 'entry')));
+});
+
+test('a system-call probe: counts[$syscall] += $arg3 at raw_syscalls:sys_enter, the traced-process check first', () => {
+  const b = new ProgramBuilder();
+  const counts = b.array('counts', ['long']);
+  b.probe(['process("t").syscall'], [], ex(assign(L.element(counts, [reg('orig_rax')]), reg('rdx'), '+=')));
+  const program = b.build();
+  golden('syscall-enter', listing(program, site(program, 0, 'syscall'), { fds: { ...FDS, tgids: 6 } }));
 });
 
 test('a keyed array: counts[tid(), $arg1] += 1', () => {

@@ -19,6 +19,8 @@ export interface MapFds {
    * must not land on them.
    */
   entryHeap?: number;
+  /** A system-call site's filter: the hash map (u32 tgid → u8) of the processes it fires in. */
+  tgids?: number;
 }
 
 export interface HeapInit {

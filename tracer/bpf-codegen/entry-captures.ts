@@ -56,7 +56,7 @@ export function entryKeyToStack(g: SiteGen, atReturn: boolean): void {
   g.a.emit(I.BPF_ALU64_IMM(U.BPF_LSH, R0, 32), I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32));
   if (g.options.shared) g.a.emit(I.BPF_LDX_MEM(8, R1, FP, COOKIE_SLOT), I.BPF_ALU64_IMM(U.BPF_LSH, R1, 32), I.BPF_ALU64_REG(U.BPF_OR, R0, R1));
   g.a.emit(I.BPF_STX_MEM(8, FP, R0, -16));
-  g.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET.rsp));
+  g.a.emit(I.BPF_LDX_MEM(8, R0, CTX, g.regOffset('rsp')));
   if (atReturn) g.a.emit(I.BPF_ALU64_IMM(U.BPF_SUB, R0, 8));
   g.a.emit(I.BPF_STX_MEM(8, FP, R0, -8));
 }

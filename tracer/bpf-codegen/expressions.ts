@@ -114,7 +114,7 @@ export function emitLong(g: SiteGen, e: Expr): void {
     case 'context':
       return contextLong(g, e.what, e.loc);
     case 'reg':
-      g.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET[e.reg]));
+      g.a.emit(I.BPF_LDX_MEM(8, R0, CTX, g.regOffset(e.reg)));
       return;
     case 'userRead': {
       const shipped = g.hoisted.get(exprKey(e));
@@ -230,7 +230,7 @@ export function contextLong(g: SiteGen, what: ContextValue, loc: SourceLoc): voi
       g.a.emit(I.BPF_ALU64_REG(U.BPF_ADD, R0, R1));
       return;
     case 'uaddr':
-      g.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET.rip));
+      g.a.emit(I.BPF_LDX_MEM(8, R0, CTX, g.regOffset('rip')));
       return;
     default:
       throw unfit(`${what}() as a number`, loc);

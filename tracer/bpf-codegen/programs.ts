@@ -9,6 +9,8 @@ import { CTX, HEAP, ENTRY, FP, R0, R1, R2, R3, R4, R6, COOKIE_SLOT, MAX_HEAP } f
 import type { CompiledProgram, EventProgramRequest } from './compile-options';
 import { deleteEntry, entryKeyToStack, entryValueEnd, lookupEntry } from './entry-captures';
 import { EventModeNeeded } from './event-mode';
+import { ContextUnavailable } from './context-kind';
+import { TRACED } from '../../kernel-helper/exec-watch';
 import { exprKey } from './expr-key';
 import { contextLong } from './expressions';
 import { fieldSize, RECORD_HEADER, recordSize, SNAPSHOT_RECORD_ID, STATE_BUSY_SKIPS, STATE_SNAPSHOT, STATE_STOP, type RecordField } from './layout';
@@ -88,7 +90,7 @@ export function compileEvent(g: SiteGen, request: EventProgramRequest): Compiled
   const at = g.alloc.heap(size);
   let off = at + RECORD_HEADER;
   for (const r of regs) {
-    g.a.emit(I.BPF_LDX_MEM(8, R0, CTX, U.PT_REGS_OFFSET[r]), I.BPF_STX_MEM(8, HEAP, R0, off));
+    g.a.emit(I.BPF_LDX_MEM(8, R0, CTX, g.regOffset(r)), I.BPF_STX_MEM(8, HEAP, R0, off));
     off += 8;
   }
   for (const c of shipped) {
@@ -176,7 +178,7 @@ export function hoistRead(g: SiteGen, e: Expr, at: number): void {
  */
 export function stackCopy(g: SiteGen, at: number, bytes: number): void {
   const done = g.a.label();
-  g.a.emit(I.BPF_LDX_MEM(8, R6, CTX, U.PT_REGS_OFFSET.rsp), I.BPF_ALU64_IMM(U.BPF_AND, R6, -STACK_CHUNK));
+  g.a.emit(I.BPF_LDX_MEM(8, R6, CTX, g.regOffset('rsp')), I.BPF_ALU64_IMM(U.BPF_AND, R6, -STACK_CHUNK));
   g.a.emit(I.BPF_STX_MEM(8, HEAP, R6, at), I.BPF_ST_MEM(8, HEAP, at + 8, 0));
   for (let i = 0; i < bytes / STACK_CHUNK; i++) {
     g.heapPtr(R1, at + 16 + i * STACK_CHUNK);
@@ -194,9 +196,23 @@ export function finish(g: SiteGen): CompiledProgram {
   return { insns: g.a.finish(), locs: g.a.locs, heap: { size: g.alloc.heapUsed, fill: g.alloc.heapFill }, sleepable: g.faultsIn };
 }
 
-/** r9 = ctx; leave at once when the session is stopping; r8 = heap. */
+/** A system-call program fires for every process: leave unless this one is traced (fds.tgids). */
+function tgidFilter(g: SiteGen): void {
+  if (g.options.fds.tgids === undefined) throw new ContextUnavailable('the map of traced processes');
+  g.call(U.BPF_FUNC_get_current_pid_tgid);
+  g.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32), I.BPF_STX_MEM(4, FP, R0, -8));
+  g.emitLdMap(R1, g.options.fds.tgids);
+  g.stackPtr(R2, -8);
+  g.call(U.BPF_FUNC_map_lookup_elem);
+  g.a.jumpImm(U.BPF_JEQ, R0, 0, g.earlyExit);
+  g.a.emit(I.BPF_LDX_MEM(1, R1, R0, 0));
+  g.a.jumpImm(U.BPF_JNE, R1, TRACED, g.earlyExit); // (a -c command's shell, before its exec: exec-watch.ts)
+}
+
+/** r9 = ctx; leave at once when the session is stopping (or the process is not traced); r8 = heap. */
 export function prologue(g: SiteGen, heapFd = g.options.fds.heap): void {
   g.a.emit(I.BPF_MOV64_REG(CTX, R1));
+  if (g.contextKind !== 'pt_regs') tgidFilter(g);
   if (g.options.shared) {
     g.call(U.BPF_FUNC_get_attach_cookie); // r1 is still the context
     g.a.emit(I.BPF_STX_MEM(8, FP, R0, COOKIE_SLOT));

@@ -7,12 +7,13 @@
 // holds the register roles and the stack and heap allocators. Expressions and strings nest in
 // each other, so they are reached through long() and str() here rather than by importing one
 // another.
-import type { Expr, ProbeSiteIR, ProgramIR, ScalarType, SourceLoc } from '../ir/ir';
+import type { Expr, ProbeSiteIR, ProgramIR, RegName, ScalarType, SourceLoc } from '../ir/ir';
 import { Assembler, type Label } from '../../kernel-helper/assembler';
 import * as I from '../../kernel-helper/insn';
 import * as U from '../../kernel-helper/uapi';
 import { Allocation, FP, HEAP, R1, R2, R3 } from './allocation';
 import type { CompileOptions } from './compile-options';
+import { contextKindOf, contextRegOffset, type ContextKind } from './context-kind';
 import { emitLong } from './expressions';
 import { globalMapShape } from './layout';
 import type { RecordSpec } from './records';
@@ -42,6 +43,8 @@ export class SiteGen {
   usesSiteStrings = false;
   /** It reads target memory with the bpf_copy_from_user fallback (options.sleepable). */
   faultsIn = false;
+  /** What the context is: a uprobe's pt_regs or a system-call tracepoint's record. */
+  readonly contextKind: ContextKind;
 
   constructor(
     readonly options: CompileOptions,
@@ -53,6 +56,7 @@ export class SiteGen {
   ) {
     this.program = options.program;
     this.site = options.site;
+    this.contextKind = contextKindOf(options.site.kind);
     this.maxStr = this.program.limits.maxStringLen;
     this.exitLabel = this.a.label();
     this.earlyExit = this.a.label();
@@ -64,6 +68,11 @@ export class SiteGen {
     }
     this.alloc = new Allocation(this.maxStr, (zero + 7) & ~7, !!options.shared);
     this.busy = this.alloc.heap(8);
+  }
+
+  /** Where register `reg` is in this program's context (context-kind.ts). */
+  regOffset(reg: RegName): number {
+    return contextRegOffset(this.contextKind, reg);
   }
 
   /** r0 = the long value of `e`. */

@@ -13,15 +13,15 @@ import * as fs from 'node:fs';
  * written out, and test/cli/launch-warm-up.unit.test.ts checks they agree with it, as it checks
  * every option named below.
  */
-export const LONG_WITH_VALUE: ReadonlySet<string> = new Set(['--pid', '--cmd', '--script', '--engine', '--list', '--list-vars', '--output', '--define', '--include', '--name', '--metrics', '--stop-after']);
-export const SHORT_WITH_VALUE: ReadonlySet<string> = new Set(['p', 'c', 'e', 'l', 'L', 'o', 'D', 'I']);
+export const LONG_WITH_VALUE: ReadonlySet<string> = new Set(['--pid', '--target-pid', '--cmd', '--script', '--engine', '--list', '--list-vars', '--output', '--define', '--include', '--name', '--metrics', '--stop-after']);
+export const SHORT_WITH_VALUE: ReadonlySet<string> = new Set(['p', 'x', 'c', 'e', 'l', 'L', 'o', 'D', 'I']);
 
 /** The options the guess looks for, by what they mean to it. */
 export const OPTIONS_READ = {
   script: ['-e', '--script'],
   noTrace: ['-l', '--list', '-L', '--list-vars', '-h', '--help', '-V', '--version'],
   engine: ['--engine'],
-  target: ['-p', '--pid', '-c', '--cmd'],
+  target: ['-p', '--pid', '-x', '--target-pid', '-c', '--cmd'],
 } as const;
 
 interface RoughLine {

@@ -11,12 +11,14 @@ import type { ProbeLocation } from '../plan/probe-match';
 import { parseProbePointText } from '../plan/probe-point-text';
 import { locateProbe } from '../plan/probe-resolver';
 import { markerArgumentsText } from '../plan/sdt-list';
+import { syscallVariablesText } from '../plan/syscall-lower';
 
 const NON_PROCESS = new Set(['begin', 'end', 'error', 'never']);
 
 /** `$name:type` of the variables in scope at a location (parameters first), plus `$return` for .return. */
 export function variablesText(location: ProbeLocation): string {
   if (location.marker) return markerArgumentsText(location.marker);
+  if (location.kind === 'syscall' || location.kind === 'syscallReturn') return syscallVariablesText(location.kind);
   const dwarf = location.functionDie !== undefined ? location.binary.dwarf() : undefined;
   if (!dwarf || location.functionDie === undefined) return '';
   const parts: string[] = [];

@@ -38,6 +38,7 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .argument('[script-or-args...]', 'script file (unless -e is given), then $1.. script arguments')
     .option('-p, --pid <pid>', 'trace the running process PID, all its threads; detach cleanly at the end', parsePid)
+    .option('-x, --target-pid <pid>', 'SystemTap\'s spelling of -p PID: trace process PID (target() is PID)', parsePid)
     .option('-c, --cmd <command>', 'start COMMAND (shell words) under tracing; end when it exits')
     .option('-e, --script <text>', 'script text given on the command line')
     .addOption(new Option('--engine <engine>', 'which engine places the probes').choices(['auto', 'ptrace', 'uprobe']).default('auto'))
@@ -67,6 +68,7 @@ Examples:
   utap -p $(pidof psql) psql-latency.stp
   utap -c 'psql -f load.sql' psql-latency.stp
   utap -e 'probe process.function("SendQuery") { n++ } probe end { println(n) }' -p 4242
+  utap -x 4242 -e 'probe process.syscall { n[syscall_name($syscall)]++ }'   # system calls (-x as in SystemTap)
   utap -L 'process("/usr/lib/postgresql/15/bin/psql").function("SendQuery")'
   utap -L 'process("/usr/lib/postgresql/15/bin/postgres").mark("query__*")'   # SDT markers
   utap -l 'process("/usr/bin/ls").plt("str*")'   # PLT entries (calls into libraries)`,
@@ -89,6 +91,10 @@ Examples:
     });
 
   program.action(async (positional: string[], opts: Record<string, unknown>) => {
+    if (opts.targetPid !== undefined) {
+      if (opts.pid !== undefined && opts.pid !== opts.targetPid) throw new UtapError(`-p ${opts.pid} and -x ${opts.targetPid} name two processes; -x is SystemTap's spelling of -p, give one of them.`);
+      opts.pid = opts.targetPid;
+    }
     if (opts.verbose) showCacheNotes((sentence) => process.stderr.write(`utap: ${sentence}\n`));
     const includeDirs = opts.include as string[];
     const listPoint = (opts.listVars ?? opts.list) as string | undefined;

@@ -191,7 +191,11 @@ export interface TimerProbeIR extends PlannedHandler {
   randomizeNs?: bigint;
 }
 
-export type SiteKind = 'entry' | 'return' | 'statement';
+/**
+ * `syscall` / `syscallReturn`: a process's system calls (`process(...).syscall[.return]`), not an
+ * address: `binary` is the program whose processes it fires in, `vaddr`/`fileOffset` are 0.
+ */
+export type SiteKind = 'entry' | 'return' | 'statement' | 'syscall' | 'syscallReturn';
 
 /** A probe resolved to one address in one binary, with its handler lowered for that pc. */
 export interface ProbeSiteIR extends PlannedHandler {
@@ -503,6 +507,9 @@ export const BUILTINS = {
   ctime: { args: ['long'], returns: 'string' },
   /** errno_str(n): the symbolic name of an errno value ("EPERM"), or its number. */
   errno_str: { args: ['long'], returns: 'string' },
+  /** syscall_name(n): the name of x86-64 system call n ("" for none); syscall_num(name): its number (-1 for none). */
+  syscall_name: { args: ['long'], returns: 'string' },
+  syscall_num: { args: ['string'], returns: 'long' },
 } as const satisfies Record<string, { args: readonly ScalarType[]; returns: ExprType }>;
 export type BuiltinName = keyof typeof BUILTINS;
 

@@ -744,7 +744,7 @@ class TypeChecker {
       case 'syscall':
       case 'syscallReturn': {
         if (!contextVarAvailable(target.name, scope)) {
-          this.fail(target.loc, `${spelled} is not available here: a .syscall probe has $syscall and $arg1..$arg6, a .syscall.return probe $syscall and $return.`);
+          this.fail(target.loc, `${spelled} is not available here: a .syscall probe has $syscall and $arg1..$arg6 (and $$parms), a .syscall.return probe $syscall and $return.`);
         }
         if (target.path.length) this.fail(target.loc, `${spelled} is a number; it has no members or elements.`);
       }
@@ -873,7 +873,7 @@ export function contextVarAvailable(name: string, scope: Scope): boolean | undef
     case 'none':
       return false;
     case 'syscall':
-      return name === 'syscall' || /^arg[1-6]$/.test(name);
+      return name === 'syscall' || /^arg[1-6]$/.test(name) || name === '$parms';
     case 'syscallReturn':
       return name === 'syscall' || name === 'return';
   }

@@ -6,6 +6,7 @@ import type { ProbeIR, ProbePointIR, ProbeSiteIR, SemaphoreIR } from '../ir/ir';
 import type { SdtMarker } from '../../symbolizer/sdt-notes';
 import { lowerMarkerTargets } from './sdt-lower';
 import { lowerPltTargets } from './plt-lower';
+import { lowerSyscallTargets, syscallLocation } from './syscall-lower';
 import { handlerNeeds } from '../ir/needs';
 import { walkStmt } from '../ir/walk';
 import { BinaryCatalog, defaultSymbolCache, type CatalogOptions } from './binaries';
@@ -27,6 +28,7 @@ export function locateProbe(catalog: BinaryCatalog, point: Pick<ProbePointIR, 'c
   const spec = parseProcessProbe(point.components, point.text);
   const file = catalog.fileFor(spec, point.text);
   const binary = catalog.binary(file);
+  if (spec.kind === 'syscall') return [syscallLocation(binary, spec.variant)];
   if (spec.kind === 'statement' && !binary.dwarf()) {
     throw new UtapError(`${file} has no debug information, so statement probes (source lines) cannot be placed in it; install its debug symbols (a -dbg or -dbgsym package) or rebuild it with -g.`, EXIT_ENVIRONMENT);
   }
@@ -51,6 +53,7 @@ function usesTargetVariables(handler: ProbeIR['handler']): boolean {
 /** `location` probed at `vaddr` (its own address, or its function's entry: see createProbeResolver). */
 function siteFor(location: ProbeLocation, vaddr: bigint, probe: ProbeIR, context: ResolveContext): ProbeSiteIR {
   const { binary } = location;
+  if (location.kind === 'syscall' || location.kind === 'syscallReturn') return siteIR(location, lowerSyscallTargets(context.program, probe.handler, location), 0n, 0n, probe, context);
   const fileOffset = binary.fileOffset(vaddr);
   if (fileOffset === undefined) {
     throw new UtapError(`${location.canonical}: address 0x${vaddr.toString(16)} is not in a loaded segment of ${binary.path}.`, EXIT_ENVIRONMENT);

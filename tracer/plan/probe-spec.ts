@@ -17,12 +17,12 @@ export interface ProcessProbeSpec {
   /** process("...") as written: a path or basename; undefined for `process.function` (the target); a number for process(PID). */
   process?: string | number;
   library?: string;
-  kind: 'function' | 'statement' | 'mark' | 'plt';
+  kind: 'function' | 'statement' | 'mark' | 'plt' | 'syscall';
   /** For `mark`: the glob on the marker name (SystemTap's `-` matches the note's `__`); for `plt`: on the imported function's name. */
   pattern: FunctionPattern;
   /** `.provider("P")` before `.mark(...)`: a glob on the marker's provider. */
   provider?: string;
-  /** `.call` / `.return`, or neither (plain `.function`: after the prologue). */
+  /** `.call` / `.return`, or neither (plain `.function`: after the prologue); `.syscall.return`: 'return'. */
   variant?: 'call' | 'return';
 }
 
@@ -63,6 +63,10 @@ export function parseProcessProbe(components: ProbePointComponent[], pointText: 
   }
   if (components[i]?.name === 'provider' || components[i]?.name === 'mark') return parseMarkProbe(components, i, processArg, library, pointText);
   if (components[i]?.name === 'plt') return parsePltProbe(components, i, processArg, library, pointText);
+  if (components[i]?.name === 'syscall') {
+    if (library !== undefined) bad(pointText, 'system calls belong to a process, not to a library: write process("PATH").syscall.');
+    return parseSyscallProbe(components, i, processArg, pointText);
+  }
   const what = components[i++];
   if (!what || (what.name !== 'function' && what.name !== 'statement')) {
     bad(pointText, `utap knows process(...).function("NAME"), .statement("FUNC@file.c:LINE"), .mark("NAME"), .provider("P").mark("NAME"), .plt("NAME") and .library("LIB").function(...)${what ? `, not .${what.name}` : ''}.`);
@@ -95,6 +99,15 @@ function parseMarkProbe(components: ProbePointComponent[], i: number, process: s
   if (typeof mark.arg !== 'string' || !mark.arg) bad(pointText, '.mark needs a marker name in quotes, as in mark("query__start").');
   if (components[i]) bad(pointText, `unexpected .${components[i].name} after .mark(...).`);
   return { process, library, kind: 'mark', pattern: { name: mark.arg }, ...(provider !== undefined && { provider }) };
+}
+
+/** `.syscall` or `.syscall.return` from component `i` on. */
+function parseSyscallProbe(components: ProbePointComponent[], i: number, process: string | number | undefined, pointText: string): ProcessProbeSpec {
+  if (components[i++].arg !== undefined) bad(pointText, '.syscall takes no argument; it fires at every system call (test $syscall or syscall_name($syscall) in the handler).');
+  const suffix = components[i++];
+  if (suffix && (suffix.name !== 'return' || suffix.arg !== undefined)) bad(pointText, `.${suffix.name} cannot follow .syscall; only .return may.`);
+  if (components[i]) bad(pointText, `unexpected .${components[i].name} at the end.`);
+  return { process, kind: 'syscall', pattern: { name: '*' }, ...(suffix && { variant: 'return' as const }) };
 }
 
 /** `.plt("NAME")` or `.plt` (every entry), optionally `.return`, from component `i` on. */

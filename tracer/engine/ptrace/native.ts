@@ -11,7 +11,7 @@ export const PTRACE = {
   PTRACE_TRACEME: 0, PTRACE_PEEKDATA: 2, PTRACE_CONT: 7, PTRACE_KILL: 8, PTRACE_SINGLESTEP: 9, PTRACE_SYSCALL: 24,
   PTRACE_GETREGS: 12, PTRACE_SETREGS: 13, PTRACE_ATTACH: 16, PTRACE_DETACH: 17,
   PTRACE_SETOPTIONS: 0x4200, PTRACE_GETEVENTMSG: 0x4201, PTRACE_GETSIGINFO: 0x4202,
-  PTRACE_SEIZE: 0x4206, PTRACE_INTERRUPT: 0x4207, PTRACE_LISTEN: 0x4208,
+  PTRACE_SEIZE: 0x4206, PTRACE_INTERRUPT: 0x4207, PTRACE_LISTEN: 0x4208, PTRACE_GET_SYSCALL_INFO: 0x420e,
 } as const;
 
 export const PTRACE_O = {
@@ -48,6 +48,8 @@ export interface Native {
   waitEvent(status: Int32Array, regs: Uint8Array, haveRegs: Int32Array, traps: BigUint64Array): number;
   /** waitpid(pid, __WALL): pid or -errno. */
   waitFor(pid: number, status: Int32Array): number;
+  /** Whether resume() and resumeAndWait() let threads go with PTRACE_CONT (the default) or PTRACE_SYSCALL. */
+  setResumeRequest(request: number): void;
   /** SETREGS (if setRegs) + CONT with signal. */
   resume(pid: number, regs: Uint8Array, setRegs: number, signal: number): number;
   /**
@@ -92,6 +94,7 @@ export function native(): Native {
   const waitEvent = lib.func('int utap_wait_event(_Out_ int32_t *status, _Out_ uint8_t *regs, _Out_ int32_t *have_regs, const uint64_t *set, uint64_t mask)');
   const waitFor = lib.func('int utap_wait_for(int pid, _Out_ int32_t *status)');
   const resume = lib.func('long utap_resume(int pid, const uint8_t *regs, int set_regs, int sig)');
+  const setResumeRequest = lib.func('void utap_set_resume_request(int request)');
   const resumeAndWait = lib.func('int utap_resume_and_wait(int pid, _Inout_ uint8_t *regs, int how, int sig, _Out_ int32_t *resume_error, _Out_ int32_t *status, _Out_ int32_t *have_regs, const uint64_t *set, uint64_t mask)');
   const readMemory = lib.func('long utap_read_memory(int pid, uint64_t address, _Out_ uint8_t *buffer, uint64_t length)');
   const spawnHeld = lib.func('int utap_spawn_held(const char *command, _Out_ int32_t *release_fd)');
@@ -115,6 +118,7 @@ export function native(): Native {
     setRegs: (tid, regs) => Number(ptraceBuffer(PTRACE.PTRACE_SETREGS, tid, 0n, regs)),
     waitEvent: (status, regs, haveRegs, traps) => waitEvent(status, regs, haveRegs, traps, traps.length - 1),
     waitFor: (pid, status) => waitFor(pid, status),
+    setResumeRequest: (request) => setResumeRequest(request),
     resume: (pid, regs, setRegs, signal) => Number(resume(pid, regs, setRegs, signal)),
     resumeAndWait: (pid, regs, how, signal, resumeError, status, haveRegs, traps) => resumeAndWait(pid, regs, how, signal, resumeError, status, haveRegs, traps, traps.length - 1),
     readMemory: (pid, address, buffer, length) => Number(readMemory(pid, BigInt(address), buffer, length)),

@@ -28,6 +28,7 @@ import { PtraceProbeContext } from './ptrace-context';
 import { Registers } from './registers';
 import { placeSites, type PlacedSite } from './site-placement';
 import { SdtSemaphores } from './sdt-semaphores';
+import { hasSyscallSites, SyscallStops, withSyscallStops } from './syscall-stops';
 import { TargetMemory } from './target-memory';
 import { TrapSet } from './trap-set';
 import { decodeWaitStatus, type WaitStatus } from './wait-status';
@@ -149,7 +150,14 @@ export class PtraceTracer {
   /** Copies of the globals published so far (answers to CONTROL_SNAPSHOT). */
   private snapshotsPublished = 0;
 
+  /** The script's system-call probes, when it has some: every resume is then PTRACE_SYSCALL. */
+  private readonly syscallStops: SyscallStops | undefined;
+
   constructor(private readonly spec: PtraceRunSpec, private readonly hooks: TracerHooks = {}) {
+    if (hasSyscallSites(spec.plan)) {
+      this.n = withSyscallStops(this.n);
+      this.syscallStops = new SyscallStops(spec.plan, this.n);
+    }
     this.session = spec.sidecar ? new ForwardedSession(spec.sidecar) : openSession(spec.plan, spec.session, { services: this.symbols });
     this.ctx.symbols = this.symbols;
     this.schedule = new TimerSchedule(spec.plan.timers, monotonicNs());
@@ -375,6 +383,7 @@ export class PtraceTracer {
       this.placeSite(placed, tid);
       this.placedSiteIds.add(placed.site.id);
     }
+    for (const line of this.syscallStops?.announce() ?? []) this.log(line);
     const hook = dynamicLinkerHook(mappings);
     if (hook && !this.breakpoints.has(hook.address)) {
       const bp = this.ensureBreakpoint(hook.address, hook.moduleStart, hook.moduleEnd, tid);
@@ -458,6 +467,7 @@ export class PtraceTracer {
         if (s.signal === SIG.SIGTRAP && this.haveRegs[0]) this.onTrap(thread, pid);
         else if (s.signal === (SIG.SIGTRAP | 0x80)) {
           if (pid === this.execReturnOf) this.onExecReturn(pid);
+          else if (this.syscallStops) this.onSyscallStop(pid);
           else n.ptrace(PTRACE.PTRACE_CONT, pid, 0, 0); // a system-call stop: not ours to keep
         }
         else n.ptrace(PTRACE.PTRACE_CONT, pid, 0, s.signal); // the target's own signal
@@ -466,6 +476,12 @@ export class PtraceTracer {
       this.onEvent(thread, s.event, s.signal);
     }
     this.resumePending();
+  }
+
+  /** A system-call stop while the script has system-call probes (syscall-stops.ts). */
+  private onSyscallStop(tid: number, keepStopped = false): void {
+    const inTarget = this.session.running && !this.vforkChildren.has(tid);
+    this.syscallStops!.onStop({ tid, pid: inTarget ? this.pid : 0, regs: this.regs, memory: this.memory, ctx: this.ctx, hit: (site, ctx) => this.session.hit(site, ctx), keepStopped });
   }
 
   /** Resumes the thread a hit left stopped, when the loop ends before its next wait. */
@@ -646,6 +662,7 @@ export class PtraceTracer {
   /** At execve's return: the new program's code areas, healer and probes go in. */
   private onExecReturn(tid: number): void {
     this.execReturnOf = 0;
+    if (this.syscallStops) this.onSyscallStop(tid, true); // execve's own return, in the new program (before injections change its registers)
     this.installPending(tid);
     this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
   }

@@ -30,6 +30,7 @@ function inodeOf(path: string): number | undefined {
 export function placeSites(sites: ProbeSiteIR[], mappings: Mapping[]): PlacedSite[] {
   const placed: PlacedSite[] = [];
   for (const site of sites) {
+    if (site.kind === 'syscall' || site.kind === 'syscallReturn') continue; // no address: syscall-stops.ts
     const ino = inodeOf(site.binary);
     const ofBinary = mappings.filter((m) => m.inode !== 0 && m.inode === ino);
     if (ofBinary.length === 0) continue;

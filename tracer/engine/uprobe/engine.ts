@@ -36,11 +36,15 @@ import { checkHandlerName, registerHandlers } from './registration';
 import { removeRegistration } from '../../../kernel-helper/registry';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
 import { releaseUprobeWarmUp } from '../../../kernel-helper/uprobe-warmup';
+import { isSyscallSite, syscallContextProblem } from './syscall-tracepoints';
+import { shellCommand } from '../../runtime/shell-command';
 
 export const uprobeEngine: Engine = {
   name: 'uprobe',
 
   unavailable(request: EngineRunRequest): string | undefined {
+    const syscalls = syscallContextProblem(request.plan, request.pid !== undefined || request.command !== undefined);
+    if (syscalls) return syscalls;
     const inexact = inexactEventModeReason(request.plan, request.pid ?? 0);
     if (inexact) return inexact;
     const why = detectBpfFeatures().unavailable;
@@ -59,6 +63,7 @@ export const uprobeEngine: Engine = {
     if (request.handlerName !== undefined) checkHandlerName(request.handlerName);
     if (request.detach) {
       if (request.command !== undefined) throw new UtapError('--detach cannot leave handlers on a command utap starts (-c), which ends with utap; start it yourself and use -p PID.', EXIT_SCRIPT_ERROR);
+      if (plan.sites.some(isSyscallSite)) throw new UtapError('--detach cannot keep system-call probes collecting yet: they need utap running; run without --detach.', EXIT_SCRIPT_ERROR);
       if (plan.timers.length > 0) throw new UtapError(`--detach cannot keep timer probes (${plan.timers[0].pp}) running: they run in utap, which --detach ends.`, EXIT_SCRIPT_ERROR);
     }
     // -c: the command is started first, held before its exec, as on the ptrace engine: the
@@ -76,9 +81,11 @@ export const uprobeEngine: Engine = {
       // A -c command may be gone when utap symbolizes its addresses: its mappings are read at its first hit.
       const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && wantsSnapshot(plan), byPtrace: new Set(byPtrace.map((s) => s.id)) });
       kernel = handlers;
+      handlers.syscallsAwaitExec = request.command !== undefined && /^\s*exec\s/.test(shellCommand(request.command));
       for (const m of handlers.modes) {
         const how = m.mode === 'kernel' ? 'kernel handler (eBPF)' : m.mode === 'ptrace' ? `placed by the ptrace engine (${refusedSitesOf(original.plan).get(m.site)}), its handler run by utap` : `event mode (${m.reason})${eventShipping(m)}`;
-        request.log(`probe ${m.site.pp} at ${m.site.binary}+0x${m.site.fileOffset.toString(16)}: ${how}`);
+        const where = isSyscallSite(m.site) ? `raw_syscalls:${m.site.kind === 'syscall' ? 'sys_enter' : 'sys_exit'} (processes traced)` : `${m.site.binary}+0x${m.site.fileOffset.toString(16)}`;
+        request.log(`probe ${m.site.pp} at ${where}: ${how}`);
       }
       for (const { group } of handlers.shared) {
         if (group.sites.length < 2) continue;

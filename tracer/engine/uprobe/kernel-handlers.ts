@@ -27,6 +27,7 @@ import { BpfError } from '../../../kernel-helper/bpf-syscall';
 import { sleepableUprobesSupported } from '../../../kernel-helper/features';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../errors';
 import type { PlanIR, ProbeSiteIR, ScalarType, SourceLoc } from '../../ir/ir';
+import { hasSyscallSites, isSyscallSite, SyscallTracepoints } from './syscall-tracepoints';
 
 interface LoadedProgram {
   site: ProbeSiteIR;
@@ -78,6 +79,10 @@ export class KernelHandlers {
   /** Programs loaded sleepable (they fault in pages their reads need); reported under -v. */
   sleepablePrograms = 0;
   reader: RingBufferReader | undefined;
+  /** The system-call sites' tracepoint programs and their map of traced processes (syscall-tracepoints.ts). */
+  syscalls: SyscallTracepoints | undefined;
+  /** attach()'s process is a -c shell that execs the command: system calls count from that exec. */
+  syscallsAwaitExec = false;
 
   /**
    * `mapsSnapshot`: the handlers can stop their process once for utap to read its mappings
@@ -117,6 +122,7 @@ export class KernelHandlers {
     const maxStr = program.limits.maxStringLen;
     this.ring = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: RING_BYTES, name: 'utap_ring' }));
     this.state = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: STATE_SLOTS, name: 'utap_state' }));
+    if (hasSyscallSites(this.plan)) this.syscalls = new SyscallTracepoints();
     for (const index of [...kernelGlobals].sort((a, b) => a - b)) {
       const decl = program.globals[index];
       const shape = globalMapShape(decl, maxStr);
@@ -137,7 +143,7 @@ export class KernelHandlers {
       const options = (entryFd: number): CompileOptions => ({
         program,
         site: m.site,
-        fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: heap.fd, entry: entryFd, entryHeap: entryHeap?.fd },
+        fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: heap.fd, entry: entryFd, entryHeap: entryHeap?.fd, tgids: this.syscalls?.tgids.fd },
         nextRecordId: () => this.nextId++,
         targetPid,
         walltimeOffsetNs: walltime,
@@ -205,7 +211,12 @@ export class KernelHandlers {
       if (s.entry) place(s.entry.fd, false);
       place(s.main.fd, group.kind === 'return');
     }
+    if (this.syscalls) {
+      if (pid === undefined) throw new UtapError('system-call probes need the process to trace: give -p PID or -c CMD.', EXIT_SCRIPT_ERROR);
+      this.syscalls.attach(pid, this.syscallsAwaitExec);
+    }
     for (const p of this.programs) {
+      if (isSyscallSite(p.site)) continue;
       for (const cpu of cpus) {
         try {
           this.links.push(
@@ -265,6 +276,7 @@ export class KernelHandlers {
   /** Disarms the uprobes (maps stay readable for the end probes). */
   detach(): void {
     for (const l of this.links.splice(0)) l.close();
+    this.syscalls?.detach();
   }
 
   close(): void {
@@ -277,6 +289,8 @@ export class KernelHandlers {
       s.entry?.close();
     }
     for (const m of this.maps.splice(0)) m.close();
+    this.syscalls?.close();
+    this.syscalls = undefined;
   }
 
   /**
@@ -289,7 +303,7 @@ export class KernelHandlers {
   private loadShared(program: PlanIR['program'], targetPid: number, walltime: bigint, sleepable: boolean): Set<ProbeSiteIR> {
     const maxStr = program.limits.maxStringLen;
     const served = new Set<ProbeSiteIR>();
-    const sets = candidateSets(this.modes.filter((m) => m.mode === 'kernel').map((m) => m.site));
+    const sets = candidateSets(this.modes.filter((m) => m.mode === 'kernel' && !isSyscallSite(m.site)).map((m) => m.site));
     sets.forEach((set, candidateSet) => {
       const siteStrings = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 2 * maxStr, maxEntries: set.sites.length, name: 'utap_sites' }));
       const start = this.nextId;
@@ -366,14 +380,17 @@ export class KernelHandlers {
 
   private load(site: ProbeSiteIR, compiled: CompiledProgram, atEntry: boolean): void {
     if (compiled.sleepable) this.sleepablePrograms++;
-    this.programs.push({ site, program: loadSiteProgram(site.pp, site.function, compiled), atEntry });
+    const syscall = isSyscallSite(site);
+    const program = loadSiteProgram(site.pp, syscall ? 'syscall' : site.function, compiled, undefined, syscall ? U.BPF_PROG_TYPE_TRACEPOINT : U.BPF_PROG_TYPE_KPROBE);
+    this.programs.push({ site, program, atEntry });
+    if (syscall) this.syscalls!.add(site, program.fd);
   }
 }
 
 /** Loads one site's program; a verifier rejection becomes a UtapError naming the script line. */
-export function loadSiteProgram(pp: string, functionName: string, compiled: CompiledProgram, expectedAttachType?: number): BpfProgram {
+export function loadSiteProgram(pp: string, functionName: string, compiled: CompiledProgram, expectedAttachType?: number, type: number = U.BPF_PROG_TYPE_KPROBE): BpfProgram {
   try {
-    return loadProgram({ type: U.BPF_PROG_TYPE_KPROBE, name: `utap_${functionName}`.slice(0, 15), insns: compiled.insns, expectedAttachType, flags: compiled.sleepable ? U.BPF_F_SLEEPABLE : 0 });
+    return loadProgram({ type, name: `utap_${functionName}`.slice(0, 15), insns: compiled.insns, expectedAttachType, flags: compiled.sleepable ? U.BPF_F_SLEEPABLE : 0 });
   } catch (error) {
     if (error instanceof VerifierError) {
       const at = error.failedInsn;

@@ -83,6 +83,7 @@ export function refusedSites(sites: readonly ProbeSiteIR[]): Map<ProbeSiteIR, st
   const code = new Uint8Array(16);
   try {
     for (const site of sites) {
+      if (site.kind === 'syscall' || site.kind === 'syscallReturn') continue; // no instruction: a tracepoint
       let fd = fds.get(site.binary);
       if (fd === undefined) {
         try {

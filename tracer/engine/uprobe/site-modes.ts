@@ -104,7 +104,7 @@ export function siteModes(plan: PlanIR, targetPid: number, byPtrace: ReadonlySet
 }
 
 function dryOptions(program: ProgramIR, site: ProbeSiteIR, targetPid: number, nextRecordId: () => number): CompileOptions {
-  return { program, site, fds: { global: () => 0, ring: 0, state: 0, heap: 0, entry: 0 }, nextRecordId, targetPid, walltimeOffsetNs: 0n, sleepable: sleepableUprobesSupported() };
+  return { program, site, fds: { global: () => 0, ring: 0, state: 0, heap: 0, entry: 0, tgids: 0 }, nextRecordId, targetPid, walltimeOffsetNs: 0n, sleepable: sleepableUprobesSupported() };
 }
 
 function eventPlan(program: ProgramIR, site: ProbeSiteIR, targetPid: number): EventPlan {

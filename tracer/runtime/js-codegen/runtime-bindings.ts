@@ -6,6 +6,7 @@ import type { ContextValue, FormatIR, SourceLoc } from '../../ir/ir';
 import { aggregateOf, foreachEntries, sliceDelete, sliceHas } from '../foreach-order';
 import { ctime as ctimeText } from '../ctime';
 import { errnoStr } from '../errno-names';
+import { syscallName, syscallNum } from '../syscall-names';
 import type { CompileInput } from '../handler-compiler';
 import { histogramText, HIST_ELISION } from '../histogram-text';
 import * as L from '../long';
@@ -183,6 +184,8 @@ export function runtimeBindings(input: CompileInput, module: ModuleEmitter) {
       return r.text;
     },
     errnoStr,
+    syscallName,
+    syscallNum,
   };
 }
 

@@ -38,6 +38,10 @@ export function emitBuiltin(b: BodyEmitter, name: string, args: readonly Expr[],
       return `ctime(${a[0]}, ${b.loc(loc)})`;
     case 'errno_str':
       return `errnoStr(${a[0]})`;
+    case 'syscall_name':
+      return `cut(syscallName(${a[0]}))`;
+    case 'syscall_num':
+      return `syscallNum(${a[0]})`;
     case 'usymname':
       return `cut(svc.usymname(${a[0]}))`;
     case 'umodname':
