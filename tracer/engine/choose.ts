@@ -1,5 +1,6 @@
-// Which engine runs a script with process probes: `--engine ptrace|uprobe`, or `auto`: the
-// uprobe engine when it can run here (privileged, kernel support), else ptrace.
+// Which engine runs a script with process probes: `--engine ptrace|uprobe|inproc`, or `auto`:
+// the uprobe engine when it can run here (privileged, kernel support), else the in-process
+// engine when every handler runs natively in the process, else ptrace.
 import { EXIT_ENVIRONMENT, UtapError } from '../cli/errors';
 import type { EngineChoice } from '../cli/options';
 import type { Engine, EngineName, EngineRunRequest } from './engine';
@@ -26,6 +27,7 @@ export const ENGINES: Array<{ name: EngineName; load(): Engine; warmUp?(): Engin
       return { release: warmUp.releaseUprobeWarmUp };
     },
   },
+  { name: 'inproc', load: () => (require('./inproc/engine') as typeof import('./inproc/engine')).inprocEngine },
   { name: 'ptrace', load: () => (require('./ptrace/ptrace-engine') as typeof import('./ptrace/ptrace-engine')).ptraceEngine },
 ];
 
@@ -44,7 +46,7 @@ export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): E
   const reasons: string[] = [];
   for (const candidate of candidates) {
     const engine = candidate.load();
-    const why = request.handlerName !== undefined && engine.name !== 'uprobe' ? 'registered handlers (--name) are kernel handlers, which only the uprobe engine has' : engine.unavailable(request);
+    const why = request.handlerName !== undefined && engine.name !== 'uprobe' ? 'registered handlers (--name) are kernel handlers, which only the uprobe engine has' : engine.unavailable(request) ?? (choice === 'auto' ? engine.fits?.(request) : undefined);
     if (why === undefined) {
       if (choice === 'auto' && engine.name === 'uprobe' && !placeRefusedSites(request, candidates)) continue;
       request.log(`engine: ${engine.name}${choice === 'auto' ? ' (auto)' : ''}`);

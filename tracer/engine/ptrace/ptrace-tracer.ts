@@ -52,6 +52,32 @@ export interface PtraceRunSpec {
 export interface TracerHooks {
   /** --metrics: a copy of the globals the main thread asked for through CONTROL_SNAPSHOT. */
   publishGlobals?(globals: GlobalSnapshot[]): void;
+  /** Another way to place sites, asked before a breakpoint (the in-process engine's jump patches). */
+  placer?: SitePlacer;
+}
+
+/** What a SitePlacer works with: the current image's memory and code areas, its threads. */
+export interface PlacementState {
+  memory: TargetMemory;
+  areas: CodeAreas;
+  healer: Healer;
+  /** every thread of the process is stopped (nothing may run through the bytes being changed) */
+  allStopped: boolean;
+  threads: number[];
+  /** the run-time address of every site placed or to be placed */
+  siteAddresses: ReadonlySet<number>;
+  log(message: string): void;
+}
+
+export interface SitePlacer {
+  /** Places `placed` through stopped thread `tid`: undefined when done, else why not (a breakpoint goes there instead). */
+  place(placed: PlacedSite, tid: number, state: PlacementState): string | undefined;
+  /** A forked child's copy of the memory: take every placement out of it. */
+  restoreIn(memory: TargetMemory): void;
+  /** At detach, every thread stopped: put the original bytes back and bring threads out of utap's code; false keeps the code areas mapped. */
+  detach(state: PlacementState): boolean;
+  /** After exec: the old image is gone. */
+  forget(): void;
 }
 
 /** A failure to report to the user: one sentence, an exit status. */
@@ -180,7 +206,9 @@ export class PtraceTracer {
         this.releaseFd = -1;
         this.n.ptrace(PTRACE.PTRACE_CONT, this.pid, 0, 0);
       } else {
+        this.allStopped = true;
         this.installPending(this.pid);
+        this.allStopped = false;
         this.resumeAllStopped();
       }
       this.session.armed?.();
@@ -376,7 +404,17 @@ export class PtraceTracer {
   private installPending(tid: number): void {
     const mappings = readMappings(this.pid);
     const todo = this.spec.plan.sites.filter((s) => !this.placedSiteIds.has(s.id));
-    for (const placed of placeSites(todo, mappings)) {
+    const placements = placeSites(todo, mappings);
+    const state = this.hooks.placer && this.placementState(placements, tid);
+    for (const placed of placements) {
+      if (state) {
+        const why = this.hooks.placer!.place(placed, tid, state);
+        if (why === undefined) {
+          this.placedSiteIds.add(placed.site.id);
+          continue;
+        }
+        this.log(`${placed.site.kind} probe ${placed.site.pp} at 0x${placed.address.toString(16)}: a breakpoint, not a jump: ${why}`);
+      }
       this.placeSite(placed, tid);
       this.placedSiteIds.add(placed.site.id);
     }
@@ -385,6 +423,19 @@ export class PtraceTracer {
       const bp = this.ensureBreakpoint(hook.address, hook.moduleStart, hook.moduleEnd, tid);
       if (bp) bp.linkerHook = true;
     }
+  }
+
+  /** Set while every thread is stopped for placing (at attach). */
+  private allStopped = false;
+
+  private placementState(placements: PlacedSite[], tid: number): PlacementState {
+    return {
+      memory: this.memory, areas: this.areas, healer: this.healer,
+      allStopped: this.allStopped || this.threads.size === 1 && this.threads.has(tid),
+      threads: [...this.threads.keys()],
+      siteAddresses: new Set([...placements.map((p) => p.address), ...this.breakpoints.keys()]),
+      log: (m) => this.log(m),
+    };
   }
 
   private placeSite(placed: PlacedSite, tid: number): void {
@@ -622,6 +673,7 @@ export class PtraceTracer {
     this.threads.clear();
     this.threads.set(this.pid, { tid: this.pid, shadow: [], pendingSignal: 0 });
     this.healer.forget();
+    this.hooks.placer?.forget();
     this.breakpoints.clear();
     this.traps.clear();
     this.placedSiteIds.clear();
@@ -693,6 +745,7 @@ export class PtraceTracer {
     const childMemory = new TargetMemory(child);
     try {
       for (const bp of this.breakpoints.values()) childMemory.write(bp.address, Uint8Array.of(bp.originalByte));
+      this.hooks.placer?.restoreIn(childMemory);
       this.semaphores.lowerAll(childMemory);
       const parent = this.threads.get(info.parentTid);
       for (const frame of parent?.shadow ?? []) childMemory.writeU64(frame.stackSlot, frame.returnAddress);
@@ -748,6 +801,7 @@ export class PtraceTracer {
       thread.shadow.length = 0;
     }
     const anyThread = [...this.threads.keys()][0];
+    const keepAreas = this.hooks.placer !== undefined && anyThread !== undefined && !this.hooks.placer.detach(this.placementState([], anyThread));
     if (anyThread !== undefined && this.areas.areas.length) {
       for (const tid of this.threads.keys()) this.leaveCodeAreas(tid);
       try {
@@ -756,7 +810,8 @@ export class PtraceTracer {
         this.log(`could not take the healer out (${(error as Error).message}); it stays, unused`);
       }
       try {
-        this.areas.unmapAll(anyThread);
+        if (keepAreas) this.log('code areas stay mapped: a thread may still be inside a trampoline');
+        else this.areas.unmapAll(anyThread);
       } catch (error) {
         this.log(`could not unmap code areas (${(error as Error).message}); they stay mapped, unused`);
       }
