@@ -8,6 +8,7 @@ import type { TargetMemory } from '../ptrace/target-memory';
 import { Registers } from '../ptrace/registers';
 import { native, PTRACE } from '../ptrace/native';
 import { JumpPatches } from './jump-patches';
+import { PatchList } from './patch-list';
 
 /** Where the native handlers come from (the JIT of the sites' eBPF programs). */
 export interface NativeHandlers {
@@ -20,6 +21,7 @@ const MAX_STEPS_OUT = 100_000;
 
 export class JumpPlacer implements SitePlacer {
   private patches: JumpPatches | undefined;
+  private list: PatchList | undefined;
 
   constructor(private readonly handlers: NativeHandlers | undefined, private readonly unavailable = 'the native handler compiler is not in this build') {}
 
@@ -29,8 +31,15 @@ export class JumpPlacer implements SitePlacer {
     if (!state.allStopped) return 'other threads were running when its code was mapped (a jump is written only with every thread stopped)';
     const handler = this.handlers.handlerFor(placed, tid, state);
     if (typeof handler === 'string') return `its handler cannot run in the process: ${handler}`;
-    this.patches ??= new JumpPatches(state.memory, state.areas);
-    state.healer.install(tid); // (its guardian restores the jumps should utap die)
+    if (!this.patches) {
+      this.patches = new JumpPatches(state.memory, state.areas);
+      state.areas.slotNear(placed.moduleStart, placed.moduleEnd, tid, 0); // the healer lives in the first area
+      state.healer.install(tid); // its guardian restores the jumps should utap die
+      const list = PatchList.create(state.memory, state.healer, tid, state.areas.injectionBlock);
+      if (!list) state.log('no guardian list for the jumps: should utap be killed, they stay in (and keep working)');
+      this.patches.onPatched = (patch) => list?.add(patch);
+      this.list = list;
+    }
     const why = this.patches.place(placed, handler, tid, threadRips(state.threads), new Set([...state.siteAddresses].filter((a) => a !== placed.address)));
     if (why === undefined) state.log(`${placed.site.kind} probe ${placed.site.pp} at 0x${placed.address.toString(16)}: jump to a trampoline (handler runs in the process)`);
     return why;
@@ -43,6 +52,7 @@ export class JumpPlacer implements SitePlacer {
   detach(state: PlacementState): boolean {
     if (!this.patches) return true;
     this.patches.restore(state.memory);
+    this.list?.clear();
     // A thread stopped inside a trampoline or its handler finishes it step by step: with the
     // bytes restored, it leaves for the program and does not come back.
     let allOut = true;
@@ -52,8 +62,7 @@ export class JumpPlacer implements SitePlacer {
         state.log(`thread ${tid} did not leave a trampoline in ${MAX_STEPS_OUT} steps`);
       }
     }
-    this.patches.forget();
-    this.patches = undefined;
+    this.forget();
     return allOut;
   }
 
@@ -82,6 +91,7 @@ export class JumpPlacer implements SitePlacer {
   forget(): void {
     this.patches?.forget();
     this.patches = undefined;
+    this.list = undefined;
   }
 }
 
