@@ -1,0 +1,227 @@
+/*
+ * Runs JITted handlers the way the in-process engine's trampolines will, without patching any
+ * program: maps a code image (the runtime and the handlers, built by utap for a fixed address)
+ * and the shared area (a memfd inherited as fd 3) at the addresses utap chose, and calls
+ * handlers with fabricated struct pt_regs from several threads. utap then reads the area.
+ *
+ *   jit-harness layout
+ *       prints the C offsets of the shared area's structures (the TS side compares them)
+ *   jit-harness exec CODE CODE_ADDR ENTRY_OFF
+ *       calls the handler once with a 4096-byte context read from stdin, writes it back to stdout
+ *       (handlers without helper calls: instruction semantics)
+ *   jit-harness run CODE CODE_ADDR AREA_ADDR AREA_SIZE THREADS ITERS OFF[,OFF...] [REG=VALUE...]
+ *       each of THREADS threads calls the handlers at OFF..., in order, ITERS times; REG is a
+ *       pt_regs field, VALUE a number or: str (a string of the harness), wild (an unmapped
+ *       address), thread (the thread's index), iter (the iteration). Prints the mean ns of one
+ *       iteration seen by each thread ("ns_per_iter N").
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+#include "utap-inproc-layout.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+struct pt_regs {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi, orig_rax, rip, cs, eflags, rsp, ss;
+};
+
+typedef void (*handler_fn)(void *ctx);
+
+static const char *const REG_NAMES[] = {"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax",
+					"rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss"};
+#define NREGS 21
+
+static const char HARNESS_STRING[] = "a string in the harness";
+#define WILD 0xdead00000000ull
+
+enum kind { FIXED, STR, WILD_PTR, THREAD, ITER };
+struct reg_spec {
+	int index;
+	enum kind kind;
+	uint64_t value;
+};
+
+static struct reg_spec specs[NREGS];
+static int nspecs;
+static handler_fn handlers[16];
+static int nhandlers;
+static long iters;
+static pthread_barrier_t start;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "jit-harness: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static void *map_code(const char *file, uint64_t addr)
+{
+	FILE *f = fopen(file, "rb");
+	if (!f)
+		die(file);
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	size_t len = ((size_t)size + 4095) & ~(size_t)4095;
+	void *p = mmap((void *)addr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED || p != (void *)addr)
+		die("mapping the code");
+	if (fread(p, 1, (size_t)size, f) != (size_t)size)
+		die("reading the code");
+	fclose(f);
+	if (mprotect(p, len, PROT_READ | PROT_EXEC))
+		die("mprotect");
+	return p;
+}
+
+static void *worker(void *arg)
+{
+	long index = (long)arg;
+	char name[16];
+	snprintf(name, sizeof name, "jitw%ld", index);
+	prctl(PR_SET_NAME, name);
+	struct pt_regs regs;
+	memset(&regs, 0, sizeof regs);
+	uint64_t *r = (uint64_t *)&regs;
+	regs.rsp = (uint64_t)&regs - 64;
+	pthread_barrier_wait(&start);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < iters; i++) {
+		for (int s = 0; s < nspecs; s++) {
+			struct reg_spec *sp = &specs[s];
+			r[sp->index] = sp->kind == FIXED ? sp->value : sp->kind == STR ? (uint64_t)HARNESS_STRING : sp->kind == WILD_PTR ? WILD : sp->kind == THREAD ? (uint64_t)index : (uint64_t)i;
+		}
+		for (int h = 0; h < nhandlers; h++) {
+			regs.rip = (uint64_t)handlers[h];
+			handlers[h](&regs);
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ns = (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
+	return (void *)(ns / (iters ? iters : 1));
+}
+
+static int layout(void)
+{
+#define P(s, f) printf("%s.%s %zu\n", #s, #f, offsetof(struct s, f))
+	P(utap_area, magic);
+	P(utap_area, version);
+	P(utap_area, flags);
+	P(utap_area, nslots);
+	P(utap_area, nmaps);
+	P(utap_area, size);
+	P(utap_area, slots_off);
+	P(utap_area, maps_off);
+	P(utap_area, no_slot_skips);
+	P(utap_area, lock_skips);
+	P(utap_area, pid);
+	printf("utap_area.size_ %zu\n", sizeof(struct utap_area));
+	P(utap_slot, key);
+	P(utap_slot, tid);
+	printf("utap_slot.size_ %zu\n", sizeof(struct utap_slot));
+	P(utap_map, type);
+	P(utap_map, key_size);
+	P(utap_map, value_size);
+	P(utap_map, max_entries);
+	P(utap_map, value_stride);
+	P(utap_map, capacity);
+	P(utap_map, entry_size);
+	P(utap_map, key_stride);
+	P(utap_map, data_off);
+	P(utap_map, count);
+	P(utap_map, lock);
+	printf("utap_map.size_ %zu\n", sizeof(struct utap_map));
+	const unsigned char keys[3][16] = {{1, 0, 0, 0}, {'a', 'b', 'c'}, {0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9, 0xf8, 7}};
+	printf("hash4 %u\nhash3 %u\nhash9 %u\n", utap_key_hash(keys[0], 4), utap_key_hash(keys[1], 3), utap_key_hash(keys[2], 9));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "layout"))
+		return layout();
+	if (argc == 5 && !strcmp(argv[1], "exec")) {
+		uint64_t base = strtoull(argv[3], 0, 0);
+		map_code(argv[2], base);
+		handler_fn fn = (handler_fn)(base + strtoull(argv[4], 0, 0));
+		static uint64_t ctx[512];
+		if (fread(ctx, 1, sizeof ctx, stdin) != sizeof ctx)
+			die("reading the context");
+		fn(ctx);
+		fwrite(ctx, 1, sizeof ctx, stdout);
+		return 0;
+	}
+	if (argc >= 9 && !strcmp(argv[1], "run")) {
+		uint64_t base = strtoull(argv[3], 0, 0);
+		uint64_t area_addr = strtoull(argv[4], 0, 0);
+		size_t area_size = strtoull(argv[5], 0, 0);
+		long threads = strtol(argv[6], 0, 0);
+		iters = strtol(argv[7], 0, 0);
+		map_code(argv[2], base);
+		void *area = mmap((void *)area_addr, area_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, 3, 0);
+		if (area == MAP_FAILED || area != (void *)area_addr)
+			die("mapping the shared area (fd 3)");
+		for (char *s = argv[8]; *s && nhandlers < 16;) {
+			handlers[nhandlers++] = (handler_fn)(base + strtoull(s, &s, 0));
+			if (*s == ',')
+				s++;
+		}
+		for (int a = 9; a < argc && nspecs < NREGS; a++) {
+			char *eq = strchr(argv[a], '=');
+			if (!eq)
+				continue;
+			*eq = 0;
+			int index = -1;
+			for (int k = 0; k < NREGS; k++)
+				if (!strcmp(REG_NAMES[k], argv[a]))
+					index = k;
+			if (index < 0) {
+				fprintf(stderr, "jit-harness: no register %s\n", argv[a]);
+				return 2;
+			}
+			const char *v = eq + 1;
+			struct reg_spec sp = {index, FIXED, 0};
+			if (!strcmp(v, "str"))
+				sp.kind = STR;
+			else if (!strcmp(v, "wild"))
+				sp.kind = WILD_PTR;
+			else if (!strcmp(v, "thread"))
+				sp.kind = THREAD;
+			else if (!strcmp(v, "iter"))
+				sp.kind = ITER;
+			else
+				sp.value = strtoull(v, 0, 0);
+			specs[nspecs++] = sp;
+		}
+		pthread_t t[256];
+		if (threads < 1 || threads > 256)
+			return 2;
+		pthread_barrier_init(&start, 0, (unsigned)threads);
+		for (long i = 0; i < threads; i++)
+			if (pthread_create(&t[i], 0, worker, (void *)i))
+				die("pthread_create");
+		long total = 0;
+		for (long i = 0; i < threads; i++) {
+			void *ns;
+			pthread_join(t[i], &ns);
+			total += (long)ns;
+		}
+		printf("ns_per_iter %ld\n", total / threads);
+		return 0;
+	}
+	fprintf(stderr, "usage: jit-harness layout | exec CODE ADDR OFF | run CODE ADDR AREA_ADDR AREA_SIZE THREADS ITERS OFFS [REG=V...]\n");
+	return 2;
+}

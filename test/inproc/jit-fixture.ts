@@ -1,0 +1,122 @@
+// Builds what the in-process engine will build for a script, without a target: the script's
+// probes compiled by utap's eBPF generator (each as a function-entry site), maps in a shared
+// area with placeholder fds, the handlers JITted into an image for fixed addresses; then runs
+// them in build/jit-harness (fd 3 = the area's memfd) from several threads.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BpfMap } from '../../kernel-helper/map';
+import type { RecordSpec } from '../../kernel-helper/codegen/records';
+import { RECORD_HEADER, fieldSize } from '../../kernel-helper/codegen/layout';
+import type { ProbeSiteIR, ProgramIR } from '../../tracer/ir/ir';
+import { handlerNeeds } from '../../tracer/ir/needs';
+import { completeStatsUse } from '../../tracer/ir/stats-use';
+import { compileScript } from '../../tracer/lang/compile';
+import { mapStore } from '../../tracer/engine/uprobe/bpf-storage';
+import type { GlobalStore } from '../../tracer/runtime/storage';
+import { compileSite, type CompiledSite } from '../../tracer/engine/inproc/jit/codegen-adapter';
+import { AreaMapPlan, initHeap } from '../../tracer/engine/inproc/jit/area-maps';
+import { buildHandlerImage } from '../../tracer/engine/inproc/jit/handler-image';
+import { fsgsbaseAllowed, SharedArea } from '../../tracer/engine/inproc/jit/shared-area';
+import { buildDir } from '../support/paths';
+
+export const HARNESS = path.join(buildDir, 'jit-harness');
+export const CODE_BASE = 0x3e0000000000n;
+export const AREA_BASE = 0x3f0000000000n;
+
+export interface Record {
+  spec: RecordSpec;
+  tid: number;
+  pid: number;
+  values: Array<bigint | string>;
+}
+
+export class JitFixture {
+  readonly program: ProgramIR;
+  readonly area: SharedArea;
+  readonly compiled: CompiledSite[] = [];
+  readonly records = new Map<number, RecordSpec>();
+  private readonly globalFds = new Map<number, number>();
+  private readonly ringFd: number;
+  private readonly dir: string;
+  private readonly entries: bigint[];
+
+  constructor(text: string, options: { slots?: number; fastThreadKeys?: boolean; ringBytes?: number } = {}) {
+    this.program = completeStatsUse(compileScript({ text, file: 'jit.stp', scriptArgs: [], defines: [], includeDirs: [], guru: false }));
+    const plan = new AreaMapPlan();
+    const state = plan.addState();
+    this.ringFd = plan.addRing(options.ringBytes);
+    this.program.globals.forEach((d, i) => this.globalFds.set(i, plan.addGlobal(d, this.program.limits)));
+    let ids = 1;
+    const heaps: number[] = [];
+    // Probes on process points become function-entry sites, numbered in order (begin/end/timer stay in utap).
+    this.program.probes.filter((p) => p.points[0].text.startsWith('process')).forEach((p, i) => {
+      const heap = plan.addHeap(`utap_heap${i}`);
+      const site: ProbeSiteIR = {
+        id: i, probe: this.program.probes.indexOf(p), pp: p.points[0].text, handler: p.handler, needs: handlerNeeds(this.program, p.handler, []), kind: 'entry',
+        binary: '/bin/true', vaddr: 0x1000n, fileOffset: 0x1000n, function: 'work', entryCaptures: [],
+      };
+      const compiled = compileSite({
+        program: this.program, site, targetPid: 0, walltimeOffsetNs: 0n, nextRecordId: () => ids++,
+        fds: { global: (g) => this.globalFds.get(g)!, ring: this.ringFd, state, heap, entry: 0 },
+      });
+      plan.setValueSize(heap, compiled.main.heap.size);
+      heaps.push(heap);
+      this.compiled.push(compiled);
+      for (const r of compiled.records) this.records.set(r.id, r);
+    });
+    this.area = SharedArea.create(plan.list(), { pid: 0, slots: options.slots, fastThreadKeys: options.fastThreadKeys ?? fsgsbaseAllowed() });
+    heaps.forEach((fd, i) => initHeap(this.area, fd, [this.compiled[i].main]));
+    this.program.globals.forEach((d, i) => mapStore(d, this.mapOf(i), this.program.limits.maxStringLen, true));
+    const image = buildHandlerImage(this.compiled.map((c) => ({ insns: c.main.insns, funcIp: 0x401000n, cookie: 0n })), this.area, CODE_BASE, AREA_BASE);
+    this.entries = image.entries;
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-jit-'));
+    fs.writeFileSync(path.join(this.dir, 'image'), image.code);
+  }
+
+  /** The global's map, as the uprobe engine's stores take it. */
+  private mapOf(index: number): BpfMap {
+    return this.area.map(this.globalFds.get(index)!) as unknown as BpfMap;
+  }
+
+  /** The runtime's store of global `name` (bpf-storage.ts over the area's map). */
+  global(name: string): GlobalStore {
+    const index = this.program.globals.findIndex((g) => g.name === name);
+    if (index < 0) throw new Error(`no global ${name}`);
+    return mapStore(this.program.globals[index], this.mapOf(index), this.program.limits.maxStringLen, false);
+  }
+
+  /** Runs probe handlers `probes` (in order, each iteration) on `threads` threads; returns ns per iteration. */
+  run(probes: number[], threads: number, iterations: number, regs: string[] = []): number {
+    const offsets = probes.map((p) => `0x${(this.entries[p] - CODE_BASE).toString(16)}`).join(',');
+    const args = ['run', path.join(this.dir, 'image'), `0x${CODE_BASE.toString(16)}`, `0x${AREA_BASE.toString(16)}`, String(this.area.layout.size), String(threads), String(iterations), offsets, ...regs];
+    const r = spawnSync(HARNESS, args, { stdio: ['ignore', 'pipe', 'pipe', this.area.memory.fd], timeout: 120_000, encoding: 'latin1' });
+    if (r.status !== 0) throw new Error(`jit-harness failed (${r.status ?? r.signal}): ${r.stderr}`);
+    const m = /ns_per_iter (\d+)/.exec(r.stdout);
+    if (!m) throw new Error(`jit-harness printed ${r.stdout}`);
+    return Number(m[1]);
+  }
+
+  /** Every record in the ring, decoded by its spec's fields. */
+  drain(): Record[] {
+    const out: Record[] = [];
+    this.area.ringReader(this.ringFd).consume((b) => {
+      const spec = this.records.get(b.readUInt32LE(0));
+      if (!spec) throw new Error(`record with unknown id ${b.readUInt32LE(0)}`);
+      let at = RECORD_HEADER;
+      const values = spec.fields.map((f) => {
+        const v = f.type === 'long' ? b.readBigInt64LE(at) : b.toString('latin1', at, b.indexOf(0, at) < 0 || b.indexOf(0, at) > at + f.size ? at + f.size : b.indexOf(0, at));
+        at += fieldSize(f);
+        return v;
+      });
+      out.push({ spec, tid: b.readUInt32LE(4), pid: b.readUInt32LE(8), values });
+    });
+    return out;
+  }
+
+  close(): void {
+    this.area.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,174 @@
+// JITted handlers from utap's own eBPF generator, run natively in build/jit-harness from several
+// threads against the shared area, read back through the uprobe engine's stores (bpf-storage.ts
+// over the area's maps) and the area's record ring: exact counts across threads, statistics and
+// histograms, string keys, strings and records, division by zero and a wild pointer reported as
+// the kernel handler reports them, while the harness (the "target") carries on unharmed.
+import { execFileSync } from 'node:child_process';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { AREA_FSGSBASE, HEADER, MAP, SLOT, keyHash } from '../../tracer/engine/inproc/jit/area-layout';
+import { STATE_STOP } from '../../kernel-helper/codegen/layout';
+import type { ArrayStore, ScalarCell, StatsArrayStore, StatsStore } from '../../tracer/runtime/storage';
+import { HARNESS, JitFixture } from './jit-fixture';
+
+/** Longs come back as numbers when safe, else bigints (runtime/long.ts): compared as numbers here. */
+const num = (v: unknown): number => Number(v as number | bigint);
+const THREADS = 8;
+const ITERS = 20000;
+
+function withFixture(text: string, body: (f: JitFixture) => void, options?: ConstructorParameters<typeof JitFixture>[1]): void {
+  const f = new JitFixture(text, options);
+  try {
+    body(f);
+  } finally {
+    f.close();
+  }
+}
+
+test('the C structures and the key hash agree with area-layout.ts', () => {
+  const lines = new Map(execFileSync(HARNESS, ['layout'], { encoding: 'latin1' }).trim().split('\n').map((l) => l.split(' ') as [string, string]));
+  const want: Array<[string, number]> = [
+    ['utap_area.flags', HEADER.flags], ['utap_area.nslots', HEADER.nslots], ['utap_area.nmaps', HEADER.nmaps], ['utap_area.size', HEADER.size],
+    ['utap_area.slots_off', HEADER.slotsOff], ['utap_area.maps_off', HEADER.mapsOff], ['utap_area.no_slot_skips', HEADER.noSlotSkips],
+    ['utap_area.lock_skips', HEADER.lockSkips], ['utap_area.pid', HEADER.pid], ['utap_area.size_', HEADER.size_],
+    ['utap_slot.key', SLOT.key], ['utap_slot.tid', SLOT.tid], ['utap_slot.size_', SLOT.size_],
+    ['utap_map.type', MAP.type], ['utap_map.key_size', MAP.keySize], ['utap_map.value_size', MAP.valueSize], ['utap_map.max_entries', MAP.maxEntries],
+    ['utap_map.value_stride', MAP.valueStride], ['utap_map.capacity', MAP.capacity], ['utap_map.entry_size', MAP.entrySize],
+    ['utap_map.key_stride', MAP.keyStride], ['utap_map.data_off', MAP.dataOff], ['utap_map.count', MAP.count], ['utap_map.lock', MAP.lock], ['utap_map.size_', MAP.size_],
+  ];
+  for (const [name, offset] of want) assert.is(Number(lines.get(name)), offset, name);
+  assert.is(Number(lines.get('hash4')), keyHash(Buffer.from([1, 0, 0, 0]), 4));
+  assert.is(Number(lines.get('hash3')), keyHash(Buffer.from('abc'), 3));
+  assert.is(Number(lines.get('hash9')), keyHash(Buffer.from([0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9, 0xf8, 7]), 9));
+});
+
+for (const fast of [true, false]) {
+  test(`a counter is exact across ${THREADS} threads (thread keys ${fast ? 'from rdfsbase' : 'from gettid'})`, () => {
+    withFixture('global n; probe process("t").function("work") { n++ }', (f) => {
+      assert.is(f.area.memory.bytes.readUInt32LE(HEADER.flags) & AREA_FSGSBASE, fast ? AREA_FSGSBASE : 0);
+      f.run([0], THREADS, ITERS);
+      assert.is(num((f.global('n') as ScalarCell).get()), THREADS * ITERS);
+      assert.equal(f.area.counters(), { noSlotSkips: 0n, lockSkips: 0n });
+    }, { fastThreadKeys: fast });
+  });
+}
+
+test('statistics and @hist_log per thread slot, summed exactly; keyed counts per thread', () => {
+  const script = `global s, byThread, hs
+    probe process("t").function("work") {
+      s <<< register("rdi")
+      byThread[register("rsi")]++
+      hs[register("rsi") % 2] <<< register("rdi")
+    }
+    probe end { print(@hist_log(s)) }`;
+  withFixture(script, (f) => {
+    f.run([0], THREADS, ITERS, ['rdi=iter', 'rsi=thread']);
+    const stats = (f.global('s') as StatsStore).read()!;
+    const sum = (THREADS * (ITERS * (ITERS - 1))) / 2;
+    assert.equal([stats.count, stats.sum, stats.min, stats.max].map(num), [THREADS * ITERS, sum, 0, ITERS - 1]);
+    // @hist_log buckets: 0 → bucket of 0, then one per power of two.
+    const buckets = stats.hists[0];
+    assert.is(buckets.reduce((a, b) => a + b, 0), THREADS * ITERS);
+    const log2 = (v: number): number => (v === 0 ? -1 : Math.floor(Math.log2(v)));
+    const want = new Map<number, number>();
+    for (let v = 0; v < ITERS; v++) want.set(log2(v), (want.get(log2(v)) ?? 0) + THREADS);
+    assert.equal(buckets.filter((n) => n > 0), [...want.keys()].sort((a, b) => a - b).map((k) => want.get(k)!), 'one bucket per power of two, exact');
+    const byThread = f.global('byThread') as ArrayStore;
+    assert.is(byThread.size(), THREADS);
+    for (let t = 0; t < THREADS; t++) assert.is(num(byThread.get([t])), ITERS, `thread ${t}`);
+    const hs = f.global('hs') as StatsArrayStore;
+    assert.is(num(hs.read([0])!.count), (THREADS / 2) * ITERS);
+    assert.is(num(hs.read([1])!.sum), ((THREADS / 2) * (ITERS * (ITERS - 1))) / 2);
+  }, { slots: 16 });
+});
+
+test('strings: user_string of a target pointer as a hash key and in printf records, execname per thread', () => {
+  const script = `global names
+    probe process("t").function("work") { names[user_string(pointer_arg(1))]++ }
+    probe process("t").function("work") { if (register("rsi") < 3) printf("%s|%s|%d\\n", user_string(pointer_arg(1)), execname(), register("rsi")) }`;
+  withFixture(script, (f) => {
+    f.run([0, 1], THREADS, 2000, ['rdi=str', 'rsi=iter']);
+    const names = f.global('names') as ArrayStore;
+    assert.equal([...names.entries()].map(([k, v]) => [k, num(v)]), [[['a string in the harness'], THREADS * 2000]]);
+    const records = f.drain();
+    assert.is(records.length, THREADS * 3);
+    const seen = new Set<string>();
+    for (const r of records) {
+      assert.is(r.spec.kind, 'printf');
+      assert.is(r.values[0], 'a string in the harness');
+      assert.match(String(r.values[1]), /^jitw[0-7]$/);
+      seen.add(`${r.values[1]}:${r.values[2]}`);
+      assert.is(r.pid, r.pid > 0 ? r.pid : -1);
+      assert.ok(r.tid > 0);
+    }
+    assert.is(seen.size, THREADS * 3, 'every thread sent its three records, none lost or torn');
+  });
+});
+
+test('a full ring drops records (counted by the handler), the rest stay readable', () => {
+  withFixture('probe process("t").function("work") { printf("%d\\n", register("rdi")) }', (f) => {
+    f.run([0], 1, 1000, ['rdi=iter']);
+    const records = f.drain();
+    assert.ok(records.length > 0 && records.length < 1000, `${records.length} of 1000 records fit a 4 KiB ring`);
+    assert.equal(records.map((r) => r.values[0]), records.map((_, i) => BigInt(i)));
+    // The second run finds the ring drained (the reader zeroed and released what it read).
+    f.run([0], 1, 10, ['rdi=iter']);
+    assert.equal(f.drain().map((r) => r.values[0]), Array.from({ length: 10 }, (_, i) => BigInt(i)));
+  }, { ringBytes: 4096 });
+});
+
+test('division by zero: the kernel-handler error record, the session stopped, later hits do nothing', () => {
+  withFixture('global n, q; probe process("t").function("work") { n++; q = 100 / register("rsi") }', (f) => {
+    f.run([0], 2, 5, ['rsi=0']);
+    const records = f.drain();
+    assert.ok(records.length >= 1);
+    const first = records[0].spec;
+    assert.is(first.kind, 'kernelError');
+    assert.is(first.kind === 'kernelError' && first.error, 'divisionByZero');
+    const stateMap = f.area.map(1);
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(STATE_STOP);
+    assert.is(stateMap.lookup(key)!.readBigUInt64LE(0), 1n, 'STATE_STOP set');
+    assert.ok(num((f.global('n') as ScalarCell).get()) < 10, 'hits after the error did not count');
+  });
+});
+
+test('a wild pointer: user_string faults safely (-EFAULT → the userStringFault record with the address), the harness goes on', () => {
+  withFixture('global after; probe process("t").function("work") { s = user_string(pointer_arg(1)); after++ }', (f) => {
+    f.run([0], 1, 3, ['rdi=wild']);
+    const [r] = f.drain();
+    assert.is(r.spec.kind === 'kernelError' && r.spec.error, 'userStringFault');
+    assert.is(r.values[0], 0xdead00000000n);
+    assert.is(num((f.global('after') as ScalarCell).get()), 0);
+  });
+  withFixture('global v; probe process("t").function("work") { v = user_long(pointer_arg(1)) }', (f) => {
+    f.run([0], 1, 1, ['rdi=wild']);
+    const [r] = f.drain();
+    assert.is(r.spec.kind === 'kernelError' && r.spec.error, 'readFault');
+  });
+});
+
+test('utap writes and deletes keys while reading (the hash map lock), as end probes do', () => {
+  withFixture('global a; probe process("t").function("work") { a[register("rsi")] += 2 }', (f) => {
+    const a = f.global('a') as ArrayStore;
+    assert.ok(a.set([100], 7));
+    f.run([0], 4, 1000, ['rsi=thread']);
+    assert.is(num(a.get([100])), 7);
+    for (let t = 0; t < 4; t++) assert.is(num(a.get([t])), 2000);
+    a.delete([2]);
+    assert.is(a.get([2]), undefined);
+    assert.is(a.size(), 4);
+    f.run([0], 1, 1, ['rsi=2']);
+    assert.is(num(a.get([2])), 2, 'a deleted key is inserted again');
+  });
+});
+
+test('per-call cost of a counting handler (figure printed, not asserted)', () => {
+  withFixture('global n; probe process("t").function("work") { n++ }', (f) => {
+    const ns = f.run([0], 1, 2_000_000);
+    console.log(`counting handler: ${ns} ns per call in jit-harness (1 thread, 2M calls)`);
+    assert.is(num((f.global('n') as ScalarCell).get()), 2_000_000);
+  });
+});
+
+test.run();
