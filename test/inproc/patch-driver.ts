@@ -115,7 +115,7 @@ export function patchTarget(pid: number, tids: number[], guardian = false): Patc
     const code = countingHandler(Number(data) + 8 * i, CASES[i][0] === 'plain' ? PT_REGS_CHECKS : []);
     const handler = areas.slotNear(moduleStart, moduleEnd, tid, code.length);
     memory.write(handler, code);
-    reasons[CASES[i][0]] = patches.place(p, BigInt(handler), tid, rips, new Set(all.filter((a) => a !== p.address)));
+    reasons[CASES[i][0]] = patches.place(p, [BigInt(handler)], tid, rips, new Set(all.filter((a) => a !== p.address)));
   });
   return { tids, memory, patches, reasons, addresses: all, counters, healer };
 }

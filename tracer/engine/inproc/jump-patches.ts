@@ -11,7 +11,8 @@ import type { PlacedSite } from '../ptrace/site-placement';
 import type { TargetMemory } from '../ptrace/target-memory';
 import { analysePatchSite, JUMP_SIZE } from './patch-site';
 import { CannotRelocate } from './relocate';
-import { buildTrampoline, TRAMPOLINE_MAX_SIZE } from './trampoline';
+import { decodeInstruction, type DecodedInstruction } from '../ptrace/x86-decode';
+import { buildTrampoline, trampolineRoom } from './trampoline';
 
 export interface JumpPatch {
   address: number;
@@ -64,12 +65,12 @@ export class JumpPatches {
   }
 
   /**
-   * Patches `placed` to call `handler` (an address in the target), through thread `tid`
+   * Patches `placed` to call `handlers` (addresses in the target), through thread `tid`
    * (stopped; every other thread stopped too). `threadRips` are every thread's rip now;
    * `otherSites` the addresses of every other probe site. Returns undefined when the jump is
    * in, else the reason it cannot be (the caller places a breakpoint instead).
    */
-  place(placed: PlacedSite, handler: bigint, tid: number, threadRips: number[], otherSites: ReadonlySet<number>): string | undefined {
+  place(placed: PlacedSite, handlers: bigint[], tid: number, threadRips: number[], otherSites: ReadonlySet<number>): string | undefined {
     const address = placed.address;
     if (this.patches.has(address)) return 'the site is patched already';
     const fn = this.functionOf(placed.site);
@@ -89,15 +90,16 @@ export class JumpPatches {
     // the process must hold what the file holds (another tool's breakpoint, self-modifying code)
     const now = this.memory.read(address, analysis.length);
     if (now.some((b, i) => b !== original[i])) return 'the bytes in memory differ from the file (another debugger\'s breakpoint?)';
-    const trampoline = this.areas.slotNear(placed.moduleStart, placed.moduleEnd, tid, TRAMPOLINE_MAX_SIZE);
+    const room = trampolineRoom(handlers.length);
+    const trampoline = this.areas.slotNear(placed.moduleStart, placed.moduleEnd, tid, room);
     let code: Uint8Array;
     try {
-      code = buildTrampoline(fn.bytes.subarray(fn.offset), analysis.displaced, BigInt(address), BigInt(trampoline), handler);
+      code = buildTrampoline(fn.bytes.subarray(fn.offset), analysis.displaced, BigInt(address), BigInt(trampoline), handlers);
     } catch (error) {
       if (error instanceof CannotRelocate) return error.message;
       throw error;
     }
-    if (code.length > TRAMPOLINE_MAX_SIZE) return `its trampoline needs ${code.length} bytes`;
+    if (code.length > room) return `its trampoline needs ${code.length} bytes`;
     this.memory.write(trampoline, code);
     const patch: JumpPatch = { address, length: analysis.length, original, trampoline, trampolineSize: code.length };
     this.onPatched?.(patch);
@@ -106,10 +108,44 @@ export class JumpPatches {
     return undefined;
   }
 
+  /** Trampolines breakpoints send threads to (sites a jump cannot patch): [start, end). */
+  private readonly breakpointTrampolines: Array<[number, number]> = [];
+
+  /**
+   * For a site that keeps a breakpoint: a trampoline that runs the handler, then the site's
+   * first instruction relocated, then jumps back; the tracer sends a thread stopped at the
+   * breakpoint there. Its address, or why there can be none.
+   */
+  breakpointTrampoline(placed: PlacedSite, handlers: bigint[], tid: number): number | string {
+    const fn = this.functionOf(placed.site);
+    let code: Uint8Array;
+    let first: DecodedInstruction;
+    let original: Uint8Array;
+    if (typeof fn === 'string') {
+      original = this.memory.read(placed.address, 16);
+      if (original[0] === 0xcc) return 'the site holds a breakpoint already';
+    } else original = fn.bytes.subarray(fn.offset);
+    try {
+      first = decodeInstruction(original);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    const at = this.areas.slotNear(placed.moduleStart, placed.moduleEnd, tid, trampolineRoom(handlers.length));
+    try {
+      code = buildTrampoline(original, [{ offset: 0, decoded: first }], BigInt(placed.address), BigInt(at), handlers);
+    } catch (error) {
+      if (error instanceof CannotRelocate) return error.message;
+      throw error;
+    }
+    this.memory.write(at, code);
+    this.breakpointTrampolines.push([at, at + code.length]);
+    return at;
+  }
+
   /** Whether `rip` is inside a trampoline (running a handler's call or the relocated code). */
   inTrampoline(rip: number): boolean {
     for (const p of this.patches.values()) if (rip >= p.trampoline && rip < p.trampoline + p.trampolineSize) return true;
-    return false;
+    return this.breakpointTrampolines.some(([start, end]) => rip >= start && rip < end);
   }
 
   /** Puts every original byte back in `memory` (the process's, or a forked child's copy). */
@@ -126,6 +162,7 @@ export class JumpPatches {
   /** Forgets every patch without touching the process (after exec, or once restored). */
   forget(): void {
     this.patches.clear();
+    this.breakpointTrampolines.length = 0;
     for (const b of this.binaries.values()) b?.close();
     this.binaries.clear();
   }

@@ -1,7 +1,9 @@
 // The in-process engine's placement of a site, asked by the ptrace tracer before it places a
-// breakpoint: a jump patch to a trampoline calling the site's native handler when the site, its
-// handler and the moment allow it; otherwise the reason, and the tracer places a breakpoint as
-// the ptrace engine does (its handler then runs in utap).
+// breakpoint: a jump patch to a trampoline calling the native handlers of every site at that
+// address, when the site and the moment allow it. Otherwise the tracer places a breakpoint (and
+// -v says why); with native handlers, a hit of that breakpoint is sent to a trampoline that runs
+// them in the process too (one stop per hit, no handler run by utap), so every hit of a script
+// updates the same shared globals.
 import type { PlacedSite } from '../ptrace/site-placement';
 import type { PlacementState, SitePlacer } from '../ptrace/ptrace-tracer';
 import type { TargetMemory } from '../ptrace/target-memory';
@@ -10,10 +12,12 @@ import { native, PTRACE } from '../ptrace/native';
 import { JumpPatches } from './jump-patches';
 import { PatchList } from './patch-list';
 
-/** Where the native handlers come from (the JIT of the sites' eBPF programs). */
+/** Where the native handlers come from (the JIT of the sites' eBPF programs: native-handlers.ts). */
 export interface NativeHandlers {
   /** The address in the target of the function the trampoline of `placed` calls, or why there is none. */
   handlerFor(placed: PlacedSite, tid: number, state: PlacementState): bigint | string;
+  /** Where the handlers' code sits in the process, once placed. */
+  readonly codeRange: [number, number] | undefined;
 }
 
 /** Single steps allowed to bring one thread out of a trampoline at detach (a handler is short). */
@@ -22,15 +26,30 @@ const MAX_STEPS_OUT = 100_000;
 export class JumpPlacer implements SitePlacer {
   private patches: JumpPatches | undefined;
   private list: PatchList | undefined;
+  /** Addresses done: undefined when patched, else the reason the tracer was given. */
+  private readonly done = new Map<number, string | undefined>();
+  /** Breakpoint addresses whose hits go to a trampoline running the native handlers. */
+  private readonly redirects = new Map<number, number>();
 
-  constructor(private readonly handlers: NativeHandlers | undefined, private readonly unavailable = 'the native handler compiler is not in this build') {}
+  constructor(private readonly handlers: NativeHandlers | undefined, private readonly unavailable: string) {}
 
   place(placed: PlacedSite, tid: number, state: PlacementState): string | undefined {
-    if (placed.site.kind === 'return') return 'a .return probe: returns are caught by redirecting the return address to a breakpoint (no return trampoline yet)';
+    if (this.done.has(placed.address)) return this.done.get(placed.address);
+    const why = this.placeAddress(placed, tid, state);
+    this.done.set(placed.address, why);
+    return why;
+  }
+
+  private placeAddress(placed: PlacedSite, tid: number, state: PlacementState): string | undefined {
     if (!this.handlers) return this.unavailable;
-    if (!state.allStopped) return 'other threads were running when its code was mapped (a jump is written only with every thread stopped)';
-    const handler = this.handlers.handlerFor(placed, tid, state);
-    if (typeof handler === 'string') return `its handler cannot run in the process: ${handler}`;
+    const here = state.placements.filter((p) => p.address === placed.address);
+    if (here.some((p) => p.site.kind === 'return')) return 'a .return probe: its return is caught by a breakpoint (no return trampoline yet)';
+    const handlers: bigint[] = [];
+    for (const p of here) {
+      const handler = this.handlers.handlerFor(p, tid, state);
+      if (typeof handler === 'string') return `the handler of ${p.site.pp} cannot run in the process: ${handler}`;
+      handlers.push(handler);
+    }
     if (!this.patches) {
       this.patches = new JumpPatches(state.memory, state.areas);
       state.areas.slotNear(placed.moduleStart, placed.moduleEnd, tid, 0); // the healer lives in the first area
@@ -40,9 +59,21 @@ export class JumpPlacer implements SitePlacer {
       this.patches.onPatched = (patch) => list?.add(patch);
       this.list = list;
     }
-    const why = this.patches.place(placed, handler, tid, threadRips(state.threads), new Set([...state.siteAddresses].filter((a) => a !== placed.address)));
-    if (why === undefined) state.log(`${placed.site.kind} probe ${placed.site.pp} at 0x${placed.address.toString(16)}: jump to a trampoline (handler runs in the process)`);
-    return why;
+    const why = state.allStopped
+      ? this.patches.place(placed, handlers, tid, threadRips(state.threads), new Set([...state.siteAddresses].filter((a) => a !== placed.address)))
+      : 'other threads were running when its code was mapped (a jump is written only with every thread stopped)';
+    if (why === undefined) {
+      state.log(`probe ${here.map((p) => p.site.pp).join(', ')} at 0x${placed.address.toString(16)}: a jump to a trampoline, the handler runs in the process`);
+      return undefined;
+    }
+    const trampoline = this.patches.breakpointTrampoline(placed, handlers, tid);
+    if (typeof trampoline === 'string') return `${why}; nor can a breakpoint run its native handler (${trampoline}): utap runs it`;
+    this.redirects.set(placed.address, trampoline);
+    return `${why}; each hit stops once and goes on to a trampoline that runs the handler in the process`;
+  }
+
+  breakpointTarget(address: number): number | undefined {
+    return this.redirects.get(address);
   }
 
   restoreIn(memory: TargetMemory): void {
@@ -53,8 +84,8 @@ export class JumpPlacer implements SitePlacer {
     if (!this.patches) return true;
     this.patches.restore(state.memory);
     this.list?.clear();
-    // A thread stopped inside a trampoline or its handler finishes it step by step: with the
-    // bytes restored, it leaves for the program and does not come back.
+    // A thread stopped inside a trampoline or a handler finishes it step by step: with the bytes
+    // restored (and the breakpoints gone), it leaves for the program and does not come back.
     let allOut = true;
     for (const tid of state.threads) {
       if (!this.stepOut(tid)) {
@@ -70,28 +101,24 @@ export class JumpPlacer implements SitePlacer {
     const n = native();
     const regs = new Registers();
     const status = new Int32Array(1);
+    const range = this.handlers?.codeRange;
     for (let steps = 0; steps < MAX_STEPS_OUT; steps++) {
       if (n.getRegs(tid, regs.bytes) < 0) return true; // gone
-      if (!this.patches!.inTrampoline(regs.getNumber('rip')) && !this.inHandlerCall(tid, regs)) return true;
+      const rip = regs.getNumber('rip');
+      const inHandler = range !== undefined && rip >= range[0] && rip < range[1];
+      if (!inHandler && !this.patches!.inTrampoline(rip)) return true;
       if (n.ptrace(PTRACE.PTRACE_SINGLESTEP, tid, 0, 0) < 0) return false;
       if (n.waitFor(tid, status) < 0) return true;
     }
     return false;
   }
 
-  /** Inside the handler a trampoline called: its return address (at rsp, or deeper) is in a trampoline. */
-  private inHandlerCall(tid: number, regs: Registers): boolean {
-    void tid;
-    return this.handlerRanges.some(([start, end]) => regs.getNumber('rip') >= start && regs.getNumber('rip') < end);
-  }
-
-  /** Address ranges of the native handlers' code (given by the handler source). */
-  handlerRanges: Array<[number, number]> = [];
-
   forget(): void {
     this.patches?.forget();
     this.patches = undefined;
     this.list = undefined;
+    this.done.clear();
+    this.redirects.clear();
   }
 }
 

@@ -30,8 +30,8 @@ export const PT_REGS = {
   rdx: 96, rsi: 104, rdi: 112, orig_rax: 120, rip: 128, cs: 136, eflags: 144, rsp: 152, ss: 160,
 } as const;
 
-/** The code before the relocated instructions; `lit` fixups name the literal each rip operand reads. */
-function saveCallRestore(): { bytes: number[]; siteLiteral: number; handlerLiteral: number } {
+/** The code before the relocated instructions; the offsets of the disp32s that read the literals. */
+function saveCallRestore(handlers: number): { bytes: number[]; siteLiteral: number; handlerLiterals: number[] } {
   const b: number[] = [];
   b.push(0x48, 0x8d, 0x64, 0x24, 0x80); // lea -128(%rsp), %rsp        below the red zone
   b.push(0x9c); //                         pushfq                      flags at rsp0-136
@@ -53,9 +53,12 @@ function saveCallRestore(): { bytes: number[]; siteLiteral: number; handlerLiter
   b.push(0x41, 0x50, 0x41, 0x51, 0x41, 0x52, 0x41, 0x53); // push %r8..%r11
   b.push(0x53, 0x55); //                   push %rbx, %rbp
   b.push(0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57); // push %r12..%r15
-  b.push(0x48, 0x89, 0xe7); //             mov %rsp, %rdi              &pt_regs
-  const handlerLiteral = b.length + 2;
-  b.push(0xff, 0x15, 0, 0, 0, 0); //       call *lit_handler(%rip)
+  const handlerLiterals: number[] = [];
+  for (let i = 0; i < handlers; i++) {
+    b.push(0x48, 0x89, 0xe7); //           mov %rsp, %rdi              &pt_regs
+    handlerLiterals.push(b.length + 2);
+    b.push(0xff, 0x15, 0, 0, 0, 0); //     call *lit_handler_i(%rip)  (each site's handler at this address, in order)
+  }
   b.push(0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c); // pop %r15..%r12
   b.push(0x5d, 0x5b); //                   pop %rbp, %rbx
   b.push(0x41, 0x5b, 0x41, 0x5a, 0x41, 0x59, 0x41, 0x58); // pop %r11..%r8
@@ -64,27 +67,30 @@ function saveCallRestore(): { bytes: number[]; siteLiteral: number; handlerLiter
   b.push(0x48, 0x8d, 0xa4, 0x24, 0x78, 0xff, 0xff, 0xff); // lea -136(%rsp), %rsp
   b.push(0x9d); //                         popfq
   b.push(0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00); // lea 128(%rsp), %rsp   rsp0 again
-  return { bytes: b, siteLiteral, handlerLiteral };
+  return { bytes: b, siteLiteral, handlerLiterals };
 }
 
 /**
  * The trampoline for a site at `site` (its original bytes from `code[0]`, the replaced
- * instructions `displaced`), placed at `at`, calling `handler`. Ends with its two literals.
+ * instructions `displaced`), placed at `at`, calling `handlers` in order. Ends with its literals.
  */
-export function buildTrampoline(code: Uint8Array, displaced: DisplacedInstruction[], site: bigint, at: bigint, handler: bigint): Uint8Array {
-  const head = saveCallRestore();
+export function buildTrampoline(code: Uint8Array, displaced: DisplacedInstruction[], site: bigint, at: bigint, handlers: bigint[]): Uint8Array {
+  const head = saveCallRestore(handlers.length);
   const tail = relocateDisplaced(code, displaced, site, at + BigInt(head.bytes.length));
   const bytes = [...head.bytes, ...tail];
   while (bytes.length % 8) bytes.push(0xcc);
   const siteAt = bytes.length;
-  bytes.push(...u64Bytes(site), ...u64Bytes(handler));
+  bytes.push(...u64Bytes(site));
+  for (const handler of handlers) bytes.push(...u64Bytes(handler));
   const view = new DataView(Uint8Array.from(bytes).buffer);
   const out = new Uint8Array(view.buffer);
   // rip-relative disp32s are relative to the end of their 6-byte instruction (disp at +2)
   view.setInt32(head.siteLiteral, siteAt - (head.siteLiteral + 4), true);
-  view.setInt32(head.handlerLiteral, siteAt + 8 - (head.handlerLiteral + 4), true);
+  head.handlerLiterals.forEach((at, i) => view.setInt32(at, siteAt + 8 * (i + 1) - (at + 4), true));
   return out;
 }
 
-/** The longest trampoline: the head, up to JUMP_SIZE+14 relocated bytes grown to rel32 forms, literals. */
-export const TRAMPOLINE_MAX_SIZE = 256;
+/** Room for a trampoline: the head, up to JUMP_SIZE+14 relocated bytes grown to rel32 forms, literals (and 8 more per extra handler). */
+export function trampolineRoom(handlers: number): number {
+  return 256 + 16 * handlers;
+}

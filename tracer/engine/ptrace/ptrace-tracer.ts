@@ -54,6 +54,12 @@ export interface TracerHooks {
   publishGlobals?(globals: GlobalSnapshot[]): void;
   /** Another way to place sites, asked before a breakpoint (the in-process engine's jump patches). */
   placer?: SitePlacer;
+  /** The session, when another engine makes it (the in-process engine's: globals in shared memory). */
+  openSession?(services: ProcessSymbols): TracerSession;
+  /** Runs before each wait, and once after teardown (`final`): e.g. drain records handlers in the process wrote. */
+  poll?(final: boolean): void;
+  /** How often poll() must run while the target runs without stopping (ms); none: only before waits. */
+  pollIntervalMs?: number;
 }
 
 /** What a SitePlacer works with: the current image's memory and code areas, its threads. */
@@ -66,12 +72,19 @@ export interface PlacementState {
   threads: number[];
   /** the run-time address of every site placed or to be placed */
   siteAddresses: ReadonlySet<number>;
+  /** the sites being placed now */
+  placements: readonly PlacedSite[];
   log(message: string): void;
 }
 
 export interface SitePlacer {
   /** Places `placed` through stopped thread `tid`: undefined when done, else why not (a breakpoint goes there instead). */
   place(placed: PlacedSite, tid: number, state: PlacementState): string | undefined;
+  /**
+   * A breakpoint of this placer's at `address` (a site it could not patch): where to send the
+   * thread instead of running the handler in utap (the native handler's trampoline), or undefined.
+   */
+  breakpointTarget?(address: number): number | undefined;
   /** A forked child's copy of the memory: take every placement out of it. */
   restoreIn(memory: TargetMemory): void;
   /** At detach, every thread stopped: put the original bytes back and bring threads out of utap's code; false keeps the code areas mapped. */
@@ -181,7 +194,7 @@ export class PtraceTracer {
   private snapshotsPublished = 0;
 
   constructor(private readonly spec: PtraceRunSpec, private readonly hooks: TracerHooks = {}) {
-    this.session = spec.sidecar ? new ForwardedSession(spec.sidecar) : openSession(spec.plan, spec.session, { services: this.symbols });
+    this.session = spec.sidecar ? new ForwardedSession(spec.sidecar) : hooks.openSession?.(this.symbols) ?? openSession(spec.plan, spec.session, { services: this.symbols });
     this.ctx.symbols = this.symbols;
     this.schedule = new TimerSchedule(spec.plan.timers, monotonicNs());
   }
@@ -218,6 +231,7 @@ export class PtraceTracer {
       this.teardown();
       this.healer?.stopGuardian();
       this.stopWaker();
+      this.hooks.poll?.(true);
     }
     const exit = this.spec.command !== undefined ? this.targetExit : undefined;
     const code = exit?.kind === 'exited' ? exit.code : null;
@@ -434,6 +448,7 @@ export class PtraceTracer {
       allStopped: this.allStopped || this.threads.size === 1 && this.threads.has(tid),
       threads: [...this.threads.keys()],
       siteAddresses: new Set([...placements.map((p) => p.address), ...this.breakpoints.keys()]),
+      placements,
       log: (m) => this.log(m),
     };
   }
@@ -538,6 +553,7 @@ export class PtraceTracer {
   }
 
   private fireTimers(): void {
+    if (this.hooks.poll) this.pollHook();
     if (this.schedule.empty) return; // the common case, checked first: this runs before every wait
     const now = monotonicNs();
     const delay = fireDueTimers(this.session, this.schedule, now);
@@ -547,6 +563,17 @@ export class PtraceTracer {
     this.wakerDeadline = deadline;
     const ms = new Int32Array([Math.max(1, Math.ceil(Number(delay) / 1e6))]);
     this.n.write(this.wakerFd, new Uint8Array(ms.buffer), 4);
+  }
+
+  /** hooks.poll before a wait, and the waker armed to wake the loop for the next one. */
+  private pollHook(): void {
+    this.hooks.poll!(false);
+    const interval = this.hooks.pollIntervalMs;
+    if (interval === undefined) return;
+    const deadline = monotonicNs() + BigInt(interval) * 1_000_000n;
+    if (this.wakerDeadline !== undefined && this.wakerDeadline <= deadline) return;
+    this.wakerDeadline = deadline;
+    this.n.write(this.wakerFd, new Uint8Array(new Int32Array([interval]).buffer), 4);
   }
 
   private onWaker(): void {
@@ -580,6 +607,13 @@ export class PtraceTracer {
 
   private onBreakpoint(thread: Thread, tid: number, bp: Breakpoint): void {
     const regs = this.regs;
+    const elsewhere = this.hooks.placer?.breakpointTarget?.(bp.address);
+    if (elsewhere !== undefined && !bp.linkerHook) {
+      regs.setNumber('rip', elsewhere);
+      this.ctx.regsDirty = false;
+      this.resumeLater(tid);
+      return;
+    }
     const inTarget = !this.vforkChildren.has(tid);
     this.ctx.regsDirty = false;
     if (inTarget && this.session.running) {
