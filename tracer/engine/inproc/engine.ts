@@ -1,9 +1,11 @@
 // The in-process engine as the run pipeline sees it: attaches with ptrace like the ptrace
 // engine (same worker, same guarantees at every exit), and places each site it can as a jump to
 // a trampoline that runs the site's handler as native code inside the process, with no stop;
-// the other sites get the ptrace engine's breakpoints, and -v says which and why.
+// the other sites get the ptrace engine's breakpoints, and -v says which and why. `auto` takes
+// it over ptrace when every handler of the script can run natively (native-handlers.ts).
 import type { Engine, EngineRunRequest } from '../engine';
 import { ptraceEngine, runTracerWorker } from '../ptrace/ptrace-engine';
+import { nativeRefusal } from './native-handlers';
 
 export const inprocEngine: Engine = {
   name: 'inproc',
@@ -12,8 +14,10 @@ export const inprocEngine: Engine = {
     return ptraceEngine.unavailable(request)?.replace('the ptrace engine', 'the in-process engine');
   },
 
-  fits(): string | undefined {
-    return 'no handler of this build runs natively in the process yet (the eBPF-to-x86 compiler is not merged), so every site would be a breakpoint';
+  /** auto: only when every handler runs natively (else the ptrace engine is as good, and simpler). */
+  fits(request: EngineRunRequest): string | undefined {
+    const why = nativeRefusal(request.plan);
+    return why === undefined ? undefined : `${why}, so its handlers would run in utap as on the ptrace engine`;
   },
 
   run(request: EngineRunRequest): Promise<number> {

@@ -12,7 +12,7 @@ import type { TargetMemory } from '../ptrace/target-memory';
 import { analysePatchSite, JUMP_SIZE } from './patch-site';
 import { CannotRelocate } from './relocate';
 import { decodeInstruction, type DecodedInstruction } from '../ptrace/x86-decode';
-import { buildTrampoline, trampolineRoom } from './trampoline';
+import { buildReturnTrampoline, buildTrampoline, trampolineRoom } from './trampoline';
 
 export interface JumpPatch {
   address: number;
@@ -137,6 +137,15 @@ export class JumpPatches {
       if (error instanceof CannotRelocate) return error.message;
       throw error;
     }
+    this.memory.write(at, code);
+    this.breakpointTrampolines.push([at, at + code.length]);
+    return at;
+  }
+
+  /** A return trampoline (trampoline.ts) calling `handlers`, near `placed`'s module. */
+  returnTrampoline(placed: PlacedSite, handlers: bigint[], tid: number): number {
+    const code = buildReturnTrampoline(handlers);
+    const at = this.areas.slotNear(placed.moduleStart, placed.moduleEnd, tid, code.length);
     this.memory.write(at, code);
     this.breakpointTrampolines.push([at, at + code.length]);
     return at;

@@ -16,6 +16,8 @@ import { PatchList } from './patch-list';
 export interface NativeHandlers {
   /** The address in the target of the function the trampoline of `placed` calls, or why there is none. */
   handlerFor(placed: PlacedSite, tid: number, state: PlacementState): bigint | string;
+  /** A return site's program at its function's entry (entry captures), if it has one. */
+  entryHandlerFor(placed: PlacedSite): bigint | undefined;
   /** Where the handlers' code sits in the process, once placed. */
   readonly codeRange: [number, number] | undefined;
 }
@@ -30,6 +32,8 @@ export class JumpPlacer implements SitePlacer {
   private readonly done = new Map<number, string | undefined>();
   /** Breakpoint addresses whose hits go to a trampoline running the native handlers. */
   private readonly redirects = new Map<number, number>();
+  /** Function addresses whose returns go to a return trampoline. */
+  private readonly returns = new Map<number, number>();
 
   constructor(private readonly handlers: NativeHandlers | undefined, private readonly unavailable: string) {}
 
@@ -43,13 +47,34 @@ export class JumpPlacer implements SitePlacer {
   private placeAddress(placed: PlacedSite, tid: number, state: PlacementState): string | undefined {
     if (!this.handlers) return this.unavailable;
     const here = state.placements.filter((p) => p.address === placed.address);
-    if (here.some((p) => p.site.kind === 'return')) return 'a .return probe: its return is caught by a breakpoint (no return trampoline yet)';
     const handlers: bigint[] = [];
+    const returnHandlers: bigint[] = [];
     for (const p of here) {
       const handler = this.handlers.handlerFor(p, tid, state);
       if (typeof handler === 'string') return `the handler of ${p.site.pp} cannot run in the process: ${handler}`;
-      handlers.push(handler);
+      if (p.site.kind !== 'return') handlers.push(handler);
+      else {
+        returnHandlers.push(handler);
+        const entry = this.handlers.entryHandlerFor(p);
+        if (entry !== undefined) handlers.push(entry);
+      }
     }
+    this.ensurePatches(placed, tid, state);
+    if (returnHandlers.length) {
+      // .return: a breakpoint at the entry (utap keeps the shadow stack of return addresses), the
+      // return address sent to utap's return breakpoint, then to a return trampoline
+      this.returns.set(placed.address, this.patches!.returnTrampoline(placed, returnHandlers, tid));
+      const why = 'a .return probe: the entry and the return each stop once (return addresses redirected through utap\'s shadow stack), and trampolines run the handlers in the process';
+      if (handlers.length === 0) return why;
+      const trampoline = this.patches!.breakpointTrampoline(placed, handlers, tid);
+      if (typeof trampoline === 'string') return `${why}; but not at the entry (${trampoline})`;
+      this.redirects.set(placed.address, trampoline);
+      return why;
+    }
+    return this.placeEntry(placed, handlers, here, tid, state);
+  }
+
+  private ensurePatches(placed: PlacedSite, tid: number, state: PlacementState): void {
     if (!this.patches) {
       this.patches = new JumpPatches(state.memory, state.areas);
       state.areas.slotNear(placed.moduleStart, placed.moduleEnd, tid, 0); // the healer lives in the first area
@@ -59,14 +84,17 @@ export class JumpPlacer implements SitePlacer {
       this.patches.onPatched = (patch) => list?.add(patch);
       this.list = list;
     }
+  }
+
+  private placeEntry(placed: PlacedSite, handlers: bigint[], here: PlacedSite[], tid: number, state: PlacementState): string | undefined {
     const why = state.allStopped
-      ? this.patches.place(placed, handlers, tid, threadRips(state.threads), new Set([...state.siteAddresses].filter((a) => a !== placed.address)))
+      ? this.patches!.place(placed, handlers, tid, threadRips(state.threads), new Set([...state.siteAddresses].filter((a) => a !== placed.address)))
       : 'other threads were running when its code was mapped (a jump is written only with every thread stopped)';
     if (why === undefined) {
       state.log(`probe ${here.map((p) => p.site.pp).join(', ')} at 0x${placed.address.toString(16)}: a jump to a trampoline, the handler runs in the process`);
       return undefined;
     }
-    const trampoline = this.patches.breakpointTrampoline(placed, handlers, tid);
+    const trampoline = this.patches!.breakpointTrampoline(placed, handlers, tid);
     if (typeof trampoline === 'string') return `${why}; nor can a breakpoint run its native handler (${trampoline}): utap runs it`;
     this.redirects.set(placed.address, trampoline);
     return `${why}; each hit stops once and goes on to a trampoline that runs the handler in the process`;
@@ -74,6 +102,10 @@ export class JumpPlacer implements SitePlacer {
 
   breakpointTarget(address: number): number | undefined {
     return this.redirects.get(address);
+  }
+
+  returnTarget(address: number): number | undefined {
+    return this.returns.get(address);
   }
 
   restoreIn(memory: TargetMemory): void {
@@ -119,6 +151,7 @@ export class JumpPlacer implements SitePlacer {
     this.list = undefined;
     this.done.clear();
     this.redirects.clear();
+    this.returns.clear();
   }
 }
 

@@ -30,11 +30,11 @@ const SYS_close = 3;
 const O_RDWR = 2;
 const MAP_SHARED = 1;
 const PAGE = 4096;
+/** Threads whose entry captures the entry map holds at once (as the uprobe engine's). */
+const ENTRY_MAP_THREADS = 16384;
 
 /** Why `plan`'s site handlers cannot all run natively in the process, or undefined when they can. */
 export function nativeRefusal(plan: PlanIR): string | undefined {
-  const ret = plan.sites.find((s) => s.kind === 'return');
-  if (ret) return `probe ${ret.pp} is a .return probe (return trampolines are not built yet)`;
   let modes;
   try {
     modes = siteModes(plan, 0).modes;
@@ -54,6 +54,8 @@ export class NativeHandlerSet implements NativeHandlers {
   readonly area: SharedArea;
   private readonly globalFds = new Map<number, number>();
   private readonly heapFds = new Map<number, number>();
+  /** Return sites with entry captures: their entry map and the entry program's scratch. */
+  private readonly entryFds = new Map<number, { map: number; heap: number }>();
   private readonly ringFd: number;
   private readonly stateFd: number;
   private readonly records: RecordSpec[] = [];
@@ -61,6 +63,7 @@ export class NativeHandlerSet implements NativeHandlers {
   readonly sessionPlan: PlanIR;
   /** In the process, once installed: each site's handler entry. */
   private entries: Map<number, bigint> | undefined;
+  private entryPrograms: Map<number, bigint> | undefined;
   private installFailure: string | undefined;
   /** Where the handlers' code sits in the process ([start, end)). */
   codeRange: [number, number] | undefined;
@@ -75,16 +78,28 @@ export class NativeHandlerSet implements NativeHandlers {
     const globals = new Set<number>();
     for (const site of plan.sites) {
       this.heapFds.set(site.id, maps.addHeap(`utap_heap${site.id}`));
-      for (const g of compileSite(this.options(site, 0, () => 0, () => 1)).globals) globals.add(g);
+      const dry = compileSite(this.options(site, 0, () => 0, () => 1));
+      for (const g of dry.globals) globals.add(g);
+      if (dry.entry) {
+        const map = maps.addEntryMap(`utap_entry${site.id}`, ENTRY_MAP_THREADS);
+        maps.setValueSize(map, dry.entryValueSize);
+        this.entryFds.set(site.id, { map, heap: maps.addHeap(`utap_eheap${site.id}`) });
+      }
     }
     for (const g of [...globals].sort((a, b) => a - b)) this.globalFds.set(g, maps.addGlobal(program.globals[g], program.limits));
     // the real compile, with the fds: record ids in order
     let ids = 0;
     const sites = plan.sites.map((site) => compileSite(this.options(site, 0, () => ids++)));
-    sites.forEach((c, i) => maps.setValueSize(this.heapFds.get(plan.sites[i].id)!, c.main.heap.size));
+    sites.forEach((c, i) => {
+      maps.setValueSize(this.heapFds.get(plan.sites[i].id)!, c.main.heap.size);
+      if (c.entry) maps.setValueSize(this.entryFds.get(plan.sites[i].id)!.heap, c.entry.heap.size);
+    });
     for (const c of sites) this.records.push(...c.records);
     this.area = SharedArea.create(maps.list(), { pid: 0, fastThreadKeys: fsgsbaseAllowed() });
-    sites.forEach((c, i) => initHeap(this.area, this.heapFds.get(plan.sites[i].id)!, [c.main]));
+    sites.forEach((c, i) => {
+      initHeap(this.area, this.heapFds.get(plan.sites[i].id)!, [c.main]);
+      if (c.entry) initHeap(this.area, this.entryFds.get(plan.sites[i].id)!.heap, [c.entry]);
+    });
     const { plan: sessionPlan, routes } = planWithRecordSites(plan, this.records);
     this.sessionPlan = sessionPlan;
     this.routes = routes;
@@ -94,7 +109,10 @@ export class NativeHandlerSet implements NativeHandlers {
     return {
       program: this.plan.program,
       site,
-      fds: { global: global ?? ((g) => this.globalFds.get(g)!), ring: this.ringFd, state: this.stateFd, heap: this.heapFds.get(site.id)!, entry: 0 },
+      fds: {
+        global: global ?? ((g) => this.globalFds.get(g)!), ring: this.ringFd, state: this.stateFd, heap: this.heapFds.get(site.id)!,
+        entry: global ? 1 : this.entryFds.get(site.id)?.map ?? 0, entryHeap: global ? 1 : this.entryFds.get(site.id)?.heap,
+      },
       nextRecordId,
       targetPid,
       walltimeOffsetNs: walltimeOffsetNs(),
@@ -132,6 +150,11 @@ export class NativeHandlerSet implements NativeHandlers {
     return this.entries!.get(placed.site.id) ?? 'no handler was compiled for it';
   }
 
+  /** A return site's program at the function's entry (its entry captures), once installed. */
+  entryHandlerFor(placed: PlacedSite): bigint | undefined {
+    return this.entryPrograms?.get(placed.site.id);
+  }
+
   /** Maps the area and the handlers' code into the process (through stopped thread `tid`). */
   private install(placed: PlacedSite, tid: number, state: PlacementState): void {
     const { memory, areas } = state;
@@ -148,21 +171,20 @@ export class NativeHandlerSet implements NativeHandlers {
     injectSyscall(tid, memory, SYS_close, [fd], areas.injectionBlock);
     if (syscallFailed(areaBase)) throw new Error(`mapping the shared area in the process failed (${BigInt.asIntN(64, areaBase)})`);
     // the code: sized by a first build, then built for where it lands
-    const targetPid = pid;
-    const programs = () => {
-      let ids = 0;
-      return this.plan.sites.map((site) => compileSite(this.options(site, targetPid, () => ids++))) as CompiledSite[];
-    };
-    const compiled = programs();
-    const draft = buildHandlerImage(compiled.map((c) => ({ insns: c.main.insns })), this.area, 0x100000000000n, areaBase);
+    let ids = 0;
+    const compiled: CompiledSite[] = this.plan.sites.map((site) => compileSite(this.options(site, pid, () => ids++)));
+    const withEntry = compiled.flatMap((c, i) => (c.entry ? [{ site: this.plan.sites[i].id, insns: c.entry.insns }] : []));
+    const programs = [...compiled.map((c) => ({ insns: c.main.insns })), ...withEntry.map((e) => ({ insns: e.insns }))];
+    const draft = buildHandlerImage(programs, this.area, 0x100000000000n, areaBase);
     const codeSize = Math.ceil((draft.code.length + PAGE) / PAGE) * PAGE;
     const codeBase = injectSyscall(tid, memory, SYS.mmap, [0n, BigInt(codeSize), BigInt(PROT.READ | PROT.EXEC), BigInt(MAP.PRIVATE | MAP.ANONYMOUS), -1n, 0n], areas.injectionBlock);
     if (syscallFailed(codeBase)) throw new Error(`mapping the handlers' code in the process failed (${BigInt.asIntN(64, codeBase)})`);
-    const image = buildHandlerImage(compiled.map((c) => ({ insns: c.main.insns })), this.area, codeBase, areaBase);
+    const image = buildHandlerImage(programs, this.area, codeBase, areaBase);
     if (image.code.length > codeSize) throw new Error('the handlers\' code grew past its mapping');
     memory.write(codeBase, image.code);
     this.codeRange = [Number(codeBase), Number(codeBase) + codeSize];
     this.entries = new Map(this.plan.sites.map((site, i) => [site.id, image.entries[i]]));
+    this.entryPrograms = new Map(withEntry.map((e, i) => [e.site, image.entries[compiled.length + i]]));
     state.log(`handlers in the process: ${image.code.length} bytes of code at 0x${codeBase.toString(16)} (runtime ${image.runtimeSize}), shared area of ${this.area.layout.size} bytes at 0x${areaBase.toString(16)}`);
   }
 

@@ -31,7 +31,7 @@ export const PT_REGS = {
 } as const;
 
 /** The code before the relocated instructions; the offsets of the disp32s that read the literals. */
-function saveCallRestore(handlers: number): { bytes: number[]; siteLiteral: number; handlerLiterals: number[] } {
+function saveCallRestore(handlers: number, ripFromStack = false): { bytes: number[]; siteLiteral: number; handlerLiterals: number[] } {
   const b: number[] = [];
   b.push(0x48, 0x8d, 0x64, 0x24, 0x80); // lea -128(%rsp), %rsp        below the red zone
   b.push(0x9c); //                         pushfq                      flags at rsp0-136
@@ -45,8 +45,9 @@ function saveCallRestore(handlers: number): { bytes: number[]; siteLiteral: numb
   b.push(0x50); //                         push %rax                   rsp
   b.push(0xff, 0xb0, 0x78, 0xff, 0xff, 0xff); // push -136(%rax)       eflags
   b.push(0x6a, USER_CS); //                push $cs
-  const siteLiteral = b.length + 2;
-  b.push(0xff, 0x35, 0, 0, 0, 0); //       push lit_site(%rip)         rip
+  const siteLiteral = ripFromStack ? -1 : b.length + 2;
+  if (ripFromStack) b.push(0xff, 0x70, 0xf8); // push -8(%rax)           rip: the return address utap left below rsp0
+  else b.push(0xff, 0x35, 0, 0, 0, 0); //  push lit_site(%rip)         rip
   b.push(0x6a, 0xff); //                   push $-1                    orig_rax
   b.push(0x57, 0x56, 0x52, 0x51); //       push %rdi, %rsi, %rdx, %rcx
   b.push(0xff, 0xb0, 0x70, 0xff, 0xff, 0xff); // push -144(%rax)       rax
@@ -87,6 +88,25 @@ export function buildTrampoline(code: Uint8Array, displaced: DisplacedInstructio
   // rip-relative disp32s are relative to the end of their 6-byte instruction (disp at +2)
   view.setInt32(head.siteLiteral, siteAt - (head.siteLiteral + 4), true);
   head.handlerLiterals.forEach((at, i) => view.setInt32(at, siteAt + 8 * (i + 1) - (at + 4), true));
+  return out;
+}
+
+/**
+ * The return trampoline of a function whose .return probes run natively: utap sends a thread
+ * there, stopped at the return breakpoint (after `ret`, rsp0 = the caller's rsp), with the real
+ * return address written just below rsp0 (the dead slot the `ret` popped, untouched by the
+ * trampoline, which keeps clear of the 128 bytes below rsp0). pt_regs.rip is that address, as a
+ * uretprobe's handler sees it; the handlers run; everything is restored; `jmp *-8(%rsp)`.
+ */
+export function buildReturnTrampoline(handlers: bigint[]): Uint8Array {
+  const head = saveCallRestore(handlers.length, true);
+  const bytes = [...head.bytes, 0xff, 0x64, 0x24, 0xf8]; // jmp *-8(%rsp)
+  while (bytes.length % 8) bytes.push(0xcc);
+  const literals = bytes.length;
+  for (const handler of handlers) bytes.push(...u64Bytes(handler));
+  const out = Uint8Array.from(bytes);
+  const view = new DataView(out.buffer);
+  head.handlerLiterals.forEach((at, i) => view.setInt32(at, literals + 8 * i - (at + 4), true));
   return out;
 }
 

@@ -85,6 +85,11 @@ export interface SitePlacer {
    * thread instead of running the handler in utap (the native handler's trampoline), or undefined.
    */
   breakpointTarget?(address: number): number | undefined;
+  /**
+   * The function at `address` returned (its .return probes' breakpoint): a trampoline that runs
+   * their handlers in the process and jumps to the return address utap writes below rsp; or undefined.
+   */
+  returnTarget?(address: number): number | undefined;
   /** A forked child's copy of the memory: take every placement out of it. */
   restoreIn(memory: TargetMemory): void;
   /** At detach, every thread stopped: put the original bytes back and bring threads out of utap's code; false keeps the code areas mapped. */
@@ -607,22 +612,17 @@ export class PtraceTracer {
 
   private onBreakpoint(thread: Thread, tid: number, bp: Breakpoint): void {
     const regs = this.regs;
-    const elsewhere = this.hooks.placer?.breakpointTarget?.(bp.address);
-    if (elsewhere !== undefined && !bp.linkerHook) {
-      regs.setNumber('rip', elsewhere);
-      this.ctx.regsDirty = false;
-      this.resumeLater(tid);
-      return;
-    }
     const inTarget = !this.vforkChildren.has(tid);
+    // the placer's handlers run in the process, through a trampoline it names
+    const elsewhere = inTarget && this.session.running ? this.hooks.placer?.breakpointTarget?.(bp.address) : undefined;
     this.ctx.regsDirty = false;
     if (inTarget && this.session.running) {
       const ctx = this.ctx.bind(tid, this.pid, regs, this.memory, bp.address);
       ctx.returnTo = undefined;
       ctx.shadow = thread.shadow;
-      for (const site of bp.entrySites) this.session.hit(site.id, ctx);
+      if (elsewhere === undefined) for (const site of bp.entrySites) this.session.hit(site.id, ctx);
       if (bp.returnSites.length && this.areas.trampoline !== undefined) {
-        const captures = bp.returnSites.map((site) => this.session.captureEntry(site.id, ctx));
+        const captures = elsewhere === undefined && !this.hooks.placer?.returnTarget?.(bp.address) ? bp.returnSites.map((site) => this.session.captureEntry(site.id, ctx)) : [];
         const rsp = regs.getNumber('rsp');
         const returnAddress = this.memory.readU64(rsp);
         this.healer.redirectReturn(tid, thread.shadow.length, rsp, returnAddress, this.areas.trampoline);
@@ -630,7 +630,10 @@ export class PtraceTracer {
       }
     }
     if (bp.linkerHook) this.installPending(tid);
-    this.displace(tid, bp);
+    if (elsewhere !== undefined) {
+      regs.setNumber('rip', elsewhere);
+      this.resumeLater(tid);
+    } else this.displace(tid, bp);
   }
 
   private displace(tid: number, bp: Breakpoint): void {
@@ -650,6 +653,14 @@ export class PtraceTracer {
       return;
     }
     this.ctx.regsDirty = false;
+    const elsewhere = this.session.running && !this.vforkChildren.has(tid) ? this.hooks.placer?.returnTarget?.(frame.breakpoint.address) : undefined;
+    if (elsewhere !== undefined) {
+      // the placer's return trampoline runs the handlers and jumps to the address left below rsp
+      this.memory.writeU64(rsp - 8, frame.returnAddress);
+      regs.setNumber('rip', elsewhere);
+      this.resumeLater(tid);
+      return;
+    }
     if (this.session.running && !this.vforkChildren.has(tid)) {
       this.ctx.returnTo = frame.returnAddress;
       this.ctx.shadow = thread.shadow;
