@@ -24,6 +24,7 @@ export interface NativeHandlers {
 
 /** Single steps allowed to bring one thread out of a trampoline at detach (a handler is short). */
 const MAX_STEPS_OUT = 100_000;
+const TRAP_FLAG = 0x100n;
 
 export class JumpPlacer implements SitePlacer {
   private patches: JumpPatches | undefined;
@@ -120,7 +121,7 @@ export class JumpPlacer implements SitePlacer {
     // restored (and the breakpoints gone), it leaves for the program and does not come back.
     let allOut = true;
     for (const tid of state.threads) {
-      if (!this.stepOut(tid)) {
+      if (!this.stepOut(tid, state.memory)) {
         allOut = false;
         state.log(`thread ${tid} did not leave a trampoline in ${MAX_STEPS_OUT} steps`);
       }
@@ -129,7 +130,7 @@ export class JumpPlacer implements SitePlacer {
     return allOut;
   }
 
-  private stepOut(tid: number): boolean {
+  private stepOut(tid: number, memory: TargetMemory): boolean {
     const n = native();
     const regs = new Registers();
     const status = new Int32Array(1);
@@ -138,9 +139,24 @@ export class JumpPlacer implements SitePlacer {
       if (n.getRegs(tid, regs.bytes) < 0) return true; // gone
       const rip = regs.getNumber('rip');
       const inHandler = range !== undefined && rip >= range[0] && rip < range[1];
-      if (!inHandler && !this.patches!.inTrampoline(rip)) return true;
+      if (!inHandler && !this.patches!.inTrampoline(rip)) {
+        // the kernel leaves the trap flag to the thread when the last steps ran the trampoline's
+        // popfq (it cannot tell whose flag it is then): take it off, the program never had it
+        if (steps > 0 && (regs.get('eflags') & TRAP_FLAG) !== 0n) {
+          regs.set('eflags', regs.get('eflags') & ~TRAP_FLAG);
+          n.setRegs(tid, regs.bytes);
+        }
+        return true;
+      }
+      const pushf = memory.read(rip, 1)[0] === 0x9c;
       if (n.ptrace(PTRACE.PTRACE_SINGLESTEP, tid, 0, 0) < 0) return false;
       if (n.waitFor(tid, status) < 0) return true;
+      // a single-stepped pushfq pushes the trap flag; the trampoline's popfq would then keep
+      // the thread trapping after every instruction once utap is gone: clear it in the copy
+      if (pushf && n.getRegs(tid, regs.bytes) >= 0) {
+        const rsp = regs.getNumber('rsp');
+        memory.writeU64(rsp, memory.readU64(rsp) & ~TRAP_FLAG);
+      }
     }
     return false;
   }
