@@ -39,6 +39,13 @@ liveTest(test, 'a loop back into the first bytes and a 1-byte function fall back
   assert.match(r.stdout, /^flags_kept 12000\nloop_back 6000\nplain 6000\ntiny 6000$/m);
 });
 
+liveTest(test, 'printf from the handlers in the process: every record reaches the output, in order, also those sent just before the target exits', undefined, async () => {
+  const r = await runUtap(['--engine', 'inproc', '-e', 'probe process.function("work") { printf("work %d\\n", $i) }', '-c', `${fixture('counter')} 2000`], { timeoutMs: 60_000 });
+  assert.is(r.status, 0, r.stderr);
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith('work '));
+  assert.equal(lines, Array.from({ length: 2000 }, (_, i) => `work ${i}`));
+});
+
 liveTest(test, '-p, SIGTERM while every thread hits: the target answers right and its code equals its files after the detach', undefined, async () => {
   const target = await startTarget(SITES, ['4', '3000000']);
   const utap = spawn(process.execPath, [utapBin, '--engine', 'inproc', '-v', '-p', String(target.pid), '-e',

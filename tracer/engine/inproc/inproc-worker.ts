@@ -6,11 +6,16 @@ import * as fs from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { runWorker } from '../ptrace/run-tracer';
 import type { PtraceRunSpec, TracerHooks } from '../ptrace/ptrace-tracer';
+import { EXIT_SCRIPT_ERROR } from '../../cli/errors';
 import { JumpPlacer } from './jump-placer';
 import { NativeHandlerSet, nativeRefusal } from './native-handlers';
 
-/** How often the records handlers write are drained while the target runs without stopping. */
-const POLL_MS = 20;
+/**
+ * How often utap drains the records handlers write while the target runs without stopping: the
+ * 4 MiB ring holds about 100 000 printf records, which a busy target writes in a few ms.
+ */
+const POLL_RECORDS_MS = 1;
+const POLL_IDLE_MS = 100;
 
 function hooks(spec: PtraceRunSpec): Omit<TracerHooks, 'publishGlobals'> {
   const log = (m: string) => spec.verbose && fs.writeSync(2, `utap: inproc: ${m}\n`);
@@ -37,10 +42,20 @@ function hooks(spec: PtraceRunSpec): Omit<TracerHooks, 'publishGlobals'> {
         close();
         handlers.close(); // the shared area: read by the end probes until here
       };
+      // incomplete output never passes for complete (as on the uprobe engine)
+      const finish = session.finish.bind(session);
+      session.finish = (status) => {
+        const lost = handlers.lostRecords();
+        const skipped = handlers.busySkips();
+        const result = finish(status !== 0 ? status : lost + skipped > 0 ? EXIT_SCRIPT_ERROR : 0);
+        if (lost > 0) fs.writeSync(2, `utap: warning: ${lost === 1 ? '1 record' : `${lost} records`} from the handlers in the process (printf output) could not be sent: the ring buffer to utap was full, so the output is incomplete; print less per hit, or count and aggregate in the handler.\n`);
+        if (skipped > 0) fs.writeSync(2, `utap: warning: ${skipped} probe hits were not counted: a handler in the process was interrupted (a signal handler hit a probe) while its scratch memory was in use.\n`);
+        return result;
+      };
       return session;
     },
     poll: () => handlers.drain(),
-    pollIntervalMs: POLL_MS,
+    pollIntervalMs: handlers.sendsRecords ? POLL_RECORDS_MS : POLL_IDLE_MS,
   };
 }
 

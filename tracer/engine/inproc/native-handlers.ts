@@ -19,6 +19,7 @@ import { planWithRecordSites, type RecordRoute } from '../uprobe/record-sites';
 import { siteModes } from '../uprobe/site-modes';
 import { AreaMapPlan, initHeap } from './jit/area-maps';
 import { compileSite, type CompiledSite, type CompileOptions } from './jit/codegen-adapter';
+import { STATE_BUSY_SKIPS, STATE_LOST_RECORDS } from '../../../kernel-helper/codegen/layout';
 import { buildHandlerImage } from './jit/handler-image';
 import { fsgsbaseAllowed, SharedArea } from './jit/shared-area';
 import type { NativeHandlers } from './jump-placer';
@@ -131,6 +132,27 @@ export class NativeHandlerSet implements NativeHandlers {
     });
     this.dispatch = recordDispatcher(session, this.routes, spec.targetPid ?? 0, services);
     return session;
+  }
+
+  /** Whether the handlers send records (printf, exit, error...): utap then drains them often. */
+  get sendsRecords(): boolean {
+    return this.records.length > 0;
+  }
+
+  /** Records the handlers could not send (the ring was full), and hits skipped (scratch busy). */
+  lostRecords(): number {
+    return this.stateSlot(STATE_LOST_RECORDS);
+  }
+
+  busySkips(): number {
+    return this.stateSlot(STATE_BUSY_SKIPS);
+  }
+
+  private stateSlot(slot: number): number {
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(slot);
+    const value = this.area.map(this.stateFd).lookup(key);
+    return value ? Number(value.readBigUInt64LE(0)) : 0;
   }
 
   /** Runs the records the handlers wrote through the Session. */

@@ -584,6 +584,7 @@ export class PtraceTracer {
   private onWaker(): void {
     this.wakerDeadline = undefined;
     const request = Atomics.load(this.spec.control, CONTROL_STOP);
+    if (request !== 0) this.hooks.poll?.(false);
     if (request === 1) this.session.stop('SIGINT');
     else if (request === 2) this.session.stop('SIGTERM');
     // A scrape is answered here, between two hits: the target waits for no copy.
@@ -809,6 +810,7 @@ export class PtraceTracer {
     if (tid === this.pid) {
       this.targetExit = s;
       this.targetGone = true;
+      this.hooks.poll?.(false); // what the process's own handlers sent runs before the session stops
       this.session.stop('target-exited');
     }
   }
