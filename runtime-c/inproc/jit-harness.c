@@ -10,7 +10,8 @@
  *       calls the handler once with a 4096-byte context read from stdin, writes it back to stdout
  *       (handlers without helper calls: instruction semantics)
  *   jit-harness run CODE CODE_ADDR AREA_ADDR AREA_SIZE THREADS ITERS OFF[,OFF...] [REG=VALUE...]
- *       each of THREADS threads calls the handlers at OFF..., in order, ITERS times; REG is a
+ *       each of THREADS threads calls the handlers at OFF..., in order, ITERS times (OFF with a
+ *       suffix r: as a .return site, rsp 8 higher than at the entry and rdi clobbered); REG is a
  *       pt_regs field, VALUE a number or: str (a string of the harness), wild (an unmapped
  *       address), thread (the thread's index), iter (the iteration). Prints the mean ns of one
  *       iteration seen by each thread ("ns_per_iter N").
@@ -56,6 +57,8 @@ struct reg_spec {
 static struct reg_spec specs[NREGS];
 static int nspecs;
 static handler_fn handlers[16];
+/* A handler run as a .return site's: rsp is 8 higher (the return address popped). */
+static int at_return[16];
 static int nhandlers;
 static long iters;
 static pthread_barrier_t start;
@@ -106,7 +109,16 @@ static void *worker(void *arg)
 		}
 		for (int h = 0; h < nhandlers; h++) {
 			regs.rip = (uint64_t)handlers[h];
+			uint64_t rdi = regs.rdi;
+			if (at_return[h]) {
+				regs.rsp += 8;
+				regs.rdi = 0xbad; /* argument registers do not survive the call */
+			}
 			handlers[h](&regs);
+			if (at_return[h]) {
+				regs.rsp -= 8;
+				regs.rdi = rdi;
+			}
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -175,7 +187,12 @@ int main(int argc, char **argv)
 		if (area == MAP_FAILED || area != (void *)area_addr)
 			die("mapping the shared area (fd 3)");
 		for (char *s = argv[8]; *s && nhandlers < 16;) {
-			handlers[nhandlers++] = (handler_fn)(base + strtoull(s, &s, 0));
+			handlers[nhandlers] = (handler_fn)(base + strtoull(s, &s, 0));
+			if (*s == 'r') {
+				at_return[nhandlers] = 1;
+				s++;
+			}
+			nhandlers++;
 			if (*s == ',')
 				s++;
 		}

@@ -163,6 +163,23 @@ test('utap writes and deletes keys while reading (the hash map lock), as end pro
   });
 });
 
+test('a .return probe with @entry: captures kept per thread and frame in the entry map, paired exactly, none left behind', () => {
+  const script = `global lat
+    probe process("t").function("work").return { lat[tid()] <<< register("rax") - register("rdi") }`; // rdi: at entry (fixture)
+  withFixture(script, (f) => {
+    assert.ok(f.entryPrograms.has(0), 'the site has an entry program');
+    f.run([0], THREADS, ITERS, ['rdi=iter', 'rax=1000000']);
+    const lat = f.global('lat') as StatsArrayStore;
+    const rows = [...lat.entries()];
+    assert.is(rows.length, THREADS, 'one row per thread (tid() from gettid)');
+    for (const [, s] of rows) {
+      assert.is(num(s.count), ITERS);
+      assert.is(num(s.sum), ITERS * 1000000 - (ITERS * (ITERS - 1)) / 2);
+    }
+    assert.is(f.area.map(f.entryPrograms.get(0)!.map).count, 0, 'every entry deleted at its return');
+  });
+});
+
 test('per-call cost of a counting handler (figure printed, not asserted)', () => {
   withFixture('global n; probe process("t").function("work") { n++ }', (f) => {
     const ns = f.run([0], 1, 2_000_000);
