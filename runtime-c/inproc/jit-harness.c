@@ -122,6 +122,7 @@ static void *worker(void *arg)
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_barrier_wait(&start); /* every thread lives until all are done (they overlap) */
 	long ns = (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
 	return (void *)(ns / (iters ? iters : 1));
 }

@@ -65,7 +65,7 @@ export class JitFixture {
   readonly entryPrograms = new Map<number, { heap: number; map: number }>();
   private readonly entryEntries = new Map<number, bigint>();
 
-  constructor(text: string, options: { slots?: number; fastThreadKeys?: boolean; ringBytes?: number } = {}) {
+  constructor(text: string, options: { slots?: number; fastThreadKeys?: boolean; ringBytes?: number; entryThreads?: number } = {}) {
     this.program = completeStatsUse(compileScript({ text, file: 'jit.stp', scriptArgs: [], defines: [], includeDirs: [], guru: false }));
     const plan = new AreaMapPlan();
     const state = plan.addState();
@@ -83,7 +83,7 @@ export class JitFixture {
         binary: '/bin/true', vaddr: 0x1000n, fileOffset: 0x1000n, function: 'work', entryCaptures: lowered.entryCaptures,
       };
       const entryHeap = lowered.entryCaptures.length > 0 ? plan.addHeap(`utap_eheap${i}`) : undefined;
-      const entry = lowered.entryCaptures.length > 0 ? plan.addEntryMap(`utap_entry${i}`, 64) : 0;
+      const entry = lowered.entryCaptures.length > 0 ? plan.addEntryMap(`utap_entry${i}`, options.entryThreads ?? 64) : 0;
       const compiled = compileSite({
         program: this.program, site, targetPid: 0, walltimeOffsetNs: 0n, nextRecordId: () => ids++,
         fds: { global: (g) => this.globalFds.get(g)!, ring: this.ringFd, state, heap, entry, entryHeap },
@@ -129,10 +129,10 @@ export class JitFixture {
    * site with entry captures runs its entry program first (as at the function's entry, rsp 8
    * lower). Returns ns per iteration.
    */
-  run(probes: number[], threads: number, iterations: number, regs: string[] = []): number {
+  run(probes: number[], threads: number, iterations: number, regs: string[] = [], only?: 'entry'): number {
     const hex = (a: bigint): string => `0x${(a - CODE_BASE).toString(16)}`;
     const offsets = probes
-      .flatMap((p) => (this.entryEntries.has(p) ? [hex(this.entryEntries.get(p)!), `${hex(this.entries[p])}r`] : [hex(this.entries[p])]))
+      .flatMap((p) => (!this.entryEntries.has(p) ? [hex(this.entries[p])] : only === 'entry' ? [hex(this.entryEntries.get(p)!)] : [hex(this.entryEntries.get(p)!), `${hex(this.entries[p])}r`]))
       .join(',');
     const args = ['run', path.join(this.dir, 'image'), `0x${CODE_BASE.toString(16)}`, `0x${AREA_BASE.toString(16)}`, String(this.area.layout.size), String(threads), String(iterations), offsets, ...regs];
     const r = spawnSync(HARNESS, args, { stdio: ['ignore', 'pipe', 'pipe', this.area.memory.fd], timeout: 120_000, encoding: 'latin1' });

@@ -180,6 +180,29 @@ test('a .return probe with @entry: captures kept per thread and frame in the ent
   });
 });
 
+test('a full entry map (calls that never return) evicts, as an LRU map does: new calls still get their captures', () => {
+  withFixture('global got; probe process("t").function("work").return { got += register("rdi") }', (f) => {
+    const entries = f.area.map(f.entryPrograms.get(0)!.map);
+    f.run([0], THREADS, 10, ['rdi=7'], 'entry');
+    assert.is(entries.count, 4, 'entries of 8 threads in a map of 4');
+    f.run([0], 1, 100, ['rdi=iter']);
+    assert.is(num((f.global('got') as ScalarCell).get()), (100 * 99) / 2, 'every later call paired');
+    assert.equal(f.area.counters(), { noSlotSkips: 0n, lockSkips: 0n });
+  }, { entryThreads: 4 });
+});
+
+test('thread slots: hits of threads beyond the slots are counted as skipped, exactly; slots of exited threads are taken over', () => {
+  withFixture('global n; probe process("t").function("work") { n++ }', (f) => {
+    f.run([0], 8, 5000);
+    const { noSlotSkips } = f.area.counters();
+    assert.ok(noSlotSkips > 0n, 'some threads found no slot');
+    assert.is(num((f.global('n') as ScalarCell).get()) + Number(noSlotSkips), 8 * 5000, 'every hit counted or counted as skipped');
+    f.run([0], 4, 5000); // a new process: the old threads are gone
+    assert.is(f.area.counters().noSlotSkips, noSlotSkips, 'no new skips');
+    assert.is(num((f.global('n') as ScalarCell).get()) + Number(noSlotSkips), 12 * 5000);
+  }, { slots: 4, fastThreadKeys: false });
+});
+
 test('per-call cost of a counting handler (figure printed, not asserted)', () => {
   withFixture('global n; probe process("t").function("work") { n++ }', (f) => {
     const ns = f.run([0], 1, 2_000_000);
