@@ -88,12 +88,18 @@ struct utap_map {
 #define UTAP_MAP_TYPE_RINGBUF 27
 
 /* The key hash both sides compute: 32-bit words (little-endian, the tail zero-padded). */
+typedef uint32_t __attribute__((may_alias, aligned(1))) utap_u32_unaligned;
 static inline uint32_t utap_key_hash(const unsigned char *key, uint32_t size)
 {
 	uint32_t h = 0x811c9dc5u ^ size;
-	for (uint32_t i = 0; i < size; i += 4) {
+	uint32_t i = 0;
+	for (; i + 4 <= size; i += 4) {
+		h = (h ^ *(const utap_u32_unaligned *)(key + i)) * 0x9e3779b1u; /* x86: little-endian, unaligned loads allowed */
+		h ^= h >> 15;
+	}
+	if (i < size) {
 		uint32_t w = 0;
-		for (uint32_t b = 0; b < 4 && i + b < size; b++)
+		for (uint32_t b = 0; i + b < size; b++)
 			w |= (uint32_t)key[i + b] << (8 * b);
 		h = (h ^ w) * 0x9e3779b1u;
 		h ^= h >> 15;

@@ -84,14 +84,14 @@ EXPORT void *memset(void *d, int c, unsigned long n)
 	return d;
 }
 
+typedef u64 __attribute__((may_alias, aligned(1))) u64u;
+
 INLINE void copy(void *d, const void *s, u64 n)
 {
-	u64 *d8 = d;
-	const u64 *s8 = s;
-	for (; n >= 8; n -= 8)
-		*d8++ = *s8++;
-	u8 *d1 = (u8 *)d8;
-	const u8 *s1 = (const u8 *)s8;
+	u8 *d1 = d;
+	const u8 *s1 = s;
+	for (; n >= 8; n -= 8, d1 += 8, s1 += 8)
+		*(u64u *)d1 = *(const u64u *)s1;
 	while (n--)
 		*d1++ = *s1++;
 }
@@ -99,13 +99,19 @@ INLINE void copy(void *d, const void *s, u64 n)
 INLINE void zero(void *d, u64 n)
 {
 	u8 *d1 = d;
+	for (; n >= 8; n -= 8, d1 += 8)
+		*(u64u *)d1 = 0;
 	while (n--)
 		*d1++ = 0;
 }
 
 INLINE int same(const u8 *a, const u8 *b, u32 n)
 {
-	for (u32 i = 0; i < n; i++)
+	u32 i = 0;
+	for (; i + 8 <= n; i += 8)
+		if (*(const u64u *)(a + i) != *(const u64u *)(b + i))
+			return 0;
+	for (; i < n; i++)
 		if (a[i] != b[i])
 			return 0;
 	return 1;
