@@ -14,7 +14,10 @@
  *       suffix r: as a .return site, rsp 8 higher than at the entry and rdi clobbered); REG is a
  *       pt_regs field, VALUE a number or: str (a string of the harness), wild (an unmapped
  *       address), thread (the thread's index), iter (the iteration). Prints the mean ns of one
- *       iteration seen by each thread ("ns_per_iter N").
+ *       iteration seen by each thread ("ns_per_iter N"). An argument `vdso` writes this process's
+ *       __vdso_clock_gettime into the area first, as the engine does for a target.
+ *   jit-harness vdso
+ *       prints the address of its __vdso_clock_gettime, then waits for stdin to close
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -127,6 +132,33 @@ static void *worker(void *arg)
 	return (void *)(ns / (iters ? iters : 1));
 }
 
+/* This process's __vdso_clock_gettime, found as an engine finds it (dynsym of the vDSO image). */
+static uint64_t vdso_clock_gettime(void)
+{
+	const uint8_t *base = (const uint8_t *)getauxval(AT_SYSINFO_EHDR);
+	if (!base)
+		return 0;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)base;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(base + eh->e_phoff);
+	uint64_t load = 0;
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD) {
+			load = ph[i].p_vaddr;
+			break;
+		}
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(base + eh->e_shoff);
+	for (int i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type != SHT_DYNSYM)
+			continue;
+		const Elf64_Sym *sym = (const Elf64_Sym *)(base + sh[i].sh_offset);
+		const char *str = (const char *)(base + sh[sh[i].sh_link].sh_offset);
+		for (size_t k = 0; k < sh[i].sh_size / sizeof *sym; k++)
+			if (sym[k].st_value && !strcmp(str + sym[k].st_name, "__vdso_clock_gettime"))
+				return (uint64_t)base + sym[k].st_value - load;
+	}
+	return 0;
+}
+
 static int layout(void)
 {
 #define P(s, f) printf("%s.%s %zu\n", #s, #f, offsetof(struct s, f))
@@ -141,6 +173,7 @@ static int layout(void)
 	P(utap_area, no_slot_skips);
 	P(utap_area, lock_skips);
 	P(utap_area, pid);
+	P(utap_area, vdso_clock_gettime);
 	printf("utap_area.size_ %zu\n", sizeof(struct utap_area));
 	P(utap_slot, key);
 	P(utap_slot, tid);
@@ -166,6 +199,15 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "layout"))
 		return layout();
+	if (argc == 2 && !strcmp(argv[1], "vdso")) {
+		/* prints where its vDSO clock is, then waits for stdin to close (so utap can look too) */
+		printf("0x%llx\n", (unsigned long long)vdso_clock_gettime());
+		fflush(stdout);
+		char buf[64];
+		while (fread(buf, 1, sizeof buf, stdin) > 0)
+			;
+		return 0;
+	}
 	if (argc == 5 && !strcmp(argv[1], "exec")) {
 		uint64_t base = strtoull(argv[3], 0, 0);
 		map_code(argv[2], base);
@@ -199,6 +241,11 @@ int main(int argc, char **argv)
 		}
 		for (int a = 9; a < argc && nspecs < NREGS; a++) {
 			char *eq = strchr(argv[a], '=');
+			if (!strcmp(argv[a], "vdso")) {
+				/* the engine's part: the runtime reads the clock through this process's vDSO */
+				((struct utap_area *)area)->vdso_clock_gettime = vdso_clock_gettime();
+				continue;
+			}
 			if (!eq)
 				continue;
 			*eq = 0;

@@ -30,7 +30,8 @@ struct utap_area {
 	uint64_t lock_skips;     /* 56: map writes given up: the map's lock was held by this very thread (a signal handler re-entered) or too long */
 	uint32_t pid;            /* 64: the target's process id, written by utap (process_vm_readv, pid()) */
 	uint32_t reserved0;      /* 68 */
-	uint64_t reserved[23];   /* 72 .. 256 */
+	uint64_t vdso_clock_gettime; /* 72: the target's __vdso_clock_gettime, 0 = use the system call (written by utap) */
+	uint64_t reserved[22];   /* 80 .. 256 */
 };
 
 /* A thread's slot: its per-thread part of every per-CPU map. key 0 = free. */

@@ -618,7 +618,10 @@ EXPORT u64 utap_ktime_get_ns(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5, struct utap
 	struct {
 		long sec, nsec;
 	} ts = {0, 0};
-	sys2(NR_clock_gettime, CLOCK_MONOTONIC, &ts);
+	if (a->vdso_clock_gettime)
+		((long (*)(long, void *))a->vdso_clock_gettime)(CLOCK_MONOTONIC, &ts);
+	else
+		sys2(NR_clock_gettime, CLOCK_MONOTONIC, &ts);
 	return (u64)ts.sec * 1000000000ull + (u64)ts.nsec;
 }
 

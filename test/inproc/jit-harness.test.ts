@@ -3,12 +3,13 @@
 // over the area's maps) and the area's record ring: exact counts across threads, statistics and
 // histograms, string keys, strings and records, division by zero and a wild pointer reported as
 // the kernel handler reports them, while the harness (the "target") carries on unharmed.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AREA_FSGSBASE, HEADER, MAP, SLOT, keyHash } from '../../tracer/engine/inproc/jit/area-layout';
 import { STATE_STOP } from '../../kernel-helper/codegen/layout';
 import type { ArrayStore, ScalarCell, StatsArrayStore, StatsStore } from '../../tracer/runtime/storage';
+import { vdsoFunction } from '../../tracer/engine/inproc/jit/vdso';
 import { HARNESS, JitFixture } from './jit-fixture';
 
 /** Longs come back as numbers when safe, else bigints (runtime/long.ts): compared as numbers here. */
@@ -30,7 +31,7 @@ test('the C structures and the key hash agree with area-layout.ts', () => {
   const want: Array<[string, number]> = [
     ['utap_area.flags', HEADER.flags], ['utap_area.nslots', HEADER.nslots], ['utap_area.nmaps', HEADER.nmaps], ['utap_area.size', HEADER.size],
     ['utap_area.slots_off', HEADER.slotsOff], ['utap_area.maps_off', HEADER.mapsOff], ['utap_area.no_slot_skips', HEADER.noSlotSkips],
-    ['utap_area.lock_skips', HEADER.lockSkips], ['utap_area.pid', HEADER.pid], ['utap_area.size_', HEADER.size_],
+    ['utap_area.lock_skips', HEADER.lockSkips], ['utap_area.pid', HEADER.pid], ['utap_area.vdso_clock_gettime', HEADER.vdsoClockGettime], ['utap_area.size_', HEADER.size_],
     ['utap_slot.key', SLOT.key], ['utap_slot.tid', SLOT.tid], ['utap_slot.size_', SLOT.size_],
     ['utap_map.type', MAP.type], ['utap_map.key_size', MAP.keySize], ['utap_map.value_size', MAP.valueSize], ['utap_map.max_entries', MAP.maxEntries],
     ['utap_map.value_stride', MAP.valueStride], ['utap_map.capacity', MAP.capacity], ['utap_map.entry_size', MAP.entrySize],
@@ -201,6 +202,40 @@ test('thread slots: hits of threads beyond the slots are counted as skipped, exa
     assert.is(f.area.counters().noSlotSkips, noSlotSkips, 'no new skips');
     assert.is(num((f.global('n') as ScalarCell).get()) + Number(noSlotSkips), 12 * 5000);
   }, { slots: 4, fastThreadKeys: false });
+});
+
+for (const vdso of [false, true]) {
+  test(`bpf_ktime_get_ns through ${vdso ? "the target's vDSO" : 'the system call'}: CLOCK_MONOTONIC, never going back`, () => {
+    withFixture('global first, last, back; probe process("t").function("work") { now = gettimeofday_ns(); if (!first) first = now; if (now < last) back++; last = now }', (f) => {
+      const before = process.hrtime.bigint();
+      f.run([0], 1, 10000, vdso ? ['vdso'] : []);
+      const after = process.hrtime.bigint();
+      const [first, last] = ['first', 'last'].map((g) => BigInt((f.global(g) as ScalarCell).get() as number | bigint));
+      assert.ok(before <= first && first <= last && last <= after, `${before} <= ${first} <= ${last} <= ${after}`);
+      assert.is(num((f.global('back') as ScalarCell).get()), 0);
+    });
+  });
+}
+
+test('vdsoFunction finds __vdso_clock_gettime where the process itself sees it', async () => {
+  const child = spawn(HARNESS, ['vdso'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString('latin1');
+        if (text.includes('\n')) resolve(text.trim());
+      });
+      child.on('error', reject);
+      setTimeout(() => reject(new Error('jit-harness vdso printed nothing')), 10_000).unref();
+    });
+    assert.ok(BigInt(line) !== 0n, 'the harness found its vDSO clock');
+    assert.is(vdsoFunction(child.pid!, '__vdso_clock_gettime'), BigInt(line));
+    assert.is(vdsoFunction(child.pid!, 'no_such_function'), undefined);
+  } finally {
+    child.stdin.end();
+    child.kill();
+  }
 });
 
 test('per-call cost of a counting handler (figure printed, not asserted)', () => {

@@ -83,6 +83,19 @@ export class SharedArea {
     return new AreaRingReader(this.memory.bytes, m.layout);
   }
 
+  /**
+   * Tells the runtime where the target's __vdso_clock_gettime is (jit/vdso.ts finds it), so
+   * bpf_ktime_get_ns makes no system call; 0n goes back to the system call.
+   */
+  setVdsoClockGettime(address: bigint): void {
+    this.memory.bytes.writeBigUInt64LE(address, HEADER.vdsoClockGettime);
+  }
+
+  /** The target's process id (what pid() and the fault-safe reads use; 0: getpid each time). */
+  setPid(pid: number): void {
+    this.memory.bytes.writeUInt32LE(pid, HEADER.pid);
+  }
+
   counters(): AreaCounters {
     const b = this.memory.bytes;
     return { noSlotSkips: b.readBigUInt64LE(HEADER.noSlotSkips), lockSkips: b.readBigUInt64LE(HEADER.lockSkips) };
