@@ -15,7 +15,8 @@
  *       pt_regs field, VALUE a number or: str (a string of the harness), wild (an unmapped
  *       address), thread (the thread's index), iter (the iteration). Prints the mean ns of one
  *       iteration seen by each thread ("ns_per_iter N"). An argument `vdso` writes this process's
- *       __vdso_clock_gettime into the area first, as the engine does for a target.
+ *       __vdso_clock_gettime into the area first, as the engine does for a target; `pid` its pid;
+ *       `tidoff=N` the TLS offset of the tid, if it holds on the main thread.
  *   jit-harness vdso
  *       prints the address of its __vdso_clock_gettime, then waits for stdin to close
  */
@@ -173,6 +174,7 @@ static int layout(void)
 	P(utap_area, no_slot_skips);
 	P(utap_area, lock_skips);
 	P(utap_area, pid);
+	P(utap_area, tid_offset);
 	P(utap_area, vdso_clock_gettime);
 	printf("utap_area.size_ %zu\n", sizeof(struct utap_area));
 	P(utap_slot, key);
@@ -241,9 +243,22 @@ int main(int argc, char **argv)
 		}
 		for (int a = 9; a < argc && nspecs < NREGS; a++) {
 			char *eq = strchr(argv[a], '=');
+			if (!strcmp(argv[a], "pid")) {
+				((struct utap_area *)area)->pid = (uint32_t)getpid(); /* as the engine writes the target's */
+				continue;
+			}
 			if (!strcmp(argv[a], "vdso")) {
 				/* the engine's part: the runtime reads the clock through this process's vDSO */
 				((struct utap_area *)area)->vdso_clock_gettime = vdso_clock_gettime();
+				continue;
+			}
+			if (!strncmp(argv[a], "tidoff=", 7)) {
+				/* the engine's part: the offset, checked on this (main) thread first */
+				uint64_t fs;
+				uint32_t off = (uint32_t)strtoul(argv[a] + 7, 0, 0);
+				__asm__ volatile("rdfsbase %0" : "=r"(fs));
+				if (*(uint32_t *)(fs + off) == (uint32_t)gettid())
+					((struct utap_area *)area)->tid_offset = off;
 				continue;
 			}
 			if (!eq)

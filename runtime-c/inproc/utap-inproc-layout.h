@@ -29,7 +29,7 @@ struct utap_area {
 	uint64_t no_slot_skips;  /* 48: hits that found no free thread slot (their per-thread maps were not reached) */
 	uint64_t lock_skips;     /* 56: map writes given up: the map's lock was held by this very thread (a signal handler re-entered) or too long */
 	uint32_t pid;            /* 64: the target's process id, written by utap (process_vm_readv, pid()) */
-	uint32_t reserved0;      /* 68 */
+	uint32_t tid_offset;     /* 68: where the C library keeps a thread's tid in its TLS block (from the fs base), checked by utap on the target's threads; 0 = gettid */
 	uint64_t vdso_clock_gettime; /* 72: the target's __vdso_clock_gettime, 0 = use the system call (written by utap) */
 	uint64_t reserved[22];   /* 80 .. 256 */
 };

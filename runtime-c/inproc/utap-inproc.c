@@ -633,9 +633,28 @@ EXPORT u64 utap_get_smp_processor_id(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5, str
 	return p & 0xfff;
 }
 
+/*
+ * The thread id: from the thread's TLS block when utap checked, on every thread of the target,
+ * that the C library keeps it at fs base + tid_offset (glibc's struct pthread does, and writes it
+ * before the thread runs; the kernel clears it at the thread's exit); else gettid.
+ */
+INLINE u32 current_tid(struct utap_area *a)
+{
+	if (a->tid_offset && (a->flags & UTAP_AREA_FSGSBASE)) {
+		u64 fs;
+		__asm__ volatile("rdfsbase %0" : "=r"(fs));
+		if (fs > 1) {
+			u32 tid = *(volatile u32 *)(fs + a->tid_offset);
+			if (tid)
+				return tid;
+		}
+	}
+	return (u32)sys0(NR_gettid);
+}
+
 EXPORT u64 utap_get_current_pid_tgid(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5, struct utap_area *a)
 {
-	return ((u64)self_pid(a) << 32) | (u32)sys0(NR_gettid);
+	return ((u64)self_pid(a) << 32) | current_tid(a);
 }
 
 EXPORT u64 utap_get_current_uid_gid(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5, struct utap_area *a)

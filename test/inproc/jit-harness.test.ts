@@ -10,6 +10,7 @@ import { AREA_FSGSBASE, HEADER, MAP, SLOT, keyHash } from '../../tracer/engine/i
 import { STATE_STOP } from '../../kernel-helper/codegen/layout';
 import type { ArrayStore, ScalarCell, StatsArrayStore, StatsStore } from '../../tracer/runtime/storage';
 import { vdsoFunction } from '../../tracer/engine/inproc/jit/vdso';
+import { GLIBC_TID_OFFSET } from '../../tracer/engine/inproc/jit/shared-area';
 import { HARNESS, JitFixture } from './jit-fixture';
 
 /** Longs come back as numbers when safe, else bigints (runtime/long.ts): compared as numbers here. */
@@ -31,7 +32,7 @@ test('the C structures and the key hash agree with area-layout.ts', () => {
   const want: Array<[string, number]> = [
     ['utap_area.flags', HEADER.flags], ['utap_area.nslots', HEADER.nslots], ['utap_area.nmaps', HEADER.nmaps], ['utap_area.size', HEADER.size],
     ['utap_area.slots_off', HEADER.slotsOff], ['utap_area.maps_off', HEADER.mapsOff], ['utap_area.no_slot_skips', HEADER.noSlotSkips],
-    ['utap_area.lock_skips', HEADER.lockSkips], ['utap_area.pid', HEADER.pid], ['utap_area.vdso_clock_gettime', HEADER.vdsoClockGettime], ['utap_area.size_', HEADER.size_],
+    ['utap_area.lock_skips', HEADER.lockSkips], ['utap_area.pid', HEADER.pid], ['utap_area.tid_offset', HEADER.tidOffset], ['utap_area.vdso_clock_gettime', HEADER.vdsoClockGettime], ['utap_area.size_', HEADER.size_],
     ['utap_slot.key', SLOT.key], ['utap_slot.tid', SLOT.tid], ['utap_slot.size_', SLOT.size_],
     ['utap_map.type', MAP.type], ['utap_map.key_size', MAP.keySize], ['utap_map.value_size', MAP.valueSize], ['utap_map.max_entries', MAP.maxEntries],
     ['utap_map.value_stride', MAP.valueStride], ['utap_map.capacity', MAP.capacity], ['utap_map.entry_size', MAP.entrySize],
@@ -213,6 +214,30 @@ for (const vdso of [false, true]) {
       const [first, last] = ['first', 'last'].map((g) => BigInt((f.global(g) as ScalarCell).get() as number | bigint));
       assert.ok(before <= first && first <= last && last <= after, `${before} <= ${first} <= ${last} <= ${after}`);
       assert.is(num((f.global('back') as ScalarCell).get()), 0);
+    });
+  });
+}
+
+for (const fromTls of [false, true]) {
+  test(`tid() ${fromTls ? "from glibc's TLS block (offset checked)" : 'from gettid'}: each thread's own, as the kernel numbers it`, () => {
+    withFixture('probe process("t").function("work") { if (register("rdi") < 2) printf("%d %d\\n", tid(), pid()) }', (f) => {
+      f.run([0], 4, 100, ['rdi=iter', ...(fromTls ? [`tidoff=${GLIBC_TID_OFFSET}`, 'pid'] : [])]);
+      assert.is(f.area.memory.bytes.readUInt32LE(HEADER.tidOffset), fromTls ? GLIBC_TID_OFFSET : 0);
+      const records = f.drain();
+      assert.is(records.length, 8);
+      // the slot table recorded each thread's tid with gettid when the thread claimed its slot
+      const slotTids = new Set<number>();
+      for (let i = 0; i < f.area.layout.nslots; i++) {
+        const at = f.area.layout.slotsOff + i * SLOT.size_;
+        if (f.area.memory.bytes.readBigUInt64LE(at + SLOT.key) !== 0n) slotTids.add(f.area.memory.bytes.readUInt32LE(at + SLOT.tid));
+      }
+      assert.is(slotTids.size, 4);
+      for (const r of records) {
+        assert.is(Number(r.values[0]), r.tid, 'tid() = the record header tid');
+        assert.is(Number(r.values[1]), r.pid, 'pid() = the record header pid');
+        assert.ok(slotTids.has(r.tid), `tid ${r.tid} is one of the threads'`);
+        assert.ok(r.tid !== r.pid, 'a worker thread, not the main one');
+      }
     });
   });
 }

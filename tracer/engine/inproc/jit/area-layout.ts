@@ -13,7 +13,7 @@ export const AREA_FSGSBASE = 1;
 
 export const HEADER = {
   magic: 0, version: 8, flags: 12, nslots: 16, nmaps: 20, size: 24, slotsOff: 32, mapsOff: 40,
-  noSlotSkips: 48, lockSkips: 56, pid: 64, vdsoClockGettime: 72, size_: 256,
+  noSlotSkips: 48, lockSkips: 56, pid: 64, tidOffset: 68, vdsoClockGettime: 72, size_: 256,
 } as const;
 export const SLOT = { key: 0, tid: 8, size_: 16 } as const;
 export const MAP = {
