@@ -50,6 +50,8 @@ export interface JitResult {
   code: Buffer;
   /** Byte offset of each eBPF instruction slot's code (the second slot of ld_imm64 repeats the first's). */
   offsets: number[];
+  /** Byte offset of the shared exit (the epilogue every BPF_EXIT jumps to). */
+  exit: number;
 }
 
 export class JitError extends Error {
@@ -106,10 +108,11 @@ class BpfJit {
       this.insn(i, insn);
     }
     x.place(this.exit);
+    const exit = x.length;
     for (const r of [R15, R14, R13, RBX]) x.pop(r);
     x.leave();
     x.ret();
-    return { code: x.finish(), offsets };
+    return { code: x.finish(), offsets, exit };
   }
 
   private target(i: number, off: number): XLabel {
