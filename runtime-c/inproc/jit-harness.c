@@ -194,6 +194,10 @@ static int layout(void)
 	printf("utap_map.size_ %zu\n", sizeof(struct utap_map));
 	const unsigned char keys[3][16] = {{1, 0, 0, 0}, {'a', 'b', 'c'}, {0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9, 0xf8, 7}};
 	printf("hash4 %u\nhash3 %u\nhash9 %u\n", utap_key_hash(keys[0], 4), utap_key_hash(keys[1], 3), utap_key_hash(keys[2], 9));
+	unsigned char big[515];
+	for (int i = 0; i < 515; i++)
+		big[i] = (unsigned char)(i * 7 + 3);
+	printf("hash512 %u\nhash515 %u\nhash30 %u\n", utap_key_hash(big, 512), utap_key_hash(big, 515), utap_key_hash(big + 1, 30));
 	return 0;
 }
 

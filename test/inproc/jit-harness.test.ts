@@ -42,6 +42,10 @@ test('the C structures and the key hash agree with area-layout.ts', () => {
   assert.is(Number(lines.get('hash4')), keyHash(Buffer.from([1, 0, 0, 0]), 4));
   assert.is(Number(lines.get('hash3')), keyHash(Buffer.from('abc'), 3));
   assert.is(Number(lines.get('hash9')), keyHash(Buffer.from([0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9, 0xf8, 7]), 9));
+  const big = Buffer.from(Array.from({ length: 515 }, (_, i) => (i * 7 + 3) & 0xff));
+  assert.is(Number(lines.get('hash512')), keyHash(big, 512));
+  assert.is(Number(lines.get('hash515')), keyHash(big, 515));
+  assert.is(Number(lines.get('hash30')), keyHash(big.subarray(1), 30));
 });
 
 for (const fast of [true, false]) {
