@@ -17,12 +17,17 @@
  *       iteration seen by each thread ("ns_per_iter N"). An argument `vdso` writes this process's
  *       __vdso_clock_gettime into the area first, as the engine does for a target; `pid` its pid;
  *       `tidoff=N` the TLS offset of the tid, if it holds on the main thread.
+ *       `signals=N`: another thread sends N SIGUSR1 to the workers meanwhile, and the signal
+ *       handler runs the handlers too, nested in whatever the thread was doing (a handler
+ *       included); prints "signal_calls N".
  *   jit-harness vdso
  *       prints the address of its __vdso_clock_gettime, then waits for stdin to close
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +73,28 @@ static int at_return[16];
 static int nhandlers;
 static long iters;
 static pthread_barrier_t start;
+/* signals=N: a thread sends N SIGUSR1 round-robin to the workers, whose handler runs the handlers too. */
+static long signals;
+static atomic_long signal_calls;
+static atomic_long workers_done;
+static pthread_barrier_t finish;
+static __thread struct pt_regs *thread_regs;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (!thread_regs)
+		return;
+	struct pt_regs regs = *thread_regs; /* the interrupted thread's registers, on the signal frame's stack */
+	regs.rsp = (uint64_t)&regs - 64;
+	for (int h = 0; h < nhandlers; h++) {
+		regs.rip = (uint64_t)handlers[h];
+		regs.rsp += at_return[h] ? 8 : 0;
+		handlers[h](&regs);
+		regs.rsp -= at_return[h] ? 8 : 0;
+	}
+	atomic_fetch_add(&signal_calls, 1);
+}
 
 static void die(const char *what)
 {
@@ -105,6 +132,7 @@ static void *worker(void *arg)
 	memset(&regs, 0, sizeof regs);
 	uint64_t *r = (uint64_t *)&regs;
 	regs.rsp = (uint64_t)&regs - 64;
+	thread_regs = &regs;
 	pthread_barrier_wait(&start);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -128,6 +156,10 @@ static void *worker(void *arg)
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (signals) {
+		atomic_fetch_add(&workers_done, 1);
+		pthread_barrier_wait(&finish); /* no signal comes after this */
+	}
 	pthread_barrier_wait(&start); /* every thread lives until all are done (they overlap) */
 	long ns = (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
 	return (void *)(ns / (iters ? iters : 1));
@@ -247,6 +279,10 @@ int main(int argc, char **argv)
 		}
 		for (int a = 9; a < argc && nspecs < NREGS; a++) {
 			char *eq = strchr(argv[a], '=');
+			if (!strncmp(argv[a], "signals=", 8)) {
+				signals = strtol(argv[a] + 8, 0, 0);
+				continue;
+			}
 			if (!strcmp(argv[a], "pid")) {
 				((struct utap_area *)area)->pid = (uint32_t)getpid(); /* as the engine writes the target's */
 				continue;
@@ -294,9 +330,28 @@ int main(int argc, char **argv)
 		if (threads < 1 || threads > 256)
 			return 2;
 		pthread_barrier_init(&start, 0, (unsigned)threads);
+		pthread_barrier_init(&finish, 0, (unsigned)threads + 1);
+		if (signals) {
+			struct sigaction sa;
+			memset(&sa, 0, sizeof sa);
+			sa.sa_handler = on_signal;
+			sa.sa_flags = SA_RESTART;
+			sigaction(SIGUSR1, &sa, 0);
+		}
 		for (long i = 0; i < threads; i++)
 			if (pthread_create(&t[i], 0, worker, (void *)i))
 				die("pthread_create");
+		if (signals) {
+			long sent = 0;
+			for (long k = 0; k < signals && atomic_load(&workers_done) < threads; k++) {
+				if (pthread_kill(t[k % threads], SIGUSR1) == 0)
+					sent++;
+				if (k % 64 == 63)
+					sched_yield();
+			}
+			pthread_barrier_wait(&finish);
+			printf("signals_sent %ld\n", sent);
+		}
 		long total = 0;
 		for (long i = 0; i < threads; i++) {
 			void *ns;
@@ -304,6 +359,7 @@ int main(int argc, char **argv)
 			total += (long)ns;
 		}
 		printf("ns_per_iter %ld\n", total / threads);
+		printf("signal_calls %ld\n", (long)atomic_load(&signal_calls));
 		return 0;
 	}
 	fprintf(stderr, "usage: jit-harness layout | exec CODE ADDR OFF | run CODE ADDR AREA_ADDR AREA_SIZE THREADS ITERS OFFS [REG=V...]\n");

@@ -64,6 +64,8 @@ export class JitFixture {
   /** Return sites with entry captures: their entry program's scratch and captures map. */
   readonly entryPrograms = new Map<number, { heap: number; map: number }>();
   private readonly entryEntries = new Map<number, bigint>();
+  /** Handler runs the last run's signal handlers made (signals=N). */
+  signalCalls = 0;
 
   constructor(text: string, options: { slots?: number; fastThreadKeys?: boolean; ringBytes?: number; entryThreads?: number } = {}) {
     this.program = completeStatsUse(compileScript({ text, file: 'jit.stp', scriptArgs: [], defines: [], includeDirs: [], guru: false }));
@@ -139,6 +141,7 @@ export class JitFixture {
     if (r.status !== 0) throw new Error(`jit-harness failed (${r.status ?? r.signal}): ${r.stderr}`);
     const m = /ns_per_iter (\d+)/.exec(r.stdout);
     if (!m) throw new Error(`jit-harness printed ${r.stdout}`);
+    this.signalCalls = Number(/signal_calls (\d+)/.exec(r.stdout)?.[1] ?? 0);
     return Number(m[1]);
   }
 

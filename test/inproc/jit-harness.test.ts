@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AREA_FSGSBASE, HEADER, MAP, SLOT, keyHash } from '../../tracer/engine/inproc/jit/area-layout';
-import { STATE_STOP } from '../../kernel-helper/codegen/layout';
+import { STATE_BUSY_SKIPS, STATE_STOP } from '../../kernel-helper/codegen/layout';
 import type { ArrayStore, ScalarCell, StatsArrayStore, StatsStore } from '../../tracer/runtime/storage';
 import { vdsoFunction } from '../../tracer/engine/inproc/jit/vdso';
 import { GLIBC_TID_OFFSET } from '../../tracer/engine/inproc/jit/shared-area';
@@ -265,6 +265,25 @@ test('vdsoFunction finds __vdso_clock_gettime where the process itself sees it',
     child.stdin.end();
     child.kill();
   }
+});
+
+test('handlers re-entered from signal handlers on the same threads: no deadlock, every run counted or counted as skipped', () => {
+  const script = `global n, a
+    probe process("t").function("work") { n++ }
+    probe process("t").function("work") { a[register("rsi")] += 1 }`;
+  withFixture(script, (f) => {
+    f.run([0, 1], 4, 200000, ['rsi=thread', 'signals=100000']);
+    assert.ok(f.signalCalls > 0, 'signals arrived while the handlers ran');
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(STATE_BUSY_SKIPS);
+    const skips = Number(f.area.map(1).lookup(key)!.readBigUInt64LE(0));
+    const a = f.global('a') as ArrayStore;
+    let inA = 0;
+    for (const [, v] of a.entries()) inA += num(v);
+    const runs = 4 * 200000 + f.signalCalls;
+    assert.is(num((f.global('n') as ScalarCell).get()) + inA + skips, 2 * runs, `n + a + ${skips} skipped = 2 x ${runs}`);
+    assert.is(f.area.counters().lockSkips, 0n);
+  });
 });
 
 test('per-call cost of a counting handler (figure printed, not asserted)', () => {
