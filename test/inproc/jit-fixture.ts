@@ -15,7 +15,8 @@ import { completeStatsUse } from '../../tracer/ir/stats-use';
 import { compileScript } from '../../tracer/lang/compile';
 import { mapStore } from '../../tracer/engine/uprobe/bpf-storage';
 import type { GlobalStore } from '../../tracer/runtime/storage';
-import { compileSite, type CompiledSite } from '../../tracer/engine/inproc/jit/codegen-adapter';
+import { compileEventProgram, compileSite, type CompiledSite } from '../../tracer/engine/inproc/jit/codegen-adapter';
+import type { EventProgramRequest } from '../../kernel-helper/codegen/site-compiler';
 import { AreaMapPlan, initHeap } from '../../tracer/engine/inproc/jit/area-maps';
 import { buildHandlerImage } from '../../tracer/engine/inproc/jit/handler-image';
 import { fsgsbaseAllowed, SharedArea } from '../../tracer/engine/inproc/jit/shared-area';
@@ -67,7 +68,11 @@ export class JitFixture {
   /** Handler runs the last run's signal handlers made (signals=N). */
   signalCalls = 0;
 
-  constructor(text: string, options: { slots?: number; fastThreadKeys?: boolean; ringBytes?: number; entryThreads?: number } = {}) {
+  /**
+   * `event`: compile each site as an event-mode program instead (what the uprobe engine does for
+   * a handler utap must run: the record ships registers, context and target reads).
+   */
+  constructor(text: string, options: { slots?: number; fastThreadKeys?: boolean; ringBytes?: number; entryThreads?: number; event?: (site: ProbeSiteIR) => EventProgramRequest } = {}) {
     this.program = completeStatsUse(compileScript({ text, file: 'jit.stp', scriptArgs: [], defines: [], includeDirs: [], guru: false }));
     const plan = new AreaMapPlan();
     const state = plan.addState();
@@ -86,10 +91,16 @@ export class JitFixture {
       };
       const entryHeap = lowered.entryCaptures.length > 0 ? plan.addHeap(`utap_eheap${i}`) : undefined;
       const entry = lowered.entryCaptures.length > 0 ? plan.addEntryMap(`utap_entry${i}`, options.entryThreads ?? 64) : 0;
-      const compiled = compileSite({
+      const compileOptions = {
         program: this.program, site, targetPid: 0, walltimeOffsetNs: 0n, nextRecordId: () => ids++,
-        fds: { global: (g) => this.globalFds.get(g)!, ring: this.ringFd, state, heap, entry, entryHeap },
-      });
+        fds: { global: (g: number) => this.globalFds.get(g)!, ring: this.ringFd, state, heap, entry, entryHeap },
+      };
+      let compiled: CompiledSite;
+      if (options.event) {
+        const records: RecordSpec[] = [];
+        const main = compileEventProgram(compileOptions, options.event(site), records);
+        compiled = { main, entryValueSize: 0, records, globals: new Set(), usesSiteStrings: false };
+      } else compiled = compileSite(compileOptions);
       plan.setValueSize(heap, compiled.main.heap.size);
       heaps.push(heap);
       if (compiled.entry) {

@@ -12,6 +12,10 @@ import type { ArrayStore, ScalarCell, StatsArrayStore, StatsStore } from '../../
 import { vdsoFunction } from '../../tracer/engine/inproc/jit/vdso';
 import { GLIBC_TID_OFFSET } from '../../tracer/engine/inproc/jit/shared-area';
 import { HARNESS, JitFixture } from './jit-fixture';
+import type { Expr, ProbeSiteIR } from '../../tracer/ir/ir';
+import { walkStmt } from '../../tracer/ir/walk';
+import type { EventProgramRequest } from '../../kernel-helper/codegen/site-compiler';
+import { EVENT_READ_FAULT, EVENT_READ_OK } from '../../kernel-helper/codegen/records';
 
 /** Longs come back as numbers when safe, else bigints (runtime/long.ts): compared as numbers here. */
 const num = (v: unknown): number => Number(v as number | bigint);
@@ -284,6 +288,28 @@ test('handlers re-entered from signal handlers on the same threads: no deadlock,
     assert.is(num((f.global('n') as ScalarCell).get()) + inA + skips, 2 * runs, `n + a + ${skips} skipped = 2 x ${runs}`);
     assert.is(f.area.counters().lockSkips, 0n);
   });
+});
+
+test('an event-mode program (what utap runs itself): registers, execname and target reads shipped in the record, a fault marked', () => {
+  const reads: Expr[] = [];
+  const event = (site: ProbeSiteIR): EventProgramRequest => {
+    // the handler's own reads, in order: user_string($arg1) then a long read at $arg2
+    walkStmt(site.handler.body, { expr: (e) => void ((e.op === 'userString' || e.op === 'userRead') && reads.push(e)) });
+    return { kind: 'event', regs: ['rdi', 'rsi'], context: ['execname'], reads, entryInKernel: false, stackBytes: 0 };
+  };
+  withFixture('probe process("t").function("work") { printf("%s %d\\n", user_string(pointer_arg(1)), user_long(pointer_arg(2))) }', (f) => {
+    f.run([0], 2, 3, ['rdi=str', 'rsi=wild']);
+    const records = f.drain();
+    assert.is(records.length, 6);
+    for (const r of records) {
+      assert.is(r.spec.kind, 'event');
+      const [rdi, rsi, comm, s1, a1, v1, s2, a2] = r.values;
+      assert.ok(rdi !== 0n && rsi === 0xdead00000000n, 'registers');
+      assert.match(String(comm), /^jitw[01]$/);
+      assert.equal([s1, a1, v1], [BigInt(EVENT_READ_OK), rdi, 'a string in the harness'], 'the string read at the hit');
+      assert.equal([s2, a2], [BigInt(EVENT_READ_FAULT), 0xdead00000000n], 'the wild read marked as a fault');
+    }
+  }, { event });
 });
 
 test('per-call cost of a counting handler (figure printed, not asserted)', () => {
