@@ -194,10 +194,17 @@ static int thread_slot(struct utap_area *a)
 
 /* ───────────── map locks ───────────── */
 
+/*
+ * A lock held by another thread is waited for: its holder is inside a short insert or delete, or
+ * preempted there (the wait yields the CPU; it gives up only after about a million rounds, since a
+ * failed update reads as a full array to the handler). One held by this same thread is a signal
+ * handler's hit nested in that insert: it can never be released while we wait, so it fails at once
+ * (-EBUSY, as the kernel's hash maps answer a nested program on the same CPU).
+ */
 static int lock_map(struct utap_area *a, struct utap_map *m)
 {
 	u64 me = thread_key(a);
-	for (u32 round = 0; round < 4096; round++) {
+	for (u32 round = 0; round < (1u << 20); round++) {
 		for (u32 spin = 0; spin < 256; spin++) {
 			u64 holder = __atomic_load_n(&m->lock, __ATOMIC_RELAXED);
 			if (holder == 0) {
