@@ -10,19 +10,31 @@
  *       calls the handler once with a 4096-byte context read from stdin, writes it back to stdout
  *       (handlers without helper calls: instruction semantics)
  *   jit-harness run CODE CODE_ADDR AREA_ADDR AREA_SIZE THREADS ITERS OFF[,OFF...] [REG=VALUE...]
- *       each of THREADS threads calls the handlers at OFF..., in order, ITERS times; REG is a
+ *       each of THREADS threads calls the handlers at OFF..., in order, ITERS times (OFF with a
+ *       suffix r: as a .return site, rsp 8 higher than at the entry and rdi clobbered); REG is a
  *       pt_regs field, VALUE a number or: str (a string of the harness), wild (an unmapped
  *       address), thread (the thread's index), iter (the iteration). Prints the mean ns of one
- *       iteration seen by each thread ("ns_per_iter N").
+ *       iteration seen by each thread ("ns_per_iter N"). An argument `vdso` writes this process's
+ *       __vdso_clock_gettime into the area first, as the engine does for a target; `pid` its pid;
+ *       `tidoff=N` the TLS offset of the tid, if it holds on the main thread.
+ *       `signals=N`: another thread sends N SIGUSR1 to the workers meanwhile, and the signal
+ *       handler runs the handlers too, nested in whatever the thread was doing (a handler
+ *       included); prints "signal_calls N".
+ *   jit-harness vdso
+ *       prints the address of its __vdso_clock_gettime, then waits for stdin to close
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -56,9 +68,33 @@ struct reg_spec {
 static struct reg_spec specs[NREGS];
 static int nspecs;
 static handler_fn handlers[16];
+/* A handler run as a .return site's: rsp is 8 higher (the return address popped). */
+static int at_return[16];
 static int nhandlers;
 static long iters;
 static pthread_barrier_t start;
+/* signals=N: a thread sends N SIGUSR1 round-robin to the workers, whose handler runs the handlers too. */
+static long signals;
+static atomic_long signal_calls;
+static atomic_long workers_done;
+static pthread_barrier_t finish;
+static __thread struct pt_regs *thread_regs;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (!thread_regs)
+		return;
+	struct pt_regs regs = *thread_regs; /* the interrupted thread's registers, on the signal frame's stack */
+	regs.rsp = (uint64_t)&regs - 64;
+	for (int h = 0; h < nhandlers; h++) {
+		regs.rip = (uint64_t)handlers[h];
+		regs.rsp += at_return[h] ? 8 : 0;
+		handlers[h](&regs);
+		regs.rsp -= at_return[h] ? 8 : 0;
+	}
+	atomic_fetch_add(&signal_calls, 1);
+}
 
 static void die(const char *what)
 {
@@ -96,6 +132,7 @@ static void *worker(void *arg)
 	memset(&regs, 0, sizeof regs);
 	uint64_t *r = (uint64_t *)&regs;
 	regs.rsp = (uint64_t)&regs - 64;
+	thread_regs = &regs;
 	pthread_barrier_wait(&start);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -106,12 +143,53 @@ static void *worker(void *arg)
 		}
 		for (int h = 0; h < nhandlers; h++) {
 			regs.rip = (uint64_t)handlers[h];
+			uint64_t rdi = regs.rdi;
+			if (at_return[h]) {
+				regs.rsp += 8;
+				regs.rdi = 0xbad; /* argument registers do not survive the call */
+			}
 			handlers[h](&regs);
+			if (at_return[h]) {
+				regs.rsp -= 8;
+				regs.rdi = rdi;
+			}
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (signals) {
+		atomic_fetch_add(&workers_done, 1);
+		pthread_barrier_wait(&finish); /* no signal comes after this */
+	}
+	pthread_barrier_wait(&start); /* every thread lives until all are done (they overlap) */
 	long ns = (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
 	return (void *)(ns / (iters ? iters : 1));
+}
+
+/* This process's __vdso_clock_gettime, found as an engine finds it (dynsym of the vDSO image). */
+static uint64_t vdso_clock_gettime(void)
+{
+	const uint8_t *base = (const uint8_t *)getauxval(AT_SYSINFO_EHDR);
+	if (!base)
+		return 0;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)base;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(base + eh->e_phoff);
+	uint64_t load = 0;
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD) {
+			load = ph[i].p_vaddr;
+			break;
+		}
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(base + eh->e_shoff);
+	for (int i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type != SHT_DYNSYM)
+			continue;
+		const Elf64_Sym *sym = (const Elf64_Sym *)(base + sh[i].sh_offset);
+		const char *str = (const char *)(base + sh[sh[i].sh_link].sh_offset);
+		for (size_t k = 0; k < sh[i].sh_size / sizeof *sym; k++)
+			if (sym[k].st_value && !strcmp(str + sym[k].st_name, "__vdso_clock_gettime"))
+				return (uint64_t)base + sym[k].st_value - load;
+	}
+	return 0;
 }
 
 static int layout(void)
@@ -128,6 +206,8 @@ static int layout(void)
 	P(utap_area, no_slot_skips);
 	P(utap_area, lock_skips);
 	P(utap_area, pid);
+	P(utap_area, tid_offset);
+	P(utap_area, vdso_clock_gettime);
 	printf("utap_area.size_ %zu\n", sizeof(struct utap_area));
 	P(utap_slot, key);
 	P(utap_slot, tid);
@@ -146,6 +226,10 @@ static int layout(void)
 	printf("utap_map.size_ %zu\n", sizeof(struct utap_map));
 	const unsigned char keys[3][16] = {{1, 0, 0, 0}, {'a', 'b', 'c'}, {0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9, 0xf8, 7}};
 	printf("hash4 %u\nhash3 %u\nhash9 %u\n", utap_key_hash(keys[0], 4), utap_key_hash(keys[1], 3), utap_key_hash(keys[2], 9));
+	unsigned char big[515];
+	for (int i = 0; i < 515; i++)
+		big[i] = (unsigned char)(i * 7 + 3);
+	printf("hash512 %u\nhash515 %u\nhash30 %u\n", utap_key_hash(big, 512), utap_key_hash(big, 515), utap_key_hash(big + 1, 30));
 	return 0;
 }
 
@@ -153,6 +237,15 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "layout"))
 		return layout();
+	if (argc == 2 && !strcmp(argv[1], "vdso")) {
+		/* prints where its vDSO clock is, then waits for stdin to close (so utap can look too) */
+		printf("0x%llx\n", (unsigned long long)vdso_clock_gettime());
+		fflush(stdout);
+		char buf[64];
+		while (fread(buf, 1, sizeof buf, stdin) > 0)
+			;
+		return 0;
+	}
 	if (argc == 5 && !strcmp(argv[1], "exec")) {
 		uint64_t base = strtoull(argv[3], 0, 0);
 		map_code(argv[2], base);
@@ -175,12 +268,39 @@ int main(int argc, char **argv)
 		if (area == MAP_FAILED || area != (void *)area_addr)
 			die("mapping the shared area (fd 3)");
 		for (char *s = argv[8]; *s && nhandlers < 16;) {
-			handlers[nhandlers++] = (handler_fn)(base + strtoull(s, &s, 0));
+			handlers[nhandlers] = (handler_fn)(base + strtoull(s, &s, 0));
+			if (*s == 'r') {
+				at_return[nhandlers] = 1;
+				s++;
+			}
+			nhandlers++;
 			if (*s == ',')
 				s++;
 		}
 		for (int a = 9; a < argc && nspecs < NREGS; a++) {
 			char *eq = strchr(argv[a], '=');
+			if (!strncmp(argv[a], "signals=", 8)) {
+				signals = strtol(argv[a] + 8, 0, 0);
+				continue;
+			}
+			if (!strcmp(argv[a], "pid")) {
+				((struct utap_area *)area)->pid = (uint32_t)getpid(); /* as the engine writes the target's */
+				continue;
+			}
+			if (!strcmp(argv[a], "vdso")) {
+				/* the engine's part: the runtime reads the clock through this process's vDSO */
+				((struct utap_area *)area)->vdso_clock_gettime = vdso_clock_gettime();
+				continue;
+			}
+			if (!strncmp(argv[a], "tidoff=", 7)) {
+				/* the engine's part: the offset, checked on this (main) thread first */
+				uint64_t fs;
+				uint32_t off = (uint32_t)strtoul(argv[a] + 7, 0, 0);
+				__asm__ volatile("rdfsbase %0" : "=r"(fs));
+				if (*(uint32_t *)(fs + off) == (uint32_t)gettid())
+					((struct utap_area *)area)->tid_offset = off;
+				continue;
+			}
 			if (!eq)
 				continue;
 			*eq = 0;
@@ -210,9 +330,28 @@ int main(int argc, char **argv)
 		if (threads < 1 || threads > 256)
 			return 2;
 		pthread_barrier_init(&start, 0, (unsigned)threads);
+		pthread_barrier_init(&finish, 0, (unsigned)threads + 1);
+		if (signals) {
+			struct sigaction sa;
+			memset(&sa, 0, sizeof sa);
+			sa.sa_handler = on_signal;
+			sa.sa_flags = SA_RESTART;
+			sigaction(SIGUSR1, &sa, 0);
+		}
 		for (long i = 0; i < threads; i++)
 			if (pthread_create(&t[i], 0, worker, (void *)i))
 				die("pthread_create");
+		if (signals) {
+			long sent = 0;
+			for (long k = 0; k < signals && atomic_load(&workers_done) < threads; k++) {
+				if (pthread_kill(t[k % threads], SIGUSR1) == 0)
+					sent++;
+				if (k % 64 == 63)
+					sched_yield();
+			}
+			pthread_barrier_wait(&finish);
+			printf("signals_sent %ld\n", sent);
+		}
 		long total = 0;
 		for (long i = 0; i < threads; i++) {
 			void *ns;
@@ -220,6 +359,7 @@ int main(int argc, char **argv)
 			total += (long)ns;
 		}
 		printf("ns_per_iter %ld\n", total / threads);
+		printf("signal_calls %ld\n", (long)atomic_load(&signal_calls));
 		return 0;
 	}
 	fprintf(stderr, "usage: jit-harness layout | exec CODE ADDR OFF | run CODE ADDR AREA_ADDR AREA_SIZE THREADS ITERS OFFS [REG=V...]\n");

@@ -15,4 +15,4 @@ $(BUILD)/utap-inproc.bin: inproc/utap-inproc.c inproc/utap-inproc-layout.h inpro
 	nm --defined-only $(BUILD)/utap-inproc.elf | awk '$$2 ~ /[tT]/ {print $$3, $$1}' > $(BUILD)/utap-inproc.syms
 	objcopy -O binary -j .text $(BUILD)/utap-inproc.elf $@
 $(BUILD)/jit-harness: inproc/jit-harness.c inproc/utap-inproc-layout.h | $(BUILD)
-	$(CC) $(CFLAGS_COMMON) -O2 -g -pthread -o $@ $<
+	$(CC) $(CFLAGS_COMMON) -O2 -g -pthread -mfsgsbase -o $@ $<

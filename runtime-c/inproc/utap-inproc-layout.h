@@ -29,8 +29,9 @@ struct utap_area {
 	uint64_t no_slot_skips;  /* 48: hits that found no free thread slot (their per-thread maps were not reached) */
 	uint64_t lock_skips;     /* 56: map writes given up: the map's lock was held by this very thread (a signal handler re-entered) or too long */
 	uint32_t pid;            /* 64: the target's process id, written by utap (process_vm_readv, pid()) */
-	uint32_t reserved0;      /* 68 */
-	uint64_t reserved[23];   /* 72 .. 256 */
+	uint32_t tid_offset;     /* 68: where the C library keeps a thread's tid in its TLS block (from the fs base), checked by utap on the target's threads; 0 = gettid */
+	uint64_t vdso_clock_gettime; /* 72: the target's __vdso_clock_gettime, 0 = use the system call (written by utap) */
+	uint64_t reserved[22];   /* 80 .. 256 */
 };
 
 /* A thread's slot: its per-thread part of every per-CPU map. key 0 = free. */
@@ -87,17 +88,42 @@ struct utap_map {
 #define UTAP_MAP_TYPE_LRU_HASH 9
 #define UTAP_MAP_TYPE_RINGBUF 27
 
-/* The key hash both sides compute: 32-bit words (little-endian, the tail zero-padded). */
+/*
+ * The key hash both sides compute: 32-bit little-endian words (the tail zero-padded), word w
+ * mixed into lane w % 4, the four lanes combined at the end (independent lanes keep a 512-byte
+ * string key from being one long chain of multiplies).
+ */
+typedef uint32_t __attribute__((may_alias, aligned(1))) utap_u32_unaligned;
+#define UTAP_HASH_MIX(h, w) ((h) = ((h) ^ (w)) * 0x9e3779b1u, (h) ^= (h) >> 15)
 static inline uint32_t utap_key_hash(const unsigned char *key, uint32_t size)
 {
-	uint32_t h = 0x811c9dc5u ^ size;
-	for (uint32_t i = 0; i < size; i += 4) {
-		uint32_t w = 0;
-		for (uint32_t b = 0; b < 4 && i + b < size; b++)
-			w |= (uint32_t)key[i + b] << (8 * b);
-		h = (h ^ w) * 0x9e3779b1u;
-		h ^= h >> 15;
+	uint32_t h0 = 0x811c9dc5u ^ size, h1 = 0x01000193u ^ size, h2 = 0x9e3779b9u ^ size, h3 = 0x85ebca6bu ^ size;
+	uint32_t i = 0;
+	for (; i + 16 <= size; i += 16) {
+		const utap_u32_unaligned *w = (const utap_u32_unaligned *)(key + i);
+		UTAP_HASH_MIX(h0, w[0]);
+		UTAP_HASH_MIX(h1, w[1]);
+		UTAP_HASH_MIX(h2, w[2]);
+		UTAP_HASH_MIX(h3, w[3]);
 	}
+	uint32_t lane = 0;
+	for (; i < size; i += 4, lane++) {
+		uint32_t w = 0;
+		if (i + 4 <= size)
+			w = *(const utap_u32_unaligned *)(key + i);
+		else
+			for (uint32_t b = 0; i + b < size; b++)
+				w |= (uint32_t)key[i + b] << (8 * b);
+		if (lane == 0)
+			UTAP_HASH_MIX(h0, w);
+		else if (lane == 1)
+			UTAP_HASH_MIX(h1, w);
+		else if (lane == 2)
+			UTAP_HASH_MIX(h2, w);
+		else
+			UTAP_HASH_MIX(h3, w); /* three whole words and a partial one */
+	}
+	uint32_t h = h0 ^ ((h1 << 8) | (h1 >> 24)) ^ ((h2 << 16) | (h2 >> 16)) ^ ((h3 << 24) | (h3 >> 8));
 	h *= 0x85ebca6bu;
 	h ^= h >> 13;
 	return h;

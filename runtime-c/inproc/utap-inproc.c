@@ -50,6 +50,8 @@ typedef uint8_t u8;
 #define NR_clock_gettime 228
 #define NR_sched_yield 24
 #define NR_process_vm_readv 310
+#define NR_tgkill 234
+#define ESRCH 3
 #define PR_GET_NAME 16
 #define CLOCK_MONOTONIC 1
 
@@ -82,14 +84,14 @@ EXPORT void *memset(void *d, int c, unsigned long n)
 	return d;
 }
 
+typedef u64 __attribute__((may_alias, aligned(1))) u64u;
+
 INLINE void copy(void *d, const void *s, u64 n)
 {
-	u64 *d8 = d;
-	const u64 *s8 = s;
-	for (; n >= 8; n -= 8)
-		*d8++ = *s8++;
-	u8 *d1 = (u8 *)d8;
-	const u8 *s1 = (const u8 *)s8;
+	u8 *d1 = d;
+	const u8 *s1 = s;
+	for (; n >= 8; n -= 8, d1 += 8, s1 += 8)
+		*(u64u *)d1 = *(const u64u *)s1;
 	while (n--)
 		*d1++ = *s1++;
 }
@@ -97,13 +99,19 @@ INLINE void copy(void *d, const void *s, u64 n)
 INLINE void zero(void *d, u64 n)
 {
 	u8 *d1 = d;
+	for (; n >= 8; n -= 8, d1 += 8)
+		*(u64u *)d1 = 0;
 	while (n--)
 		*d1++ = 0;
 }
 
 INLINE int same(const u8 *a, const u8 *b, u32 n)
 {
-	for (u32 i = 0; i < n; i++)
+	u32 i = 0;
+	for (; i + 8 <= n; i += 8)
+		if (*(const u64u *)(a + i) != *(const u64u *)(b + i))
+			return 0;
+	for (; i < n; i++)
 		if (a[i] != b[i])
 			return 0;
 	return 1;
@@ -121,6 +129,13 @@ INLINE void count_up(u64 *counter)
 
 /* ───────────── threads ───────────── */
 
+INLINE u32 self_pid(struct utap_area *a)
+{
+	return a->pid ? a->pid : (u32)sys0(NR_getpid);
+}
+
+#define TID_KEY (1ull << 62)
+
 /*
  * What tells this thread from the others, without a system call when the CPU lets user space
  * read the fs base (every glibc thread has its own TLS block; the x86-64 TLS ABI points fs at
@@ -134,7 +149,7 @@ INLINE u64 thread_key(struct utap_area *a)
 		if (fs > 1)
 			return fs;
 	}
-	return (u64)sys0(NR_gettid) | (1ull << 62);
+	return (u64)sys0(NR_gettid) | TID_KEY;
 }
 
 /* This thread's slot (its part of every per-CPU map), claimed on its first hit; -1 when all are taken. */
@@ -157,16 +172,39 @@ static int thread_slot(struct utap_area *a)
 			}
 		}
 	}
+	/*
+	 * All taken: a slot keyed by the tid of a thread that has exited is taken over (its values
+	 * stay, summed as before). Slots keyed by fs base are not: a new thread often gets an exited
+	 * one's TLS block, and with it its slot, and a tid recorded at claim time may be stale.
+	 */
+	u32 pid = self_pid(a);
+	for (u32 i = 0; i < n; i++) {
+		struct utap_slot *s = &slots[i];
+		u64 k = __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
+		if (!(k & TID_KEY) || sys6(NR_tgkill, pid, (long)(u32)k, 0, 0, 0, 0) != -ESRCH)
+			continue;
+		if (__atomic_compare_exchange_n(&s->key, &k, key, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			s->tid = (u32)sys0(NR_gettid);
+			return (int)i;
+		}
+	}
 	count_up(&a->no_slot_skips);
 	return -1;
 }
 
 /* ───────────── map locks ───────────── */
 
+/*
+ * A lock held by another thread is waited for: its holder is inside a short insert or delete, or
+ * preempted there (the wait yields the CPU; it gives up only after about a million rounds, since a
+ * failed update reads as a full array to the handler). One held by this same thread is a signal
+ * handler's hit nested in that insert: it can never be released while we wait, so it fails at once
+ * (-EBUSY, as the kernel's hash maps answer a nested program on the same CPU).
+ */
 static int lock_map(struct utap_area *a, struct utap_map *m)
 {
 	u64 me = thread_key(a);
-	for (u32 round = 0; round < 4096; round++) {
+	for (u32 round = 0; round < (1u << 20); round++) {
 		for (u32 spin = 0; spin < 256; spin++) {
 			u64 holder = __atomic_load_n(&m->lock, __ATOMIC_RELAXED);
 			if (holder == 0) {
@@ -264,6 +302,39 @@ INLINE void set_state(u8 *e, u32 kind)
 	__atomic_store_n(entry_state(e), (((st >> 2) + 1) << 2) | kind, __ATOMIC_RELEASE);
 }
 
+static void hash_remove_locked(struct utap_area *a, struct utap_map *m, u32 i);
+
+/*
+ * LRU_HASH when full: makes room by evicting the first live entry after the new key's home
+ * position (no access times are kept: the entry evicted is arbitrary, not the least recently
+ * used; for the entry captures of .return probes, the calls that never returned are the ones that
+ * stay longest, so they are the likeliest met). Returns 1 with *free_at set when there is room.
+ */
+static int lru_evict(struct utap_area *a, struct utap_map *m, u32 h, int *free_at)
+{
+	u32 mask = m->capacity - 1;
+	for (u32 probe = 1; probe <= mask + 1; probe++) {
+		u32 i = (h + probe) & mask;
+		if ((*entry_state(hash_entry(a, m, i)) & 3) == UTAP_ENTRY_LIVE) {
+			hash_remove_locked(a, m, i);
+			break;
+		}
+	}
+	if (m->count >= m->max_entries)
+		return 0;
+	if (*free_at < 0) {
+		/* the table is larger than max_entries: some entry on the probe sequence is reusable */
+		for (u32 probe = 0; probe <= mask; probe++) {
+			u32 kind = *entry_state(hash_entry(a, m, (h + probe) & mask)) & 3;
+			if (kind == UTAP_ENTRY_EMPTY || kind == UTAP_ENTRY_DELETED) {
+				*free_at = (int)((h + probe) & mask);
+				break;
+			}
+		}
+	}
+	return *free_at >= 0;
+}
+
 static long hash_update(struct utap_area *a, struct utap_map *m, const u8 *key, const u8 *value, u64 flags)
 {
 	int percpu = m->type == UTAP_MAP_TYPE_PERCPU_HASH;
@@ -285,7 +356,7 @@ static long hash_update(struct utap_area *a, struct utap_map *m, const u8 *key, 
 		}
 	} else if (flags == BPF_EXIST) {
 		r = -ENOENT;
-	} else if (m->count >= m->max_entries || free_at < 0) {
+	} else if ((m->count >= m->max_entries || free_at < 0) && !(m->type == UTAP_MAP_TYPE_LRU_HASH && lru_evict(a, m, h, &free_at))) {
 		r = -E2BIG;
 	} else {
 		u8 *e = hash_entry(a, m, (u32)free_at);
@@ -313,26 +384,30 @@ static long hash_delete(struct utap_area *a, struct utap_map *m, const u8 *key)
 		return r;
 	int free_at;
 	int i = hash_find_locked(a, m, key, h, &free_at);
-	if (i < 0) {
+	if (i < 0)
 		r = -ENOENT;
-	} else {
-		u32 mask = m->capacity - 1;
-		set_state(hash_entry(a, m, (u32)i), UTAP_ENTRY_DELETED);
-		__atomic_store_n(&m->count, m->count - 1, __ATOMIC_RELAXED);
-		/*
-		 * A deleted entry just before an empty one ends no probe sequence that continues: it
-		 * becomes empty, and so do the deleted ones before it (tables with insert/delete churn,
-		 * like the entry captures of a .return probe, would else fill with deleted entries).
-		 */
-		u32 j = (u32)i;
-		while ((*entry_state(hash_entry(a, m, (j + 1) & mask)) & 3) == UTAP_ENTRY_EMPTY &&
-		       (*entry_state(hash_entry(a, m, j)) & 3) == UTAP_ENTRY_DELETED) {
-			set_state(hash_entry(a, m, j), UTAP_ENTRY_EMPTY);
-			j = (j - 1) & mask;
-		}
-	}
+	else
+		hash_remove_locked(a, m, (u32)i);
 	unlock_map(m);
 	return r;
+}
+
+static void hash_remove_locked(struct utap_area *a, struct utap_map *m, u32 i)
+{
+	u32 mask = m->capacity - 1;
+	set_state(hash_entry(a, m, i), UTAP_ENTRY_DELETED);
+	__atomic_store_n(&m->count, m->count - 1, __ATOMIC_RELAXED);
+	/*
+	 * A deleted entry just before an empty one ends no probe sequence that continues: it
+	 * becomes empty, and so do the deleted ones before it (tables with insert/delete churn,
+	 * like the entry captures of a .return probe, would else fill with deleted entries).
+	 */
+	u32 j = i;
+	while ((*entry_state(hash_entry(a, m, (j + 1) & mask)) & 3) == UTAP_ENTRY_EMPTY &&
+	       (*entry_state(hash_entry(a, m, j)) & 3) == UTAP_ENTRY_DELETED) {
+		set_state(hash_entry(a, m, j), UTAP_ENTRY_EMPTY);
+		j = (j - 1) & mask;
+	}
 }
 
 /* ───────────── the map helpers ───────────── */
@@ -475,11 +550,6 @@ INLINE int in_area(struct utap_area *a, u64 p, u64 n)
 	return p >= (u64)a && n <= a->size && p - (u64)a <= a->size - n;
 }
 
-INLINE u32 self_pid(struct utap_area *a)
-{
-	return a->pid ? a->pid : (u32)sys0(NR_getpid);
-}
-
 /* Reads n bytes of this process at src; the count read (short at a fault), or a negative errno. */
 INLINE long read_self(struct utap_area *a, void *dst, u64 src, u64 n)
 {
@@ -555,7 +625,10 @@ EXPORT u64 utap_ktime_get_ns(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5, struct utap
 	struct {
 		long sec, nsec;
 	} ts = {0, 0};
-	sys2(NR_clock_gettime, CLOCK_MONOTONIC, &ts);
+	if (a->vdso_clock_gettime)
+		((long (*)(long, void *))a->vdso_clock_gettime)(CLOCK_MONOTONIC, &ts);
+	else
+		sys2(NR_clock_gettime, CLOCK_MONOTONIC, &ts);
 	return (u64)ts.sec * 1000000000ull + (u64)ts.nsec;
 }
 
@@ -567,9 +640,28 @@ EXPORT u64 utap_get_smp_processor_id(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5, str
 	return p & 0xfff;
 }
 
+/*
+ * The thread id: from the thread's TLS block when utap checked, on every thread of the target,
+ * that the C library keeps it at fs base + tid_offset (glibc's struct pthread does, and writes it
+ * before the thread runs; the kernel clears it at the thread's exit); else gettid.
+ */
+INLINE u32 current_tid(struct utap_area *a)
+{
+	if (a->tid_offset && (a->flags & UTAP_AREA_FSGSBASE)) {
+		u64 fs;
+		__asm__ volatile("rdfsbase %0" : "=r"(fs));
+		if (fs > 1) {
+			u32 tid = *(volatile u32 *)(fs + a->tid_offset);
+			if (tid)
+				return tid;
+		}
+	}
+	return (u32)sys0(NR_gettid);
+}
+
 EXPORT u64 utap_get_current_pid_tgid(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5, struct utap_area *a)
 {
-	return ((u64)self_pid(a) << 32) | (u32)sys0(NR_gettid);
+	return ((u64)self_pid(a) << 32) | current_tid(a);
 }
 
 EXPORT u64 utap_get_current_uid_gid(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5, struct utap_area *a)

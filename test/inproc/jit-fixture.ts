@@ -9,13 +9,14 @@ import * as path from 'node:path';
 import type { BpfMap } from '../../kernel-helper/map';
 import type { RecordSpec } from '../../kernel-helper/codegen/records';
 import { RECORD_HEADER, fieldSize } from '../../kernel-helper/codegen/layout';
-import type { ProbeSiteIR, ProgramIR } from '../../tracer/ir/ir';
+import type { Expr, ProbeSiteIR, ProgramIR } from '../../tracer/ir/ir';
 import { handlerNeeds } from '../../tracer/ir/needs';
 import { completeStatsUse } from '../../tracer/ir/stats-use';
 import { compileScript } from '../../tracer/lang/compile';
 import { mapStore } from '../../tracer/engine/uprobe/bpf-storage';
 import type { GlobalStore } from '../../tracer/runtime/storage';
-import { compileSite, type CompiledSite } from '../../tracer/engine/inproc/jit/codegen-adapter';
+import { compileEventProgram, compileSite, type CompiledSite } from '../../tracer/engine/inproc/jit/codegen-adapter';
+import type { EventProgramRequest } from '../../kernel-helper/codegen/site-compiler';
 import { AreaMapPlan, initHeap } from '../../tracer/engine/inproc/jit/area-maps';
 import { buildHandlerImage } from '../../tracer/engine/inproc/jit/handler-image';
 import { fsgsbaseAllowed, SharedArea } from '../../tracer/engine/inproc/jit/shared-area';
@@ -32,6 +33,26 @@ export interface Record {
   values: Array<bigint | string>;
 }
 
+/**
+ * A .return probe's reads of rdi (the first argument) as values at the function's entry: each
+ * becomes an `entry` node over one capture of `reg rdi`, as the planner lowers @entry($arg)
+ * (which needs DWARF; these fixtures have none).
+ */
+function argumentsAtEntry<T>(handler: T): { handler: T; entryCaptures: Expr[] } {
+  const entryCaptures: Expr[] = [];
+  const map = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(map);
+    if (v === null || typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype) return v;
+    const o = v as { op?: string; reg?: string; loc?: unknown };
+    if (o.op === 'reg' && o.reg === 'rdi') {
+      if (entryCaptures.length === 0) entryCaptures.push(o as Expr);
+      return { op: 'entry', type: 'long', index: 0, loc: o.loc };
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, map(x)]));
+  };
+  return { handler: map(handler) as T, entryCaptures };
+}
+
 export class JitFixture {
   readonly program: ProgramIR;
   readonly area: SharedArea;
@@ -41,8 +62,17 @@ export class JitFixture {
   private readonly ringFd: number;
   private readonly dir: string;
   private readonly entries: bigint[];
+  /** Return sites with entry captures: their entry program's scratch and captures map. */
+  readonly entryPrograms = new Map<number, { heap: number; map: number }>();
+  private readonly entryEntries = new Map<number, bigint>();
+  /** Handler runs the last run's signal handlers made (signals=N). */
+  signalCalls = 0;
 
-  constructor(text: string, options: { slots?: number; fastThreadKeys?: boolean; ringBytes?: number } = {}) {
+  /**
+   * `event`: compile each site as an event-mode program instead (what the uprobe engine does for
+   * a handler utap must run: the record ships registers, context and target reads).
+   */
+  constructor(text: string, options: { slots?: number; fastThreadKeys?: boolean; ringBytes?: number; entryThreads?: number; event?: (site: ProbeSiteIR) => EventProgramRequest } = {}) {
     this.program = completeStatsUse(compileScript({ text, file: 'jit.stp', scriptArgs: [], defines: [], includeDirs: [], guru: false }));
     const plan = new AreaMapPlan();
     const state = plan.addState();
@@ -53,24 +83,44 @@ export class JitFixture {
     // Probes on process points become function-entry sites, numbered in order (begin/end/timer stay in utap).
     this.program.probes.filter((p) => p.points[0].text.startsWith('process')).forEach((p, i) => {
       const heap = plan.addHeap(`utap_heap${i}`);
+      const kind = p.points[0].text.endsWith('.return') ? 'return' : 'entry';
+      const lowered = kind === 'return' ? argumentsAtEntry(p.handler) : { handler: p.handler, entryCaptures: [] };
       const site: ProbeSiteIR = {
-        id: i, probe: this.program.probes.indexOf(p), pp: p.points[0].text, handler: p.handler, needs: handlerNeeds(this.program, p.handler, []), kind: 'entry',
-        binary: '/bin/true', vaddr: 0x1000n, fileOffset: 0x1000n, function: 'work', entryCaptures: [],
+        id: i, probe: this.program.probes.indexOf(p), pp: p.points[0].text, handler: lowered.handler, needs: handlerNeeds(this.program, lowered.handler, lowered.entryCaptures), kind,
+        binary: '/bin/true', vaddr: 0x1000n, fileOffset: 0x1000n, function: 'work', entryCaptures: lowered.entryCaptures,
       };
-      const compiled = compileSite({
+      const entryHeap = lowered.entryCaptures.length > 0 ? plan.addHeap(`utap_eheap${i}`) : undefined;
+      const entry = lowered.entryCaptures.length > 0 ? plan.addEntryMap(`utap_entry${i}`, options.entryThreads ?? 64) : 0;
+      const compileOptions = {
         program: this.program, site, targetPid: 0, walltimeOffsetNs: 0n, nextRecordId: () => ids++,
-        fds: { global: (g) => this.globalFds.get(g)!, ring: this.ringFd, state, heap, entry: 0 },
-      });
+        fds: { global: (g: number) => this.globalFds.get(g)!, ring: this.ringFd, state, heap, entry, entryHeap },
+      };
+      let compiled: CompiledSite;
+      if (options.event) {
+        const records: RecordSpec[] = [];
+        const main = compileEventProgram(compileOptions, options.event(site), records);
+        compiled = { main, entryValueSize: 0, records, globals: new Set(), usesSiteStrings: false };
+      } else compiled = compileSite(compileOptions);
       plan.setValueSize(heap, compiled.main.heap.size);
       heaps.push(heap);
+      if (compiled.entry) {
+        plan.setValueSize(entryHeap!, compiled.entry.heap.size);
+        plan.setValueSize(entry, compiled.entryValueSize);
+        this.entryPrograms.set(i, { heap: entryHeap!, map: entry });
+      }
       this.compiled.push(compiled);
       for (const r of compiled.records) this.records.set(r.id, r);
     });
     this.area = SharedArea.create(plan.list(), { pid: 0, slots: options.slots, fastThreadKeys: options.fastThreadKeys ?? fsgsbaseAllowed() });
     heaps.forEach((fd, i) => initHeap(this.area, fd, [this.compiled[i].main]));
+    for (const [i, e] of this.entryPrograms) initHeap(this.area, e.heap, [this.compiled[i].entry!]);
     this.program.globals.forEach((d, i) => mapStore(d, this.mapOf(i), this.program.limits.maxStringLen, true));
-    const image = buildHandlerImage(this.compiled.map((c) => ({ insns: c.main.insns, funcIp: 0x401000n, cookie: 0n })), this.area, CODE_BASE, AREA_BASE);
-    this.entries = image.entries;
+    const programs = this.compiled.map((c) => ({ insns: c.main.insns, funcIp: 0x401000n, cookie: 0n }));
+    const entryOrder = [...this.entryPrograms.keys()];
+    for (const i of entryOrder) programs.push({ insns: this.compiled[i].entry!.insns, funcIp: 0x401000n, cookie: 0n });
+    const image = buildHandlerImage(programs, this.area, CODE_BASE, AREA_BASE);
+    this.entries = image.entries.slice(0, this.compiled.length);
+    entryOrder.forEach((i, k) => this.entryEntries.set(i, image.entries[this.compiled.length + k]));
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-jit-'));
     fs.writeFileSync(path.join(this.dir, 'image'), image.code);
   }
@@ -87,14 +137,22 @@ export class JitFixture {
     return mapStore(this.program.globals[index], this.mapOf(index), this.program.limits.maxStringLen, false);
   }
 
-  /** Runs probe handlers `probes` (in order, each iteration) on `threads` threads; returns ns per iteration. */
-  run(probes: number[], threads: number, iterations: number, regs: string[] = []): number {
-    const offsets = probes.map((p) => `0x${(this.entries[p] - CODE_BASE).toString(16)}`).join(',');
+  /**
+   * Runs the handlers of sites `probes` (in order, each iteration) on `threads` threads; a return
+   * site with entry captures runs its entry program first (as at the function's entry, rsp 8
+   * lower). Returns ns per iteration.
+   */
+  run(probes: number[], threads: number, iterations: number, regs: string[] = [], only?: 'entry'): number {
+    const hex = (a: bigint): string => `0x${(a - CODE_BASE).toString(16)}`;
+    const offsets = probes
+      .flatMap((p) => (!this.entryEntries.has(p) ? [hex(this.entries[p])] : only === 'entry' ? [hex(this.entryEntries.get(p)!)] : [hex(this.entryEntries.get(p)!), `${hex(this.entries[p])}r`]))
+      .join(',');
     const args = ['run', path.join(this.dir, 'image'), `0x${CODE_BASE.toString(16)}`, `0x${AREA_BASE.toString(16)}`, String(this.area.layout.size), String(threads), String(iterations), offsets, ...regs];
     const r = spawnSync(HARNESS, args, { stdio: ['ignore', 'pipe', 'pipe', this.area.memory.fd], timeout: 120_000, encoding: 'latin1' });
     if (r.status !== 0) throw new Error(`jit-harness failed (${r.status ?? r.signal}): ${r.stderr}`);
     const m = /ns_per_iter (\d+)/.exec(r.stdout);
     if (!m) throw new Error(`jit-harness printed ${r.stdout}`);
+    this.signalCalls = Number(/signal_calls (\d+)/.exec(r.stdout)?.[1] ?? 0);
     return Number(m[1]);
   }
 

@@ -3,13 +3,19 @@
 // over the area's maps) and the area's record ring: exact counts across threads, statistics and
 // histograms, string keys, strings and records, division by zero and a wild pointer reported as
 // the kernel handler reports them, while the harness (the "target") carries on unharmed.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AREA_FSGSBASE, HEADER, MAP, SLOT, keyHash } from '../../tracer/engine/inproc/jit/area-layout';
-import { STATE_STOP } from '../../kernel-helper/codegen/layout';
+import { STATE_BUSY_SKIPS, STATE_STOP } from '../../kernel-helper/codegen/layout';
 import type { ArrayStore, ScalarCell, StatsArrayStore, StatsStore } from '../../tracer/runtime/storage';
+import { vdsoFunction } from '../../tracer/engine/inproc/jit/vdso';
+import { GLIBC_TID_OFFSET } from '../../tracer/engine/inproc/jit/shared-area';
 import { HARNESS, JitFixture } from './jit-fixture';
+import type { Expr, ProbeSiteIR } from '../../tracer/ir/ir';
+import { walkStmt } from '../../tracer/ir/walk';
+import type { EventProgramRequest } from '../../kernel-helper/codegen/site-compiler';
+import { EVENT_READ_FAULT, EVENT_READ_OK } from '../../kernel-helper/codegen/records';
 
 /** Longs come back as numbers when safe, else bigints (runtime/long.ts): compared as numbers here. */
 const num = (v: unknown): number => Number(v as number | bigint);
@@ -30,7 +36,7 @@ test('the C structures and the key hash agree with area-layout.ts', () => {
   const want: Array<[string, number]> = [
     ['utap_area.flags', HEADER.flags], ['utap_area.nslots', HEADER.nslots], ['utap_area.nmaps', HEADER.nmaps], ['utap_area.size', HEADER.size],
     ['utap_area.slots_off', HEADER.slotsOff], ['utap_area.maps_off', HEADER.mapsOff], ['utap_area.no_slot_skips', HEADER.noSlotSkips],
-    ['utap_area.lock_skips', HEADER.lockSkips], ['utap_area.pid', HEADER.pid], ['utap_area.size_', HEADER.size_],
+    ['utap_area.lock_skips', HEADER.lockSkips], ['utap_area.pid', HEADER.pid], ['utap_area.tid_offset', HEADER.tidOffset], ['utap_area.vdso_clock_gettime', HEADER.vdsoClockGettime], ['utap_area.size_', HEADER.size_],
     ['utap_slot.key', SLOT.key], ['utap_slot.tid', SLOT.tid], ['utap_slot.size_', SLOT.size_],
     ['utap_map.type', MAP.type], ['utap_map.key_size', MAP.keySize], ['utap_map.value_size', MAP.valueSize], ['utap_map.max_entries', MAP.maxEntries],
     ['utap_map.value_stride', MAP.valueStride], ['utap_map.capacity', MAP.capacity], ['utap_map.entry_size', MAP.entrySize],
@@ -40,6 +46,10 @@ test('the C structures and the key hash agree with area-layout.ts', () => {
   assert.is(Number(lines.get('hash4')), keyHash(Buffer.from([1, 0, 0, 0]), 4));
   assert.is(Number(lines.get('hash3')), keyHash(Buffer.from('abc'), 3));
   assert.is(Number(lines.get('hash9')), keyHash(Buffer.from([0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9, 0xf8, 7]), 9));
+  const big = Buffer.from(Array.from({ length: 515 }, (_, i) => (i * 7 + 3) & 0xff));
+  assert.is(Number(lines.get('hash512')), keyHash(big, 512));
+  assert.is(Number(lines.get('hash515')), keyHash(big, 515));
+  assert.is(Number(lines.get('hash30')), keyHash(big.subarray(1), 30));
 });
 
 for (const fast of [true, false]) {
@@ -161,6 +171,145 @@ test('utap writes and deletes keys while reading (the hash map lock), as end pro
     f.run([0], 1, 1, ['rsi=2']);
     assert.is(num(a.get([2])), 2, 'a deleted key is inserted again');
   });
+});
+
+test('a .return probe with @entry: captures kept per thread and frame in the entry map, paired exactly, none left behind', () => {
+  const script = `global lat
+    probe process("t").function("work").return { lat[tid()] <<< register("rax") - register("rdi") }`; // rdi: at entry (fixture)
+  withFixture(script, (f) => {
+    assert.ok(f.entryPrograms.has(0), 'the site has an entry program');
+    f.run([0], THREADS, ITERS, ['rdi=iter', 'rax=1000000']);
+    const lat = f.global('lat') as StatsArrayStore;
+    const rows = [...lat.entries()];
+    assert.is(rows.length, THREADS, 'one row per thread (tid() from gettid)');
+    for (const [, s] of rows) {
+      assert.is(num(s.count), ITERS);
+      assert.is(num(s.sum), ITERS * 1000000 - (ITERS * (ITERS - 1)) / 2);
+    }
+    assert.is(f.area.map(f.entryPrograms.get(0)!.map).count, 0, 'every entry deleted at its return');
+  });
+});
+
+test('a full entry map (calls that never return) evicts, as an LRU map does: new calls still get their captures', () => {
+  withFixture('global got; probe process("t").function("work").return { got += register("rdi") }', (f) => {
+    const entries = f.area.map(f.entryPrograms.get(0)!.map);
+    f.run([0], THREADS, 10, ['rdi=7'], 'entry');
+    assert.is(entries.count, 4, 'entries of 8 threads in a map of 4');
+    f.run([0], 1, 100, ['rdi=iter']);
+    assert.is(num((f.global('got') as ScalarCell).get()), (100 * 99) / 2, 'every later call paired');
+    assert.equal(f.area.counters(), { noSlotSkips: 0n, lockSkips: 0n });
+  }, { entryThreads: 4 });
+});
+
+test('thread slots: hits of threads beyond the slots are counted as skipped, exactly; slots of exited threads are taken over', () => {
+  withFixture('global n; probe process("t").function("work") { n++ }', (f) => {
+    f.run([0], 8, 5000);
+    const { noSlotSkips } = f.area.counters();
+    assert.ok(noSlotSkips > 0n, 'some threads found no slot');
+    assert.is(num((f.global('n') as ScalarCell).get()) + Number(noSlotSkips), 8 * 5000, 'every hit counted or counted as skipped');
+    f.run([0], 4, 5000); // a new process: the old threads are gone
+    assert.is(f.area.counters().noSlotSkips, noSlotSkips, 'no new skips');
+    assert.is(num((f.global('n') as ScalarCell).get()) + Number(noSlotSkips), 12 * 5000);
+  }, { slots: 4, fastThreadKeys: false });
+});
+
+for (const vdso of [false, true]) {
+  test(`bpf_ktime_get_ns through ${vdso ? "the target's vDSO" : 'the system call'}: CLOCK_MONOTONIC, never going back`, () => {
+    withFixture('global first, last, back; probe process("t").function("work") { now = gettimeofday_ns(); if (!first) first = now; if (now < last) back++; last = now }', (f) => {
+      const before = process.hrtime.bigint();
+      f.run([0], 1, 10000, vdso ? ['vdso'] : []);
+      const after = process.hrtime.bigint();
+      const [first, last] = ['first', 'last'].map((g) => BigInt((f.global(g) as ScalarCell).get() as number | bigint));
+      assert.ok(before <= first && first <= last && last <= after, `${before} <= ${first} <= ${last} <= ${after}`);
+      assert.is(num((f.global('back') as ScalarCell).get()), 0);
+    });
+  });
+}
+
+for (const fromTls of [false, true]) {
+  test(`tid() ${fromTls ? "from glibc's TLS block (offset checked)" : 'from gettid'}: each thread's own, as the kernel numbers it`, () => {
+    withFixture('probe process("t").function("work") { if (register("rdi") < 2) printf("%d %d\\n", tid(), pid()) }', (f) => {
+      f.run([0], 4, 100, ['rdi=iter', ...(fromTls ? [`tidoff=${GLIBC_TID_OFFSET}`, 'pid'] : [])]);
+      assert.is(f.area.memory.bytes.readUInt32LE(HEADER.tidOffset), fromTls ? GLIBC_TID_OFFSET : 0);
+      const records = f.drain();
+      assert.is(records.length, 8);
+      // the slot table recorded each thread's tid with gettid when the thread claimed its slot
+      const slotTids = new Set<number>();
+      for (let i = 0; i < f.area.layout.nslots; i++) {
+        const at = f.area.layout.slotsOff + i * SLOT.size_;
+        if (f.area.memory.bytes.readBigUInt64LE(at + SLOT.key) !== 0n) slotTids.add(f.area.memory.bytes.readUInt32LE(at + SLOT.tid));
+      }
+      assert.is(slotTids.size, 4);
+      for (const r of records) {
+        assert.is(Number(r.values[0]), r.tid, 'tid() = the record header tid');
+        assert.is(Number(r.values[1]), r.pid, 'pid() = the record header pid');
+        assert.ok(slotTids.has(r.tid), `tid ${r.tid} is one of the threads'`);
+        assert.ok(r.tid !== r.pid, 'a worker thread, not the main one');
+      }
+    });
+  });
+}
+
+test('vdsoFunction finds __vdso_clock_gettime where the process itself sees it', async () => {
+  const child = spawn(HARNESS, ['vdso'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString('latin1');
+        if (text.includes('\n')) resolve(text.trim());
+      });
+      child.on('error', reject);
+      setTimeout(() => reject(new Error('jit-harness vdso printed nothing')), 10_000).unref();
+    });
+    assert.ok(BigInt(line) !== 0n, 'the harness found its vDSO clock');
+    assert.is(vdsoFunction(child.pid!, '__vdso_clock_gettime'), BigInt(line));
+    assert.is(vdsoFunction(child.pid!, 'no_such_function'), undefined);
+  } finally {
+    child.stdin.end();
+    child.kill();
+  }
+});
+
+test('handlers re-entered from signal handlers on the same threads: no deadlock, every run counted or counted as skipped', () => {
+  const script = `global n, a
+    probe process("t").function("work") { n++ }
+    probe process("t").function("work") { a[register("rsi")] += 1 }`;
+  withFixture(script, (f) => {
+    f.run([0, 1], 4, 200000, ['rsi=thread', 'signals=100000']);
+    assert.ok(f.signalCalls > 0, 'signals arrived while the handlers ran');
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(STATE_BUSY_SKIPS);
+    const skips = Number(f.area.map(1).lookup(key)!.readBigUInt64LE(0));
+    const a = f.global('a') as ArrayStore;
+    let inA = 0;
+    for (const [, v] of a.entries()) inA += num(v);
+    const runs = 4 * 200000 + f.signalCalls;
+    assert.is(num((f.global('n') as ScalarCell).get()) + inA + skips, 2 * runs, `n + a + ${skips} skipped = 2 x ${runs}`);
+    assert.is(f.area.counters().lockSkips, 0n);
+  });
+});
+
+test('an event-mode program (what utap runs itself): registers, execname and target reads shipped in the record, a fault marked', () => {
+  const reads: Expr[] = [];
+  const event = (site: ProbeSiteIR): EventProgramRequest => {
+    // the handler's own reads, in order: user_string($arg1) then a long read at $arg2
+    walkStmt(site.handler.body, { expr: (e) => void ((e.op === 'userString' || e.op === 'userRead') && reads.push(e)) });
+    return { kind: 'event', regs: ['rdi', 'rsi'], context: ['execname'], reads, entryInKernel: false, stackBytes: 0 };
+  };
+  withFixture('probe process("t").function("work") { printf("%s %d\\n", user_string(pointer_arg(1)), user_long(pointer_arg(2))) }', (f) => {
+    f.run([0], 2, 3, ['rdi=str', 'rsi=wild']);
+    const records = f.drain();
+    assert.is(records.length, 6);
+    for (const r of records) {
+      assert.is(r.spec.kind, 'event');
+      const [rdi, rsi, comm, s1, a1, v1, s2, a2] = r.values;
+      assert.ok(rdi !== 0n && rsi === 0xdead00000000n, 'registers');
+      assert.match(String(comm), /^jitw[01]$/);
+      assert.equal([s1, a1, v1], [BigInt(EVENT_READ_OK), rdi, 'a string in the harness'], 'the string read at the hit');
+      assert.equal([s2, a2], [BigInt(EVENT_READ_FAULT), 0xdead00000000n], 'the wild read marked as a fault');
+    }
+  }, { event });
 });
 
 test('per-call cost of a counting handler (figure printed, not asserted)', () => {

@@ -13,7 +13,7 @@ export const AREA_FSGSBASE = 1;
 
 export const HEADER = {
   magic: 0, version: 8, flags: 12, nslots: 16, nmaps: 20, size: 24, slotsOff: 32, mapsOff: 40,
-  noSlotSkips: 48, lockSkips: 56, pid: 64, size_: 256,
+  noSlotSkips: 48, lockSkips: 56, pid: 64, tidOffset: 68, vdsoClockGettime: 72, size_: 256,
 } as const;
 export const SLOT = { key: 0, tid: 8, size_: 16 } as const;
 export const MAP = {
@@ -139,16 +139,19 @@ export function writeAreaHeader(area: Buffer, layout: AreaLayout, pid: number, f
   }
 }
 
-/** The key hash of utap_key_hash (utap-inproc-layout.h). */
+/** The key hash of utap_key_hash (utap-inproc-layout.h): word w into lane w % 4, lanes combined. */
 export function keyHash(key: Uint8Array, size: number): number {
-  let h = (0x811c9dc5 ^ size) >>> 0;
-  for (let i = 0; i < size; i += 4) {
+  const h = [(0x811c9dc5 ^ size) >>> 0, (0x01000193 ^ size) >>> 0, (0x9e3779b9 ^ size) >>> 0, (0x85ebca6b ^ size) >>> 0];
+  for (let i = 0, word = 0; i < size; i += 4, word++) {
     let w = 0;
     for (let b = 0; b < 4 && i + b < size; b++) w |= key[i + b] << (8 * b);
-    h = Math.imul((h ^ w) >>> 0, 0x9e3779b1) >>> 0;
-    h = (h ^ (h >>> 15)) >>> 0;
+    const lane = word & 3;
+    let x = Math.imul((h[lane] ^ w) >>> 0, 0x9e3779b1) >>> 0;
+    x = (x ^ (x >>> 15)) >>> 0;
+    h[lane] = x;
   }
-  h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h = (h ^ (h >>> 13)) >>> 0;
-  return h;
+  const rotl = (v: number, n: number): number => ((v << n) | (v >>> (32 - n))) >>> 0;
+  let r = (h[0] ^ rotl(h[1], 8) ^ rotl(h[2], 16) ^ rotl(h[3], 24)) >>> 0;
+  r = Math.imul(r, 0x85ebca6b) >>> 0;
+  return (r ^ (r >>> 13)) >>> 0;
 }

@@ -40,16 +40,32 @@ export interface JitOptions {
   mapAddress(fd: number): bigint;
   /** In-target address of a map's first value (BPF_PSEUDO_MAP_VALUE), when supported. */
   mapValueAddress?(fd: number): bigint;
+  /**
+   * What the JIT may know of the map behind a placeholder fd: an ARRAY map's lookups are then
+   * inlined (a bounds check and an address computation, as the kernel's JIT does) instead of
+   * calling the runtime.
+   */
+  mapInfo?(fd: number): InlineMapInfo | undefined;
   /** bpf_get_func_ip() of this site (the probed address). */
   funcIp?: bigint;
   /** bpf_get_attach_cookie() of this site. */
   cookie?: bigint;
 }
 
+export interface InlineMapInfo {
+  type: number;
+  maxEntries: number;
+  valueStride: number;
+  /** In-target address of the first value. */
+  dataAddress: bigint;
+}
+
 export interface JitResult {
   code: Buffer;
   /** Byte offset of each eBPF instruction slot's code (the second slot of ld_imm64 repeats the first's). */
   offsets: number[];
+  /** Byte offset of the shared exit (the epilogue every BPF_EXIT jumps to). */
+  exit: number;
 }
 
 export class JitError extends Error {
@@ -79,10 +95,31 @@ class BpfJit {
   private readonly x = new X86Emitter();
   private readonly at: XLabel[];
   private readonly exit: XLabel;
+  /** Instructions some jump lands on (what is known about registers does not flow into them). */
+  private readonly jumpTargets = new Set<number>();
+  /** The placeholder fd r1 holds, while known (ld_imm64 map_fd into r1, not since overwritten). */
+  private r1Map: number | undefined;
 
   constructor(private readonly insns: readonly Insn[], private readonly options: JitOptions) {
     this.at = insns.map(() => this.x.label());
     this.exit = this.x.label();
+    insns.forEach((insn, i) => {
+      const cls = insn.code & 0x07;
+      const op = insn.code & 0xf0;
+      if ((cls === U.BPF_JMP || cls === U.BPF_JMP32) && op !== U.BPF_CALL && op !== U.BPF_EXIT && insn.code !== (U.BPF_LD | U.BPF_DW | U.BPF_IMM)) {
+        this.jumpTargets.add(i + 1 + (cls === U.BPF_JMP32 && op === U.BPF_JA ? insn.imm : insn.off));
+      }
+    });
+  }
+
+  /** Whether `insn` writes r1 (ALU, load, ld_imm64 into r1; any call). */
+  private static writesR1(insn: Insn): boolean {
+    const cls = insn.code & 0x07;
+    if (cls === U.BPF_JMP && (insn.code & 0xf0) === U.BPF_CALL) return true;
+    if (cls === U.BPF_ALU || cls === U.BPF_ALU64 || cls === U.BPF_LDX || cls === U.BPF_LD) return insn.dst === 1;
+    // an atomic fetch writes its source register, cmpxchg r0
+    if (cls === U.BPF_STX && (insn.code & 0xe0) === U.BPF_ATOMIC) return (insn.imm & BPF_FETCH) !== 0 && insn.src === 1;
+    return false;
   }
 
   compile(): JitResult {
@@ -95,21 +132,25 @@ class BpfJit {
     for (let i = 0; i < this.insns.length; i++) {
       x.place(this.at[i]);
       offsets.push(x.length);
+      if (this.jumpTargets.has(i)) this.r1Map = undefined;
       const insn = this.insns[i];
       if (insn.code === (U.BPF_LD | U.BPF_DW | U.BPF_IMM)) {
         this.ldImm64(i, insn, this.insns[i + 1]);
+        this.r1Map = insn.dst === 1 ? (insn.src === U.BPF_PSEUDO_MAP_FD ? insn.imm : undefined) : this.r1Map;
         i++;
         x.place(this.at[i]);
         offsets.push(offsets[offsets.length - 1]);
         continue;
       }
       this.insn(i, insn);
+      if (BpfJit.writesR1(insn)) this.r1Map = undefined;
     }
     x.place(this.exit);
+    const exit = x.length;
     for (const r of [R15, R14, R13, RBX]) x.pop(r);
     x.leave();
     x.ret();
-    return { code: x.finish(), offsets };
+    return { code: x.finish(), offsets, exit };
   }
 
   private target(i: number, off: number): XLabel {
@@ -371,9 +412,30 @@ class BpfJit {
       if (value === undefined) throw new JitError(i, `the site has no ${plan.what === 'funcIp' ? 'function address' : 'attach cookie'}`);
       return this.loadConstant(RAX, value);
     }
+    if (insn.imm === U.BPF_FUNC_map_lookup_elem && this.r1Map !== undefined) {
+      const map = this.options.mapInfo?.(this.r1Map);
+      if (map && map.type === U.BPF_MAP_TYPE_ARRAY) return this.inlineArrayLookup(map);
+    }
     x.movAbs(R9, this.options.areaBase);
     x.movAbs(RAX, this.options.runtimeAddress(plan.symbol));
     x.callReg(RAX);
+  }
+
+  /** r0 = key < max_entries ? data + key * stride : NULL, the key a u32 at r2 (rsi). */
+  private inlineArrayLookup(map: InlineMapInfo): void {
+    const x = this.x;
+    const miss = x.label();
+    const done = x.label();
+    x.load(4, RAX, RSI, 0);
+    x.aluImm('cmp', false, RAX, map.maxEntries | 0);
+    x.jcc('ae', miss);
+    x.imulImm(true, RAX, map.valueStride);
+    x.movAbs(AUX, map.dataAddress);
+    x.alu('add', true, RAX, AUX);
+    x.jmp(done);
+    x.place(miss);
+    x.alu('xor', false, RAX, RAX);
+    x.place(done);
   }
 }
 

@@ -51,6 +51,10 @@ export function buildHandlerImage(programs: readonly HandlerProgram[], area: Sha
       runtimeAddress,
       mapAddress: (fd) => area.mapAddress(areaBase, fd),
       mapValueAddress: (fd) => area.mapValueAddress(areaBase, fd),
+      mapInfo: (fd) => {
+        const m = area.map(fd);
+        return { type: m.spec.type, maxEntries: m.spec.maxEntries, valueStride: m.layout.valueStride, dataAddress: areaBase + BigInt(m.layout.dataOff) };
+      },
       funcIp: p.funcIp,
       cookie: p.cookie,
     };

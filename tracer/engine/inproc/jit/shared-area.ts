@@ -27,6 +27,17 @@ export function fsgsbaseAllowed(pid: number | 'self' = 'self'): boolean {
   return false;
 }
 
+/** Where glibc's struct pthread keeps the thread id on x86-64 (checked, never assumed: tidOffsetHolds). */
+export const GLIBC_TID_OFFSET = 0x2d0;
+
+/**
+ * Whether every thread's TLS block holds its tid at `offset`: `threads` are the target's threads
+ * with their fs base (PTRACE_GETREGS fs_base), `readU32` reads the stopped target's memory.
+ */
+export function tidOffsetHolds(threads: ReadonlyArray<{ tid: number; fsBase: bigint }>, offset: number, readU32: (address: bigint) => number | undefined): boolean {
+  return threads.length > 0 && threads.every((t) => t.fsBase > 1n && readU32(t.fsBase + BigInt(offset)) === t.tid);
+}
+
 export interface AreaCounters {
   /** Hits whose thread found no free slot (their per-thread maps were skipped). */
   noSlotSkips: bigint;
@@ -81,6 +92,28 @@ export class SharedArea {
     const m = this.map(fd);
     if (m.spec.type !== U.BPF_MAP_TYPE_RINGBUF) throw new TypeError(`map ${m.spec.name} is not a ring buffer`);
     return new AreaRingReader(this.memory.bytes, m.layout);
+  }
+
+  /**
+   * Tells the runtime where the target's __vdso_clock_gettime is (jit/vdso.ts finds it), so
+   * bpf_ktime_get_ns makes no system call; 0n goes back to the system call.
+   */
+  setVdsoClockGettime(address: bigint): void {
+    this.memory.bytes.writeBigUInt64LE(address, HEADER.vdsoClockGettime);
+  }
+
+  /**
+   * Lets the runtime read a thread's id from its TLS block at fs base + `offset` instead of
+   * calling gettid (~300 ns). Only after checking it on every thread of the target
+   * (tidOffsetHolds); 0 turns it off. Needs fast thread keys (rdfsbase).
+   */
+  setTidOffset(offset: number): void {
+    this.memory.bytes.writeUInt32LE(offset, HEADER.tidOffset);
+  }
+
+  /** The target's process id (what pid() and the fault-safe reads use; 0: getpid each time). */
+  setPid(pid: number): void {
+    this.memory.bytes.writeUInt32LE(pid, HEADER.pid);
   }
 
   counters(): AreaCounters {
