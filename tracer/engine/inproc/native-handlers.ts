@@ -21,7 +21,10 @@ import { AreaMapPlan, initHeap } from './jit/area-maps';
 import { compileSite, type CompiledSite, type CompileOptions } from './jit/codegen-adapter';
 import { STATE_BUSY_SKIPS, STATE_LOST_RECORDS } from '../../../kernel-helper/codegen/layout';
 import { buildHandlerImage } from './jit/handler-image';
-import { fsgsbaseAllowed, SharedArea } from './jit/shared-area';
+import { fsgsbaseAllowed, GLIBC_TID_OFFSET, SharedArea, tidOffsetHolds } from './jit/shared-area';
+import { vdsoFunction } from './jit/vdso';
+import { native } from '../ptrace/native';
+import { Registers } from '../ptrace/registers';
 import type { NativeHandlers } from './jump-placer';
 import type { BpfMap } from '../../../kernel-helper/map';
 import type { RecordSpec } from '../../../kernel-helper/codegen/records';
@@ -181,7 +184,23 @@ export class NativeHandlerSet implements NativeHandlers {
   private install(placed: PlacedSite, tid: number, state: PlacementState): void {
     const { memory, areas } = state;
     const pid = memory.pid;
-    this.area.memory.bytes.writeUInt32LE(pid, 64); // the area header's pid (pid() in handlers)
+    // what the runtime reads from the header (docs/inproc-jit.md): pid, the vDSO clock, and the
+    // TLS offset of the thread id once it holds on every thread (at an exec, libc has no TLS yet)
+    this.area.setPid(pid);
+    const clock = vdsoFunction(pid, '__vdso_clock_gettime');
+    if (clock !== undefined) this.area.setVdsoClockGettime(clock);
+    if (state.allStopped) {
+      const regs = new Registers();
+      const threads = state.threads.flatMap((t) => (native().getRegs(t, regs.bytes) >= 0 ? [{ tid: t, fsBase: regs.get('fs_base') }] : []));
+      const readU32 = (address: bigint) => {
+        try {
+          return new DataView(memory.read(address, 4).buffer).getUint32(0, true);
+        } catch {
+          return undefined;
+        }
+      };
+      if (tidOffsetHolds(threads, GLIBC_TID_OFFSET, readU32)) this.area.setTidOffset(GLIBC_TID_OFFSET);
+    }
     // the area: the process opens utap's memfd by its /proc path and maps it shared
     const path = new TextEncoder().encode(`${this.area.memory.path}\0`);
     const pathAt = areas.slotNear(placed.moduleStart, placed.moduleEnd, tid, path.length);
