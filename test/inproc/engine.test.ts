@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import { liveTest } from '../support/live';
 import { fixture, utapBin } from '../support/paths';
 import { runUtap } from '../support/run-utap';
@@ -64,6 +65,7 @@ liveTest(test, '-p, SIGTERM while every thread hits: the target answers right an
     assert.is(status, 0, err);
     assert.match(out, /^n>0 1$/m);
     assert.is(codeDiffersFromFiles(target.pid), '', 'every code mapping equals its file after the detach');
+    assert.not.match(fs.readFileSync(`/proc/${target.pid}/maps`, 'latin1'), /utap-inproc/, 'the shared area left the process');
     for (let i = 0; i < 600 && !/^(ok|wrong)/m.test(target.output()); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(target.output(), /^ok$/m);
     target.send('exit\n');

@@ -20,6 +20,8 @@ export interface NativeHandlers {
   entryHandlerFor(placed: PlacedSite): bigint | undefined;
   /** Where the handlers' code sits in the process, once placed. */
   readonly codeRange: [number, number] | undefined;
+  /** At detach, no thread inside them: take the handlers' code and memory out of the process. */
+  uninstall(tid: number, state: PlacementState): void;
 }
 
 /** Single steps allowed to bring one thread out of a trampoline at detach (a handler is short). */
@@ -124,6 +126,13 @@ export class JumpPlacer implements SitePlacer {
       if (!this.stepOut(tid, state.memory)) {
         allOut = false;
         state.log(`thread ${tid} did not leave a trampoline in ${MAX_STEPS_OUT} steps`);
+      }
+    }
+    if (allOut && state.threads.length > 0) {
+      try {
+        this.handlers?.uninstall(state.threads[0], state);
+      } catch (error) {
+        state.log(`the handlers' code stays mapped in the process (${(error as Error).message})`);
       }
     }
     this.forget();

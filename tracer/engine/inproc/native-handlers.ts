@@ -71,6 +71,8 @@ export class NativeHandlerSet implements NativeHandlers {
   private installFailure: string | undefined;
   /** Where the handlers' code sits in the process ([start, end)). */
   codeRange: [number, number] | undefined;
+  /** Where the shared area is mapped in the process. */
+  private areaRange: [number, number] | undefined;
   private dispatch: ((record: Buffer) => void) | undefined;
 
   constructor(private readonly plan: PlanIR) {
@@ -224,9 +226,18 @@ export class NativeHandlerSet implements NativeHandlers {
     if (image.code.length > codeSize) throw new Error('the handlers\' code grew past its mapping');
     memory.write(codeBase, image.code);
     this.codeRange = [Number(codeBase), Number(codeBase) + codeSize];
+    this.areaRange = [Number(areaBase), Number(areaBase) + Number(size)];
     this.entries = new Map(this.plan.sites.map((site, i) => [site.id, image.entries[i]]));
     this.entryPrograms = new Map(withEntry.map((e, i) => [e.site, image.entries[compiled.length + i]]));
     state.log(`handlers in the process: ${image.code.length} bytes of code at 0x${codeBase.toString(16)} (runtime ${image.runtimeSize}), shared area of ${this.area.layout.size} bytes at 0x${areaBase.toString(16)}`);
+  }
+
+  /** At detach, no thread inside: the handlers' code and the area leave the process (through stopped `tid`). */
+  uninstall(tid: number, state: PlacementState): void {
+    for (const range of [this.codeRange, this.areaRange]) {
+      if (range) injectSyscall(tid, state.memory, SYS.munmap, [BigInt(range[0]), BigInt(range[1] - range[0])], state.areas.injectionBlock);
+    }
+    this.codeRange = this.areaRange = undefined;
   }
 
   close(): void {
