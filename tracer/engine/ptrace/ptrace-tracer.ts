@@ -824,7 +824,9 @@ export class PtraceTracer {
    */
   private teardown(): void {
     if (this.targetGone || this.pid === 0 || !this.memory) return;
-    const live = [...this.threads.keys()];
+    // the leader last: its exit is reported only once every other thread's is collected, so
+    // waiting for it first could wait forever when the process exits during the teardown
+    const live = [...this.threads.keys()].sort((a, b) => (a === this.pid ? 1 : 0) - (b === this.pid ? 1 : 0));
     for (const tid of live) this.n.ptrace(PTRACE.PTRACE_INTERRUPT, tid, 0, 0);
     for (const tid of live) this.settleForDetach(tid);
     if (this.targetGone) return;
