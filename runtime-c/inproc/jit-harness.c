@@ -21,7 +21,8 @@
  *       handler runs the handlers too, nested in whatever the thread was doing (a handler
  *       included); prints "signal_calls N".
  *   jit-harness vdso
- *       prints the address of its __vdso_clock_gettime, then waits for stdin to close
+ *       prints the address of its __vdso_clock_gettime, its fs base and tid, then waits for stdin
+ *       to close
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -239,7 +240,9 @@ int main(int argc, char **argv)
 		return layout();
 	if (argc == 2 && !strcmp(argv[1], "vdso")) {
 		/* prints where its vDSO clock is, then waits for stdin to close (so utap can look too) */
-		printf("0x%llx\n", (unsigned long long)vdso_clock_gettime());
+		uint64_t fs;
+		__asm__ volatile("rdfsbase %0" : "=r"(fs));
+		printf("0x%llx 0x%llx %d\n", (unsigned long long)vdso_clock_gettime(), (unsigned long long)fs, (int)gettid());
 		fflush(stdout);
 		char buf[64];
 		while (fread(buf, 1, sizeof buf, stdin) > 0)

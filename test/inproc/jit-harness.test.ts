@@ -4,6 +4,7 @@
 // histograms, string keys, strings and records, division by zero and a wild pointer reported as
 // the kernel handler reports them, while the harness (the "target") carries on unharmed.
 import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AREA_FSGSBASE, HEADER, MAP, SLOT, keyHash } from '../../tracer/engine/inproc/jit/area-layout';
@@ -250,7 +251,7 @@ for (const fromTls of [false, true]) {
   });
 }
 
-test('vdsoFunction finds __vdso_clock_gettime where the process itself sees it', async () => {
+test('vdsoFunction finds __vdso_clock_gettime where the process itself sees it; prepareFor sets pid, clock and TLS tid offset', async () => {
   const child = spawn(HARNESS, ['vdso'], { stdio: ['pipe', 'pipe', 'inherit'] });
   try {
     const line = await new Promise<string>((resolve, reject) => {
@@ -262,9 +263,28 @@ test('vdsoFunction finds __vdso_clock_gettime where the process itself sees it',
       child.on('error', reject);
       setTimeout(() => reject(new Error('jit-harness vdso printed nothing')), 10_000).unref();
     });
-    assert.ok(BigInt(line) !== 0n, 'the harness found its vDSO clock');
-    assert.is(vdsoFunction(child.pid!, '__vdso_clock_gettime'), BigInt(line));
+    const [clock, fsBase, tid] = line.split(' ');
+    assert.ok(BigInt(clock) !== 0n, 'the harness found its vDSO clock');
+    assert.is(vdsoFunction(child.pid!, '__vdso_clock_gettime'), BigInt(clock));
     assert.is(vdsoFunction(child.pid!, 'no_such_function'), undefined);
+    const readU32 = (address: bigint): number | undefined => {
+      const b = Buffer.alloc(4);
+      const fd = fs.openSync(`/proc/${child.pid}/mem`, 'r');
+      try {
+        return fs.readSync(fd, b, 0, 4, address) === 4 ? b.readUInt32LE(0) : undefined;
+      } finally {
+        fs.closeSync(fd);
+      }
+    };
+    withFixture('probe process("t").function("work") { }', (f) => {
+      const set = f.area.prepareFor(child.pid!, [{ tid: Number(tid), fsBase: BigInt(fsBase) }], readU32);
+      assert.equal(set, { vdsoClock: true, tidFromTls: true });
+      const header = f.area.memory.bytes;
+      assert.equal([header.readUInt32LE(HEADER.pid), header.readBigUInt64LE(HEADER.vdsoClockGettime), header.readUInt32LE(HEADER.tidOffset)], [child.pid, BigInt(clock), GLIBC_TID_OFFSET]);
+      // a thread whose TLS block does not hold its tid there turns it off
+      assert.equal(f.area.prepareFor(child.pid!, [{ tid: Number(tid) + 1, fsBase: BigInt(fsBase) }], readU32), { vdsoClock: true, tidFromTls: false });
+      assert.is(header.readUInt32LE(HEADER.tidOffset), 0);
+    }, { fastThreadKeys: true });
   } finally {
     child.stdin.end();
     child.kill();
