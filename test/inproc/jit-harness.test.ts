@@ -191,6 +191,25 @@ test('a .return probe with @entry: captures kept per thread and frame in the ent
   });
 });
 
+test('utap inserts keys while the target\'s threads insert theirs into the same hash map: both sides\' keys all there, counts exact', async () => {
+  const f = new JitFixture('global a[100000]; probe process("t").function("work") { a[register("rsi") * 1000 + register("rdi") % 500]++ }');
+  try {
+    const a = f.global('a') as ArrayStore;
+    const running = f.runAsync([0], 4, 50000, ['rsi=thread', 'rdi=iter']);
+    for (let i = 0; i < 2000; i++) assert.ok(a.set([1000000 + i], i));
+    await running;
+    assert.is(a.size(), 4 * 500 + 2000);
+    for (let t = 0; t < 4; t++) for (let k = 0; k < 500; k += 37) assert.is(num(a.get([t * 1000 + k])), 100, `key ${t * 1000 + k}`);
+    for (let i = 0; i < 2000; i += 97) assert.is(num(a.get([1000000 + i])), i);
+    let total = 0;
+    for (const [k, v] of a.entries()) if (num(k[0]) < 1000000) total += num(v);
+    assert.is(total, 4 * 50000);
+    assert.equal(f.area.counters(), { noSlotSkips: 0n, lockSkips: 0n });
+  } finally {
+    f.close();
+  }
+});
+
 test('a full entry map (calls that never return) evicts, as an LRU map does: new calls still get their captures', () => {
   withFixture('global got; probe process("t").function("work").return { got += register("rdi") }', (f) => {
     const entries = f.area.map(f.entryPrograms.get(0)!.map);
