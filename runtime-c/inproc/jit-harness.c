@@ -19,9 +19,10 @@
  *       `tidoff=N` the TLS offset of the tid, if it holds on the main thread.
  *       `signals=N`: another thread sends N SIGUSR1 to the workers meanwhile, and the signal
  *       handler runs the handlers too, nested in whatever the thread was doing (a handler
- *       included); prints "signal_calls N".
+ *       included); prints "signal_calls N". SIGWINCHes received are counted ("sigwinch N").
  *   jit-harness vdso
- *       prints the address of its __vdso_clock_gettime, then waits for stdin to close
+ *       prints the address of its __vdso_clock_gettime, its fs base and tid, then waits for stdin
+ *       to close
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -79,6 +80,13 @@ static atomic_long signal_calls;
 static atomic_long workers_done;
 static pthread_barrier_t finish;
 static __thread struct pt_regs *thread_regs;
+/* SIGWINCH (ignored by default) is counted: what bpf_send_signal sends in the helper tests. */
+static atomic_long sigwinch;
+static void on_sigwinch(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&sigwinch, 1);
+}
 
 static void on_signal(int sig)
 {
@@ -239,7 +247,9 @@ int main(int argc, char **argv)
 		return layout();
 	if (argc == 2 && !strcmp(argv[1], "vdso")) {
 		/* prints where its vDSO clock is, then waits for stdin to close (so utap can look too) */
-		printf("0x%llx\n", (unsigned long long)vdso_clock_gettime());
+		uint64_t fs;
+		__asm__ volatile("rdfsbase %0" : "=r"(fs));
+		printf("0x%llx 0x%llx %d\n", (unsigned long long)vdso_clock_gettime(), (unsigned long long)fs, (int)gettid());
 		fflush(stdout);
 		char buf[64];
 		while (fread(buf, 1, sizeof buf, stdin) > 0)
@@ -331,6 +341,11 @@ int main(int argc, char **argv)
 			return 2;
 		pthread_barrier_init(&start, 0, (unsigned)threads);
 		pthread_barrier_init(&finish, 0, (unsigned)threads + 1);
+		struct sigaction winch;
+		memset(&winch, 0, sizeof winch);
+		winch.sa_handler = on_sigwinch;
+		winch.sa_flags = SA_RESTART;
+		sigaction(SIGWINCH, &winch, 0);
 		if (signals) {
 			struct sigaction sa;
 			memset(&sa, 0, sizeof sa);
@@ -360,6 +375,7 @@ int main(int argc, char **argv)
 		}
 		printf("ns_per_iter %ld\n", total / threads);
 		printf("signal_calls %ld\n", (long)atomic_load(&signal_calls));
+		printf("sigwinch %ld\n", (long)atomic_load(&sigwinch));
 		return 0;
 	}
 	fprintf(stderr, "usage: jit-harness layout | exec CODE ADDR OFF | run CODE ADDR AREA_ADDR AREA_SIZE THREADS ITERS OFFS [REG=V...]\n");

@@ -51,6 +51,7 @@ typedef uint8_t u8;
 #define NR_sched_yield 24
 #define NR_process_vm_readv 310
 #define NR_tgkill 234
+#define NR_kill 62
 #define ESRCH 3
 #define PR_GET_NAME 16
 #define CLOCK_MONOTONIC 1
@@ -667,6 +668,20 @@ EXPORT u64 utap_get_current_pid_tgid(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5, str
 EXPORT u64 utap_get_current_uid_gid(u64 r1, u64 r2, u64 r3, u64 r4, u64 r5, struct utap_area *a)
 {
 	return ((u64)(u32)sys0(NR_getgid) << 32) | (u32)sys0(NR_getuid);
+}
+
+/* bpf_send_signal: the signal to the whole process, as the kernel helper sends it. */
+EXPORT long utap_send_signal(u64 sig, u64 r2, u64 r3, u64 r4, u64 r5, struct utap_area *a)
+{
+	long r = sys6(NR_kill, self_pid(a), (long)(u32)sig, 0, 0, 0, 0);
+	return r < 0 ? r : 0;
+}
+
+/* bpf_send_signal_thread: to this thread only. */
+EXPORT long utap_send_signal_thread(u64 sig, u64 r2, u64 r3, u64 r4, u64 r5, struct utap_area *a)
+{
+	long r = sys6(NR_tgkill, self_pid(a), (long)current_tid(a), (long)(u32)sig, 0, 0, 0);
+	return r < 0 ? r : 0;
 }
 
 /* The thread's name (prctl PR_GET_NAME, the kernel's comm), NUL-padded to size. */

@@ -2,7 +2,7 @@
 // probes compiled by utap's eBPF generator (each as a function-entry site), maps in a shared
 // area with placeholder fds, the handlers JITted into an image for fixed addresses; then runs
 // them in build/jit-harness (fd 3 = the area's memfd) from several threads.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -143,17 +143,42 @@ export class JitFixture {
    * lower). Returns ns per iteration.
    */
   run(probes: number[], threads: number, iterations: number, regs: string[] = [], only?: 'entry'): number {
+    const r = spawnSync(HARNESS, this.harnessArgs(probes, threads, iterations, regs, only), { stdio: ['ignore', 'pipe', 'pipe', this.area.memory.fd], timeout: 120_000, encoding: 'latin1' });
+    if (r.status !== 0) throw new Error(`jit-harness failed (${r.status ?? r.signal}): ${r.stderr}`);
+    return this.parse(r.stdout);
+  }
+
+  /** The same, while the caller goes on (resolves when the harness is done; killed after 120 s). */
+  runAsync(probes: number[], threads: number, iterations: number, regs: string[] = []): Promise<number> {
+    const child = spawn(HARNESS, this.harnessArgs(probes, threads, iterations, regs), { stdio: ['ignore', 'pipe', 'pipe', this.area.memory.fd] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString('latin1')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    return new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (status, signal) => {
+        clearTimeout(timer);
+        if (status !== 0) reject(new Error(`jit-harness failed (${status ?? signal}): ${err}`));
+        else resolve(this.parse(out));
+      });
+    });
+  }
+
+  private parse(stdout: string): number {
+    const m = /ns_per_iter (\d+)/.exec(stdout);
+    if (!m) throw new Error(`jit-harness printed ${stdout}`);
+    this.signalCalls = Number(/signal_calls (\d+)/.exec(stdout)?.[1] ?? 0);
+    return Number(m[1]);
+  }
+
+  private harnessArgs(probes: number[], threads: number, iterations: number, regs: string[], only?: 'entry'): string[] {
     const hex = (a: bigint): string => `0x${(a - CODE_BASE).toString(16)}`;
     const offsets = probes
       .flatMap((p) => (!this.entryEntries.has(p) ? [hex(this.entries[p])] : only === 'entry' ? [hex(this.entryEntries.get(p)!)] : [hex(this.entryEntries.get(p)!), `${hex(this.entries[p])}r`]))
       .join(',');
-    const args = ['run', path.join(this.dir, 'image'), `0x${CODE_BASE.toString(16)}`, `0x${AREA_BASE.toString(16)}`, String(this.area.layout.size), String(threads), String(iterations), offsets, ...regs];
-    const r = spawnSync(HARNESS, args, { stdio: ['ignore', 'pipe', 'pipe', this.area.memory.fd], timeout: 120_000, encoding: 'latin1' });
-    if (r.status !== 0) throw new Error(`jit-harness failed (${r.status ?? r.signal}): ${r.stderr}`);
-    const m = /ns_per_iter (\d+)/.exec(r.stdout);
-    if (!m) throw new Error(`jit-harness printed ${r.stdout}`);
-    this.signalCalls = Number(/signal_calls (\d+)/.exec(r.stdout)?.[1] ?? 0);
-    return Number(m[1]);
+    return ['run', path.join(this.dir, 'image'), `0x${CODE_BASE.toString(16)}`, `0x${AREA_BASE.toString(16)}`, String(this.area.layout.size), String(threads), String(iterations), offsets, ...regs];
   }
 
   /** Every record in the ring, decoded by its spec's fields. */

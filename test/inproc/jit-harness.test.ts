@@ -4,6 +4,7 @@
 // histograms, string keys, strings and records, division by zero and a wild pointer reported as
 // the kernel handler reports them, while the harness (the "target") carries on unharmed.
 import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AREA_FSGSBASE, HEADER, MAP, SLOT, keyHash } from '../../tracer/engine/inproc/jit/area-layout';
@@ -190,6 +191,25 @@ test('a .return probe with @entry: captures kept per thread and frame in the ent
   });
 });
 
+test('utap inserts keys while the target\'s threads insert theirs into the same hash map: both sides\' keys all there, counts exact', async () => {
+  const f = new JitFixture('global a[100000]; probe process("t").function("work") { a[register("rsi") * 1000 + register("rdi") % 500]++ }');
+  try {
+    const a = f.global('a') as ArrayStore;
+    const running = f.runAsync([0], 4, 50000, ['rsi=thread', 'rdi=iter']);
+    for (let i = 0; i < 2000; i++) assert.ok(a.set([1000000 + i], i));
+    await running;
+    assert.is(a.size(), 4 * 500 + 2000);
+    for (let t = 0; t < 4; t++) for (let k = 0; k < 500; k += 37) assert.is(num(a.get([t * 1000 + k])), 100, `key ${t * 1000 + k}`);
+    for (let i = 0; i < 2000; i += 97) assert.is(num(a.get([1000000 + i])), i);
+    let total = 0;
+    for (const [k, v] of a.entries()) if (num(k[0]) < 1000000) total += num(v);
+    assert.is(total, 4 * 50000);
+    assert.equal(f.area.counters(), { noSlotSkips: 0n, lockSkips: 0n });
+  } finally {
+    f.close();
+  }
+});
+
 test('a full entry map (calls that never return) evicts, as an LRU map does: new calls still get their captures', () => {
   withFixture('global got; probe process("t").function("work").return { got += register("rdi") }', (f) => {
     const entries = f.area.map(f.entryPrograms.get(0)!.map);
@@ -250,7 +270,7 @@ for (const fromTls of [false, true]) {
   });
 }
 
-test('vdsoFunction finds __vdso_clock_gettime where the process itself sees it', async () => {
+test('vdsoFunction finds __vdso_clock_gettime where the process itself sees it; prepareFor sets pid, clock and TLS tid offset', async () => {
   const child = spawn(HARNESS, ['vdso'], { stdio: ['pipe', 'pipe', 'inherit'] });
   try {
     const line = await new Promise<string>((resolve, reject) => {
@@ -262,9 +282,28 @@ test('vdsoFunction finds __vdso_clock_gettime where the process itself sees it',
       child.on('error', reject);
       setTimeout(() => reject(new Error('jit-harness vdso printed nothing')), 10_000).unref();
     });
-    assert.ok(BigInt(line) !== 0n, 'the harness found its vDSO clock');
-    assert.is(vdsoFunction(child.pid!, '__vdso_clock_gettime'), BigInt(line));
+    const [clock, fsBase, tid] = line.split(' ');
+    assert.ok(BigInt(clock) !== 0n, 'the harness found its vDSO clock');
+    assert.is(vdsoFunction(child.pid!, '__vdso_clock_gettime'), BigInt(clock));
     assert.is(vdsoFunction(child.pid!, 'no_such_function'), undefined);
+    const readU32 = (address: bigint): number | undefined => {
+      const b = Buffer.alloc(4);
+      const fd = fs.openSync(`/proc/${child.pid}/mem`, 'r');
+      try {
+        return fs.readSync(fd, b, 0, 4, address) === 4 ? b.readUInt32LE(0) : undefined;
+      } finally {
+        fs.closeSync(fd);
+      }
+    };
+    withFixture('probe process("t").function("work") { }', (f) => {
+      const set = f.area.prepareFor(child.pid!, [{ tid: Number(tid), fsBase: BigInt(fsBase) }], readU32);
+      assert.equal(set, { vdsoClock: true, tidFromTls: true });
+      const header = f.area.memory.bytes;
+      assert.equal([header.readUInt32LE(HEADER.pid), header.readBigUInt64LE(HEADER.vdsoClockGettime), header.readUInt32LE(HEADER.tidOffset)], [child.pid, BigInt(clock), GLIBC_TID_OFFSET]);
+      // a thread whose TLS block does not hold its tid there turns it off
+      assert.equal(f.area.prepareFor(child.pid!, [{ tid: Number(tid) + 1, fsBase: BigInt(fsBase) }], readU32), { vdsoClock: true, tidFromTls: false });
+      assert.is(header.readUInt32LE(HEADER.tidOffset), 0);
+    }, { fastThreadKeys: true });
   } finally {
     child.stdin.end();
     child.kill();

@@ -18,7 +18,8 @@ import { AREA_BASE, CODE_BASE, HARNESS } from './jit-fixture';
 
 const R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R6 = 6, R10 = 10;
 
-function runRaw(programs: Insn[][], area: SharedArea, threads: number, iterations: number, site: { funcIp: bigint; cookie: bigint }): void {
+/** Runs the programs in jit-harness; returns how many SIGWINCH the harness received. */
+function runRaw(programs: Insn[][], area: SharedArea, threads: number, iterations: number, site: { funcIp: bigint; cookie: bigint }): number {
   const image = buildHandlerImage(programs.map((insns) => ({ insns, ...site })), area, CODE_BASE, AREA_BASE);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'utap-jit-'));
   try {
@@ -28,6 +29,7 @@ function runRaw(programs: Insn[][], area: SharedArea, threads: number, iteration
       stdio: ['ignore', 'pipe', 'pipe', area.memory.fd], timeout: 60_000, encoding: 'latin1',
     });
     assert.is(r.status, 0, r.stderr);
+    return Number(/sigwinch (\d+)/.exec(r.stdout)?.[1]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -113,6 +115,21 @@ test('uid/gid, the CPU, get_func_ip and get_attach_cookie, ktime; BPF_NOEXIST on
     assert.ok(before <= value(4) && value(4) <= after);
     assert.is(BigInt.asIntN(64, value(5)), -17n, '-EEXIST');
     assert.is(area.map(hash).count, 1);
+  } finally {
+    area.close();
+  }
+});
+
+test('send_signal_thread reaches the calling thread each time; send_signal the process', () => {
+  const SIGWINCH = 28;
+  const plan = new AreaMapPlan();
+  plan.addState();
+  const area = SharedArea.create(plan.list(), { pid: 0, fastThreadKeys: false });
+  try {
+    const thread: Insn[] = [I.BPF_MOV64_IMM(R1, SIGWINCH), I.BPF_CALL_HELPER(117), I.BPF_EXIT_INSN()];
+    assert.is(runRaw([thread], area, 3, 100, { funcIp: 0n, cookie: 0n }), 300);
+    const processWide: Insn[] = [I.BPF_MOV64_IMM(R1, SIGWINCH), I.BPF_CALL_HELPER(U.BPF_FUNC_send_signal), I.BPF_EXIT_INSN()];
+    assert.ok(runRaw([processWide], area, 1, 5, { funcIp: 0n, cookie: 0n }) >= 1);
   } finally {
     area.close();
   }

@@ -5,6 +5,9 @@
 import { U } from './codegen-adapter';
 import type { Insn } from './codegen-adapter';
 
+/** enum bpf_func_id: bpf_send_signal_thread (not in kernel-helper/uapi.ts, which names what the generator calls). */
+const BPF_FUNC_send_signal_thread = 117;
+
 export type HelperPlan = { kind: 'runtime'; symbol: string } | { kind: 'inline'; what: 'funcIp' | 'cookie' };
 
 /**
@@ -30,13 +33,14 @@ export const HELPERS: ReadonlyMap<number, HelperPlan> = new Map<number, HelperPl
   [U.BPF_FUNC_ringbuf_reserve, { kind: 'runtime', symbol: 'utap_ringbuf_reserve' }],
   [U.BPF_FUNC_ringbuf_submit, { kind: 'runtime', symbol: 'utap_ringbuf_submit' }],
   [U.BPF_FUNC_ringbuf_discard, { kind: 'runtime', symbol: 'utap_ringbuf_discard' }],
+  [U.BPF_FUNC_send_signal, { kind: 'runtime', symbol: 'utap_send_signal' }],
+  [BPF_FUNC_send_signal_thread, { kind: 'runtime', symbol: 'utap_send_signal_thread' }],
   [U.BPF_FUNC_get_func_ip, { kind: 'inline', what: 'funcIp' }],
   [U.BPF_FUNC_get_attach_cookie, { kind: 'inline', what: 'cookie' }],
 ]);
 
 const NAMES: Record<number, string> = {
   [U.BPF_FUNC_get_current_task]: 'bpf_get_current_task',
-  [U.BPF_FUNC_send_signal]: 'bpf_send_signal',
 };
 
 /** Why `insns` cannot run in the target (the first helper it calls that has no in-process form), or undefined. */

@@ -7,6 +7,7 @@ import { AREA_FSGSBASE, DEFAULT_SLOTS, HEADER, layoutArea, writeAreaHeader, type
 import { AreaMap } from './area-map';
 import { AreaRingReader } from './area-ring';
 import { SharedMemory } from './shared-memory';
+import { vdsoFunction } from './vdso';
 
 const AT_HWCAP2 = 26n;
 const HWCAP2_FSGSBASE = 2n;
@@ -114,6 +115,22 @@ export class SharedArea {
   /** The target's process id (what pid() and the fault-safe reads use; 0: getpid each time). */
   setPid(pid: number): void {
     this.memory.bytes.writeUInt32LE(pid, HEADER.pid);
+  }
+
+  /**
+   * Everything the runtime should know of its target before handlers run: its pid, its vDSO
+   * clock (found through /proc/PID/mem), and — when every thread's TLS block is shown to hold its
+   * tid at glibc's offset (`threads` with their fs base, `readU32` reading the stopped target) —
+   * that offset. Returns what it set, for -v.
+   */
+  prepareFor(pid: number, threads: ReadonlyArray<{ tid: number; fsBase: bigint }> = [], readU32?: (address: bigint) => number | undefined): { vdsoClock: boolean; tidFromTls: boolean } {
+    this.setPid(pid);
+    const clock = vdsoFunction(pid, '__vdso_clock_gettime');
+    this.setVdsoClockGettime(clock ?? 0n);
+    const fast = (this.memory.bytes.readUInt32LE(HEADER.flags) & AREA_FSGSBASE) !== 0;
+    const tls = fast && readU32 !== undefined && tidOffsetHolds(threads, GLIBC_TID_OFFSET, readU32);
+    this.setTidOffset(tls ? GLIBC_TID_OFFSET : 0);
+    return { vdsoClock: clock !== undefined, tidFromTls: tls };
   }
 
   counters(): AreaCounters {
