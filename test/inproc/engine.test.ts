@@ -76,4 +76,36 @@ liveTest(test, '-p, SIGTERM while every thread hits: the target answers right an
   }
 });
 
+liveTest(test, 'a fork gets a clean copy: the child\'s code equals its files while the parent\'s is patched, and only the parent counts', undefined, async () => {
+  const FORK = fixture('fork-child');
+  const target = await startTarget(FORK, ['5000']);
+  const utap = spawn(process.execPath, [utapBin, '--engine', 'inproc', '-v', '-p', String(target.pid), '-e',
+    'global n; probe process.function("work") { n++ } probe end { printf("n=%d\\n", n) }'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  utap.stdout!.on('data', (d: Buffer) => (out += d));
+  utap.stderr!.on('data', (d: Buffer) => (err += d));
+  try {
+    for (let i = 0; i < 200 && !/a jump to a trampoline/.test(err); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(err, /a jump to a trampoline/);
+    target.send('go\n');
+    let child = 0;
+    for (let i = 0; i < 200 && !child; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      child = Number(/child pid=(\d+)/.exec(target.output())?.[1] ?? 0);
+    }
+    assert.ok(child > 0, target.output());
+    assert.is(codeDiffersFromFiles(child), '', 'the child runs the original code');
+    assert.match(codeDiffersFromFiles(target.pid), /fork-child/, 'the parent is still patched');
+    target.send('x\n');
+    for (let i = 0; i < 200 && !/parent calls=/.test(target.output()); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(target.output(), /parent calls=10000 child=0\n/);
+    utap.kill('SIGTERM');
+    assert.is(await new Promise<number | null>((resolve) => utap.once('exit', resolve)), 0, err);
+    assert.match(out, /^n=10000$/m, out + err);
+  } finally {
+    utap.kill('SIGKILL');
+    target.kill();
+  }
+});
+
 test.run();

@@ -21,8 +21,7 @@ import { AreaMapPlan, initHeap } from './jit/area-maps';
 import { compileSite, type CompiledSite, type CompileOptions } from './jit/codegen-adapter';
 import { STATE_BUSY_SKIPS, STATE_LOST_RECORDS } from '../../../kernel-helper/codegen/layout';
 import { buildHandlerImage } from './jit/handler-image';
-import { fsgsbaseAllowed, GLIBC_TID_OFFSET, SharedArea, tidOffsetHolds } from './jit/shared-area';
-import { vdsoFunction } from './jit/vdso';
+import { fsgsbaseAllowed, SharedArea } from './jit/shared-area';
 import { native } from '../ptrace/native';
 import { Registers } from '../ptrace/registers';
 import type { NativeHandlers } from './jump-placer';
@@ -188,21 +187,16 @@ export class NativeHandlerSet implements NativeHandlers {
     const pid = memory.pid;
     // what the runtime reads from the header (docs/inproc-jit.md): pid, the vDSO clock, and the
     // TLS offset of the thread id once it holds on every thread (at an exec, libc has no TLS yet)
-    this.area.setPid(pid);
-    const clock = vdsoFunction(pid, '__vdso_clock_gettime');
-    if (clock !== undefined) this.area.setVdsoClockGettime(clock);
-    if (state.allStopped) {
-      const regs = new Registers();
-      const threads = state.threads.flatMap((t) => (native().getRegs(t, regs.bytes) >= 0 ? [{ tid: t, fsBase: regs.get('fs_base') }] : []));
-      const readU32 = (address: bigint) => {
-        try {
-          return new DataView(memory.read(address, 4).buffer).getUint32(0, true);
-        } catch {
-          return undefined;
-        }
-      };
-      if (tidOffsetHolds(threads, GLIBC_TID_OFFSET, readU32)) this.area.setTidOffset(GLIBC_TID_OFFSET);
-    }
+    const regs = new Registers();
+    const threads = state.allStopped ? state.threads.flatMap((t) => (native().getRegs(t, regs.bytes) >= 0 ? [{ tid: t, fsBase: regs.get('fs_base') }] : [])) : [];
+    const readU32 = (address: bigint) => {
+      try {
+        return new DataView(memory.read(address, 4).buffer).getUint32(0, true);
+      } catch {
+        return undefined;
+      }
+    };
+    const prepared = this.area.prepareFor(pid, threads, readU32);
     // the area: the process opens utap's memfd by its /proc path and maps it shared
     const path = new TextEncoder().encode(`${this.area.memory.path}\0`);
     const pathAt = areas.slotNear(placed.moduleStart, placed.moduleEnd, tid, path.length);
@@ -229,7 +223,7 @@ export class NativeHandlerSet implements NativeHandlers {
     this.areaRange = [Number(areaBase), Number(areaBase) + Number(size)];
     this.entries = new Map(this.plan.sites.map((site, i) => [site.id, image.entries[i]]));
     this.entryPrograms = new Map(withEntry.map((e, i) => [e.site, image.entries[compiled.length + i]]));
-    state.log(`handlers in the process: ${image.code.length} bytes of code at 0x${codeBase.toString(16)} (runtime ${image.runtimeSize}), shared area of ${this.area.layout.size} bytes at 0x${areaBase.toString(16)}`);
+    state.log(`handlers in the process: ${image.code.length} bytes of code at 0x${codeBase.toString(16)} (runtime ${image.runtimeSize}), shared area of ${this.area.layout.size} bytes at 0x${areaBase.toString(16)}; time from ${prepared.vdsoClock ? 'the vDSO' : 'clock_gettime'}, tid() from ${prepared.tidFromTls ? 'the TLS block' : 'gettid'}`);
   }
 
   /** At detach, no thread inside: the handlers' code and the area leave the process (through stopped `tid`). */
