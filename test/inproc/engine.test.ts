@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { liveTest } from '../support/live';
 import { fixture, utapBin } from '../support/paths';
 import { runUtap } from '../support/run-utap';
+import { sh } from '../support/shell';
 import { startTarget } from '../support/target-process';
 import { codeDiffersFromFiles } from './code-identical';
 
@@ -18,7 +19,7 @@ const SITES = fixture('patch-sites');
 
 liveTest(test, 'per-thread counts on 4 threads are exact; -v says the site is a jump and the handler runs in the process', undefined, async () => {
   const script = 'global n; probe process.function("tick") { n[tid()]++ } probe end { foreach (t in n) printf("tid=%d calls=%d\\n", t, n[t]) }';
-  const r = await runUtap(['-v', '--engine', 'inproc', '-e', script, '-c', `${THREADS} 4 20000`], { timeoutMs: 60_000 });
+  const r = await runUtap(['-v', '--engine', 'inproc', '-e', script, '-c', sh`${THREADS} 4 20000`], { timeoutMs: 60_000 });
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stderr, /every handler runs natively in the process/);
   assert.match(r.stderr, /function\("tick@[^"]*"\) at 0x[0-9a-f]+: a jump to a trampoline, the handler runs in the process/);
@@ -31,7 +32,7 @@ liveTest(test, 'per-thread counts on 4 threads are exact; -v says the site is a 
 liveTest(test, 'a loop back into the first bytes and a 1-byte function fall back to breakpoints (-v says why); counts stay exact', undefined, async () => {
   const p = (f: string) => `process("${SITES}").function("${f}")`;
   const script = `global n; probe ${p('loop_back')}, ${p('tiny')}, ${p('plain')}, ${p('flags_kept')} { n[probefunc()]++ } probe end { foreach ([f+] in n) printf("%s %d\\n", f, n[f]) }`;
-  const r = await runUtap(['-v', '--engine', 'inproc', '-e', script, '-c', `${SITES} 2 3000`], { input: 'go\nexit\n', timeoutMs: 60_000 });
+  const r = await runUtap(['-v', '--engine', 'inproc', '-e', script, '-c', sh`${SITES} 2 3000`], { input: 'go\nexit\n', timeoutMs: 60_000 });
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stderr, /function\("loop_back"\) at 0x\w+: a breakpoint, not a jump: a branch at \+0x9 targets \+0x2, inside the 6 bytes the jump replaces \(in loop_back\); each hit stops once/);
   assert.match(r.stderr, /function\("tiny"\) at 0x\w+: a breakpoint, not a jump: the function is 1 bytes long, shorter than the 5-byte jump/);
@@ -41,7 +42,7 @@ liveTest(test, 'a loop back into the first bytes and a 1-byte function fall back
 });
 
 liveTest(test, 'printf from the handlers in the process: every record reaches the output, in order, also those sent just before the target exits', undefined, async () => {
-  const r = await runUtap(['--engine', 'inproc', '-e', 'probe process.function("work") { printf("work %d\\n", $i) }', '-c', `${fixture('counter')} 2000`], { timeoutMs: 60_000 });
+  const r = await runUtap(['--engine', 'inproc', '-e', 'probe process.function("work") { printf("work %d\\n", $i) }', '-c', sh`${fixture('counter')} 2000`], { timeoutMs: 60_000 });
   assert.is(r.status, 0, r.stderr);
   const lines = r.stdout.split('\n').filter((l) => l.startsWith('work '));
   assert.equal(lines, Array.from({ length: 2000 }, (_, i) => `work ${i}`));

@@ -86,11 +86,11 @@ function placeRefusedSites(request: EngineRunRequest, candidates: typeof ENGINES
   const eventSites = modes.filter((m) => m.mode === 'event').length;
   const what = refused.size === 1 ? 'that site' : `those ${refused.size} sites`;
   if (inexact) {
-    request.log(`engine: uprobe not used: with ${what} placed by ptrace, the handler of ${inexact.site.pp} runs in event mode (${inexact.reason}) and ${inexact.event!.refusal}; the ptrace engine places every site`);
+    request.log(`engine: uprobe not used: with ${what} placed by ptrace, the handler of ${inexact.site.pp} runs in event mode (${inexact.reason}) and ${inexact.event!.refusal}; an engine that places every site itself runs the script`);
     return false;
   }
   if (eventSites > MAX_EVENT_SITES_WITH_SIDECAR) {
-    request.log(`engine: uprobe not used: with ${what} placed by ptrace, ${eventSites} sites sharing their globals would run in event mode, a perf event each (more than ${MAX_EVENT_SITES_WITH_SIDECAR}); the ptrace engine places every site`);
+    request.log(`engine: uprobe not used: with ${what} placed by ptrace, ${eventSites} sites sharing their globals would run in event mode, a perf event each (more than ${MAX_EVENT_SITES_WITH_SIDECAR}); an engine that places every site itself runs the script`);
     return false;
   }
   request.log(`engine: the ptrace engine places ${what} beside the uprobe engine`);

@@ -22,6 +22,8 @@ export interface NativeHandlers {
   readonly codeRange: [number, number] | undefined;
   /** At detach, no thread inside them: take the handlers' code and memory out of the process. */
   uninstall(tid: number, state: PlacementState): void;
+  /** After exec: the handlers' code and mappings went with the old image (placed again on demand). */
+  forget(): void;
 }
 
 /** Single steps allowed to bring one thread out of a trampoline at detach (a handler is short). */
@@ -171,6 +173,7 @@ export class JumpPlacer implements SitePlacer {
   }
 
   forget(): void {
+    this.handlers?.forget();
     this.patches?.forget();
     this.patches = undefined;
     this.list = undefined;

@@ -234,6 +234,12 @@ export class NativeHandlerSet implements NativeHandlers {
     this.codeRange = this.areaRange = undefined;
   }
 
+  forget(): void {
+    this.entries = this.entryPrograms = undefined;
+    this.codeRange = this.areaRange = undefined;
+    this.installFailure = undefined;
+  }
+
   close(): void {
     this.area.close();
   }
