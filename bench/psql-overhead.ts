@@ -1,7 +1,7 @@
 // What tracing a real psql costs: the wall time each tool adds to a psql workload running the
 // lecture's latency script (or the tool's nearest equivalent) against a throwaway server.
 //
-//   node dist/bench/psql-overhead.js [--statements N] [--runs N] [--out FILE] [--tools untraced,ptrace,uprobe,bpftrace,stap]
+//   node dist/bench/psql-overhead.js [--statements N] [--runs N] [--out FILE] [--tools untraced,ptrace,uprobe,inproc,bpftrace,stap]
 //
 // Method: each tool runs `psql -f FILE` through its own -c (so its startup is included), once
 // with an empty workload and once with N statements (`SELECT 1;`, the cheapest round trip, so
@@ -10,7 +10,7 @@
 // i.e. startup and teardown cancel, and what remains is what the workload itself paid. Medians
 // over --runs runs. Each traced run must report N calls of SendQuery, or its row says why not.
 // Tools:
-//   utap --engine ptrace / uprobe   examples/psql-latency.stp, unmodified
+//   utap --engine ptrace / uprobe / inproc   examples/psql-latency.stp, unmodified
 //   bpftrace                        uprobe + uretprobe on SendQuery, count and avg per query text
 //   stap --runtime=bpf              SystemTap's BPF back end: a variant of the lecture's script and a
 //                                   fake kernel build tree, memlock shim, debugfs (bench/stap-bpf-setup.ts)
@@ -56,7 +56,7 @@ interface Tool {
 
 const SCRIPT = path.join(repoRoot, 'examples', 'psql-latency.stp');
 
-function utapTool(engine: 'ptrace' | 'uprobe'): Tool {
+function utapTool(engine: 'ptrace' | 'uprobe' | 'inproc'): Tool {
   return {
     name: `utap --engine ${engine}`,
     missing: () => frontEndMissing() ?? engineMissing(engine),
@@ -139,8 +139,8 @@ async function main(): Promise<void> {
     const untraced: Tool = { name: 'untraced', missing: () => undefined, argv: (p) => p, counted: () => undefined };
     const stapScript = path.join(tmp, 'psql-latency-stapbpf.stp');
     fs.writeFileSync(stapScript, STAP_BPF_SCRIPT);
-    const keys = ['untraced', 'ptrace', 'uprobe', 'bpftrace', 'stap'];
-    const tools = [untraced, utapTool('ptrace'), utapTool('uprobe'), bpftraceTool(psql.path), stapTool(psql.path, stapScript)]
+    const keys = ['untraced', 'ptrace', 'uprobe', 'inproc', 'bpftrace', 'stap'];
+    const tools = [untraced, utapTool('ptrace'), utapTool('uprobe'), utapTool('inproc'), bpftraceTool(psql.path), stapTool(psql.path, stapScript)]
       .filter((_, i) => i === 0 || !o.tools || o.tools.includes(keys[i]));
     const rows: Row[] = [];
     let base: { empty: number; full: number } | undefined;

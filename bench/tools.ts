@@ -119,7 +119,7 @@ function utapProbePoint(target: Target): string {
     : `process.function("${target.probeFunction}")`;
 }
 
-function utapArguments(target: Target, events: number, engine: 'uprobe' | 'ptrace', variant: UtapVariant, outFile: string): string[] {
+function utapArguments(target: Target, events: number, engine: UtapEngine, variant: UtapVariant, outFile: string): string[] {
   const common = ['--engine', engine, ...(variant.pin ? ['--pin'] : []), ...(variant.printf ? ['-o', outFile] : []), ...(variant.scraped ? ['--metrics', `127.0.0.1:${SCRAPE_PORT}`] : [])];
   const command = ['-c', shellLine(targetCommand(target, events))];
   if (variant.ir) {
@@ -136,9 +136,12 @@ function utapArguments(target: Target, events: number, engine: 'uprobe' | 'ptrac
 /** The port of the scraped rows (one run at a time), away from the default 9464 a user may run. */
 const SCRAPE_PORT = 39464;
 
-function utapTool(name: string, engine: 'uprobe' | 'ptrace', variant: UtapVariant): Tool {
+/** inproc: handlers run in the target without a trap, so its rows sit with (and take the events of) the kernel-side ones. */
+type UtapEngine = 'uprobe' | 'ptrace' | 'inproc';
+
+function utapTool(name: string, engine: UtapEngine, variant: UtapVariant): Tool {
   return {
-    name, family: engine === 'uprobe' ? 'kernel' : 'ptrace', costClass: engine === 'uprobe' ? 'kernel' : 'ptrace', isUtap: true, compareTo: variant.compareTo, pinned: variant.pin ?? false,
+    name, family: engine === 'ptrace' ? 'ptrace' : 'kernel', costClass: engine === 'ptrace' ? 'ptrace' : 'kernel', isUtap: true, compareTo: variant.compareTo, pinned: variant.pin ?? false,
     missing: () => (engine === 'uprobe' ? rootMissing('the utap uprobe engine') : undefined),
     notApplicable: () => undefined,
     plan: (target, _site, events, scratch) => {
@@ -357,6 +360,8 @@ export const TOOLS: Tool[] = [
   utapTool('utap uprobe', 'uprobe', {}),
   utapTool('utap uprobe printf', 'uprobe', { printf: true, compareTo: ['utap uprobe'] }),
   utapTool('utap ptrace', 'ptrace', {}),
+  utapTool('utap inproc', 'inproc', { compareTo: ['utap uprobe'] }),
+  utapTool('utap inproc printf', 'inproc', { printf: true, compareTo: ['utap uprobe printf'] }),
   utapTool('utap ptrace --pin', 'ptrace', { pin: true }),
   utapTool('utap uprobe --metrics scraped', 'uprobe', { scraped: true, compareTo: ['utap uprobe'] }),
   utapTool('utap ptrace --metrics scraped', 'ptrace', { scraped: true, compareTo: ['utap ptrace'] }),

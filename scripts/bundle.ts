@@ -1,5 +1,5 @@
 // Bundles the tsc output into dist/bundle/ (scripts/setup.sh and `npm run build` run it after
-// tsc): the CLI and the ptrace engine's worker thread, each one file, same tree shape as dist/
+// tsc): the CLI and the ptrace and in-process engines' worker threads, each one file, same tree shape as dist/
 // (tracer/install-paths.ts finds everything from either). koffi stays outside: it loads its
 // native module by a path computed at run time. bin/utap.js loads the bundle (tracer/cli/launch.ts).
 // Beside the CLI's bundle goes main.js.sha256 (hex SHA-256 and size): the launcher takes a V8 code
@@ -34,7 +34,7 @@ function writeDigest(): void {
 }
 
 build({
-  entryPoints: ['tracer/cli/main.js', 'tracer/engine/ptrace/ptrace-worker.js'].map((entry) => path.join(dist, entry)),
+  entryPoints: ['tracer/cli/main.js', 'tracer/engine/ptrace/ptrace-worker.js', 'tracer/engine/inproc/inproc-worker.js'].map((entry) => path.join(dist, entry)),
   outbase: dist,
   outdir: path.join(dist, 'bundle'),
   bundle: true,

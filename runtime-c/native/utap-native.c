@@ -270,6 +270,8 @@ int utap_waker_start(int *write_fd) {
  * then exits. utap disarms it with a single byte at a normal end. Returns its pid; *control_fd
  * the pipe.
  */
+void utap_guardian_unpatch(int mem_fd, uint64_t table);
+
 struct guardian_affinity {
   int32_t tid;
   uint8_t mask[128];
@@ -315,6 +317,7 @@ int utap_guardian_start(int mem_fd, uint64_t table, int *control_fd) {
         (void)!pwrite(4, &original, 1, (off_t)entry[0]);
       }
     }
+    utap_guardian_unpatch(4, table); /* the in-process engine's jumps (guardian-patches.c) */
     _exit(0);
   }
   close(fds[0]);

@@ -15,11 +15,13 @@
 #   ifunc-calls              N calls of libc's strlen, an IFUNC, on a string no other call passes
 #   ifunc-user, libifunc.so  N calls of ifunc_add(), an IFUNC whose resolver picks add_fast or add_slow
 #   syscalls                 system calls with known numbers, arguments and results, in threads too
+#   patch-sites              assembly functions whose first bytes are each a case of jump patching (test/inproc/)
+#   fork-child               work() called before and after a fork, in the parent and in the child
 TARGETS := counter
 ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie \
        $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc $(BUILD)/overwrite \
        $(BUILD)/many $(BUILD)/untouched $(BUILD)/stall $(BUILD)/refused $(BUILD)/ifunc-calls $(BUILD)/libifunc.so $(BUILD)/ifunc-user \
-       $(BUILD)/syscalls
+       $(BUILD)/syscalls $(BUILD)/patch-sites $(BUILD)/fork-child
 $(BUILD)/syscalls: targets/syscalls.c targets/wait-go.h | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O2 -g -pthread -o $@ $<
 $(BUILD)/counter: targets/counter.c | $(BUILD)
@@ -46,3 +48,7 @@ $(BUILD)/libifunc.so: targets/ifunc-lib.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O2 -g -fPIC -shared -Wl,-soname,libifunc.so -o $@ $<
 $(BUILD)/ifunc-user: targets/ifunc-user.c targets/wait-go.h $(BUILD)/libifunc.so | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $< -L$(BUILD) -lifunc -Wl,-z,now '-Wl,-rpath,$$ORIGIN'
+$(BUILD)/patch-sites: targets/patch-sites.c | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O1 -g -pthread -o $@ $<
+$(BUILD)/fork-child: targets/fork-child.c | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O1 -g -o $@ $<

@@ -3,8 +3,9 @@
 // cannot carry a uprobe, plain_step() can. The prediction from the bytes is checked against the
 // kernel itself (a real uprobe on each), then the ways a run meets such a site: `auto` places it
 // with a ptrace sidecar beside the uprobes (-c and -p, exit() from its handler), or runs all on
-// ptrace when the sidecar would put many sites in event mode; `--engine uprobe` leaves a glob's
-// refused sites out with one warning, and refuses a probe none of whose sites it can place.
+// the in-process engine (next in auto's order) when the sidecar would put many sites in event
+// mode; `--engine uprobe` leaves a glob's refused sites out with one warning, and refuses a probe
+// none of whose sites it can place.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectBpfFeatures } from '../../kernel-helper/features';
@@ -123,12 +124,12 @@ liveTest(test, 'auto: exit() in a ptrace-placed handler ends the run; the target
   assert.match(r.stdout, /^plain=30 locked=60 /m, 'the target finished its work');
 });
 
-liveTest(test, 'auto: when the refused sites would put many sites in event mode, the ptrace engine runs it all', missing, async () => {
+liveTest(test, 'auto: when the refused sites would put many sites in event mode, the in-process engine runs it all', missing, async () => {
   const script = 'global n\nprobe process.library("libc.so.6").function("__str*") { n++ }\nprobe end { printf("hits %d\\n", n > 0) }';
   const r = await runUtap(['-v', '-c', sh`${fixture('ifunc-calls')} 3`, '-e', script]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /hits 1\n/);
-  assert.match(r.stderr, /engine: uprobe not used: with those \d+ sites placed by ptrace, \d+ sites sharing their globals would run in event mode, a perf event each \(more than 64\); the ptrace engine places every site\nutap: engine: ptrace \(auto\)/);
+  assert.match(r.stderr, /engine: uprobe not used: with those \d+ sites placed by ptrace, \d+ sites sharing their globals would run in event mode, a perf event each \(more than 64\); an engine that places every site itself runs the script\nutap: engine: inproc \(auto\)/);
 });
 
 liveTest(test, '--engine uprobe: a glob places every other site and says in one warning which it could not', missing, async () => {

@@ -1,5 +1,5 @@
 // Without privilege (run as the user nobody): `--engine uprobe` refuses in one sentence with
-// exit status 2, and `auto` falls back to the ptrace engine and says so under -v.
+// exit status 2, and `auto` falls back to the in-process engine and says so under -v.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectBpfFeatures } from '../../kernel-helper/features';
@@ -43,14 +43,14 @@ liveTest(test, '--engine uprobe without privilege: one sentence, exit status 2',
   assert.is(r.stderr, 'utap: the uprobe engine cannot run here: loading BPF programs needs root or CAP_BPF with CAP_PERFMON, which this user does not have; use --engine auto to fall back to another engine.\n');
 });
 
-liveTest(test, '--engine auto without privilege falls back to ptrace and says why under -v', missing, async () => {
+liveTest(test, '--engine auto without privilege falls back to the in-process engine (a counting handler runs natively) and says why under -v', missing, async () => {
   const r = await chooseAsNobody('auto');
   assert.is(r.status, 0, r.stderr);
   const decided = JSON.parse(r.stdout) as { engine: string; log: string[] };
-  assert.is(decided.engine, 'ptrace');
+  assert.is(decided.engine, 'inproc');
   assert.equal(decided.log, [
     'engine: uprobe not usable: loading BPF programs needs root or CAP_BPF with CAP_PERFMON, which this user does not have',
-    'engine: ptrace (auto)',
+    'engine: inproc (auto)',
   ]);
 });
 

@@ -6,7 +6,8 @@
 // start and the time its first hit took in the mid-run tries). The target then runs on for a
 // while untraced. A try is harmed when the target dies, stops or hangs, answers wrong, exits
 // non-zero, or when any executable mapping of a file differs from that file (read through
-// /proc/PID/mem). Prints tried / harmed per scenario, for both engines.
+// /proc/PID/mem). Prints tried / harmed per scenario, for every engine (inproc: jump patches,
+// which the guardian puts back).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -109,7 +110,7 @@ function affinities(pid: number): Map<string, string> {
 }
 
 interface Scenario {
-  engine: 'ptrace' | 'uprobe';
+  engine: 'ptrace' | 'uprobe' | 'inproc';
   mode: '-p' | '-c';
   /** --pin: the threads' own CPU affinities must be back too */
   pin?: boolean;
@@ -261,11 +262,11 @@ async function scenario(s: Scenario): Promise<void> {
 const ptraceMissing = utapMissing('ptrace') ?? (fs.existsSync(SURVIVOR) ? undefined : `${SURVIVOR} is not built (make -C runtime-c)`);
 const uprobeMissing = ptraceMissing ?? utapMissing('uprobe') ?? detectBpfFeatures().unavailable;
 
-for (const engine of ['ptrace', 'uprobe'] as const) {
+for (const engine of ['ptrace', 'uprobe', 'inproc'] as const) {
   for (const mode of ['-p', '-c'] as const) {
     for (const when of ['mid', 'attach'] as const) {
       const s: Scenario = { engine, mode, when };
-      liveTest(test, `SIGKILL of utap (${engine} ${mode}, ${when}): the target runs on unharmed, its code as in its files`, engine === 'ptrace' ? ptraceMissing : uprobeMissing, () => scenario(s));
+      liveTest(test, `SIGKILL of utap (${engine} ${mode}, ${when}): the target runs on unharmed, its code as in its files`, engine === 'uprobe' ? uprobeMissing : ptraceMissing, () => scenario(s));
     }
   }
 }

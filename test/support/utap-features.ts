@@ -13,7 +13,7 @@ export function frontEndMissing(): string | undefined {
 }
 
 /** Undefined when the engine is built in and says it can run here; else why not. */
-export function engineMissing(name: 'ptrace' | 'uprobe'): string | undefined {
+export function engineMissing(name: 'ptrace' | 'uprobe' | 'inproc'): string | undefined {
   const choose = require(path.join(repoRoot, 'dist', 'tracer', 'engine', 'choose.js')) as typeof import('../../tracer/engine/choose');
   const entry = choose.ENGINES.find((e) => e.name === name);
   if (!entry) return `the ${name} engine is not in this build yet (tracer/engine/choose.ts lists no '${name}' engine)`;
@@ -21,6 +21,6 @@ export function engineMissing(name: 'ptrace' | 'uprobe'): string | undefined {
 }
 
 /** The first missing part among the front end and the given engine. */
-export function utapMissing(engine?: 'ptrace' | 'uprobe'): string | undefined {
+export function utapMissing(engine?: 'ptrace' | 'uprobe' | 'inproc'): string | undefined {
   return frontEndMissing() ?? (engine ? engineMissing(engine) : undefined);
 }

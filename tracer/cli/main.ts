@@ -41,7 +41,7 @@ export function buildProgram(): Command {
     .option('-x, --target-pid <pid>', 'SystemTap\'s spelling of -p PID: trace process PID (target() is PID)', parsePid)
     .option('-c, --cmd <command>', 'start COMMAND (shell words) under tracing; end when it exits')
     .option('-e, --script <text>', 'script text given on the command line')
-    .addOption(new Option('--engine <engine>', 'which engine places the probes').choices(['auto', 'ptrace', 'uprobe']).default('auto'))
+    .addOption(new Option('--engine <engine>', 'which engine places the probes (inproc: handlers run inside the target behind jump patches, no root needed)').choices(['auto', 'ptrace', 'uprobe', 'inproc']).default('auto'))
     .option('-l, --list <probe-point>', 'list the probe points PROBE_POINT matches, one per line')
     .option('-L, --list-vars <probe-point>', 'like -l, with the $variables available at each point and their C types')
     .option('-o, --output <file>', 'write the script output to FILE')

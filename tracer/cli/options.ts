@@ -1,6 +1,6 @@
 // The command line as plain data, produced by main.ts and handed to the commands.
 
-export type EngineChoice = 'auto' | 'ptrace' | 'uprobe';
+export type EngineChoice = 'auto' | 'ptrace' | 'uprobe' | 'inproc';
 
 export interface RunOptions {
   /** Script file path, or undefined with -e. */

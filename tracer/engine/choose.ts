@@ -1,5 +1,6 @@
-// Which engine runs a script with process probes: `--engine ptrace|uprobe`, or `auto`: the
-// uprobe engine when it can run here (privileged, kernel support), else ptrace.
+// Which engine runs a script with process probes: `--engine ptrace|uprobe|inproc`, or `auto`:
+// the uprobe engine when it can run here (privileged, kernel support), else the in-process
+// engine when every handler runs natively in the process, else ptrace.
 import { EXIT_ENVIRONMENT, UtapError } from '../errors';
 import type { EngineChoice } from '../cli/options';
 import type { Engine, EngineName, EngineRunRequest } from './engine';
@@ -25,6 +26,7 @@ export const ENGINES: Array<{ name: EngineName; load(): Engine; warmUp?(): Engin
       return { release: warmUp.releaseUprobeWarmUp };
     },
   },
+  { name: 'inproc', load: () => (require('./inproc/engine') as typeof import('./inproc/engine')).inprocEngine },
   { name: 'ptrace', load: () => (require('./ptrace/ptrace-engine') as typeof import('./ptrace/ptrace-engine')).ptraceEngine },
 ];
 
@@ -41,7 +43,7 @@ export function chooseEngine(choice: EngineChoice, request: EngineRunRequest): E
   const reasons: string[] = [];
   for (const candidate of candidates) {
     const engine = candidate.load();
-    const why = request.handlerName !== undefined && engine.name !== 'uprobe' ? 'registered handlers (--name) are kernel handlers, which only the uprobe engine has' : engine.unavailable(request);
+    const why = request.handlerName !== undefined && engine.name !== 'uprobe' ? 'registered handlers (--name) are kernel handlers, which only the uprobe engine has' : engine.unavailable(request) ?? (choice === 'auto' ? engine.fits?.(request) : undefined);
     if (why === undefined) {
       if (choice === 'auto' && engine.name === 'uprobe' && !placeRefusedSites(request, candidates)) continue;
       request.log(`engine: ${engine.name}${choice === 'auto' ? ' (auto)' : ''}`);
@@ -83,11 +85,11 @@ function placeRefusedSites(request: EngineRunRequest, candidates: typeof ENGINES
   const eventSites = modes.filter((m) => m.mode === 'event').length;
   const what = refused.size === 1 ? 'that site' : `those ${refused.size} sites`;
   if (inexact) {
-    request.log(`engine: uprobe not used: with ${what} placed by ptrace, the handler of ${inexact.site.pp} runs in event mode (${inexact.reason}) and ${inexact.event!.refusal}; the ptrace engine places every site`);
+    request.log(`engine: uprobe not used: with ${what} placed by ptrace, the handler of ${inexact.site.pp} runs in event mode (${inexact.reason}) and ${inexact.event!.refusal}; an engine that places every site itself runs the script`);
     return false;
   }
   if (eventSites > MAX_EVENT_SITES_WITH_SIDECAR) {
-    request.log(`engine: uprobe not used: with ${what} placed by ptrace, ${eventSites} sites sharing their globals would run in event mode, a perf event each (more than ${MAX_EVENT_SITES_WITH_SIDECAR}); the ptrace engine places every site`);
+    request.log(`engine: uprobe not used: with ${what} placed by ptrace, ${eventSites} sites sharing their globals would run in event mode, a perf event each (more than ${MAX_EVENT_SITES_WITH_SIDECAR}); an engine that places every site itself runs the script`);
     return false;
   }
   request.log(`engine: the ptrace engine places ${what} beside the uprobe engine`);

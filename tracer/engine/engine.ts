@@ -8,7 +8,7 @@ import type { PlanIR } from '../ir/ir';
 import type { GlobalSnapshot } from '../runtime/global-snapshot';
 import type { SessionSpec } from '../runtime/open-session';
 
-export type EngineName = 'ptrace' | 'uprobe';
+export type EngineName = 'ptrace' | 'uprobe' | 'inproc';
 
 export interface EngineRunRequest {
   plan: PlanIR;
@@ -43,6 +43,11 @@ export interface Engine {
   readonly name: EngineName;
   /** Undefined when this engine can run `request` on this machine now; else one sentence why not. */
   unavailable(request: EngineRunRequest): string | undefined;
+  /**
+   * `auto` only: undefined when this engine is the better choice for `request` (it can run it
+   * here), else one sentence why not; engines without it are chosen when available.
+   */
+  fits?(request: EngineRunRequest): string | undefined;
   /** Runs the script to its end; resolves with the exit status (session.finish()). */
   run(request: EngineRunRequest): Promise<number>;
 }

@@ -60,12 +60,13 @@ export class CodeAreas {
    * A free slot within reach of [moduleStart, moduleEnd), mapping a new area (through thread
    * `tid`, which must be stopped) when no existing one is close enough or has room.
    */
-  slotNear(moduleStart: number, moduleEnd: number, tid: number): number {
+  slotNear(moduleStart: number, moduleEnd: number, tid: number, size = SLOT_SIZE): number {
+    size = align(size); // (the in-process engine's trampolines take several slots)
     const reachable = (a: CodeArea) => Math.abs(a.start - moduleStart) < 2 ** 30 && Math.abs(a.start + a.size - moduleEnd) < 2 ** 30;
-    let area = this.areas.find((a) => reachable(a) && a.nextSlot + SLOT_SIZE <= a.size);
+    let area = this.areas.find((a) => reachable(a) && a.nextSlot + size <= a.size);
     if (!area) area = this.map(moduleStart, moduleEnd, tid);
     const slot = area.start + area.nextSlot;
-    area.nextSlot += SLOT_SIZE;
+    area.nextSlot += size;
     return slot;
   }
 

@@ -24,72 +24,80 @@ export const ptraceEngine: Engine = {
   },
 
   run(request: EngineRunRequest): Promise<number> {
-    const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS));
-    const spec: PtraceRunSpec = {
-      plan: request.plan,
-      session: request.session,
-      pid: request.pid,
-      command: request.command,
-      pin: request.pin,
-      verbose: request.verbose ?? false,
-      control,
-    };
-    const worker = new Worker(compiledScript('tracer/engine/ptrace/ptrace-worker.js'), { workerData: spec, stdout: false, stderr: false });
-    const wake = () => {
-      const waker = Atomics.load(control, CONTROL_WAKER_PID);
-      if (waker > 0) {
-        try {
-          process.kill(waker, 'SIGSTOP');
-        } catch {
-          /* the worker is already finishing */
-        }
-      }
-    };
-    // The stop signals (runtime/stop-signals.ts) go to the worker, which stops its session as the
-    // session driver would.
-    const signals = new StopSignals();
-    signals.forward((signal) => {
-      Atomics.store(control, CONTROL_STOP, stopSignalCode(signal));
-      wake();
-    });
-    const cleanup = () => signals.close();
-    // --metrics: the worker copies the globals when woken (between two hits) and posts them.
-    let lastGlobals: GlobalSnapshot[] = [];
-    let waiting: Array<(globals: GlobalSnapshot[]) => void> = [];
-    request.publishGlobals?.(
-      () =>
-        new Promise<GlobalSnapshot[]>((resolveGlobals) => {
-          waiting.push(resolveGlobals);
-          Atomics.add(control, CONTROL_SNAPSHOT, 1);
-          wake();
-          // Before the loop runs (attaching) or after it ended, the last copy serves.
-          setTimeout(() => {
-            waiting = waiting.filter((w) => w !== resolveGlobals);
-            resolveGlobals(lastGlobals);
-          }, 1000).unref();
-        }),
-    );
-    return new Promise<number>((resolve, reject) => {
-      worker.on('message', (reply: WorkerReply) => {
-        if (reply.kind === 'globals') {
-          lastGlobals = reply.globals;
-          for (const w of waiting) w(lastGlobals);
-          waiting = [];
-          return;
-        }
-        cleanup();
-        if (reply.kind === 'done') resolve(reply.status);
-        else if (reply.kind === 'failed') reject(new UtapError(reply.message, reply.status ?? EXIT_ENVIRONMENT, reply.preformatted));
-        else {
-          const error = new Error(reply.message);
-          if (reply.stack) error.stack = reply.stack;
-          reject(error);
-        }
-      });
-      worker.once('error', (error) => {
-        cleanup();
-        reject(error);
-      });
-    });
+    return runTracerWorker(request, 'tracer/engine/ptrace/ptrace-worker.js');
   },
 };
+
+/**
+ * Runs a PtraceTracer in a worker thread started from `workerScript` (this engine's, or one
+ * that gives the tracer more hooks: the in-process engine's) and relays signals and scrapes.
+ */
+export function runTracerWorker(request: EngineRunRequest, workerScript: string): Promise<number> {
+  const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS));
+  const spec: PtraceRunSpec = {
+    plan: request.plan,
+    session: request.session,
+    pid: request.pid,
+    command: request.command,
+    pin: request.pin,
+    verbose: request.verbose ?? false,
+    control,
+  };
+  const worker = new Worker(compiledScript(workerScript), { workerData: spec, stdout: false, stderr: false });
+  const wake = () => {
+    const waker = Atomics.load(control, CONTROL_WAKER_PID);
+    if (waker > 0) {
+      try {
+        process.kill(waker, 'SIGSTOP');
+      } catch {
+        /* the worker is already finishing */
+      }
+    }
+  };
+  // The stop signals (runtime/stop-signals.ts) go to the worker, which stops its session as the
+  // session driver would.
+  const signals = new StopSignals();
+  signals.forward((signal) => {
+    Atomics.store(control, CONTROL_STOP, stopSignalCode(signal));
+    wake();
+  });
+  const cleanup = () => signals.close();
+  // --metrics: the worker copies the globals when woken (between two hits) and posts them.
+  let lastGlobals: GlobalSnapshot[] = [];
+  let waiting: Array<(globals: GlobalSnapshot[]) => void> = [];
+  request.publishGlobals?.(
+    () =>
+      new Promise<GlobalSnapshot[]>((resolveGlobals) => {
+        waiting.push(resolveGlobals);
+        Atomics.add(control, CONTROL_SNAPSHOT, 1);
+        wake();
+        // Before the loop runs (attaching) or after it ended, the last copy serves.
+        setTimeout(() => {
+          waiting = waiting.filter((w) => w !== resolveGlobals);
+          resolveGlobals(lastGlobals);
+        }, 1000).unref();
+      }),
+  );
+  return new Promise<number>((resolve, reject) => {
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.kind === 'globals') {
+        lastGlobals = reply.globals;
+        for (const w of waiting) w(lastGlobals);
+        waiting = [];
+        return;
+      }
+      cleanup();
+      if (reply.kind === 'done') resolve(reply.status);
+      else if (reply.kind === 'failed') reject(new UtapError(reply.message, reply.status ?? EXIT_ENVIRONMENT, reply.preformatted));
+      else {
+        const error = new Error(reply.message);
+        if (reply.stack) error.stack = reply.stack;
+        reject(error);
+      }
+    });
+    worker.once('error', (error) => {
+      cleanup();
+      reject(error);
+    });
+  });
+}

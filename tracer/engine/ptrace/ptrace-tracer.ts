@@ -55,6 +55,50 @@ export interface PtraceRunSpec {
 export interface TracerHooks {
   /** --metrics: a copy of the globals the main thread asked for through CONTROL_SNAPSHOT. */
   publishGlobals?(globals: GlobalSnapshot[]): void;
+  /** Another way to place sites, asked before a breakpoint (the in-process engine's jump patches). */
+  placer?: SitePlacer;
+  /** The session, when another engine makes it (the in-process engine's: globals in shared memory). */
+  openSession?(services: ProcessSymbols): TracerSession;
+  /** Runs before each wait, and once after teardown (`final`): e.g. drain records handlers in the process wrote. */
+  poll?(final: boolean): void;
+  /** How often poll() must run while the target runs without stopping (ms); none: only before waits. */
+  pollIntervalMs?: number;
+}
+
+/** What a SitePlacer works with: the current image's memory and code areas, its threads. */
+export interface PlacementState {
+  memory: TargetMemory;
+  areas: CodeAreas;
+  healer: Healer;
+  /** every thread of the process is stopped (nothing may run through the bytes being changed) */
+  allStopped: boolean;
+  threads: number[];
+  /** the run-time address of every site placed or to be placed */
+  siteAddresses: ReadonlySet<number>;
+  /** the sites being placed now */
+  placements: readonly PlacedSite[];
+  log(message: string): void;
+}
+
+export interface SitePlacer {
+  /** Places `placed` through stopped thread `tid`: undefined when done, else why not (a breakpoint goes there instead). */
+  place(placed: PlacedSite, tid: number, state: PlacementState): string | undefined;
+  /**
+   * A breakpoint of this placer's at `address` (a site it could not patch): where to send the
+   * thread instead of running the handler in utap (the native handler's trampoline), or undefined.
+   */
+  breakpointTarget?(address: number): number | undefined;
+  /**
+   * The function at `address` returned (its .return probes' breakpoint): a trampoline that runs
+   * their handlers in the process and jumps to the return address utap writes below rsp; or undefined.
+   */
+  returnTarget?(address: number): number | undefined;
+  /** A forked child's copy of the memory: take every placement out of it. */
+  restoreIn(memory: TargetMemory): void;
+  /** At detach, every thread stopped: put the original bytes back and bring threads out of utap's code; false keeps the code areas mapped. */
+  detach(state: PlacementState): boolean;
+  /** After exec: the old image is gone. */
+  forget(): void;
 }
 
 export const CONTROL_STOP = 0;
@@ -158,7 +202,7 @@ export class PtraceTracer {
       this.n = withSyscallStops(this.n);
       this.syscallStops = new SyscallStops(spec.plan, this.n);
     }
-    this.session = spec.sidecar ? new ForwardedSession(spec.sidecar) : openSession(spec.plan, spec.session, { services: this.symbols });
+    this.session = spec.sidecar ? new ForwardedSession(spec.sidecar) : hooks.openSession?.(this.symbols) ?? openSession(spec.plan, spec.session, { services: this.symbols });
     this.ctx.symbols = this.symbols;
     this.schedule = new TimerSchedule(spec.plan.timers, monotonicNs());
   }
@@ -183,7 +227,9 @@ export class PtraceTracer {
         this.releaseFd = -1;
         this.n.ptrace(PTRACE.PTRACE_CONT, this.pid, 0, 0);
       } else {
+        this.allStopped = true;
         this.installPending(this.pid);
+        this.allStopped = false;
         this.resumeAllStopped();
       }
       this.session.armed?.();
@@ -193,6 +239,7 @@ export class PtraceTracer {
       this.teardown();
       this.healer?.stopGuardian();
       this.stopWaker();
+      this.hooks.poll?.(true);
     }
     const exit = this.spec.command !== undefined ? this.targetExit : undefined;
     const code = exit?.kind === 'exited' ? exit.code : null;
@@ -379,7 +426,17 @@ export class PtraceTracer {
   private installPending(tid: number): void {
     const mappings = readMappings(this.pid);
     const todo = this.spec.plan.sites.filter((s) => !this.placedSiteIds.has(s.id));
-    for (const placed of placeSites(todo, mappings)) {
+    const placements = placeSites(todo, mappings);
+    const state = this.hooks.placer && this.placementState(placements, tid);
+    for (const placed of placements) {
+      if (state) {
+        const why = this.hooks.placer!.place(placed, tid, state);
+        if (why === undefined) {
+          this.placedSiteIds.add(placed.site.id);
+          continue;
+        }
+        this.log(`${placed.site.kind} probe ${placed.site.pp} at 0x${placed.address.toString(16)}: a breakpoint, not a jump: ${why}`);
+      }
       this.placeSite(placed, tid);
       this.placedSiteIds.add(placed.site.id);
     }
@@ -389,6 +446,20 @@ export class PtraceTracer {
       const bp = this.ensureBreakpoint(hook.address, hook.moduleStart, hook.moduleEnd, tid);
       if (bp) bp.linkerHook = true;
     }
+  }
+
+  /** Set while every thread is stopped for placing (at attach). */
+  private allStopped = false;
+
+  private placementState(placements: PlacedSite[], tid: number): PlacementState {
+    return {
+      memory: this.memory, areas: this.areas, healer: this.healer,
+      allStopped: this.allStopped || this.threads.size === 1 && this.threads.has(tid),
+      threads: [...this.threads.keys()],
+      siteAddresses: new Set([...placements.map((p) => p.address), ...this.breakpoints.keys()]),
+      placements,
+      log: (m) => this.log(m),
+    };
   }
 
   private placeSite(placed: PlacedSite, tid: number): void {
@@ -498,6 +569,7 @@ export class PtraceTracer {
   }
 
   private fireTimers(): void {
+    if (this.hooks.poll) this.pollHook();
     if (this.schedule.empty) return; // the common case, checked first: this runs before every wait
     const now = monotonicNs();
     const delay = fireDueTimers(this.session, this.schedule, now);
@@ -509,10 +581,24 @@ export class PtraceTracer {
     this.n.write(this.wakerFd, new Uint8Array(ms.buffer), 4);
   }
 
+  /** hooks.poll before a wait, and the waker armed to wake the loop for the next one. */
+  private pollHook(): void {
+    this.hooks.poll!(false);
+    const interval = this.hooks.pollIntervalMs;
+    if (interval === undefined) return;
+    const deadline = monotonicNs() + BigInt(interval) * 1_000_000n;
+    if (this.wakerDeadline !== undefined && this.wakerDeadline <= deadline) return;
+    this.wakerDeadline = deadline;
+    this.n.write(this.wakerFd, new Uint8Array(new Int32Array([interval]).buffer), 4);
+  }
+
   private onWaker(): void {
     this.wakerDeadline = undefined;
     const signal = stopSignalOf(Atomics.load(this.spec.control, CONTROL_STOP));
-    if (signal) this.session.stop(signal);
+    if (signal) {
+      this.hooks.poll?.(false);
+      this.session.stop(signal);
+    }
     // A scrape is answered here, between two hits: the target waits for no copy.
     const wanted = Atomics.load(this.spec.control, CONTROL_SNAPSHOT);
     if (wanted !== this.snapshotsPublished && this.session.globals) {
@@ -540,14 +626,16 @@ export class PtraceTracer {
   private onBreakpoint(thread: Thread, tid: number, bp: Breakpoint): void {
     const regs = this.regs;
     const inTarget = !this.vforkChildren.has(tid);
+    // the placer's handlers run in the process, through a trampoline it names
+    const elsewhere = inTarget && this.session.running ? this.hooks.placer?.breakpointTarget?.(bp.address) : undefined;
     this.ctx.regsDirty = false;
     if (inTarget && this.session.running) {
       const ctx = this.ctx.bind(tid, this.pid, regs, this.memory, bp.address);
       ctx.returnTo = undefined;
       ctx.shadow = thread.shadow;
-      for (const site of bp.entrySites) this.session.hit(site.id, ctx);
+      if (elsewhere === undefined) for (const site of bp.entrySites) this.session.hit(site.id, ctx);
       if (bp.returnSites.length && this.areas.trampoline !== undefined) {
-        const captures = bp.returnSites.map((site) => this.session.captureEntry(site.id, ctx));
+        const captures = elsewhere === undefined && !this.hooks.placer?.returnTarget?.(bp.address) ? bp.returnSites.map((site) => this.session.captureEntry(site.id, ctx)) : [];
         const rsp = regs.getNumber('rsp');
         const returnAddress = this.memory.readU64(rsp);
         this.healer.redirectReturn(tid, thread.shadow.length, rsp, returnAddress, this.areas.trampoline);
@@ -555,7 +643,10 @@ export class PtraceTracer {
       }
     }
     if (bp.linkerHook) this.installPending(tid);
-    this.displace(tid, bp);
+    if (elsewhere !== undefined) {
+      regs.setNumber('rip', elsewhere);
+      this.resumeLater(tid);
+    } else this.displace(tid, bp);
   }
 
   private displace(tid: number, bp: Breakpoint): void {
@@ -575,6 +666,14 @@ export class PtraceTracer {
       return;
     }
     this.ctx.regsDirty = false;
+    const elsewhere = this.session.running && !this.vforkChildren.has(tid) ? this.hooks.placer?.returnTarget?.(frame.breakpoint.address) : undefined;
+    if (elsewhere !== undefined) {
+      // the placer's return trampoline runs the handlers and jumps to the address left below rsp
+      this.memory.writeU64(rsp - 8, frame.returnAddress);
+      regs.setNumber('rip', elsewhere);
+      this.resumeLater(tid);
+      return;
+    }
     if (this.session.running && !this.vforkChildren.has(tid)) {
       this.ctx.returnTo = frame.returnAddress;
       this.ctx.shadow = thread.shadow;
@@ -632,6 +731,7 @@ export class PtraceTracer {
     this.threads.clear();
     this.threads.set(this.pid, { tid: this.pid, shadow: [], pendingSignal: 0 });
     this.healer.forget();
+    this.hooks.placer?.forget();
     this.breakpoints.clear();
     this.traps.clear();
     this.placedSiteIds.clear();
@@ -704,6 +804,7 @@ export class PtraceTracer {
     const childMemory = new TargetMemory(child);
     try {
       for (const bp of this.breakpoints.values()) childMemory.write(bp.address, Uint8Array.of(bp.originalByte));
+      this.hooks.placer?.restoreIn(childMemory);
       this.semaphores.lowerAll(childMemory);
       const parent = this.threads.get(info.parentTid);
       for (const frame of parent?.shadow ?? []) childMemory.writeU64(frame.stackSlot, frame.returnAddress);
@@ -722,6 +823,7 @@ export class PtraceTracer {
     if (tid === this.pid) {
       this.targetExit = s;
       this.targetGone = true;
+      this.hooks.poll?.(false); // what the process's own handlers sent runs before the session stops
       this.session.stop('target-exited');
     }
   }
@@ -735,7 +837,9 @@ export class PtraceTracer {
    */
   private teardown(): void {
     if (this.targetGone || this.pid === 0 || !this.memory) return;
-    const live = [...this.threads.keys()];
+    // the leader last: its exit is reported only once every other thread's is collected, so
+    // waiting for it first could wait forever when the process exits during the teardown
+    const live = [...this.threads.keys()].sort((a, b) => (a === this.pid ? 1 : 0) - (b === this.pid ? 1 : 0));
     for (const tid of live) this.n.ptrace(PTRACE.PTRACE_INTERRUPT, tid, 0, 0);
     for (const tid of live) this.settleForDetach(tid);
     if (this.targetGone) return;
@@ -759,6 +863,7 @@ export class PtraceTracer {
       thread.shadow.length = 0;
     }
     const anyThread = [...this.threads.keys()][0];
+    const keepAreas = this.hooks.placer !== undefined && anyThread !== undefined && !this.hooks.placer.detach(this.placementState([], anyThread));
     if (anyThread !== undefined && this.areas.areas.length) {
       for (const tid of this.threads.keys()) this.leaveCodeAreas(tid);
       try {
@@ -767,7 +872,8 @@ export class PtraceTracer {
         this.log(`could not take the healer out (${(error as Error).message}); it stays, unused`);
       }
       try {
-        this.areas.unmapAll(anyThread);
+        if (keepAreas) this.log('code areas stay mapped: a thread may still be inside a trampoline');
+        else this.areas.unmapAll(anyThread);
       } catch (error) {
         this.log(`could not unmap code areas (${(error as Error).message}); they stay mapped, unused`);
       }
