@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import type { ProbeSiteIR, ProgramIR } from '../../tracer/ir/ir';
 import { handlerNeeds } from '../../tracer/ir/needs';
 import { completeStatsUse } from '../../tracer/ir/stats-use';
+import { desugarProgram } from '../../tracer/ir/desugar';
 import { compileScript } from '../../tracer/lang/compile';
 import { compileSite } from '../../tracer/engine/inproc/jit/codegen-adapter';
 import { EventModeNeeded } from '../../tracer/bpf-codegen/event-mode';
@@ -31,7 +32,7 @@ test('the JIT takes every kernel handler the generator makes of the corpus', () 
   for (const c of loadCorpus()) {
     let program: ProgramIR;
     try {
-      program = completeStatsUse(compileScript({ text: fs.readFileSync(path.join(corpusDir, c.script), 'latin1'), file: c.script, scriptArgs: ['1', '2', '3'], defines: [], includeDirs: [], guru: false }));
+      program = completeStatsUse(desugarProgram(compileScript({ text: fs.readFileSync(path.join(corpusDir, c.script), 'latin1'), file: c.script, scriptArgs: ['1', '2', '3'], defines: [], includeDirs: [], guru: false })));
     } catch {
       continue; // the corpus's scripts that are meant to fail
     }

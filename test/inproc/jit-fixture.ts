@@ -12,6 +12,7 @@ import { RECORD_HEADER, fieldSize } from '../../tracer/bpf-codegen/layout';
 import type { Expr, ProbeSiteIR, ProgramIR } from '../../tracer/ir/ir';
 import { handlerNeeds } from '../../tracer/ir/needs';
 import { completeStatsUse } from '../../tracer/ir/stats-use';
+import { desugarProgram } from '../../tracer/ir/desugar';
 import { compileScript } from '../../tracer/lang/compile';
 import { mapStore } from '../../tracer/engine/uprobe/bpf-storage';
 import type { GlobalStore } from '../../tracer/runtime/storage';
@@ -73,7 +74,7 @@ export class JitFixture {
    * a handler utap must run: the record ships registers, context and target reads).
    */
   constructor(text: string, options: { slots?: number; fastThreadKeys?: boolean; ringBytes?: number; entryThreads?: number; event?: (site: ProbeSiteIR) => EventProgramRequest } = {}) {
-    this.program = completeStatsUse(compileScript({ text, file: 'jit.stp', scriptArgs: [], defines: [], includeDirs: [], guru: false }));
+    this.program = completeStatsUse(desugarProgram(compileScript({ text, file: 'jit.stp', scriptArgs: [], defines: [], includeDirs: [], guru: false })));
     const plan = new AreaMapPlan();
     const state = plan.addState();
     this.ringFd = plan.addRing(options.ringBytes);

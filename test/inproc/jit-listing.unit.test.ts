@@ -11,6 +11,7 @@ import * as U from '../../kernel-helper/uapi';
 import type { ProbeSiteIR } from '../../tracer/ir/ir';
 import { handlerNeeds } from '../../tracer/ir/needs';
 import { completeStatsUse } from '../../tracer/ir/stats-use';
+import { desugarProgram } from '../../tracer/ir/desugar';
 import { compileScript } from '../../tracer/lang/compile';
 import { compileSite } from '../../tracer/engine/inproc/jit/codegen-adapter';
 import { jitProgram, JitError } from '../../tracer/engine/inproc/jit/bpf-jit';
@@ -33,7 +34,7 @@ const OPTIONS = {
 const NAMES = ['', 'state', 'ring', 'heap'];
 
 function listing(text: string): string {
-  const program = completeStatsUse(compileScript({ text, file: 'l.stp', scriptArgs: [], defines: [], includeDirs: [], guru: false }));
+  const program = completeStatsUse(desugarProgram(compileScript({ text, file: 'l.stp', scriptArgs: [], defines: [], includeDirs: [], guru: false })));
   const p = program.probes[0];
   const site: ProbeSiteIR = {
     id: 0, probe: 0, pp: p.points[0].text, handler: p.handler, needs: handlerNeeds(program, p.handler, []), kind: 'entry',
