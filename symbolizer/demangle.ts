@@ -7,17 +7,23 @@
 // No npm package does this in plain JavaScript (the one registry entry wraps a WASM build of a
 // Rust crate for the Firefox profiler), and the symbolizer depends on nothing of ours.
 
-/** The demangled text of `name` (c++filt's), or `name` itself when it is not a mangled name this parser reads. */
-export function demangle(name: string): string {
+/** The demangled text of `name` (c++filt's), or undefined when it is not a mangled name this parser reads. */
+export function demangle(name: string): string | undefined {
+  return parse(name)?.full;
+}
+
+/** A symbol name as people read it: demangled when it is a C++ name, else as it is. Never throws. */
+export function readableName(name: string): string {
   return parse(name)?.full ?? name;
 }
 
 /**
- * The qualified name of the entity without its parameters, return type or qualifiers —
+ * The qualified name of the function without its parameters, return type or qualifiers —
  * `ns::Klass::method`, `ns::twice<long>`, `ns::Klass::~Klass`, `operator<<` — what a probe point
- * pattern is matched against. Undefined when `name` is not a mangled name this parser reads.
+ * pattern is matched against. Undefined when `name` is not a mangled name this parser reads, or
+ * names data (a vtable, typeinfo, a guard variable) rather than a function.
  */
-export function demangledName(name: string): string | undefined {
+export function demangledQualifiedName(name: string): string | undefined {
   return parse(name)?.name;
 }
 
@@ -28,7 +34,8 @@ export function isMangled(name: string): boolean {
 
 interface Parsed {
   full: string;
-  name: string;
+  /** Undefined for the special names of data: vtables, typeinfo, guard variables. */
+  name?: string;
 }
 
 const cache = new Map<string, Parsed | null>();
@@ -156,7 +163,7 @@ class Demangler {
       if (!clones) throw new Failure('trailing characters');
       for (const m of rest.matchAll(/\.[A-Za-z_][A-Za-z0-9_]*(?:\.[0-9]+)*/g)) full += ` [clone ${m[0]}]`;
     }
-    return { full, name: enc.name };
+    return { full, ...(enc.name !== undefined && { name: enc.name }) };
   }
 
   // --- lexing helpers ---------------------------------------------------------------------
@@ -248,13 +255,13 @@ class Demangler {
   }
 
   private specialName(): Parsed | undefined {
-    const simple = (label: string, value: string): Parsed => ({ full: `${label}${value}`, name: `${label}${value}` });
+    const simple = (label: string, value: string): Parsed => ({ full: `${label}${value}` });
     if (this.eat('TV')) return simple('vtable for ', print(this.type()));
     if (this.eat('TT')) return simple('VTT for ', print(this.type()));
     if (this.eat('TI')) return simple('typeinfo for ', print(this.type()));
     if (this.eat('TS')) return simple('typeinfo name for ', print(this.type()));
-    if (this.eat('TH')) return simple('TLS init function for ', this.name().text);
-    if (this.eat('TW')) return simple('TLS wrapper function for ', this.name().text);
+    if (this.eat('TH')) return { full: `TLS init function for ${this.name().text}` };
+    if (this.eat('TW')) return { full: `TLS wrapper function for ${this.name().text}` };
     if (this.eat('GV')) return simple('guard variable for ', this.name().text);
     if (this.eat('GR')) {
       const name = this.name().text;

@@ -1,9 +1,10 @@
 // The Itanium C++ demangler against c++filt: every pair below was produced by g++ (the cxx-shapes
 // target, libstdc++, LLVM) and demangled by binutils' c++filt when this test was written, so the
-// test needs no binutils to run. Names the parser cannot read come back unchanged.
+// test needs no binutils to run. Names the parser cannot read are undefined to demangle() and
+// unchanged to readableName().
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { demangle, demangledName, isMangled } from '../../symbolizer/demangle';
+import { demangle, demangledQualifiedName, isMangled, readableName } from '../../symbolizer/demangle';
 
 const CXXFILT: Array<[string, string]> = [
   ["_ZN3geo7Counter3addEl", "geo::Counter::add(long)"],
@@ -76,13 +77,19 @@ test('the entity name leaves out parameters, return types and qualifiers', () =>
     ['_ZStlsISt11char_traitsIcEERSt13basic_ostreamIcT_ES5_PKc', 'std::operator<< <std::char_traits<char> >'],
     ['_Z3fooi.constprop.0', 'foo'],
   ];
-  for (const [mangled, name] of names) assert.is(demangledName(mangled), name, mangled);
+  for (const [mangled, name] of names) assert.is(demangledQualifiedName(mangled), name, mangled);
+  // data, not functions: no name to match a function probe against
+  assert.is(demangledQualifiedName('_ZTVN3geo7CounterE'), undefined);
+  assert.is(demangledQualifiedName('_ZGVZ4mainE1x'), undefined);
+  // a thunk probes as the function it adjusts `this` for
+  assert.is(demangledQualifiedName('_ZThn8_N3geo7Counter3addEl'), 'geo::Counter::add');
 });
 
 test('names that are not mangled, or that it cannot read, come back unchanged', () => {
   for (const raw of ['main', 'SendQuery', '_start', '_GLOBAL__sub_I_main', '_Z', '_ZN3geo', '_Z3fooPFivE_junk', '_ZN99xE', '_ZSt', '_ZT_', '_Z1fT_', '_Z1fS3_']) {
-    assert.is(demangle(raw), raw, raw);
-    assert.is(demangledName(raw), undefined, raw);
+    assert.is(demangle(raw), undefined, raw);
+    assert.is(readableName(raw), raw, raw);
+    assert.is(demangledQualifiedName(raw), undefined, raw);
   }
   assert.is(demangle('_ZN3geo7Counter3addE'), 'geo::Counter::add'); // a data object's name: no parameters
   assert.ok(isMangled('_ZN3geo7Counter3addEl'));
@@ -96,13 +103,13 @@ test('never throws, whatever the bytes', () => {
   const alphabet = '_ZNSEKIT0123456789abcdefghijlmnopqrstuvwxyzCDLPRV';
   for (const [mangled] of CXXFILT) {
     for (let i = 0; i < mangled.length; i++) {
-      assert.type(demangle(mangled.slice(0, i)), 'string');
+      assert.type(readableName(mangled.slice(0, i)), 'string');
       const changed = mangled.slice(0, i) + alphabet[rand(alphabet.length)] + mangled.slice(i + 1);
-      assert.type(demangle(changed), 'string');
+      assert.type(readableName(changed), 'string');
     }
   }
-  assert.type(demangle(`_Z${'N1a'.repeat(2000)}E`), 'string');
-  assert.type(demangle(`_Z1f${'P'.repeat(1500)}i`), 'string');
+  assert.type(readableName(`_Z${'N1a'.repeat(2000)}E`), 'string');
+  assert.type(readableName(`_Z1f${'P'.repeat(1500)}i`), 'string');
 });
 
 test.run();

@@ -10,7 +10,7 @@ import { decodeExpression } from '../../symbolizer/dwarf/op';
 import { variableLocationAt } from '../../symbolizer/dwarf/scopes';
 import type { ElfBinary } from '../../symbolizer/elf-binary';
 import { compileGlob } from '../../symbolizer/glob';
-import { demangledName, isMangled } from '../../symbolizer/demangle';
+import { demangledQualifiedName, isMangled } from '../../symbolizer/demangle';
 import type { CodeSymbol } from '../../symbolizer/symbol-table';
 import type { FunctionIndex } from '../../symbolizer/dwarf/function-index';
 import { compileFunctionPattern, lastComponent, withoutTemplateArgs, type FunctionMatcher, type FunctionNames } from './function-names';
@@ -155,7 +155,7 @@ export function recordNames(binary: ElfBinary, record: FunctionRecord): Function
 }
 
 function demangledOr(mangled: string | undefined, fallback: string): string {
-  return (mangled !== undefined && demangledName(mangled)) || fallback;
+  return (mangled !== undefined && demangledQualifiedName(mangled)) || fallback;
 }
 
 /** The names of a symbol without DWARF: a mangled one is known by what it demangles to. */
