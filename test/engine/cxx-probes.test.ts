@@ -85,6 +85,16 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
     assert.is(n.get('one'), t.add_d);
   });
 
+  liveTest(test, `${engine}: one overload by its declaration line, .return with $return, a parameter and $this->member`, missing, async () => {
+    const bin = fixture('cxx-shapes');
+    const script = `probe process("${bin}").function("geo::Counter::add@shapes.cpp:22").return { printf("%s by=%d ret=%d value=%d\\n", ppfunc(), $by, $return, $this->value_) }`;
+    const r = await runUtap(['--engine', engine, '-c', sh`${bin} 4`, '-e', script]);
+    assert.is(r.status, 0, r.stderr);
+    // round i: Counter c(i); c.add(1L) returns i + 1; in .return, $this->value_ is read at entry (i)
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('geo::'));
+    assert.equal(lines, [0, 1, 2, 3].map((i) => `geo::Counter::add by=1 ret=${i + 1} value=${i}`));
+  });
+
   liveTest(test, `${engine}: print_ubacktrace() shows demangled frames`, missing, async () => {
     const bin = fixture('cxx-shapes');
     const script = `global done\nprobe process("${bin}").function("scale") { if (!done) { done = 1; print_ubacktrace() } }`;
