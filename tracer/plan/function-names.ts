@@ -8,7 +8,6 @@
 //                        everything in geo), with or without template arguments
 //   - otherwise          the bare name, with or without template arguments (`twice` finds
 //                        `twice<long>` and `twice<double>`; `add` every overload of every add)
-import { demangledQualifiedName } from '../../symbolizer/demangle';
 import { compileGlob } from '../../symbolizer/glob';
 
 /** What a pattern is tested against; `qualified` and `mangled` are only asked for when the pattern needs them. */
@@ -46,11 +45,6 @@ export function compileFunctionPattern(pattern: string): FunctionMatcher {
     matches: (n) => glob.matches(n.name) || glob.matches(withoutTemplateArgs(n.name)),
     ...(glob.literal && { literalName: pattern }),
   };
-}
-
-/** The qualified name a mangled name demangles to, else the name as it is. */
-export function qualifiedName(name: string): string {
-  return demangledQualifiedName(name) ?? name;
 }
 
 /** The last component of a qualified name: `geo::Counter::add` → `add`. */
