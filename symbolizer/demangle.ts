@@ -74,7 +74,20 @@ interface TypeNode {
   readonly ref?: { sym: '&' | '&&'; inner: TypeNode };
 }
 
-const text = (s: string): TypeNode => ({ left: () => s, right: () => '' });
+/**
+ * Longest text a type or name may print as. Substitutions let a short name stand for a long text
+ * many times over (each `S_` repeats a whole earlier type), so without a bound a crafted symbol
+ * would take exponential time and memory; past it the name is left mangled.
+ */
+const MAX_TEXT = 16_384;
+
+/** A type node with its two halves computed once (never re-evaluated per use). */
+function node(left: string, right: string, extra: Partial<Pick<TypeNode, 'wraps' | 'isVoid' | 'pack' | 'ref'>> = {}): TypeNode {
+  if (left.length + right.length > MAX_TEXT) throw new Failure('text too long');
+  return { left: () => left, right: () => right, ...extra };
+}
+
+const text = (s: string): TypeNode => node(s, '');
 
 function print(t: TypeNode): string {
   return t.left() + t.right();
@@ -138,6 +151,7 @@ function templateArgsText(args: TypeNode[]): string {
   // c++filt's spacing rule looks at the last argument printed: an empty pack prints nothing and no space.
   const last = args[args.length - 1];
   const space = inner.endsWith('>') && !(last && flatten([last]).length === 0);
+  if (inner.length > MAX_TEXT) throw new Failure('text too long');
   return `<${inner}${space ? ' ' : ''}>`;
 }
 
@@ -251,7 +265,9 @@ class Demangler {
 
   private paramList(params: TypeNode[]): string {
     if (params.length === 1 && params[0].isVoid) return '()';
-    return `(${flatten(params).map(print).join(', ')})`;
+    const list = `(${flatten(params).map(print).join(', ')})`;
+    if (list.length > MAX_TEXT) throw new Failure('text too long');
+    return list;
   }
 
   private specialName(): Parsed | undefined {
@@ -541,7 +557,7 @@ class Demangler {
       this.pos++;
       const elems: TypeNode[] = [];
       while (!this.eat('E')) elems.push(this.templateArg());
-      return { left: () => elems.map(print).join(', '), right: () => '', pack: elems };
+      return node(elems.map(print).join(', '), '', { pack: elems });
     }
     return this.type();
   }
@@ -651,7 +667,7 @@ class Demangler {
     const builtin = BUILTIN[c];
     if (builtin !== undefined) {
       this.pos++;
-      return { left: () => builtin, right: () => '', isVoid: c === 'v' };
+      return node(builtin, '', { isVoid: c === 'v' });
     }
     if (c === 'u') {
       this.pos++;
@@ -675,7 +691,7 @@ class Demangler {
       if (d === 'p') {
         this.pos += 2;
         const inner = this.type();
-        const t: TypeNode = inner.pack ? { left: () => inner.pack!.map(print).join(', '), right: () => '', pack: inner.pack } : inner;
+        const t: TypeNode = inner.pack ? node(inner.pack.map(print).join(', '), '', { pack: inner.pack }) : inner;
         this.subs.push(t);
         return t;
       }
@@ -730,7 +746,7 @@ class Demangler {
       }
       this.expect('_');
       const inner = this.type();
-      const t: TypeNode = { left: () => inner.left(), right: () => ` [${dim}]${inner.right()}`.replace(/^ \[(.*?)\] \[/, ' [$1][') , wraps: true };
+      const t = node(inner.left(), ` [${dim}]${inner.right()}`.replace(/^ \[(.*?)\] \[/, ' [$1]['), { wraps: true });
       this.subs.push(t);
       return t;
     }
@@ -740,8 +756,8 @@ class Demangler {
       const member = this.type();
       let t: TypeNode;
       if (member.wraps && member.right().startsWith('(')) {
-        t = { left: () => `${member.left().trimEnd()} (${cls}::*`, right: () => `)${member.right()}` };
-      } else t = { left: () => `${member.left()} ${cls}::*`, right: () => member.right() };
+        t = node(`${member.left().trimEnd()} (${cls}::*`, `)${member.right()}`);
+      } else t = node(`${member.left()} ${cls}::*`, member.right());
       this.subs.push(t);
       return t;
     }
@@ -813,22 +829,22 @@ class Demangler {
       params.push(this.type());
     }
     const list = this.paramList(params);
-    return { left: () => `${ret.left()} `, right: () => `${list}${cv}${ref}${noexcept}${ret.right()}`, wraps: true };
+    return node(`${ret.left()} `, `${list}${cv}${ref}${noexcept}${ret.right()}`, { wraps: true });
   }
 }
 
 function qualified(inner: TypeNode, q: string): TypeNode {
   if (inner.pack) {
     const elems = inner.pack.map((e) => qualified(e, q));
-    return { left: () => elems.map(print).join(', '), right: () => '', pack: elems };
+    return node(elems.map(print).join(', '), '', { pack: elems });
   }
   if (inner.wraps && inner.right().startsWith('(')) {
-    return { left: () => inner.left(), right: () => `${inner.right()}${q}`, wraps: true };
+    return node(inner.left(), `${inner.right()}${q}`, { wraps: true });
   }
   // T const where T is already const (a substituted `K` type) stays `T const`.
   const left = inner.left();
   const add = q.split(' ').filter((w) => w && !left.split(' ').includes(w)).map((w) => ` ${w}`).join('');
-  return { left: () => `${left}${add}`, right: () => inner.right(), ...(inner.wraps && { wraps: true }) };
+  return node(`${left}${add}`, inner.right(), inner.wraps ? { wraps: true } : {});
 }
 
 function pointerTo(inner: TypeNode, sym: '*' | '&' | '&&'): TypeNode {
@@ -840,13 +856,13 @@ function pointerTo(inner: TypeNode, sym: '*' | '&' | '&&'): TypeNode {
 function pointerNode(inner: TypeNode, sym: '*' | '&' | '&&'): TypeNode {
   if (inner.pack) {
     const elems = inner.pack.map((e) => pointerTo(e, sym));
-    return { left: () => elems.map(print).join(', '), right: () => '', pack: elems };
+    return node(elems.map(print).join(', '), '', { pack: elems });
   }
   if (inner.wraps) {
     // int (*)(long), int (&) [3]
     const l = inner.left();
-    return { left: () => `${l.endsWith(' ') ? l : `${l} `}(${sym}`, right: () => `)${inner.right().replace(/^ /, '')}`.replace(/^\)\[/, ') ['), wraps: false };
+    return node(`${l.endsWith(' ') ? l : `${l} `}(${sym}`, `)${inner.right().replace(/^ /, '')}`.replace(/^\)\[/, ') ['));
   }
   const l = inner.left();
-  return { left: () => `${l}${sym}`, right: () => inner.right() };
+  return node(`${l}${sym}`, inner.right());
 }

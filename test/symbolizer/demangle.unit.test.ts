@@ -112,4 +112,20 @@ test('never throws, whatever the bytes', () => {
   assert.type(readableName(`_Z1f${'P'.repeat(1500)}i`), 'string');
 });
 
+test('a name whose substitutions double its text at every level is left mangled (bounded, not exponential)', () => {
+  // f(void (*)(int), ...): each parameter a function pointer taking the previous one twice
+  const nested = (levels: number): string => {
+    let name = '_Z1fPFviE';
+    for (let i = 0, k = 1; i < levels; i++, k += 2) {
+      const sub = `S${(k - 1).toString(36).toUpperCase()}_`;
+      name += `PFv${sub}${sub}E`;
+    }
+    return name;
+  };
+  assert.is(demangle(nested(3)), 'f(void (*)(int), void (*)(void (*)(int), void (*)(int)), void (*)(void (*)(void (*)(int), void (*)(int)), void (*)(void (*)(int), void (*)(int))), void (*)(void (*)(void (*)(void (*)(int), void (*)(int)), void (*)(void (*)(int), void (*)(int))), void (*)(void (*)(void (*)(int), void (*)(int)), void (*)(void (*)(int), void (*)(int)))))');
+  const deep = nested(30);
+  assert.is(readableName(deep), deep);
+  assert.is(demangle(deep), undefined);
+});
+
 test.run();
