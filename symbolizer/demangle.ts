@@ -27,6 +27,11 @@ export function demangledQualifiedName(name: string): string | undefined {
   return parse(name)?.name;
 }
 
+/** `geo::Counter::add(long)`, `geo::Counter::total() const`: a function's name and parameters without its return type (what tells overloads apart); undefined for what is not a function. */
+export function demangledSignature(name: string): string | undefined {
+  return parse(name)?.signature;
+}
+
 /** Is this an Itanium-mangled name (`_Z...`)? */
 export function isMangled(name: string): boolean {
   return name.startsWith('_Z');
@@ -36,6 +41,8 @@ interface Parsed {
   full: string;
   /** Undefined for the special names of data: vtables, typeinfo, guard variables. */
   name?: string;
+  /** A function's name with its parameter list and qualifiers, without the return type. */
+  signature?: string;
 }
 
 const cache = new Map<string, Parsed | null>();
@@ -177,7 +184,7 @@ class Demangler {
       if (!clones) throw new Failure('trailing characters');
       for (const m of rest.matchAll(/\.[A-Za-z_][A-Za-z0-9_]*(?:\.[0-9]+)*/g)) full += ` [clone ${m[0]}]`;
     }
-    return { full, ...(enc.name !== undefined && { name: enc.name }) };
+    return { full, ...(enc.name !== undefined && { name: enc.name }), ...(enc.signature !== undefined && { signature: enc.signature }) };
   }
 
   // --- lexing helpers ---------------------------------------------------------------------
@@ -246,7 +253,7 @@ class Demangler {
     this.templateArgs = saved;
     const prefix = sig.ret && withReturn ? `${sig.ret.left()} ` : '';
     const full = `${prefix}${name.text}${sig.params}${sig.ret && withReturn ? sig.ret.right() : ''}${name.qualifiers}`;
-    return { full, name: name.text };
+    return { full, name: name.text, signature: `${name.text}${sig.params}${name.qualifiers}` };
   }
 
   /** At the end of the encoding: the string, a local name's `E`, a literal's `E`, or a clone suffix. */
@@ -289,23 +296,23 @@ class Demangler {
     }
     if (this.eat('GTt')) {
       const e = this.encoding();
-      return { full: `transaction clone for ${e.full}`, name: e.name };
+      return { ...e, full: `transaction clone for ${e.full}` };
     }
     if (this.eat('Th')) {
       this.callOffset('h');
       const e = this.encoding();
-      return { full: `non-virtual thunk to ${e.full}`, name: e.name };
+      return { ...e, full: `non-virtual thunk to ${e.full}` };
     }
     if (this.eat('Tv')) {
       this.callOffset('v');
       const e = this.encoding();
-      return { full: `virtual thunk to ${e.full}`, name: e.name };
+      return { ...e, full: `virtual thunk to ${e.full}` };
     }
     if (this.eat('Tc')) {
       this.callOffset(this.next());
       this.callOffset(this.next());
       const e = this.encoding();
-      return { full: `covariant return thunk to ${e.full}`, name: e.name };
+      return { ...e, full: `covariant return thunk to ${e.full}` };
     }
     return undefined;
   }

@@ -65,11 +65,12 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
     assert.is(at('geo::Counter::operator+=', 26), ROUNDS);
   });
 
-  liveTest(test, `${engine}: without DWARF, demangled symbols; ppfunc() and usymname() name overloads, one mangled overload alone`, missing, async () => {
+  liveTest(test, `${engine}: without DWARF, demangled symbols; ppfunc() and usymname() name overloads; one overload by its mangled name, one by its signature`, missing, async () => {
     const bin = fixture('cxx-shapes-nodebug');
-    const script = `global f, s, one\nprobe process("${bin}").function("geo::Counter::add"), process("${bin}").function("twice") { f[ppfunc()]++; s[usymname(uaddr())]++ }\n` +
+    const script = `global f, s, one, two\nprobe process("${bin}").function("geo::Counter::add"), process("${bin}").function("twice") { f[ppfunc()]++; s[usymname(uaddr())]++ }\n` +
       `probe process("${bin}").function("_ZN3geo7Counter3addEd") { one++ }\n` +
-      'probe end { foreach (k+ in f) printf("%s %d\\n", k, f[k]); foreach (k+ in s) printf("%s %d\\n", k, s[k]); printf("one %d\\n", one) }';
+      `probe process("${bin}").function("Counter::add(long, long)") { two++ }\n` +
+      'probe end { foreach (k+ in f) printf("%s %d\\n", k, f[k]); foreach (k+ in s) printf("%s %d\\n", k, s[k]); printf("one %d\\ntwo %d\\n", one, two) }';
     const r = await runUtap(['--engine', engine, '-c', sh`${bin} ${String(ROUNDS)}`, '-e', script]);
     assert.is(r.status, 0, r.stderr);
     const t = truth(r.stdout);
@@ -83,6 +84,7 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
     assert.is(n.get('long geo::twice<long>(long)'), t.twice_l);
     assert.is(n.get('double geo::twice<double>(double)'), t.twice_d);
     assert.is(n.get('one'), t.add_d);
+    assert.is(n.get('two'), t.add_ll);
   });
 
   liveTest(test, `${engine}: one overload by its declaration line, .return with $return, a parameter and $this->member`, missing, async () => {

@@ -71,11 +71,24 @@ test('with DWARF: qualified names, trailing scopes, globs across scopes, one tem
   assert.equal(await listed(DEBUG, 'geo::Counter::operator+='), ['geo::Counter::operator+=@26']);
 });
 
-test('without DWARF: the same names from the demangled symbol table', async () => {
-  assert.equal(await listed(NODEBUG, 'geo::Counter::*'), ['geo::Counter::Counter', 'geo::Counter::add', 'geo::Counter::operator+=', 'geo::Counter::total', 'geo::Counter::~Counter']);
-  assert.equal(await listed(NODEBUG, 'twice'), ['geo::twice<double>', 'geo::twice<long>']);
-  assert.equal(await listed(NODEBUG, '*::helper'), ['(anonymous namespace)::helper']);
-  assert.equal(await listed(NODEBUG, '_ZN3geo7Counter3addEl'), ['geo::Counter::add']);
+test('with DWARF: one overload by its signature (parameters as c++filt prints them, no return type)', async () => {
+  assert.equal(await listed(DEBUG, 'geo::Counter::add(long)'), ['geo::Counter::add@22']);
+  assert.equal(await listed(DEBUG, 'Counter::add(long, long)'), ['geo::Counter::add@23']);
+  assert.equal(await listed(DEBUG, '*(double)'), ['geo::Counter::add@24', 'geo::twice<double>@38']);
+  assert.equal(await listed(DEBUG, 'total() const'), ['geo::Counter::total@25']);
+  assert.equal(await listed(DEBUG, 'geo::Counter::Counter(geo::Counter const&)'), ['geo::Counter::Counter@20']);
+});
+
+test('without DWARF: the same functions from the demangled symbol table, listed by signature', async () => {
+  assert.equal(await listed(NODEBUG, 'geo::Counter::*'), [
+    'geo::Counter::Counter(geo::Counter const&)', 'geo::Counter::Counter(long)', 'geo::Counter::add(double)', 'geo::Counter::add(long)',
+    'geo::Counter::add(long, long)', 'geo::Counter::operator+=(geo::Counter const&)', 'geo::Counter::total() const', 'geo::Counter::~Counter()',
+  ]);
+  assert.equal(await listed(NODEBUG, 'twice'), ['geo::twice<double>(double)', 'geo::twice<long>(long)']);
+  assert.equal(await listed(NODEBUG, '*::helper'), ['(anonymous namespace)::helper(std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > const&, std::vector<int, std::allocator<int> > const&)']);
+  assert.equal(await listed(NODEBUG, '_ZN3geo7Counter3addEl'), ['geo::Counter::add(long)']);
+  // each listed line is a pattern naming just that overload
+  for (const line of await listed(NODEBUG, 'geo::Counter::add')) assert.equal(await listed(NODEBUG, line), [line]);
 });
 
 test('a C++ name that matches nothing is an error, as for C', async () => {

@@ -4,7 +4,7 @@
 // unchanged to readableName().
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { demangle, demangledQualifiedName, isMangled, readableName } from '../../symbolizer/demangle';
+import { demangle, demangledQualifiedName, demangledSignature, isMangled, readableName } from '../../symbolizer/demangle';
 
 const CXXFILT: Array<[string, string]> = [
   ["_ZN3geo7Counter3addEl", "geo::Counter::add(long)"],
@@ -81,6 +81,11 @@ test('the entity name leaves out parameters, return types and qualifiers', () =>
   // data, not functions: no name to match a function probe against
   assert.is(demangledQualifiedName('_ZTVN3geo7CounterE'), undefined);
   assert.is(demangledQualifiedName('_ZGVZ4mainE1x'), undefined);
+  // the signature tells overloads apart: parameters and qualifiers, no return type
+  assert.is(demangledSignature('_ZN3geo7Counter3addEll'), 'geo::Counter::add(long, long)');
+  assert.is(demangledSignature('_ZNK3geo7Counter5totalEv'), 'geo::Counter::total() const');
+  assert.is(demangledSignature('_ZN3geo5twiceIdEET_S1_'), 'geo::twice<double>(double)');
+  assert.is(demangledSignature('_ZTVN3geo7CounterE'), undefined);
   // a thunk probes as the function it adjusts `this` for
   assert.is(demangledQualifiedName('_ZThn8_N3geo7Counter3addEl'), 'geo::Counter::add');
 });

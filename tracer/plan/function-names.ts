@@ -3,11 +3,15 @@
 // demangled linkage name (`geo::Counter::add`, `geo::twice<long>`), and the mangled name itself
 // (`_ZN3geo7Counter3addEl`). The pattern picks which it is matched against:
 //   - `_Z...`            the mangled name (SystemTap's way to pick one overload)
+//   - with `(`           the name with its parameters as c++filt prints them, without the return
+//                        type (`geo::Counter::add(long)`, `Counter::add(long, long)`, `*(double)`):
+//                        one overload by its signature; trailing scopes as below
 //   - with `::`          the qualified name, or any trailing part of it after a `::`
 //                        (`Counter::add` finds `geo::Counter::add`, `*::add` every add, `geo::*`
 //                        everything in geo), with or without template arguments
 //   - otherwise          the bare name, with or without template arguments (`twice` finds
 //                        `twice<long>` and `twice<double>`; `add` every overload of every add)
+import { demangledSignature } from '../../symbolizer/demangle';
 import { compileGlob } from '../../symbolizer/glob';
 
 /** What a pattern is tested against; `qualified` and `mangled` are only asked for when the pattern needs them. */
@@ -15,6 +19,12 @@ export interface FunctionNames {
   name: string;
   qualified(): string;
   mangled(): string | undefined;
+}
+
+/** `geo::Counter::add(long)` for a C++ function (from its mangled name); undefined for C. */
+function signatureOf(n: FunctionNames): string | undefined {
+  const m = n.mangled();
+  return m === undefined ? undefined : demangledSignature(m);
 }
 
 export interface FunctionMatcher {
@@ -29,6 +39,12 @@ export function compileFunctionPattern(pattern: string): FunctionMatcher {
     return { matches: (n) => {
       const m = n.mangled();
       return m !== undefined && glob.matches(m);
+    } };
+  }
+  if (pattern.includes('(')) {
+    return { matches: (n) => {
+      const sig = signatureOf(n);
+      return sig !== undefined && scopeSuffixes(sig).some((suffix) => glob.matches(suffix));
     } };
   }
   if (pattern.includes('::')) {

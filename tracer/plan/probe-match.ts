@@ -10,7 +10,7 @@ import { decodeExpression } from '../../symbolizer/dwarf/op';
 import { variableLocationAt } from '../../symbolizer/dwarf/scopes';
 import type { ElfBinary } from '../../symbolizer/elf-binary';
 import { compileGlob } from '../../symbolizer/glob';
-import { demangledQualifiedName, isMangled } from '../../symbolizer/demangle';
+import { demangledQualifiedName, demangledSignature, isMangled } from '../../symbolizer/demangle';
 import type { CodeSymbol } from '../../symbolizer/symbol-table';
 import type { FunctionIndex } from '../../symbolizer/dwarf/function-index';
 import { compileFunctionPattern, lastComponent, withoutTemplateArgs, type FunctionMatcher, type FunctionNames } from './function-names';
@@ -226,7 +226,10 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
         continue;
       }
       const name = symbolNames(s).qualified();
-      out.push({ binary, kind, function: name, vaddr: s.address, entryPc: s.address, inlined: false, canonical: canonicalText(binary.path, 'function', name, undefined, undefined, spec.variant) });
+      // Without DWARF no declaration line tells overloads apart: a C++ function is listed by its
+      // signature (geo::Counter::add(long)), which is also a pattern naming just that one.
+      const listed = (isMangled(s.name) && demangledSignature(s.name)) || name;
+      out.push({ binary, kind, function: name, vaddr: s.address, entryPc: s.address, inlined: false, canonical: canonicalText(binary.path, 'function', listed, undefined, undefined, spec.variant) });
     }
   }
   return out;
