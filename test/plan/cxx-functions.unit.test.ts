@@ -91,6 +91,12 @@ test('without DWARF: the same functions from the demangled symbol table, listed 
   for (const line of await listed(NODEBUG, 'geo::Counter::add')) assert.equal(await listed(NODEBUG, line), [line]);
 });
 
+test('-L: a method\'s $this and parameters with their C++ types', async () => {
+  const r = await runUtap(['-L', `process("${DEBUG}").function("geo::Counter::add(long, long)")`]);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, `process("${DEBUG}").function("geo::Counter::add@${SRC}:23") $this:class Counter* const $a:long int $b:long int\n`);
+});
+
 test('a C++ name that matches nothing is an error, as for C', async () => {
   const r = await runUtap(['-l', `process("${DEBUG}").function("geo::Nothing::*")`]);
   assert.is(r.status, 2, r.stderr);
