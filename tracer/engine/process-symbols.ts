@@ -4,6 +4,7 @@
 // Both engines hand one to the session as its RuntimeServices.
 import * as fs from 'node:fs';
 import { ElfBinary } from '../../symbolizer/elf-binary';
+import { readableName } from '../../symbolizer/demangle';
 import { mappingAt, readMaps, type Mapping } from '../../symbolizer/proc-maps';
 import type { UnwindModule } from '../../symbolizer/dwarf/unwind';
 import type { Long } from '../runtime/long';
@@ -110,7 +111,8 @@ export class ProcessSymbols implements RuntimeServices {
     try {
       const found = m.binary.symbols().at(address - m.bias);
       if (!found) return undefined;
-      return { name: found.symbol.name, offset: found.offset, size: found.symbol.size, path: m.binary.path };
+      // C++ names as people write them (shop::Cart::add(int)), as c++filt prints them
+      return { name: readableName(found.symbol.name), offset: found.offset, size: found.symbol.size, path: m.binary.path };
     } catch {
       return undefined;
     }

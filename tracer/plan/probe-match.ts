@@ -9,7 +9,11 @@ import type { FunctionInstance, FunctionRecord, InlinedInstance } from '../../sy
 import { decodeExpression } from '../../symbolizer/dwarf/op';
 import { variableLocationAt } from '../../symbolizer/dwarf/scopes';
 import type { ElfBinary } from '../../symbolizer/elf-binary';
-import { compileGlob, type Glob } from '../../symbolizer/glob';
+import { compileGlob } from '../../symbolizer/glob';
+import { demangledQualifiedName, demangledSignature, isMangled } from '../../symbolizer/demangle';
+import type { CodeSymbol } from '../../symbolizer/symbol-table';
+import type { FunctionIndex } from '../../symbolizer/dwarf/function-index';
+import { compileFunctionPattern, lastComponent, withoutTemplateArgs, type FunctionMatcher, type FunctionNames } from './function-names';
 import type { IfuncResolution } from './ifunc-location';
 import type { SdtMarker } from '../../symbolizer/sdt-notes';
 import type { FunctionPattern, ProcessProbeSpec } from './probe-spec';
@@ -105,31 +109,91 @@ function lineInRange(line: number | undefined, pattern: FunctionPattern): boolea
   return !pattern.lines || (line !== undefined && line >= pattern.lines.first && line <= pattern.lines.last);
 }
 
-function dwarfRecords(dwarf: Dwarf, glob: Glob, pattern: FunctionPattern): FunctionRecord[] {
+/** Records under their name without template arguments (`twice` → `twice<long int>`, `twice<double>`), for literal patterns. */
+const byBaseName = new WeakMap<FunctionIndex, Map<string, FunctionRecord[]>>();
+
+function templateInstances(index: FunctionIndex, name: string): FunctionRecord[] {
+  let map = byBaseName.get(index);
+  if (!map) {
+    map = new Map();
+    for (const f of index.functions) {
+      const base = withoutTemplateArgs(f.name);
+      if (base === f.name) continue;
+      const list = map.get(base);
+      if (list) list.push(f);
+      else map.set(base, [f]);
+    }
+    byBaseName.set(index, map);
+  }
+  return map.get(name) ?? [];
+}
+
+/**
+ * The names of a DWARF function (function-names.ts): its DW_AT_name, and its mangled name — the
+ * DW_AT_linkage_name, else (internal linkage: anonymous namespaces, lambdas) the symbol at its
+ * entry — with the qualified name that demangles to.
+ */
+export function recordNames(binary: ElfBinary, record: FunctionRecord): FunctionNames {
+  let mangled: string | null | undefined;
+  let qualified: string | undefined;
+  const mangledName = (): string | undefined => {
+    if (mangled === undefined) {
+      mangled = record.linkageName ?? null;
+      const entry = record.instances[0]?.entryPc ?? record.inlined[0]?.entryPc;
+      if (mangled === null && entry !== undefined) {
+        const at = binary.symbols().at(entry);
+        if (at && at.offset === 0n && isMangled(at.symbol.name)) mangled = at.symbol.name;
+      }
+    }
+    return mangled ?? undefined;
+  };
+  return {
+    name: record.name,
+    mangled: mangledName,
+    qualified: () => (qualified ??= demangledOr(mangledName(), record.name)),
+  };
+}
+
+function demangledOr(mangled: string | undefined, fallback: string): string {
+  return (mangled !== undefined && demangledQualifiedName(mangled)) || fallback;
+}
+
+/** The names of a symbol without DWARF: a mangled one is known by what it demangles to. */
+function symbolNames(s: CodeSymbol): FunctionNames {
+  if (!isMangled(s.name)) return { name: s.name, qualified: () => s.name, mangled: () => undefined };
+  const qualified = demangledOr(s.name, s.name);
+  return { name: lastComponent(qualified), qualified: () => qualified, mangled: () => s.name };
+}
+
+function dwarfRecords(binary: ElfBinary, dwarf: Dwarf, matcher: FunctionMatcher, pattern: FunctionPattern): FunctionRecord[] {
   const index = dwarf.functionIndex();
-  const candidates = glob.literal ? index.byName(glob.pattern) : index.functions.filter((f) => glob.matches(f.name));
+  const candidates = matcher.literalName !== undefined
+    ? [...index.byName(matcher.literalName), ...templateInstances(index, matcher.literalName)]
+    : index.functions.filter((f) => matcher.matches(recordNames(binary, f)));
   const inFile = pattern.file ? fileMatcher(pattern.file) : undefined;
   return candidates.filter((f) => (!inFile || (f.declFile !== undefined && inFile(f.declFile))) && lineInRange(f.declLine, pattern));
 }
 
 /** Function probes: `.function(PATTERN)` with its variant. */
 export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
-  const glob = compileGlob(spec.pattern.name);
+  const matcher = compileFunctionPattern(spec.pattern.name);
   const dwarf = binary.dwarf();
   const out: ProbeLocation[] = [];
   const kind: SiteKind = spec.variant === 'return' ? 'return' : 'entry';
   const covered = new Set<bigint>();
   if (dwarf) {
-    for (const record of dwarfRecords(dwarf, glob, spec.pattern)) {
-      const canonical = canonicalText(binary.path, 'function', record.name, record.declFile, record.declLine, spec.variant);
+    for (const record of dwarfRecords(binary, dwarf, matcher, spec.pattern)) {
+      // C++ functions go by their qualified name (geo::Counter::add) in pp(), ppfunc() and -l.
+      const name = recordNames(binary, record).qualified();
+      const canonical = canonicalText(binary.path, 'function', name, record.declFile, record.declLine, spec.variant);
       for (const instance of record.instances) {
         covered.add(instance.entryPc);
-        out.push(withProbePc({ binary, kind, function: record.name, entryPc: instance.entryPc, functionDie: instance.die, file: record.declFile, line: record.declLine, inlined: false, canonical }, dwarf, instance, spec.variant));
+        out.push(withProbePc({ binary, kind, function: name, entryPc: instance.entryPc, functionDie: instance.die, file: record.declFile, line: record.declLine, inlined: false, canonical }, dwarf, instance, spec.variant));
       }
       // SystemTap: a plain .function also fires where the function was inlined; .call and .return do not.
       if (!spec.variant) {
         for (const inlined of record.inlined as InlinedInstance[]) {
-          out.push({ binary, kind: 'entry', function: record.name, vaddr: inlined.entryPc, entryPc: inlined.entryPc, functionDie: inlined.die, file: record.declFile, line: record.declLine, inlined: true, canonical });
+          out.push({ binary, kind: 'entry', function: name, vaddr: inlined.entryPc, entryPc: inlined.entryPc, functionDie: inlined.die, file: record.declFile, line: record.declLine, inlined: true, canonical });
         }
       }
     }
@@ -138,7 +202,10 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
   if (!spec.pattern.file && !spec.pattern.lines) {
     const index = dwarf?.functionIndex();
     const symbols = binary.symbols();
-    const candidates = glob.literal ? symbols.byName(glob.pattern) : symbols.symbols.filter((s) => glob.matches(s.name));
+    // A literal C name is looked up; mangled symbols are matched by their demangled names.
+    const candidates = matcher.literalName !== undefined
+      ? [...symbols.byName(matcher.literalName), ...symbols.symbols.filter((s) => isMangled(s.name) && matcher.matches(symbolNames(s)))]
+      : symbols.symbols.filter((s) => matcher.matches(symbolNames(s)));
     const seen = new Set<bigint>();
     for (const s of candidates) {
       // An IFUNC's address is its resolver's, which the DWARF names otherwise (strlen_ifunc):
@@ -151,13 +218,18 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
         // DWARF describes: probe that function, under the name the user wrote.
         const { record, instance } = described;
         if (instance.entryPc !== s.address) continue; // a label inside a function, not a function
+        const name = symbolNames(s).qualified();
         out.push(withProbePc({
-          binary, kind, function: s.name, entryPc: instance.entryPc, functionDie: instance.die, file: record.declFile, line: record.declLine, inlined: false,
-          canonical: canonicalText(binary.path, 'function', s.name, record.declFile, record.declLine, spec.variant),
+          binary, kind, function: name, entryPc: instance.entryPc, functionDie: instance.die, file: record.declFile, line: record.declLine, inlined: false,
+          canonical: canonicalText(binary.path, 'function', name, record.declFile, record.declLine, spec.variant),
         }, dwarf, instance, spec.variant));
         continue;
       }
-      out.push({ binary, kind, function: s.name, vaddr: s.address, entryPc: s.address, inlined: false, canonical: canonicalText(binary.path, 'function', s.name, undefined, undefined, spec.variant) });
+      const name = symbolNames(s).qualified();
+      // Without DWARF no declaration line tells overloads apart: a C++ function is listed by its
+      // signature (geo::Counter::add(long)), which is also a pattern naming just that one.
+      const listed = (isMangled(s.name) && demangledSignature(s.name)) || name;
+      out.push({ binary, kind, function: name, vaddr: s.address, entryPc: s.address, inlined: false, canonical: canonicalText(binary.path, 'function', listed, undefined, undefined, spec.variant) });
     }
   }
   return out;
@@ -177,7 +249,7 @@ function recordsByDie(dwarf: Dwarf): Map<number, FunctionRecord> {
 export function matchStatements(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
   const dwarf = binary.dwarf();
   if (!dwarf || !spec.pattern.file || !spec.pattern.lines) return [];
-  const glob = compileGlob(spec.pattern.name);
+  const matcher = compileFunctionPattern(spec.pattern.name);
   const inFile = fileMatcher(spec.pattern.file);
   const index = dwarf.functionIndex();
   const byDie = recordsByDie(dwarf);
@@ -192,8 +264,7 @@ export function matchStatements(binary: ElfBinary, spec: ProcessProbeSpec): Prob
       const innermost = chain.length ? chain[chain.length - 1] : outer.instance.die;
       const record = byDie.get(innermost) ?? outer.record;
       // The pattern may name the inlined function or the one it was inlined into.
-      const names = [record.name, outer.record.name];
-      if (!names.some((n) => glob.matches(n))) continue;
+      if (!matcher.matches(recordNames(binary, record)) && !matcher.matches(recordNames(binary, outer.record))) continue;
       seen.add(row.address);
       const inlined = record.inlined.find((i) => i.die === innermost);
       const entryPc = inlined ? inlined.entryPc : outer.instance.entryPc;
