@@ -14,10 +14,13 @@
 #   refused                  locked_add(), vex_load(), locked_bump(p, by): first instructions uprobes refuse; plain_step()
 #   ifunc-calls              N calls of libc's strlen, an IFUNC, on a string no other call passes
 #   ifunc-user, libifunc.so  N calls of ifunc_add(), an IFUNC whose resolver picks add_fast or add_slow
+#   prefork                  a parent forking (or vfork+exec'ing) W workers that call handle() C times each
+#   exec-chain               step() once per image of a chain of execs of itself, then exec of another program
 TARGETS := counter
 ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie \
        $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc $(BUILD)/overwrite \
-       $(BUILD)/many $(BUILD)/untouched $(BUILD)/stall $(BUILD)/refused $(BUILD)/ifunc-calls $(BUILD)/libifunc.so $(BUILD)/ifunc-user
+       $(BUILD)/many $(BUILD)/untouched $(BUILD)/stall $(BUILD)/refused $(BUILD)/ifunc-calls $(BUILD)/libifunc.so $(BUILD)/ifunc-user \
+       $(BUILD)/prefork $(BUILD)/exec-chain
 $(BUILD)/counter: targets/counter.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/counter-nopie: targets/counter.c | $(BUILD)
@@ -42,3 +45,7 @@ $(BUILD)/libifunc.so: targets/ifunc-lib.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O2 -g -fPIC -shared -Wl,-soname,libifunc.so -o $@ $<
 $(BUILD)/ifunc-user: targets/ifunc-user.c targets/wait-go.h $(BUILD)/libifunc.so | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $< -L$(BUILD) -lifunc -Wl,-z,now '-Wl,-rpath,$$ORIGIN'
+$(BUILD)/prefork: targets/prefork.c targets/wait-go.h | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
+$(BUILD)/exec-chain: targets/exec-chain.c | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
