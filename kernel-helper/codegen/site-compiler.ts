@@ -50,6 +50,12 @@ export interface MapFds {
    * must not land on them.
    */
   entryHeap?: number;
+  /**
+   * The set of traced processes (process-events.ts), when the run follows a target's children:
+   * the uprobe then fires in every process running the file, and a hit in a process outside the
+   * set leaves at once.
+   */
+  traced?: number;
 }
 
 export interface HeapInit {
@@ -442,6 +448,14 @@ class SiteCodegen {
     this.a.emit(I.BPF_LDX_MEM(8, R1, R0, 0));
     this.a.jumpImm(U.BPF_JNE, R1, 0, this.earlyExit);
     this.a.place(go);
+    if (this.options.fds.traced !== undefined) {
+      this.call(U.BPF_FUNC_get_current_pid_tgid);
+      this.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32), I.BPF_STX_MEM(4, FP, R0, -8));
+      this.emitLdMap(R1, this.options.fds.traced);
+      this.stackPtr(R2, -8);
+      this.call(U.BPF_FUNC_map_lookup_elem);
+      this.a.jumpImm(U.BPF_JEQ, R0, 0, this.earlyExit);
+    }
     this.a.emit(I.BPF_ST_MEM(4, FP, -8, 0));
     this.emitLdMap(R1, heapFd);
     this.stackPtr(R2, -8);

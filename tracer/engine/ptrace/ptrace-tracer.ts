@@ -212,13 +212,14 @@ export class PtraceTracer {
       for (const proc of this.processes.values()) proc.gone();
       this.stopWaker();
     }
-    if (!this.session.failed) for (const warning of unranProgramsWarnings(this.spec.plan.sites, this.placedEver)) fs.writeSync(2, `${warning}\n`);
+
     const exit = this.spec.command !== undefined ? this.targetExit : undefined;
     const code = exit?.kind === 'exited' ? exit.code : null;
     const signal = exit?.kind === 'killed' ? exit.signal : null;
     const status = this.session.finish(commandStatus(code, signal));
     const warning = this.session.failed ? undefined : childExitWarning(code, signal);
     if (warning) fs.writeSync(2, `${warning}\n`);
+    if (!this.session.failed && !this.spec.sidecar) for (const unran of unranProgramsWarnings(this.spec.plan.sites, this.placedEver)) fs.writeSync(2, `${unran}\n`);
     this.session.close();
     return status;
   }

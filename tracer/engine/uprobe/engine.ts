@@ -39,6 +39,9 @@ import { checkHandlerName, registerHandlers } from './registration';
 import { removeRegistration } from '../../../kernel-helper/registry';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
 import { releaseUprobeWarmUp } from '../../../kernel-helper/uprobe-warmup';
+import { decodeProcessEvent } from '../../../kernel-helper/process-events';
+import { ProcessFollower } from './process-follow';
+import { shellCommand } from '../../runtime/shell-command';
 
 export const uprobeEngine: Engine = {
   name: 'uprobe',
@@ -46,6 +49,8 @@ export const uprobeEngine: Engine = {
   unavailable(request: EngineRunRequest): string | undefined {
     const inexact = inexactEventModeReason(request.plan, request.pid ?? 0);
     if (inexact) return inexact;
+    const bare = request.plan.lifecycle?.find((p) => p.program === undefined);
+    if (bare && request.pid === undefined && request.command === undefined) return `probe ${bare.pp} is about the traced process: give -p PID or -c COMMAND, or name the program: process("PATH")`;
     const why = detectBpfFeatures().unavailable;
     if (why) return why;
     if (request.guru && request.plan.sites.some((s) => s.needs.writesTarget)) return 'its handlers cannot change the traced process (guru writes need the ptrace engine)';
@@ -77,7 +82,7 @@ export const uprobeEngine: Engine = {
     let kernel: KernelHandlers | undefined;
     try {
       // A -c command may be gone when utap symbolizes its addresses: its mappings are read at its first hit.
-      const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && wantsSnapshot(plan), byPtrace: new Set(byPtrace.map((s) => s.id)) });
+      const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && wantsSnapshot(plan), byPtrace: new Set(byPtrace.map((s) => s.id)), follow: followMode(request, targetPid, byPtrace.length > 0) });
       kernel = handlers;
       for (const m of handlers.modes) {
         const how = m.mode === 'kernel' ? 'kernel handler (eBPF)' : m.mode === 'ptrace' ? `placed by the ptrace engine (${refusedSitesOf(original.plan).get(m.site)}), its handler run by utap` : `event mode (${m.reason})${eventShipping(m)}`;
@@ -245,10 +250,18 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
   const reader = new RingBufferReader(kernel.ring);
   kernel.reader = reader;
   const dispatch = recordDispatcher(session, routes, targetPid, symbols);
+  const follower = kernel.processEvents ? new ProcessFollower(request.plan, session, targetPid) : undefined;
+  if (follower && targetPid !== 0) {
+    // -c: the command begins at its exec, unless the shell is the user's (a compound command)
+    if (child && shellCommand(request.command!) !== request.command) follower.known(targetPid);
+    else follower.begins(targetPid);
+  }
   // The -c shell's own mappings, before it execs the command: a snapshot of these came too early.
   const shellImage = kernel.mapsSnapshot && child?.pid ? fileMappingsSignature(child.pid) : undefined;
   let early = 0;
   const onRecord = (record: Buffer) => {
+    const event = follower && decodeProcessEvent(record);
+    if (event) return follower.onEvent(event);
     if (record.readUInt32LE(0) !== SNAPSHOT_RECORD_ID) return dispatch(record);
     // A handler stopped its process for this: read its mappings (again at the next hit while it
     // is still the shell), then let it go on.
@@ -314,6 +327,7 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
           const status = session.finish(commandFailure !== 0 ? commandFailure : lost + skipped > 0 ? EXIT_SCRIPT_ERROR : 0);
           if (childWarning && !session.failed) process.stderr.write(`${childWarning}\n`);
           if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
+          if (follower && !session.failed && targetPid !== 0) for (const w of follower.unranWarnings(request.plan.sites)) process.stderr.write(`${w}\n`);
           if (skipped > 0) process.stderr.write(`${busySkipsWarning(skipped)}\n`);
           resolve(status);
         } catch (error) {
@@ -391,6 +405,17 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
 }
 
 const timerKeepers: NodeJS.Timeout[] = [];
+
+/**
+ * Whether the kernel keeps a set of traced processes (process-follow.ts): with a target, to
+ * follow its children (not with a ptrace sidecar, which traces the target alone, nor for
+ * registered handlers, which outlive utap); system-wide, only for lifecycle probes.
+ */
+function followMode(request: EngineRunRequest, targetPid: number, sidecar: boolean): 'target' | 'everyProcess' | undefined {
+  if (sidecar || request.handlerName !== undefined) return undefined;
+  if (targetPid !== 0) return 'target';
+  return (request.plan.lifecycle?.length ?? 0) > 0 ? 'everyProcess' : undefined;
+}
 /** Snapshots taken in the -c shell before its exec, at most (each stops the shell once). */
 const MAX_EARLY_SNAPSHOTS = 64;
 

@@ -18,6 +18,8 @@ import { BpfError } from '../../../kernel-helper/bpf-syscall';
 import { sleepableUprobesSupported } from '../../../kernel-helper/features';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../cli/errors';
 import type { PlanIR, ProbeSiteIR, ScalarType, SourceLoc } from '../../ir/ir';
+import { ProcessEvents } from '../../../kernel-helper/process-events';
+import { isProgramFile } from './process-follow';
 
 interface LoadedProgram {
   site: ProbeSiteIR;
@@ -69,13 +71,15 @@ export class KernelHandlers {
   /** Programs loaded sleepable (they fault in pages their reads need); reported under -v. */
   sleepablePrograms = 0;
   reader: RingBufferReader | undefined;
+  /** The traced-process set and the process-event tracepoints (process-follow.ts), when the run has them. */
+  readonly processEvents: ProcessEvents | undefined;
 
   /**
    * `mapsSnapshot`: the handlers can stop their process once for utap to read its mappings
    * (maps-snapshot.ts). `byPtrace`: ids of the sites the ptrace sidecar places (no program here;
    * their globals stay in the Session).
    */
-  constructor(private readonly plan: PlanIR, targetPid: number, private readonly options: { mapsSnapshot?: boolean; byPtrace?: ReadonlySet<number> } = {}) {
+  constructor(private readonly plan: PlanIR, targetPid: number, private readonly options: { mapsSnapshot?: boolean; byPtrace?: ReadonlySet<number>; follow?: 'target' | 'everyProcess' } = {}) {
     const byPtrace = options.byPtrace ?? new Set<number>();
     this.mapsSnapshot = options.mapsSnapshot ?? false;
     const program = plan.program;
@@ -86,6 +90,8 @@ export class KernelHandlers {
     try {
       this.ring = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: RING_BYTES, name: 'utap_ring' }));
       this.state = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: STATE_SLOTS, name: 'utap_state' }));
+      if (options.follow) this.processEvents = new ProcessEvents(this.ring, options.follow === 'everyProcess');
+      const traced = options.follow === 'target' ? this.processEvents?.traced.fd : undefined;
       for (const index of [...kernelGlobals].sort((a, b) => a - b)) {
         const decl = program.globals[index];
         const shape = globalMapShape(decl, maxStr);
@@ -96,7 +102,7 @@ export class KernelHandlers {
       const walltime = walltimeOffsetNs();
       const sleepable = sleepableUprobesSupported();
       // UTAP_UPROBE_MULTI=0: one program and perf event per site even so (bench/multi-attach.ts compares).
-      const sharedSites = process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported() ? this.loadShared(program, targetPid, walltime, sleepable) : new Set<ProbeSiteIR>();
+      const sharedSites = process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported() ? this.loadShared(program, targetPid, walltime, sleepable, traced) : new Set<ProbeSiteIR>();
       for (const m of this.modes) {
         if (sharedSites.has(m.site) || m.mode === 'ptrace') continue;
         const heap = this.newHeap(`utap_heap${m.site.id}`);
@@ -106,7 +112,7 @@ export class KernelHandlers {
         const options = (entryFd: number): CompileOptions => ({
           program,
           site: m.site,
-          fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: heap.fd, entry: entryFd, entryHeap: entryHeap?.fd },
+          fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: heap.fd, entry: entryFd, entryHeap: entryHeap?.fd, traced },
           nextRecordId: () => this.nextId++,
           targetPid,
           walltimeOffsetNs: walltime,
@@ -159,13 +165,17 @@ export class KernelHandlers {
    * Arms every uprobe; `pid` restricts them to one process, undefined probes every process.
    * `pinnable`: through BPF links that pin() can keep armed after utap exits.
    */
-  attach(pid: number | undefined, pinnable = false): void {
-    // System-wide, one perf event (on CPU 0) is enough: a uprobe runs the BPF programs attached
-    // to its trace event on whichever CPU it hits, so one event per CPU ran each program once per
-    // CPU for every hit.
-    const cpus = pid === undefined ? [0] : [-1];
+  attach(target: number | undefined, pinnable = false): void {
+    // Following the target's children (process-follow.ts): the set holds the target before any
+    // probe is armed, and a program's probes fire in every process running it, the handlers
+    // keeping to the set; a library's stay on the target, as other processes map it too.
+    const events = this.processEvents;
+    if (events && this.options.follow === 'target' && target !== undefined) events.add(target);
+    events?.attach();
+    const pidFor = (binary: string) => (target !== undefined && this.options.follow === 'target' && isProgramFile(binary) ? undefined : target);
     for (const s of this.shared) {
       const { group } = s;
+      const pid = pidFor(group.binary);
       const place = (programFd: number, retprobe: boolean) => {
         try {
           this.links.push(attachUprobeMulti({ path: group.binary, offsets: group.sites.map((site) => site.fileOffset), cookies: group.cookies, refCtrOffsets: group.sites.map((site) => site.semaphore?.fileOffset ?? 0n), retprobe, pid: pid ?? 0, programFd }));
@@ -181,6 +191,11 @@ export class KernelHandlers {
       place(s.main.fd, group.kind === 'return');
     }
     for (const p of this.programs) {
+      const pid = pidFor(p.site.binary);
+      // System-wide, one perf event (on CPU 0) is enough: a uprobe runs the BPF programs attached
+      // to its trace event on whichever CPU it hits, so one event per CPU ran each program once per
+      // CPU for every hit.
+      const cpus = pid === undefined ? [0] : [-1];
       for (const cpu of cpus) {
         try {
           this.links.push(
@@ -240,10 +255,12 @@ export class KernelHandlers {
   /** Disarms the uprobes (maps stay readable for the end probes). */
   detach(): void {
     for (const l of this.links.splice(0)) l.close();
+    this.processEvents?.detach();
   }
 
   close(): void {
     this.detach();
+    this.processEvents?.close();
     this.reader?.close();
     this.reader = undefined;
     for (const p of this.programs.splice(0)) p.program.close();
@@ -259,12 +276,12 @@ export class KernelHandlers {
    * their records (cookie c's are the representative's at id + c) and site strings; returns the
    * sites so served.
    */
-  private loadShared(program: PlanIR['program'], targetPid: number, walltime: bigint, sleepable: boolean): Set<ProbeSiteIR> {
+  private loadShared(program: PlanIR['program'], targetPid: number, walltime: bigint, sleepable: boolean, traced: number | undefined): Set<ProbeSiteIR> {
     const maxStr = program.limits.maxStringLen;
     const served = new Set<ProbeSiteIR>();
     const sets = candidateSets(this.modes.filter((m) => m.mode === 'kernel').map((m) => m.site));
     const setOf = new Map<ProbeSiteIR, CandidateSet>(sets.flatMap((set) => set.sites.map((site): [ProbeSiteIR, CandidateSet] => [site, set])));
-    const fds = (heap: number, entry: number, entryHeap?: number): MapFds => ({ global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap, entry, entryHeap });
+    const fds = (heap: number, entry: number, entryHeap?: number): MapFds => ({ global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap, entry, entryHeap, traced });
     // Same fds and the same id block start for every site, so equal handlers compile to equal bytes.
     const groups = sharedGroups(sets, (site) => ({
       program, site, targetPid, walltimeOffsetNs: walltime, sleepable, mapsSnapshot: this.options.mapsSnapshot, fds: fds(0, 0), nextRecordId: idBlocks(0, setOf.get(site)!.sites.length), shared: { siteStrings: 0 },

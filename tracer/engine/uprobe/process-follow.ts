@@ -1,0 +1,162 @@
+// Following a target's children on the uprobe engine. The kernel side (kernel-helper/
+// process-events.ts) keeps the set of traced processes — the target, and every process a traced
+// one forks, joined before it first runs — which the uprobe handlers consult, and sends a
+// record for each process and thread that starts, execs or ends. Here those records become the
+// lifecycle probes (process.begin/.end, .thread.begin/.end, with SystemTap's meaning: an exec
+// ends the old program's process and begins the new one's) and the account of which programs
+// ran, for the warning about probes whose program never ran (unran-programs.ts).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LifecycleEvent, PlanIR, ProbeSiteIR } from '../../ir/ir';
+import type { ProcessEvent } from '../../../kernel-helper/process-events';
+import { ElfFile } from '../../../symbolizer/elf-file';
+import { PT } from '../../../symbolizer/elf-constants';
+import { lifecycleProbesFor } from '../../plan/lifecycle-probes';
+import type { Session } from '../../runtime/session';
+import { LifecycleContext } from '../lifecycle-context';
+import { rememberProcessStatus } from '../process-status';
+import { unranProgramsWarnings } from '../unran-programs';
+
+const programFiles = new Map<string, boolean>();
+
+/**
+ * Whether `file` is a program (a process's executable: ET_EXEC, or ET_DYN with an interpreter)
+ * rather than a shared library, which every process may map. Probes in a program can fire
+ * system-wide and keep to the traced set; a library's stay on the target.
+ */
+export function isProgramFile(file: string): boolean {
+  let known = programFiles.get(file);
+  if (known === undefined) {
+    try {
+      const elf = ElfFile.open(file);
+      try {
+        known = elf.header.type === 2 || elf.programHeaders.some((ph) => ph.type === PT.PT_INTERP);
+      } finally {
+        elf.close();
+      }
+    } catch {
+      known = false;
+    }
+    programFiles.set(file, known);
+  }
+  return known;
+}
+
+function fileKey(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return `?${file}`;
+  }
+}
+
+function readExe(pid: number): string {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return '';
+  }
+}
+
+export class ProcessFollower {
+  /** The program each known process runs, and its command name. */
+  private readonly exeOf = new Map<number, { exe: string; comm: string }>();
+  /** Processes whose begin fired (their end fires at exit or exec). */
+  private readonly begun = new Set<number>();
+  /** Programs (by device:inode) some traced process ran. */
+  private readonly ran = new Set<string>();
+
+  constructor(private readonly plan: PlanIR, private readonly session: Session, private readonly target: number) {}
+
+  /** A process traced from the start (the -p target, the -c shell of a compound command): it begins now. */
+  begins(pid: number): void {
+    const exe = readExe(pid);
+    this.exeOf.set(pid, { exe, comm: readComm(pid) });
+    this.ranProgram(exe);
+    this.fire('begin', pid, pid);
+  }
+
+  /** A process the run traces whose program is known but which begins later (-c: at its exec). */
+  known(pid: number): void {
+    this.exeOf.set(pid, { exe: readExe(pid), comm: readComm(pid) });
+  }
+
+  onEvent(e: ProcessEvent): void {
+    switch (e.kind) {
+      case 'NEW_PROCESS': {
+        const parent = this.exeOf.get(e.ppid);
+        this.exeOf.set(e.pid, { exe: parent?.exe ?? readExe(e.pid), comm: e.comm });
+        rememberProcessStatus(e.pid);
+        this.fire('begin', e.pid, e.tid);
+        break;
+      }
+      case 'NEW_THREAD':
+        this.fire('thread.begin', e.pid, e.tid);
+        break;
+      case 'EXEC': {
+        if (this.begun.has(e.pid)) this.fire('end', e.pid, e.tid);
+        // the name execve was given: "/proc/self/exe", or relative, says less than the link does
+        const exe = execFile(e.file, this.exeOf.get(e.pid)?.exe, e.pid);
+        this.exeOf.set(e.pid, { exe, comm: e.comm });
+        this.ranProgram(exe);
+        rememberProcessStatus(e.pid);
+        this.fire('begin', e.pid, e.tid);
+        break;
+      }
+      case 'EXIT_THREAD':
+        if (e.tid !== e.pid) this.fire('thread.end', e.pid, e.tid);
+        break;
+      case 'EXIT_PROCESS':
+        if (e.tid !== e.pid) this.fire('thread.end', e.pid, e.tid);
+        if (this.begun.has(e.pid)) this.fire('end', e.pid, e.pid);
+        this.exeOf.delete(e.pid);
+        break;
+    }
+  }
+
+  /** One warning per program with probes that no traced process ran (library probes are not judged). */
+  unranWarnings(sites: readonly ProbeSiteIR[]): string[] {
+    const placed = new Set(sites.filter((s) => !isProgramFile(s.binary) || this.ran.has(fileKey(s.binary))).map((s) => s.id));
+    return unranProgramsWarnings(sites, placed);
+  }
+
+  private ranProgram(exe: string): void {
+    if (exe) this.ran.add(fileKey(exe));
+  }
+
+  private fire(event: LifecycleEvent, pid: number, tid: number): void {
+    if (event === 'begin') this.begun.add(pid);
+    if (event === 'end') this.begun.delete(pid);
+    const probes = this.plan.lifecycle;
+    if (!probes || !this.session.running) return;
+    const known = this.exeOf.get(pid);
+    const matching = lifecycleProbesFor(probes, event, known?.exe);
+    if (matching.length === 0) return;
+    const ctx = new LifecycleContext({ pid, tid, execname: known?.comm ?? '', target: this.target }, matching[0].pp);
+    for (const probe of matching) this.session.hit(probe.id, ctx);
+  }
+}
+
+/**
+ * The program an EXEC record's file name names. It is execve's argument: "/proc/self/exe" is the
+ * program the process ran until then; a relative name is resolved in the process's directory
+ * (or, when that is gone, the exe link is read: the process may be past this exec by now).
+ */
+function execFile(file: string, previous: string | undefined, pid: number): string {
+  if (/^\/proc\/(self|\d+)\/exe$/.test(file) && previous) return previous;
+  if (file.startsWith('/')) return file;
+  try {
+    return path.resolve(fs.readlinkSync(`/proc/${pid}/cwd`), file);
+  } catch {
+    return readExe(pid) || file;
+  }
+}
+
+function readComm(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'latin1').replace(/\n$/, '');
+  } catch {
+    return '';
+  }
+}
