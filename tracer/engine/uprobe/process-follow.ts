@@ -86,7 +86,8 @@ export class ProcessFollower {
     switch (e.kind) {
       case 'NEW_PROCESS': {
         const parent = this.exeOf.get(e.ppid);
-        this.exeOf.set(e.pid, { exe: parent?.exe ?? readExe(e.pid), comm: e.comm });
+        // a fork child runs its parent's program (the child itself may have exec'd by now)
+        this.exeOf.set(e.pid, { exe: parent?.exe ?? readExe(e.ppid), comm: e.comm });
         rememberProcessStatus(e.pid);
         this.fire('begin', e.pid, e.tid);
         break;
