@@ -1,9 +1,10 @@
 /* Engine target: a prefork server. The parent forks WORKERS children through spawn_worker()
  * (so the fork happens inside a probed function, and each child returns from it too); each
  * child calls handle(i) CALLS times and exits; the parent waits for them all. With `vfork`, the
- * children are started with vfork + exec of this same program in worker mode instead.
+ * children are started with vfork + exec of this same program in worker mode instead; with a
+ * number PACE, each worker sleeps PACE microseconds between calls (workers that outlive a tracer).
  *
- *   prefork WORKERS CALLS [vfork] [wait]
+ *   prefork WORKERS CALLS [vfork | PACE] [wait]
  *   output: `workers=W calls=C total=W*C spawned=W` (the parent, after every child ended) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +27,15 @@ __attribute__((noinline)) pid_t spawn_worker(long index)
 	return fork() + 0 * index;
 }
 
+static long pace_us;
+
 static void work(long index, long calls)
 {
-	for (long j = 0; j < calls; j++)
+	for (long j = 0; j < calls; j++) {
 		handle(index);
+		if (pace_us)
+			usleep(pace_us);
+	}
 }
 
 int main(int argc, char **argv)
@@ -42,6 +48,8 @@ int main(int argc, char **argv)
 	long workers = argc > 1 ? atol(argv[1]) : 4;
 	long calls = argc > 2 ? atol(argv[2]) : 100;
 	int use_vfork = argc > 3 && strcmp(argv[3], "vfork") == 0;
+	if (argc > 3 && !use_vfork)
+		pace_us = atol(argv[3]);
 	long spawned = 0;
 	for (long i = 0; i < workers; i++) {
 		pid_t pid;
@@ -67,8 +75,10 @@ int main(int argc, char **argv)
 	int failed = 0;
 	for (long i = 0; i < spawned; i++) {
 		int status;
-		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "prefork: a worker ended with wait status 0x%x\n", status);
 			failed++;
+		}
 	}
 	printf("workers=%ld calls=%ld total=%ld spawned=%ld failed=%d\n", workers, calls, workers * calls, spawned, failed);
 	return failed != 0;

@@ -107,6 +107,7 @@ const STOP_SIGNALS: ReadonlySet<number> = new Set([SIG.SIGSTOP, SIG.SIGTSTP, SIG
 interface ForkChild {
   kind: 'fork' | 'vfork';
   parentTid: number;
+  parent: TracedProcess;
   /** the forking thread's frames at the fork (it may return from them before the child's first stop) */
   shadow: ReturnFrame[];
 }
@@ -617,7 +618,7 @@ export class PtraceTracer {
       case PTRACE_EVENT.PTRACE_EVENT_VFORK: {
         this.n.ptraceBuffer(PTRACE.PTRACE_GETEVENTMSG, tid, 0, new Uint8Array(message.buffer));
         const child = Number(message[0]);
-        const info: ForkChild = { kind: event === PTRACE_EVENT.PTRACE_EVENT_FORK ? 'fork' : 'vfork', parentTid: tid, shadow: inheritShadow(thread.shadow) };
+        const info: ForkChild = { kind: event === PTRACE_EVENT.PTRACE_EVENT_FORK ? 'fork' : 'vfork', parentTid: tid, parent: thread.proc, shadow: inheritShadow(thread.shadow) };
         if (this.unclaimedChildren.delete(child)) this.followChild(child, info);
         else this.expectedChildren.set(child, info);
         this.proc = thread.proc; // (following a child switched to it)
@@ -743,8 +744,7 @@ export class PtraceTracer {
    * handlers (its frames are the parent's), and becomes a process of its own at its exec.
    */
   private followChild(child: number, info: ForkChild): void {
-    const parentThread = this.threads.get(info.parentTid);
-    const parent = parentThread?.proc ?? this.proc;
+    const parent = info.parent;
     if (info.kind === 'vfork') {
       this.vforkChildren.add(child);
       this.threads.set(child, { tid: child, proc: parent, shadow: info.shadow, pendingSignal: 0 });
@@ -865,11 +865,25 @@ export class PtraceTracer {
   }
 
   /** Children forked while utap was stopping: not followed; their copies of our bytes are taken out. */
-  private readonly lateChildren: Array<{ child: number; parent: TracedProcess; shadow: ShadowFrame[] }> = [];
+  private readonly lateChildren: Array<{ child: number; parent: TracedProcess; shadow: ShadowFrame[]; stopped: boolean }> = [];
 
+  /**
+   * Children utap knew of but had not followed yet when it stopped (a fork whose child's first
+   * stop had not come), and children forked while it was stopping: each holds a copy of its
+   * parent's int3s and redirected frames, which are taken out before it is let go.
+   */
   private releaseLateChildren(): void {
-    for (const { child, parent, shadow } of this.lateChildren.splice(0)) {
-      if (this.n.waitFor(child, this.status) < 0) continue;
+    for (const [child, info] of this.expectedChildren) this.lateChildren.push({ child, parent: info.parent, shadow: info.shadow, stopped: false });
+    this.expectedChildren.clear();
+    // stopped, their parent's fork event never seen: the parent is known from /proc, their frames are not
+    for (const child of this.unclaimedChildren) {
+      const parent = this.processes.get(readPpid(child));
+      if (parent) this.lateChildren.push({ child, parent, shadow: [], stopped: true });
+      else this.n.ptrace(PTRACE.PTRACE_DETACH, child, 0, 0);
+    }
+    this.unclaimedChildren.clear();
+    for (const { child, parent, shadow, stopped } of this.lateChildren.splice(0)) {
+      if (!stopped && this.n.waitFor(child, this.status) < 0) continue;
       const childMemory = new TargetMemory(child);
       try {
         for (const bp of parent.breakpoints.values()) childMemory.write(bp.address, Uint8Array.of(bp.originalByte));
@@ -903,8 +917,9 @@ export class PtraceTracer {
       if (s.event === PTRACE_EVENT.PTRACE_EVENT_FORK || s.event === PTRACE_EVENT.PTRACE_EVENT_VFORK || s.event === PTRACE_EVENT.PTRACE_EVENT_CLONE) {
         const message = new BigUint64Array(1);
         this.n.ptraceBuffer(PTRACE.PTRACE_GETEVENTMSG, tid, 0, new Uint8Array(message.buffer));
-        if (s.event === PTRACE_EVENT.PTRACE_EVENT_CLONE) this.lateThread(Number(message[0]), thread);
-        else this.lateChildren.push({ child: Number(message[0]), parent: thread.proc, shadow: inheritShadow(thread.shadow) });
+        const child = Number(message[0]);
+        if (s.event === PTRACE_EVENT.PTRACE_EVENT_CLONE) this.lateThread(child, thread);
+        else this.lateChildren.push({ child, parent: thread.proc, shadow: inheritShadow(thread.shadow), stopped: this.unclaimedChildren.delete(child) });
       }
       if (s.event !== 0) {
         // a clone/fork/exec event raced with the interrupt; let it finish, the interrupt follows
@@ -957,6 +972,15 @@ export class PtraceTracer {
       this.n.ptrace(PTRACE.PTRACE_SINGLESTEP, tid, 0, 0);
       if (this.n.waitFor(tid, this.status) < 0) return;
     }
+  }
+}
+
+function readPpid(pid: number): number {
+  try {
+    const m = /^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
   }
 }
 
