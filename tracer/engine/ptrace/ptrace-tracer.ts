@@ -702,7 +702,8 @@ export class PtraceTracer {
    */
   private fireLifecycle(event: LifecycleEvent, proc: TracedProcess, tid: number): void {
     const probes = this.spec.plan.lifecycle;
-    if (!probes || !this.session.running) return;
+    // (a sidecar's engine fires them from its own account of the processes)
+    if (!probes || !this.session.running || this.spec.sidecar) return;
     const matching = lifecycleProbesFor(probes, event, proc.exe);
     if (matching.length === 0) return;
     let ctx: import('../../runtime/probe-context').ProbeContext;

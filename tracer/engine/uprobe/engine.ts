@@ -65,6 +65,7 @@ export const uprobeEngine: Engine = {
     const untraceable = request.pid === undefined ? undefined : untraceableTarget(request.pid);
     if (untraceable) throw new UtapError(untraceable, EXIT_ENVIRONMENT);
     if (request.handlerName !== undefined) checkHandlerName(request.handlerName);
+    if (request.handlerName !== undefined && plan.lifecycle?.length) throw new UtapError(`--name registers kernel handlers, and probe ${plan.lifecycle[0].pp} runs in utap; remove it or run without --name.`, EXIT_SCRIPT_ERROR);
     if (request.detach) {
       if (request.command !== undefined) throw new UtapError('--detach cannot leave handlers on a command utap starts (-c), which ends with utap; start it yourself and use -p PID.', EXIT_SCRIPT_ERROR);
       if (plan.timers.length > 0) throw new UtapError(`--detach cannot keep timer probes (${plan.timers[0].pp}) running: they run in utap, which --detach ends.`, EXIT_SCRIPT_ERROR);
@@ -82,7 +83,7 @@ export const uprobeEngine: Engine = {
     let kernel: KernelHandlers | undefined;
     try {
       // A -c command may be gone when utap symbolizes its addresses: its mappings are read at its first hit.
-      const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && wantsSnapshot(plan), byPtrace: new Set(byPtrace.map((s) => s.id)), follow: followMode(request, targetPid, byPtrace.length > 0) });
+      const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && wantsSnapshot(plan), byPtrace: new Set(byPtrace.map((s) => s.id)), follow: followMode(request, targetPid) });
       kernel = handlers;
       for (const m of handlers.modes) {
         const how = m.mode === 'kernel' ? 'kernel handler (eBPF)' : m.mode === 'ptrace' ? `placed by the ptrace engine (${refusedSitesOf(original.plan).get(m.site)}), its handler run by utap` : `event mode (${m.reason})${eventShipping(m)}`;
@@ -253,7 +254,7 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
   const follower = kernel.processEvents ? new ProcessFollower(request.plan, session, targetPid) : undefined;
   if (follower && targetPid !== 0) {
     // -c: the command begins at its exec, unless the shell is the user's (a compound command)
-    if (child && shellCommand(request.command!) !== request.command) follower.known(targetPid);
+    if (request.command !== undefined && shellCommand(request.command) !== request.command) follower.known(targetPid);
     else follower.begins(targetPid);
   }
   // The -c shell's own mappings, before it execs the command: a snapshot of these came too early.
@@ -408,12 +409,13 @@ const timerKeepers: NodeJS.Timeout[] = [];
 
 /**
  * Whether the kernel keeps a set of traced processes (process-follow.ts): with a target, to
- * follow its children (not with a ptrace sidecar, which traces the target alone, nor for
- * registered handlers, which outlive utap); system-wide, only for lifecycle probes.
+ * follow its children (not for
+ * registered handlers, which outlive utap: they keep to the target); system-wide, only for
+ * lifecycle probes. With a ptrace sidecar, the sidecar follows the children for its own sites.
  */
-function followMode(request: EngineRunRequest, targetPid: number, sidecar: boolean): 'target' | 'everyProcess' | undefined {
-  if (sidecar || request.handlerName !== undefined) return undefined;
-  if (targetPid !== 0) return 'target';
+function followMode(request: EngineRunRequest, targetPid: number): 'target' | 'everyProcess' | undefined {
+  if (request.handlerName !== undefined) return undefined;
+  if (targetPid !== 0 || request.pid !== undefined || request.command !== undefined) return 'target';
   return (request.plan.lifecycle?.length ?? 0) > 0 ? 'everyProcess' : undefined;
 }
 /** Snapshots taken in the -c shell before its exec, at most (each stops the shell once). */
