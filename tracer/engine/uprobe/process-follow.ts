@@ -11,6 +11,7 @@ import type { LifecycleEvent, PlanIR, ProbeSiteIR } from '../../ir/ir';
 import type { ProcessEvent } from '../../../kernel-helper/process-events';
 import { ElfFile } from '../../../symbolizer/elf-file';
 import { PT } from '../../../symbolizer/elf-constants';
+import { readDynamic } from '../../../symbolizer/dynamic';
 import { lifecycleProbesFor } from '../../plan/lifecycle-probes';
 import type { Session } from '../../runtime/session';
 import { LifecycleContext } from '../lifecycle-context';
@@ -20,8 +21,8 @@ import { unranProgramsWarnings } from '../unran-programs';
 const programFiles = new Map<string, boolean>();
 
 /**
- * Whether `file` is a program (a process's executable: ET_EXEC, or ET_DYN with an interpreter)
- * rather than a shared library, which every process may map. Probes in a program can fire
+ * Whether `file` is a program (a process's executable: ET_EXEC, or a PIE: DF_1_PIE, or an
+ * interpreter and no SONAME) rather than a shared library, which every process may map. Probes in a program can fire
  * system-wide and keep to the traced set; a library's stay on the target.
  */
 export function isProgramFile(file: string): boolean {
@@ -30,7 +31,9 @@ export function isProgramFile(file: string): boolean {
     try {
       const elf = ElfFile.open(file);
       try {
-        known = elf.header.type === 2 || elf.programHeaders.some((ph) => ph.type === PT.PT_INTERP);
+        // (libc.so.6 has an interpreter too, to run as a program: a SONAME says it is a library)
+        const dynamic = elf.header.type === 3 ? readDynamic(elf) : undefined;
+        known = elf.header.type === 2 || !!dynamic?.pie || (elf.programHeaders.some((ph) => ph.type === PT.PT_INTERP) && dynamic?.soname === undefined);
       } finally {
         elf.close();
       }
