@@ -85,4 +85,21 @@ for (const engine of ENGINES) {
   });
 }
 
+liveTest(test, 'ptrace: a probe in a shared library fires in the children too (libc\'s usleep, called only by the workers)', missing('ptrace'), async () => {
+  const script = 'global u; probe process.library("libc.so.6").function("usleep") { u++ } probe end { printf("u=%d\\n", u) }';
+  const out = path.join(tmp, 'ptrace-usleep');
+  const { status, stdout, stderr } = await runUtap(['--engine', 'ptrace', '-e', script, '-c', sh`${PREFORK} 3 4 1 > ${out}`]);
+  assert.is(status, 0, stderr);
+  assert.is(fs.readFileSync(out, 'utf8'), 'workers=3 calls=4 total=12 spawned=3 failed=0\n');
+  assert.is(stdout, 'u=12\n');
+});
+
+liveTest(test, 'uprobe: a probe in a shared library keeps to the target, and the children it did not see are named in a warning', missing('uprobe'), async () => {
+  const script = 'global u; probe process.library("libc.so.6").function("usleep") { u++ } probe end { printf("u=%d\\n", u) }';
+  const { status, stdout, stderr } = await runUtap(['--engine', 'uprobe', '-e', script, '-c', sh`${PREFORK} 3 4 1`]);
+  assert.is(status, 0, stderr);
+  assert.is(stdout, 'workers=3 calls=4 total=12 spawned=3 failed=0\nu=0\n');
+  assert.match(stderr, /utap: warning: 3 processes forked below the target ran untraced by the probes in shared libraries \(\S*libc\.so\.6\)/);
+});
+
 test.run();

@@ -88,6 +88,7 @@ export class ProcessFollower {
   onEvent(e: ProcessEvent): void {
     switch (e.kind) {
       case 'NEW_PROCESS': {
+        this.children++;
         const parent = this.exeOf.get(e.ppid);
         // a fork child runs its parent's program (the child itself may have exec'd by now)
         this.exeOf.set(e.pid, { exe: parent?.exe ?? readExe(e.ppid), comm: e.comm });
@@ -119,11 +120,23 @@ export class ProcessFollower {
     }
   }
 
-  /** One warning per program with probes that no traced process ran (library probes are not judged). */
+  /**
+   * One warning per program with probes that no traced process ran (library probes are not
+   * judged), and one when processes other than the target ran while library probes kept to it.
+   */
   unranWarnings(sites: readonly ProbeSiteIR[]): string[] {
     const placed = new Set(sites.filter((s) => !isProgramFile(s.binary) || this.ran.has(fileKey(s.binary))).map((s) => s.id));
-    return unranProgramsWarnings(sites, placed);
+    const warnings = unranProgramsWarnings(sites, placed);
+    const libraries = [...new Set(sites.filter((s) => !isProgramFile(s.binary)).map((s) => s.binary))];
+    if (libraries.length > 0 && this.children > 0) {
+      const which = libraries.slice(0, 2).join(', ') + (libraries.length > 2 ? ` and ${libraries.length - 2} more` : '');
+      warnings.push(`utap: warning: ${this.children} process${this.children === 1 ? '' : 'es'} forked below the target ran untraced by the probes in shared libraries (${which}), which the uprobe engine places in the target alone; --engine ptrace follows children there too.`);
+    }
+    return warnings;
   }
+
+  /** Processes the target's descendants started (NEW_PROCESS records). */
+  private children = 0;
 
   private ranProgram(exe: string): void {
     if (exe) this.ran.add(fileKey(exe));
