@@ -449,12 +449,15 @@ class SiteCodegen {
     this.a.jumpImm(U.BPF_JNE, R1, 0, this.earlyExit);
     this.a.place(go);
     if (this.options.fds.traced !== undefined) {
+      // bit tgid & 63 of word tgid >> 6 of the traced-process bitmap (process-events.ts)
       this.call(U.BPF_FUNC_get_current_pid_tgid);
-      this.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32), I.BPF_STX_MEM(4, FP, R0, -8));
+      this.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32), I.BPF_STX_MEM(8, FP, R0, -16), I.BPF_ALU64_IMM(U.BPF_RSH, R0, 6), I.BPF_STX_MEM(4, FP, R0, -8));
       this.emitLdMap(R1, this.options.fds.traced);
       this.stackPtr(R2, -8);
       this.call(U.BPF_FUNC_map_lookup_elem);
       this.a.jumpImm(U.BPF_JEQ, R0, 0, this.earlyExit);
+      this.a.emit(I.BPF_LDX_MEM(8, R1, R0, 0), I.BPF_LDX_MEM(8, R2, FP, -16), I.BPF_ALU64_IMM(U.BPF_AND, R2, 63), I.BPF_ALU64_REG(U.BPF_RSH, R1, R2), I.BPF_ALU64_IMM(U.BPF_AND, R1, 1));
+      this.a.jumpImm(U.BPF_JEQ, R1, 0, this.earlyExit);
     }
     this.a.emit(I.BPF_ST_MEM(4, FP, -8, 0));
     this.emitLdMap(R1, heapFd);

@@ -225,6 +225,7 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
     kernel.attach(targetPid === 0 ? undefined : targetPid, request.handlerName !== undefined);
     releaseUprobeWarmUp();
     request.log(`probes armed${targetPid ? ` for process ${targetPid}` : ' for every process running the probed files'}`);
+    if (kernel.processEvents && targetPid) request.log('following its children: probes in programs fire in every process running them and keep to the target and its descendants (a set the kernel handlers look up); probes in shared libraries keep to the target');
     if (request.handlerName !== undefined) {
       const name = request.handlerName;
       const dir = registerHandlers(kernel, {
@@ -414,7 +415,8 @@ const timerKeepers: NodeJS.Timeout[] = [];
  * lifecycle probes. With a ptrace sidecar, the sidecar follows the children for its own sites.
  */
 function followMode(request: EngineRunRequest, targetPid: number): 'target' | 'everyProcess' | undefined {
-  if (request.handlerName !== undefined) return undefined;
+  // UTAP_FOLLOW=0: the target alone, every uprobe pid-filtered (bench/ compares the two)
+  if (request.handlerName !== undefined || process.env.UTAP_FOLLOW === '0') return undefined;
   if (targetPid !== 0 || request.pid !== undefined || request.command !== undefined) return 'target';
   return (request.plan.lifecycle?.length ?? 0) > 0 ? 'everyProcess' : undefined;
 }
