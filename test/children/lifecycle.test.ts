@@ -76,12 +76,15 @@ liveTest(test, 'ptrace: process.begin runs on the stopped thread: register("rip"
   assert.match(stdout, /^rip=set same=1$/m);
 });
 
-liveTest(test, 'uprobe: process("PATH").begin and .end without -p/-c see every process that runs PATH', missing('uprobe'), async () => {
+liveTest(test, 'uprobe: process("PATH").begin and .end without -p/-c see every process that runs PATH, one running already included', missing('uprobe'), async () => {
   // a copy of its own, so that no other process on the machine runs it meanwhile
   const copy = path.join(tmp, 'counter-copy');
   fs.copyFileSync(COUNTER, copy);
   fs.chmodSync(copy, 0o755);
   const script = `global b, e, w; probe process(${q(copy)}).begin { b++ } probe process(${q(copy)}).end { e++ } probe process(${q(copy)}).function("work") { w++ } probe end { printf("b=%d e=%d w=%d\\n", b, e, w) }`;
+  // one process runs it already when utap starts: it begins then, as in SystemTap
+  const early = spawn(copy, ['2', 'wait'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  await new Promise((r) => early.stdout.once('data', r));
   const utap = spawn(utapCommand, ['-v', '--engine', 'uprobe', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '', stderr = '';
   utap.stdout.on('data', (d) => (stdout += d));
@@ -93,13 +96,16 @@ liveTest(test, 'uprobe: process("PATH").begin and .end without -p/-c see every p
     for (const n of [3, 4, 5]) {
       await new Promise<void>((resolve, reject) => spawn(copy, [String(n)], { stdio: 'ignore' }).on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`)))));
     }
+    early.stdin.end('go\n');
+    await new Promise((r) => early.on('exit', r));
     await new Promise((r) => setTimeout(r, 300));
     utap.kill('SIGINT');
     const status = await new Promise<number | null>((resolve) => utap.on('close', resolve));
     assert.is(status, 0, stderr);
-    assert.is(stdout, 'b=3 e=3 w=12\n');
+    assert.is(stdout, 'b=4 e=4 w=14\n');
   } finally {
     utap.kill('SIGKILL');
+    early.kill('SIGKILL');
   }
 });
 

@@ -257,7 +257,7 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
     // -c: the command begins at its exec, unless the shell is the user's (a compound command)
     if (request.command !== undefined && shellCommand(request.command) !== request.command) follower.known(targetPid);
     else follower.begins(targetPid);
-  }
+  } else follower?.beginRunning();
   // The -c shell's own mappings, before it execs the command: a snapshot of these came too early.
   const shellImage = kernel.mapsSnapshot && child?.pid ? fileMappingsSignature(child.pid) : undefined;
   let early = 0;

@@ -80,6 +80,21 @@ export class ProcessFollower {
     this.fire('begin', pid, pid);
   }
 
+  /**
+   * System-wide: the processes already running a program of a lifecycle probe begin now, as
+   * SystemTap's do when it starts (their end probes then fire when they exit).
+   */
+  beginRunning(): void {
+    const programs = (this.plan.lifecycle ?? []).filter((p) => p.program !== undefined);
+    if (programs.length === 0) return;
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      const exe = readExe(pid);
+      if (exe && programs.some((p) => lifecycleProbesFor([p], p.event, exe).length > 0)) this.begins(pid);
+    }
+  }
+
   /** A process the run traces whose program is known but which begins later (-c: at its exec). */
   known(pid: number): void {
     this.exeOf.set(pid, { exe: readExe(pid), comm: readComm(pid) });
