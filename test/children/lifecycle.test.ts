@@ -69,6 +69,23 @@ for (const engine of ENGINES) {
   });
 }
 
+liveTest(test, 'uprobe: printf in a kernel handler and lifecycle probes in one script: each output where it belongs', missing('uprobe'), async () => {
+  const script = `probe process(${q(PREFORK)}).function("spawn_worker").return { printf("ret %d\\n", $return == 0) } probe process.begin { printf("begin\\n") }`;
+  const { status, stdout, stderr } = await runUtap(['--engine', 'uprobe', '-e', script, '-c', sh`${PREFORK} 3 2`]);
+  assert.is(status, 0, stderr);
+  const lines = stdout.trim().split('\n').filter((l) => !l.startsWith('workers=')).sort();
+  assert.equal(lines, ['begin', 'begin', 'begin', 'begin', 'ret 0', 'ret 0', 'ret 0', 'ret 1', 'ret 1', 'ret 1']);
+});
+
+liveTest(test, 'ptrace: target_set_pid() (tapset/target_set.stp) knows the target and every worker it forked', missing('ptrace'), async () => {
+  const script = `global outside, inside; probe process(${q(PREFORK)}).function("handle") { if (target_set_pid(pid())) inside++; else outside++ } ` +
+    'probe end { printf("inside=%d outside=%d\\n", inside, outside); target_set_report() }';
+  const { status, stdout, stderr } = await runUtap(['--engine', 'ptrace', '-e', script, '-c', sh`${PREFORK} 3 5`]);
+  assert.is(status, 0, stderr);
+  // every process has ended by the end probe, so the set is empty again (process.end)
+  assert.is(stdout, 'workers=3 calls=5 total=15 spawned=3 failed=0\ninside=15 outside=0\ntarget set:\n');
+});
+
 liveTest(test, 'ptrace: process.begin runs on the stopped thread: register("rip") is its pc, uaddr() the same', missing('ptrace'), async () => {
   const script = 'probe process.begin { printf("rip=%s same=%d\\n", register("rip") != 0 ? "set" : "zero", register("rip") == uaddr()) }';
   const { status, stdout, stderr } = await runUtap(['--engine', 'ptrace', '-e', script, '-c', sh`${COUNTER} 1`]);
