@@ -43,7 +43,7 @@ const BPF_PROG_TYPE_TRACEPOINT = 5;
 const PERF_TYPE_TRACEPOINT = 2;
 const CLONE_THREAD = 0x10000;
 
-const R0 = U.BPF_REG_0, R1 = U.BPF_REG_1, R2 = U.BPF_REG_2, R3 = U.BPF_REG_3, R4 = U.BPF_REG_4;
+const R0 = U.BPF_REG_0, R1 = U.BPF_REG_1, R2 = U.BPF_REG_2, R3 = U.BPF_REG_3;
 const R6 = U.BPF_REG_6, R7 = U.BPF_REG_7, R8 = U.BPF_REG_8, R9 = U.BPF_REG_9, FP = U.BPF_REG_10;
 
 /** Where each field is in the tracepoints' records (their `format` files), checked before use. */
