@@ -99,8 +99,13 @@ export class ProcessEvents {
   private readonly programs: BpfProgram[] = [];
   private readonly events: number[] = [];
 
-  /** `ring`: the run's ring buffer; `everyProcess`: record every process's events (no set). */
-  constructor(ring: BpfMap, private readonly everyProcess: boolean) {
+  /**
+   * `ring`: the run's ring buffer; `everyProcess`: record every process's events (no set);
+   * `snapshot`: the state map slot that makes the next hit stop its process for utap to read its
+   * mappings (codegen/layout.ts STATE_SNAPSHOT), set at each new process and exec, so that a
+   * script that symbolizes reads each new image's mappings.
+   */
+  constructor(ring: BpfMap, private readonly everyProcess: boolean, private readonly snapshot?: { stateFd: number; slot: number }) {
     this.traced = BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: bitmapWords(), name: 'utap_traced' });
     try {
       const load = (name: string, body: (a: Assembler) => void) => {
@@ -177,6 +182,16 @@ export class ProcessEvents {
     a.jumpImm(U.BPF_JEQ, R0, 0, out);
   }
 
+  /** state[snapshot.slot] = 1, when asked to (clobbers r0-r5). */
+  private requestSnapshot(a: Assembler): void {
+    if (!this.snapshot) return;
+    const skip = a.label();
+    a.emit(I.BPF_ST_MEM(4, FP, -8, this.snapshot.slot), ...I.BPF_LD_MAP_FD(R1, this.snapshot.stateFd), I.BPF_MOV64_REG(R2, FP), I.BPF_ALU64_IMM(U.BPF_ADD, R2, -8), I.BPF_CALL_HELPER(U.BPF_FUNC_map_lookup_elem));
+    a.jumpImm(U.BPF_JEQ, R0, 0, skip);
+    a.emit(I.BPF_ST_MEM(8, R0, 0, 1));
+    a.place(skip);
+  }
+
   /** r2 = 1 << (the tgid in `reg` & 63). */
   private bit(a: Assembler, reg: number): void {
     a.emit(I.BPF_MOV64_REG(R1, reg), I.BPF_ALU64_IMM(U.BPF_AND, R1, 63), I.BPF_MOV64_IMM(R2, 1), I.BPF_ALU64_REG(U.BPF_LSH, R2, R1));
@@ -211,6 +226,7 @@ export class ProcessEvents {
       this.bit(a, R9);
       a.emit(I.BPF_ATOMIC_OP(8, U.BPF_OR, R0, R2, 0));
     }
+    this.requestSnapshot(a);
     this.reserve(a, ringFd, out);
     a.emit(I.BPF_ST_MEM(4, R9, 0, PROCESS_EVENT.NEW_PROCESS | 0), I.BPF_LDX_MEM(4, R1, R6, 8), I.BPF_STX_MEM(4, R9, R1, 4), I.BPF_STX_MEM(4, R9, R1, 8), I.BPF_STX_MEM(4, R9, R7, 12));
     a.jump(record);
@@ -225,6 +241,7 @@ export class ProcessEvents {
     const out = a.label();
     a.emit(I.BPF_MOV64_REG(R6, R1));
     this.currentTraced(a, out);
+    this.requestSnapshot(a);
     this.reserve(a, ringFd, out);
     a.emit(I.BPF_ST_MEM(4, R9, 0, PROCESS_EVENT.EXEC | 0), I.BPF_STX_MEM(4, R9, R8, 4), I.BPF_STX_MEM(4, R9, R7, 8));
     // the file name, when it sits right after the fixed fields (its __data_loc says where)

@@ -67,6 +67,14 @@ for (const engine of ENGINES) {
     assert.is(stdout, 's=4 w=40\n');
   });
 
+  liveTest(test, `${engine}: usymname() in followed children: each exec'd image and each fork child symbolized in its own address space`, missing(engine), async () => {
+    const script = `global s; probe process(${q(CHAIN)}).function("step"), process(${q(PREFORK)}).function("handle") { s[usymname(uaddr())]++ } probe end { foreach (k+ in s) printf("%s %d\\n", k, s[k]) }`;
+    const out = path.join(tmp, `${engine}-symbols`);
+    const { status, stdout, stderr } = await runUtap(['--engine', engine, '-e', script, '-c', sh`${CHAIN} 3 ${PREFORK} 3 2 > ${out}`]);
+    assert.is(status, 0, stderr);
+    assert.is(stdout, 'handle 6\nstep 4\n');
+  });
+
   liveTest(test, `${engine}: -c "sh -c 'a; b'": the programs the shell runs in its children are traced`, missing(engine), async () => {
     const script = `global w; probe process(${q(COUNTER)}).function("work") { w++ } probe end { printf("w=%d\\n", w) }`;
     const line = sh`${COUNTER} 30 > /dev/null; ${COUNTER} 12 > /dev/null`;

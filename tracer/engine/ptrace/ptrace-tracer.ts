@@ -558,6 +558,7 @@ export class PtraceTracer {
     const inTarget = !this.vforkChildren.has(tid);
     this.ctx.regsDirty = false;
     if (inTarget && this.session.running) {
+      this.symbols.follow(this.proc.pid); // usymname(), ubacktrace() in a followed child
       const ctx = this.ctx.bind(tid, this.proc.pid, regs, this.memory, bp.address);
       ctx.returnTo = undefined;
       ctx.shadow = thread.shadow;
@@ -592,6 +593,7 @@ export class PtraceTracer {
     }
     this.ctx.regsDirty = false;
     if (this.session.running && !this.vforkChildren.has(tid)) {
+      this.symbols.follow(this.proc.pid);
       this.ctx.returnTo = frame.returnAddress;
       this.ctx.shadow = thread.shadow;
       frame.breakpoint.returnSites.forEach((site, i) => {
@@ -665,7 +667,7 @@ export class PtraceTracer {
     this.begun.delete(pid);
     this.threads.set(pid, { tid: pid, proc, shadow: [], pendingSignal: 0 });
     this.ctx.forgetProcess(pid);
-    if (pid === this.pid) this.symbols.reset(pid);
+    this.symbols.reset(pid);
     this.log(`exec of ${proc.exe} in process ${pid}`);
     // The exec stop is still inside execve, whose return would overwrite an injected system
     // call's number; so probes go in at the stop at execve's return (PTRACE_SYSCALL), where the

@@ -90,7 +90,7 @@ export class KernelHandlers {
     try {
       this.ring = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: RING_BYTES, name: 'utap_ring' }));
       this.state = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: STATE_SLOTS, name: 'utap_state' }));
-      if (options.follow) this.processEvents = new ProcessEvents(this.ring, options.follow === 'everyProcess');
+      if (options.follow) this.processEvents = new ProcessEvents(this.ring, options.follow === 'everyProcess', this.mapsSnapshot ? { stateFd: this.state.fd, slot: STATE_SNAPSHOT } : undefined);
       const traced = options.follow === 'target' ? this.processEvents?.traced.fd : undefined;
       for (const index of [...kernelGlobals].sort((a, b) => a - b)) {
         const decl = program.globals[index];
