@@ -126,6 +126,17 @@ liveTest(test, 'uprobe: process("PATH").begin and .end without -p/-c see every p
   }
 });
 
+liveTest(test, '-l prints lifecycle points in canonical form, and pp() in their handlers is that text', missing('ptrace'), async () => {
+  const listed = await runUtap(['-l', `process(${q(COUNTER)}).thread.begin`]);
+  assert.is(listed.status, 0, listed.stderr);
+  assert.is(listed.stdout, `process(${q(COUNTER)}).thread.begin\n`);
+  const bare = await runUtap(['-l', 'process.end']);
+  assert.is(bare.stdout, 'process.end\n');
+  const { status, stdout, stderr } = await runUtap(['--engine', 'ptrace', '-e', `probe process(${q(COUNTER)}).end, process.begin { println(pp()) }`, '-c', sh`${COUNTER} 1`]);
+  assert.is(status, 0, stderr);
+  assert.is(stdout, `process.begin\ncalls=1 sum=3 fib10=55\nprocess(${q(COUNTER)}).end\n`);
+});
+
 liveTest(test, 'ptrace: process("PATH").begin without -p/-c is refused in one sentence', missing('ptrace'), async () => {
   const { status, stdout, stderr } = await runUtap(['--engine', 'ptrace', '-e', `probe process(${q(COUNTER)}).begin { }`]);
   assert.is(status, 2);

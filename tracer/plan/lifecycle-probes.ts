@@ -20,7 +20,9 @@ export function lifecycleProcessArg(point: Pick<ProbePointIR, 'components'>): st
 
 /** The lifecycle probe of `planned` at `point`, watching `program` (an absolute path) or every traced process. */
 export function lifecycleProbe(planned: PlannedHandler, event: LifecycleEvent, id: number, program: string | undefined): LifecycleProbeIR {
-  return { ...planned, id, event, ...(program !== undefined && { program }) };
+  // pp() is the canonical point, as `utap -l` prints it
+  const pp = program !== undefined ? `process(${JSON.stringify(program)}).${event}` : `process.${event}`;
+  return { ...planned, pp, id, event, ...(program !== undefined && { program }) };
 }
 
 /** The probes of `probes` that fire for `event` in a process running `exe` (an absolute path). */
