@@ -16,6 +16,7 @@ import { fireDueTimers, monotonicNs, TimerSchedule } from '../../runtime/timer-s
 import { readMappings } from './address-space';
 import type { CodeAreas } from './code-area';
 import { dynamicLinkerHook } from './dynamic-linker-hook';
+import { isProgramFile } from '../program-file';
 import type { Healer } from './healer';
 import { inheritForkedProcess, inheritShadow, type ShadowFrame } from './child-follow';
 import { LifecycleContext } from '../lifecycle-context';
@@ -405,7 +406,10 @@ export class PtraceTracer {
       this.placedSiteIds.add(placed.site.id);
       this.placedEver.add(placed.site.id);
     }
-    const hook = dynamicLinkerHook(mappings);
+    // The linker's hook is for libraries loaded later: not needed when every site left is in a
+    // program (it cannot be dlopen'd), which spares a code area and a healer in each followed
+    // process that runs something unprobed (`sh -c 'a; b'`).
+    const hook = todo.some((site) => !this.placedSiteIds.has(site.id) && !isProgramFile(site.binary)) ? dynamicLinkerHook(mappings) : undefined;
     if (hook && !this.breakpoints.has(hook.address)) {
       const bp = this.ensureBreakpoint(hook.address, hook.moduleStart, hook.moduleEnd, tid);
       if (bp) bp.linkerHook = true;
