@@ -67,6 +67,23 @@ for (const engine of ENGINES) {
     assert.is(rows.length, 5, stdout);
     for (const row of rows) assert.match(row, /^\d+ 1 1$/);
   });
+
+  liveTest(test, `${engine}: vfork + exec: each worker begins at its vfork, ends at its exec, and begins again in the exec'd image`, missing(engine), async () => {
+    const script = `global b, e; probe process(${q(PREFORK)}).begin { b++ } probe process(${q(PREFORK)}).end { e++ } probe end { printf("b=%d e=%d\\n", b, e) }`;
+    const { status, stdout, stderr } = await runUtap(['--engine', engine, '-e', script, '-c', sh`${PREFORK} 3 2 vfork`]);
+    assert.is(status, 0, stderr);
+    assert.is(stdout, 'workers=3 calls=2 total=6 spawned=3 failed=0\nb=7 e=7\n');
+  });
+
+  liveTest(test, `${engine}: a script run by its interpreter: the shell's fork child begins and ends as the shell, then runs the program`, missing(engine), async () => {
+    const file = path.join(tmp, `${engine}-script.sh`);
+    fs.writeFileSync(file, `#!/bin/sh\n${sh`${COUNTER} 2`} > /dev/null\n`, { mode: 0o755 });
+    const script = 'probe process.begin { printf("begin %s\\n", execname()) } probe process.end { printf("end %s\\n", execname()) }';
+    const { status, stdout, stderr } = await runUtap(['--engine', engine, '-e', script, '-c', sh`${file}`]);
+    assert.is(status, 0, stderr);
+    const name = path.basename(file).slice(0, 15);
+    assert.is(stdout, `begin ${name}\nbegin ${name}\nend ${name}\nbegin counter\nend counter\nend ${name}\n`);
+  });
 }
 
 liveTest(test, 'uprobe: printf in a kernel handler and lifecycle probes in one script: each output where it belongs', missing('uprobe'), async () => {

@@ -655,6 +655,7 @@ export class PtraceTracer {
     const wasVforkChild = this.vforkChildren.delete(pid);
     let proc = thread.proc;
     if (wasVforkChild) {
+      if (this.begun.has(pid)) this.fireLifecycle('end', proc, pid, pid);
       proc = this.newProcess(pid);
     } else {
       if (this.begun.has(pid)) this.fireLifecycle('end', proc, pid);
@@ -706,19 +707,19 @@ export class PtraceTracer {
    * stopped thread (its registers, as SystemTap's process.begin sees them); the others after the
    * fact, with the process's identity only.
    */
-  private fireLifecycle(event: LifecycleEvent, proc: TracedProcess, tid: number): void {
+  private fireLifecycle(event: LifecycleEvent, proc: TracedProcess, tid: number, pid = proc.pid): void {
     const probes = this.spec.plan.lifecycle;
     // (a sidecar's engine fires them from its own account of the processes)
     if (!probes || !this.session.running || this.spec.sidecar) return;
     const matching = lifecycleProbesFor(probes, event, proc.exe);
     if (matching.length === 0) return;
     let ctx: import('../../runtime/probe-context').ProbeContext;
-    if (event === 'begin' && this.n.getRegs(tid, this.regs.bytes) === 0) {
+    if (event === 'begin' && pid === proc.pid && this.n.getRegs(tid, this.regs.bytes) === 0) {
       this.ctx.returnTo = undefined;
       this.ctx.shadow = [];
       ctx = this.ctx.bind(tid, proc.pid, this.regs, proc.memory, this.regs.getNumber('rip'));
     } else {
-      ctx = new LifecycleContext({ pid: proc.pid, tid, execname: proc.comm, target: this.pid }, matching[0].pp);
+      ctx = new LifecycleContext({ pid, tid, execname: proc.comm, target: this.pid }, matching[0].pp);
     }
     for (const probe of matching) this.session.hit(probe.id, ctx);
   }
@@ -755,6 +756,9 @@ export class PtraceTracer {
     if (info.kind === 'vfork') {
       this.vforkChildren.add(child);
       this.threads.set(child, { tid: child, proc: parent, shadow: info.shadow, pendingSignal: 0 });
+      // a process of its own, running its parent's program until it execs (in its parent's memory)
+      this.begun.add(child);
+      this.fireLifecycle('begin', parent, child, child);
       this.n.ptrace(PTRACE.PTRACE_CONT, child, 0, 0);
       return;
     }
@@ -777,6 +781,7 @@ export class PtraceTracer {
     proc?.healer.threadGone(tid);
     this.threads.delete(tid);
     const vfork = this.vforkChildren.delete(tid);
+    if (vfork && proc && this.begun.delete(tid)) this.fireLifecycle('end', proc, tid, tid);
     if (proc && !vfork && tid !== proc.pid) this.fireLifecycle('thread.end', proc, tid);
     if (proc && !vfork && tid === proc.pid) {
       if (this.begun.delete(tid)) this.fireLifecycle('end', proc, tid);

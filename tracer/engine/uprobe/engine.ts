@@ -208,12 +208,24 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
   let sidecar: PtraceSidecar | undefined;
   // The sidecar's hits end the run like any other handler's: set once the event loop is set up.
   let afterSidecarHit = () => session.flush();
+  // Set up as soon as the tracepoints are armed, before anything is said to be armed: the
+  // processes running a lifecycle program then are found before the user starts new ones.
+  let follower: ProcessFollower | undefined;
+  const startFollowing = () => {
+    if (!kernel.processEvents) return;
+    follower = new ProcessFollower(request.plan, session, targetPid);
+    if (targetPid === 0) follower.beginRunning();
+    // -c: the command begins at its exec, unless the shell is the user's (a compound command)
+    else if (request.command !== undefined && shellCommand(request.command) !== request.command) follower.known(targetPid);
+    else follower.begins(targetPid);
+  };
   if (session.running && byPtrace.length > 0) {
     if (request.pid !== undefined) {
       symbols.preload();
       rememberProcessStatus(request.pid);
     }
     ({ sidecar, targetPid } = await armWithSidecar(session, kernel, request, symbols, byPtrace, () => afterSidecarHit()));
+    startFollowing();
   } else if (session.running) {
     // A process given with -p is mapped already: keep its mappings for unwinding and symbols
     // (records may be handled after it is gone).
@@ -223,6 +235,7 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
     }
     if (kernel.mapsSnapshot) kernel.requestMapsSnapshot();
     kernel.attach(targetPid === 0 ? undefined : targetPid, request.handlerName !== undefined);
+    startFollowing();
     releaseUprobeWarmUp();
     request.log(`probes armed${targetPid ? ` for process ${targetPid}` : ' for every process running the probed files'}`);
     if (kernel.processEvents && targetPid) request.log('following its children: probes in programs fire in every process running them and keep to the target and its descendants (a set the kernel handlers look up); probes in shared libraries keep to the target');
@@ -252,18 +265,12 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
   const reader = new RingBufferReader(kernel.ring);
   kernel.reader = reader;
   const dispatch = recordDispatcher(session, routes, targetPid, symbols);
-  const follower = kernel.processEvents ? new ProcessFollower(request.plan, session, targetPid) : undefined;
-  if (follower && targetPid !== 0) {
-    // -c: the command begins at its exec, unless the shell is the user's (a compound command)
-    if (request.command !== undefined && shellCommand(request.command) !== request.command) follower.known(targetPid);
-    else follower.begins(targetPid);
-  } else follower?.beginRunning();
   // The -c shell's own mappings, before it execs the command: a snapshot of these came too early.
   const shellImage = kernel.mapsSnapshot && child?.pid ? fileMappingsSignature(child.pid) : undefined;
   let early = 0;
   const onRecord = (record: Buffer) => {
     const event = follower && decodeProcessEvent(record);
-    if (event) return follower.onEvent(event);
+    if (event) return follower!.onEvent(event);
     if (record.readUInt32LE(0) !== SNAPSHOT_RECORD_ID) return dispatch(record);
     // A handler stopped its process for this: read its mappings (again at the next hit while it
     // is still the shell), then let it go on.

@@ -80,7 +80,8 @@ export class ProcessFollower {
         // a fork child runs its parent's program (the child itself may have exec'd by now)
         this.exeOf.set(e.pid, { exe: parent?.exe ?? readExe(e.ppid), comm: e.comm });
         rememberProcessStatus(e.pid);
-        this.fire('begin', e.pid, e.tid);
+        // (unless utap found it running at start, just after it was forked)
+        if (!this.begun.has(e.pid)) this.fire('begin', e.pid, e.tid);
         break;
       }
       case 'NEW_THREAD':
@@ -149,12 +150,43 @@ export class ProcessFollower {
  */
 function execFile(file: string, previous: string | undefined, pid: number): string {
   if (/^\/proc\/(self|\d+)\/exe$/.test(file) && previous) return previous;
-  if (file.startsWith('/')) return file;
-  try {
-    return path.resolve(fs.readlinkSync(`/proc/${pid}/cwd`), file);
-  } catch {
-    return readExe(pid) || file;
+  let resolved = file;
+  if (!file.startsWith('/')) {
+    try {
+      resolved = path.resolve(fs.readlinkSync(`/proc/${pid}/cwd`), file);
+    } catch {
+      return readExe(pid) || file;
+    }
   }
+  return interpreterOf(resolved) ?? resolved;
+}
+
+/**
+ * A script's interpreter (`#!/usr/bin/python3.11`, `#!/usr/bin/env python3`): the program the
+ * process runs, where the exec record names the script.
+ */
+function interpreterOf(file: string): string | undefined {
+  let head = '';
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(256);
+      head = buffer.toString('latin1', 0, fs.readSync(fd, buffer, 0, 256, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  if (!head.startsWith('#!')) return undefined;
+  const words = head.slice(2).split('\n')[0].trim().split(/\s+/);
+  if (!words[0]) return undefined;
+  if (path.basename(words[0]) !== 'env' || !words[1]) return words[0];
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    const candidate = path.join(dir, words[1]);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return words[0];
 }
 
 function readComm(pid: number): string {
