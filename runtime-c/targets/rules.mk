@@ -17,11 +17,13 @@
 #   syscalls                 system calls with known numbers, arguments and results, in threads too
 #   patch-sites              assembly functions whose first bytes are each a case of jump patching (test/inproc/)
 #   fork-child               work() called before and after a fork, in the parent and in the child
+#   prefork                  a parent forking (or vfork+exec'ing) W workers that call handle() C times each
+#   exec-chain               step() once per image of a chain of execs of itself, then exec of another program
 TARGETS := counter
 ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie \
        $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc $(BUILD)/overwrite \
        $(BUILD)/many $(BUILD)/untouched $(BUILD)/stall $(BUILD)/refused $(BUILD)/ifunc-calls $(BUILD)/libifunc.so $(BUILD)/ifunc-user \
-       $(BUILD)/syscalls $(BUILD)/patch-sites $(BUILD)/fork-child
+       $(BUILD)/syscalls $(BUILD)/patch-sites $(BUILD)/fork-child $(BUILD)/prefork $(BUILD)/exec-chain
 $(BUILD)/syscalls: targets/syscalls.c targets/wait-go.h | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O2 -g -pthread -o $@ $<
 $(BUILD)/counter: targets/counter.c | $(BUILD)
@@ -52,3 +54,7 @@ $(BUILD)/patch-sites: targets/patch-sites.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O1 -g -pthread -o $@ $<
 $(BUILD)/fork-child: targets/fork-child.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O1 -g -o $@ $<
+$(BUILD)/prefork: targets/prefork.c targets/wait-go.h | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
+$(BUILD)/exec-chain: targets/exec-chain.c | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<

@@ -5,8 +5,9 @@
 // - uprobe engine, system-wide (root, no -p/-c): three concurrent connections, so three forked
 //   backends, each running the workload: every statement counted three times.
 // - ptrace engine (and uprobe) with -p on one backend: postgres serves a connection in a
-//   forked process, and utap does not follow forked children yet, so the ptrace engine traces
-//   the backend of one connection, found with pg_backend_pid() before the workload starts.
+//   forked process; -p on the backend of one connection (found with pg_backend_pid() before
+//   the workload starts) traces that connection alone (test/children/pg-postmaster.test.ts
+//   follows the postmaster's backends instead).
 // Statements carry a per-run token so that other servers on the machine (system-wide probes
 // see every postgres) cannot change the counts checked.
 import { spawn } from 'node:child_process';

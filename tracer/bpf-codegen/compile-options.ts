@@ -21,6 +21,12 @@ export interface MapFds {
   entryHeap?: number;
   /** A system-call site's filter: the hash map (u32 tgid → u8) of the processes it fires in. */
   tgids?: number;
+  /**
+   * The set of traced processes (kernel-helper/process-events.ts), when the run follows a
+   * target's children: the uprobe then fires in every process running the file, and a hit in a
+   * process outside the set leaves at once.
+   */
+  traced?: number;
 }
 
 export interface HeapInit {

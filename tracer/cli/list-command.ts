@@ -12,6 +12,7 @@ import { parseProbePointText } from '../plan/probe-point-text';
 import { locateProbe } from '../plan/probe-resolver';
 import { markerArgumentsText } from '../plan/sdt-list';
 import { syscallVariablesText } from '../plan/syscall-lower';
+import { lifecycleEventOf, lifecycleProcessArg } from '../plan/lifecycle-probes';
 
 const NON_PROCESS = new Set(['begin', 'end', 'error', 'never']);
 
@@ -43,6 +44,14 @@ export function listLines(catalog: BinaryCatalog, probePoint: string, withVariab
   if (first === undefined) throw new UtapError('-l needs a probe point, such as process("/bin/ls").function("main").', EXIT_SCRIPT_ERROR);
   if (NON_PROCESS.has(first) || first === 'timer') return [point.text];
   if (first !== 'process') throw new UtapError(`'${point.text}' is not a probe point utap knows (begin, end, error, never, timer.*, process.*).`, EXIT_SCRIPT_ERROR);
+  const event = lifecycleEventOf(point);
+  if (event) {
+    // process("PATH").begin: the program's canonical path; bare process.begin stays as written
+    const arg = lifecycleProcessArg(point);
+    if (arg === undefined) return [point.text];
+    const exe = catalog.executableFor({ process: arg, kind: 'function', pattern: { name: '*' } }, point.text);
+    return [`process(${JSON.stringify(exe)}).${event}`];
+  }
   const lines = new Map<string, string>();
   for (const location of locateProbe(catalog, point)) {
     if (lines.has(location.canonical)) continue;

@@ -121,6 +121,10 @@ async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSo
           }
           return resolver.resolve(probe, point, context);
         },
+        resolveProgram: (arg, point) => {
+          const { BinaryCatalog } = require('../plan/binaries') as typeof import('../plan/binaries');
+          return new BinaryCatalog({ targetPid: options.pid, command: options.command }).executableFor({ process: arg, kind: 'function', pattern: { name: '*' } }, point.text);
+        },
       });
     } finally {
       resolver?.close();
@@ -137,7 +141,7 @@ async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSo
 
 async function run(options: RunOptions, passes: PassLog, script: ScriptSource, plan: PlanIR, spec: SessionSpec, metrics: import('../metrics/live-metrics').LiveMetrics | undefined): Promise<number> {
 
-  if (plan.sites.length > 0) {
+  if (plan.sites.length > 0 || (plan.lifecycle?.length ?? 0) > 0) {
     const { chooseEngine } = require('../engine/choose') as typeof import('../engine/choose');
     const request = {
       plan,

@@ -174,6 +174,24 @@ export interface PlanIR {
   error: PlannedHandler[];
   timers: TimerProbeIR[];
   sites: ProbeSiteIR[];
+  /** `process[("PATH")].begin/.end/.thread.begin/.thread.end` (absent: none). */
+  lifecycle?: LifecycleProbeIR[];
+}
+
+/** A process or thread starting or ending: where the handler runs is the engine's choice. */
+export type LifecycleEvent = 'begin' | 'end' | 'thread.begin' | 'thread.end';
+
+/**
+ * A lifecycle probe, as in SystemTap: `begin` when a process starts running `program` (forked
+ * by one that runs it, exec'd into it, or running it when utap attached), `end` when it stops
+ * (exits, or execs another program); `thread.*` for the threads other than the main one.
+ */
+export interface LifecycleProbeIR extends PlannedHandler {
+  /** Unique among the plan's site ids: engines run it with Session.hit(id, ctx). */
+  id: number;
+  event: LifecycleEvent;
+  /** Absolute path of the program; undefined: every traced process (bare `process.begin`). */
+  program?: string;
 }
 
 export interface PlannedHandler {

@@ -14,6 +14,7 @@
 // lexed as script source (a number, a name, `*`, an expression, even `probe foo`), `@1` is a
 // string literal holding it. Macro bodies are expanded where used, with their parameters bound
 // to the argument tokens; a body may hold conditionals (decided at each use) and other macros.
+import { MAX_NESTING } from './nesting';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as zlib from 'node:zlib';
@@ -292,11 +293,15 @@ class Preprocessor {
   private evaluate(tokens: Token[], loc: SourceLoc): boolean {
     if (tokens.length === 0) this.fail(loc, 'this preprocessor conditional has an empty condition.');
     let i = 0;
+    let nested = 0;
     const comparison = (): boolean => {
       const left = tokens[i++];
       if (!left) this.fail(tokens[tokens.length - 1].loc, 'the preprocessor condition ends too early: expected a comparison.');
       if (left.kind === 'op' && left.text === '(') {
+        // bounded as the parser bounds nesting: deeper would exhaust the stack
+        if (++nested > MAX_NESTING) this.fail(left.loc, `parentheses nest more than ${MAX_NESTING} deep in this preprocessor condition.`);
         const v = or();
+        nested--;
         const close = tokens[i++];
         if (!close || close.text !== ')') this.fail(close?.loc ?? left.loc, "expected ')' in the preprocessor condition.");
         return v;

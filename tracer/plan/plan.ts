@@ -8,13 +8,14 @@
 // probe-point resolution plugs in; without one, a script with process probes is refused with a
 // plain message.
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../errors';
-import type { PlannedHandler, PlanIR, ProbeIR, ProbePointIR, ProbeSiteIR, ProgramIR, TimerProbeIR } from '../ir/ir';
+import type { LifecycleProbeIR, PlannedHandler, PlanIR, ProbeIR, ProbePointIR, ProbeSiteIR, ProgramIR, TimerProbeIR } from '../ir/ir';
 import { handlerNeeds } from '../ir/needs';
 import { desugarProgram } from '../ir/desugar';
 import { inlineSimpleCalls } from '../ir/inline-calls';
 import { completeStatsUse } from '../ir/stats-use';
 import { kernelHz } from './kernel-hz';
 import { linearBucketCount, STP_MAX_BUCKETS } from '../ir/histogram';
+import { lifecycleEventOf, lifecycleProbe, lifecycleProcessArg } from './lifecycle-probes';
 
 /** Context a resolver gets along with the point. */
 export interface ResolveContext {
@@ -35,6 +36,8 @@ export type ProcessProbeResolver = (probe: ProbeIR, point: ProbePointIR, context
 export interface PlanOptions {
   targetPid?: number;
   resolveProcessProbe?: ProcessProbeResolver;
+  /** The absolute path of the program `process(ARG)` names (lifecycle probes). */
+  resolveProgram?: (arg: string | number, point: ProbePointIR) => string;
 }
 
 const TIMER_UNITS_NS: Record<string, bigint> = {
@@ -126,6 +129,7 @@ export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
   const error: PlannedHandler[] = [];
   const timers: TimerProbeIR[] = [];
   const sites: ProbeSiteIR[] = [];
+  const lifecycle: LifecycleProbeIR[] = [];
   let siteIds = 0;
   const resolveContext: ResolveContext = { program, targetPid: options.targetPid, nextSiteId: () => siteIds++ };
 
@@ -150,6 +154,13 @@ export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
           timers.push({ ...planned, ...timerSchedule(point) });
           break;
         case 'process': {
+          const event = lifecycleEventOf(point);
+          if (event) {
+            const arg = lifecycleProcessArg(point);
+            const program = arg === undefined ? undefined : options.resolveProgram ? options.resolveProgram(arg, point) : typeof arg === 'string' ? arg : undefined;
+            lifecycle.push(lifecycleProbe(planned, event, siteIds++, program));
+            break;
+          }
           if (!options.resolveProcessProbe) {
             if (point.optional) break;
             throw new UtapError(`probe ${point.text} (${where(point)}) is inside a process, and this plan resolves no process probes (it was built without a resolver).`, EXIT_ENVIRONMENT);
@@ -174,5 +185,6 @@ export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
     error,
     timers,
     sites,
+    ...(lifecycle.length > 0 && { lifecycle }),
   };
 }

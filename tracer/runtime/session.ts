@@ -125,6 +125,7 @@ export class Session {
         captures.push(site.entryCaptures);
       }
     }
+    for (const probe of plan.lifecycle ?? []) this.siteSlots.set(probe.id, slot(probe, '', false));
     this.compiled = compileProgram({
       program,
       handlers: toCompile,

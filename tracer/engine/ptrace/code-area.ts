@@ -101,6 +101,11 @@ export class CodeAreas {
     this.areas.length = 0;
   }
 
+  /** A fork child's areas: copies of the parent's, at the same addresses. */
+  inheritFork(parent: CodeAreas): void {
+    for (const a of parent.areas) this.areas.push({ ...a });
+  }
+
   /** Forgets the areas without touching the target (after exec, the mappings are gone). */
   forget(): void {
     this.areas.length = 0;

@@ -259,6 +259,33 @@ export class Healer {
     this.forget();
   }
 
+  /**
+   * A fork child's healer: its memory holds a copy of the parent's handler, table and SIGTRAP
+   * action, so it is the same table, with the forking thread's slot renamed to the child's
+   * thread and every other thread's slot freed (those threads are not in the child). The child
+   * gets a guardian of its own.
+   */
+  inheritFork(parent: Healer, parentTid: number, childTid: number): void {
+    if (!parent.installed) return;
+    this.table = parent.table;
+    this.thunk = parent.thunk;
+    this.breakCount = parent.breakCount;
+    this.areaCount = parent.areaCount;
+    this.nextSlot = parent.nextSlot;
+    this.freeSlots.push(...parent.freeSlots);
+    for (const [tid, slot] of parent.slotOf) {
+      const head = this.table + THREADS_OFFSET + slot * THREAD_SLOT_SIZE;
+      if (tid === parentTid) {
+        this.memory.writeU64(head, BigInt(childTid));
+        this.slotOf.set(childTid, slot);
+      } else {
+        this.memory.writeU64(head, 0n);
+        this.freeSlots.push(slot);
+      }
+    }
+    this.startGuardian();
+  }
+
   /** Forgets everything without touching the target (after exec, the process image is new). */
   forget(): void {
     this.stopGuardian();

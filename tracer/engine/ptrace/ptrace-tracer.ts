@@ -16,9 +16,16 @@ import type { Scalar } from '../../runtime/storage';
 import { stopSignalOf } from '../../runtime/stop-signals';
 import { fireDueTimers, monotonicNs, TimerSchedule } from '../../runtime/timer-schedule';
 import { readMappings } from './address-space';
-import { CodeAreas } from './code-area';
+import type { CodeAreas } from './code-area';
 import { dynamicLinkerHook } from './dynamic-linker-hook';
-import { Healer, healerCode } from './healer';
+import { isProgramFile } from '../program-file';
+import type { Healer } from './healer';
+import { inheritForkedProcess, inheritShadow, type ShadowFrame } from './child-follow';
+import { LifecycleContext } from '../lifecycle-context';
+import { lifecycleProbesFor } from '../../plan/lifecycle-probes';
+import { unranProgramsWarnings } from '../unran-programs';
+import type { LifecycleEvent } from '../../ir/ir';
+import { TracedProcess, type Breakpoint } from './traced-process';
 import { ERRNO, native, PTRACE, PTRACE_EVENT, PTRACE_O, RESUME_SET_REGS, RESUME_SET_RIP, SIG, type Native } from './native';
 import { CannotDisplace, planDisplaced, type DisplacedPlan } from './out-of-line';
 import { ProcessSymbols } from '../process-symbols';
@@ -27,7 +34,7 @@ import { ForwardedSession, type SidecarChannel, type TracerSession } from './for
 import { PtraceProbeContext } from './ptrace-context';
 import { Registers } from './registers';
 import { placeSites, type PlacedSite } from './site-placement';
-import { SdtSemaphores } from './sdt-semaphores';
+import type { SdtSemaphores } from './sdt-semaphores';
 import { hasSyscallSites, SyscallStops, withSyscallStops } from './syscall-stops';
 import { TargetMemory } from './target-memory';
 import { TrapSet } from './trap-set';
@@ -117,19 +124,6 @@ const TRACE_OPTIONS =
   PTRACE_O.PTRACE_O_TRACECLONE | PTRACE_O.PTRACE_O_TRACEFORK | PTRACE_O.PTRACE_O_TRACEVFORK | PTRACE_O.PTRACE_O_TRACEEXEC |
   PTRACE_O.PTRACE_O_TRACESYSGOOD;
 
-interface Breakpoint {
-  address: number;
-  originalByte: number;
-  plan: DisplacedPlan;
-  slot: number;
-  /** entry and statement sites at this address */
-  entrySites: ProbeSiteIR[];
-  /** .return sites of the function that starts here */
-  returnSites: ProbeSiteIR[];
-  /** the dynamic linker's "library list changed" hook (r_brk), not a script probe */
-  linkerHook: boolean;
-}
-
 interface ReturnFrame {
   /** where the return address sits on the stack (rsp at function entry) */
   stackSlot: number;
@@ -140,6 +134,8 @@ interface ReturnFrame {
 
 interface Thread {
   tid: number;
+  /** the process it belongs to */
+  proc: TracedProcess;
   shadow: ReturnFrame[];
   /** a signal the thread had pending when we stopped it for teardown */
   pendingSignal: number;
@@ -152,6 +148,9 @@ const STOP_SIGNALS: ReadonlySet<number> = new Set([SIG.SIGSTOP, SIG.SIGTSTP, SIG
 interface ForkChild {
   kind: 'fork' | 'vfork';
   parentTid: number;
+  parent: TracedProcess;
+  /** the forking thread's frames at the fork (it may return from them before the child's first stop) */
+  shadow: ReturnFrame[];
 }
 
 export class PtraceTracer {
@@ -170,13 +169,36 @@ export class PtraceTracer {
   private readonly ctx = new PtraceProbeContext();
   private readonly symbols = new ProcessSymbols(0);
   private readonly schedule: TimerSchedule;
+  /** the target: -p PID, or the -c command */
   private pid = 0;
-  private memory!: TargetMemory;
-  private areas!: CodeAreas;
-  private healer!: Healer;
+  /** every traced process, by pid: the target and the children it forked (child-follow.ts) */
+  private readonly processes = new Map<number, TracedProcess>();
+  /** the process of the event being handled */
+  private proc!: TracedProcess;
+  private get memory(): TargetMemory {
+    return this.proc.memory;
+  }
+  private get areas(): CodeAreas {
+    return this.proc.areas;
+  }
+  private get healer(): Healer {
+    return this.proc.healer;
+  }
+  private get breakpoints(): Map<number, Breakpoint> {
+    return this.proc.breakpoints;
+  }
+  private get placedSiteIds(): Set<number> {
+    return this.proc.placedSiteIds;
+  }
+  private get semaphores(): SdtSemaphores {
+    return this.proc.semaphores;
+  }
+  /** sites placed in some traced process at some point (the others' programs never ran) */
+  private readonly placedEver = new Set<number>();
+  /** processes whose begin probes fired (their end probes fire when they exit or exec) */
+  private readonly begun = new Set<number>();
   /** -c: the pipe end that lets the held command go on (utap_spawn_held) */
   private releaseFd = -1;
-  private readonly breakpoints = new Map<number, Breakpoint>();
   /** the addresses of every int3 of ours, for the native wait (trap-set.ts) */
   private readonly traps = new TrapSet();
   private readonly threads = new Map<number, Thread>();
@@ -230,6 +252,7 @@ export class PtraceTracer {
         this.allStopped = true;
         this.installPending(this.pid);
         this.allStopped = false;
+        this.processBegins(this.proc, this.pid);
         this.resumeAllStopped();
       }
       this.session.armed?.();
@@ -237,16 +260,18 @@ export class PtraceTracer {
     } finally {
       if (this.releaseFd >= 0) this.n.close(this.releaseFd); // (the command then runs untraced, or is gone)
       this.teardown();
-      this.healer?.stopGuardian();
+      for (const proc of this.processes.values()) proc.gone();
       this.stopWaker();
       this.hooks.poll?.(true);
     }
+
     const exit = this.spec.command !== undefined ? this.targetExit : undefined;
     const code = exit?.kind === 'exited' ? exit.code : null;
     const signal = exit?.kind === 'killed' ? exit.signal : null;
     const status = this.session.finish(commandStatus(code, signal));
     const warning = this.session.failed ? undefined : childExitWarning(code, signal);
     if (warning) fs.writeSync(2, `${warning}\n`);
+    if (!this.session.failed && !this.spec.sidecar) for (const unran of unranProgramsWarnings(this.spec.plan.sites, this.placedEver)) fs.writeSync(2, `${unran}\n`);
     this.session.close();
     return status;
   }
@@ -275,30 +300,34 @@ export class PtraceTracer {
    */
   private spawn(command: string): void {
     const fd = new Int32Array(1);
-    const pid = this.n.spawnHeld(shellCommand(command), fd);
+    const line = shellCommand(command);
+    // the shell that only execs the command is utap's, not the user's: no lifecycle probe sees it
+    this.utapShell = line !== command;
+    const pid = this.n.spawnHeld(line, fd);
     if (pid < 0) throw new UtapError(`cannot start the command (errno ${-pid}).`);
     this.pid = pid;
     this.releaseFd = fd[0];
     if (this.n.ptrace(PTRACE.PTRACE_SEIZE, pid, 0, TRACE_OPTIONS) < 0) throw new UtapError('cannot trace the started command.');
     this.n.ptrace(PTRACE.PTRACE_INTERRUPT, pid, 0, 0);
-    this.threads.set(pid, { tid: pid, shadow: [], pendingSignal: 0 });
+    this.newProcess(pid);
+    this.threads.set(pid, { tid: pid, proc: this.proc, shadow: [], pendingSignal: 0 });
     if (!this.waitUntilStopped(pid)) throw new UtapError('the command could not be started under tracing.');
-    this.newImage();
     this.pinIfAsked([pid]);
   }
 
-  /** Memory, code areas and healer of the process's current program (at start, after exec). */
-  private newImage(): void {
-    this.memory = new TargetMemory(this.pid);
-    this.areas = new CodeAreas(this.pid, this.memory, healerCode()?.length ?? 0);
-    this.healer = new Healer(this.pid, this.memory, this.areas, (m) => this.log(m), this.affinity);
-    this.areas.onNewArea = (area) => this.healer.addArea(area);
+  /** A process utap now traces (the target, or a followed child): becomes the current one. */
+  private newProcess(pid: number): TracedProcess {
+    const proc = new TracedProcess(pid, (m) => this.log(m), this.affinity);
+    this.processes.set(pid, proc);
+    this.proc = proc;
+    return proc;
   }
 
   private attach(pid: number): void {
     this.pid = pid;
     const untraceable = untraceableTarget(pid);
     if (untraceable) throw new UtapError(untraceable);
+    const proc = this.newProcess(pid);
     const seen = new Set<number>();
     for (;;) {
       let tids: number[];
@@ -314,12 +343,11 @@ export class PtraceTracer {
         if (r === -ERRNO.ESRCH) continue; // the thread just exited
         if (r < 0) throw new UtapError(permissionMessage(pid, -r));
         this.n.ptrace(PTRACE.PTRACE_INTERRUPT, tid, 0, 0);
-        this.threads.set(tid, { tid, shadow: [], pendingSignal: 0 });
+        this.threads.set(tid, { tid, proc, shadow: [], pendingSignal: 0 });
       }
     }
     // collect each thread's interrupt stop
     for (const tid of [...this.threads.keys()]) this.waitUntilStopped(tid);
-    this.newImage();
     this.pinIfAsked([...this.threads.keys()]);
     this.log(`attached to ${this.threads.size} thread(s) of process ${pid}`);
   }
@@ -419,29 +447,32 @@ export class PtraceTracer {
 
   // ───────────── placing probes ─────────────
 
-  private placedSiteIds = new Set<number>();
-  private readonly semaphores = new SdtSemaphores();
-
   /** Places every site whose binary is now mapped and not yet placed; all threads must be stopped or `tid` stopped. */
   private installPending(tid: number): void {
-    const mappings = readMappings(this.pid);
+    const mappings = readMappings(this.proc.pid);
     const todo = this.spec.plan.sites.filter((s) => !this.placedSiteIds.has(s.id));
     const placements = placeSites(todo, mappings);
-    const state = this.hooks.placer && this.placementState(placements, tid);
+    // jump patches only in the target process (a followed child's probes are breakpoints)
+    const state = this.hooks.placer && this.proc.pid === this.pid && this.placementState(placements, tid);
     for (const placed of placements) {
       if (state) {
         const why = this.hooks.placer!.place(placed, tid, state);
         if (why === undefined) {
           this.placedSiteIds.add(placed.site.id);
+          this.placedEver.add(placed.site.id);
           continue;
         }
         this.log(`${placed.site.kind} probe ${placed.site.pp} at 0x${placed.address.toString(16)}: a breakpoint, not a jump: ${why}`);
       }
       this.placeSite(placed, tid);
       this.placedSiteIds.add(placed.site.id);
+      this.placedEver.add(placed.site.id);
     }
     for (const line of this.syscallStops?.announce() ?? []) this.log(line);
-    const hook = dynamicLinkerHook(mappings);
+    // The linker's hook is for libraries loaded later: not needed when every site left is in a
+    // program (it cannot be dlopen'd), which spares a code area and a healer in each followed
+    // process that runs something unprobed (`sh -c 'a; b'`).
+    const hook = todo.some((site) => !this.placedSiteIds.has(site.id) && !isProgramFile(site.binary)) ? dynamicLinkerHook(mappings) : undefined;
     if (hook && !this.breakpoints.has(hook.address)) {
       const bp = this.ensureBreakpoint(hook.address, hook.moduleStart, hook.moduleEnd, tid);
       if (bp) bp.linkerHook = true;
@@ -452,10 +483,11 @@ export class PtraceTracer {
   private allStopped = false;
 
   private placementState(placements: PlacedSite[], tid: number): PlacementState {
+    const own = [...this.threads.values()].filter((t) => t.proc === this.proc).map((t) => t.tid);
     return {
       memory: this.memory, areas: this.areas, healer: this.healer,
-      allStopped: this.allStopped || this.threads.size === 1 && this.threads.has(tid),
-      threads: [...this.threads.keys()],
+      allStopped: this.allStopped || own.length === 1 && own[0] === tid,
+      threads: own,
       siteAddresses: new Set([...placements.map((p) => p.address), ...this.breakpoints.keys()]),
       placements,
       log: (m) => this.log(m),
@@ -525,6 +557,7 @@ export class PtraceTracer {
       const s = decodeWaitStatus(this.status[0]);
       if (DEBUG_EVENTS) this.log(`event pid=${pid} ${JSON.stringify(s)} rip=0x${this.haveRegs[0] ? this.regs.getNumber('rip').toString(16) : '?'}`);
       const thread = this.threads.get(pid);
+      if (thread) this.proc = thread.proc;
       if (s.kind === 'exited' || s.kind === 'killed') {
         this.onThreadGone(pid, s);
         continue;
@@ -537,7 +570,7 @@ export class PtraceTracer {
       if (s.event === 0) {
         if (s.signal === SIG.SIGTRAP && this.haveRegs[0]) this.onTrap(thread, pid);
         else if (s.signal === (SIG.SIGTRAP | 0x80)) {
-          if (pid === this.execReturnOf) this.onExecReturn(pid);
+          if (this.execReturns.delete(pid)) this.onExecReturn(pid);
           else if (this.syscallStops) this.onSyscallStop(pid);
           else n.ptrace(PTRACE.PTRACE_CONT, pid, 0, 0); // a system-call stop: not ours to keep
         }
@@ -630,7 +663,8 @@ export class PtraceTracer {
     const elsewhere = inTarget && this.session.running ? this.hooks.placer?.breakpointTarget?.(bp.address) : undefined;
     this.ctx.regsDirty = false;
     if (inTarget && this.session.running) {
-      const ctx = this.ctx.bind(tid, this.pid, regs, this.memory, bp.address);
+      this.symbols.follow(this.proc.pid); // usymname(), ubacktrace() in a followed child
+      const ctx = this.ctx.bind(tid, this.proc.pid, regs, this.memory, bp.address);
       ctx.returnTo = undefined;
       ctx.shadow = thread.shadow;
       if (elsewhere === undefined) for (const site of bp.entrySites) this.session.hit(site.id, ctx);
@@ -675,10 +709,11 @@ export class PtraceTracer {
       return;
     }
     if (this.session.running && !this.vforkChildren.has(tid)) {
+      this.symbols.follow(this.proc.pid);
       this.ctx.returnTo = frame.returnAddress;
       this.ctx.shadow = thread.shadow;
       frame.breakpoint.returnSites.forEach((site, i) => {
-        this.session.hit(site.id, this.ctx.bind(tid, this.pid, regs, this.memory, frame.breakpoint.address, frame.captures[i]));
+        this.session.hit(site.id, this.ctx.bind(tid, this.proc.pid, regs, this.memory, frame.breakpoint.address, frame.captures[i]));
       });
     }
     regs.set('rip', frame.returnAddress);
@@ -692,27 +727,23 @@ export class PtraceTracer {
       case PTRACE_EVENT.PTRACE_EVENT_CLONE: {
         this.n.ptraceBuffer(PTRACE.PTRACE_GETEVENTMSG, tid, 0, new Uint8Array(message.buffer));
         const child = Number(message[0]);
-        if (!this.threads.has(child)) this.threads.set(child, { tid: child, shadow: [], pendingSignal: 0 });
+        if (!this.threads.has(child)) this.threads.set(child, { tid: child, proc: thread.proc, shadow: [], pendingSignal: 0 });
         this.pinIfAsked([child]);
+        if (!this.vforkChildren.has(tid)) this.fireLifecycle('thread.begin', thread.proc, child);
         break;
       }
       case PTRACE_EVENT.PTRACE_EVENT_FORK:
       case PTRACE_EVENT.PTRACE_EVENT_VFORK: {
         this.n.ptraceBuffer(PTRACE.PTRACE_GETEVENTMSG, tid, 0, new Uint8Array(message.buffer));
         const child = Number(message[0]);
-        const info: ForkChild = { kind: event === PTRACE_EVENT.PTRACE_EVENT_FORK ? 'fork' : 'vfork', parentTid: tid };
-        if (this.unclaimedChildren.delete(child)) this.releaseChild(child, info);
+        const info: ForkChild = { kind: event === PTRACE_EVENT.PTRACE_EVENT_FORK ? 'fork' : 'vfork', parentTid: tid, parent: thread.proc, shadow: inheritShadow(thread.shadow) };
+        if (this.unclaimedChildren.delete(child)) this.followChild(child, info);
         else this.expectedChildren.set(child, info);
+        this.proc = thread.proc; // (following a child switched to it)
         break;
       }
       case PTRACE_EVENT.PTRACE_EVENT_EXEC:
-        if (this.vforkChildren.has(tid) || tid !== this.pid && !this.threads.has(tid)) {
-          this.vforkChildren.delete(tid);
-          this.threads.delete(tid);
-          this.n.ptrace(PTRACE.PTRACE_DETACH, tid, 0, 0);
-          return;
-        }
-        this.onExec();
+        this.onExec(thread);
         return;
       case PTRACE_EVENT.PTRACE_EVENT_STOP:
         if (signal === SIG.SIGSTOP || signal === SIG.SIGTSTP || signal === SIG.SIGTTIN || signal === SIG.SIGTTOU) {
@@ -725,53 +756,94 @@ export class PtraceTracer {
     this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
   }
 
-  /** The process replaced its program: every probe, area and frame of the old image is gone. */
-  private onExec(): void {
+  /**
+   * A traced process replaced its program (the target, a followed child, or a vfork child, which
+   * becomes a process of its own here): every probe, area and frame of the old image is gone;
+   * the old program's end probes fire, and the new one's sites go in at execve's return.
+   */
+  private onExec(thread: Thread): void {
     // after exec only the thread that called it remains, under the process's pid
-    this.threads.clear();
-    this.threads.set(this.pid, { tid: this.pid, shadow: [], pendingSignal: 0 });
-    this.healer.forget();
-    this.hooks.placer?.forget();
-    this.breakpoints.clear();
-    this.traps.clear();
-    this.placedSiteIds.clear();
-    this.semaphores.clear(); // the old image's counters went with it
-    this.areas.forget();
-    this.memory.close();
-    this.newImage();
-    this.ctx.forgetProcess(this.pid);
-    this.symbols.reset(this.pid);
-    let exe = '';
-    try {
-      exe = fs.readlinkSync(`/proc/${this.pid}/exe`);
-    } catch {
-      /* gone already */
+    const pid = thread.tid;
+    const wasVforkChild = this.vforkChildren.delete(pid);
+    let proc = thread.proc;
+    if (wasVforkChild) {
+      if (this.begun.has(pid)) this.fireLifecycle('end', proc, pid, pid);
+      proc = this.newProcess(pid);
+    } else {
+      if (this.begun.has(pid)) this.fireLifecycle('end', proc, pid);
+      for (const [tid, t] of this.threads) {
+        if (t.proc === proc) {
+          if (tid !== pid) this.fireLifecycle('thread.end', proc, tid);
+          proc.healer.threadGone(tid);
+          this.threads.delete(tid);
+        }
+      }
+      if (proc.pid === this.pid) this.hooks.placer?.forget(); // (only the target process carries jump patches)
+      proc.newImage();
+      this.proc = proc;
     }
-    this.log(`exec of ${exe}`);
+    this.begun.delete(pid);
+    this.threads.set(pid, { tid: pid, proc, shadow: [], pendingSignal: 0 });
+    this.ctx.forgetProcess(pid);
+    this.symbols.reset(pid);
+    this.log(`exec of ${proc.exe} in process ${pid}`);
     // The exec stop is still inside execve, whose return would overwrite an injected system
     // call's number; so probes go in at the stop at execve's return (PTRACE_SYSCALL), where the
     // thread sits at the new program's first instruction and nothing of the program is changed
     // (a stop that, should utap die there, just lets the thread go).
-    this.execReturnOf = this.pid;
-    this.n.ptrace(PTRACE.PTRACE_SYSCALL, this.pid, 0, 0);
+    this.execReturns.add(pid);
+    this.n.ptrace(PTRACE.PTRACE_SYSCALL, pid, 0, 0);
   }
 
-  /** The thread whose execve's return stop is awaited (0: none). */
-  private execReturnOf = 0;
+  /** -c: the target runs utap's `sh -c 'exec COMMAND'` until its second exec. */
+  private utapShell = false;
+
+  /** The threads whose execve's return stop is awaited. */
+  private readonly execReturns = new Set<number>();
 
   /** At execve's return: the new program's code areas, healer and probes go in. */
   private onExecReturn(tid: number): void {
-    this.execReturnOf = 0;
     if (this.syscallStops) this.onSyscallStop(tid, true); // execve's own return, in the new program (before injections change its registers)
     this.installPending(tid);
+    if (tid === this.pid && this.utapShell) this.utapShell = false;
+    else this.processBegins(this.proc, tid);
     this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
+  }
+
+  /** A traced process starts running its program (attach, exec, fork): its begin probes fire. */
+  private processBegins(proc: TracedProcess, tid: number): void {
+    this.begun.add(proc.pid);
+    this.fireLifecycle('begin', proc, tid);
+  }
+
+  /**
+   * Runs the lifecycle probes of `event` that watch `proc`'s program. A begin runs on the
+   * stopped thread (its registers, as SystemTap's process.begin sees them); the others after the
+   * fact, with the process's identity only.
+   */
+  private fireLifecycle(event: LifecycleEvent, proc: TracedProcess, tid: number, pid = proc.pid): void {
+    const probes = this.spec.plan.lifecycle;
+    // (a sidecar's engine fires them from its own account of the processes)
+    if (!probes || !this.session.running || this.spec.sidecar) return;
+    const matching = lifecycleProbesFor(probes, event, proc.exe);
+    if (matching.length === 0) return;
+    let ctx: import('../../runtime/probe-context').ProbeContext;
+    if (event === 'begin' && pid === proc.pid && this.n.getRegs(tid, this.regs.bytes) === 0) {
+      this.ctx.returnTo = undefined;
+      this.ctx.shadow = [];
+      ctx = this.ctx.bind(tid, proc.pid, this.regs, proc.memory, this.regs.getNumber('rip'));
+    } else {
+      ctx = new LifecycleContext({ pid, tid, execname: proc.comm, target: this.pid }, matching[0].pp);
+    }
+    for (const probe of matching) this.session.hit(probe.id, ctx);
   }
 
   private onUnknownStop(pid: number, s: WaitStatus & { kind: 'stopped' }): void {
     const tgid = readTgid(pid);
-    if (tgid === this.pid) {
+    const proc = this.processes.get(tgid);
+    if (proc && tgid !== pid) {
       // a new thread whose first stop came before its parent's clone event
-      this.threads.set(pid, { tid: pid, shadow: [], pendingSignal: 0 });
+      this.threads.set(pid, { tid: pid, proc, shadow: [], pendingSignal: 0 });
       this.pinIfAsked([pid]);
       this.n.ptrace(PTRACE.PTRACE_CONT, pid, 0, 0);
       return;
@@ -779,7 +851,7 @@ export class PtraceTracer {
     const expected = this.expectedChildren.get(pid);
     if (expected) {
       this.expectedChildren.delete(pid);
-      this.releaseChild(pid, expected);
+      this.followChild(pid, expected);
     } else if (s.event !== 0 || s.signal === SIG.SIGSTOP) {
       this.unclaimedChildren.add(pid); // its parent's fork event has not arrived yet
     } else {
@@ -788,38 +860,52 @@ export class PtraceTracer {
   }
 
   /**
-   * A child the target forked. A fork child gets its own copy of memory: take our breakpoints
-   * and redirected return addresses out of it and let it go. A vfork child shares the parent's
-   * memory until it execs or exits: keep it traced, step it over breakpoints without running
-   * handlers, and let it go at its exec.
+   * A child a traced process forked, stopped at its first stop: traced with the same probes
+   * (child-follow.ts), its begin probes fired, then let go. A vfork child shares its parent's
+   * memory until it execs or exits: it is stepped over the parent's breakpoints without running
+   * handlers (its frames are the parent's), and becomes a process of its own at its exec.
    */
-  private releaseChild(child: number, info: ForkChild): void {
+  private followChild(child: number, info: ForkChild): void {
+    const parent = info.parent;
     if (info.kind === 'vfork') {
       this.vforkChildren.add(child);
-      const parent = this.threads.get(info.parentTid);
-      this.threads.set(child, { tid: child, shadow: parent ? [...parent.shadow] : [], pendingSignal: 0 });
+      this.threads.set(child, { tid: child, proc: parent, shadow: info.shadow, pendingSignal: 0 });
+      // a process of its own, running its parent's program until it execs (in its parent's memory)
+      this.begun.add(child);
+      this.fireLifecycle('begin', parent, child, child);
       this.n.ptrace(PTRACE.PTRACE_CONT, child, 0, 0);
       return;
     }
-    const childMemory = new TargetMemory(child);
+    const proc = this.newProcess(child);
     try {
-      for (const bp of this.breakpoints.values()) childMemory.write(bp.address, Uint8Array.of(bp.originalByte));
-      this.hooks.placer?.restoreIn(childMemory);
-      this.semaphores.lowerAll(childMemory);
-      const parent = this.threads.get(info.parentTid);
-      for (const frame of parent?.shadow ?? []) childMemory.writeU64(frame.stackSlot, frame.returnAddress);
-    } catch {
-      /* the child may already be gone */
-    } finally {
-      childMemory.close();
+      inheritForkedProcess(parent, proc, info.parentTid, child);
+      // jump patches (the in-process engine's, in the target only) point at trampolines whose
+      // shared memory is the parent's: the child gets the original bytes there, unprobed
+      if (parent.pid === this.pid) this.hooks.placer?.restoreIn(proc.memory);
+    } catch (error) {
+      this.log(`fork child ${child}: ${(error as Error).message}`);
     }
-    this.n.ptrace(PTRACE.PTRACE_DETACH, child, 0, 0);
+    this.threads.set(child, { tid: child, proc, shadow: info.shadow, pendingSignal: 0 });
+    this.pinIfAsked([child]);
+    this.log(`following process ${child}, forked by ${parent.pid}`);
+    this.processBegins(proc, child);
+    this.n.ptrace(PTRACE.PTRACE_CONT, child, 0, 0);
   }
 
   private onThreadGone(tid: number, s: WaitStatus): void {
-    this.healer?.threadGone(tid);
+    const thread = this.threads.get(tid);
+    const proc = thread?.proc ?? this.processes.get(tid);
+    proc?.healer.threadGone(tid);
     this.threads.delete(tid);
-    this.vforkChildren.delete(tid);
+    const vfork = this.vforkChildren.delete(tid);
+    if (vfork && proc && this.begun.delete(tid)) this.fireLifecycle('end', proc, tid, tid);
+    if (proc && !vfork && tid !== proc.pid) this.fireLifecycle('thread.end', proc, tid);
+    if (proc && !vfork && tid === proc.pid) {
+      if (this.begun.delete(tid)) this.fireLifecycle('end', proc, tid);
+      proc.gone();
+      this.processes.delete(tid);
+      if (this.proc === proc) this.proc = this.processes.get(this.pid) ?? [...this.processes.values()][0] ?? proc;
+    }
     if (tid === this.pid) {
       this.targetExit = s;
       this.targetGone = true;
@@ -831,18 +917,39 @@ export class PtraceTracer {
   // ───────────── teardown ─────────────
 
   /**
-   * Leaves the target as if never traced: stops every thread, restores the original bytes,
-   * puts back redirected return addresses, moves threads out of code areas, unmaps the areas
-   * and detaches. Runs however the session ended.
+   * Leaves the target and every followed child as if never traced: stops every thread, restores
+   * the original bytes, puts back redirected return addresses, moves threads out of code areas,
+   * unmaps the areas and detaches. Runs however the session ended.
    */
   private teardown(): void {
-    if (this.targetGone || this.pid === 0 || !this.memory) return;
-    // the leader last: its exit is reported only once every other thread's is collected, so
-    // waiting for it first could wait forever when the process exits during the teardown
-    const live = [...this.threads.keys()].sort((a, b) => (a === this.pid ? 1 : 0) - (b === this.pid ? 1 : 0));
+    if (this.pid === 0 || this.processes.size === 0) return;
+    const live = this.settling;
+    // each process's leader last: its exit is reported only once every other thread's is
+    // collected, so waiting for it first could wait forever when it exits during the teardown
+    const isLeader = (tid: number) => (this.threads.get(tid)?.proc.pid === tid ? 1 : 0);
+    live.push(...[...this.threads.keys()].sort((a, b) => isLeader(a) - isLeader(b)));
     for (const tid of live) this.n.ptrace(PTRACE.PTRACE_INTERRUPT, tid, 0, 0);
-    for (const tid of live) this.settleForDetach(tid);
-    if (this.targetGone) return;
+    while (live.length) {
+      const tid = live.shift()!;
+      const thread = this.threads.get(tid);
+      if (!thread) continue;
+      this.proc = thread.proc;
+      this.settleForDetach(tid);
+    }
+    for (const proc of [...this.processes.values()]) {
+      this.proc = proc;
+      this.restoreProcess(proc);
+    }
+    this.restoreAffinity();
+    for (const thread of this.threads.values()) this.n.ptrace(PTRACE.PTRACE_DETACH, thread.tid, 0, thread.pendingSignal);
+    this.releaseLateChildren();
+    this.log('detached; every original byte restored');
+  }
+
+  /** Restores one process's code, frames and areas (its threads stopped); they are detached after. */
+  private restoreProcess(proc: TracedProcess): void {
+    const threads = [...this.threads.values()].filter((t) => t.proc === proc);
+    if (threads.length === 0) return; // gone meanwhile
     for (const bp of this.breakpoints.values()) {
       try {
         this.memory.write(bp.address, Uint8Array.of(bp.originalByte));
@@ -852,7 +959,7 @@ export class PtraceTracer {
     }
     this.semaphores.lowerAll(this.memory);
     const trampoline = this.areas.trampoline;
-    for (const thread of this.threads.values()) {
+    for (const thread of threads) {
       for (const frame of thread.shadow) {
         try {
           if (trampoline !== undefined && this.memory.readU64(frame.stackSlot) === BigInt(trampoline)) this.memory.writeU64(frame.stackSlot, frame.returnAddress);
@@ -862,27 +969,68 @@ export class PtraceTracer {
       }
       thread.shadow.length = 0;
     }
-    const anyThread = [...this.threads.keys()][0];
-    const keepAreas = this.hooks.placer !== undefined && anyThread !== undefined && !this.hooks.placer.detach(this.placementState([], anyThread));
+    // injected system calls go through a thread of the process itself, not a vfork child sharing its memory
+    const own = threads.filter((t) => !this.vforkChildren.has(t.tid));
+    const anyThread = (own.find((t) => t.tid === proc.pid) ?? own[0])?.tid;
+    const keepAreas = proc.pid === this.pid && this.hooks.placer !== undefined && anyThread !== undefined && !this.hooks.placer.detach(this.placementState([], anyThread));
     if (anyThread !== undefined && this.areas.areas.length) {
-      for (const tid of this.threads.keys()) this.leaveCodeAreas(tid);
+      for (const t of threads) this.leaveCodeAreas(t.tid);
       try {
         this.healer.uninstall(anyThread);
       } catch (error) {
-        this.log(`could not take the healer out (${(error as Error).message}); it stays, unused`);
+        this.log(`could not take the healer out of process ${proc.pid} (${(error as Error).message}); it stays, unused`);
       }
       try {
         if (keepAreas) this.log('code areas stay mapped: a thread may still be inside a trampoline');
         else this.areas.unmapAll(anyThread);
       } catch (error) {
-        this.log(`could not unmap code areas (${(error as Error).message}); they stay mapped, unused`);
+        this.log(`could not unmap code areas of process ${proc.pid} (${(error as Error).message}); they stay mapped, unused`);
       }
     }
-    this.restoreAffinity();
-    for (const thread of this.threads.values()) this.n.ptrace(PTRACE.PTRACE_DETACH, thread.tid, 0, thread.pendingSignal);
-    for (const child of this.vforkChildren) this.n.ptrace(PTRACE.PTRACE_DETACH, child, 0, 0);
-    this.memory.close();
-    this.log('detached; every original byte restored');
+  }
+
+  /** Threads still to bring to a stop for detaching (a thread created meanwhile joins them). */
+  private readonly settling: number[] = [];
+
+  private lateThread(tid: number, parent: Thread): void {
+    if (this.threads.has(tid)) return;
+    this.threads.set(tid, { tid, proc: parent.proc, shadow: [], pendingSignal: 0 });
+    this.n.ptrace(PTRACE.PTRACE_INTERRUPT, tid, 0, 0);
+    this.settling.push(tid);
+  }
+
+  /** Children forked while utap was stopping: not followed; their copies of our bytes are taken out. */
+  private readonly lateChildren: Array<{ child: number; parent: TracedProcess; shadow: ShadowFrame[]; stopped: boolean }> = [];
+
+  /**
+   * Children utap knew of but had not followed yet when it stopped (a fork whose child's first
+   * stop had not come), and children forked while it was stopping: each holds a copy of its
+   * parent's int3s and redirected frames, which are taken out before it is let go.
+   */
+  private releaseLateChildren(): void {
+    for (const [child, info] of this.expectedChildren) this.lateChildren.push({ child, parent: info.parent, shadow: info.shadow, stopped: false });
+    this.expectedChildren.clear();
+    // stopped, their parent's fork event never seen: the parent is known from /proc, their frames are not
+    for (const child of this.unclaimedChildren) {
+      const parent = this.processes.get(readPpid(child));
+      if (parent) this.lateChildren.push({ child, parent, shadow: [], stopped: true });
+      else this.n.ptrace(PTRACE.PTRACE_DETACH, child, 0, 0);
+    }
+    this.unclaimedChildren.clear();
+    for (const { child, parent, shadow, stopped } of this.lateChildren.splice(0)) {
+      if (!stopped && this.n.waitFor(child, this.status) < 0) continue;
+      const childMemory = new TargetMemory(child);
+      try {
+        for (const bp of parent.breakpoints.values()) childMemory.write(bp.address, Uint8Array.of(bp.originalByte));
+        parent.semaphores.lowerAll(childMemory);
+        for (const frame of shadow) childMemory.writeU64(frame.stackSlot, frame.returnAddress);
+      } catch {
+        /* the child may already be gone */
+      } finally {
+        childMemory.close();
+      }
+      this.n.ptrace(PTRACE.PTRACE_DETACH, child, 0, 0);
+    }
   }
 
   /** Brings `tid` to a stop where it is safe to restore code, finishing any hit in progress. */
@@ -901,6 +1049,13 @@ export class PtraceTracer {
       const thread = this.threads.get(tid);
       if (!thread) return;
       if (s.event === PTRACE_EVENT.PTRACE_EVENT_STOP) return; // our interrupt (or a group-stop)
+      if (s.event === PTRACE_EVENT.PTRACE_EVENT_FORK || s.event === PTRACE_EVENT.PTRACE_EVENT_VFORK || s.event === PTRACE_EVENT.PTRACE_EVENT_CLONE) {
+        const message = new BigUint64Array(1);
+        this.n.ptraceBuffer(PTRACE.PTRACE_GETEVENTMSG, tid, 0, new Uint8Array(message.buffer));
+        const child = Number(message[0]);
+        if (s.event === PTRACE_EVENT.PTRACE_EVENT_CLONE) this.lateThread(child, thread);
+        else this.lateChildren.push({ child, parent: thread.proc, shadow: inheritShadow(thread.shadow), stopped: this.unclaimedChildren.delete(child) });
+      }
       if (s.event !== 0) {
         // a clone/fork/exec event raced with the interrupt; let it finish, the interrupt follows
         this.n.ptrace(PTRACE.PTRACE_CONT, tid, 0, 0);
@@ -952,6 +1107,15 @@ export class PtraceTracer {
       this.n.ptrace(PTRACE.PTRACE_SINGLESTEP, tid, 0, 0);
       if (this.n.waitFor(tid, this.status) < 0) return;
     }
+  }
+}
+
+function readPpid(pid: number): number {
+  try {
+    const m = /^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
   }
 }
 

@@ -34,6 +34,11 @@ export class SdtSemaphores {
   clear(): void {
     this.raised.clear();
   }
+
+  /** A fork child's copy: its memory holds the counters as raised, to take off the same way. */
+  inheritFrom(parent: SdtSemaphores): void {
+    for (const [at, n] of parent.raised) this.raised.set(at, n);
+  }
 }
 
 function add(memory: TargetMemory, at: number, delta: number): void {

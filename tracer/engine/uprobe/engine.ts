@@ -37,6 +37,8 @@ import { removeRegistration } from '../../../kernel-helper/registry';
 import { RingBufferReader } from '../../../kernel-helper/ring-buffer';
 import { releaseUprobeWarmUp } from '../../../kernel-helper/uprobe-warmup';
 import { isSyscallSite, syscallContextProblem } from './syscall-tracepoints';
+import { decodeProcessEvent } from '../../../kernel-helper/process-events';
+import { ProcessFollower } from './process-follow';
 import { shellCommand } from '../../runtime/shell-command';
 
 export const uprobeEngine: Engine = {
@@ -47,6 +49,8 @@ export const uprobeEngine: Engine = {
     if (syscalls) return syscalls;
     const inexact = inexactEventModeReason(request.plan, request.pid ?? 0);
     if (inexact) return inexact;
+    const bare = request.plan.lifecycle?.find((p) => p.program === undefined);
+    if (bare && request.pid === undefined && request.command === undefined) return `probe ${bare.pp} is about the traced process: give -p PID or -c COMMAND, or name the program: process("PATH")`;
     const why = detectBpfFeatures().unavailable;
     if (why) return why;
     if (request.guru && request.plan.sites.some((s) => s.needs.writesTarget)) return 'its handlers cannot change the traced process (guru writes need the ptrace engine)';
@@ -61,6 +65,7 @@ export const uprobeEngine: Engine = {
     const untraceable = request.pid === undefined ? undefined : untraceableTarget(request.pid);
     if (untraceable) throw new UtapError(untraceable, EXIT_ENVIRONMENT);
     if (request.handlerName !== undefined) checkHandlerName(request.handlerName);
+    if (request.handlerName !== undefined && plan.lifecycle?.length) throw new UtapError(`--name registers kernel handlers, and probe ${plan.lifecycle[0].pp} runs in utap; remove it or run without --name.`, EXIT_SCRIPT_ERROR);
     if (request.detach) {
       if (request.command !== undefined) throw new UtapError('--detach cannot leave handlers on a command utap starts (-c), which ends with utap; start it yourself and use -p PID.', EXIT_SCRIPT_ERROR);
       if (plan.sites.some(isSyscallSite)) throw new UtapError('--detach cannot keep system-call probes collecting yet: they need utap running; run without --detach.', EXIT_SCRIPT_ERROR);
@@ -79,7 +84,7 @@ export const uprobeEngine: Engine = {
     let kernel: KernelHandlers | undefined;
     try {
       // A -c command may be gone when utap symbolizes its addresses: its mappings are read at its first hit.
-      const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && wantsSnapshot(plan), byPtrace: new Set(byPtrace.map((s) => s.id)) });
+      const handlers = new KernelHandlers(plan, targetPid, { mapsSnapshot: launch.child !== undefined && wantsSnapshot(plan), byPtrace: new Set(byPtrace.map((s) => s.id)), follow: followMode(request, targetPid) });
       kernel = handlers;
       handlers.syscallsAwaitExec = request.command !== undefined && /^\s*exec\s/.test(shellCommand(request.command));
       for (const m of handlers.modes) {
@@ -209,12 +214,24 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
   let sidecar: PtraceSidecar | undefined;
   // The sidecar's hits end the run like any other handler's: set once the event loop is set up.
   let afterSidecarHit = () => session.flush();
+  // Set up as soon as the tracepoints are armed, before anything is said to be armed: the
+  // processes running a lifecycle program then are found before the user starts new ones.
+  let follower: ProcessFollower | undefined;
+  const startFollowing = () => {
+    if (!kernel.processEvents) return;
+    follower = new ProcessFollower(request.plan, session, targetPid);
+    if (targetPid === 0) follower.beginRunning();
+    // -c: the command begins at its exec, unless the shell is the user's (a compound command)
+    else if (request.command !== undefined && shellCommand(request.command) !== request.command) follower.known(targetPid);
+    else follower.begins(targetPid);
+  };
   if (session.running && byPtrace.length > 0) {
     if (request.pid !== undefined) {
       symbols.preload();
       rememberProcessStatus(request.pid);
     }
     ({ sidecar, targetPid } = await armWithSidecar(session, kernel, request, symbols, byPtrace, () => afterSidecarHit()));
+    startFollowing();
   } else if (session.running) {
     // A process given with -p is mapped already: keep its mappings for unwinding and symbols
     // (records may be handled after it is gone).
@@ -224,8 +241,10 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
     }
     if (kernel.mapsSnapshot) kernel.requestMapsSnapshot();
     kernel.attach(targetPid === 0 ? undefined : targetPid, request.handlerName !== undefined);
+    startFollowing();
     releaseUprobeWarmUp();
     request.log(`probes armed${targetPid ? ` for process ${targetPid}` : ' for every process running the probed files'}`);
+    if (kernel.processEvents && targetPid) request.log('following its children: probes in programs fire in every process running them and keep to the target and its descendants (a set the kernel handlers look up); probes in shared libraries keep to the target');
     if (request.handlerName !== undefined) {
       const name = request.handlerName;
       const dir = registerHandlers(kernel, {
@@ -256,6 +275,8 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
   const shellImage = kernel.mapsSnapshot && child?.pid ? fileMappingsSignature(child.pid) : undefined;
   let early = 0;
   const onRecord = (record: Buffer) => {
+    const event = follower && decodeProcessEvent(record);
+    if (event) return follower!.onEvent(event);
     if (record.readUInt32LE(0) !== SNAPSHOT_RECORD_ID) return dispatch(record);
     // A handler stopped its process for this: read its mappings (again at the next hit while it
     // is still the shell), then let it go on.
@@ -313,12 +334,25 @@ async function drive(session: Session, kernel: KernelHandlers, routes: Map<numbe
       const status = session.finish(commandFailure !== 0 ? commandFailure : lost + skipped > 0 ? EXIT_SCRIPT_ERROR : 0);
       if (outcome.warning && !session.failed) process.stderr.write(`${outcome.warning}\n`);
       if (lost > 0) process.stderr.write(`${lostRecordsWarning(lost)}\n`);
+      if (follower && !session.failed && targetPid !== 0) for (const w of follower.unranWarnings(request.plan.sites)) process.stderr.write(`${w}\n`);
       if (skipped > 0) process.stderr.write(`${busySkipsWarning(skipped)}\n`);
       return status;
     },
   });
 }
 
+/**
+ * Whether the kernel keeps a set of traced processes (process-follow.ts): with a target, to
+ * follow its children (not for
+ * registered handlers, which outlive utap: they keep to the target); system-wide, only for
+ * lifecycle probes. With a ptrace sidecar, the sidecar follows the children for its own sites.
+ */
+function followMode(request: EngineRunRequest, targetPid: number): 'target' | 'everyProcess' | undefined {
+  // UTAP_FOLLOW=0: the target alone, every uprobe pid-filtered (bench/ compares the two)
+  if (request.handlerName !== undefined || process.env.UTAP_FOLLOW === '0') return undefined;
+  if (targetPid !== 0 || request.pid !== undefined || request.command !== undefined) return 'target';
+  return (request.plan.lifecycle?.length ?? 0) > 0 ? 'everyProcess' : undefined;
+}
 /** Snapshots taken in the -c shell before its exec, at most (each stops the shell once). */
 const MAX_EARLY_SNAPSHOTS = 64;
 

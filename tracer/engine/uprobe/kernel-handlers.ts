@@ -28,6 +28,8 @@ import { sleepableUprobesSupported } from '../../../kernel-helper/features';
 import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../../errors';
 import type { PlanIR, ProbeSiteIR, ScalarType, SourceLoc } from '../../ir/ir';
 import { hasSyscallSites, isSyscallSite, SyscallTracepoints } from './syscall-tracepoints';
+import { ProcessEvents } from '../../../kernel-helper/process-events';
+import { isProgramFile } from './process-follow';
 
 interface LoadedProgram {
   site: ProbeSiteIR;
@@ -83,13 +85,15 @@ export class KernelHandlers {
   syscalls: SyscallTracepoints | undefined;
   /** attach()'s process is a -c shell that execs the command: system calls count from that exec. */
   syscallsAwaitExec = false;
+  /** The traced-process set and the process-event tracepoints (process-follow.ts), when the run has them. */
+  processEvents: ProcessEvents | undefined;
 
   /**
    * `mapsSnapshot`: the handlers can stop their process once for utap to read its mappings
    * (maps-snapshot.ts). `byPtrace`: ids of the sites the ptrace sidecar places (no program here;
    * their globals stay in the Session).
    */
-  constructor(private readonly plan: PlanIR, targetPid: number, private readonly options: { mapsSnapshot?: boolean; byPtrace?: ReadonlySet<number> } = {}) {
+  constructor(private readonly plan: PlanIR, targetPid: number, private readonly options: { mapsSnapshot?: boolean; byPtrace?: ReadonlySet<number>; follow?: 'target' | 'everyProcess' } = {}) {
     const byPtrace = options.byPtrace ?? new Set<number>();
     this.mapsSnapshot = options.mapsSnapshot ?? false;
     const tooBig = new Map<number, string>();
@@ -123,6 +127,9 @@ export class KernelHandlers {
     this.ring = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: RING_BYTES, name: 'utap_ring' }));
     this.state = this.track(BpfMap.create({ type: U.BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: STATE_SLOTS, name: 'utap_state' }));
     if (hasSyscallSites(this.plan)) this.syscalls = new SyscallTracepoints();
+    const follow = this.options.follow;
+    if (follow) this.processEvents = new ProcessEvents(this.ring, follow === 'everyProcess', this.mapsSnapshot ? { stateFd: this.state.fd, slot: STATE_SNAPSHOT } : undefined);
+    const traced = follow === 'target' ? this.processEvents?.traced.fd : undefined;
     for (const index of [...kernelGlobals].sort((a, b) => a - b)) {
       const decl = program.globals[index];
       const shape = globalMapShape(decl, maxStr);
@@ -133,7 +140,7 @@ export class KernelHandlers {
     const walltime = walltimeOffsetNs();
     const sleepable = sleepableUprobesSupported();
     // UTAP_UPROBE_MULTI=0: one program and perf event per site even so (bench/multi-attach.ts compares).
-    const sharedSites = process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported() ? this.loadShared(program, targetPid, walltime, sleepable) : new Set<ProbeSiteIR>();
+    const sharedSites = process.env.UTAP_UPROBE_MULTI !== '0' && uprobeMultiSupported() ? this.loadShared(program, targetPid, walltime, sleepable, traced) : new Set<ProbeSiteIR>();
     for (const m of this.modes) {
       if (sharedSites.has(m.site) || m.mode === 'ptrace') continue;
       const heap = this.newHeap(`utap_heap${m.site.id}`);
@@ -143,7 +150,7 @@ export class KernelHandlers {
       const options = (entryFd: number): CompileOptions => ({
         program,
         site: m.site,
-        fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: heap.fd, entry: entryFd, entryHeap: entryHeap?.fd, tgids: this.syscalls?.tgids.fd },
+        fds: { global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, heap: heap.fd, entry: entryFd, entryHeap: entryHeap?.fd, tgids: this.syscalls?.tgids.fd, traced },
         nextRecordId: () => this.nextId++,
         targetPid,
         walltimeOffsetNs: walltime,
@@ -190,13 +197,17 @@ export class KernelHandlers {
    * Arms every uprobe; `pid` restricts them to one process, undefined probes every process.
    * `pinnable`: through BPF links that pin() can keep armed after utap exits.
    */
-  attach(pid: number | undefined, pinnable = false): void {
-    // System-wide, one perf event (on CPU 0) is enough: a uprobe runs the BPF programs attached
-    // to its trace event on whichever CPU it hits, so one event per CPU ran each program once per
-    // CPU for every hit.
-    const cpus = pid === undefined ? [0] : [-1];
+  attach(target: number | undefined, pinnable = false): void {
+    // Following the target's children (process-follow.ts): the set holds the target before any
+    // probe is armed, and a program's probes fire in every process running it, the handlers
+    // keeping to the set; a library's stay on the target, as other processes map it too.
+    const events = this.processEvents;
+    if (events && this.options.follow === 'target' && target !== undefined) events.add(target);
+    events?.attach();
+    const pidFor = (binary: string) => (target !== undefined && this.options.follow === 'target' && isProgramFile(binary) ? undefined : target);
     for (const s of this.shared) {
       const { group } = s;
+      const pid = pidFor(group.binary);
       const place = (programFd: number, retprobe: boolean) => {
         try {
           this.links.push(attachUprobeMulti({ path: group.binary, offsets: group.sites.map((site) => site.fileOffset), cookies: group.cookies, refCtrOffsets: group.sites.map((site) => site.semaphore?.fileOffset ?? 0n), retprobe, pid: pid ?? 0, programFd }));
@@ -212,11 +223,16 @@ export class KernelHandlers {
       place(s.main.fd, group.kind === 'return');
     }
     if (this.syscalls) {
-      if (pid === undefined) throw new UtapError('system-call probes need the process to trace: give -p PID or -c CMD.', EXIT_SCRIPT_ERROR);
-      this.syscalls.attach(pid, this.syscallsAwaitExec);
+      if (target === undefined) throw new UtapError('system-call probes need the process to trace: give -p PID or -c CMD.', EXIT_SCRIPT_ERROR);
+      this.syscalls.attach(target, this.syscallsAwaitExec);
     }
     for (const p of this.programs) {
       if (isSyscallSite(p.site)) continue;
+      const pid = pidFor(p.site.binary);
+      // System-wide, one perf event (on CPU 0) is enough: a uprobe runs the BPF programs attached
+      // to its trace event on whichever CPU it hits, so one event per CPU ran each program once per
+      // CPU for every hit.
+      const cpus = pid === undefined ? [0] : [-1];
       for (const cpu of cpus) {
         try {
           this.links.push(
@@ -277,6 +293,7 @@ export class KernelHandlers {
   detach(): void {
     for (const l of this.links.splice(0)) l.close();
     this.syscalls?.detach();
+    this.processEvents?.detach();
   }
 
   close(): void {
@@ -291,6 +308,8 @@ export class KernelHandlers {
     for (const m of this.maps.splice(0)) m.close();
     this.syscalls?.close();
     this.syscalls = undefined;
+    this.processEvents?.close();
+    this.processEvents = undefined;
   }
 
   /**
@@ -300,7 +319,7 @@ export class KernelHandlers {
    * placeholders for its group's own (map-placeholders.ts), and with one record-id block start per
    * set — record k of the site with cookie c gets start + k * sites + c whichever group it is in.
    */
-  private loadShared(program: PlanIR['program'], targetPid: number, walltime: bigint, sleepable: boolean): Set<ProbeSiteIR> {
+  private loadShared(program: PlanIR['program'], targetPid: number, walltime: bigint, sleepable: boolean, traced: number | undefined): Set<ProbeSiteIR> {
     const maxStr = program.limits.maxStringLen;
     const served = new Set<ProbeSiteIR>();
     const sets = candidateSets(this.modes.filter((m) => m.mode === 'kernel' && !isSyscallSite(m.site)).map((m) => m.site));
@@ -311,7 +330,7 @@ export class KernelHandlers {
       const groups = sharedGroups(set, candidateSet, (site) => ({
         program, site, targetPid, walltimeOffsetNs: walltime, sleepable, mapsSnapshot: this.options.mapsSnapshot,
         fds: {
-          global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd,
+          global: (i) => this.globalMaps.get(i)!.fd, ring: this.ring.fd, state: this.state.fd, traced,
           heap: PLACEHOLDER_FD.heap, entry: PLACEHOLDER_FD.entry, entryHeap: hasEntryCaptures(site) ? PLACEHOLDER_FD.entryHeap : undefined,
         },
         nextRecordId: idBlocks(start, set.sites.length),

@@ -14,7 +14,8 @@ export interface RecordRoute {
 
 /** The plan the Session runs: the original one plus a synthesized site per record kind that needs one. */
 export function planWithRecordSites(plan: PlanIR, records: Iterable<RecordSpec>): { plan: PlanIR; routes: Map<number, RecordRoute> } {
-  let nextId = plan.sites.reduce((n, s) => Math.max(n, s.id + 1), 0);
+  // (after the lifecycle probes' ids too: they share the Session's site ids)
+  let nextId = [...plan.sites, ...(plan.lifecycle ?? [])].reduce((n, s) => Math.max(n, s.id + 1), 0);
   const byId = new Map(plan.sites.map((s) => [s.id, s]));
   const extra: ProbeSiteIR[] = [];
   const routes = new Map<number, RecordRoute>();
