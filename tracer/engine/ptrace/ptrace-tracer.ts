@@ -460,6 +460,7 @@ export class PtraceTracer {
         if (why === undefined) {
           this.placedSiteIds.add(placed.site.id);
           this.placedEver.add(placed.site.id);
+          this.jumpPlaced.add(placed.site.id);
           continue;
         }
         this.log(`${placed.site.kind} probe ${placed.site.pp} at 0x${placed.address.toString(16)}: a breakpoint, not a jump: ${why}`);
@@ -478,6 +479,9 @@ export class PtraceTracer {
       if (bp) bp.linkerHook = true;
     }
   }
+
+  /** Sites the placer patched with a jump in the target (a fork child gets breakpoints there). */
+  private readonly jumpPlaced = new Set<number>();
 
   /** Set while every thread is stopped for placing (at attach). */
   private allStopped = false;
@@ -660,7 +664,7 @@ export class PtraceTracer {
     const regs = this.regs;
     const inTarget = !this.vforkChildren.has(tid);
     // the placer's handlers run in the process, through a trampoline it names
-    const elsewhere = inTarget && this.session.running ? this.hooks.placer?.breakpointTarget?.(bp.address) : undefined;
+    const elsewhere = inTarget && this.session.running && this.proc.pid === this.pid ? this.hooks.placer?.breakpointTarget?.(bp.address) : undefined;
     this.ctx.regsDirty = false;
     if (inTarget && this.session.running) {
       this.symbols.follow(this.proc.pid); // usymname(), ubacktrace() in a followed child
@@ -669,7 +673,7 @@ export class PtraceTracer {
       ctx.shadow = thread.shadow;
       if (elsewhere === undefined) for (const site of bp.entrySites) this.session.hit(site.id, ctx);
       if (bp.returnSites.length && this.areas.trampoline !== undefined) {
-        const captures = elsewhere === undefined && !this.hooks.placer?.returnTarget?.(bp.address) ? bp.returnSites.map((site) => this.session.captureEntry(site.id, ctx)) : [];
+        const captures = elsewhere === undefined && !(this.proc.pid === this.pid && this.hooks.placer?.returnTarget?.(bp.address)) ? bp.returnSites.map((site) => this.session.captureEntry(site.id, ctx)) : [];
         const rsp = regs.getNumber('rsp');
         const returnAddress = this.memory.readU64(rsp);
         this.healer.redirectReturn(tid, thread.shadow.length, rsp, returnAddress, this.areas.trampoline);
@@ -700,7 +704,7 @@ export class PtraceTracer {
       return;
     }
     this.ctx.regsDirty = false;
-    const elsewhere = this.session.running && !this.vforkChildren.has(tid) ? this.hooks.placer?.returnTarget?.(frame.breakpoint.address) : undefined;
+    const elsewhere = this.session.running && !this.vforkChildren.has(tid) && this.proc.pid === this.pid ? this.hooks.placer?.returnTarget?.(frame.breakpoint.address) : undefined;
     if (elsewhere !== undefined) {
       // the placer's return trampoline runs the handlers and jumps to the address left below rsp
       this.memory.writeU64(rsp - 8, frame.returnAddress);
@@ -778,7 +782,10 @@ export class PtraceTracer {
           this.threads.delete(tid);
         }
       }
-      if (proc.pid === this.pid) this.hooks.placer?.forget(); // (only the target process carries jump patches)
+      if (proc.pid === this.pid) {
+        this.hooks.placer?.forget(); // (only the target process carries jump patches)
+        this.jumpPlaced.clear();
+      }
       proc.newImage();
       this.proc = proc;
     }
@@ -879,9 +886,14 @@ export class PtraceTracer {
     const proc = this.newProcess(child);
     try {
       inheritForkedProcess(parent, proc, info.parentTid, child);
-      // jump patches (the in-process engine's, in the target only) point at trampolines whose
-      // shared memory is the parent's: the child gets the original bytes there, unprobed
-      if (parent.pid === this.pid) this.hooks.placer?.restoreIn(proc.memory);
+      // Jump patches (the in-process engine's, in the target only) lead to handlers whose
+      // per-thread scratch and pid are the parent's: the child gets the original bytes back and
+      // breakpoints at those sites, its hits run by utap on the same shared globals.
+      if (parent.pid === this.pid && this.hooks.placer && this.jumpPlaced.size > 0) {
+        this.hooks.placer.restoreIn(proc.memory);
+        for (const id of this.jumpPlaced) proc.placedSiteIds.delete(id);
+        this.installPending(child);
+      }
     } catch (error) {
       this.log(`fork child ${child}: ${(error as Error).message}`);
     }
