@@ -151,7 +151,7 @@ test('script mistakes and missing debug information are one-sentence errors with
     throw new Error(`${text} lowered without an error`);
   };
   const cases: Array<[UtapError, number, RegExp]> = [
-    [fail(site('statement'), '$nope'), 1, /^test\.stp:3:5: error: \$nope is not a parameter or local of take_structs at this point; these are: \$p \$f \$n \$list \$arr\.$/],
+    [fail(site('statement'), '$nope'), 1, /^test\.stp:3:5: error: \$nope is not a parameter or local of take_structs at this point, nor a global of [^;]+; these are: \$p \$f \$n \$list \$arr\.$/],
     [fail(site('statement'), '$list->nope'), 1, /struct node has no member nope; its members are: value next label pos grid\.$/],
     [fail(site('statement'), '$p->x->y'), 1, /\$p->x is int, not a struct, union or pointer to one\.$/],
     [fail(site('statement'), '$p'), 1, /\$p is struct point; name one of its members/],

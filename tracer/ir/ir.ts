@@ -424,6 +424,17 @@ export interface TargetRef {
    * never lowers a `$x` the site lacks).
    */
   defined?: boolean;
+  /**
+   * `@var("name@file.c", "module")`: a variable looked up by name where the probe is, or — with
+   * `unit` — a global or file static of the compile units whose name matches `unit`; `module`
+   * names the binary holding it (a path or file name).
+   */
+  scope?: { unit?: string; module?: string };
+  /**
+   * `@cast(address, "struct T", "module")`: not a variable but the object of type `type` at
+   * `address` (name is '@cast'); `module` names the binary whose DWARF declares the type.
+   */
+  cast?: { address: Expr; type: string; module?: string };
 }
 
 export type TargetStep = { kind: 'member'; name: string } | { kind: 'index'; index: Expr };

@@ -360,7 +360,11 @@ class Lowerer {
     const atEntry = e.kind === 'entry';
     const target = (e.kind === 'entry' ? e.operand : e) as Extract<AstExpr, { kind: 'target' }>;
     const path: TargetStep[] = target.path.map((step) => (step.kind === 'member' ? step : { kind: 'index', index: this.expr(step.index, scope) }));
-    const ref = { name: target.name, path, atEntry, ...(target.pretty && { pretty: target.pretty }), ...(target.addressOf && { addressOf: true }) };
+    const ref = {
+      name: target.name, path, atEntry, ...(target.pretty && { pretty: target.pretty }), ...(target.addressOf && { addressOf: true }),
+      ...(target.scope && { scope: target.scope }),
+      ...(target.cast && { cast: { ...target.cast, address: this.expr(target.cast.address, scope) } }),
+    };
     return { op: 'target', type: targetType(target), ref, loc: e.loc };
   }
 

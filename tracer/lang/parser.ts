@@ -728,7 +728,7 @@ export class Parser {
   }
 
   /** The `->member` and `[index]` steps after a target variable. */
-  private targetPath(name: string, pretty: '$' | '$$' | undefined, loc: SourceLoc): AstExpr {
+  private targetPath(name: string, pretty: '$' | '$$' | undefined, loc: SourceLoc, bare = false): AstExpr {
     const path: AstTargetStep[] = [];
     for (;;) {
       if (this.accept('->')) {
@@ -742,7 +742,8 @@ export class Parser {
         this.expect(']', 'after the subscript');
       } else break;
     }
-    if (!pretty && path.length && this.tok.kind === 'op' && (this.tok.text === '$' || this.tok.text === '$$')) pretty = this.tokens[this.pos++].text as '$' | '$$';
+    // `$p$` is one token; after a path, or after @var(...)/@cast(...) (`bare`), the suffix is its own
+    if (!pretty && (path.length || bare) && this.tok.kind === 'op' && (this.tok.text === '$' || this.tok.text === '$$')) pretty = this.tokens[this.pos++].text as '$' | '$$';
     return { kind: 'target', name, path, pretty, loc };
   }
 
@@ -782,8 +783,22 @@ export class Parser {
         if (args.length < 1 || args.length > 2 || args[0].kind !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*(@.*)?$/.test(args[0].value)) {
           this.fail('@var takes a variable name in a string literal, as in @var("count") or @var("count@main.c").', t.loc);
         }
-        if (args.length === 2) return { kind: 'unsupported', what: '@var with a module argument (a variable of another binary)', operands: args, loc: t.loc };
-        return this.targetPath((args[0] as { value: string }).value.replace(/@.*$/, ''), undefined, t.loc);
+        if (args.length === 2 && args[1].kind !== 'string') this.fail('@var takes the module (binary) as a string literal, as in @var("count@main.c", "/usr/bin/prog").', args[1].loc);
+        const [name, unit] = (args[0] as { value: string }).value.split('@', 2);
+        const module = args.length === 2 ? (args[1] as { value: string }).value : undefined;
+        const target = this.targetPath(name, undefined, t.loc, true) as Extract<AstExpr, { kind: 'target' }>;
+        return unit === undefined && module === undefined ? target : { ...target, scope: { ...(unit !== undefined && { unit }), ...(module !== undefined && { module }) } };
+      }
+      case 'cast': {
+        // @cast(address, "struct T"[, "module"]): the T at address, followed like a $pointer
+        const args = this.parseArgs();
+        if (args.length < 2 || args.length > 3 || args[1].kind !== 'string' || (args.length === 3 && args[2].kind !== 'string')) {
+          this.fail('@cast takes an address, a type name and optionally a module, the last two as string literals: @cast(p, "struct node", "/usr/bin/prog").', t.loc);
+        }
+        const type = (args[1] as { value: string }).value;
+        const module = args.length === 3 ? (args[2] as { value: string }).value : undefined;
+        const target = this.targetPath('@cast', undefined, t.loc, true) as Extract<AstExpr, { kind: 'target' }>;
+        return { ...target, cast: { address: args[0], type, ...(module !== undefined && { module }) } };
       }
       case 'defined': {
         const args = this.parseArgs();

@@ -15,6 +15,9 @@ import { Evaluation, EvaluationError, type EvaluationStep } from '../../symboliz
 import { decodeExpression } from '../../symbolizer/dwarf/op';
 import { describeRegister, registerName } from '../../symbolizer/dwarf/registers';
 import { variableLocationAt, type Variable } from '../../symbolizer/dwarf/scopes';
+import { completeType, findGlobalVariable, findNamedType, type UnitChoice } from '../../symbolizer/dwarf/file-scope';
+import { compileGlob } from '../../symbolizer/glob';
+import * as path from 'node:path';
 import { entryLocations } from '../../symbolizer/dwarf/sysv-abi';
 import type { DwarfType, TypeRef } from '../../symbolizer/dwarf/types';
 import { DecodeError } from '../../symbolizer/decode-error';
@@ -148,18 +151,33 @@ export class TargetLowering implements TargetRewriter {
     const b = new ExprBuilder(loc);
     const spelling = spell(ref);
     // In a .return probe every target but $return means its value at entry (SystemTap's rule).
-    if (this.site.kind === 'return' && ref.name !== 'return' && ref.name !== '$return' && !this.parent) return this.capture(ref, loc);
+    if (this.site.kind === 'return' && ref.name !== 'return' && ref.name !== '$return' && !this.parent && this.entryLocal(ref)) return this.capture(ref, loc);
     if (ref.atEntry && !this.parent) throw new LoweringProblem(`@entry(${spelling}) only has a meaning in a .return probe.`, 1);
     if (ref.name === '$parms' || ref.name === '$locals' || ref.name === '$vars') {
       if (ref.path.length) throw new LoweringProblem(`${spelling} is a string; it has no members or elements.`, 1);
       return this.variablesString(ref.name.slice(1) as 'parms' | 'locals' | 'vars', ref.pretty !== undefined, ref.pretty === '$$', b);
     }
     if (ref.name === '$return') return this.returnString(ref.pretty !== undefined, ref.pretty === '$$', b);
-    let located = ref.name === 'return' ? this.returnValue(b) : this.variable(ref.name, b);
+    let located = ref.cast ? this.cast(ref.cast, b) : ref.name === 'return' ? this.returnValue(b) : this.variable(ref.name, b, ref.scope);
     for (const step of ref.path) located = this.step(located, step, b);
     if (ref.addressOf) return this.addressOf(located);
     if (ref.pretty) return formatParts(this.program, this.pretty(located, b, 0, ref.pretty === '$$'), loc);
     return this.scalar(located, b);
+  }
+
+  /**
+   * Whether a .return probe reads `ref` as it was at entry: parameters and locals (and the
+   * strings made of them) are; globals, file statics and @cast objects are read at the return.
+   */
+  private entryLocal(ref: TargetRef): boolean {
+    if (ref.cast || ref.scope?.unit !== undefined) return false;
+    if (ref.name.startsWith('$')) return true;
+    try {
+      return this.entryLowering().scopes().some((s) => s.variables.some((v) => v.name === ref.name)) || !this.global(ref.name, undefined);
+    } catch (e) {
+      if (e instanceof LoweringProblem) return true;
+      throw e;
+    }
   }
 
   /** A .return probe's use of an entry value: lowered at the entry pc, captured there, read back. */
@@ -206,17 +224,76 @@ export class TargetLowering implements TargetRewriter {
     return this.scopes()[0].variables;
   }
 
-  private variable(name: string, b: ExprBuilder): Located {
-    this.dwarf(`$${name}`);
-    for (const scope of this.scopes()) {
-      const v = scope.variables.find((x) => x.name === name);
-      if (v) return { place: this.variablePlace(v, b, scope.die), bitOffset: 0, type: dwarfType(v.type), spelling: `$${name}` };
+  /**
+   * `$name`: a parameter or local of the function at the pc (innermost scope first), else a
+   * global or file static (the probe's own compile unit first). `@var("name@unit")` looks only
+   * at the globals and statics of the units matching `unit`.
+   */
+  private variable(name: string, b: ExprBuilder, scope?: TargetRef['scope']): Located {
+    if (scope?.module !== undefined) this.checkModule(scope.module, `@var("${name}")`);
+    const hasScopes = this.site.dwarf !== undefined && this.site.functionDie !== undefined;
+    if (scope?.unit === undefined && hasScopes) {
+      for (const s of this.scopes()) {
+        const v = s.variables.find((x) => x.name === name);
+        if (v) return { place: this.variablePlace(v, b, s.die), bitOffset: 0, type: dwarfType(v.type), spelling: `$${name}` };
+      }
     }
-    const known = [...new Set(this.scopes().flatMap((s) => s.variables.map((x) => `$${x.name}`)))].join(' ');
+    if (!this.site.dwarf) this.dwarf(`$${name}`);
+    const global = this.global(name, scope?.unit);
+    if (global) return { place: this.globalPlace(global, b), bitOffset: 0, type: dwarfType(global.type), spelling: `$${name}` };
+    if (scope?.unit !== undefined) throw new LoweringProblem(`@var("${name}@${scope.unit}"): no compile unit of ${this.site.binary} matching ${scope.unit} defines a global or static ${name}.`, 1);
+    const known = hasScopes ? [...new Set(this.scopes().flatMap((s) => s.variables.map((x) => `$${x.name}`)))].join(' ') : '';
     throw new LoweringProblem(
-      `$${name} is not a parameter or local of ${this.site.functionName} at this point${known ? `; these are: ${known}` : ' (it has none here)'}.`,
+      `$${name} is not a parameter or local of ${this.site.functionName} at this point, nor a global of ${path.basename(this.site.binary)}${known ? `; these are: ${known}` : ''}.`,
       1,
     );
+  }
+
+  /** The global or file static `name` of the site's binary, from the units matching `unit` if given. */
+  private global(name: string, unit: string | undefined): Variable | undefined {
+    const dwarf = this.site.dwarf;
+    if (!dwarf) return undefined;
+    const own = this.site.functionDie !== undefined ? dwarf.ctx.unitAt(this.site.functionDie)?.offset : dwarf.unitForPc(this.site.pc)?.offset;
+    const choice: UnitChoice = { ...(own !== undefined && { first: own }), ...(unit !== undefined && { accepts: unitMatcher(unit) }) };
+    return findGlobalVariable(dwarf.ctx, name, choice);
+  }
+
+  private globalPlace(v: Variable, b: ExprBuilder): Place {
+    const at = variableLocationAt(v, this.site.pc);
+    switch (at.kind) {
+      case 'optimizedOut':
+        throw new LoweringProblem(`$${v.name} has no location in the debug information of ${this.site.binary} (optimized out).`, 2);
+      case 'constant': {
+        if (at.value instanceof Uint8Array) return { kind: 'implicit', bytes: at.value };
+        const bytes = new Uint8Array(8);
+        new DataView(bytes.buffer).setBigUint64(0, BigInt.asUintN(64, at.value), true);
+        return { kind: 'implicit', bytes };
+      }
+      case 'expression': {
+        const unit = this.site.dwarf!.ctx.unitAt(v.die);
+        return this.evaluatePlace(at.expression, at.section, at.offset, b, unit && { offsetSize: unit.offsetSize, unitOffset: unit.offset, version: unit.version, addressAt: (i: number) => unit.address(i) });
+      }
+    }
+  }
+
+  /** `@cast(address, "type", "module")`: the object of that type at the address. */
+  private cast(cast: NonNullable<TargetRef['cast']>, b: ExprBuilder): Located {
+    const spelling = `@cast(..., "${cast.type}")`;
+    if (cast.module !== undefined) this.checkModule(cast.module, spelling);
+    const dwarf = this.site.dwarf;
+    if (!dwarf) throw new LoweringProblem(`${this.site.binary} has no debug information, so ${spelling} cannot find its type; install its debug symbols (a -dbg or -dbgsym package) or rebuild it with -g.`, 2);
+    const own = this.site.functionDie !== undefined ? dwarf.ctx.unitAt(this.site.functionDie)?.offset : undefined;
+    const found = findNamedType(dwarf.ctx, cast.type, own !== undefined ? { first: own } : {});
+    if (!found) throw new LoweringProblem(`${spelling}: the debug information of ${this.site.binary} declares no type ${cast.type}.`, 1);
+    if (found.pointers > 0) throw new LoweringProblem(`${spelling}: cast to the type itself (without '*') and follow it with ->member.`, 1);
+    return { place: { kind: 'memory', address: cast.address }, bitOffset: 0, type: dwarfType(found.type), spelling };
+  }
+
+  /** A module argument (`@var(..., "prog")`, `@cast(..., "prog")`) must name the site's own binary. */
+  private checkModule(module: string, spelling: string): void {
+    const binary = this.site.binary;
+    if (module === binary || path.basename(module) === path.basename(binary)) return;
+    throw new LoweringProblem(`${spelling} names the module ${module}, but this probe is in ${binary}; utap reads variables and types only from the binary a probe is in.`, 2);
   }
 
   /** Where variable `v` is at the site's pc. */
@@ -342,6 +419,8 @@ export class TargetLowering implements TargetRewriter {
   /** A link-time address as a run-time one: plus the load bias, uaddr − the site's link-time address. */
   private relocate(address: bigint, b: ExprBuilder): Expr {
     if (!this.site.relocatable) return b.long(address);
+    // At a return uaddr is not the function's address on every engine: the bias is taken at entry.
+    if (this.site.kind === 'return' && !this.parent) return b.add(b.long(address), this.addCapture(this.entryLowering().relocate(0n, b), b.loc));
     const uaddr: Expr = { op: 'context', type: 'long', what: 'uaddr', loc: b.loc };
     return b.add(b.long(address), b.binary('-', uaddr, b.long(this.site.vaddr)));
   }
@@ -402,6 +481,14 @@ export class TargetLowering implements TargetRewriter {
       if (t.kind !== 'struct' && t.kind !== 'union' && t.kind !== 'class') {
         throw new LoweringProblem(`${spelling}: ${from.spelling} is ${this.describe(from.type)}, not a struct, union or pointer to one.`, 1);
       }
+      if ((t.kind === 'struct' || t.kind === 'union' || t.kind === 'class') && t.declaration) {
+        const full = completeType(this.site.dwarf!.ctx, types.entry(t.ref));
+        if (full !== undefined) {
+          base = { ...base, type: dwarfType(full) };
+          t = this.stripped(base.type);
+        }
+      }
+      if (t.kind !== 'struct' && t.kind !== 'union' && t.kind !== 'class') throw new Error('a completed struct is a struct');
       if (t.kind !== 'class' && t.declaration) throw new LoweringProblem(`${spelling}: ${this.describe(base.type)} is only declared in the debug information (its members are not described).`, 2);
       const member = types.findMember(base.type.kind === 'dwarf' ? base.type.ref : undefined, step.name);
       if (!member) {
@@ -675,4 +762,10 @@ function located(loc: SourceLoc, message: string, status: number): UtapError {
 /** A key identifying an expression without its source locations, to share equal entry captures. */
 function stableKey(e: Expr): string {
   return JSON.stringify(e, (k, v) => (k === 'loc' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
+}
+
+/** `@var("x@file.c")`: a compile unit named file.c, …/file.c, or matching the pattern as a glob. */
+function unitMatcher(pattern: string): (unitName: string) => boolean {
+  const glob = compileGlob(pattern);
+  return (name) => name === pattern || name.endsWith(`/${pattern}`) || glob.matches(name) || glob.matches(path.basename(name));
 }

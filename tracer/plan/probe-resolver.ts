@@ -56,7 +56,8 @@ function siteFor(location: ProbeLocation, vaddr: bigint, probe: ProbeIR, context
     throw new UtapError(`${location.canonical}: address 0x${vaddr.toString(16)} is not in a loaded segment of ${binary.path}.`, EXIT_ENVIRONMENT);
   }
   if (location.marker) return markerSite(location, location.marker, fileOffset, probe, context);
-  const dwarf = location.functionDie !== undefined ? binary.dwarf() : undefined;
+  // Globals, file statics and @cast types need only the binary's DWARF, not the function's.
+  const dwarf = location.plt ? undefined : binary.dwarf();
   const lowered = location.plt ? lowerPltTargets(context.program, probe.handler, location.plt, location.canonical) : lowerTargets(context.program, probe.handler, {
     binary: binary.path,
     dwarf,
