@@ -63,8 +63,8 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
       if (pie) assert.equal(lines(r.stdout, 'other'), truth.map((l) => `other ${/other=(\d+)/.exec(l)![1]}`));
       const [, name, x, y, s0, s1, s2] = /shape name=(\S+) corner=(\d+),(\d+) sides=(\d+),(\d+),(\d+)/.exec(r.stdout)!;
       assert.equal(lines(r.stdout, 'cast'), Array(ROUNDS).fill(`cast name=${name} corner=${x},${y} sides=${s0},${s1},${s2} same=1`));
-      const hex = (v: string) => `0x${Number(v).toString(16)}`;
-      assert.equal(lines(r.stdout, 'pretty'), Array(ROUNDS).fill(`pretty {.name="${name}", .corner={.x=${hex(x)}, .y=${hex(y)}}, .sides=[${hex(s0)}, ${hex(s1)}, ${hex(s2)}]}`));
+      // SystemTap's text: decimal numbers, an array's first element and `...`
+      assert.equal(lines(r.stdout, 'pretty'), Array(ROUNDS).fill(`pretty {.name="${name}", .corner={.x=${x}, .y=${y}}, .sides=[${s0}, ...]}`));
     });
   }
 }

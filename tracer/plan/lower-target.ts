@@ -633,74 +633,113 @@ export class TargetLowering implements TargetRewriter {
   }
 
   /**
-   * SystemTap's pretty form: `{.x=0x1, .y=0x2}` for structs (nested ones as `{...}` unless
-   * expanding, `$$`; a pointer to a struct at the top prints the struct), `[0x1, 0x2]` for arrays,
-   * `"text"` for char pointers and arrays.
+   * SystemTap's pretty form (`$v$`, `$v$$`): integers in decimal (`%i`, `%u`), characters as
+   * `'c'` with escapes, pointers as `0x..`; a struct shows its members, breadth-first through
+   * base classes (a name a derived class masks is left out, as are `_vptr.` members and static
+   * ones), nested structs and arrays as `{...}` and `[...]` unless expanding (`$$`); an array
+   * shows its first element then `, ...`; `char` arrays and pointers are quoted strings; a
+   * pointer at the top shows what it points to. What cannot be read prints `?`.
    */
   private pretty(v: Located, b: ExprBuilder, depth: number, expand: boolean): FormatPart[] {
+    const top = depth === 0;
     const t = this.stripped(v.type);
     const types = this.site.dwarf!.types;
     try {
       switch (t.kind) {
         case 'struct': case 'union': case 'class': {
-          if (depth > 0 && !expand) return [{ kind: 'text', text: '{...}' }];
-          if (depth > 8) return [{ kind: 'text', text: '{...}' }];
-          const parts: FormatPart[] = [{ kind: 'text', text: '{' }];
-          t.members.forEach((m, i) => {
-            parts.push({ kind: 'text', text: `${i ? ', ' : ''}${m.name ? `.${m.name}=` : ''}` });
-            const bits = v.bitOffset + (m.bitOffset ?? m.byteOffset * 8);
-            const moved = m.bitSize === undefined ? offsetPlace(b, v.place, bits) : { place: v.place, bitOffset: bits };
-            parts.push(...this.pretty({ place: moved.place, bitOffset: moved.bitOffset, bitSize: m.bitSize, type: dwarfType(m.type), spelling: `${v.spelling}->${m.name ?? ''}` }, b, depth + 1, expand));
-          });
-          parts.push({ kind: 'text', text: '}' });
-          return parts;
+          let struct = t;
+          if (struct.declaration) {
+            const full = completeType(this.site.dwarf!.ctx, types.entry(struct.ref));
+            const resolved = full === undefined ? undefined : types.strip(full);
+            if (!resolved || (resolved.kind !== 'struct' && resolved.kind !== 'union' && resolved.kind !== 'class')) return [{ kind: 'text', text: '{...}' }];
+            struct = resolved;
+          }
+          if ((!top && !expand) || depth > 8) return [{ kind: 'text', text: '{...}' }];
+          return [{ kind: 'text', text: '{' }, ...this.prettyMembers(v, struct.ref, b, depth, expand), { kind: 'text', text: '}' }];
         }
         case 'array': {
-          const { element, counts } = this.arrayShape(v.type);
-          const elementType = types.strip(element);
-          if (counts.length === 1 && elementType.kind === 'base' && CHAR_ENCODINGS.includes(elementType.encoding) && elementType.byteSize === 1) {
-            const address = this.addressOf(v);
-            const max = counts[0];
-            return [{ kind: 'text', text: '"' }, { kind: 'string', value: { op: 'userString', type: 'string', addr: address, ...(max !== undefined && { maxLen: b.long(BigInt(max)) }), loc: b.loc } }, { kind: 'text', text: '"' }];
-          }
-          if (depth > 0 && !expand) return [{ kind: 'text', text: '[...]' }];
-          const n = counts[0];
-          if (n === undefined) return [{ kind: 'text', text: '[...]' }];
-          const parts: FormatPart[] = [{ kind: 'text', text: '[' }];
-          const shown = Math.min(n, 16);
-          for (let i = 0; i < shown; i++) {
-            parts.push({ kind: 'text', text: i ? ', ' : '' });
-            parts.push(...this.pretty(this.step(v, { kind: 'index', index: b.long(BigInt(i)) }, b), b, depth + 1, expand));
-          }
-          if (shown < n) parts.push({ kind: 'text', text: ', ...' });
-          parts.push({ kind: 'text', text: ']' });
-          return parts;
+          const { element } = this.arrayShape(v.type);
+          if (!top && !expand) return [{ kind: 'text', text: '[...]' }];
+          if (this.isPlainChar(element)) return this.quoted(this.addressOf(v), b);
+          const first = this.pretty(this.step(v, { kind: 'index', index: b.long(0n) }, b), b, depth + 1, expand);
+          return [{ kind: 'text', text: '[' }, ...first, { kind: 'text', text: ', ...]' }];
         }
-        case 'pointer': {
+        case 'pointer': case 'reference': case 'rvalueReference': {
           const target = types.strip(t.target);
-          // At the top, a pointer to a struct prints the struct it points to, as SystemTap does.
-          if (depth === 0 && (target.kind === 'struct' || target.kind === 'union' || target.kind === 'class')) {
-            return this.pretty(this.deref(v, t.target, b), b, 0, expand);
+          if (target.kind !== 'void') {
+            if (this.isPlainChar(t.target)) return this.quoted(this.scalar(v, b), b);
+            if (top) return this.pretty(this.deref(v, t.target, b), b, 0, expand);
           }
+          return [{ kind: 'long', conversion: 'p', alternate: false, value: this.scalar(v, b) }];
+        }
+        case 'function':
+          return [{ kind: 'text', text: '<function>:' }, { kind: 'long', conversion: 'p', alternate: false, value: this.addressOf(v, 'a function') }];
+        case 'base': case 'enum': {
+          const encoding = t.kind === 'base' ? t.encoding : undefined;
+          if (encoding === DW_ATE.DW_ATE_float || encoding === DW_ATE.DW_ATE_complex_float) return [{ kind: 'text', text: '?' }];
           const value = this.scalar(v, b);
-          if (target.kind === 'base' && CHAR_ENCODINGS.includes(target.encoding) && target.byteSize === 1) {
-            const quoted: Expr = {
-              op: 'concat', type: 'string', loc: b.loc,
-              left: { op: 'concat', type: 'string', loc: b.loc, left: { op: 'string', type: 'string', value: '"', loc: b.loc }, right: { op: 'userString', type: 'string', addr: value, loc: b.loc } },
-              right: { op: 'string', type: 'string', value: '"', loc: b.loc },
-            };
-            const nullText: Expr = { op: 'string', type: 'string', value: '0x0', loc: b.loc };
-            return [{ kind: 'string', value: { op: 'conditional', type: 'string', test: b.compare('==', value, b.long(0n)), then: nullText, else: quoted, loc: b.loc } }];
+          // A bitfield is always a number, even of a char type.
+          if (v.bitSize === undefined && encoding !== undefined && CHAR_ENCODINGS.includes(encoding)) {
+            return [{ kind: 'text', text: "'" }, { kind: 'long', conversion: 'c', alternate: true, value }, { kind: 'text', text: "'" }];
           }
-          return [{ kind: 'long', conversion: 'x', alternate: true, value }];
+          return [{ kind: 'long', conversion: encoding === DW_ATE.DW_ATE_unsigned || encoding === DW_ATE.DW_ATE_unsigned_char ? 'u' : 'i', alternate: false, value }];
         }
         default:
-          return [{ kind: 'long', conversion: 'x', alternate: true, value: this.scalar(v, b) }];
+          return [{ kind: 'text', text: '?' }];
       }
     } catch (e) {
-      if (e instanceof LoweringProblem && depth > 0) return [{ kind: 'text', text: '?' }];
+      if (e instanceof LoweringProblem || e instanceof EvaluationError) return [{ kind: 'text', text: '?' }];
       throw e;
     }
+  }
+
+  /** The members of a struct for pretty(): breadth-first over the class and its bases. */
+  private prettyMembers(v: Located, ref: TypeRef, b: ExprBuilder, depth: number, expand: boolean): FormatPart[] {
+    const types = this.site.dwarf!.types;
+    const parts: FormatPart[] = [];
+    const seen = new Set<string>();
+    const queue: Array<{ ref: TypeRef; bitOffset: number }> = [{ ref, bitOffset: v.bitOffset }];
+    let count = 0;
+    for (let i = 0; i < queue.length && i < 64; i++) {
+      const struct = types.strip(queue[i].ref);
+      if (struct.kind !== 'struct' && struct.kind !== 'union' && struct.kind !== 'class') continue;
+      for (const m of struct.members) {
+        const bits = queue[i].bitOffset + (m.bitOffset ?? m.byteOffset * 8);
+        if (m.inherited) {
+          if (m.type !== undefined) queue.push({ ref: m.type, bitOffset: bits });
+          continue;
+        }
+        if (m.name?.startsWith('_vptr.')) continue;
+        if (m.name !== undefined) {
+          if (seen.has(m.name)) continue;
+          seen.add(m.name);
+        }
+        if (count++) parts.push({ kind: 'text', text: ', ' });
+        const inner = types.strip(m.type);
+        // SystemTap's labels for anonymous members (its struct and class labels are swapped).
+        const label = m.name !== undefined ? `.${m.name}` : inner.kind === 'union' ? '<union>' : inner.kind === 'struct' ? '<class>' : inner.kind === 'class' ? '<struct>' : '';
+        parts.push({ kind: 'text', text: `${label}=` });
+        const moved = m.bitSize === undefined ? offsetPlace(b, v.place, bits) : { place: v.place, bitOffset: bits };
+        parts.push(...this.pretty({ place: moved.place, bitOffset: moved.bitOffset, bitSize: m.bitSize, type: dwarfType(m.type), spelling: `${v.spelling}->${m.name ?? ''}` }, b, depth + 1, expand));
+      }
+    }
+    return parts;
+  }
+
+  /** `char` or `unsigned char` (not `signed char`), through typedefs and qualifiers: printed as text. */
+  private isPlainChar(ref: TypeRef | undefined): boolean {
+    const t = this.site.dwarf!.types.strip(ref);
+    return t.kind === 'base' && (t.name === 'char' || t.name === 'unsigned char');
+  }
+
+  /** `"text"` at a target address; a null pointer is SystemTap's "<unknown>". */
+  private quoted(address: Expr, b: ExprBuilder): FormatPart[] {
+    const text: Expr = { op: 'userString', type: 'string', addr: address, loc: b.loc };
+    const unknown: Expr = { op: 'string', type: 'string', value: '<unknown>', loc: b.loc };
+    const value: Expr = b.constantOf(address) === undefined
+      ? { op: 'conditional', type: 'string', test: b.compare('==', address, b.long(0n)), then: unknown, else: text, loc: b.loc }
+      : text;
+    return [{ kind: 'text', text: '"' }, { kind: 'string', value }, { kind: 'text', text: '"' }];
   }
 
   // ── guru writes ──
