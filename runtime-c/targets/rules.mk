@@ -14,12 +14,13 @@
 #   refused                  locked_add(), vex_load(), locked_bump(p, by): first instructions uprobes refuse; plain_step()
 #   ifunc-calls              N calls of libc's strlen, an IFUNC, on a string no other call passes
 #   ifunc-user, libifunc.so  N calls of ifunc_add(), an IFUNC whose resolver picks add_fast or add_slow
-#   file-scope, -pie         globals, file statics in two units, a struct seen through a void pointer
+#   file-scope, -nopie       globals, file statics in two units, a struct seen through a void pointer
+#   labels                   step(), which loops back to a C label and passes another
 TARGETS := counter
 ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie \
        $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc $(BUILD)/overwrite \
        $(BUILD)/many $(BUILD)/untouched $(BUILD)/stall $(BUILD)/refused $(BUILD)/ifunc-calls $(BUILD)/libifunc.so $(BUILD)/ifunc-user \
-       $(BUILD)/file-scope $(BUILD)/file-scope-nopie
+       $(BUILD)/file-scope $(BUILD)/file-scope-nopie $(BUILD)/labels
 $(BUILD)/counter: targets/counter.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/counter-nopie: targets/counter.c | $(BUILD)
@@ -48,3 +49,5 @@ $(BUILD)/file-scope: targets/file-scope.c targets/file-scope-other.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ targets/file-scope.c targets/file-scope-other.c
 $(BUILD)/file-scope-nopie: targets/file-scope.c targets/file-scope-other.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O2 -g -no-pie -fno-pie -o $@ targets/file-scope.c targets/file-scope-other.c
+$(BUILD)/labels: targets/labels.c | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<

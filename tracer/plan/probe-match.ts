@@ -16,6 +16,7 @@ import type { FunctionPattern, ProcessProbeSpec } from './probe-spec';
 import { matchMarkers } from './sdt-match';
 import type { PltEntry } from '../../symbolizer/plt';
 import { matchPltEntries } from './plt-match';
+import { labelsOf } from '../../symbolizer/dwarf/labels';
 
 export interface ProbeLocation {
   binary: ElfBinary;
@@ -40,6 +41,8 @@ export interface ProbeLocation {
   marker?: SdtMarker;
   /** For `.plt(...)`: the PLT stub probed here (see plt-match.ts). */
   plt?: PltEntry;
+  /** For `.label(...)`: the label's name (pnlabel()). */
+  label?: string;
 }
 
 /** Matches a file glob against a path as written in DWARF: the whole path or any trailing part after a '/'. */
@@ -56,9 +59,10 @@ function quote(s: string): string {
   return JSON.stringify(s);
 }
 
-export function canonicalText(binaryPath: string, what: 'function' | 'statement', name: string, file: string | undefined, line: number | undefined, variant?: 'call' | 'return'): string {
+export function canonicalText(binaryPath: string, what: 'function' | 'statement', name: string, file: string | undefined, line: number | undefined, variant?: 'call' | 'return' | { label: string }): string {
   const where = file ? `@${file}${line ? `:${line}` : ''}` : '';
-  return `process(${quote(binaryPath)}).${what}(${quote(name + where)})${variant ? `.${variant}` : ''}`;
+  const suffix = variant === undefined ? '' : typeof variant === 'string' ? `.${variant}` : `.label(${quote(variant.label)})`;
+  return `process(${quote(binaryPath)}).${what}(${quote(name + where)})${suffix}`;
 }
 
 const usesEntryValue = (expression: Uint8Array): boolean => {
@@ -173,17 +177,44 @@ function recordsByDie(dwarf: Dwarf): Map<number, FunctionRecord> {
   return map;
 }
 
+/**
+ * The lines a statement pattern names: a line or range as written, the line N after each
+ * matching function's declaration (`+N`), or every line with code in the matching functions (`:*`).
+ */
+function statementLines(dwarf: Dwarf, glob: Glob, pattern: FunctionPattern, inFile: (path: string) => boolean): number[] {
+  if (pattern.lines) {
+    const out: number[] = [];
+    for (let line = pattern.lines.first; line <= pattern.lines.last; line++) out.push(line);
+    return out;
+  }
+  const records = dwarfRecords(dwarf, glob, { name: pattern.name, file: pattern.file });
+  const lines = new Set<number>();
+  for (const record of records) {
+    if (pattern.relativeLine !== undefined) {
+      if (record.declLine !== undefined) lines.add(record.declLine + pattern.relativeLine);
+      continue;
+    }
+    const table = dwarf.lineTable(record.unit);
+    for (const instance of record.instances) {
+      for (const range of instance.ranges) {
+        for (const row of table?.rowsBetween(range.begin, range.end) ?? []) if (row.line > 0 && inFile(row.path)) lines.add(row.line);
+      }
+    }
+  }
+  return [...lines].sort((a, b) => a - b);
+}
+
 /** Statement probes: `.statement("FUNC@file.c:LINE")`, one site per breakpoint address of the line in a matching function. */
 export function matchStatements(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
   const dwarf = binary.dwarf();
-  if (!dwarf || !spec.pattern.file || !spec.pattern.lines) return [];
+  if (!dwarf || !spec.pattern.file || (!spec.pattern.lines && !spec.pattern.allLines && spec.pattern.relativeLine === undefined)) return [];
   const glob = compileGlob(spec.pattern.name);
   const inFile = fileMatcher(spec.pattern.file);
   const index = dwarf.functionIndex();
   const byDie = recordsByDie(dwarf);
   const out: ProbeLocation[] = [];
   const seen = new Set<bigint>();
-  for (let line = spec.pattern.lines.first; line <= spec.pattern.lines.last; line++) {
+  for (const line of statementLines(dwarf, glob, spec.pattern, inFile)) {
     for (const row of dwarf.linesFor(inFile, line)) {
       if (seen.has(row.address)) continue;
       const outer = index.functionAt(row.address);
@@ -207,7 +238,34 @@ export function matchStatements(binary: ElfBinary, spec: ProcessProbeSpec): Prob
   return out;
 }
 
+/**
+ * Label probes: `.function("FUNC").label("NAME")`, at the address of each matching DW_TAG_label
+ * in the out-of-line instances of the matching functions. A line in the function pattern
+ * (`FUNC@file.c:5`) selects labels declared on that line.
+ */
+export function matchLabels(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
+  const dwarf = binary.dwarf();
+  if (!dwarf) return [];
+  const glob = compileGlob(spec.pattern.name);
+  const labelGlob = compileGlob(spec.label ?? '*');
+  const out: ProbeLocation[] = [];
+  for (const record of dwarfRecords(dwarf, glob, { name: spec.pattern.name, file: spec.pattern.file })) {
+    for (const instance of record.instances) {
+      for (const label of labelsOf(dwarf.ctx, instance.die)) {
+        if (!labelGlob.matches(label.name) || !lineInRange(label.declLine, spec.pattern)) continue;
+        out.push({
+          binary, kind: 'statement', function: record.name, vaddr: label.pc, entryPc: instance.entryPc, functionDie: instance.die,
+          file: record.declFile, line: label.declLine, inlined: false, label: label.name,
+          canonical: canonicalText(binary.path, 'function', record.name, record.declFile, label.declLine, { label: label.name }),
+        });
+      }
+    }
+  }
+  return out.sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0));
+}
+
 export function matchProbe(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
+  if (spec.kind === 'label') return matchLabels(binary, spec);
   if (spec.kind === 'mark') return matchMarkers(binary, spec);
   if (spec.kind === 'plt') return matchPltEntries(binary, spec);
   return spec.kind === 'statement' ? matchStatements(binary, spec) : matchFunctions(binary, spec);

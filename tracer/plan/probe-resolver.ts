@@ -27,11 +27,11 @@ export function locateProbe(catalog: BinaryCatalog, point: Pick<ProbePointIR, 'c
   const spec = parseProcessProbe(point.components, point.text);
   const file = catalog.fileFor(spec, point.text);
   const binary = catalog.binary(file);
-  if (spec.kind === 'statement' && !binary.dwarf()) {
-    throw new UtapError(`${file} has no debug information, so statement probes (source lines) cannot be placed in it; install its debug symbols (a -dbg or -dbgsym package) or rebuild it with -g.`, EXIT_ENVIRONMENT);
+  if ((spec.kind === 'statement' || spec.kind === 'label') && !binary.dwarf()) {
+    throw new UtapError(`${file} has no debug information, so statement and label probes (source lines) cannot be placed in it; install its debug symbols (a -dbg or -dbgsym package) or rebuild it with -g.`, EXIT_ENVIRONMENT);
   }
   const locations = matchProbe(binary, spec);
-  return spec.kind === 'statement' || spec.kind === 'plt' ? locations : locations.flatMap((l) => ifuncLocations(l, catalog.options.targetPid));
+  return spec.kind === 'statement' || spec.kind === 'label' || spec.kind === 'plt' ? locations : locations.flatMap((l) => ifuncLocations(l, catalog.options.targetPid));
 }
 
 /** Does a handler read or write target variables ($var, $return, @entry(...))? */

@@ -11,13 +11,19 @@ export interface FunctionPattern {
   file?: string;
   /** Declaration line (functions) or statement line, inclusive range. */
   lines?: { first: number; last: number };
+  /** `FUNC@file.c:*`: every line of the function. */
+  allLines?: boolean;
+  /** `FUNC@file.c+N`: the line N after the function's declaration line. */
+  relativeLine?: number;
 }
 
 export interface ProcessProbeSpec {
   /** process("...") as written: a path or basename; undefined for `process.function` (the target); a number for process(PID). */
   process?: string | number;
   library?: string;
-  kind: 'function' | 'statement' | 'mark' | 'plt';
+  kind: 'function' | 'statement' | 'mark' | 'plt' | 'label';
+  /** For `label`: the glob on the label name of `.function(...).label("NAME")`. */
+  label?: string;
   /** For `mark`: the glob on the marker name (SystemTap's `-` matches the note's `__`); for `plt`: on the imported function's name. */
   pattern: FunctionPattern;
   /** `.provider("P")` before `.mark(...)`: a glob on the marker's provider. */
@@ -30,12 +36,16 @@ function bad(text: string, why: string): never {
   throw new UtapError(`probe point '${text}': ${why}`, EXIT_SCRIPT_ERROR);
 }
 
-/** Splits `GLOB[@FILE[:LINE[-LINE]]]`. */
+/** Splits `GLOB[@FILE[:LINE[-LINE]|:*|+N]]`. */
 export function parseFunctionPattern(text: string, pointText: string): FunctionPattern {
   const at = text.indexOf('@');
   if (at < 0) return { name: text };
   const name = text.slice(0, at) || '*';
   const rest = text.slice(at + 1);
+  const all = /^(.+):\*$/.exec(rest);
+  if (all) return { name, file: all[1], allLines: true };
+  const relative = /^(.+)\+(\d+)$/.exec(rest);
+  if (relative) return { name, file: relative[1], relativeLine: Number(relative[2]) };
   const m = /^(.*?)(?::(\d+)(?:-(\d+))?)?$/.exec(rest)!;
   const file = m[1];
   if (!file) bad(pointText, `'${text}' names no source file after '@'; write NAME@file.c or NAME@file.c:LINE.`);
@@ -71,6 +81,11 @@ export function parseProcessProbe(components: ProbePointComponent[], pointText: 
   const pattern = parseFunctionPattern(what.arg, pointText);
   let variant: ProcessProbeSpec['variant'];
   const suffix = components[i++];
+  if (suffix?.name === 'label' && what.name === 'function') {
+    if (typeof suffix.arg !== 'string' || !suffix.arg) bad(pointText, '.label needs a label name in quotes, as in label("retry").');
+    if (components[i]) bad(pointText, `unexpected .${components[i].name} after .label(...).`);
+    return { process: processArg, library, kind: 'label', pattern, label: suffix.arg };
+  }
   if (suffix) {
     if (what.name !== 'function' || (suffix.name !== 'call' && suffix.name !== 'return') || suffix.arg !== undefined) {
       bad(pointText, `.${suffix.name} cannot follow .${what.name}(...); a function probe may end in .call or .return.`);
@@ -78,7 +93,7 @@ export function parseProcessProbe(components: ProbePointComponent[], pointText: 
     variant = suffix.name;
   }
   if (components[i]) bad(pointText, `unexpected .${components[i].name} at the end.`);
-  if (what.name === 'statement' && !pattern.lines) bad(pointText, `a statement probe needs a source line: statement("FUNC@file.c:LINE").`);
+  if (what.name === 'statement' && !pattern.lines && !pattern.allLines && pattern.relativeLine === undefined) bad(pointText, `a statement probe needs a source line: statement("FUNC@file.c:LINE"), a range (:10-20), every line (:*) or a line relative to the function (+N).`);
   return { process: processArg, library, kind: what.name, pattern, variant };
 }
 
