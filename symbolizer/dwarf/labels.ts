@@ -20,9 +20,12 @@ export function labelsOf(ctx: DwarfContext, functionDie: number): SourceLabel[] 
   const visit = (scope: Entry, depth: number): void => {
     for (const child of unit.children(scope)) {
       if (child.tag === DW_TAG.DW_TAG_label) {
-        const name = child.name ?? unit.follow(child, DW_AT.DW_AT_abstract_origin)?.name;
+        // A label of an inlined copy names itself through its abstract origin.
+        const origin = unit.follow(child, DW_AT.DW_AT_abstract_origin);
+        const name = child.name ?? origin?.name;
         const pc = child.address(DW_AT.DW_AT_low_pc);
-        if (name !== undefined && pc !== undefined) out.push({ name, pc, declLine: child.number(DW_AT.DW_AT_decl_line), die: child.offset });
+        const declLine = child.number(DW_AT.DW_AT_decl_line) ?? origin?.number(DW_AT.DW_AT_decl_line);
+        if (name !== undefined && pc !== undefined) out.push({ name, pc, declLine, die: child.offset });
       } else if (child.tag === DW_TAG.DW_TAG_lexical_block && depth < 64) {
         visit(child, depth + 1);
       }

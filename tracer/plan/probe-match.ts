@@ -240,7 +240,7 @@ export function matchStatements(binary: ElfBinary, spec: ProcessProbeSpec): Prob
 
 /**
  * Label probes: `.function("FUNC").label("NAME")`, at the address of each matching DW_TAG_label
- * in the out-of-line instances of the matching functions. A line in the function pattern
+ * in the out-of-line and inlined instances of the matching functions. A line in the function pattern
  * (`FUNC@file.c:5`) selects labels declared on that line.
  */
 export function matchLabels(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
@@ -250,12 +250,14 @@ export function matchLabels(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLoc
   const labelGlob = compileGlob(spec.label ?? '*');
   const out: ProbeLocation[] = [];
   for (const record of dwarfRecords(dwarf, glob, { name: spec.pattern.name, file: spec.pattern.file })) {
-    for (const instance of record.instances) {
+    // The labels of each copy of the function: out of line, and where it was inlined.
+    const copies = [...record.instances.map((i) => ({ ...i, inlined: false })), ...(record.inlined as InlinedInstance[]).map((i) => ({ ...i, inlined: true }))];
+    for (const instance of copies) {
       for (const label of labelsOf(dwarf.ctx, instance.die)) {
         if (!labelGlob.matches(label.name) || !lineInRange(label.declLine, spec.pattern)) continue;
         out.push({
           binary, kind: 'statement', function: record.name, vaddr: label.pc, entryPc: instance.entryPc, functionDie: instance.die,
-          file: record.declFile, line: label.declLine, inlined: false, label: label.name,
+          file: record.declFile, line: label.declLine, inlined: instance.inlined, label: label.name,
           canonical: canonicalText(binary.path, 'function', record.name, record.declFile, label.declLine, { label: label.name }),
         });
       }
