@@ -406,7 +406,8 @@ class Lowerer {
       case 'sprintf':
         return { op: 'sprintf', type: 'string', ...this.formatted(e, scope), loc };
       case 'sprint_ubacktrace':
-        if (e.args.length === 0) return { op: 'builtin', type: 'string', name: 'sprint_ubacktrace', args: [{ op: 'context', type: 'string', what: 'ubacktrace', loc }], loc };
+        // SystemTap's sprint_ubacktrace(): `sym+0xOFF [module]` per frame (utap's one-argument form keeps print_ubacktrace's layout)
+        if (e.args.length === 0) return { op: 'builtin', type: 'string', name: '_usyms_text', args: [{ op: 'context', type: 'string', what: 'ubacktrace', loc }, { op: 'string', type: 'string', value: 'simple', loc }], loc };
         break;
       case 'ctime': {
         if (e.args.length > 0) break;

@@ -292,11 +292,15 @@ class Preprocessor {
   private evaluate(tokens: Token[], loc: SourceLoc): boolean {
     if (tokens.length === 0) this.fail(loc, 'this preprocessor conditional has an empty condition.');
     let i = 0;
+    let nesting = 0;
     const comparison = (): boolean => {
       const left = tokens[i++];
       if (!left) this.fail(tokens[tokens.length - 1].loc, 'the preprocessor condition ends too early: expected a comparison.');
       if (left.kind === 'op' && left.text === '(') {
+        // bounded like the parser's nesting, so no condition can exhaust the stack
+        if (++nesting > 200) this.fail(left.loc, 'this preprocessor condition nests parentheses more than 200 deep.');
         const v = or();
+        nesting--;
         const close = tokens[i++];
         if (!close || close.text !== ')') this.fail(close?.loc ?? left.loc, "expected ')' in the preprocessor condition.");
         return v;

@@ -20,7 +20,7 @@ import * as L from './long';
 import type { Formatter } from './printf-format';
 import type { ProbeContext } from './probe-context';
 import { MESSAGES, NEXT_SIGNAL, NoThreadError, ScriptRuntimeError } from './runtime-error';
-import type { RuntimeServices } from './runtime-services';
+import { ADDRESS_STYLES, usymsText, type AddressStyle, type RuntimeServices } from './runtime-services';
 import { fromText, maxContentLength, toText } from './script-string';
 import { histIndex, histLayout, type StatsValue } from './statistics';
 import type { GlobalStore, Scalar } from './storage';
@@ -288,6 +288,16 @@ class BodyEmitter {
         return `cut(svc.umodname(${a[0]}))`;
       case 'sprint_ubacktrace':
         return `cut(svc.sprintUbacktrace(${a[0]}))`;
+      case 'usymdata':
+        return `cut(svc.addressText(${a[0]}, "data"))`;
+      case 'usymfile':
+        return `cut(svc.addressText(${a[0]}, "file"))`;
+      case 'usymline':
+        return `cut(svc.addressText(${a[0]}, "line"))`;
+      case 'usymfileline':
+        return `cut(svc.addressText(${a[0]}, "fileline"))`;
+      case '_usyms_text':
+        return `cut(usymsText(svc, ${a[0]}, addressStyle(${a[1]}, ${this.loc(loc)})))`;
       default:
         throw new CompileError(`the runtime has no builtin '${name}'`, loc);
     }
@@ -834,6 +844,11 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     },
     get errnoStr() {
       return (require('./errno-names') as typeof import('./errno-names')).errnoStr;
+    },
+    usymsText,
+    addressStyle(style: string, loc: SourceLoc): AddressStyle {
+      if (!(ADDRESS_STYLES as readonly string[]).includes(style)) throw new ScriptRuntimeError(`unknown address layout '${style}' (one of ${ADDRESS_STYLES.join(', ')})`, loc);
+      return style as AddressStyle;
     },
   };
 
