@@ -159,6 +159,10 @@ export class TargetLowering implements TargetRewriter {
     }
     if (ref.name === '$return') return this.returnString(ref.pretty !== undefined, ref.pretty === '$$', b);
     let located = ref.cast ? this.cast(ref.cast, b) : ref.name === 'return' ? this.returnValue(b) : this.variable(ref.name, b, ref.scope);
+    // `@cast(p, "T")[i]`: the i-th T from p, as if p pointed to an array of them
+    if (ref.cast && ref.path[0]?.kind === 'index' && located.type.kind === 'dwarf' && this.stripped(located.type).kind !== 'array' && this.stripped(located.type).kind !== 'pointer') {
+      located = { ...located, type: { kind: 'subarray', element: located.type.ref, counts: [undefined] } };
+    }
     for (const step of ref.path) located = this.step(located, step, b);
     if (ref.addressOf) return this.addressOf(located);
     if (ref.pretty) return formatParts(this.program, this.pretty(located, b, 0, ref.pretty === '$$'), loc);
