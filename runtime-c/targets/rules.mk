@@ -16,11 +16,12 @@
 #   ifunc-user, libifunc.so  N calls of ifunc_add(), an IFUNC whose resolver picks add_fast or add_slow
 #   file-scope, -nopie       globals, file statics in two units, a struct seen through a void pointer
 #   labels                   step(), which loops back to a C label and passes another
+#   cxx-shop                 C++: shop::Cart::add overloads, a member template, audit::add
 TARGETS := counter
 ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie \
        $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc $(BUILD)/overwrite \
        $(BUILD)/many $(BUILD)/untouched $(BUILD)/stall $(BUILD)/refused $(BUILD)/ifunc-calls $(BUILD)/libifunc.so $(BUILD)/ifunc-user \
-       $(BUILD)/file-scope $(BUILD)/file-scope-nopie $(BUILD)/labels
+       $(BUILD)/file-scope $(BUILD)/file-scope-nopie $(BUILD)/labels $(BUILD)/cxx-shop
 $(BUILD)/counter: targets/counter.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/counter-nopie: targets/counter.c | $(BUILD)
@@ -51,3 +52,5 @@ $(BUILD)/file-scope-nopie: targets/file-scope.c targets/file-scope-other.c | $(B
 	$(CC) $(CFLAGS_COMMON) -O2 -g -no-pie -fno-pie -o $@ targets/file-scope.c targets/file-scope-other.c
 $(BUILD)/labels: targets/labels.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
+$(BUILD)/cxx-shop: targets/cxx-shop.cc | $(BUILD)
+	g++ $(CFLAGS_COMMON) -O0 -g -o $@ $<

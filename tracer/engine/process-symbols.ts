@@ -9,6 +9,7 @@ import type { UnwindModule } from '../../symbolizer/dwarf/unwind';
 import type { Long } from '../runtime/long';
 import type { AddressStyle, RuntimeServices } from '../runtime/runtime-services';
 import * as path from 'node:path';
+import { readableName } from '../../symbolizer/demangle';
 import { defaultSymbolCache } from '../plan/binaries';
 
 interface Module {
@@ -111,7 +112,8 @@ export class ProcessSymbols implements RuntimeServices {
     try {
       const found = m.binary.symbols().at(address - m.bias);
       if (!found) return undefined;
-      return { name: found.symbol.name, offset: found.offset, size: found.symbol.size, path: m.binary.path };
+      // C++ names as people write them (shop::Cart::add(int)), as c++filt prints them
+      return { name: readableName(found.symbol.name), offset: found.offset, size: found.symbol.size, path: m.binary.path };
     } catch {
       return undefined;
     }

@@ -17,6 +17,7 @@ import { matchMarkers } from './sdt-match';
 import type { PltEntry } from '../../symbolizer/plt';
 import { matchPltEntries } from './plt-match';
 import { labelsOf } from '../../symbolizer/dwarf/labels';
+import { demangledQualifiedName } from '../../symbolizer/demangle';
 
 export interface ProbeLocation {
   binary: ElfBinary;
@@ -109,9 +110,24 @@ function lineInRange(line: number | undefined, pattern: FunctionPattern): boolea
   return !pattern.lines || (line !== undefined && line >= pattern.lines.first && line <= pattern.lines.last);
 }
 
+const qualifiedNames = new WeakMap<FunctionRecord, string>();
+
+/** `ns::Klass::method` (from the linkage name) for C++ functions; the plain name otherwise. */
+export function qualifiedName(f: FunctionRecord): string {
+  let q = qualifiedNames.get(f);
+  if (q === undefined) {
+    q = (f.linkageName && demangledQualifiedName(f.linkageName)) || f.name;
+    qualifiedNames.set(f, q);
+  }
+  return q;
+}
+
 function dwarfRecords(dwarf: Dwarf, glob: Glob, pattern: FunctionPattern): FunctionRecord[] {
   const index = dwarf.functionIndex();
-  const candidates = glob.literal ? index.byName(glob.pattern) : index.functions.filter((f) => glob.matches(f.name));
+  // `ns::Klass::method`, `*::method`: C++ names matched with their scopes
+  const candidates = pattern.name.includes('::')
+    ? index.functions.filter((f) => glob.matches(qualifiedName(f)))
+    : glob.literal ? index.byName(glob.pattern) : index.functions.filter((f) => glob.matches(f.name));
   const inFile = pattern.file ? fileMatcher(pattern.file) : undefined;
   return candidates.filter((f) => (!inFile || (f.declFile !== undefined && inFile(f.declFile))) && lineInRange(f.declLine, pattern));
 }
@@ -142,7 +158,10 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
   if (!spec.pattern.file && !spec.pattern.lines) {
     const index = dwarf?.functionIndex();
     const symbols = binary.symbols();
-    const candidates = glob.literal ? symbols.byName(glob.pattern) : symbols.symbols.filter((s) => glob.matches(s.name));
+    const qualified = spec.pattern.name.includes('::');
+    const candidates = qualified
+      ? symbols.symbols.filter((s) => glob.matches(demangledQualifiedName(s.name) ?? s.name))
+      : glob.literal ? symbols.byName(glob.pattern) : symbols.symbols.filter((s) => glob.matches(s.name));
     const seen = new Set<bigint>();
     for (const s of candidates) {
       // An IFUNC's address is its resolver's, which the DWARF names otherwise (strlen_ifunc):
@@ -161,7 +180,9 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
         }, dwarf, instance, spec.variant));
         continue;
       }
-      out.push({ binary, kind, function: s.name, vaddr: s.address, entryPc: s.address, inlined: false, canonical: canonicalText(binary.path, 'function', s.name, undefined, undefined, spec.variant) });
+      // a C++ symbol without DWARF: listed and named by its demangled qualified name
+      const shown = demangledQualifiedName(s.name) ?? s.name;
+      out.push({ binary, kind, function: shown, vaddr: s.address, entryPc: s.address, inlined: false, canonical: canonicalText(binary.path, 'function', shown, undefined, undefined, spec.variant) });
     }
   }
   return out;
