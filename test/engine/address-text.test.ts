@@ -1,7 +1,8 @@
 // Addresses as SystemTap writes them, on both engines: usymfile(), usymline(), usymfileline(),
 // usymdata(), sprint_ubacktrace() (`sym+0xOFF [module]`), print_ustack() and
 // print_ubacktrace_fileline() (` 0xADDR : sym+0xOFF/0xSIZE at file:LINE [module]`), at a
-// statement probe on a known line of runtime-c/targets/file-scope.c.
+// statement probe on a known line of runtime-c/targets/file-scope.c; uaddr() at a .return is
+// the caller's address the function returns to.
 import * as fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -23,7 +24,8 @@ const SCRIPT = `probe process(@1).statement("visit@file-scope.c:${CALL_LINE}") {
   printf("ustack\\n"); print_ustack(ubacktrace())
   printf("fileline\\n"); print_ubacktrace_fileline()
   printf("unknown %s|%s\\n", usymfileline(0), usymdata(1))
-}`;
+}
+probe process(@1).function("visit").return { printf("returned to %s\\n", usymdata(uaddr())) }`;
 
 for (const engine of ['ptrace', 'uprobe'] as const) {
   const missing = utapMissing(engine) ?? (engine === 'uprobe' ? detectBpfFeatures().unavailable : undefined);
@@ -39,6 +41,8 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
     const data = /^where [^|]*\|[^|]*\|[^|]*\|(.*)$/m.exec(out)![1];
     assert.match(out, new RegExp(`^ustack\\n 0x[0-9a-f]+ : ${esc(data)}$`, 'm'));
     assert.match(out, /^unknown 0x0\|0x1$/m);
+    // uaddr() at a return is the address returned to, in the caller
+    assert.match(out, new RegExp(`^returned to main\\+0x[0-9a-f]+/0x[0-9a-f]+ \\[${esc(TARGET)}\\]$`, 'm'));
   });
 }
 
