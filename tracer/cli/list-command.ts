@@ -2,7 +2,7 @@
 // sorted and without repeats: `process("/abs/path").function("name@file.c:LINE")`. -L appends the
 // target variables there, `$name:ctype`, and `$return:ctype` for a .return probe of a function
 // that returns a value.
-import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from './errors';
+import { EXIT_SCRIPT_ERROR, UtapError } from './errors';
 import type { ListOptions } from './options';
 import { terminalProgress } from './progress';
 import { BinaryCatalog, defaultSymbolCache } from '../plan/binaries';
@@ -49,7 +49,8 @@ export function listLines(catalog: BinaryCatalog, probePoint: string, withVariab
     lines.set(location.canonical, `${location.canonical}${vars ? ` ${vars}` : ''}${ifunc}`);
   }
   if (lines.size === 0 && !point.optional) {
-    throw new UtapError(`probe point '${point.text}' matches nothing; check the name (globs such as "Send*" work) and the program.`, EXIT_ENVIRONMENT);
+    // exit 1 as SystemTap's -l does when nothing matches (a script naming the point fails the same way)
+    throw new UtapError(`probe point '${point.text}' matches nothing; check the name (globs such as "Send*" work) and the program.`, EXIT_SCRIPT_ERROR);
   }
   return [...lines.keys()].sort().map((k) => lines.get(k)!);
 }

@@ -13,7 +13,8 @@ import { lowerTargets } from './lower-target';
 import type { ProcessProbeResolver, ResolveContext } from './plan';
 import { describeIfunc, ifuncLocations } from './ifunc-location';
 import { matchProbe, type ProbeLocation } from './probe-match';
-import { parseProcessProbe } from './probe-spec';
+import { parseProcessProbe, type ProcessProbeSpec } from './probe-spec';
+import { expandPathPattern, isPathPattern } from './path-glob';
 
 /** Resolves probe points against the binaries of one run; close() releases the files. */
 export interface ProbeResolver {
@@ -25,6 +26,14 @@ export interface ProbeResolver {
 /** The places `point` names (no lowering): what `utap -l` lists and what sites are built from. */
 export function locateProbe(catalog: BinaryCatalog, point: Pick<ProbePointIR, 'components' | 'text'>): ProbeLocation[] {
   const spec = parseProcessProbe(point.components, point.text);
+  // process("/lib*/libc.so.*"): each file the pattern matches (none: nothing matches)
+  if (typeof spec.process === 'string' && isPathPattern(spec.process)) {
+    return expandPathPattern(spec.process).flatMap((file) => locateIn(catalog, { ...spec, process: file }, point));
+  }
+  return locateIn(catalog, spec, point);
+}
+
+function locateIn(catalog: BinaryCatalog, spec: ProcessProbeSpec, point: Pick<ProbePointIR, 'components' | 'text'>): ProbeLocation[] {
   const file = catalog.fileFor(spec, point.text);
   const binary = catalog.binary(file);
   if ((spec.kind === 'statement' || spec.kind === 'label') && !binary.dwarf()) {
