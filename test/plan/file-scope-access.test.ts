@@ -1,4 +1,5 @@
-// File-scope target access on both engines: `$global`, `@var("name")` and `@var("name@unit.c")`
+// File-scope target access on both engines: `$global`, `@var("name")` and `@var("name@unit.c")`,
+// `@uderef(size, address)`
 // (two units each have a static `hidden`), `&@var(...)`, `@cast(pointer, "type")->member` through
 // a void pointer, `@cast(...)$$`, and globals read at a .return (their value there, not at entry),
 // in a PIE and a non-PIE build of runtime-c/targets/file-scope.c, against the values the target
@@ -36,6 +37,7 @@ probe process(@1).function("observe") {
          @cast($opaque, "struct shape")->sides[0], @cast($opaque, "struct shape")->sides[1], @var("square")->sides[2],
          &@var("square") == $opaque)
   printf("pretty %s\\n", @cast($opaque, "struct shape")$$)
+  printf("uderef %d %c\\n", @uderef(4, &@var("counter")), @uderef(1, @cast($opaque, "shape_t")->name))
 }
 probe process(@1).function("visit").return {
   printf("after round=%d counter=%d hidden=%d\\n", $round, $counter, @var("hidden@file-scope.c"))
@@ -60,6 +62,8 @@ for (const engine of ['ptrace', 'uprobe'] as const) {
         const before = i === 0 ? 'counter=0 hidden=5' : /counter=\d+ hidden=\d+/.exec(truth[i - 1])![0];
         return `entry round=${i + 1} ${before}`;
       }));
+      // @uderef(size, address): the counter through its address, the name's first byte
+      assert.equal(lines(r.stdout, 'uderef'), entries.map((l) => `uderef ${/counter=(\d+)/.exec(l)![1]} s`));
       if (pie) assert.equal(lines(r.stdout, 'other'), truth.map((l) => `other ${/other=(\d+)/.exec(l)![1]}`));
       const [, name, x, y, s0, s1, s2] = /shape name=(\S+) corner=(\d+),(\d+) sides=(\d+),(\d+),(\d+)/.exec(r.stdout)!;
       assert.equal(lines(r.stdout, 'cast'), Array(ROUNDS).fill(`cast name=${name} corner=${x},${y} sides=${s0},${s1},${s2} same=1`));

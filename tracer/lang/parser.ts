@@ -11,7 +11,7 @@ const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '>>
 /** SystemTap's @-operators utap parses but gives no meaning (type information, kernel memory, perf). */
 const AT_OPERATORS = new Set(['cast', 'kderef', 'kregister', 'uderef', 'uregister', 'const', 'perf', 'probewrite', 'module', 'cast_sizeof', 'cast_module_sizeof', 'choose_defined', 'this']);
 const EMBEDDED_C = 'embedded C (%{ ... %}) is not supported by utap: scripts cannot run C code inside the traced process.';
-const GURU_AT_OPERATORS = new Set(['kderef', 'kregister', 'uderef', 'uregister']);
+const GURU_AT_OPERATORS = new Set(['kderef', 'kregister', 'uregister']);
 const STATEMENT_KEYWORDS = new Set(['if', 'else', 'while', 'for', 'foreach', 'return', 'next', 'break', 'continue', 'delete', 'try']);
 const TOP_LEVEL = new Set(['probe', 'global', 'function', 'private']);
 const KEYWORDS = new Set(['try', 'catch', 'if', 'else', 'while', 'for', 'foreach', 'in', 'limit', 'break', 'continue', 'next', 'return', 'delete', 'global', 'function', 'probe', 'private']);
@@ -788,6 +788,13 @@ export class Parser {
         const module = args.length === 2 ? (args[1] as { value: string }).value : undefined;
         const target = this.targetPath(name, undefined, t.loc, true) as Extract<AstExpr, { kind: 'target' }>;
         return unit === undefined && module === undefined ? target : { ...target, scope: { ...(unit !== undefined && { unit }), ...(module !== undefined && { module }) } };
+      }
+      case 'uderef': {
+        // @uderef(SIZE, addr): SIZE (1, 2, 4, 8) bytes of the traced process's memory, unsigned
+        const args = this.parseArgs();
+        const size = args.length === 2 && args[0].kind === 'number' ? Number(args[0].value) : 0;
+        if (![1, 2, 4, 8].includes(size)) this.fail('@uderef takes a size of 1, 2, 4 or 8 bytes and an address, as in @uderef(4, $p).', t.loc);
+        return { kind: 'call', name: `user_uint${size * 8}`, args: [args[1]], loc: t.loc };
       }
       case 'cast': {
         // @cast(address, "struct T"[, "module"]): the T at address, followed like a $pointer
