@@ -34,6 +34,8 @@ export type ProcessProbeResolver = (probe: ProbeIR, point: ProbePointIR, context
 export interface PlanOptions {
   targetPid?: number;
   resolveProcessProbe?: ProcessProbeResolver;
+  /** -v notes (an optional probe point dropped, and why). */
+  log?: (line: string) => void;
 }
 
 const TIMER_UNITS_NS: Record<string, bigint> = {
@@ -155,7 +157,15 @@ export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
               EXIT_ENVIRONMENT,
             );
           }
-          const found = options.resolveProcessProbe(probe, point, resolveContext);
+          let found: ProbeSiteIR[];
+          try {
+            found = options.resolveProcessProbe(probe, point, resolveContext);
+          } catch (e) {
+            // an optional point utap cannot place (an unknown form, a missing program) is dropped, as in SystemTap
+            if (!point.optional || !(e instanceof UtapError)) throw e;
+            options.log?.(`optional probe point ${point.text} dropped: ${e.message.split('\n')[0]}`);
+            break;
+          }
           if (found.length === 0 && !point.optional) throw scriptError(point, `probe point '${point.text}' matches nothing; check the names with utap -l, or end the point with '?' to make it optional.`);
           sites.push(...found);
           break;
