@@ -60,14 +60,19 @@ class MarkerLowering implements TargetRewriter {
     }
   }
 
-  /** Globals, file statics and @cast at the marker, from the binary's DWARF when it has some. */
+  /** The enclosing function's variables, globals, file statics and @cast at the marker, from the binary's DWARF when it has some. */
   private dwarfLowering?: TargetLowering;
   private byDwarf(ref: TargetRef, loc: SourceLoc): Expr {
     const { binary, marker, vaddr } = this.site;
-    this.dwarfLowering ??= new TargetLowering(this.program, {
-      binary: binary.path, dwarf: binary.dwarf(), functionName: `${marker.provider}:${marker.name}`, kind: 'statement',
-      pc: marker.pc, entryPc: marker.pc, vaddr, relocatable: binary.relocatable,
-    });
+    if (!this.dwarfLowering) {
+      // the function the marker sits in: its parameters and locals are readable there too, as in SystemTap
+      const dwarf = binary.dwarf();
+      const holder = dwarf?.functionIndex().functionAt(marker.pc);
+      this.dwarfLowering = new TargetLowering(this.program, {
+        binary: binary.path, dwarf, cfi: binary.cfi(), functionName: holder?.record.name ?? `${marker.provider}:${marker.name}`, kind: 'statement',
+        functionDie: holder?.instance.die, pc: marker.pc, entryPc: holder?.instance.entryPc ?? marker.pc, vaddr, relocatable: binary.relocatable,
+      });
+    }
     return this.dwarfLowering.expr({ op: 'target', type: ref.pretty || ref.name.startsWith('$') ? 'string' : 'long', ref, loc });
   }
 
