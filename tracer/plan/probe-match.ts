@@ -3,7 +3,7 @@
 // the DWARF does not describe — a stripped binary, assembly functions — from the symbol table.
 // Each place has its address, its kind of site and its canonical probe point text.
 import type { SiteKind } from '../ir/ir';
-import { STT } from '../../symbolizer/elf-constants';
+import { STB, STT } from '../../symbolizer/elf-constants';
 import type { Dwarf } from '../../symbolizer/dwarf/dwarf';
 import type { FunctionInstance, FunctionRecord, InlinedInstance } from '../../symbolizer/dwarf/function-index';
 import { decodeExpression } from '../../symbolizer/dwarf/op';
@@ -141,7 +141,15 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
   const covered = new Set<bigint>();
   if (dwarf) {
     for (const record of dwarfRecords(dwarf, glob, spec.pattern)) {
+      if (spec.exported && !record.external) continue;
       const canonical = canonicalText(binary.path, 'function', record.name, record.declFile, record.declLine, spec.variant);
+      if (spec.inline) {
+        // .inline: only the places the function was inlined into
+        for (const inlined of record.inlined as InlinedInstance[]) {
+          out.push({ binary, kind: 'entry', function: record.name, vaddr: inlined.entryPc, entryPc: inlined.entryPc, functionDie: inlined.die, file: record.declFile, line: record.declLine, inlined: true, canonical });
+        }
+        continue;
+      }
       for (const instance of record.instances) {
         covered.add(instance.entryPc);
         out.push(withProbePc({ binary, kind, function: record.name, entryPc: instance.entryPc, functionDie: instance.die, file: record.declFile, line: record.declLine, inlined: false, canonical }, dwarf, instance, spec.variant));
@@ -155,7 +163,7 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
     }
   }
   // Code the DWARF does not describe: every function of a stripped binary, assembly routines.
-  if (!spec.pattern.file && !spec.pattern.lines) {
+  if (!spec.pattern.file && !spec.pattern.lines && !spec.inline) {
     const index = dwarf?.functionIndex();
     const symbols = binary.symbols();
     const qualified = spec.pattern.name.includes('::');
@@ -167,6 +175,7 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
       // An IFUNC's address is its resolver's, which the DWARF names otherwise (strlen_ifunc):
       // the IFUNC is matched under its own name too, and later moved to its implementation.
       if (s.source === 'plt' || (covered.has(s.address) && s.type !== STT.STT_GNU_IFUNC) || seen.has(s.address)) continue;
+      if (spec.exported && s.binding === STB.STB_LOCAL) continue;
       seen.add(s.address);
       const described = index?.functionAt(s.address);
       if (described && dwarf) {
@@ -235,7 +244,10 @@ export function matchStatements(binary: ElfBinary, spec: ProcessProbeSpec): Prob
   const byDie = recordsByDie(dwarf);
   const out: ProbeLocation[] = [];
   const seen = new Set<bigint>();
-  for (const line of statementLines(dwarf, glob, spec.pattern, inFile)) {
+  for (const wanted of statementLines(dwarf, glob, spec.pattern, inFile)) {
+    let line = wanted;
+    // .nearest: a line without code stands for the next one that has some
+    if (spec.nearest) while (line < wanted + 100 && dwarf.linesFor(inFile, line).length === 0) line++;
     for (const row of dwarf.linesFor(inFile, line)) {
       if (seen.has(row.address)) continue;
       const outer = index.functionAt(row.address);

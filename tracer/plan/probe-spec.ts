@@ -30,6 +30,12 @@ export interface ProcessProbeSpec {
   provider?: string;
   /** `.call` / `.return`, or neither (plain `.function`: after the prologue). */
   variant?: 'call' | 'return';
+  /** `.function(...).inline`: only where the function was inlined. */
+  inline?: boolean;
+  /** `.function(...).exported`: only functions visible outside their unit (DW_AT_external, global symbols). */
+  exported?: boolean;
+  /** `.statement(...).nearest`: a line without code means the next line that has some. */
+  nearest?: boolean;
 }
 
 function bad(text: string, why: string): never {
@@ -80,6 +86,11 @@ export function parseProcessProbe(components: ProbePointComponent[], pointText: 
   if (typeof what.arg !== 'string' || !what.arg) bad(pointText, `.${what.name} needs a pattern in quotes, as in ${what.name}("${what.name === 'function' ? 'main' : 'main@main.c:12'}").`);
   const pattern = parseFunctionPattern(what.arg, pointText);
   let variant: ProcessProbeSpec['variant'];
+  const flags: Pick<ProcessProbeSpec, 'inline' | 'exported' | 'nearest'> = {};
+  // SystemTap's qualifiers: .function(...).inline / .exported, .statement(...).nearest
+  while (components[i] && components[i].arg === undefined && ((what.name === 'function' && (components[i].name === 'inline' || components[i].name === 'exported')) || (what.name === 'statement' && components[i].name === 'nearest'))) {
+    flags[components[i++].name as 'inline' | 'exported' | 'nearest'] = true;
+  }
   const suffix = components[i++];
   if (suffix?.name === 'label' && what.name === 'function') {
     if (typeof suffix.arg !== 'string' || !suffix.arg) bad(pointText, '.label needs a label name in quotes, as in label("retry").');
@@ -93,8 +104,9 @@ export function parseProcessProbe(components: ProbePointComponent[], pointText: 
     variant = suffix.name;
   }
   if (components[i]) bad(pointText, `unexpected .${components[i].name} at the end.`);
+  if (flags.inline && variant) bad(pointText, `.inline probes have no .${variant}: inlined code has no call or return of its own.`);
   if (what.name === 'statement' && !pattern.lines && !pattern.allLines && pattern.relativeLine === undefined) bad(pointText, `a statement probe needs a source line: statement("FUNC@file.c:LINE"), a range (:10-20), every line (:*) or a line relative to the function (+N).`);
-  return { process: processArg, library, kind: what.name, pattern, variant };
+  return { process: processArg, library, kind: what.name, pattern, variant, ...flags };
 }
 
 /** `[.provider("P")].mark("NAME")` from component `i` on. */
