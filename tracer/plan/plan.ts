@@ -161,8 +161,10 @@ export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
           try {
             found = options.resolveProcessProbe(probe, point, resolveContext);
           } catch (e) {
-            // an optional point utap cannot place (an unknown form, a missing program) is dropped, as in SystemTap
+            // an optional point utap cannot place (an unknown form, a missing program) is dropped, as in SystemTap;
+            // not when the -p/-c target itself cannot be traced (a bare `process.` point names the target)
             if (!point.optional || !(e instanceof UtapError)) throw e;
+            if (e.status === EXIT_ENVIRONMENT && point.components[0]?.arg === undefined) throw e;
             options.log?.(`optional probe point ${point.text} dropped: ${e.message.split('\n')[0]}`);
             break;
           }
