@@ -11,3 +11,8 @@ $(BUILD)/sdt-target-O2: $(SDT_SOURCES) targets/wait-go.h | $(BUILD)
 ALL += $(BUILD)/sdt-throw
 $(BUILD)/sdt-throw: sdt/sdt-throw.cc targets/wait-go.h | $(BUILD)
 	g++ $(CFLAGS_COMMON) -O1 -o $@ $<
+
+# The same with DWARF, for globals read by name at a marker ($counter_global, @var("table")).
+ALL += $(BUILD)/sdt-target-g
+$(BUILD)/sdt-target-g: $(SDT_SOURCES) targets/wait-go.h | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O2 -g -o $@ $(SDT_SOURCES)

@@ -19,11 +19,15 @@
 #   fork-child               work() called before and after a fork, in the parent and in the child
 #   prefork                  a parent forking (or vfork+exec'ing) W workers that call handle() C times each
 #   exec-chain               step() once per image of a chain of execs of itself, then exec of another program
+#   file-scope, -nopie       globals, file statics in two units, a struct seen through a void pointer
+#   labels                   step(), which loops back to a C label and passes another
+#   cxx-shop                 C++: shop::Cart::add overloads, a member template, audit::add
 TARGETS := counter
 ALL += $(addprefix $(BUILD)/,$(TARGETS)) $(BUILD)/counter-nopie \
        $(BUILD)/threads $(BUILD)/recurse $(BUILD)/loader $(BUILD)/libplugin.so $(BUILD)/alloc $(BUILD)/overwrite \
        $(BUILD)/many $(BUILD)/untouched $(BUILD)/stall $(BUILD)/refused $(BUILD)/ifunc-calls $(BUILD)/libifunc.so $(BUILD)/ifunc-user \
-       $(BUILD)/syscalls $(BUILD)/patch-sites $(BUILD)/fork-child $(BUILD)/prefork $(BUILD)/exec-chain
+       $(BUILD)/syscalls $(BUILD)/patch-sites $(BUILD)/fork-child $(BUILD)/prefork $(BUILD)/exec-chain \
+       $(BUILD)/file-scope $(BUILD)/file-scope-nopie $(BUILD)/labels $(BUILD)/cxx-shop
 $(BUILD)/syscalls: targets/syscalls.c targets/wait-go.h | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O2 -g -pthread -o $@ $<
 $(BUILD)/counter: targets/counter.c | $(BUILD)
@@ -58,3 +62,11 @@ $(BUILD)/prefork: targets/prefork.c targets/wait-go.h | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
 $(BUILD)/exec-chain: targets/exec-chain.c | $(BUILD)
 	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
+$(BUILD)/file-scope: targets/file-scope.c targets/file-scope-other.c | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ targets/file-scope.c targets/file-scope-other.c
+$(BUILD)/file-scope-nopie: targets/file-scope.c targets/file-scope-other.c | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O2 -g -no-pie -fno-pie -o $@ targets/file-scope.c targets/file-scope-other.c
+$(BUILD)/labels: targets/labels.c | $(BUILD)
+	$(CC) $(CFLAGS_COMMON) -O0 -g -o $@ $<
+$(BUILD)/cxx-shop: targets/cxx-shop.cc | $(BUILD)
+	g++ $(CFLAGS_COMMON) -O0 -g -o $@ $<

@@ -30,7 +30,8 @@ export type LocationAtPc =
 
 export interface Variable {
   name: string;
-  kind: 'parameter' | 'local';
+  /** `global`: a file-scope variable (file-scope.ts). */
+  kind: 'parameter' | 'local' | 'global';
   type?: TypeRef;
   /** Section offset of the DIE (the concrete one, when it has an abstract origin). */
   die: number;
@@ -90,7 +91,7 @@ function locationOf(entry: Entry): LocationDescription {
   return { kind: 'none' };
 }
 
-function variableOf(entry: Entry, kind: Variable['kind'], scope?: AddressRange[]): Variable | undefined {
+export function variableOf(entry: Entry, kind: Variable['kind'], scope?: AddressRange[]): Variable | undefined {
   const chain = integrated(entry);
   const pick = <T>(f: (e: Entry) => T | undefined): T | undefined => {
     for (const e of chain) {

@@ -19,6 +19,8 @@ export interface Member {
   type?: TypeRef;
   /** Byte offset of the member's storage in the containing struct. */
   byteOffset: number;
+  /** A base class (DW_TAG_inheritance): its members belong to the object too. */
+  inherited?: boolean;
   /** Bitfields: width in bits, and offset of the lowest bit from the start of the struct. */
   bitSize?: number;
   bitOffset?: number;
@@ -180,7 +182,9 @@ function decodeType(e: Entry, ref: TypeRef): DwarfType {
         if (child.tag !== DW_TAG.DW_TAG_member && child.tag !== DW_TAG.DW_TAG_inheritance) continue;
         // C++ static data members are declarations with no storage in the object.
         if (child.tag === DW_TAG.DW_TAG_member && child.flag(DW_AT.DW_AT_declaration)) continue;
-        members.push(decodeMember(child));
+        const member = decodeMember(child);
+        if (child.tag === DW_TAG.DW_TAG_inheritance) member.inherited = true;
+        members.push(member);
       }
       return { ref, kind, name, byteSize: e.number(DW_AT.DW_AT_byte_size), members, declaration: e.flag(DW_AT.DW_AT_declaration) };
     }

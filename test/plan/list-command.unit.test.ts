@@ -70,7 +70,7 @@ test('bad input: one sentence on stderr, status 2 (1 for a malformed point)', as
   for (const [point, status, pattern] of [
     [`process("${path.join(cacheHome, 'missing')}").function("main")`, 2, /there is no file/],
     [`process("${text}").function("main")`, 2, /not an ELF binary/],
-    [`process("${fixture('args-O0')}").function("nothing_here")`, 2, /matches nothing/],
+    [`process("${fixture('args-O0')}").function("nothing_here")`, 1, /matches nothing/],
     [`process("${fixture('args-O0')}").function("main"`, 1, /not valid at column/],
   ] as const) {
     const r = await runUtap(['-l', point], { env });

@@ -80,17 +80,17 @@ for (const variant of VARIANTS.filter((v) => v.name.endsWith('dwarf5'))) {
     assert.is(intsParms, `c=${hex(-3n)} uc=0xfa s=${hex(-1234n)} us=0xea60 i=${hex(-100000n)} u=0xb2d05e00 l=${hex(-5000000000n)} ul=${hex(18000000000000000000n)} ll=${hex(-7n)}`);
     assert.is(intsLocals, '');
     const [pos, label, str, gridRows, gridExpanded] = results.get('take_pointers')!;
-    assert.is(pos, '{.x=0x3, .y=0x4}');
+    assert.is(pos, '{.x=3, .y=4}');
     assert.is(label, '"first"');
     assert.is(str, '"hello"');
-    assert.is(gridRows, '[[...], [...]]');
-    assert.is(gridExpanded, '[[0x1, 0x2, 0x3], [0x4, 0x5, 0x6]]');
+    assert.is(gridRows, '[[...], ...]');
+    assert.is(gridExpanded, '[[1, ...], ...]');
     const [p, f, list, listExpanded, structParms] = results.get('take_structs')!;
-    assert.is(p, `{.x=${hex(-5n)}, .y=0x9}`);
-    assert.is(f, `{.a=0x5, .b=${hex(-3n)}, .c=0x1, .d=0x75bcd15}`);
+    assert.is(p, '{.x=-5, .y=9}');
+    assert.is(f, '{.a=5, .b=-3, .c=1, .d=123456789}');
     const next = gdbValues.get('take_structs:list->next')!;
-    assert.is(list, `{.value=0x2a, .next=${hex(next)}, .label="first", .pos={...}, .grid=[...]}`);
-    assert.is(listExpanded, `{.value=0x2a, .next=${hex(next)}, .label="first", .pos={.x=0x3, .y=0x4}, .grid=[[0x0, 0x0, 0x0], [0x0, 0x0, 0x0]]}`);
+    assert.is(list, `{.value=42, .next=${hex(next)}, .label="first", .pos={...}, .grid=[...]}`);
+    assert.is(listExpanded, `{.value=42, .next=${hex(next)}, .label="first", .pos={.x=3, .y=4}, .grid=[[0, ...], ...]}`);
     assert.is(structParms, `p={...} f={...} n={...} list=${hex(gdbValues.get('take_structs:list')!)} arr=${hex(gdbValues.get('take_structs:arr')!)}`);
   });
 
@@ -151,7 +151,7 @@ test('script mistakes and missing debug information are one-sentence errors with
     throw new Error(`${text} lowered without an error`);
   };
   const cases: Array<[UtapError, number, RegExp]> = [
-    [fail(site('statement'), '$nope'), 1, /^test\.stp:3:5: error: \$nope is not a parameter or local of take_structs at this point; these are: \$p \$f \$n \$list \$arr\.$/],
+    [fail(site('statement'), '$nope'), 1, /^test\.stp:3:5: error: \$nope is not a parameter or local of take_structs at this point, nor a global of [^;]+; these are: \$p \$f \$n \$list \$arr\.$/],
     [fail(site('statement'), '$list->nope'), 1, /struct node has no member nope; its members are: value next label pos grid\.$/],
     [fail(site('statement'), '$p->x->y'), 1, /\$p->x is int, not a struct, union or pointer to one\.$/],
     [fail(site('statement'), '$p'), 1, /\$p is struct point; name one of its members/],

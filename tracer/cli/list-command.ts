@@ -60,7 +60,8 @@ export function listLines(catalog: BinaryCatalog, probePoint: string, withVariab
     lines.set(location.canonical, `${location.canonical}${vars ? ` ${vars}` : ''}${ifunc}`);
   }
   if (lines.size === 0 && !point.optional) {
-    throw new UtapError(`probe point '${point.text}' matches nothing; check the name (globs such as "Send*" work) and the program.`, EXIT_ENVIRONMENT);
+    // exit 1 as SystemTap's -l does when nothing matches (a script naming the point fails the same way)
+    throw new UtapError(`probe point '${point.text}' matches nothing; check the name (globs such as "Send*" work) and the program.`, EXIT_SCRIPT_ERROR);
   }
   return [...lines.keys()].sort().map((k) => lines.get(k)!);
 }

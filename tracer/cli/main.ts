@@ -2,8 +2,9 @@
 // turns every failure into a message and an exit status. Command modules are loaded on demand so
 // `utap -e 'probe begin { exit() }'` pays only for what it uses.
 import { Command, CommanderError, Option } from 'commander';
+import * as fs from 'node:fs';
 import { showCacheNotes } from '../../symbolizer/cache-files';
-import { EXIT_SCRIPT_ERROR, UtapError } from '../errors';
+import { EXIT_ENVIRONMENT, EXIT_SCRIPT_ERROR, UtapError } from '../errors';
 import type { EngineChoice, ListOptions, RunOptions } from './options';
 import { visibleText } from '../source-excerpt';
 
@@ -53,6 +54,8 @@ export function buildProgram(): Command {
     .option('-I, --include <dir>', 'add a tapset directory (searched before the bundled tapset/); repeatable', collect, [])
     .option('--name <name>', 'uprobe engine: register the kernel handlers under NAME (pinned in /sys/fs/bpf/utap/NAME)')
     .option('--detach', 'uprobe engine: with --name, leave the handlers collecting after utap exits')
+    .option('-d <file>', "SystemTap's option to add a module's symbols for backtraces: accepted; utap symbolizes every file the process maps", collect, [])
+    .option('--ldd', "SystemTap's option to add the shared libraries' symbols: accepted; utap always does")
     .option('--metrics <addr>', 'serve the running script\'s globals to Prometheus at http://ADDR/metrics ([HOST:]PORT; loopback unless HOST is given)')
     .addOption(new Option('--stop-after <pass>', 'only read the script: stop after parsing it, or after checking it too (SystemTap\'s -p1/-p2); exit 0 when it is valid').choices(['parse', 'check']))
     .addHelpText(
@@ -114,6 +117,9 @@ Examples:
     const scriptText = opts.script as string | undefined;
     if (scriptText === undefined && positional.length === 0) {
       throw new UtapError('No script given; name a script file or pass the script with -e (see utap --help).', EXIT_SCRIPT_ERROR);
+    }
+    for (const file of opts.d as string[]) {
+      if (!fs.existsSync(file)) throw new UtapError(`-d ${file}: no such file; -d names a program or library whose symbols backtraces use.`, EXIT_ENVIRONMENT);
     }
     if (opts.pid !== undefined && opts.cmd !== undefined) throw new UtapError('-p and -c cannot be used together; attach to a running process or start one, not both.');
     if (opts.detach && !opts.name) throw new UtapError('--detach needs --name NAME so the handlers can be found again with utap handlers.');

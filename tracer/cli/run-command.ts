@@ -113,6 +113,7 @@ async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSo
     try {
       return buildPlan(program, {
         targetPid: options.pid,
+        log: (message) => passes.log(message),
         resolveProcessProbe: (probe, point, context) => {
           if (!resolver) {
             const { createProbeResolver } = require('../plan/probe-resolver') as typeof import('../plan/probe-resolver');

@@ -8,7 +8,9 @@ import { readableName } from '../../symbolizer/demangle';
 import { mappingAt, readMaps, type Mapping } from '../../symbolizer/proc-maps';
 import type { UnwindModule } from '../../symbolizer/dwarf/unwind';
 import type { Long } from '../runtime/long';
-import type { RuntimeServices } from '../runtime/runtime-services';
+import type { AddressStyle, RuntimeServices } from '../runtime/runtime-services';
+import * as path from 'node:path';
+import { readableName } from '../../symbolizer/demangle';
 import { defaultSymbolCache } from '../plan/binaries';
 
 interface Module {
@@ -125,6 +127,40 @@ export class ProcessSymbols implements RuntimeServices {
 
   umodname(address: Long): string {
     return this.moduleAt(toBig(address))?.binary.path ?? '<unknown>';
+  }
+
+  /** The source file and line of a run-time address, from its module's line table. */
+  private sourceAt(address: bigint): { file: string; line: number } | undefined {
+    const m = this.moduleAt(address);
+    if (!m) return undefined;
+    try {
+      const row = m.binary.dwarf()?.lineAt(address - m.bias);
+      return row && row.line > 0 ? { file: row.path, line: row.line } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** SystemTap's text of an address in one of its layouts (see AddressStyle). */
+  addressText(address: Long, style: AddressStyle): string {
+    const a = toBig(address);
+    const hex = '0x' + a.toString(16);
+    if (style === 'file' || style === 'line' || style === 'fileline') {
+      const at = this.sourceAt(a);
+      if (!at) return hex;
+      return style === 'file' ? at.file : style === 'line' ? String(at.line) : `${at.file}:${at.line}`;
+    }
+    const s = this.symbolAt(a);
+    const lead = style === 'full' || style === 'fuller' ? ` ${hex} : ` : '';
+    if (!s) {
+      const m = this.moduleAt(a);
+      if (!m) return (lead ? ' ' : '') + hex;
+      const module = style === 'simple' ? path.basename(m.binary.path) : m.binary.path;
+      return `${lead ? ' ' : ''}${hex} [${module}+0x${(a - m.bias).toString(16)}]`;
+    }
+    if (style === 'simple') return `${s.name}+0x${s.offset.toString(16)} [${path.basename(s.path)}]`;
+    const at = style === 'fuller' ? this.sourceAt(a) : undefined;
+    return `${lead}${s.name}+0x${s.offset.toString(16)}/0x${s.size.toString(16)}${at ? ` at ${at.file}:${at.line}` : ''} [${s.path}]`;
   }
 
   /** SystemTap's layout: ` 0xADDR : symbol+0xOFF/0xSIZE [path]`, one frame per line. */

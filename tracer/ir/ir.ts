@@ -451,6 +451,17 @@ export interface TargetRef {
    * never lowers a `$x` the site lacks).
    */
   defined?: boolean;
+  /**
+   * `@var("name@file.c", "module")`: a variable looked up by name where the probe is, or — with
+   * `unit` — a global or file static of the compile units whose name matches `unit`; `module`
+   * names the binary holding it (a path or file name).
+   */
+  scope?: { unit?: string; module?: string };
+  /**
+   * `@cast(address, "struct T", "module")`: not a variable but the object of type `type` at
+   * `address` (name is '@cast'); `module` names the binary whose DWARF declares the type.
+   */
+  cast?: { address: Expr; type: string; module?: string };
 }
 
 export type TargetStep = { kind: 'member'; name: string } | { kind: 'index'; index: Expr };
@@ -503,6 +514,18 @@ export const BUILTINS = {
   umodname: { args: ['long'], returns: 'string' },
   /** Symbolized form of a ubacktrace() string, one frame per line. */
   sprint_ubacktrace: { args: ['string'], returns: 'string' },
+  /** usymdata(addr): `symbol+0xOFF/0xSIZE [module]`, or the hex address (SystemTap's text). */
+  usymdata: { args: ['long'], returns: 'string' },
+  /** usymfile(addr), usymline(addr), usymfileline(addr): the source file, line, `file:line` of an address, or its hex text. */
+  usymfile: { args: ['long'], returns: 'string' },
+  usymline: { args: ['long'], returns: 'string' },
+  usymfileline: { args: ['long'], returns: 'string' },
+  /**
+   * _usyms_text(addresses, style): each address of a ubacktrace()-style string on its own line,
+   * in one of SystemTap's layouts (runtime/runtime-services.ts AddressStyle); for the tapset's
+   * sprint_ustack(), print_ubacktrace_fileline() and sprint_ubacktrace().
+   */
+  _usyms_text: { args: ['string', 'string'], returns: 'string' },
   /** stringat(s, i): the byte at index i, 0 when out of range. */
   stringat: { args: ['string', 'long'], returns: 'long' },
   /** str_replace(s, search, replacement): every occurrence replaced. */

@@ -57,6 +57,7 @@ export function walkExpr(e: Expr, v: Visitor): void {
       e.args.forEach((a) => walkExpr(a, v));
       return;
     case 'target':
+      if (e.ref.cast) walkExpr(e.ref.cast.address, v);
       for (const step of e.ref.path) if (step.kind === 'index') walkExpr(step.index, v);
       return;
     case 'userRead':
@@ -75,7 +76,10 @@ function walkLValue(target: LValue, reads: boolean, v: Visitor): void {
   v.lvalue?.(target, reads);
   if (target.kind === 'element') target.keys.forEach((k) => walkExpr(k, v));
   else if (target.kind === 'userMemory') walkExpr(target.addr, v);
-  else if (target.kind === 'target') for (const step of target.ref.path) if (step.kind === 'index') walkExpr(step.index, v);
+  else if (target.kind === 'target') {
+    if (target.ref.cast) walkExpr(target.ref.cast.address, v);
+    for (const step of target.ref.path) if (step.kind === 'index') walkExpr(step.index, v);
+  }
 }
 
 export function walkStmt(s: Stmt, v: Visitor): void {

@@ -26,6 +26,7 @@ export function visitAst(s: AstStmt, onExpr: (e: AstExpr) => void, onStmt?: (s: 
         e.operands.forEach(ex);
         return;
       case 'target':
+        if (e.cast) ex(e.cast.address);
         for (const step of e.path) if (step.kind === 'index') ex(step.index);
         return;
       case 'entry':

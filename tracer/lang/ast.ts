@@ -10,7 +10,13 @@ export type AstExpr =
   /** `name[k1, k2]`: an element of a global array. */
   | { kind: 'index'; name: string; nameLoc: SourceLoc; keys: AstExpr[]; loc: SourceLoc }
   /** `$name`, `$p->a[2]`, `$$parms`, `$var$`, `&$var`. */
-  | { kind: 'target'; name: string; path: AstTargetStep[]; pretty?: '$' | '$$'; addressOf?: boolean; loc: SourceLoc }
+  | {
+      kind: 'target'; name: string; path: AstTargetStep[]; pretty?: '$' | '$$'; addressOf?: boolean; loc: SourceLoc;
+      /** `@var("name@file.c", "module")` (see TargetRef.scope). */
+      scope?: { unit?: string; module?: string };
+      /** `@cast(address, "type", "module")` (see TargetRef.cast); name is '@cast'. */
+      cast?: { address: AstExpr; type: string; module?: string };
+    }
   /** `@entry(expr)` */
   | { kind: 'entry'; operand: AstExpr; loc: SourceLoc }
   | { kind: 'call'; name: string; args: AstExpr[]; loc: SourceLoc }

@@ -360,7 +360,11 @@ class Lowerer {
     const atEntry = e.kind === 'entry';
     const target = (e.kind === 'entry' ? e.operand : e) as Extract<AstExpr, { kind: 'target' }>;
     const path: TargetStep[] = target.path.map((step) => (step.kind === 'member' ? step : { kind: 'index', index: this.expr(step.index, scope) }));
-    const ref = { name: target.name, path, atEntry, ...(target.pretty && { pretty: target.pretty }), ...(target.addressOf && { addressOf: true }) };
+    const ref = {
+      name: target.name, path, atEntry, ...(target.pretty && { pretty: target.pretty }), ...(target.addressOf && { addressOf: true }),
+      ...(target.scope && { scope: target.scope }),
+      ...(target.cast && { cast: { ...target.cast, address: this.expr(target.cast.address, scope) } }),
+    };
     return { op: 'target', type: targetType(target), ref, loc: e.loc };
   }
 
@@ -402,7 +406,8 @@ class Lowerer {
       case 'sprintf':
         return { op: 'sprintf', type: 'string', ...this.formatted(e, scope), loc };
       case 'sprint_ubacktrace':
-        if (e.args.length === 0) return { op: 'builtin', type: 'string', name: 'sprint_ubacktrace', args: [{ op: 'context', type: 'string', what: 'ubacktrace', loc }], loc };
+        // SystemTap's sprint_ubacktrace(): `sym+0xOFF [module]` per frame (utap's one-argument form keeps print_ubacktrace's layout)
+        if (e.args.length === 0) return { op: 'builtin', type: 'string', name: '_usyms_text', args: [{ op: 'context', type: 'string', what: 'ubacktrace', loc }, { op: 'string', type: 'string', value: 'simple', loc }], loc };
         break;
       case 'ctime': {
         if (e.args.length > 0) break;

@@ -11,7 +11,7 @@ const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '>>
 /** SystemTap's @-operators utap parses but gives no meaning (type information, kernel memory, perf). */
 const AT_OPERATORS = new Set(['cast', 'kderef', 'kregister', 'uderef', 'uregister', 'const', 'perf', 'probewrite', 'module', 'cast_sizeof', 'cast_module_sizeof', 'choose_defined', 'this']);
 const EMBEDDED_C = 'embedded C (%{ ... %}) is not supported by utap: scripts cannot run C code inside the traced process.';
-const GURU_AT_OPERATORS = new Set(['kderef', 'kregister', 'uderef', 'uregister']);
+const GURU_AT_OPERATORS = new Set(['kderef', 'kregister', 'uregister']);
 const STATEMENT_KEYWORDS = new Set(['if', 'else', 'while', 'for', 'foreach', 'return', 'next', 'break', 'continue', 'delete', 'try']);
 const TOP_LEVEL = new Set(['probe', 'global', 'function', 'private']);
 const KEYWORDS = new Set(['try', 'catch', 'if', 'else', 'while', 'for', 'foreach', 'in', 'limit', 'break', 'continue', 'next', 'return', 'delete', 'global', 'function', 'probe', 'private']);
@@ -728,7 +728,7 @@ export class Parser {
   }
 
   /** The `->member` and `[index]` steps after a target variable. */
-  private targetPath(name: string, pretty: '$' | '$$' | undefined, loc: SourceLoc): AstExpr {
+  private targetPath(name: string, pretty: '$' | '$$' | undefined, loc: SourceLoc, bare = false): AstExpr {
     const path: AstTargetStep[] = [];
     for (;;) {
       if (this.accept('->')) {
@@ -742,7 +742,8 @@ export class Parser {
         this.expect(']', 'after the subscript');
       } else break;
     }
-    if (!pretty && path.length && this.tok.kind === 'op' && (this.tok.text === '$' || this.tok.text === '$$')) pretty = this.tokens[this.pos++].text as '$' | '$$';
+    // `$p$` is one token; after a path, or after @var(...)/@cast(...) (`bare`), the suffix is its own
+    if (!pretty && (path.length || bare) && this.tok.kind === 'op' && (this.tok.text === '$' || this.tok.text === '$$')) pretty = this.tokens[this.pos++].text as '$' | '$$';
     return { kind: 'target', name, path, pretty, loc };
   }
 
@@ -782,8 +783,29 @@ export class Parser {
         if (args.length < 1 || args.length > 2 || args[0].kind !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*(@.*)?$/.test(args[0].value)) {
           this.fail('@var takes a variable name in a string literal, as in @var("count") or @var("count@main.c").', t.loc);
         }
-        if (args.length === 2) return { kind: 'unsupported', what: '@var with a module argument (a variable of another binary)', operands: args, loc: t.loc };
-        return this.targetPath((args[0] as { value: string }).value.replace(/@.*$/, ''), undefined, t.loc);
+        if (args.length === 2 && args[1].kind !== 'string') this.fail('@var takes the module (binary) as a string literal, as in @var("count@main.c", "/usr/bin/prog").', args[1].loc);
+        const [name, unit] = (args[0] as { value: string }).value.split('@', 2);
+        const module = args.length === 2 ? (args[1] as { value: string }).value : undefined;
+        const target = this.targetPath(name, undefined, t.loc, true) as Extract<AstExpr, { kind: 'target' }>;
+        return unit === undefined && module === undefined ? target : { ...target, scope: { ...(unit !== undefined && { unit }), ...(module !== undefined && { module }) } };
+      }
+      case 'uderef': {
+        // @uderef(SIZE, addr): SIZE (1, 2, 4, 8) bytes of the traced process's memory, unsigned
+        const args = this.parseArgs();
+        const size = args.length === 2 && args[0].kind === 'number' ? Number(args[0].value) : 0;
+        if (![1, 2, 4, 8].includes(size)) this.fail('@uderef takes a size of 1, 2, 4 or 8 bytes and an address, as in @uderef(4, $p).', t.loc);
+        return { kind: 'call', name: `user_uint${size * 8}`, args: [args[1]], loc: t.loc };
+      }
+      case 'cast': {
+        // @cast(address, "struct T"[, "module"]): the T at address, followed like a $pointer
+        const args = this.parseArgs();
+        if (args.length < 2 || args.length > 3 || args[1].kind !== 'string' || (args.length === 3 && args[2].kind !== 'string')) {
+          this.fail('@cast takes an address, a type name and optionally a module, the last two as string literals: @cast(p, "struct node", "/usr/bin/prog").', t.loc);
+        }
+        const type = (args[1] as { value: string }).value;
+        const module = args.length === 3 ? (args[2] as { value: string }).value : undefined;
+        const target = this.targetPath('@cast', undefined, t.loc, true) as Extract<AstExpr, { kind: 'target' }>;
+        return { ...target, cast: { address: args[0], type, ...(module !== undefined && { module }) } };
       }
       case 'defined': {
         const args = this.parseArgs();

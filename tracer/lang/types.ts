@@ -727,6 +727,7 @@ class TypeChecker {
     }
     this.contextVar(target, scope);
     for (const step of target.path) if (step.kind === 'index') this.needType(step.index, this.expr(step.index, scope, 'long'), 'long', 'a subscript');
+    if (target.cast) this.needType(target.cast.address, this.expr(target.cast.address, scope, 'long'), 'long', "@cast's address");
     const type = targetType(target);
     if (want !== undefined && want !== type) {
       this.fail(e.loc, `type mismatch: $${target.name}${target.pretty ?? ''} is a ${type}${type === 'long' ? ' (for a char* use user_string($' + target.name + '))' : ''}, but a ${want} is needed here.`);

@@ -15,6 +15,9 @@ import { Evaluation, EvaluationError, type EvaluationStep } from '../../symboliz
 import { decodeExpression } from '../../symbolizer/dwarf/op';
 import { describeRegister, registerName } from '../../symbolizer/dwarf/registers';
 import { variableLocationAt, type Variable } from '../../symbolizer/dwarf/scopes';
+import { completeType, findGlobalVariable, findNamedType, type UnitChoice } from '../../symbolizer/dwarf/file-scope';
+import { compileGlob } from '../../symbolizer/glob';
+import * as path from 'node:path';
 import { entryLocations } from '../../symbolizer/dwarf/sysv-abi';
 import type { DwarfType, TypeRef } from '../../symbolizer/dwarf/types';
 import { DecodeError } from '../../symbolizer/decode-error';
@@ -148,18 +151,37 @@ export class TargetLowering implements TargetRewriter {
     const b = new ExprBuilder(loc);
     const spelling = spell(ref);
     // In a .return probe every target but $return means its value at entry (SystemTap's rule).
-    if (this.site.kind === 'return' && ref.name !== 'return' && ref.name !== '$return' && !this.parent) return this.capture(ref, loc);
+    if (this.site.kind === 'return' && ref.name !== 'return' && ref.name !== '$return' && !this.parent && this.entryLocal(ref)) return this.capture(ref, loc);
     if (ref.atEntry && !this.parent) throw new LoweringProblem(`@entry(${spelling}) only has a meaning in a .return probe.`, 1);
     if (ref.name === '$parms' || ref.name === '$locals' || ref.name === '$vars') {
       if (ref.path.length) throw new LoweringProblem(`${spelling} is a string; it has no members or elements.`, 1);
       return this.variablesString(ref.name.slice(1) as 'parms' | 'locals' | 'vars', ref.pretty !== undefined, ref.pretty === '$$', b);
     }
     if (ref.name === '$return') return this.returnString(ref.pretty !== undefined, ref.pretty === '$$', b);
-    let located = ref.name === 'return' ? this.returnValue(b) : this.variable(ref.name, b);
+    let located = ref.cast ? this.cast(ref.cast, b) : ref.name === 'return' ? this.returnValue(b) : this.variable(ref.name, b, ref.scope);
+    // `@cast(p, "T")[i]`: the i-th T from p, as if p pointed to an array of them
+    if (ref.cast && ref.path[0]?.kind === 'index' && located.type.kind === 'dwarf' && this.stripped(located.type).kind !== 'array' && this.stripped(located.type).kind !== 'pointer') {
+      located = { ...located, type: { kind: 'subarray', element: located.type.ref, counts: [undefined] } };
+    }
     for (const step of ref.path) located = this.step(located, step, b);
     if (ref.addressOf) return this.addressOf(located);
     if (ref.pretty) return formatParts(this.program, this.pretty(located, b, 0, ref.pretty === '$$'), loc);
     return this.scalar(located, b);
+  }
+
+  /**
+   * Whether a .return probe reads `ref` as it was at entry: parameters and locals (and the
+   * strings made of them) are; globals, file statics and @cast objects are read at the return.
+   */
+  private entryLocal(ref: TargetRef): boolean {
+    if (ref.cast || ref.scope?.unit !== undefined) return false;
+    if (ref.name.startsWith('$')) return true;
+    try {
+      return this.entryLowering().scopes().some((s) => s.variables.some((v) => v.name === ref.name)) || !this.global(ref.name, undefined);
+    } catch (e) {
+      if (e instanceof LoweringProblem) return true;
+      throw e;
+    }
   }
 
   /** A .return probe's use of an entry value: lowered at the entry pc, captured there, read back. */
@@ -206,17 +228,76 @@ export class TargetLowering implements TargetRewriter {
     return this.scopes()[0].variables;
   }
 
-  private variable(name: string, b: ExprBuilder): Located {
-    this.dwarf(`$${name}`);
-    for (const scope of this.scopes()) {
-      const v = scope.variables.find((x) => x.name === name);
-      if (v) return { place: this.variablePlace(v, b, scope.die), bitOffset: 0, type: dwarfType(v.type), spelling: `$${name}` };
+  /**
+   * `$name`: a parameter or local of the function at the pc (innermost scope first), else a
+   * global or file static (the probe's own compile unit first). `@var("name@unit")` looks only
+   * at the globals and statics of the units matching `unit`.
+   */
+  private variable(name: string, b: ExprBuilder, scope?: TargetRef['scope']): Located {
+    if (scope?.module !== undefined) this.checkModule(scope.module, `@var("${name}")`);
+    const hasScopes = this.site.dwarf !== undefined && this.site.functionDie !== undefined;
+    if (scope?.unit === undefined && hasScopes) {
+      for (const s of this.scopes()) {
+        const v = s.variables.find((x) => x.name === name);
+        if (v) return { place: this.variablePlace(v, b, s.die), bitOffset: 0, type: dwarfType(v.type), spelling: `$${name}` };
+      }
     }
-    const known = [...new Set(this.scopes().flatMap((s) => s.variables.map((x) => `$${x.name}`)))].join(' ');
+    if (!this.site.dwarf) this.dwarf(`$${name}`);
+    const global = this.global(name, scope?.unit);
+    if (global) return { place: this.globalPlace(global, b), bitOffset: 0, type: dwarfType(global.type), spelling: `$${name}` };
+    if (scope?.unit !== undefined) throw new LoweringProblem(`@var("${name}@${scope.unit}"): no compile unit of ${this.site.binary} matching ${scope.unit} defines a global or static ${name}.`, 1);
+    const known = hasScopes ? [...new Set(this.scopes().flatMap((s) => s.variables.map((x) => `$${x.name}`)))].join(' ') : '';
     throw new LoweringProblem(
-      `$${name} is not a parameter or local of ${this.site.functionName} at this point${known ? `; these are: ${known}` : ' (it has none here)'}.`,
+      `$${name} is not a parameter or local of ${this.site.functionName} at this point, nor a global of ${path.basename(this.site.binary)}${known ? `; these are: ${known}` : ''}.`,
       1,
     );
+  }
+
+  /** The global or file static `name` of the site's binary, from the units matching `unit` if given. */
+  private global(name: string, unit: string | undefined): Variable | undefined {
+    const dwarf = this.site.dwarf;
+    if (!dwarf) return undefined;
+    const own = this.site.functionDie !== undefined ? dwarf.ctx.unitAt(this.site.functionDie)?.offset : dwarf.unitForPc(this.site.pc)?.offset;
+    const choice: UnitChoice = { ...(own !== undefined && { first: own }), ...(unit !== undefined && { accepts: unitMatcher(unit) }) };
+    return findGlobalVariable(dwarf.ctx, name, choice);
+  }
+
+  private globalPlace(v: Variable, b: ExprBuilder): Place {
+    const at = variableLocationAt(v, this.site.pc);
+    switch (at.kind) {
+      case 'optimizedOut':
+        throw new LoweringProblem(`$${v.name} has no location in the debug information of ${this.site.binary} (optimized out).`, 2);
+      case 'constant': {
+        if (at.value instanceof Uint8Array) return { kind: 'implicit', bytes: at.value };
+        const bytes = new Uint8Array(8);
+        new DataView(bytes.buffer).setBigUint64(0, BigInt.asUintN(64, at.value), true);
+        return { kind: 'implicit', bytes };
+      }
+      case 'expression': {
+        const unit = this.site.dwarf!.ctx.unitAt(v.die);
+        return this.evaluatePlace(at.expression, at.section, at.offset, b, unit && { offsetSize: unit.offsetSize, unitOffset: unit.offset, version: unit.version, addressAt: (i: number) => unit.address(i) });
+      }
+    }
+  }
+
+  /** `@cast(address, "type", "module")`: the object of that type at the address. */
+  private cast(cast: NonNullable<TargetRef['cast']>, b: ExprBuilder): Located {
+    const spelling = `@cast(..., "${cast.type}")`;
+    if (cast.module !== undefined) this.checkModule(cast.module, spelling);
+    const dwarf = this.site.dwarf;
+    if (!dwarf) throw new LoweringProblem(`${this.site.binary} has no debug information, so ${spelling} cannot find its type; install its debug symbols (a -dbg or -dbgsym package) or rebuild it with -g.`, 2);
+    const own = this.site.functionDie !== undefined ? dwarf.ctx.unitAt(this.site.functionDie)?.offset : undefined;
+    const found = findNamedType(dwarf.ctx, cast.type, own !== undefined ? { first: own } : {});
+    if (!found) throw new LoweringProblem(`${spelling}: the debug information of ${this.site.binary} declares no type ${cast.type}.`, 1);
+    if (found.pointers > 0) throw new LoweringProblem(`${spelling}: cast to the type itself (without '*') and follow it with ->member.`, 1);
+    return { place: { kind: 'memory', address: cast.address }, bitOffset: 0, type: dwarfType(found.type), spelling };
+  }
+
+  /** A module argument (`@var(..., "prog")`, `@cast(..., "prog")`) must name the site's own binary. */
+  private checkModule(module: string, spelling: string): void {
+    const binary = this.site.binary;
+    if (module === binary || path.basename(module) === path.basename(binary)) return;
+    throw new LoweringProblem(`${spelling} names the module ${module}, but this probe is in ${binary}; utap reads variables and types only from the binary a probe is in.`, 2);
   }
 
   /** Where variable `v` is at the site's pc. */
@@ -342,6 +423,8 @@ export class TargetLowering implements TargetRewriter {
   /** A link-time address as a run-time one: plus the load bias, uaddr − the site's link-time address. */
   private relocate(address: bigint, b: ExprBuilder): Expr {
     if (!this.site.relocatable) return b.long(address);
+    // At a return uaddr is not the function's address on every engine: the bias is taken at entry.
+    if (this.site.kind === 'return' && !this.parent) return b.add(b.long(address), this.addCapture(this.entryLowering().relocate(0n, b), b.loc));
     const uaddr: Expr = { op: 'context', type: 'long', what: 'uaddr', loc: b.loc };
     return b.add(b.long(address), b.binary('-', uaddr, b.long(this.site.vaddr)));
   }
@@ -402,6 +485,14 @@ export class TargetLowering implements TargetRewriter {
       if (t.kind !== 'struct' && t.kind !== 'union' && t.kind !== 'class') {
         throw new LoweringProblem(`${spelling}: ${from.spelling} is ${this.describe(from.type)}, not a struct, union or pointer to one.`, 1);
       }
+      if ((t.kind === 'struct' || t.kind === 'union' || t.kind === 'class') && t.declaration) {
+        const full = completeType(this.site.dwarf!.ctx, types.entry(t.ref));
+        if (full !== undefined) {
+          base = { ...base, type: dwarfType(full) };
+          t = this.stripped(base.type);
+        }
+      }
+      if (t.kind !== 'struct' && t.kind !== 'union' && t.kind !== 'class') throw new Error('a completed struct is a struct');
       if (t.kind !== 'class' && t.declaration) throw new LoweringProblem(`${spelling}: ${this.describe(base.type)} is only declared in the debug information (its members are not described).`, 2);
       const member = types.findMember(base.type.kind === 'dwarf' ? base.type.ref : undefined, step.name);
       if (!member) {
@@ -546,74 +637,113 @@ export class TargetLowering implements TargetRewriter {
   }
 
   /**
-   * SystemTap's pretty form: `{.x=0x1, .y=0x2}` for structs (nested ones as `{...}` unless
-   * expanding, `$$`; a pointer to a struct at the top prints the struct), `[0x1, 0x2]` for arrays,
-   * `"text"` for char pointers and arrays.
+   * SystemTap's pretty form (`$v$`, `$v$$`): integers in decimal (`%i`, `%u`), characters as
+   * `'c'` with escapes, pointers as `0x..`; a struct shows its members, breadth-first through
+   * base classes (a name a derived class masks is left out, as are `_vptr.` members and static
+   * ones), nested structs and arrays as `{...}` and `[...]` unless expanding (`$$`); an array
+   * shows its first element then `, ...`; `char` arrays and pointers are quoted strings; a
+   * pointer at the top shows what it points to. What cannot be read prints `?`.
    */
   private pretty(v: Located, b: ExprBuilder, depth: number, expand: boolean): FormatPart[] {
+    const top = depth === 0;
     const t = this.stripped(v.type);
     const types = this.site.dwarf!.types;
     try {
       switch (t.kind) {
         case 'struct': case 'union': case 'class': {
-          if (depth > 0 && !expand) return [{ kind: 'text', text: '{...}' }];
-          if (depth > 8) return [{ kind: 'text', text: '{...}' }];
-          const parts: FormatPart[] = [{ kind: 'text', text: '{' }];
-          t.members.forEach((m, i) => {
-            parts.push({ kind: 'text', text: `${i ? ', ' : ''}${m.name ? `.${m.name}=` : ''}` });
-            const bits = v.bitOffset + (m.bitOffset ?? m.byteOffset * 8);
-            const moved = m.bitSize === undefined ? offsetPlace(b, v.place, bits) : { place: v.place, bitOffset: bits };
-            parts.push(...this.pretty({ place: moved.place, bitOffset: moved.bitOffset, bitSize: m.bitSize, type: dwarfType(m.type), spelling: `${v.spelling}->${m.name ?? ''}` }, b, depth + 1, expand));
-          });
-          parts.push({ kind: 'text', text: '}' });
-          return parts;
+          let struct = t;
+          if (struct.declaration) {
+            const full = completeType(this.site.dwarf!.ctx, types.entry(struct.ref));
+            const resolved = full === undefined ? undefined : types.strip(full);
+            if (!resolved || (resolved.kind !== 'struct' && resolved.kind !== 'union' && resolved.kind !== 'class')) return [{ kind: 'text', text: '{...}' }];
+            struct = resolved;
+          }
+          if ((!top && !expand) || depth > 8) return [{ kind: 'text', text: '{...}' }];
+          return [{ kind: 'text', text: '{' }, ...this.prettyMembers(v, struct.ref, b, depth, expand), { kind: 'text', text: '}' }];
         }
         case 'array': {
-          const { element, counts } = this.arrayShape(v.type);
-          const elementType = types.strip(element);
-          if (counts.length === 1 && elementType.kind === 'base' && CHAR_ENCODINGS.includes(elementType.encoding) && elementType.byteSize === 1) {
-            const address = this.addressOf(v);
-            const max = counts[0];
-            return [{ kind: 'text', text: '"' }, { kind: 'string', value: { op: 'userString', type: 'string', addr: address, ...(max !== undefined && { maxLen: b.long(BigInt(max)) }), loc: b.loc } }, { kind: 'text', text: '"' }];
-          }
-          if (depth > 0 && !expand) return [{ kind: 'text', text: '[...]' }];
-          const n = counts[0];
-          if (n === undefined) return [{ kind: 'text', text: '[...]' }];
-          const parts: FormatPart[] = [{ kind: 'text', text: '[' }];
-          const shown = Math.min(n, 16);
-          for (let i = 0; i < shown; i++) {
-            parts.push({ kind: 'text', text: i ? ', ' : '' });
-            parts.push(...this.pretty(this.step(v, { kind: 'index', index: b.long(BigInt(i)) }, b), b, depth + 1, expand));
-          }
-          if (shown < n) parts.push({ kind: 'text', text: ', ...' });
-          parts.push({ kind: 'text', text: ']' });
-          return parts;
+          const { element } = this.arrayShape(v.type);
+          if (!top && !expand) return [{ kind: 'text', text: '[...]' }];
+          if (this.isPlainChar(element)) return this.quoted(this.addressOf(v), b);
+          const first = this.pretty(this.step(v, { kind: 'index', index: b.long(0n) }, b), b, depth + 1, expand);
+          return [{ kind: 'text', text: '[' }, ...first, { kind: 'text', text: ', ...]' }];
         }
-        case 'pointer': {
+        case 'pointer': case 'reference': case 'rvalueReference': {
           const target = types.strip(t.target);
-          // At the top, a pointer to a struct prints the struct it points to, as SystemTap does.
-          if (depth === 0 && (target.kind === 'struct' || target.kind === 'union' || target.kind === 'class')) {
-            return this.pretty(this.deref(v, t.target, b), b, 0, expand);
+          if (target.kind !== 'void') {
+            if (this.isPlainChar(t.target)) return this.quoted(this.scalar(v, b), b);
+            if (top) return this.pretty(this.deref(v, t.target, b), b, 0, expand);
           }
+          return [{ kind: 'long', conversion: 'p', alternate: false, value: this.scalar(v, b) }];
+        }
+        case 'function':
+          return [{ kind: 'text', text: '<function>:' }, { kind: 'long', conversion: 'p', alternate: false, value: this.addressOf(v, 'a function') }];
+        case 'base': case 'enum': {
+          const encoding = t.kind === 'base' ? t.encoding : undefined;
+          if (encoding === DW_ATE.DW_ATE_float || encoding === DW_ATE.DW_ATE_complex_float) return [{ kind: 'text', text: '?' }];
           const value = this.scalar(v, b);
-          if (target.kind === 'base' && CHAR_ENCODINGS.includes(target.encoding) && target.byteSize === 1) {
-            const quoted: Expr = {
-              op: 'concat', type: 'string', loc: b.loc,
-              left: { op: 'concat', type: 'string', loc: b.loc, left: { op: 'string', type: 'string', value: '"', loc: b.loc }, right: { op: 'userString', type: 'string', addr: value, loc: b.loc } },
-              right: { op: 'string', type: 'string', value: '"', loc: b.loc },
-            };
-            const nullText: Expr = { op: 'string', type: 'string', value: '0x0', loc: b.loc };
-            return [{ kind: 'string', value: { op: 'conditional', type: 'string', test: b.compare('==', value, b.long(0n)), then: nullText, else: quoted, loc: b.loc } }];
+          // A bitfield is always a number, even of a char type.
+          if (v.bitSize === undefined && encoding !== undefined && CHAR_ENCODINGS.includes(encoding)) {
+            return [{ kind: 'text', text: "'" }, { kind: 'long', conversion: 'c', alternate: true, value }, { kind: 'text', text: "'" }];
           }
-          return [{ kind: 'long', conversion: 'x', alternate: true, value }];
+          return [{ kind: 'long', conversion: encoding === DW_ATE.DW_ATE_unsigned || encoding === DW_ATE.DW_ATE_unsigned_char ? 'u' : 'i', alternate: false, value }];
         }
         default:
-          return [{ kind: 'long', conversion: 'x', alternate: true, value: this.scalar(v, b) }];
+          return [{ kind: 'text', text: '?' }];
       }
     } catch (e) {
-      if (e instanceof LoweringProblem && depth > 0) return [{ kind: 'text', text: '?' }];
+      if (e instanceof LoweringProblem || e instanceof EvaluationError) return [{ kind: 'text', text: '?' }];
       throw e;
     }
+  }
+
+  /** The members of a struct for pretty(): breadth-first over the class and its bases. */
+  private prettyMembers(v: Located, ref: TypeRef, b: ExprBuilder, depth: number, expand: boolean): FormatPart[] {
+    const types = this.site.dwarf!.types;
+    const parts: FormatPart[] = [];
+    const seen = new Set<string>();
+    const queue: Array<{ ref: TypeRef; bitOffset: number }> = [{ ref, bitOffset: v.bitOffset }];
+    let count = 0;
+    for (let i = 0; i < queue.length && i < 64; i++) {
+      const struct = types.strip(queue[i].ref);
+      if (struct.kind !== 'struct' && struct.kind !== 'union' && struct.kind !== 'class') continue;
+      for (const m of struct.members) {
+        const bits = queue[i].bitOffset + (m.bitOffset ?? m.byteOffset * 8);
+        if (m.inherited) {
+          if (m.type !== undefined) queue.push({ ref: m.type, bitOffset: bits });
+          continue;
+        }
+        if (m.name?.startsWith('_vptr.')) continue;
+        if (m.name !== undefined) {
+          if (seen.has(m.name)) continue;
+          seen.add(m.name);
+        }
+        if (count++) parts.push({ kind: 'text', text: ', ' });
+        const inner = types.strip(m.type);
+        // SystemTap's labels for anonymous members (its struct and class labels are swapped).
+        const label = m.name !== undefined ? `.${m.name}` : inner.kind === 'union' ? '<union>' : inner.kind === 'struct' ? '<class>' : inner.kind === 'class' ? '<struct>' : '';
+        parts.push({ kind: 'text', text: `${label}=` });
+        const moved = m.bitSize === undefined ? offsetPlace(b, v.place, bits) : { place: v.place, bitOffset: bits };
+        parts.push(...this.pretty({ place: moved.place, bitOffset: moved.bitOffset, bitSize: m.bitSize, type: dwarfType(m.type), spelling: `${v.spelling}->${m.name ?? ''}` }, b, depth + 1, expand));
+      }
+    }
+    return parts;
+  }
+
+  /** `char` or `unsigned char` (not `signed char`), through typedefs and qualifiers: printed as text. */
+  private isPlainChar(ref: TypeRef | undefined): boolean {
+    const t = this.site.dwarf!.types.strip(ref);
+    return t.kind === 'base' && (t.name === 'char' || t.name === 'unsigned char');
+  }
+
+  /** `"text"` at a target address; a null pointer is SystemTap's "<unknown>". */
+  private quoted(address: Expr, b: ExprBuilder): FormatPart[] {
+    const text: Expr = { op: 'userString', type: 'string', addr: address, loc: b.loc };
+    const unknown: Expr = { op: 'string', type: 'string', value: '<unknown>', loc: b.loc };
+    const value: Expr = b.constantOf(address) === undefined
+      ? { op: 'conditional', type: 'string', test: b.compare('==', address, b.long(0n)), then: unknown, else: text, loc: b.loc }
+      : text;
+    return [{ kind: 'text', text: '"' }, { kind: 'string', value }, { kind: 'text', text: '"' }];
   }
 
   // ── guru writes ──
@@ -675,4 +805,10 @@ function located(loc: SourceLoc, message: string, status: number): UtapError {
 /** A key identifying an expression without its source locations, to share equal entry captures. */
 function stableKey(e: Expr): string {
   return JSON.stringify(e, (k, v) => (k === 'loc' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
+}
+
+/** `@var("x@file.c")`: a compile unit named file.c, …/file.c, or matching the pattern as a glob. */
+function unitMatcher(pattern: string): (unitName: string) => boolean {
+  const glob = compileGlob(pattern);
+  return (name) => name === pattern || name.endsWith(`/${pattern}`) || glob.matches(name) || glob.matches(path.basename(name));
 }

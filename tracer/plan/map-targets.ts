@@ -39,6 +39,7 @@ export function mapTargetsInStmt(s: Stmt, r: TargetRewriter): Stmt {
 }
 
 function mapRef(ref: TargetRef, r: TargetRewriter): TargetRef {
+  if (ref.cast) ref = { ...ref, cast: { ...ref.cast, address: mapTargetsInExpr(ref.cast.address, r) } };
   if (!ref.path.some((p) => p.kind === 'index')) return ref;
   return { ...ref, path: ref.path.map((p) => (p.kind === 'index' ? { kind: 'index', index: mapTargetsInExpr(p.index, r) } : p)) };
 }

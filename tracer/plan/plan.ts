@@ -38,6 +38,8 @@ export interface PlanOptions {
   resolveProcessProbe?: ProcessProbeResolver;
   /** The absolute path of the program `process(ARG)` names (lifecycle probes). */
   resolveProgram?: (arg: string | number, point: ProbePointIR) => string;
+  /** -v notes (an optional probe point dropped, and why). */
+  log?: (line: string) => void;
 }
 
 const TIMER_UNITS_NS: Record<string, bigint> = {
@@ -165,7 +167,17 @@ export function buildPlan(input: ProgramIR, options: PlanOptions = {}): PlanIR {
             if (point.optional) break;
             throw new UtapError(`probe ${point.text} (${where(point)}) is inside a process, and this plan resolves no process probes (it was built without a resolver).`, EXIT_ENVIRONMENT);
           }
-          const found = options.resolveProcessProbe(probe, point, resolveContext);
+          let found: ProbeSiteIR[];
+          try {
+            found = options.resolveProcessProbe(probe, point, resolveContext);
+          } catch (e) {
+            // an optional point utap cannot place (an unknown form, a missing program) is dropped, as in SystemTap;
+            // not when the -p/-c target itself cannot be traced (a bare `process.` point names the target)
+            if (!point.optional || !(e instanceof UtapError)) throw e;
+            if (e.status === EXIT_ENVIRONMENT && point.components[0]?.arg === undefined) throw e;
+            options.log?.(`optional probe point ${point.text} dropped: ${e.message.split('\n')[0]}`);
+            break;
+          }
           if (found.length === 0 && !point.optional) throw scriptError(point, `probe point '${point.text}' matches nothing; check the names with utap -l, or end the point with '?' to make it optional.`);
           sites.push(...found);
           break;

@@ -3,7 +3,7 @@
 // the DWARF does not describe — a stripped binary, assembly functions — from the symbol table.
 // Each place has its address, its kind of site and its canonical probe point text.
 import type { SiteKind } from '../ir/ir';
-import { STT } from '../../symbolizer/elf-constants';
+import { STB, STT } from '../../symbolizer/elf-constants';
 import type { Dwarf } from '../../symbolizer/dwarf/dwarf';
 import type { FunctionInstance, FunctionRecord, InlinedInstance } from '../../symbolizer/dwarf/function-index';
 import { decodeExpression } from '../../symbolizer/dwarf/op';
@@ -20,6 +20,8 @@ import type { FunctionPattern, ProcessProbeSpec } from './probe-spec';
 import { matchMarkers } from './sdt-match';
 import type { PltEntry } from '../../symbolizer/plt';
 import { matchPltEntries } from './plt-match';
+import { labelsOf } from '../../symbolizer/dwarf/labels';
+import { demangledQualifiedName } from '../../symbolizer/demangle';
 
 export interface ProbeLocation {
   binary: ElfBinary;
@@ -44,6 +46,8 @@ export interface ProbeLocation {
   marker?: SdtMarker;
   /** For `.plt(...)`: the PLT stub probed here (see plt-match.ts). */
   plt?: PltEntry;
+  /** For `.label(...)`: the label's name (pnlabel()). */
+  label?: string;
 }
 
 /** Matches a file glob against a path as written in DWARF: the whole path or any trailing part after a '/'. */
@@ -60,9 +64,10 @@ function quote(s: string): string {
   return JSON.stringify(s);
 }
 
-export function canonicalText(binaryPath: string, what: 'function' | 'statement', name: string, file: string | undefined, line: number | undefined, variant?: 'call' | 'return'): string {
+export function canonicalText(binaryPath: string, what: 'function' | 'statement', name: string, file: string | undefined, line: number | undefined, variant?: 'call' | 'return' | { label: string }): string {
   const where = file ? `@${file}${line ? `:${line}` : ''}` : '';
-  return `process(${quote(binaryPath)}).${what}(${quote(name + where)})${variant ? `.${variant}` : ''}`;
+  const suffix = variant === undefined ? '' : typeof variant === 'string' ? `.${variant}` : `.label(${quote(variant.label)})`;
+  return `process(${quote(binaryPath)}).${what}(${quote(name + where)})${suffix}`;
 }
 
 const usesEntryValue = (expression: Uint8Array): boolean => {
@@ -186,6 +191,14 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
       // C++ functions go by their qualified name (geo::Counter::add) in pp(), ppfunc() and -l.
       const name = recordNames(binary, record).qualified();
       const canonical = canonicalText(binary.path, 'function', name, record.declFile, record.declLine, spec.variant);
+      if (spec.exported && !record.external) continue;
+      if (spec.inline) {
+        // .inline: only the places the function was inlined into
+        for (const inlined of record.inlined as InlinedInstance[]) {
+          out.push({ binary, kind: 'entry', function: name, vaddr: inlined.entryPc, entryPc: inlined.entryPc, functionDie: inlined.die, file: record.declFile, line: record.declLine, inlined: true, canonical });
+        }
+        continue;
+      }
       for (const instance of record.instances) {
         covered.add(instance.entryPc);
         out.push(withProbePc({ binary, kind, function: name, entryPc: instance.entryPc, functionDie: instance.die, file: record.declFile, line: record.declLine, inlined: false, canonical }, dwarf, instance, spec.variant));
@@ -199,7 +212,7 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
     }
   }
   // Code the DWARF does not describe: every function of a stripped binary, assembly routines.
-  if (!spec.pattern.file && !spec.pattern.lines) {
+  if (!spec.pattern.file && !spec.pattern.lines && !spec.inline) {
     const index = dwarf?.functionIndex();
     const symbols = binary.symbols();
     // A literal C name is looked up; mangled symbols are matched by their demangled names.
@@ -211,6 +224,7 @@ export function matchFunctions(binary: ElfBinary, spec: ProcessProbeSpec): Probe
       // An IFUNC's address is its resolver's, which the DWARF names otherwise (strlen_ifunc):
       // the IFUNC is matched under its own name too, and later moved to its implementation.
       if (s.source === 'plt' || (covered.has(s.address) && s.type !== STT.STT_GNU_IFUNC) || seen.has(s.address)) continue;
+      if (spec.exported && s.binding === STB.STB_LOCAL) continue;
       seen.add(s.address);
       const described = index?.functionAt(s.address);
       if (described && dwarf) {
@@ -245,17 +259,47 @@ function recordsByDie(dwarf: Dwarf): Map<number, FunctionRecord> {
   return map;
 }
 
+/**
+ * The lines a statement pattern names: a line or range as written, the line N after each
+ * matching function's declaration (`+N`), or every line with code in the matching functions (`:*`).
+ */
+function statementLines(binary: ElfBinary, dwarf: Dwarf, matcher: FunctionMatcher, pattern: FunctionPattern, inFile: (path: string) => boolean): number[] {
+  if (pattern.lines) {
+    const out: number[] = [];
+    for (let line = pattern.lines.first; line <= pattern.lines.last; line++) out.push(line);
+    return out;
+  }
+  const records = dwarfRecords(binary, dwarf, matcher, { name: pattern.name, file: pattern.file });
+  const lines = new Set<number>();
+  for (const record of records) {
+    if (pattern.relativeLine !== undefined) {
+      if (record.declLine !== undefined) lines.add(record.declLine + pattern.relativeLine);
+      continue;
+    }
+    const table = dwarf.lineTable(record.unit);
+    for (const instance of record.instances) {
+      for (const range of instance.ranges) {
+        for (const row of table?.rowsBetween(range.begin, range.end) ?? []) if (row.line > 0 && inFile(row.path)) lines.add(row.line);
+      }
+    }
+  }
+  return [...lines].sort((a, b) => a - b);
+}
+
 /** Statement probes: `.statement("FUNC@file.c:LINE")`, one site per breakpoint address of the line in a matching function. */
 export function matchStatements(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
   const dwarf = binary.dwarf();
-  if (!dwarf || !spec.pattern.file || !spec.pattern.lines) return [];
+  if (!dwarf || !spec.pattern.file || (!spec.pattern.lines && !spec.pattern.allLines && spec.pattern.relativeLine === undefined)) return [];
   const matcher = compileFunctionPattern(spec.pattern.name);
   const inFile = fileMatcher(spec.pattern.file);
   const index = dwarf.functionIndex();
   const byDie = recordsByDie(dwarf);
   const out: ProbeLocation[] = [];
   const seen = new Set<bigint>();
-  for (let line = spec.pattern.lines.first; line <= spec.pattern.lines.last; line++) {
+  for (const wanted of statementLines(binary, dwarf, matcher, spec.pattern, inFile)) {
+    let line = wanted;
+    // .nearest: a line without code stands for the next one that has some
+    if (spec.nearest) while (line < wanted + 100 && dwarf.linesFor(inFile, line).length === 0) line++;
     for (const row of dwarf.linesFor(inFile, line)) {
       if (seen.has(row.address)) continue;
       const outer = index.functionAt(row.address);
@@ -278,7 +322,36 @@ export function matchStatements(binary: ElfBinary, spec: ProcessProbeSpec): Prob
   return out;
 }
 
+/**
+ * Label probes: `.function("FUNC").label("NAME")`, at the address of each matching DW_TAG_label
+ * in the out-of-line and inlined instances of the matching functions. A line in the function pattern
+ * (`FUNC@file.c:5`) selects labels declared on that line.
+ */
+export function matchLabels(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
+  const dwarf = binary.dwarf();
+  if (!dwarf) return [];
+  const matcher = compileFunctionPattern(spec.pattern.name);
+  const labelGlob = compileGlob(spec.label ?? '*');
+  const out: ProbeLocation[] = [];
+  for (const record of dwarfRecords(binary, dwarf, matcher, { name: spec.pattern.name, file: spec.pattern.file })) {
+    // The labels of each copy of the function: out of line, and where it was inlined.
+    const copies = [...record.instances.map((i) => ({ ...i, inlined: false })), ...(record.inlined as InlinedInstance[]).map((i) => ({ ...i, inlined: true }))];
+    for (const instance of copies) {
+      for (const label of labelsOf(dwarf.ctx, instance.die)) {
+        if (!labelGlob.matches(label.name) || !lineInRange(label.declLine, spec.pattern)) continue;
+        out.push({
+          binary, kind: 'statement', function: record.name, vaddr: label.pc, entryPc: instance.entryPc, functionDie: instance.die,
+          file: record.declFile, line: label.declLine, inlined: instance.inlined, label: label.name,
+          canonical: canonicalText(binary.path, 'function', record.name, record.declFile, label.declLine, { label: label.name }),
+        });
+      }
+    }
+  }
+  return out.sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0));
+}
+
 export function matchProbe(binary: ElfBinary, spec: ProcessProbeSpec): ProbeLocation[] {
+  if (spec.kind === 'label') return matchLabels(binary, spec);
   if (spec.kind === 'mark') return matchMarkers(binary, spec);
   if (spec.kind === 'plt') return matchPltEntries(binary, spec);
   return spec.kind === 'statement' ? matchStatements(binary, spec) : matchFunctions(binary, spec);

@@ -14,7 +14,8 @@ import { lowerTargets } from './lower-target';
 import type { ProcessProbeResolver, ResolveContext } from './plan';
 import { describeIfunc, ifuncLocations } from './ifunc-location';
 import { matchProbe, type ProbeLocation } from './probe-match';
-import { parseProcessProbe } from './probe-spec';
+import { parseProcessProbe, type ProcessProbeSpec } from './probe-spec';
+import { expandPathPattern, isPathPattern } from './path-glob';
 
 /** Resolves probe points against the binaries of one run; close() releases the files. */
 export interface ProbeResolver {
@@ -26,14 +27,22 @@ export interface ProbeResolver {
 /** The places `point` names (no lowering): what `utap -l` lists and what sites are built from. */
 export function locateProbe(catalog: BinaryCatalog, point: Pick<ProbePointIR, 'components' | 'text'>): ProbeLocation[] {
   const spec = parseProcessProbe(point.components, point.text);
+  // process("/lib*/libc.so.*"): each file the pattern matches (none: nothing matches)
+  if (typeof spec.process === 'string' && isPathPattern(spec.process)) {
+    return expandPathPattern(spec.process).flatMap((file) => locateIn(catalog, { ...spec, process: file }, point));
+  }
+  return locateIn(catalog, spec, point);
+}
+
+function locateIn(catalog: BinaryCatalog, spec: ProcessProbeSpec, point: Pick<ProbePointIR, 'components' | 'text'>): ProbeLocation[] {
   const file = catalog.fileFor(spec, point.text);
   const binary = catalog.binary(file);
   if (spec.kind === 'syscall') return [syscallLocation(binary, spec.variant)];
-  if (spec.kind === 'statement' && !binary.dwarf()) {
-    throw new UtapError(`${file} has no debug information, so statement probes (source lines) cannot be placed in it; install its debug symbols (a -dbg or -dbgsym package) or rebuild it with -g.`, EXIT_ENVIRONMENT);
+  if ((spec.kind === 'statement' || spec.kind === 'label') && !binary.dwarf()) {
+    throw new UtapError(`${file} has no debug information, so statement and label probes (source lines) cannot be placed in it; install its debug symbols (a -dbg or -dbgsym package) or rebuild it with -g.`, EXIT_ENVIRONMENT);
   }
   const locations = matchProbe(binary, spec);
-  return spec.kind === 'statement' || spec.kind === 'plt' ? locations : locations.flatMap((l) => ifuncLocations(l, catalog.options.targetPid));
+  return spec.kind === 'statement' || spec.kind === 'label' || spec.kind === 'plt' ? locations : locations.flatMap((l) => ifuncLocations(l, catalog.options.targetPid));
 }
 
 /** Does a handler read or write target variables ($var, $return, @entry(...))? */
@@ -59,7 +68,8 @@ function siteFor(location: ProbeLocation, vaddr: bigint, probe: ProbeIR, context
     throw new UtapError(`${location.canonical}: address 0x${vaddr.toString(16)} is not in a loaded segment of ${binary.path}.`, EXIT_ENVIRONMENT);
   }
   if (location.marker) return markerSite(location, location.marker, fileOffset, probe, context);
-  const dwarf = location.functionDie !== undefined ? binary.dwarf() : undefined;
+  // Globals, file statics and @cast types need only the binary's DWARF, not the function's.
+  const dwarf = location.plt ? undefined : binary.dwarf();
   const lowered = location.plt ? lowerPltTargets(context.program, probe.handler, location.plt, location.canonical) : lowerTargets(context.program, probe.handler, {
     binary: binary.path,
     dwarf,

@@ -11,31 +11,47 @@ export interface FunctionPattern {
   file?: string;
   /** Declaration line (functions) or statement line, inclusive range. */
   lines?: { first: number; last: number };
+  /** `FUNC@file.c:*`: every line of the function. */
+  allLines?: boolean;
+  /** `FUNC@file.c+N`: the line N after the function's declaration line. */
+  relativeLine?: number;
 }
 
 export interface ProcessProbeSpec {
   /** process("...") as written: a path or basename; undefined for `process.function` (the target); a number for process(PID). */
   process?: string | number;
   library?: string;
-  kind: 'function' | 'statement' | 'mark' | 'plt' | 'syscall';
+  kind: 'function' | 'statement' | 'mark' | 'plt' | 'label' | 'syscall';
+  /** For `label`: the glob on the label name of `.function(...).label("NAME")`. */
+  label?: string;
   /** For `mark`: the glob on the marker name (SystemTap's `-` matches the note's `__`); for `plt`: on the imported function's name. */
   pattern: FunctionPattern;
   /** `.provider("P")` before `.mark(...)`: a glob on the marker's provider. */
   provider?: string;
   /** `.call` / `.return`, or neither (plain `.function`: after the prologue); `.syscall.return`: 'return'. */
   variant?: 'call' | 'return';
+  /** `.function(...).inline`: only where the function was inlined. */
+  inline?: boolean;
+  /** `.function(...).exported`: only functions visible outside their unit (DW_AT_external, global symbols). */
+  exported?: boolean;
+  /** `.statement(...).nearest`: a line without code means the next line that has some. */
+  nearest?: boolean;
 }
 
 function bad(text: string, why: string): never {
   throw new UtapError(`probe point '${text}': ${why}`, EXIT_SCRIPT_ERROR);
 }
 
-/** Splits `GLOB[@FILE[:LINE[-LINE]]]`. */
+/** Splits `GLOB[@FILE[:LINE[-LINE]|:*|+N]]`. */
 export function parseFunctionPattern(text: string, pointText: string): FunctionPattern {
   const at = text.indexOf('@');
   if (at < 0) return { name: text };
   const name = text.slice(0, at) || '*';
   const rest = text.slice(at + 1);
+  const all = /^(.+):\*$/.exec(rest);
+  if (all) return { name, file: all[1], allLines: true };
+  const relative = /^(.+)\+(\d+)$/.exec(rest);
+  if (relative) return { name, file: relative[1], relativeLine: Number(relative[2]) };
   const m = /^(.*?)(?::(\d+)(?:-(\d+))?)?$/.exec(rest)!;
   const file = m[1];
   if (!file) bad(pointText, `'${text}' names no source file after '@'; write NAME@file.c or NAME@file.c:LINE.`);
@@ -74,7 +90,17 @@ export function parseProcessProbe(components: ProbePointComponent[], pointText: 
   if (typeof what.arg !== 'string' || !what.arg) bad(pointText, `.${what.name} needs a pattern in quotes, as in ${what.name}("${what.name === 'function' ? 'main' : 'main@main.c:12'}").`);
   const pattern = parseFunctionPattern(what.arg, pointText);
   let variant: ProcessProbeSpec['variant'];
+  const flags: Pick<ProcessProbeSpec, 'inline' | 'exported' | 'nearest'> = {};
+  // SystemTap's qualifiers: .function(...).inline / .exported, .statement(...).nearest
+  while (components[i] && components[i].arg === undefined && ((what.name === 'function' && (components[i].name === 'inline' || components[i].name === 'exported')) || (what.name === 'statement' && components[i].name === 'nearest'))) {
+    flags[components[i++].name as 'inline' | 'exported' | 'nearest'] = true;
+  }
   const suffix = components[i++];
+  if (suffix?.name === 'label' && what.name === 'function') {
+    if (typeof suffix.arg !== 'string' || !suffix.arg) bad(pointText, '.label needs a label name in quotes, as in label("retry").');
+    if (components[i]) bad(pointText, `unexpected .${components[i].name} after .label(...).`);
+    return { process: processArg, library, kind: 'label', pattern, label: suffix.arg };
+  }
   if (suffix) {
     if (what.name !== 'function' || (suffix.name !== 'call' && suffix.name !== 'return') || suffix.arg !== undefined) {
       bad(pointText, `.${suffix.name} cannot follow .${what.name}(...); a function probe may end in .call or .return.`);
@@ -82,8 +108,9 @@ export function parseProcessProbe(components: ProbePointComponent[], pointText: 
     variant = suffix.name;
   }
   if (components[i]) bad(pointText, `unexpected .${components[i].name} at the end.`);
-  if (what.name === 'statement' && !pattern.lines) bad(pointText, `a statement probe needs a source line: statement("FUNC@file.c:LINE").`);
-  return { process: processArg, library, kind: what.name, pattern, variant };
+  if (flags.inline && variant) bad(pointText, `.inline probes have no .${variant}: inlined code has no call or return of its own.`);
+  if (what.name === 'statement' && !pattern.lines && !pattern.allLines && pattern.relativeLine === undefined) bad(pointText, `a statement probe needs a source line: statement("FUNC@file.c:LINE"), a range (:10-20), every line (:*) or a line relative to the function (+N).`);
+  return { process: processArg, library, kind: what.name, pattern, variant, ...flags };
 }
 
 /** `[.provider("P")].mark("NAME")` from component `i` on. */

@@ -10,7 +10,7 @@ import type { SdtMarker } from '../../symbolizer/sdt-notes';
 import { isDefined, readSymbols } from '../../symbolizer/symbols';
 import { sourceExcerpt } from '../source-excerpt';
 import { mapTargetsInStmt, type TargetRewriter } from './map-targets';
-import type { LoweredHandler } from './lower-target';
+import { TargetLowering, type LoweredHandler } from './lower-target';
 import { ExprBuilder } from './target-exprs';
 import { formatParts, type FormatPart } from './target-format';
 
@@ -60,9 +60,26 @@ class MarkerLowering implements TargetRewriter {
     }
   }
 
+  /** The enclosing function's variables, globals, file statics and @cast at the marker, from the binary's DWARF when it has some. */
+  private dwarfLowering?: TargetLowering;
+  private byDwarf(ref: TargetRef, loc: SourceLoc): Expr {
+    const { binary, marker, vaddr } = this.site;
+    if (!this.dwarfLowering) {
+      // the function the marker sits in: its parameters and locals are readable there too, as in SystemTap
+      const dwarf = binary.dwarf();
+      const holder = dwarf?.functionIndex().functionAt(marker.pc);
+      this.dwarfLowering = new TargetLowering(this.program, {
+        binary: binary.path, dwarf, cfi: binary.cfi(), functionName: holder?.record.name ?? `${marker.provider}:${marker.name}`, kind: 'statement',
+        functionDie: holder?.instance.die, pc: marker.pc, entryPc: holder?.instance.entryPc ?? marker.pc, vaddr, relocatable: binary.relocatable,
+      });
+    }
+    return this.dwarfLowering.expr({ op: 'target', type: ref.pretty || ref.name.startsWith('$') ? 'string' : 'long', ref, loc });
+  }
+
   private value(ref: TargetRef, loc: SourceLoc): Expr {
     const b = new ExprBuilder(loc);
     const spelled = `$${ref.name}`;
+    if (ref.cast || ref.scope) return this.byDwarf(ref, loc);
     const m = /^arg([1-9][0-9]*)$/.exec(ref.name);
     if (m) {
       if (ref.path.length || ref.pretty || ref.addressOf || ref.atEntry) {
@@ -75,7 +92,7 @@ class MarkerLowering implements TargetRewriter {
       }
       return this.argument(args[n - 1], b, loc);
     }
-    if (ref.path.length || ref.pretty || ref.addressOf) throw this.located(loc, `${spelled}${ref.pretty ?? ''} has no meaning in a marker probe.`);
+    if ((ref.path.length || ref.pretty || ref.addressOf) && (ref.name.startsWith('$') || !this.site.binary.dwarf())) throw this.located(loc, `${spelled}${ref.pretty ?? ''} has no meaning in a marker probe.`);
     switch (ref.name) {
       case '$name': return { op: 'string', type: 'string', value: this.site.marker.name, loc };
       case '$provider': return { op: 'string', type: 'string', value: this.site.marker.provider, loc };
@@ -90,6 +107,7 @@ class MarkerLowering implements TargetRewriter {
       }
       case '$locals': return { op: 'string', type: 'string', value: '', loc };
       default:
+        if (!ref.name.startsWith('$') && this.site.binary.dwarf()) return this.byDwarf(ref, loc);
         throw this.located(loc, `${spelled} is not known in the marker probe ${this.site.canonical}; a marker has $arg1..$argN, $$name, $$provider and $$parms.`);
     }
   }

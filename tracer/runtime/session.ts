@@ -341,5 +341,5 @@ function withDefaults(given: Partial<RuntimeServices> | undefined): RuntimeServi
     const f = given?.[name];
     return (f ? (f as (...a: never[]) => unknown).bind(given) : defaultServices[name]) as RuntimeServices[K];
   };
-  return { usymname: pick('usymname'), umodname: pick('umodname'), sprintUbacktrace: pick('sprintUbacktrace') };
+  return { usymname: pick('usymname'), umodname: pick('umodname'), sprintUbacktrace: pick('sprintUbacktrace'), addressText: pick('addressText') };
 }

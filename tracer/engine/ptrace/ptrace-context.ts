@@ -17,7 +17,7 @@ export class PtraceProbeContext implements ProbeContext {
   pid = 0;
   regs!: Registers;
   memory!: TargetMemory;
-  /** Run-time address of the site's ProbeSiteIR.vaddr (the function entry for return sites). */
+  /** Run-time address of the site's ProbeSiteIR.vaddr; for return sites, the address returned to. */
   uaddr = 0;
   /** Values captured at entry, for return sites. */
   entry: Scalar[] | undefined;

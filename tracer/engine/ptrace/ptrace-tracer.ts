@@ -717,7 +717,8 @@ export class PtraceTracer {
       this.ctx.returnTo = frame.returnAddress;
       this.ctx.shadow = thread.shadow;
       frame.breakpoint.returnSites.forEach((site, i) => {
-        this.session.hit(site.id, this.ctx.bind(tid, this.proc.pid, regs, this.memory, frame.breakpoint.address, frame.captures[i]));
+        // uaddr() at a return is where the function returns to, as on the uprobe engine and in SystemTap
+        this.session.hit(site.id, this.ctx.bind(tid, this.proc.pid, regs, this.memory, Number(frame.returnAddress), frame.captures[i]));
       });
     }
     regs.set('rip', frame.returnAddress);

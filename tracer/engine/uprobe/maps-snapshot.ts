@@ -12,7 +12,7 @@ import { readMaps } from '../../../symbolizer/proc-maps';
 import type { Expr, PlanIR, Stmt } from '../../ir/ir';
 import { walkExpr, walkStmt } from '../../ir/walk';
 
-const SYMBOLIZING = new Set(['usymname', 'umodname', 'sprint_ubacktrace']);
+const SYMBOLIZING = new Set(['usymname', 'umodname', 'sprint_ubacktrace', 'usymdata', 'usymfile', 'usymline', 'usymfileline', '_usyms_text']);
 
 /**
  * Whether any handler or function of the plan symbolizes target addresses, or a probe handler

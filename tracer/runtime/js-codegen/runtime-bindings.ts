@@ -13,6 +13,7 @@ import * as L from '../long';
 import { compileFormat, type Formatter } from '../printf-format';
 import type { ProbeContext } from '../probe-context';
 import { MESSAGES, NEXT_SIGNAL, NoThreadError, ScriptRuntimeError } from '../runtime-error';
+import { ADDRESS_STYLES, usymsText, type AddressStyle } from '../runtime-services';
 import { fromText, toText } from '../script-string';
 import { histLayout, type StatsValue } from '../statistics';
 import type { Scalar } from '../storage';
@@ -186,6 +187,11 @@ export function runtimeBindings(input: CompileInput, module: ModuleEmitter) {
     errnoStr,
     syscallName,
     syscallNum,
+    usymsText,
+    addressStyle(style: string, loc: SourceLoc): AddressStyle {
+      if (!(ADDRESS_STYLES as readonly string[]).includes(style)) throw new ScriptRuntimeError(`unknown address layout '${style}' (one of ${ADDRESS_STYLES.join(', ')})`, loc);
+      return style as AddressStyle;
+    },
   };
 }
 

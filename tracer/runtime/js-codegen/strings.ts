@@ -48,6 +48,16 @@ export function emitBuiltin(b: BodyEmitter, name: string, args: readonly Expr[],
       return `cut(svc.umodname(${a[0]}))`;
     case 'sprint_ubacktrace':
       return `cut(svc.sprintUbacktrace(${a[0]}))`;
+    case 'usymdata':
+      return `cut(svc.addressText(${a[0]}, "data"))`;
+    case 'usymfile':
+      return `cut(svc.addressText(${a[0]}, "file"))`;
+    case 'usymline':
+      return `cut(svc.addressText(${a[0]}, "line"))`;
+    case 'usymfileline':
+      return `cut(svc.addressText(${a[0]}, "fileline"))`;
+    case '_usyms_text':
+      return `cut(usymsText(svc, ${a[0]}, addressStyle(${a[1]}, ${e.loc(loc)})))`;
     default:
       throw new CompileError(`the runtime has no builtin '${name}'`, loc);
   }
