@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
  * every option named below.
  */
 export const LONG_WITH_VALUE: ReadonlySet<string> = new Set(['--pid', '--target-pid', '--cmd', '--script', '--engine', '--list', '--list-vars', '--output', '--define', '--include', '--name', '--metrics', '--stop-after']);
-export const SHORT_WITH_VALUE: ReadonlySet<string> = new Set(['p', 'x', 'c', 'e', 'l', 'L', 'o', 'D', 'I']);
+export const SHORT_WITH_VALUE: ReadonlySet<string> = new Set(['p', 'x', 'c', 'd', 'e', 'l', 'L', 'o', 'D', 'I']);
 
 /** The options the guess looks for, by what they mean to it. */
 export const OPTIONS_READ = {

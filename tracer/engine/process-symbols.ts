@@ -10,7 +10,6 @@ import type { UnwindModule } from '../../symbolizer/dwarf/unwind';
 import type { Long } from '../runtime/long';
 import type { AddressStyle, RuntimeServices } from '../runtime/runtime-services';
 import * as path from 'node:path';
-import { readableName } from '../../symbolizer/demangle';
 import { defaultSymbolCache } from '../plan/binaries';
 
 interface Module {

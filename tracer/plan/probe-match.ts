@@ -21,7 +21,6 @@ import { matchMarkers } from './sdt-match';
 import type { PltEntry } from '../../symbolizer/plt';
 import { matchPltEntries } from './plt-match';
 import { labelsOf } from '../../symbolizer/dwarf/labels';
-import { demangledQualifiedName } from '../../symbolizer/demangle';
 
 export interface ProbeLocation {
   binary: ElfBinary;

@@ -57,7 +57,7 @@ export function emitBuiltin(b: BodyEmitter, name: string, args: readonly Expr[],
     case 'usymfileline':
       return `cut(svc.addressText(${a[0]}, "fileline"))`;
     case '_usyms_text':
-      return `cut(usymsText(svc, ${a[0]}, addressStyle(${a[1]}, ${e.loc(loc)})))`;
+      return `cut(usymsText(svc, ${a[0]}, addressStyle(${a[1]}, ${b.loc(loc)})))`;
     default:
       throw new CompileError(`the runtime has no builtin '${name}'`, loc);
   }
