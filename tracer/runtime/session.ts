@@ -244,7 +244,8 @@ export class Session {
     }
     if (this.failed) for (const s of this.errorSlots) this.run(s, this.contextFor(s.pp));
     this.status = this.failed || this.errorCount > 0 ? 1 : outcome;
-    if (this.errorCount > 0 && !this.failed) {
+    if (this.errorCount > 0) {
+      // as SystemTap's runtime, after a fatal error too
       this.output.flush();
       this.errors.write(`WARNING: Number of errors: ${this.errorCount}, skipped probes: 0\n`);
     }
