@@ -20,6 +20,8 @@ export interface RunOptions {
   verbose: boolean;
   pin: boolean;
   guru: boolean;
+  /** -u: accept a script whose probes all do nothing (SystemTap drops such probes unless -u). */
+  unoptimized?: boolean;
   /** -I DIR, in order; the bundled tapset/ folder is searched after these. */
   includeDirs: string[];
   /** --name: register the kernel handlers under this name (uprobe engine). */

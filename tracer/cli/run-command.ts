@@ -67,6 +67,7 @@ interface FrontEnd {
     defines: RunOptions['defines'];
     includeDirs: string[];
     guru: boolean;
+    unoptimized?: boolean;
     stopAfter?: 'parse' | 'check';
   }): ProgramIR | undefined;
 }
@@ -101,6 +102,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       defines: options.defines,
       includeDirs: options.includeDirs,
       guru: options.guru,
+      unoptimized: options.unoptimized,
       stopAfter: options.stopAfter,
     }),
   );

@@ -2,7 +2,7 @@
 // checking, each in its own module; this file wires them and reads the -D limits.
 import * as fs from 'node:fs';
 import { EXIT_SCRIPT_ERROR, UtapError } from '../cli/errors';
-import { DEFAULT_LIMITS, type Limits, type ProgramIR } from '../ir/ir';
+import { DEFAULT_LIMITS, type Limits, type ProgramIR, type Stmt } from '../ir/ir';
 import { checkProgram } from './check';
 import { Diagnostics } from './diagnostic';
 import { tokenize } from './lexer';
@@ -19,6 +19,8 @@ export interface CompileInput {
   defines: Array<{ name: string; value: string }>;
   includeDirs: string[];
   guru: boolean;
+  /** -u: accept a script whose probes all do nothing (SystemTap drops such probes unless -u, and refuses a script left with none). */
+  unoptimized?: boolean;
   /** Stop after parsing, or after checking (nothing returned): `--stop-after`. */
   stopAfter?: 'parse' | 'check';
 }
@@ -75,6 +77,17 @@ export function compileScript(input: CompileInput): ProgramIR | undefined {
   const program = checkProgram({ script: ast, limits, guru: input.guru, tapsets, diag });
   // SystemTap derives MAXNESTING from the call graph unless -D sets it
   if (!input.defines.some((d) => d.name === 'MAXNESTING')) program.limits.maxNesting = defaultMaxNesting(program);
+  // as SystemTap, probes that do nothing (once @defined and constant conditions are worked out)
+  // are dropped; a script left with none is an error
+  if (!input.unoptimized && program.probes.length > 0 && program.probes.every((p) => doesNothing(p.handler.body))) {
+    diag.report(program.probes[0].loc, 'every probe of this script does nothing (its body is empty once @defined and constant conditions are worked out), so there is nothing to run.');
+    diag.throwIfAny();
+  }
   if (program.probes.length === 0) throw new UtapError(`${input.file}: the script has no probes, so it would do nothing; add one, e.g. probe begin { ... }.`, EXIT_SCRIPT_ERROR);
   return input.stopAfter === 'check' ? undefined : program;
+}
+
+/** A statement with no effect: a block of such statements. */
+function doesNothing(s: Stmt): boolean {
+  return s.kind === 'block' && s.body.every(doesNothing);
 }

@@ -232,25 +232,51 @@ class Resolver {
     return out;
   }
 
-  /** Names used with subscripts, `<<<`, aggregates, `in`, foreach or delete-of-element are globals. */
+  /**
+   * Names used with subscripts, `<<<`, aggregates, `in`, foreach or delete-of-element are
+   * globals. utap implies the declaration SystemTap requires when the name is shared by several
+   * probes or functions (the lecture's script writes `entry[tid()]` in one probe and reads it in
+   * another) or only written (`c[$$name]++`, printed at exit); one written and read in a single
+   * body only would be a local array, which SystemTap has not, so that is refused as there.
+   */
   private implyGlobals(probes: PlannedProbe[]): void {
-    const imply = (name: string, loc: SourceLoc) => {
+    const uses = new Map<string, { loc: SourceLoc; units: Set<unknown>; read: boolean }>();
+    const use = (name: string, loc: SourceLoc, unit: unknown, read: boolean) => {
       if (this.globals.has(name)) return;
-      this.globals.set(name, { name, index: this.globals.size, loc });
+      const u = uses.get(name) ?? { loc, units: new Set(), read: false };
+      u.units.add(unit);
+      u.read ||= read;
+      uses.set(name, u);
     };
-    const bodies: AstStmt[] = [...probes.flatMap((p) => p.bodies), ...[...this.functions.values()].map((f) => f.ast.body)];
-    for (const body of bodies) {
-      visitAst(
-        body,
-        (e) => {
-          if (e.kind === 'index' || e.kind === 'in') imply(e.name, e.loc);
-          else if (e.kind === 'statsAdd' && e.target.kind === 'name') imply(e.target.name, e.target.loc);
-          else if (e.kind === 'aggregate' && e.operand.kind === 'name') imply(e.operand.name, e.operand.loc);
-        },
-        (s) => {
-          if (s.kind === 'foreach') imply(s.array, s.arrayLoc);
-        },
-      );
+    const units: Array<[unknown, AstStmt[]]> = [
+      // every expansion of one probe (through aliases) shares the location of what the user wrote
+      ...probes.map((p): [unknown, AstStmt[]] => [p.loc, p.bodies]),
+      ...[...this.functions.values()].map((f): [unknown, AstStmt[]] => [f, [f.ast.body]]),
+    ];
+    for (const [unit, bodies] of units) {
+      const written = new Set<AstExpr>();
+      for (const body of bodies) {
+        visitAst(
+          body,
+          (e) => {
+            if (e.kind === 'assign' || e.kind === 'incdec') written.add(e.target);
+            if (e.kind === 'index' || e.kind === 'in') use(e.name, e.loc, unit, !written.has(e));
+            else if (e.kind === 'statsAdd' && e.target.kind === 'name') use(e.target.name, e.target.loc, unit, false);
+            else if (e.kind === 'aggregate' && e.operand.kind === 'name') use(e.operand.name, e.operand.loc, unit, true);
+          },
+          (s) => {
+            if (s.kind === 'delete') written.add(s.target);
+            if (s.kind === 'foreach') use(s.array, s.arrayLoc, unit, true);
+          },
+        );
+      }
+    }
+    for (const [name, u] of uses) {
+      if (u.units.size < 2 && u.read) {
+        this.diag.report(u.loc, `'${name}' is used as an array or statistic but never declared: SystemTap has no local arrays; declare it with 'global ${name}'.`);
+        continue;
+      }
+      this.globals.set(name, { name, index: this.globals.size, loc: u.loc });
     }
   }
 }
@@ -268,7 +294,8 @@ function planned(points: AstProbePoint[], bodies: AstStmt[], conditions: AstExpr
 function contextVarsOf(point: AstProbePoint): Scope['contextVars'] {
   const names = point.components.map((c) => c.name);
   if (names.includes('syscall')) return names.includes('return') ? 'syscallReturn' : 'syscall';
-  if (names.includes('function') || names.includes('statement') || names.includes('mark') || names.includes('plt')) return undefined;
+  if (names.includes('plt')) return 'plt';
+  if (names.includes('function') || names.includes('statement') || names.includes('mark')) return undefined;
   if (names.includes('begin') || names.includes('end')) return 'none';
   return undefined;
 }

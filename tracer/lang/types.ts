@@ -747,7 +747,10 @@ class TypeChecker {
           this.fail(target.loc, `${spelled} is not available here: a .syscall probe has $syscall and $arg1..$arg6, a .syscall.return probe $syscall and $return.`);
         }
         if (target.path.length) this.fail(target.loc, `${spelled} is a number; it has no members or elements.`);
+        break;
       }
+      case 'plt':
+        if (!contextVarAvailable(target.name, scope)) this.fail(target.loc, `${spelled} is not known in a PLT probe; a PLT entry has only $$name (read arguments with register("rdi") and the like).`);
     }
   }
 
@@ -876,6 +879,8 @@ export function contextVarAvailable(name: string, scope: Scope): boolean | undef
       return name === 'syscall' || /^arg[1-6]$/.test(name);
     case 'syscallReturn':
       return name === 'syscall' || name === 'return';
+    case 'plt':
+      return name === '$name';
   }
   return undefined;
 }
