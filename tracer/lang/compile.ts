@@ -68,7 +68,9 @@ export function compileScript(input: CompileInput): ProgramIR | undefined {
   const diag = new Diagnostics();
   diag.addSource(input.file, input.text);
   const context = { scriptArgs: input.scriptArgs, guru: input.guru };
-  const tapsets = new TapsetLibrary([...input.includeDirs, bundledTapsetDir()], diag, context);
+  // SYSTEMTAP_TAPSET names one more tapset folder, as for SystemTap (searched after -I, before the bundled one)
+  const fromEnv = process.env.SYSTEMTAP_TAPSET && fs.existsSync(process.env.SYSTEMTAP_TAPSET) ? [process.env.SYSTEMTAP_TAPSET] : [];
+  const tapsets = new TapsetLibrary([...input.includeDirs, ...fromEnv, bundledTapsetDir()], diag, context);
   const { tokens } = preprocess(tokenize(input.text, input.file, diag), { ...context, libraryMacros: tapsets.macros() }, diag);
   const ast = parse(tokens, input.file, diag, input.guru);
   if (tokens.length === 1 && diag.count === 0) diag.report(tokens[0].loc, 'the script is empty: it has no probes, functions or globals.');
