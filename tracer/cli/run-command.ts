@@ -68,6 +68,8 @@ interface FrontEnd {
     includeDirs: string[];
     guru: boolean;
     unoptimized?: boolean;
+    warningsAsErrors?: boolean;
+    noWarnings?: boolean;
     stopAfter?: 'parse' | 'check';
   }): ProgramIR | undefined;
 }
@@ -103,6 +105,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
       includeDirs: options.includeDirs,
       guru: options.guru,
       unoptimized: options.unoptimized,
+      warningsAsErrors: options.warningsAsErrors,
+      noWarnings: options.noWarnings,
       stopAfter: options.stopAfter,
     }),
   );
@@ -150,7 +154,7 @@ async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSo
       resolver?.close();
     }
   });
-  const spec: SessionSpec = { json: options.json, outputFile: options.outputFile, targetPid: options.pid };
+  const spec: SessionSpec = { json: options.json, outputFile: options.outputFile, targetPid: options.pid, noWarnings: options.noWarnings };
   const metrics = await startMetrics(options, passes, plan.program);
   try {
     return await run(options, passes, script, plan, spec, metrics);

@@ -9,6 +9,7 @@ import { tokenize } from './lexer';
 import { parse } from './parser';
 import { defaultMaxNesting } from './max-nesting';
 import { preprocess } from './preprocess';
+import { scriptWarnings } from './warnings';
 import { bundledTapsetDir, TapsetLibrary } from './tapsets';
 
 export interface CompileInput {
@@ -21,6 +22,10 @@ export interface CompileInput {
   guru: boolean;
   /** -u: accept a script whose probes all do nothing (SystemTap drops such probes unless -u, and refuses a script left with none). */
   unoptimized?: boolean;
+  /** -W: what SystemTap warns about (warnings.ts) is an error. */
+  warningsAsErrors?: boolean;
+  /** -w: no warnings, so -W has none to turn into errors. */
+  noWarnings?: boolean;
   /** Stop after parsing, or after checking (nothing returned): `--stop-after`. */
   stopAfter?: 'parse' | 'check';
 }
@@ -76,6 +81,10 @@ export function compileScript(input: CompileInput): ProgramIR | undefined {
   if (tokens.length === 1 && diag.count === 0) diag.report(tokens[0].loc, 'the script is empty: it has no probes, functions or globals.');
   diag.throwIfAny();
   if (input.stopAfter === 'parse') return undefined;
+  if (input.warningsAsErrors && !input.noWarnings) {
+    for (const w of scriptWarnings(ast)) diag.report(w.loc, `${w.message} (-W makes warnings errors)`);
+    diag.throwIfAny();
+  }
   const program = checkProgram({ script: ast, limits, guru: input.guru, tapsets, diag });
   // SystemTap derives MAXNESTING from the call graph unless -D sets it
   if (!input.defines.some((d) => d.name === 'MAXNESTING')) program.limits.maxNesting = defaultMaxNesting(program);

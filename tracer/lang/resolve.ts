@@ -7,6 +7,7 @@
 import { BUILTINS } from '../ir/ir';
 import type { AstAlias, AstFile, AstProbe, AstProbePoint, AstStmt } from './ast';
 import { visitAst } from './ast-walk';
+import { desugarOverloads } from './overloads';
 import { CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS } from './builtins';
 import type { Diagnostics } from './diagnostic';
 import { isBuiltinName, newScope, pointText, where, type FunctionSym, type GlobalSym, type LocalSym, type PlannedProbe, type Resolved, type Scope } from './symbols';
@@ -47,6 +48,7 @@ class Resolver {
   run(script: AstFile): Resolved {
     this.addFile(script);
     this.pullTapsets();
+    this.registerOverloads();
     const probes: PlannedProbe[] = [];
     for (const f of this.files) {
       for (const p of f.probes) {
@@ -79,12 +81,22 @@ class Resolver {
         tapset: this.files.length > 1,
       });
     }
-    for (const f of file.functions) {
-      const existing = this.functions.get(f.name);
-      if (existing) {
-        this.diag.report(f.loc, `the function '${f.name}' is already defined at ${where(existing.ast.loc)}.`);
-        continue;
+    this.addFunctions(file.functions);
+    for (const a of file.aliases) {
+      for (const n of a.names) {
+        const name = n.join('.');
+        // as in SystemTap, a name may be defined several times: it stands for all the definitions
+        const list = this.aliases.get(name) ?? [];
+        list.push(a);
+        this.aliases.set(name, list);
       }
+    }
+  }
+
+  private addFunctions(functions: AstFile['functions']): void {
+    for (const f of functions) {
+      // a second function of a name is an overload (overloads.ts renames them apart once every file is in)
+      if (this.functions.has(f.name)) continue;
       if (f.name in BUILTINS || f.name in CONTEXT_FUNCTIONS || f.name in CLOCK_FUNCTIONS || STATEMENT_BUILTINS.has(f.name)) {
         this.diag.report(f.loc, `'${f.name}' is a builtin function; give your function another name.`);
         continue;
@@ -101,15 +113,15 @@ class Resolver {
       scope.fn = sym;
       this.functions.set(f.name, sym);
     }
-    for (const a of file.aliases) {
-      for (const n of a.names) {
-        const name = n.join('.');
-        // as in SystemTap, a name may be defined several times: it stands for all the definitions
-        const list = this.aliases.get(name) ?? [];
-        list.push(a);
-        this.aliases.set(name, list);
-      }
+  }
+
+  /** Renames overloaded functions apart and rewrites `next` in functions (overloads.ts), then registers them all again. */
+  private registerOverloads(): void {
+    for (const { call, arities } of desugarOverloads(this.files)) {
+      this.diag.report(call.loc, `no function '${call.name}' takes ${call.args.length} argument${call.args.length === 1 ? '' : 's'}; its overloads take ${arities.join(' or ')}.`);
     }
+    this.functions.clear();
+    for (const file of this.files) this.addFunctions(file.functions);
   }
 
   /** Takes in tapset files for every function, alias and global the program uses but does not define. */
