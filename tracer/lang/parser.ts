@@ -12,7 +12,6 @@ const ASSIGN_OPS = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '>>
 const AT_OPERATORS = new Set(['cast', 'kderef', 'kregister', 'uderef', 'uregister', 'const', 'perf', 'probewrite', 'module', 'cast_sizeof', 'cast_module_sizeof', 'choose_defined', 'this']);
 const EMBEDDED_C = 'embedded C (%{ ... %}) is not supported by utap: scripts cannot run C code inside the traced process.';
 const GURU_AT_OPERATORS = new Set(['kderef', 'kregister', 'uderef', 'uregister']);
-const STATEMENT_KEYWORDS = new Set(['if', 'else', 'while', 'for', 'foreach', 'return', 'next', 'break', 'continue', 'delete', 'try']);
 const TOP_LEVEL = new Set(['probe', 'global', 'function', 'private']);
 const KEYWORDS = new Set(['try', 'catch', 'if', 'else', 'while', 'for', 'foreach', 'in', 'limit', 'break', 'continue', 'next', 'return', 'delete', 'global', 'function', 'probe', 'private']);
 
@@ -415,8 +414,9 @@ export class Parser {
         case 'return': {
           if (!this.inFunction) this.fail("'return' is only allowed in a function; use 'next' to leave a probe handler early.");
           this.pos++;
-          // a statement keyword after `return` starts the next statement: a return without a value
-          const value = this.is(';') || this.is('}') || (this.tok.kind === 'ident' && STATEMENT_KEYWORDS.has(this.tok.text)) ? undefined : this.parseExpr();
+          // as SystemTap: a return without a value ends at ';' or '}'; anything else is its value
+          // (so `return` then `if` on the next line is an error, not two statements)
+          const value = this.is(';') || this.is('}') ? undefined : this.parseExpr();
           this.endSimple();
           return { kind: 'return', value, loc };
         }
