@@ -279,8 +279,13 @@ class TypeChecker {
         const fn = scope.fn;
         if (!fn) this.fail(loc, "'return' is only allowed in a function; use 'next' to leave a probe handler early.");
         if (!s.value) {
-          if (fn!.returnType !== undefined && fn!.returnType !== 'void' && this.final && fn!.returnsValue) {
-            this.fail(loc, `function '${fn!.ast.name}' returns a ${fn!.returnType}; 'return' needs a value here.`);
+          // as SystemTap: a function that returns a value somewhere must return one everywhere
+          if (fn!.returnType !== 'void' && (fn!.returnsValue || returnsValueSomewhere(fn!.ast.body))) {
+            this.fail(loc, `function '${fn!.ast.name}' returns a value elsewhere; 'return' needs a value here.`);
+          }
+          // nor one whose result a caller uses
+          if (this.final && fn!.returnType !== undefined && fn!.returnType !== 'void') {
+            this.fail(loc, `function '${fn!.ast.name}' is used for its value (a ${fn!.returnType}); 'return' needs a value here.`);
           }
           return;
         }
@@ -906,4 +911,19 @@ export function definedConstant(e: Extract<AstExpr, { kind: 'defined' }>, scope:
   if (!targets) return 1n;
   if (!scope.targetVars || e.operand.kind === 'unsupported') return 0n;
   return undefined;
+}
+
+const valueReturns = new WeakMap<AstStmt, boolean>();
+
+/** Whether a function body has a `return` with a value anywhere. */
+function returnsValueSomewhere(body: AstStmt): boolean {
+  let known = valueReturns.get(body);
+  if (known === undefined) {
+    known = false;
+    visitAst(body, () => undefined, (s) => {
+      if (s.kind === 'return' && s.value) known = true;
+    });
+    valueReturns.set(body, known);
+  }
+  return known;
 }
