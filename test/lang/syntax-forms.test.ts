@@ -41,6 +41,12 @@ test('a return without a value ends at ; or } (as SystemTap: a keyword after it 
   assert.match(bad.stderr, /^<input>:3:3: error: 'if' cannot be used here/);
 });
 
+test('a conditional used as a statement may have calls that give no value on its sides', async () => {
+  const r = await runUtap(['-e', 'global n\nprobe begin { for (i = 0; i < 3; i++) { ++n % 2 ? printf("odd ") : printf("even ") } println(""); exit() }']);
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, 'odd even odd \n');
+});
+
 test('--stop-after parse accepts what only the checker refuses; --stop-after check refuses it', async () => {
   const script = 'probe begin { x = 1 + "a" }';
   let r = await runUtap(['--stop-after', 'parse', '-e', script]);

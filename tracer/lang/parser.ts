@@ -437,7 +437,7 @@ export class Parser {
     }
     const expr = this.parseExpr();
     this.endSimple();
-    return { kind: 'expr', expr, loc };
+    return statementOf(expr, loc);
   }
 
   private parseForeachKey(): ForeachKey {
@@ -800,6 +800,15 @@ export class Parser {
         return this.fail(`${t.text} is not something utap knows: no macro of that name is defined, and the @ forms are @count @sum @min @max @avg @hist_log @hist_linear @entry @defined and script arguments @1, @2, ...`, t.loc);
     }
   }
+}
+
+/**
+ * An expression used as a statement. `c ? a : b` there is `if (c) a else b`, as SystemTap lets
+ * its sides be calls that give no value (`x ? printf("y") : printf("n")`).
+ */
+function statementOf(expr: AstExpr, loc: SourceLoc): AstStmt {
+  if (expr.kind !== 'conditional') return { kind: 'expr', expr, loc };
+  return { kind: 'if', test: expr.test, then: statementOf(expr.then, expr.then.loc), else: statementOf(expr.else, expr.else.loc), loc };
 }
 
 export function parse(tokens: Token[], file: string, diag: Diagnostics, guru = false): AstFile {
