@@ -32,4 +32,10 @@ test('ANSI escapes', async () => {
   assert.is(r.stdout, '\x1b[40;31;1mx\x1b[0;0m\x1b[7;3H\x1b[32m');
 });
 
+test('ANSI colours by arity (SystemTap overloads ansi_set_color); address family numbers; a private global printed at exit', async () => {
+  const r = await runUtap(['-e', 'private seen\nprobe begin { ansi_set_color(31, 40); ansi_set_color(31, 40, 1); seen[AF_INET()] = "v4"; seen[AF_INET6()] = "v6"; exit() }']);
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, '\x1b[40;31m\x1b[40;31;1mseen[10]="v6"\nseen[2]="v4"\n');
+});
+
 test.run();
