@@ -38,4 +38,17 @@ test('ANSI colours by arity (SystemTap overloads ansi_set_color); address family
   assert.is(r.stdout, '\x1b[40;31m\x1b[40;31;1mseen[10]="v6"\nseen[2]="v4"\n');
 });
 
+test('macro tapsets: @try_assign falls back on an error; @prints/@printsN print a statistic and its elements by count', async () => {
+  const r = await runUtap(['-e', `global lat, one
+function risky(n) { if (n < 0) error("negative") return n * 10 }
+probe begin {
+  @try_assign(a, risky(4), -1) @try_assign(b, risky(-4), -1) println(a, " ", b)
+  one <<< 7; lat["x", 1] <<< 5; lat["y", 2] <<< 1; lat["y", 2] <<< 3
+  @prints(one) @prints2(lat)
+  exit()
+}`]);
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, '40 -1\n@count=1 @min=7 @max=7 @sum=7 @avg=7\n[y,2] @count=2 @min=1 @max=3 @sum=4 @avg=2\n[x,1] @count=1 @min=5 @max=5 @sum=5 @avg=5\n');
+});
+
 test.run();
