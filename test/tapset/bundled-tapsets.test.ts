@@ -45,10 +45,11 @@ probe begin {
   @try_assign(a, risky(4), -1) @try_assign(b, risky(-4), -1) println(a, " ", b)
   one <<< 7; lat["x", 1] <<< 5; lat["y", 2] <<< 1; lat["y", 2] <<< 3
   @prints(one) @prints2(lat)
+  println(@choose_defined($nosuch, "fallback"))
   exit()
 }`]);
   assert.is(r.stderr, '');
-  assert.is(r.stdout, '40 -1\n@count=1 @min=7 @max=7 @sum=7 @avg=7\n[y,2] @count=2 @min=1 @max=3 @sum=4 @avg=2\n[x,1] @count=1 @min=5 @max=5 @sum=5 @avg=5\n');
+  assert.is(r.stdout, '40 -1\n@count=1 @min=7 @max=7 @sum=7 @avg=7\n[y,2] @count=2 @min=1 @max=3 @sum=4 @avg=2\n[x,1] @count=1 @min=5 @max=5 @sum=5 @avg=5\nfallback\n');
 });
 
 test.run();
