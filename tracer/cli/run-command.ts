@@ -68,6 +68,7 @@ interface FrontEnd {
     includeDirs: string[];
     guru: boolean;
     unoptimized?: boolean;
+    hasTarget?: boolean;
     warningsAsErrors?: boolean;
     noWarnings?: boolean;
     stopAfter?: 'parse' | 'check';
@@ -105,6 +106,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       includeDirs: options.includeDirs,
       guru: options.guru,
       unoptimized: options.unoptimized,
+      hasTarget: options.pid !== undefined || options.command !== undefined,
       warningsAsErrors: options.warningsAsErrors,
       noWarnings: options.noWarnings,
       stopAfter: options.stopAfter,

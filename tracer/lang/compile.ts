@@ -20,6 +20,8 @@ export interface CompileInput {
   defines: Array<{ name: string; value: string }>;
   includeDirs: string[];
   guru: boolean;
+  /** -p or -c was given, so `process` points without a path have a process to mean (undefined: not known). */
+  hasTarget?: boolean;
   /** -u: accept a script whose probes all do nothing (SystemTap drops such probes unless -u, and refuses a script left with none). */
   unoptimized?: boolean;
   /** -W: what SystemTap warns about (warnings.ts) is an error. */
@@ -85,7 +87,7 @@ export function compileScript(input: CompileInput): ProgramIR | undefined {
     for (const w of scriptWarnings(ast)) diag.report(w.loc, `${w.message} (-W makes warnings errors)`);
     diag.throwIfAny();
   }
-  const program = checkProgram({ script: ast, limits, guru: input.guru, tapsets, diag });
+  const program = checkProgram({ script: ast, limits, guru: input.guru, tapsets, diag, hasTarget: input.hasTarget });
   // SystemTap derives MAXNESTING from the call graph unless -D sets it
   if (!input.defines.some((d) => d.name === 'MAXNESTING')) program.limits.maxNesting = defaultMaxNesting(program);
   // as SystemTap, probes that do nothing (once @defined and constant conditions are worked out)

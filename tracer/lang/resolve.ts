@@ -30,8 +30,9 @@ interface Expansion {
   conditions: AstExpr[];
 }
 
-export function resolveNames(script: AstFile, tapsets: TapsetLibrary, diag: Diagnostics): Resolved {
-  return new Resolver(tapsets, diag).run(script);
+/** `hasTarget`: -p or -c gives the process a `process` point without a path means (false: none; undefined: not known). */
+export function resolveNames(script: AstFile, tapsets: TapsetLibrary, diag: Diagnostics, hasTarget?: boolean): Resolved {
+  return new Resolver(tapsets, diag, hasTarget).run(script);
 }
 
 class Resolver {
@@ -43,6 +44,7 @@ class Resolver {
   constructor(
     private readonly tapsets: TapsetLibrary,
     private readonly diag: Diagnostics,
+    private readonly hasTarget?: boolean,
   ) {}
 
   run(script: AstFile): Resolved {
@@ -175,6 +177,9 @@ class Resolver {
     if (PROBE_KINDS.has(first.name)) {
       const problem = first.name === 'process' ? processPointProblem(point) : builtinPointProblem(point);
       if (problem) this.diag.error(point.loc, problem);
+      if (first.name === 'process' && first.arg === undefined && this.hasTarget === false && !optional) {
+        this.diag.error(point.loc, `'${pointText(point)}' without a path means the traced process, and there is none; give -p PID or -c CMD, or name the program: process("PATH")...`);
+      }
       return [{ points: [point], prologue: [], epilogue: [], conditions: [] }];
     }
     const name = point.components.map((c) => c.name).join('.');
