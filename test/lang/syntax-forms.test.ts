@@ -32,10 +32,19 @@ test('keywords are member names after ->; &$var and $var$ parse in process probe
   assert.is(r.status, 0);
 });
 
-test('return followed by a statement keyword returns no value; private NAME is a private global', async () => {
-  const r = await runUtap(['-e', 'private count = 2\nfunction f() {\n  println("in f")\n  return\n  if (1) println("never")\n}\nprobe begin { f(); println(count); exit() }']);
+test('a return without a value ends at ; or } (as SystemTap: a keyword after it is an error); private NAME is a private global', async () => {
+  const r = await runUtap(['-e', 'private count = 2\nfunction f() {\n  println("in f")\n  return;\n  if (1) println("never")\n}\nprobe begin { f(); println(count); exit() }']);
   assert.is(r.stderr, '');
   assert.is(r.stdout, 'in f\n2\n');
+  const bad = await runUtap(['--stop-after', 'parse', '-e', 'function f() {\n  return\n  if (1) println("never")\n}\nprobe begin { f() }']);
+  assert.is(bad.status, 1);
+  assert.match(bad.stderr, /^<input>:3:3: error: 'if' cannot be used here/);
+});
+
+test('a conditional used as a statement may have calls that give no value on its sides', async () => {
+  const r = await runUtap(['-e', 'global n\nprobe begin { for (i = 0; i < 3; i++) { ++n % 2 ? printf("odd ") : printf("even ") } println(""); exit() }']);
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, 'odd even odd \n');
 });
 
 test('--stop-after parse accepts what only the checker refuses; --stop-after check refuses it', async () => {

@@ -21,9 +21,9 @@ function failing(build: (b: ProgramBuilder) => Stmt[], limits = {}) {
   return runProgram(b.build(limits));
 }
 
-test('division by zero: message, location, source line, error probes instead of end, status 1', () => {
-  const r = failing(() => [ex(assign(L.local(0), bin('/', lit(10), local(1), at(2, 9))))]);
-  assert.is(r.stderr, 'ERROR: division by 0 near test.stp:2:9\n  x = 10 / y\n        ^\n');
+test('division by zero: one line naming the token and its location (as SystemTap), error probes instead of end, status 1', () => {
+  const r = failing(() => [ex(assign(L.local(0), bin('/', lit(10), local(1), at(2, 10))))]);
+  assert.is(r.stderr, "ERROR: division by 0 near operator '/' at test.stp:2:10\nWARNING: Number of errors: 1, skipped probes: 0\n");
   assert.is(r.stdout, 'error probe ran\n');
   assert.is(r.status, 1);
   assert.is(r.session.endReason, 'error');
@@ -31,13 +31,13 @@ test('division by zero: message, location, source line, error probes instead of 
 
 test('modulo by zero', () => {
   const r = failing(() => [ex(bin('%', lit(10), lit(0), at(2, 3)))]);
-  assert.match(r.stderr, /^ERROR: division by 0 near test.stp:2:3\n/);
+  assert.match(r.stderr, /^ERROR: division by 0 near (?:[^\n]* at )?test.stp:2:3\n/);
   assert.is(r.status, 1);
 });
 
 test('MAXACTION: an endless loop is stopped (begin probes get 10× MAXACTION, as in SystemTap)', () => {
   const r = failing(() => [whilst(lit(1), block(), at(3, 3))], { maxAction: 50 });
-  assert.match(r.stderr, /^ERROR: MAXACTION exceeded near test.stp:3:3\n/);
+  assert.match(r.stderr, /^ERROR: MAXACTION exceeded near (?:[^\n]* at )?test.stp:3:3\n/);
   assert.is(r.stdout, 'error probe ran\n');
   assert.is(r.status, 1);
   // 400 iterations of one statement fit 10 × 50 in a begin probe.
@@ -51,7 +51,7 @@ test('MAXACTION counts in timer probes without the interruptible allowance', () 
   b.probe(['timer.ms(1)'], [long('i')], forLoop(ex(assign(L.local(0), lit(0))), cmp('<', local(0), lit(100)), incdec(L.local(0), 1, false), block(), at(7, 2)));
   b.probe(['error'], [], print([str('error probe ran')], true));
   const r = runProgram(b.build({ maxAction: 50 }), { drive: (s) => s.timer(0) });
-  assert.match(r.stderr, /^ERROR: MAXACTION exceeded near test.stp:7:2\n/);
+  assert.match(r.stderr, /^ERROR: MAXACTION exceeded near (?:[^\n]* at )?test.stp:7:2\n/);
   assert.is(r.status, 1);
 });
 
@@ -63,7 +63,7 @@ test('MAXNESTING: runaway recursion', () => {
   b.probe(['begin'], [], ex(call(f, [lit(0)])));
   b.probe(['end'], [], print([str('end ran')], true));
   const r = runProgram(b.build({ maxNesting: 5 }));
-  assert.match(r.stderr, /^ERROR: MAXNESTING exceeded near test.stp:4:1\n/);
+  assert.match(r.stderr, /^ERROR: MAXNESTING exceeded near (?:[^\n]* at )?test.stp:4:1\n/);
   assert.is(r.stdout, '');
   assert.is(r.status, 1);
 });
@@ -73,14 +73,14 @@ test('a full array: MAXMAPENTRIES or the declared size', () => {
     forLoop(ex(assign(L.local(0), lit(0))), cmp('<', local(0), lit(10)), incdec(L.local(0), 1, false), ex(assign(L.element(a, [local(0)]), lit(1), '=', 'long', at(2, 5)))),
   ];
   let r = failing((b) => fill(b, b.array('a', ['long'], 'long', 4)));
-  assert.match(r.stderr, /^ERROR: Array overflow, check size limit \(4\) near test.stp:2:5\n/);
+  assert.match(r.stderr, /^ERROR: Array overflow, check size limit \(4\) near (?:[^\n]* at )?test.stp:2:5\n/);
   assert.is(r.status, 1);
   const b2 = new ProgramBuilder();
   b2.limits.maxMapEntries = 3;
   const a2 = b2.array('a', ['long']);
   b2.probe(['begin'], [long('i')], ...fill(b2, a2));
   r = runProgram(b2.build());
-  assert.match(r.stderr, /^ERROR: Array overflow, check MAXMAPENTRIES near test.stp:2:5\n/);
+  assert.match(r.stderr, /^ERROR: Array overflow, check MAXMAPENTRIES near (?:[^\n]* at )?test.stp:2:5\n/);
   // Updating an existing key of a full array is fine.
   const b3 = new ProgramBuilder();
   const a3 = b3.array('a', ['long'], 'long', 1);
@@ -93,22 +93,22 @@ test('a full statistics array', () => {
     const q = b.array('q', ['long'], 'stats', 2);
     return [statsAdd({ global: q, keys: [lit(1)] }, lit(1)), statsAdd({ global: q, keys: [lit(2)] }, lit(1)), statsAdd({ global: q, keys: [lit(3)] }, lit(1), at(2, 4))];
   });
-  assert.match(r.stderr, /^ERROR: Array overflow, check size limit \(2\) near test.stp:2:4\n/);
+  assert.match(r.stderr, /^ERROR: Array overflow, check size limit \(2\) near (?:[^\n]* at )?test.stp:2:4\n/);
 });
 
 test('@min/@max/@avg of empty statistics, and printing an empty histogram', () => {
   for (const fn of ['min', 'max', 'avg'] as const) {
     const r = failing((b) => [ex(agg(fn, b.stats('s'), undefined, at(2, 7)))]);
-    assert.match(r.stderr, /^ERROR: empty aggregate near test.stp:2:7\n/, fn);
+    assert.match(r.stderr, /^ERROR: empty aggregate near (?:[^\n]* at )?test.stp:2:7\n/, fn);
     assert.is(r.status, 1);
   }
   const r = failing((b) => [printHist({ global: b.stats('s') }, { kind: 'log' }, at(2, 2))]);
-  assert.match(r.stderr, /^ERROR: empty aggregate near test.stp:2:2\n/);
+  assert.match(r.stderr, /^ERROR: empty aggregate near (?:[^\n]* at )?test.stp:2:2\n/);
 });
 
 test('error("...") raised by the script', () => {
   const r = failing(() => [error(str('bad thing'), at(3, 3))]);
-  assert.is(r.stderr, 'ERROR: bad thing near test.stp:3:3\n  println("after")\n  ^\n');
+  assert.is(r.stderr, "ERROR: bad thing near identifier 'println' at test.stp:3:3\nWARNING: Number of errors: 1, skipped probes: 0\n");
   assert.is(r.stdout, 'error probe ran\n');
   assert.is(r.status, 1);
 });

@@ -8,6 +8,7 @@ import { FALLBACK_HZ, hzFromConfig, kernelHz } from '../../tracer/plan/kernel-hz
 import { timerSchedule } from '../../tracer/plan/plan';
 import { TimerSchedule } from '../../tracer/runtime/timer-schedule';
 import { at } from '../support/ir-builder';
+import { runUtap } from '../support/run-utap';
 
 function point(...components: Array<[string, bigint?]>): ProbePointIR {
   const comps = components.map(([name, arg]) => (arg === undefined ? { name } : { name, arg }));
@@ -49,6 +50,19 @@ test('the planner: timer.ms(N).randomize(M) and timer.jiffies(N)', () => {
   assert.equal(timerSchedule(point(['timer'], ['jiffies', 10n])), { periodNs: (10n * 1_000_000_000n) / hz });
   assert.equal(timerSchedule(point(['timer'], ['jiffies', 10n], ['randomize', 2n])), { periodNs: (10n * 1_000_000_000n) / hz, randomizeNs: 2n * (1_000_000_000n / hz) });
   assert.throws(() => timerSchedule(point(['timer'], ['hz', 5n], ['randomize', 2n])), /is not a timer probe utap knows/);
+  assert.equal(timerSchedule(point(['timer'], ['profile'])), { periodNs: 1_000_000_000n / hz }, 'timer.profile: every tick');
+  assert.equal(timerSchedule(point(['timer'], ['profile'], ['freq'], ['hz', 10n])), { periodNs: 100_000_000n }, 'timer.profile.freq.hz(10)');
+});
+
+test('timer.profile runs its handler every tick until exit()', async () => {
+  const r = await runUtap(['-e', 'global n\nprobe timer.profile { n++; if (n == 3) exit() }\nprobe end { println(n) }']);
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, '3\n');
+  const bad = await runUtap(['--stop-after', 'check', '-e', 'probe timer.profile(5) { }']);
+  assert.is(bad.status, 1);
+  assert.match(bad.stderr, /'timer\.profile' takes no argument/);
+  const freq = await runUtap(['--stop-after', 'check', '-e', 'probe timer.profile.freq.hz(10) { }', '-u']);
+  assert.is(freq.stderr, '');
 });
 
 test('CONFIG_HZ from a kernel configuration text', () => {

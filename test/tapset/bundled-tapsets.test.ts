@@ -32,4 +32,24 @@ test('ANSI escapes', async () => {
   assert.is(r.stdout, '\x1b[40;31;1mx\x1b[0;0m\x1b[7;3H\x1b[32m');
 });
 
+test('ANSI colours by arity (SystemTap overloads ansi_set_color); address family numbers; a private global printed at exit', async () => {
+  const r = await runUtap(['-e', 'private seen\nprobe begin { ansi_set_color(31, 40); ansi_set_color(31, 40, 1); seen[AF_INET()] = "v4"; seen[AF_INET6()] = "v6"; exit() }']);
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, '\x1b[40;31m\x1b[40;31;1mseen[10]="v6"\nseen[2]="v4"\n');
+});
+
+test('macro tapsets: @try_assign falls back on an error; @prints/@printsN print a statistic and its elements by count', async () => {
+  const r = await runUtap(['-e', `global lat, one
+function risky(n) { if (n < 0) error("negative") return n * 10 }
+probe begin {
+  @try_assign(a, risky(4), -1) @try_assign(b, risky(-4), -1) println(a, " ", b)
+  one <<< 7; lat["x", 1] <<< 5; lat["y", 2] <<< 1; lat["y", 2] <<< 3
+  @prints(one) @prints2(lat)
+  println(@choose_defined($nosuch, "fallback"))
+  exit()
+}`]);
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, '40 -1\n@count=1 @min=7 @max=7 @sum=7 @avg=7\n[y,2] @count=2 @min=1 @max=3 @sum=4 @avg=2\n[x,1] @count=1 @min=5 @max=5 @sum=5 @avg=5\nfallback\n');
+});
+
 test.run();

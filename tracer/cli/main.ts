@@ -51,6 +51,9 @@ export function buildProgram(): Command {
     .option('-v, --verbose', 'on stderr: time of each pass, each engine decision, each cache ignored and why')
     .option('--pin', 'ptrace engine: run tracer and target on one CPU')
     .option('-g, --guru', 'guru mode: handlers may write target variables, memory and registers')
+    .option('-W, --warnings-as-errors', 'what SystemTap warns about (an unused global, an unreachable overload) is an error')
+    .option('-w, --no-warnings', 'print no warnings (warn() included), as SystemTap\'s -w')
+    .option('-u, --unoptimized', 'accept a script whose probes all do nothing (SystemTap\'s -u: unoptimized; by default, as SystemTap, that is an error)')
     .option('-I, --include <dir>', 'add a tapset directory (searched before the bundled tapset/); repeatable', collect, [])
     .option('--name <name>', 'uprobe engine: register the kernel handlers under NAME (pinned in /sys/fs/bpf/utap/NAME)')
     .option('--detach', 'uprobe engine: with --name, leave the handlers collecting after utap exits')
@@ -136,6 +139,9 @@ Examples:
       verbose: Boolean(opts.verbose),
       pin: Boolean(opts.pin),
       guru: Boolean(opts.guru),
+      unoptimized: Boolean(opts.unoptimized),
+      warningsAsErrors: Boolean(opts.warningsAsErrors),
+      noWarnings: opts.warnings === false,
       includeDirs,
       handlerName: opts.name as string | undefined,
       detach: Boolean(opts.detach),

@@ -20,6 +20,12 @@ export interface RunOptions {
   verbose: boolean;
   pin: boolean;
   guru: boolean;
+  /** -u: accept a script whose probes all do nothing (SystemTap drops such probes unless -u). */
+  unoptimized?: boolean;
+  /** -W: what SystemTap warns about is an error. */
+  warningsAsErrors?: boolean;
+  /** -w: no warnings (so -W has none to turn into errors, and warn() prints nothing). */
+  noWarnings?: boolean;
   /** -I DIR, in order; the bundled tapset/ folder is searched after these. */
   includeDirs: string[];
   /** --name: register the kernel handlers under this name (uprobe engine). */

@@ -79,6 +79,10 @@ export async function runCommand(options: RunOptions): Promise<number> {
       defines: options.defines,
       includeDirs: options.includeDirs,
       guru: options.guru,
+      unoptimized: options.unoptimized,
+      hasTarget: options.pid !== undefined || options.command !== undefined,
+      warningsAsErrors: options.warningsAsErrors,
+      noWarnings: options.noWarnings,
       stopAfter: options.stopAfter,
     }),
   );
@@ -131,7 +135,7 @@ async function planAndRun(options: RunOptions, passes: PassLog, script: ScriptSo
       resolver?.close();
     }
   });
-  const spec: SessionSpec = { json: options.json, outputFile: options.outputFile, targetPid: options.pid };
+  const spec: SessionSpec = { json: options.json, outputFile: options.outputFile, targetPid: options.pid, noWarnings: options.noWarnings };
   const metrics = await startMetrics(options, passes, plan.program);
   try {
     return await run(options, passes, script, plan, spec, metrics);

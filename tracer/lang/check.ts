@@ -21,11 +21,13 @@ export interface CheckInput {
   guru: boolean;
   tapsets: TapsetLibrary;
   diag: Diagnostics;
+  /** -p or -c was given (false: neither; undefined: not known). */
+  hasTarget?: boolean;
 }
 
 export function checkProgram(input: CheckInput): ProgramIR {
   const { diag } = input;
-  const resolved = resolveNames(input.script, input.tapsets, diag);
+  const resolved = resolveNames(input.script, input.tapsets, diag, input.hasTarget);
   diag.throwIfAny();
   inferTypes({ resolved, guru: input.guru, diag });
   diag.throwIfAny();

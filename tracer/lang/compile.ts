@@ -2,13 +2,14 @@
 // checking, each in its own module; this file wires them and reads the -D limits.
 import * as fs from 'node:fs';
 import { EXIT_SCRIPT_ERROR, UtapError } from '../errors';
-import { DEFAULT_LIMITS, type Limits, type ProgramIR } from '../ir/ir';
+import { DEFAULT_LIMITS, type Limits, type ProgramIR, type Stmt } from '../ir/ir';
 import { checkProgram } from './check';
 import { Diagnostics } from './diagnostic';
 import { tokenize } from './lexer';
 import { parse } from './parser';
 import { defaultMaxNesting } from './max-nesting';
 import { preprocess } from './preprocess';
+import { scriptWarnings } from './warnings';
 import { bundledTapsetDir, TapsetLibrary } from './tapsets';
 
 export interface CompileInput {
@@ -19,6 +20,14 @@ export interface CompileInput {
   defines: Array<{ name: string; value: string }>;
   includeDirs: string[];
   guru: boolean;
+  /** -p or -c was given, so `process` points without a path have a process to mean (undefined: not known). */
+  hasTarget?: boolean;
+  /** -u: accept a script whose probes all do nothing (SystemTap drops such probes unless -u, and refuses a script left with none). */
+  unoptimized?: boolean;
+  /** -W: what SystemTap warns about (warnings.ts) is an error. */
+  warningsAsErrors?: boolean;
+  /** -w: no warnings, so -W has none to turn into errors. */
+  noWarnings?: boolean;
   /** Stop after parsing, or after checking (nothing returned): `--stop-after`. */
   stopAfter?: 'parse' | 'check';
 }
@@ -66,15 +75,32 @@ export function compileScript(input: CompileInput): ProgramIR | undefined {
   const diag = new Diagnostics();
   diag.addSource(input.file, input.text);
   const context = { scriptArgs: input.scriptArgs, guru: input.guru };
-  const tapsets = new TapsetLibrary([...input.includeDirs, bundledTapsetDir()], diag, context);
+  // SYSTEMTAP_TAPSET names one more tapset folder, as for SystemTap (searched after -I, before the bundled one)
+  const fromEnv = process.env.SYSTEMTAP_TAPSET && fs.existsSync(process.env.SYSTEMTAP_TAPSET) ? [process.env.SYSTEMTAP_TAPSET] : [];
+  const tapsets = new TapsetLibrary([...input.includeDirs, ...fromEnv, bundledTapsetDir()], diag, context);
   const { tokens } = preprocess(tokenize(input.text, input.file, diag), { ...context, libraryMacros: tapsets.macros() }, diag);
   const ast = parse(tokens, input.file, diag, input.guru);
   if (tokens.length === 1 && diag.count === 0) diag.report(tokens[0].loc, 'the script is empty: it has no probes, functions or globals.');
   diag.throwIfAny();
   if (input.stopAfter === 'parse') return undefined;
-  const program = checkProgram({ script: ast, limits, guru: input.guru, tapsets, diag });
+  if (input.warningsAsErrors && !input.noWarnings) {
+    for (const w of scriptWarnings(ast)) diag.report(w.loc, `${w.message} (-W makes warnings errors)`);
+    diag.throwIfAny();
+  }
+  const program = checkProgram({ script: ast, limits, guru: input.guru, tapsets, diag, hasTarget: input.hasTarget });
   // SystemTap derives MAXNESTING from the call graph unless -D sets it
   if (!input.defines.some((d) => d.name === 'MAXNESTING')) program.limits.maxNesting = defaultMaxNesting(program);
+  // as SystemTap, probes that do nothing (once @defined and constant conditions are worked out)
+  // are dropped; a script left with none is an error
+  if (!input.unoptimized && program.probes.length > 0 && program.probes.every((p) => doesNothing(p.handler.body))) {
+    diag.report(program.probes[0].loc, 'every probe of this script does nothing (its body is empty once @defined and constant conditions are worked out), so there is nothing to run.');
+    diag.throwIfAny();
+  }
   if (program.probes.length === 0) throw new UtapError(`${input.file}: the script has no probes, so it would do nothing; add one, e.g. probe begin { ... }.`, EXIT_SCRIPT_ERROR);
   return input.stopAfter === 'check' ? undefined : program;
+}
+
+/** A statement with no effect: a block of such statements. */
+function doesNothing(s: Stmt): boolean {
+  return s.kind === 'block' && s.body.every(doesNothing);
 }

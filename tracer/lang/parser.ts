@@ -415,8 +415,9 @@ export class Parser {
         case 'return': {
           if (!this.inFunction) this.fail("'return' is only allowed in a function; use 'next' to leave a probe handler early.");
           this.pos++;
-          // a statement keyword after `return` starts the next statement: a return without a value
-          const value = this.is(';') || this.is('}') || (this.tok.kind === 'ident' && STATEMENT_KEYWORDS.has(this.tok.text)) ? undefined : this.parseExpr();
+          // as SystemTap: a return without a value ends at ';' or '}'; anything else is its value
+          // (so `return` then `if` on the next line is an error, not two statements)
+          const value = this.is(';') || this.is('}') ? undefined : this.parseExpr();
           this.endSimple();
           return { kind: 'return', value, loc };
         }
@@ -437,7 +438,7 @@ export class Parser {
     }
     const expr = this.parseExpr();
     this.endSimple();
-    return { kind: 'expr', expr, loc };
+    return statementOf(expr, loc);
   }
 
   private parseForeachKey(): ForeachKey {
@@ -822,6 +823,15 @@ export class Parser {
         return this.fail(`${t.text} is not something utap knows: no macro of that name is defined, and the @ forms are @count @sum @min @max @avg @hist_log @hist_linear @entry @defined and script arguments @1, @2, ...`, t.loc);
     }
   }
+}
+
+/**
+ * An expression used as a statement. `c ? a : b` there is `if (c) a else b`, as SystemTap lets
+ * its sides be calls that give no value (`x ? printf("y") : printf("n")`).
+ */
+function statementOf(expr: AstExpr, loc: SourceLoc): AstStmt {
+  if (expr.kind !== 'conditional') return { kind: 'expr', expr, loc };
+  return { kind: 'if', test: expr.test, then: statementOf(expr.then, expr.then.loc), else: statementOf(expr.else, expr.else.loc), loc };
 }
 
 export function parse(tokens: Token[], file: string, diag: Diagnostics, guru = false): AstFile {

@@ -42,6 +42,13 @@ export function builtinPointProblem(point: AstProbePoint): string | undefined {
     case 'timer': {
       if (first.arg !== undefined) return "'timer' takes no argument; write timer.s(N), timer.ms(N), timer.us(N), timer.ns(N), timer.hz(N) or timer.jiffies(N).";
       const [unit, extra, ...more] = rest;
+      // timer.profile: every tick, or N times a second with .freq.hz(N) (SystemTap fires it on each CPU; utap, once)
+      if (unit?.name === 'profile') {
+        if (unit.arg === undefined && !extra) return undefined;
+        const [hz, ...after] = more;
+        if (unit.arg === undefined && extra?.name === 'freq' && extra.arg === undefined && hz?.name === 'hz' && typeof hz.arg === 'bigint' && hz.arg > 0n && after.length === 0) return undefined;
+        return "'timer.profile' takes no argument; write timer.profile or timer.profile.freq.hz(N).";
+      }
       if (!unit || !TIMER_UNITS.has(unit.name)) return `'timer${unit ? '.' + unit.name : ''}' is not a timer; write timer.s(N), timer.ms(N), timer.us(N), timer.ns(N), timer.hz(N) or timer.jiffies(N).`;
       if (typeof unit.arg !== 'bigint' || unit.arg <= 0n) return `'timer.${unit.name}(${unit.arg ?? ''})' needs a positive whole number, as in timer.${unit.name}(5).`;
       if (extra) {

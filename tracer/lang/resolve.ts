@@ -7,6 +7,7 @@
 import { BUILTINS } from '../ir/ir';
 import type { AstAlias, AstFile, AstProbe, AstProbePoint, AstStmt } from './ast';
 import { visitAst } from './ast-walk';
+import { desugarOverloads } from './overloads';
 import { CLOCK_FUNCTIONS, CONTEXT_FUNCTIONS, STATEMENT_BUILTINS } from './builtins';
 import type { Diagnostics } from './diagnostic';
 import { isBuiltinName, newScope, pointText, where, type FunctionSym, type GlobalSym, type LocalSym, type PlannedProbe, type Resolved, type Scope } from './symbols';
@@ -29,8 +30,9 @@ interface Expansion {
   conditions: AstExpr[];
 }
 
-export function resolveNames(script: AstFile, tapsets: TapsetLibrary, diag: Diagnostics): Resolved {
-  return new Resolver(tapsets, diag).run(script);
+/** `hasTarget`: -p or -c gives the process a `process` point without a path means (false: none; undefined: not known). */
+export function resolveNames(script: AstFile, tapsets: TapsetLibrary, diag: Diagnostics, hasTarget?: boolean): Resolved {
+  return new Resolver(tapsets, diag, hasTarget).run(script);
 }
 
 class Resolver {
@@ -42,11 +44,13 @@ class Resolver {
   constructor(
     private readonly tapsets: TapsetLibrary,
     private readonly diag: Diagnostics,
+    private readonly hasTarget?: boolean,
   ) {}
 
   run(script: AstFile): Resolved {
     this.addFile(script);
     this.pullTapsets();
+    this.registerOverloads();
     const probes: PlannedProbe[] = [];
     for (const f of this.files) {
       for (const p of f.probes) {
@@ -79,12 +83,22 @@ class Resolver {
         tapset: this.files.length > 1,
       });
     }
-    for (const f of file.functions) {
-      const existing = this.functions.get(f.name);
-      if (existing) {
-        this.diag.report(f.loc, `the function '${f.name}' is already defined at ${where(existing.ast.loc)}.`);
-        continue;
+    this.addFunctions(file.functions);
+    for (const a of file.aliases) {
+      for (const n of a.names) {
+        const name = n.join('.');
+        // as in SystemTap, a name may be defined several times: it stands for all the definitions
+        const list = this.aliases.get(name) ?? [];
+        list.push(a);
+        this.aliases.set(name, list);
       }
+    }
+  }
+
+  private addFunctions(functions: AstFile['functions']): void {
+    for (const f of functions) {
+      // a second function of a name is an overload (overloads.ts renames them apart once every file is in)
+      if (this.functions.has(f.name)) continue;
       if (f.name in BUILTINS || f.name in CONTEXT_FUNCTIONS || f.name in CLOCK_FUNCTIONS || STATEMENT_BUILTINS.has(f.name)) {
         this.diag.report(f.loc, `'${f.name}' is a builtin function; give your function another name.`);
         continue;
@@ -101,15 +115,15 @@ class Resolver {
       scope.fn = sym;
       this.functions.set(f.name, sym);
     }
-    for (const a of file.aliases) {
-      for (const n of a.names) {
-        const name = n.join('.');
-        // as in SystemTap, a name may be defined several times: it stands for all the definitions
-        const list = this.aliases.get(name) ?? [];
-        list.push(a);
-        this.aliases.set(name, list);
-      }
+  }
+
+  /** Renames overloaded functions apart and rewrites `next` in functions (overloads.ts), then registers them all again. */
+  private registerOverloads(): void {
+    for (const { call, arities } of desugarOverloads(this.files)) {
+      this.diag.report(call.loc, `no function '${call.name}' takes ${call.args.length} argument${call.args.length === 1 ? '' : 's'}; its overloads take ${arities.join(' or ')}.`);
     }
+    this.functions.clear();
+    for (const file of this.files) this.addFunctions(file.functions);
   }
 
   /** Takes in tapset files for every function, alias and global the program uses but does not define. */
@@ -163,6 +177,9 @@ class Resolver {
     if (PROBE_KINDS.has(first.name)) {
       const problem = first.name === 'process' ? processPointProblem(point) : builtinPointProblem(point);
       if (problem) this.diag.error(point.loc, problem);
+      if (first.name === 'process' && first.arg === undefined && this.hasTarget === false && !optional) {
+        this.diag.error(point.loc, `'${pointText(point)}' without a path means the traced process, and there is none; give -p PID or -c CMD, or name the program: process("PATH")...`);
+      }
       return [{ points: [point], prologue: [], epilogue: [], conditions: [] }];
     }
     const name = point.components.map((c) => c.name).join('.');
@@ -232,25 +249,51 @@ class Resolver {
     return out;
   }
 
-  /** Names used with subscripts, `<<<`, aggregates, `in`, foreach or delete-of-element are globals. */
+  /**
+   * Names used with subscripts, `<<<`, aggregates, `in`, foreach or delete-of-element are
+   * globals. utap implies the declaration SystemTap requires when the name is shared by several
+   * probes or functions (the lecture's script writes `entry[tid()]` in one probe and reads it in
+   * another) or only written (`c[$$name]++`, printed at exit); one written and read in a single
+   * body only would be a local array, which SystemTap has not, so that is refused as there.
+   */
   private implyGlobals(probes: PlannedProbe[]): void {
-    const imply = (name: string, loc: SourceLoc) => {
+    const uses = new Map<string, { loc: SourceLoc; units: Set<unknown>; read: boolean }>();
+    const use = (name: string, loc: SourceLoc, unit: unknown, read: boolean) => {
       if (this.globals.has(name)) return;
-      this.globals.set(name, { name, index: this.globals.size, loc });
+      const u = uses.get(name) ?? { loc, units: new Set(), read: false };
+      u.units.add(unit);
+      u.read ||= read;
+      uses.set(name, u);
     };
-    const bodies: AstStmt[] = [...probes.flatMap((p) => p.bodies), ...[...this.functions.values()].map((f) => f.ast.body)];
-    for (const body of bodies) {
-      visitAst(
-        body,
-        (e) => {
-          if (e.kind === 'index' || e.kind === 'in') imply(e.name, e.loc);
-          else if (e.kind === 'statsAdd' && e.target.kind === 'name') imply(e.target.name, e.target.loc);
-          else if (e.kind === 'aggregate' && e.operand.kind === 'name') imply(e.operand.name, e.operand.loc);
-        },
-        (s) => {
-          if (s.kind === 'foreach') imply(s.array, s.arrayLoc);
-        },
-      );
+    const units: Array<[unknown, AstStmt[]]> = [
+      // every expansion of one probe (through aliases) shares the location of what the user wrote
+      ...probes.map((p): [unknown, AstStmt[]] => [p.loc, p.bodies]),
+      ...[...this.functions.values()].map((f): [unknown, AstStmt[]] => [f, [f.ast.body]]),
+    ];
+    for (const [unit, bodies] of units) {
+      const written = new Set<AstExpr>();
+      for (const body of bodies) {
+        visitAst(
+          body,
+          (e) => {
+            if (e.kind === 'assign' || e.kind === 'incdec') written.add(e.target);
+            if (e.kind === 'index' || e.kind === 'in') use(e.name, e.loc, unit, !written.has(e));
+            else if (e.kind === 'statsAdd' && e.target.kind === 'name') use(e.target.name, e.target.loc, unit, false);
+            else if (e.kind === 'aggregate' && e.operand.kind === 'name') use(e.operand.name, e.operand.loc, unit, true);
+          },
+          (s) => {
+            if (s.kind === 'delete') written.add(s.target);
+            if (s.kind === 'foreach') use(s.array, s.arrayLoc, unit, true);
+          },
+        );
+      }
+    }
+    for (const [name, u] of uses) {
+      if (u.units.size < 2 && u.read) {
+        this.diag.report(u.loc, `'${name}' is used as an array or statistic but never declared: SystemTap has no local arrays; declare it with 'global ${name}'.`);
+        continue;
+      }
+      this.globals.set(name, { name, index: this.globals.size, loc: u.loc });
     }
   }
 }
@@ -268,7 +311,8 @@ function planned(points: AstProbePoint[], bodies: AstStmt[], conditions: AstExpr
 function contextVarsOf(point: AstProbePoint): Scope['contextVars'] {
   const names = point.components.map((c) => c.name);
   if (names.includes('syscall')) return names.includes('return') ? 'syscallReturn' : 'syscall';
-  if (names.includes('function') || names.includes('statement') || names.includes('mark') || names.includes('plt')) return undefined;
+  if (names.includes('plt')) return 'plt';
+  if (names.includes('function') || names.includes('statement') || names.includes('mark')) return undefined;
   if (names.includes('begin') || names.includes('end')) return 'none';
   return undefined;
 }

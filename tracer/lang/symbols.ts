@@ -58,9 +58,9 @@ export interface Scope {
   /**
    * What target variables mean when every process point is of one special kind: none at
    * process/thread begin and end; SystemTap's `$syscall`, `$arg1..6` / `$return` at .syscall /
-   * .syscall.return. Undefined: DWARF variables (function, statement, mark, plt).
+   * .syscall.return; `$$name` alone at .plt. Undefined: DWARF variables (function, statement, mark).
    */
-  contextVars?: 'none' | 'syscall' | 'syscallReturn';
+  contextVars?: 'none' | 'syscall' | 'syscallReturn' | 'plt';
   loops: number;
 }
 

@@ -279,8 +279,13 @@ class TypeChecker {
         const fn = scope.fn;
         if (!fn) this.fail(loc, "'return' is only allowed in a function; use 'next' to leave a probe handler early.");
         if (!s.value) {
-          if (fn!.returnType !== undefined && fn!.returnType !== 'void' && this.final && fn!.returnsValue) {
-            this.fail(loc, `function '${fn!.ast.name}' returns a ${fn!.returnType}; 'return' needs a value here.`);
+          // as SystemTap: a function that returns a value somewhere must return one everywhere
+          if (fn!.returnType !== 'void' && (fn!.returnsValue || returnsValueSomewhere(fn!.ast.body))) {
+            this.fail(loc, `function '${fn!.ast.name}' returns a value elsewhere; 'return' needs a value here.`);
+          }
+          // nor one whose result a caller uses
+          if (this.final && fn!.returnType !== undefined && fn!.returnType !== 'void') {
+            this.fail(loc, `function '${fn!.ast.name}' is used for its value (a ${fn!.returnType}); 'return' needs a value here.`);
           }
           return;
         }
@@ -748,7 +753,10 @@ class TypeChecker {
           this.fail(target.loc, `${spelled} is not available here: a .syscall probe has $syscall and $arg1..$arg6 (and $$parms), a .syscall.return probe $syscall and $return.`);
         }
         if (target.path.length) this.fail(target.loc, `${spelled} is a number; it has no members or elements.`);
+        break;
       }
+      case 'plt':
+        if (!contextVarAvailable(target.name, scope)) this.fail(target.loc, `${spelled} is not known in a PLT probe; a PLT entry has only $$name (read arguments with register("rdi") and the like).`);
     }
   }
 
@@ -877,6 +885,8 @@ export function contextVarAvailable(name: string, scope: Scope): boolean | undef
       return name === 'syscall' || /^arg[1-6]$/.test(name) || name === '$parms';
     case 'syscallReturn':
       return name === 'syscall' || name === 'return';
+    case 'plt':
+      return name === '$name';
   }
   return undefined;
 }
@@ -902,4 +912,19 @@ export function definedConstant(e: Extract<AstExpr, { kind: 'defined' }>, scope:
   if (!targets) return 1n;
   if (!scope.targetVars || e.operand.kind === 'unsupported') return 0n;
   return undefined;
+}
+
+const valueReturns = new WeakMap<AstStmt, boolean>();
+
+/** Whether a function body has a `return` with a value anywhere. */
+function returnsValueSomewhere(body: AstStmt): boolean {
+  let known = valueReturns.get(body);
+  if (known === undefined) {
+    known = false;
+    visitAst(body, () => undefined, (s) => {
+      if (s.kind === 'return' && s.value) known = true;
+    });
+    valueReturns.set(body, known);
+  }
+  return known;
 }

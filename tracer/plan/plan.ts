@@ -85,6 +85,11 @@ function timerUnitCount(point: ProbePointIR): bigint {
 /** A timer point's period in ns, e.g. timer.s(5) → 5e9, timer.hz(100) → 1e7. */
 export function timerPeriodNs(point: ProbePointIR): bigint {
   const unit = point.components[1];
+  if (unit?.name === 'profile') {
+    // timer.profile: one tick; timer.profile.freq.hz(N): 1/N s
+    const hz = point.components[3]?.arg;
+    return typeof hz === 'bigint' && hz > 0n ? (1_000_000_000n / hz > 0n ? 1_000_000_000n / hz : 1n) : 1_000_000_000n / kernelHz();
+  }
   if (!unit || point.components.length !== 2) throw scriptError(point, `'${point.text}' is not a timer probe utap knows; write timer.s(N), timer.ms(N), timer.us(N), timer.ns(N), timer.hz(N) or timer.jiffies(N), optionally with .randomize(M).`);
   const n = typeof unit.arg === 'bigint' ? unit.arg : typeof unit.arg === 'string' && /^[0-9]+$/.test(unit.arg) ? BigInt(unit.arg) : undefined;
   if (n === undefined || n <= 0n) throw scriptError(point, `'${point.text}' needs a positive whole number, as in timer.${unit.name}(5).`);

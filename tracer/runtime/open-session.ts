@@ -11,6 +11,8 @@ export interface SessionSpec {
   outputFile?: string;
   /** The traced process (-p, or the -c child), for target(); 0 or absent without one. */
   targetPid?: number;
+  /** -w: warn() prints nothing. */
+  noWarnings?: boolean;
 }
 
 /**
@@ -19,5 +21,5 @@ export interface SessionSpec {
  */
 export function openSession(plan: PlanIR, spec: SessionSpec, extra: Omit<SessionOptions, 'output' | 'json' | 'targetPid'> = {}): Session {
   const output = spec.outputFile !== undefined ? FdSink.toFile(spec.outputFile) : new FdSink(1);
-  return new Session(plan, { ...extra, output, json: spec.json, targetPid: spec.targetPid });
+  return new Session(plan, { ...extra, output, json: spec.json, targetPid: spec.targetPid, noWarnings: spec.noWarnings });
 }

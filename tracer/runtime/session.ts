@@ -50,6 +50,8 @@ export interface SessionOptions {
   services?: Partial<RuntimeServices>;
   /** What target() returns in begin/end/error/timer probes: the -p/-c process, 0 without one. */
   targetPid?: number;
+  /** -w: warn() prints nothing. */
+  noWarnings?: boolean;
 }
 
 export type SessionState = 'ready' | 'running' | 'stopping' | 'finished';
@@ -88,6 +90,7 @@ export class Session {
   private errorCount = 0;
   private readonly maxErrors: number;
   private targetPid: number;
+  private readonly warned = new Set<string>();
 
   state: SessionState = 'ready';
   endReason: EndReason | undefined;
@@ -136,8 +139,12 @@ export class Session {
         this.exitRequested = true;
       },
       warn: (message) => {
+        // as SystemTap: each distinct warning once, none with -w
+        const text = toText(message);
+        if (options.noWarnings || this.warned.has(text)) return;
+        this.warned.add(text);
         this.output.flush(); // what the script printed before comes first
-        this.errors.write(`WARNING: ${toText(message)}\n`);
+        this.errors.write(`WARNING: ${text}\n`);
         this.errors.flush();
       },
       abort: () => {
@@ -248,7 +255,8 @@ export class Session {
     }
     if (this.failed) for (const s of this.errorSlots) this.run(s, this.contextFor(s.pp));
     this.status = this.failed || this.errorCount > 0 ? 1 : outcome;
-    if (this.errorCount > 0 && !this.failed) {
+    if (this.errorCount > 0) {
+      // as SystemTap's runtime, after a fatal error too
       this.output.flush();
       this.errors.write(`WARNING: Number of errors: ${this.errorCount}, skipped probes: 0\n`);
     }
