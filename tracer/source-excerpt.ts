@@ -38,7 +38,7 @@ export function sourceExcerpt(loc: SourceLoc, sources: Readonly<Record<string, s
 }
 
 /** Line `n` (1-based) of `text`, without splitting all of a large file. */
-function nthLine(text: string, n: number): string | undefined {
+export function nthLine(text: string, n: number): string | undefined {
   let start = 0;
   for (let i = 1; i < n; i++) {
     const next = text.indexOf('\n', start);

@@ -1,9 +1,9 @@
 // How a runtime error reads on stderr, as SystemTap prints it: one line,
 // `ERROR: <message> near <token> at <file>:<line>:<column>`, the token described as SystemTap's
 // lexer names it (`operator '/'`, `identifier 'x'`). Compile-time diagnostics use the excerpt
-// (the script line and a caret) below.
+// (the script line and a caret) of ../source-excerpt.ts.
 import type { SourceLoc } from '../ir/ir';
-import { sourceExcerpt, visibleText } from '../source-excerpt';
+import { nthLine, visibleText } from '../source-excerpt';
 
 export function formatRuntimeError(message: string, loc: SourceLoc, sources: Readonly<Record<string, string>>): string {
   const token = tokenAt(loc, sources);
