@@ -155,7 +155,7 @@ liveTest(test, '-l prints lifecycle points in canonical form, and pp() in their 
 });
 
 liveTest(test, 'ptrace: process("PATH").begin without -p/-c is refused in one sentence', missing('ptrace'), async () => {
-  const { status, stdout, stderr } = await runUtap(['--engine', 'ptrace', '-e', `probe process(${q(COUNTER)}).begin { }`]);
+  const { status, stdout, stderr } = await runUtap(['--engine', 'ptrace', '-e', `probe process(${q(COUNTER)}).begin { println(pid()) }`]);
   assert.is(status, 2);
   assert.is(stdout, '');
   assert.is(stderr.trim().split('\n').length, 1, stderr);

@@ -74,7 +74,7 @@ export class JitFixture {
    * a handler utap must run: the record ships registers, context and target reads).
    */
   constructor(text: string, options: { slots?: number; fastThreadKeys?: boolean; ringBytes?: number; entryThreads?: number; event?: (site: ProbeSiteIR) => EventProgramRequest } = {}) {
-    this.program = completeStatsUse(desugarProgram(compileScript({ text, file: 'jit.stp', scriptArgs: [], defines: [], includeDirs: [], guru: false })));
+    this.program = completeStatsUse(desugarProgram(compileScript({ text, file: 'jit.stp', scriptArgs: [], defines: [], includeDirs: [], guru: false, unoptimized: true })));
     const plan = new AreaMapPlan();
     const state = plan.addState();
     this.ringFd = plan.addRing(options.ringBytes);

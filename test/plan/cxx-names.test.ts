@@ -18,7 +18,7 @@ test('-l: qualified names, globs over scopes, a template by its arguments', asyn
   assert.is((await list('shop::Cart::add')).length, 2);
   assert.is((await list('*::add')).length, 3);
   assert.is((await list('audit::*')).length, 1);
-  assert.equal((await list('shop::Cart::scaled<long>')).map((l) => /function\("([^@"]+)/.exec(l)![1]), ['scaled<long int>']);
+  assert.equal((await list('shop::Cart::scaled<long>')).map((l) => /function\("([^@"]+)/.exec(l)![1]), ['shop::Cart::scaled<long>']);
   assert.equal(await list('shop::Kart::add'), []);
 });
 

@@ -18,7 +18,7 @@ liveTest(test, 'optional points utap cannot place are dropped; the others fire',
   assert.is(r.stdout.split('\n').filter((l) => l === 'hit').length, 2);
   assert.match(r.stderr, /optional probe point process\(".*"\)\.function\("visit"\)\.callee\("x"\) dropped: /);
   assert.match(r.stderr, /optional probe point process\("\/nonexistent\/prog"\)\.function\("x"\) dropped: .*there is no file \/nonexistent\/prog/);
-  const strict = await runUtap(['--engine', 'ptrace', '-c', sh`${TARGET} 1`, '-e', 'probe process("/nonexistent/prog").function("x") { }']);
+  const strict = await runUtap(['--engine', 'ptrace', '-c', sh`${TARGET} 1`, '-e', 'probe process("/nonexistent/prog").function("x") { println("x") }']);
   assert.is(strict.status, 2);
   assert.match(strict.stderr, /there is no file \/nonexistent\/prog/);
 });
