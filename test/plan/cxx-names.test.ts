@@ -41,7 +41,7 @@ probe end { foreach (k+ in n) printf("count %s = %d\\n", k, n[k]) }`;
       `count shop::Cart::add(int) = ${calls('add(int) ')}`,
       `count shop::Cart::add(int, int) = ${calls('add(int, int) ')}`,
     ]);
-    assert.match(r.stdout, /^ 0x[0-9a-f]+ : int shop::Cart::scaled<int>\(int\) const\+0x[0-9a-f]+\/0x[0-9a-f]+ \[\S+cxx-shop\]\n 0x[0-9a-f]+ : main\+/m);
+    assert.match(r.stdout, /^ 0x[0-9a-f]+ : int shop::Cart::scaled<int>\(int\) const\+0x[0-9a-f]+\/0x[0-9a-f]+ \[[^\]]+cxx-shop\]\n 0x[0-9a-f]+ : main\+/m);
   });
 }
 
