@@ -209,16 +209,23 @@ function tgidFilter(g: SiteGen): void {
   g.a.jumpImm(U.BPF_JNE, R1, TRACED, g.earlyExit); // (a -c command's shell, before its exec: exec-watch.ts)
 }
 
-/** Leave unless this process is in the traced set: bit tgid & 63 of word tgid >> 6 of its bitmap. */
+/**
+ * Leave unless this process is in the traced set: bit tgid & 63 of word tgid >> 6 of its bitmap.
+ * The target itself passes without the map lookup (most hits are its own).
+ */
 function tracedFilter(g: SiteGen, tracedFd: number): void {
+  const traced = g.a.label();
   g.call(U.BPF_FUNC_get_current_pid_tgid);
-  g.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32), I.BPF_STX_MEM(8, FP, R0, -16), I.BPF_ALU64_IMM(U.BPF_RSH, R0, 6), I.BPF_STX_MEM(4, FP, R0, -8));
+  g.a.emit(I.BPF_ALU64_IMM(U.BPF_RSH, R0, 32));
+  if (g.options.targetPid > 0) g.a.jumpImm(U.BPF_JEQ, R0, g.options.targetPid, traced);
+  g.a.emit(I.BPF_STX_MEM(8, FP, R0, -16), I.BPF_ALU64_IMM(U.BPF_RSH, R0, 6), I.BPF_STX_MEM(4, FP, R0, -8));
   g.emitLdMap(R1, tracedFd);
   g.stackPtr(R2, -8);
   g.call(U.BPF_FUNC_map_lookup_elem);
   g.a.jumpImm(U.BPF_JEQ, R0, 0, g.earlyExit);
   g.a.emit(I.BPF_LDX_MEM(8, R1, R0, 0), I.BPF_LDX_MEM(8, R2, FP, -16), I.BPF_ALU64_IMM(U.BPF_AND, R2, 63), I.BPF_ALU64_REG(U.BPF_RSH, R1, R2), I.BPF_ALU64_IMM(U.BPF_AND, R1, 1));
   g.a.jumpImm(U.BPF_JEQ, R1, 0, g.earlyExit);
+  g.a.place(traced);
 }
 
 /** r9 = ctx; leave at once when the session is stopping (or the process is not traced); r8 = heap. */
