@@ -13,7 +13,7 @@ const missing = detectBpfFeatures().unavailable;
  * Asks chooseEngine, as nobody, for `choice` on a plan with a process probe; prints what it
  * decided. nobody runs the modules and reads the traced program from a copy it can read.
  */
-function chooseAsNobody(choice: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function chooseAsNobody(choice: string, point = 'process.function("hit")'): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const copy = readableCopy('nobody');
   const load = (module: string) => `require(${JSON.stringify(copy.dist(module))})`;
   const script = `
@@ -24,7 +24,7 @@ function chooseAsNobody(choice: string): Promise<{ status: number | null; stdout
     const { reportFailure } = ${load('tracer/cli/main.js')};
     const b = new ProgramBuilder();
     const n = b.scalar('n');
-    b.probe(['process.function("hit")'], [], ex(incdec(L.global(n), 1, false)));
+    b.probe([${JSON.stringify(point)}], [], ex(incdec(L.global(n), 1, false)));
     const plan = buildPlan(b.build(), { resolveProcessProbe: fixtureResolver(${JSON.stringify(copy.fixture('uprobe-hits'))}) });
     const log = [];
     try {
@@ -52,6 +52,14 @@ liveTest(test, '--engine auto without privilege falls back to the in-process eng
     'engine: uprobe not usable: loading BPF programs needs root or CAP_BPF with CAP_PERFMON, which this user does not have',
     'engine: inproc (auto)',
   ]);
+});
+
+liveTest(test, '--engine auto without privilege keeps a .return probe on the ptrace engine (the in-process engine would stop twice per call) and says why', missing, async () => {
+  const r = await chooseAsNobody('auto', 'process.function("hit").return');
+  assert.is(r.status, 0, r.stderr);
+  const decided = JSON.parse(r.stdout) as { engine: string; log: string[] };
+  assert.is(decided.engine, 'ptrace');
+  assert.ok(decided.log.some((l) => /inproc not usable: .*\.return probe/.test(l)), decided.log.join('\n'));
 });
 
 test.run();

@@ -17,7 +17,12 @@ export const inprocEngine: Engine = {
   /** auto: only when every handler runs natively (else the ptrace engine is as good, and simpler). */
   fits(request: EngineRunRequest): string | undefined {
     const why = nativeRefusal(request.plan);
-    return why === undefined ? undefined : `${why}, so its handlers would run in utap as on the ptrace engine`;
+    if (why !== undefined) return `${why}, so its handlers would run in utap as on the ptrace engine`;
+    // A .return still stops the process twice per call here (the ptrace shadow stack, then a
+    // trampoline): measured on psql's SendQuery, slower than the ptrace engine alone.
+    const ret = request.plan.sites.find((site) => site.kind === 'return');
+    if (ret) return `${ret.pp} is a .return probe, which this engine still handles with two stops per call (slower than the ptrace engine)`;
+    return undefined;
   },
 
   run(request: EngineRunRequest): Promise<number> {
