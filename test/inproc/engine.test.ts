@@ -12,7 +12,7 @@ import { fixture, utapBin } from '../support/paths';
 import { runUtap } from '../support/run-utap';
 import { sh } from '../support/shell';
 import { startTarget } from '../support/target-process';
-import { codeDiffersFromFiles } from './code-identical';
+import { codeDiffers } from '../support/code-intact';
 
 const THREADS = fixture('threads');
 const SITES = fixture('patch-sites');
@@ -65,7 +65,7 @@ liveTest(test, '-p, SIGTERM while every thread hits: the target answers right an
     const status = await new Promise<number | null>((resolve) => utap.once('exit', resolve));
     assert.is(status, 0, err);
     assert.match(out, /^n>0 1$/m);
-    assert.is(codeDiffersFromFiles(target.pid), '', 'every code mapping equals its file after the detach');
+    assert.is(codeDiffers(target.pid), '', 'every code mapping equals its file after the detach');
     assert.not.match(fs.readFileSync(`/proc/${target.pid}/maps`, 'latin1'), /utap-inproc/, 'the shared area left the process');
     for (let i = 0; i < 600 && !/^(ok|wrong)/m.test(target.output()); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(target.output(), /^ok$/m);
@@ -99,8 +99,8 @@ liveTest(test, 'a fork gets no jump patch: the child\'s sites are breakpoints (i
     assert.ok(child > 0, target.output());
     // the trampolines' per-thread scratch and pid are the parent's: the child has the original
     // bytes back, with at most the ptrace engine's int3 at a site
-    assert.match(codeDiffersFromFiles(child), /^$|\(0xcc instead of /, 'the child carries no jump patch');
-    assert.match(codeDiffersFromFiles(target.pid), /fork-child/, 'the parent is still patched');
+    assert.match(codeDiffers(child), /^$|\(0xcc instead of /, 'the child carries no jump patch');
+    assert.match(codeDiffers(target.pid), /fork-child/, 'the parent is still patched');
     target.send('x\n');
     for (let i = 0; i < 200 && !/parent calls=/.test(target.output()); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(target.output(), /parent calls=10000 child=0\n/);

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { liveTest } from '../support/live';
-import { codeDiffersFromFiles } from './code-identical';
+import { codeDiffers } from '../support/code-intact';
 import { detachAll, MISALIGNED, patchTarget, RDI_SUM, readCounters, RIP_SEEN, stopAll, TARGET } from './patch-driver';
 
 const THREADS = 4;
@@ -81,9 +81,9 @@ liveTest(test, 'jump patches: exact counts on 4 threads, registers/flags/red zon
     checkCounts(readCounters(counters), patched.addresses[0]);
 
     tids = stopAll(pid);
-    assert.match(codeDiffersFromFiles(pid), /patch-sites/, 'the patches are in');
+    assert.match(codeDiffers(pid), /patch-sites/, 'the patches are in');
     patched.patches.restore();
-    assert.is(codeDiffersFromFiles(pid), '', 'every code mapping equals its file');
+    assert.is(codeDiffers(pid), '', 'every code mapping equals its file');
     patched.memory.close();
     detachAll(tids);
     child.stdin!.write('exit\n');
@@ -103,7 +103,7 @@ liveTest(test, 'the patching process SIGKILLed while the threads run the handler
     await next(/^ready pid=/);
     const reasons = JSON.parse((await lines(driver)(/^patched /)).slice('patched '.length)) as Record<string, string>;
     assert.is(reasons.plain, undefined, reasons.plain);
-    assert.match(codeDiffersFromFiles(child.pid!), /patch-sites/, 'the patches are in');
+    assert.match(codeDiffers(child.pid!), /patch-sites/, 'the patches are in');
     child.stdin!.write('go\n');
     await new Promise((resolve) => setTimeout(resolve, 100));
     driver.kill('SIGKILL');
@@ -113,7 +113,7 @@ liveTest(test, 'the patching process SIGKILLed while the threads run the handler
     let differs = 'not checked';
     for (let i = 0; i < 100 && differs !== ''; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      differs = codeDiffersFromFiles(child.pid!);
+      differs = codeDiffers(child.pid!);
     }
     assert.is(differs, '', 'every code mapping equals its file after the guardian');
     assert.is(await next(/^(ok|wrong)/), 'ok');
