@@ -2,10 +2,8 @@
 // lifecycle probe on the uprobe engine, whose records arrive once the kernel has moved on): the
 // process and thread it is about, and the name it ran under. As in SystemTap's process.end,
 // registers and memory are not there to read; asking is a clean runtime error.
-import type { ContextValue, RegName } from '../ir/ir';
-import { wallClockNs } from '../runtime/no-thread-context';
-import type { ProbeContext } from '../runtime/probe-context';
-import { MESSAGES, NoThreadError } from '../runtime/runtime-error';
+import type { ContextValue } from '../ir/ir';
+import { ThreadlessContext, wallClockNs } from '../runtime/no-thread-context';
 import { processStatus } from './process-status';
 
 export interface LifecycleFacts {
@@ -21,8 +19,10 @@ export interface LifecycleFacts {
   cpu?: number;
 }
 
-export class LifecycleContext implements ProbeContext {
-  constructor(private readonly facts: LifecycleFacts, private readonly pp: string) {}
+export class LifecycleContext extends ThreadlessContext {
+  constructor(private readonly facts: LifecycleFacts, pp: string) {
+    super(pp);
+  }
 
   get pid(): number {
     return this.facts.pid;
@@ -30,29 +30,6 @@ export class LifecycleContext implements ProbeContext {
 
   get tid(): number {
     return this.facts.tid;
-  }
-
-  private missing(what: string): never {
-    throw new NoThreadError(MESSAGES.noThread(what, this.pp));
-  }
-
-  reg(name: RegName): bigint {
-    return this.missing(`register ${name}`);
-  }
-  readMemory(_address: bigint, _length: number): Uint8Array {
-    return this.missing('user memory');
-  }
-  writeReg(name: RegName, _value: bigint): void {
-    this.missing(`register ${name}`);
-  }
-  writeMemory(_address: bigint, _bytes: Uint8Array): void {
-    this.missing('user memory');
-  }
-  entryValue(_index: number): bigint {
-    return this.missing('an @entry value');
-  }
-  captured(_index: number): bigint {
-    return this.missing('a captured value');
   }
 
   context(what: ContextValue): bigint | number | string {

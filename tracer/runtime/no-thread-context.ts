@@ -11,12 +11,15 @@ export function wallClockNs(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
 }
 
-export class NoThreadContext implements ProbeContext {
-  readonly tid = process.pid;
-  readonly pid = process.pid;
+/**
+ * A context with no stopped thread behind it: registers, user memory, entry and captured values
+ * are not there, and asking is a clean runtime error naming the probe point (`pp`).
+ */
+export abstract class ThreadlessContext implements ProbeContext {
+  abstract readonly pid: number;
+  abstract readonly tid: number;
 
-  /** `pp` is the probe point's text, for messages; `targetPid` what target() returns (0: none). */
-  constructor(private readonly pp: string, private readonly targetPid = 0) {}
+  constructor(protected readonly pp: string) {}
 
   private missing(what: string): never {
     throw new NoThreadError(MESSAGES.noThread(what, this.pp));
@@ -39,6 +42,18 @@ export class NoThreadContext implements ProbeContext {
   }
   captured(_index: number): bigint {
     return this.missing('a captured value');
+  }
+
+  abstract context(what: ContextValue): bigint | number | string;
+}
+
+export class NoThreadContext extends ThreadlessContext {
+  readonly tid = process.pid;
+  readonly pid = process.pid;
+
+  /** `pp` is the probe point's text, for messages; `targetPid` what target() returns (0: none). */
+  constructor(pp: string, private readonly targetPid = 0) {
+    super(pp);
   }
 
   context(what: ContextValue): bigint | number | string {
