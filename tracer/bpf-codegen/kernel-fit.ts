@@ -219,6 +219,12 @@ class Walker {
     }
     if (t.kind !== 'global' && t.kind !== 'element') throw new NotInKernel('it writes to the target', loc);
     if (value) this.long(value);
+    this.written(t);
+  }
+
+  /** A script variable written: a global's map must exist, an element's keys be computed. */
+  private written(t: LValue & { kind: 'local' | 'global' | 'element' }): void {
+    if (t.kind === 'local') return;
     this.globals.add(t.global);
     if (t.kind === 'element') this.keys(t.keys);
   }
@@ -246,8 +252,7 @@ class Walker {
         this.str(e.value);
         const t = e.target;
         if (t.kind !== 'local' && t.kind !== 'global' && t.kind !== 'element') throw new NotInKernel('it writes to the target', e.loc);
-        if (t.kind !== 'local') this.globals.add(t.global);
-        if (t.kind === 'element') this.keys(t.keys);
+        this.written(t);
         return;
       }
       case 'context':
